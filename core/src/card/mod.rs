@@ -1,0 +1,1 @@
+//! Card data: PAN, magnetic tracks, BER-TLV, card fingerprint.

@@ -1,0 +1,1 @@
+//! Payment cryptography: TDES, MACs, check values, working keys, PIN blocks, DUKPT, sealing.

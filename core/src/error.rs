@@ -1,0 +1,1 @@
+//! The public error of the core, mapped from the internal error enums.

@@ -1,0 +1,16 @@
+//! pos-core: all payment logic of the mobile POS, free of platform code.
+//!
+//! The shell (Android, CLI) drives this crate; platform capabilities come in
+//! through traits (`crypto::KeyVault`, later `BleLink` and a clock).
+
+pub mod card;
+pub mod crypto;
+pub mod error;
+pub mod i18n;
+pub mod iso8583;
+pub mod money;
+pub mod response_code;
+
+
+pub use i18n::Bilingual;
+pub use money::{Amount, Currency};

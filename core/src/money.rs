@@ -1,0 +1,3 @@
+//! Amounts in integer minor units.
+pub struct Amount;
+pub struct Currency;
