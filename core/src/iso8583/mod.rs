@@ -1,1 +1,33 @@
 //! ISO 8583: a spec-driven codec and the UnionPay POS profile.
+
+pub mod codec;
+pub mod error;
+pub mod frame;
+pub mod message;
+pub mod profile;
+pub mod spec;
+
+pub use codec::{decode_message, encode_message, BodyLayout};
+pub use error::CodecError;
+pub use frame::{Frame, FrameLayout, Header, Tpdu};
+pub use message::{Bitmap, Message, Mti};
+pub use profile::unionpay;
+pub use spec::{Encoding, FieldSpec, LengthKind, PrefixEncoding, Profile};
+
+pub mod entry;
+pub mod field48;
+pub mod field60;
+pub mod field61;
+pub mod financial;
+pub mod ids;
+pub mod netmgmt;
+pub mod txn;
+
+pub use entry::{EntryMethod, EntryMode, SecurityControl};
+pub use field48::{BatchRecord, Reconciliation, SettlementTotals, Totals};
+pub use field60::{Field60, NetCode};
+pub use field61::OriginalData;
+pub use financial::{reversal_of, CardFields, FinancialRequest, FinancialResponse};
+pub use ids::{BatchNo, MerchantId, Stan, TerminalId};
+pub use netmgmt::{AdminKind, AdminRequest, AdminResponse, IcUploadItem};
+pub use txn::{TxnSpec, TxnType, TXN_TABLE};
