@@ -11,8 +11,10 @@ pub struct BodyLayout {
     pub mac_offset: Option<usize>,
 }
 
-/// Encodes `msg` under `profile`, appending to `out`.
-pub fn encode_message(profile: &Profile, msg: &Message, out: &mut Vec<u8>) -> Result<(), CodecError> {
+/// Encodes `msg` under `profile`, appending to `out`; offsets in the layout are relative to where it started.
+pub fn encode_message(profile: &Profile, msg: &Message, out: &mut Vec<u8>) -> Result<BodyLayout, CodecError> {
+    let start = out.len();
+    let mut layout = BodyLayout::default();
     write_mti(profile, msg.mti(), out);
     let mut bitmap = msg.bitmap();
     if bitmap.needs_secondary() {
@@ -26,9 +28,12 @@ pub fn encode_message(profile: &Profile, msg: &Message, out: &mut Vec<u8>) -> Re
     }
     for (n, value) in msg.fields() {
         let spec = profile.field(n).ok_or(CodecError::NoSpec(n))?;
+        if n == 64 {
+            layout.mac_offset = Some(out.len() - start);
+        }
         encode_field(profile, spec, value, out)?;
     }
-    Ok(())
+    Ok(layout)
 }
 
 fn write_mti(profile: &Profile, mti: Mti, out: &mut Vec<u8>) {

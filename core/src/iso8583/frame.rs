@@ -89,18 +89,18 @@ impl Frame {
     }
 
     /// Encodes the whole frame into `out` (cleared first), reusing its allocation.
-    pub fn encode_into(&self, profile: &Profile, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    pub fn encode_into(&self, profile: &Profile, out: &mut Vec<u8>) -> Result<FrameLayout, CodecError> {
         out.clear();
         out.extend_from_slice(&[0, 0]);
         out.extend_from_slice(&self.tpdu.bytes());
         out.extend_from_slice(&self.header.0);
-        encode_message(profile, &self.message, out)?;
+        let body = encode_message(profile, &self.message, out)?;
         let len = out.len() - 2;
         if len > profile.max_frame || len > usize::from(u16::MAX) {
             return Err(CodecError::FrameTooLarge { len, max: profile.max_frame.min(usize::from(u16::MAX)) });
         }
         out[..2].copy_from_slice(&(len as u16).to_be_bytes());
-        Ok(())
+        Ok(FrameLayout { body_start: 2 + PREAMBLE_LEN, body })
     }
 
     /// Decodes a frame with its 2-byte length prefix; the prefix must match exactly.
@@ -150,5 +150,11 @@ impl FrameLayout {
     pub fn mab<'a>(&self, frame_bytes: &'a [u8]) -> Option<&'a [u8]> {
         let end = self.body_start + self.body.mac_offset?;
         frame_bytes.get(self.body_start..end)
+    }
+
+    /// The 8 bytes of field 64 within the frame.
+    pub fn mac<'a>(&self, frame_bytes: &'a [u8]) -> Option<&'a [u8]> {
+        let start = self.body_start + self.body.mac_offset?;
+        frame_bytes.get(start..start + 8)
     }
 }

@@ -3,12 +3,14 @@
 pub mod codec;
 pub mod error;
 pub mod frame;
+pub mod mac;
 pub mod message;
 pub mod profile;
 pub mod spec;
 
 pub use codec::{decode_message, encode_message, BodyLayout};
 pub use error::CodecError;
+pub use mac::{check_mac, encode_signed, encode_signed_into, MacCheck};
 pub use frame::{Frame, FrameLayout, Header, Tpdu};
 pub use message::{Bitmap, Message, Mti};
 pub use profile::unionpay;
