@@ -146,15 +146,15 @@ impl FrameView {
     fn to_table(&self, body_only: bool) -> String {
         let mut s = String::new();
         if !body_only {
-            s += &format!("{:<6} {:<44} {}\n", "", "length", self.length);
-            s += &format!("{:<6} {:<44} {}\n", "", "TPDU", self.tpdu);
-            s += &format!("{:<6} {:<44} {}\n", "", "header", self.header);
+            s += &format!("{:<6} {:<52} {}\n", "", "length", self.length);
+            s += &format!("{:<6} {:<52} {}\n", "", "TPDU", self.tpdu);
+            s += &format!("{:<6} {:<52} {}\n", "", "header", self.header);
         }
-        s += &format!("{:<6} {:<44} {}\n", "", "MTI", self.mti);
+        s += &format!("{:<6} {:<52} {}\n", "", "MTI", self.mti);
         for f in &self.fields {
-            s += &format!("{:<6} {:<44} {}\n", format!("{:03}", f.number), f.name, f.value);
+            s += &format!("{:<6} {:<52} {}\n", format!("{:03}", f.number), f.name, f.value);
             for (id, name, value) in &f.sub {
-                s += &format!("  {:<8} {:<42} {}\n", id, name, value);
+                s += &format!("  {:<8} {:<50} {}\n", id, name, value);
             }
         }
         s

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Every test layer of the project, from a clean clone. Installs what it needs itself.
+#   POS_FUZZ_SECONDS   seconds per fuzz target (default 20; 0 skips fuzzing)
+#   POS_PROPTEST_CASES proptest cases per property (default: proptest's 256)
+#   POS_BENCH=1        also run the criterion benchmarks (long)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+tools="$root/.tools"
+mkdir -p "$tools"
+step() { printf '\n=== %s ===\n' "$*"; }
+t0=$(date +%s)
+
+step "format"
+cargo fmt --all -- --check
+
+step "unit, integration, property and interop tests (cargo test --workspace)"
+# The interop test installs pyiso8583 from PyPI into target/pyiso-venv itself.
+if [ -n "${POS_PROPTEST_CASES:-}" ]; then export PROPTEST_CASES="$POS_PROPTEST_CASES"; fi
+cargo test --workspace --all-targets --locked
+
+step "doc tests"
+cargo test --workspace --doc --locked
+
+step "CLI smoke: the README's main-job command"
+./scripts/demo.sh >/dev/null
+
+step "benchmarks compile (run them with POS_BENCH=1)"
+if [ "${POS_BENCH:-0}" = "1" ]; then
+  cargo bench -p pos-core --bench codec
+else
+  cargo bench -p pos-core --no-run --locked
+fi
+
+step "fuzzing (cargo-fuzz, nightly)"
+fuzz_secs="${POS_FUZZ_SECONDS:-20}"
+if [ "$fuzz_secs" = "0" ]; then
+  echo "fuzzing skipped: POS_FUZZ_SECONDS=0"
+elif ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+  echo "fuzzing skipped: no nightly toolchain on this machine (cargo-fuzz needs one)"
+else
+  if [ ! -x "$tools/bin/cargo-fuzz" ]; then
+    cargo install cargo-fuzz --version 0.12.0 --locked --root "$tools"
+  fi
+  for target in frame_decode tlv_parse track_parse; do
+    work=$(mktemp -d)
+    echo "fuzz $target for ${fuzz_secs}s"
+    (cd fuzz && "$tools/bin/cargo-fuzz" run --release "$target" "$work" "corpus/$target" -- \
+      -max_total_time="$fuzz_secs" -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tail -n 12)
+    rm -rf "$work"
+  done
+fi
+
+echo
+echo "all test layers passed in $(( $(date +%s) - t0 ))s"
