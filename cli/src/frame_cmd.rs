@@ -18,10 +18,14 @@ pub enum FrameCmd {
     /// Print every part of a frame: length, TPDU, header, MTI, fields, 60 subfields, 55 TLV.
     ///
     /// Example: pos frame decode "00 2E 60 00 03 00 00 60 31 00 00 00 00 08 00 ..."
-    #[command(after_help = "Examples:\n  pos frame decode 002E6000030000603100000000080000200000C00016...\n  pos frame decode --json --body 0800002000...   (hex starting at the MTI)")]
+    #[command(
+        after_help = "Examples:\n  pos frame decode 002E6000030000603100000000080000200000C00016...\n  pos frame decode --json --body 0800002000...   (hex starting at the MTI)"
+    )]
     Decode(DecodeArgs),
     /// Compute the MAC over a frame's MAB (MTI to the end of the last field before 64) and compare with field 64.
-    #[command(after_help = "Example:\n  pos frame mac --algo ecb --key C24A8FB57AA20123 0057600003...\nExit status: 0 when field 64 matches, 1 when it differs or is absent.")]
+    #[command(
+        after_help = "Example:\n  pos frame mac --algo ecb --key C24A8FB57AA20123 0057600003...\nExit status: 0 when field 64 matches, 1 when it differs or is absent."
+    )]
     Mac(MacArgs),
 }
 
@@ -76,7 +80,8 @@ fn normalise(hex: &str, body_only: bool) -> Result<(Vec<u8>, bool), CliError> {
     }
     let prefixed = bytes.len() >= 2 && usize::from(u16::from_be_bytes([bytes[0], bytes[1]])) == bytes.len() - 2;
     if !prefixed {
-        let len = u16::try_from(bytes.len()).map_err(|_| pos_core::iso8583::CodecError::FrameTooLarge { len: bytes.len(), max: 65535 })?;
+        let len = u16::try_from(bytes.len())
+            .map_err(|_| pos_core::iso8583::CodecError::FrameTooLarge { len: bytes.len(), max: 65535 })?;
         let mut with = len.to_be_bytes().to_vec();
         with.extend_from_slice(&bytes);
         bytes = with;
@@ -166,7 +171,8 @@ impl FrameView {
         for f in &self.fields {
             fields.insert(f.number.to_string(), Value::String(f.value.clone()));
             if !f.sub.is_empty() {
-                let items: Vec<Value> = f.sub.iter().map(|(id, name, value)| json!({"id": id, "name": name, "value": value})).collect();
+                let items: Vec<Value> =
+                    f.sub.iter().map(|(id, name, value)| json!({"id": id, "name": name, "value": value})).collect();
                 subfields.insert(f.number.to_string(), Value::Array(items));
             }
         }
@@ -264,7 +270,11 @@ fn mac(a: MacArgs) -> Result<ExitCode, CliError> {
     } else {
         println!("algorithm:  {}", a.algo.name());
         println!("MAB bytes:  {}", mab.len());
-        println!("computed:   {}{}", hex::encode_upper(computed), ascii(&computed).map(|s| format!("  (\"{s}\")")).unwrap_or_default());
+        println!(
+            "computed:   {}{}",
+            hex::encode_upper(computed),
+            ascii(&computed).map(|s| format!("  (\"{s}\")")).unwrap_or_default()
+        );
         match field64 {
             Some(f) => println!("field 64:   {}", hex::encode_upper(f)),
             None => println!("field 64:   absent / 无"),

@@ -12,6 +12,5 @@ pub mod money;
 pub mod redact;
 pub mod response_code;
 
-
 pub use i18n::Bilingual;
 pub use money::{Amount, Currency};

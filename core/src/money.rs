@@ -30,9 +30,7 @@ impl Currency {
 
     /// Looks a currency up by its numeric code (as in field 49).
     pub fn from_numeric(code: u16) -> Option<Currency> {
-        [Self::CNY, Self::HKD, Self::USD]
-            .into_iter()
-            .find(|c| c.numeric == code)
+        [Self::CNY, Self::HKD, Self::USD].into_iter().find(|c| c.numeric == code)
     }
 
     /// The three-digit code as sent in field 49, e.g. "156".
@@ -182,14 +180,10 @@ impl Amount {
             return Err(MoneyError::TooManyDecimals { max: currency.exponent });
         }
         let mut minor: u64 = 0;
-        let padded = frac.bytes().chain(
-            std::iter::repeat(b'0').take(usize::from(currency.exponent) - frac.len()),
-        );
+        let padded = frac.bytes().chain(std::iter::repeat(b'0').take(usize::from(currency.exponent) - frac.len()));
         for b in int_digits.bytes().chain(padded) {
-            minor = minor
-                .checked_mul(10)
-                .and_then(|m| m.checked_add(u64::from(b - b'0')))
-                .ok_or(MoneyError::Overflow)?;
+            minor =
+                minor.checked_mul(10).and_then(|m| m.checked_add(u64::from(b - b'0'))).ok_or(MoneyError::Overflow)?;
         }
         Amount::from_minor(minor, currency)
     }

@@ -5,10 +5,7 @@
 /// Strings too short to keep 10 digits are masked entirely but for the last 4.
 pub fn mask_pan_digits(pan: &str) -> String {
     let n = pan.chars().count();
-    pan.chars()
-        .enumerate()
-        .map(|(i, c)| if (n >= 13 && i < 6) || i + 4 >= n { c } else { '*' })
-        .collect()
+    pan.chars().enumerate().map(|(i, c)| if (n >= 13 && i < 6) || i + 4 >= n { c } else { '*' }).collect()
 }
 
 /// Masks a track (digits with `D`/`=` separator): the PAN masked, everything after it hidden.

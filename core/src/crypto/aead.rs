@@ -18,17 +18,11 @@ const HEADER_LEN: usize = 1 + NONCE_LEN;
 const TAG_LEN: usize = 16;
 
 fn cipher(key: &[u8; AEAD_KEY_LEN]) -> Result<LessSafeKey, ()> {
-    UnboundKey::new(&AES_256_GCM, key)
-        .map(LessSafeKey::new)
-        .map_err(|_| ())
+    UnboundKey::new(&AES_256_GCM, key).map(LessSafeKey::new).map_err(|_| ())
 }
 
 /// Encrypts and authenticates `plain`, binding `aad`.
-pub(crate) fn seal(
-    key: &[u8; AEAD_KEY_LEN],
-    aad: &[u8],
-    plain: &[u8],
-) -> Result<Vec<u8>, CryptoError> {
+pub(crate) fn seal(key: &[u8; AEAD_KEY_LEN], aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let nonce = random_bytes::<NONCE_LEN>()?;
     let cipher = cipher(key).map_err(|_| CryptoError::SealFailed)?;
     let mut out = Vec::with_capacity(HEADER_LEN + plain.len() + TAG_LEN);
@@ -36,22 +30,14 @@ pub(crate) fn seal(
     out.extend_from_slice(&nonce);
     out.extend_from_slice(plain);
     let tag = cipher
-        .seal_in_place_separate_tag(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(aad),
-            &mut out[HEADER_LEN..],
-        )
+        .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut out[HEADER_LEN..])
         .map_err(|_| CryptoError::SealFailed)?;
     out.extend_from_slice(tag.as_ref());
     Ok(out)
 }
 
 /// Checks and decrypts data made by [`seal`] with the same key and `aad`.
-pub(crate) fn open(
-    key: &[u8; AEAD_KEY_LEN],
-    aad: &[u8],
-    sealed: &[u8],
-) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+pub(crate) fn open(key: &[u8; AEAD_KEY_LEN], aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let too_short = CryptoError::SealedTooShort { len: sealed.len() };
     let (&version, rest) = sealed.split_first().ok_or(too_short.clone())?;
     if version != VERSION {
@@ -64,10 +50,7 @@ pub(crate) fn open(
     let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::OpenFailed)?;
     let cipher = cipher(key).map_err(|_| CryptoError::OpenFailed)?;
     let mut buf = Zeroizing::new(body.to_vec());
-    let plain_len = cipher
-        .open_in_place(nonce, Aad::from(aad), &mut buf)
-        .map_err(|_| CryptoError::OpenFailed)?
-        .len();
+    let plain_len = cipher.open_in_place(nonce, Aad::from(aad), &mut buf).map_err(|_| CryptoError::OpenFailed)?.len();
     buf.truncate(plain_len);
     Ok(buf)
 }
@@ -95,21 +78,12 @@ mod tests {
 
     #[test]
     fn rejects_short_and_unknown() -> Result<(), CryptoError> {
-        assert_eq!(
-            open(&KEY, b"", b""),
-            Err(CryptoError::SealedTooShort { len: 0 })
-        );
-        assert_eq!(
-            open(&KEY, b"", &[1u8; 28]),
-            Err(CryptoError::SealedTooShort { len: 28 })
-        );
+        assert_eq!(open(&KEY, b"", b""), Err(CryptoError::SealedTooShort { len: 0 }));
+        assert_eq!(open(&KEY, b"", &[1u8; 28]), Err(CryptoError::SealedTooShort { len: 28 }));
         let mut sealed = seal(&KEY, b"", b"")?;
         assert_eq!(open(&KEY, b"", &sealed)?.len(), 0);
         sealed[0] = 2;
-        assert_eq!(
-            open(&KEY, b"", &sealed),
-            Err(CryptoError::UnknownSealVersion { version: 2 })
-        );
+        assert_eq!(open(&KEY, b"", &sealed), Err(CryptoError::UnknownSealVersion { version: 2 }));
         Ok(())
     }
 }

@@ -23,9 +23,8 @@ const COUNTER_MASK: u32 = (1 << COUNTER_BITS) - 1;
 const DUKPT_KEY_LEN: usize = 16;
 
 /// The key mask of the IPEK derivation and the non-reversible key generation process.
-const KEY_MASK: [u8; DUKPT_KEY_LEN] = [
-    0xC0, 0xC0, 0xC0, 0xC0, 0x00, 0x00, 0x00, 0x00, 0xC0, 0xC0, 0xC0, 0xC0, 0x00, 0x00, 0x00, 0x00,
-];
+const KEY_MASK: [u8; DUKPT_KEY_LEN] =
+    [0xC0, 0xC0, 0xC0, 0xC0, 0x00, 0x00, 0x00, 0x00, 0xC0, 0xC0, 0xC0, 0xC0, 0x00, 0x00, 0x00, 0x00];
 
 /// The PIN encryption variant mask, applied to each 8-byte half.
 const PIN_VARIANT_MASK: [u8; 8] = [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF];
@@ -93,11 +92,7 @@ fn require_double(kind: KeyKind, key: &SecretKey) -> Result<(), CryptoError> {
     if key.len() == DUKPT_KEY_LEN {
         Ok(())
     } else {
-        Err(CryptoError::WrongKeyLength {
-            kind,
-            len: key.len(),
-            expected: DUKPT_KEY_LEN,
-        })
+        Err(CryptoError::WrongKeyLength { kind, len: key.len(), expected: DUKPT_KEY_LEN })
     }
 }
 
@@ -179,10 +174,7 @@ mod tests {
         assert_eq!(ksn.initial().to_string(), "FFFF9876543210E00000");
         assert_eq!(Ksn::from_hex("FFFF9876543210FFFFFF")?.counter(), 0x1F_FFFF);
         assert_eq!(Ksn::from_hex("FFFF"), Err(CryptoError::BadKsn));
-        assert_eq!(
-            Ksn::from_hex("not hex at all!!!!!!"),
-            Err(CryptoError::BadKsn)
-        );
+        assert_eq!(Ksn::from_hex("not hex at all!!!!!!"), Err(CryptoError::BadKsn));
         Ok(())
     }
 
@@ -190,10 +182,7 @@ mod tests {
     fn ipek_vector() -> Result<(), CryptoError> {
         let bdk = SecretKey::from_hex(BDK)?;
         let ipek = derive_ipek(&bdk, &Ksn::from_hex("FFFF9876543210E00000")?)?;
-        assert_eq!(
-            hex::encode_upper(ipek.as_bytes()),
-            "6AC292FAA1315B4D858AB3A3D7D5933A"
-        );
+        assert_eq!(hex::encode_upper(ipek.as_bytes()), "6AC292FAA1315B4D858AB3A3D7D5933A");
         // The counter does not matter for the IPEK.
         let same = derive_ipek(&bdk, &Ksn::from_hex("FFFF9876543210E00012")?)?;
         assert_eq!(same, ipek);
@@ -206,27 +195,15 @@ mod tests {
         let ksn = Ksn::from_hex("FFFF9876543210E00001")?;
         let ipek = derive_ipek(&bdk, &ksn)?;
         let key = derive_transaction_key(&ipek, &ksn)?;
-        assert_eq!(
-            hex::encode_upper(key.as_bytes()),
-            "042666B49184CFA368DE9628D0397BC9"
-        );
+        assert_eq!(hex::encode_upper(key.as_bytes()), "042666B49184CFA368DE9628D0397BC9");
         // Counters 2 and 3 (one and two key generation steps); the keys were
         // recomputed with an independent implementation (Python, PyCryptodome DES).
         let key = derive_transaction_key(&ipek, &Ksn::from_hex("FFFF9876543210E00002")?)?;
-        assert_eq!(
-            hex::encode_upper(key.as_bytes()),
-            "C46551CEF9FD24B0AA9AD834130D3BC7"
-        );
+        assert_eq!(hex::encode_upper(key.as_bytes()), "C46551CEF9FD24B0AA9AD834130D3BC7");
         let key = derive_transaction_key(&ipek, &Ksn::from_hex("FFFF9876543210E00003")?)?;
-        assert_eq!(
-            hex::encode_upper(key.as_bytes()),
-            "0DF3D9422ACA56E547676D07AD6BADFA"
-        );
+        assert_eq!(hex::encode_upper(key.as_bytes()), "0DF3D9422ACA56E547676D07AD6BADFA");
         // Its PIN variant encrypts the 1234 / 4012345678909 block to the X9.24 table value.
-        let block = tdes::encrypt_block(
-            &pin_variant(&key),
-            &[0x04, 0x12, 0x74, 0xED, 0xCB, 0xA9, 0x87, 0x6F],
-        );
+        let block = tdes::encrypt_block(&pin_variant(&key), &[0x04, 0x12, 0x74, 0xED, 0xCB, 0xA9, 0x87, 0x6F]);
         assert_eq!(hex::encode_upper(block), "18DC07B94797B466");
         Ok(())
     }
@@ -235,10 +212,7 @@ mod tests {
     fn pin_variant_flips_last_byte_of_each_half() -> Result<(), CryptoError> {
         let key = SecretKey::from_hex("042666B49184CFA368DE9628D0397BC9")?;
         let v = pin_variant(&key);
-        assert_eq!(
-            hex::encode_upper(v.as_bytes()),
-            "042666B49184CF5C68DE9628D0397B36"
-        );
+        assert_eq!(hex::encode_upper(v.as_bytes()), "042666B49184CF5C68DE9628D0397B36");
         Ok(())
     }
 
@@ -247,19 +221,12 @@ mod tests {
         let bdk = SecretKey::from_hex(BDK)?;
         let ipek = derive_ipek(&bdk, &Ksn::from_hex("FFFF9876543210E00000")?)?;
         for ksn in ["FFFF9876543210E00000", "FFFF9876543210E007FF"] {
-            assert_eq!(
-                derive_transaction_key(&ipek, &Ksn::from_hex(ksn)?),
-                Err(CryptoError::BadKsnCounter)
-            );
+            assert_eq!(derive_transaction_key(&ipek, &Ksn::from_hex(ksn)?), Err(CryptoError::BadKsnCounter));
         }
         let single = SecretKey::from_hex("0123456789ABCDEF")?;
         assert_eq!(
             derive_ipek(&single, &Ksn::from_hex("FFFF9876543210E00000")?),
-            Err(CryptoError::WrongKeyLength {
-                kind: KeyKind::Bdk,
-                len: 8,
-                expected: 16
-            })
+            Err(CryptoError::WrongKeyLength { kind: KeyKind::Bdk, len: 8, expected: 16 })
         );
         Ok(())
     }

@@ -199,11 +199,9 @@ impl Bilingual for CryptoError {
                 format!("密钥长度 {len} 字节无效：DES 密钥应为 8、16 或 24 字节")
             }
             CryptoError::BadKeyHex => "密钥不是有效的十六进制数".to_owned(),
-            CryptoError::WrongKeyLength {
-                kind,
-                len,
-                expected,
-            } => format!("{}长度应为 {expected} 字节，实际为 {len} 字节", kind.zh()),
+            CryptoError::WrongKeyLength { kind, len, expected } => {
+                format!("{}长度应为 {expected} 字节，实际为 {len} 字节", kind.zh())
+            }
             CryptoError::BadDataLength { len } => {
                 format!("数据长度 {len} 字节不是 8 的整数倍")
             }
@@ -211,9 +209,7 @@ impl Bilingual for CryptoError {
                 format!("{}校验值不符，请重新签到", key.zh())
             }
             CryptoError::BadField62Length { mode, len } => {
-                format!(
-                    "签到返回的工作密钥（62域）长度 {len} 字节，与密钥模式 {mode} 不符，请重新签到"
-                )
+                format!("签到返回的工作密钥（62域）长度 {len} 字节，与密钥模式 {mode} 不符，请重新签到")
             }
             CryptoError::UnknownKeyMode { code } => {
                 format!("未知的密钥模式 {code:?}，应为 001、003 或 004")
@@ -236,9 +232,7 @@ impl Bilingual for CryptoError {
             }
             CryptoError::RandomFailed => "系统随机数生成失败".to_owned(),
             CryptoError::SealFailed => "数据加密保存失败".to_owned(),
-            CryptoError::OpenFailed => {
-                "加密数据校验失败（被篡改、不完整、密钥或用途不符）".to_owned()
-            }
+            CryptoError::OpenFailed => "加密数据校验失败（被篡改、不完整、密钥或用途不符）".to_owned(),
             CryptoError::SealedTooShort { len } => {
                 format!("加密数据过短（{len} 字节）")
             }
@@ -246,9 +240,7 @@ impl Bilingual for CryptoError {
                 format!("加密数据的格式版本 {version} 无法识别")
             }
             CryptoError::WrapFailed => "密钥库无法封装数据密钥".to_owned(),
-            CryptoError::UnwrapFailed => {
-                "密钥库无法解封数据密钥（数据被篡改或密钥库密钥已变更）".to_owned()
-            }
+            CryptoError::UnwrapFailed => "密钥库无法解封数据密钥（数据被篡改或密钥库密钥已变更）".to_owned(),
             CryptoError::BadDataKeyLength { len } => {
                 format!("解封得到的数据密钥长度为 {len} 字节，应为 32 字节")
             }
@@ -269,10 +261,7 @@ impl Bilingual for CryptoError {
 impl CryptoError {
     /// Wraps an I/O failure of the vault, keeping only its kind (never the path).
     pub(crate) fn vault_io(op: VaultOp, err: &io::Error) -> Self {
-        CryptoError::VaultIo {
-            op,
-            kind: err.kind(),
-        }
+        CryptoError::VaultIo { op, kind: err.kind() }
     }
 }
 
@@ -290,14 +279,8 @@ mod tests {
         let all = [
             CryptoError::BadKeyLength { len: 7 },
             CryptoError::CheckValueMismatch { key: KeyKind::Mak },
-            CryptoError::BadField62Length {
-                mode: "003",
-                len: 41,
-            },
-            CryptoError::VaultIo {
-                op: VaultOp::Create,
-                kind: io::ErrorKind::PermissionDenied,
-            },
+            CryptoError::BadField62Length { mode: "003", len: 41 },
+            CryptoError::VaultIo { op: VaultOp::Create, kind: io::ErrorKind::PermissionDenied },
             CryptoError::BadVaultFile { len: 31 },
         ];
         for e in all {

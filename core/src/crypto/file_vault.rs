@@ -30,10 +30,7 @@ impl FileVault {
     pub fn open_or_create(path: impl AsRef<Path>) -> Result<Self, CryptoError> {
         let path = path.as_ref();
         match read_master(path) {
-            Err(CryptoError::VaultIo {
-                kind: io::ErrorKind::NotFound,
-                ..
-            }) => {}
+            Err(CryptoError::VaultIo { kind: io::ErrorKind::NotFound, .. }) => {}
             found => return found.map(|master| FileVault { master }),
         }
         if let Some(master) = create_master(path)? {
@@ -109,10 +106,7 @@ fn create_master(path: &Path) -> Result<Option<Zeroizing<[u8; AEAD_KEY_LEN]>>, C
             sync_dir(&dir);
             Ok(Some(master))
         }
-        Err(CryptoError::VaultIo {
-            kind: io::ErrorKind::AlreadyExists,
-            ..
-        }) => Ok(None),
+        Err(CryptoError::VaultIo { kind: io::ErrorKind::AlreadyExists, .. }) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -125,9 +119,7 @@ fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), CryptoError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .map_err(|e| CryptoError::vault_io(VaultOp::Create, &e))?;
+    let mut file = options.open(path).map_err(|e| CryptoError::vault_io(VaultOp::Create, &e))?;
     let write_err = |e: io::Error| CryptoError::vault_io(VaultOp::Write, &e);
     file.write_all(bytes).map_err(write_err)?;
     file.sync_all().map_err(write_err)
@@ -160,11 +152,7 @@ mod tests {
 
     impl TempDir {
         fn new() -> Result<Self, CryptoError> {
-            let name = format!(
-                "pos-core-vault-{}-{}",
-                std::process::id(),
-                hex::encode(random_bytes::<8>()?)
-            );
+            let name = format!("pos-core-vault-{}-{}", std::process::id(), hex::encode(random_bytes::<8>()?));
             Ok(TempDir(std::env::temp_dir().join(name)))
         }
     }
@@ -182,14 +170,9 @@ mod tests {
         let wrapped = FileVault::open_or_create(&path)?.wrap(b"data key")?;
         let again = FileVault::open_or_create(&path)?;
         assert_eq!(again.unwrap(&wrapped)?.as_slice(), b"data key");
-        assert_eq!(
-            FileVault::open(&path)?.unwrap(&wrapped)?.as_slice(),
-            b"data key"
-        );
+        assert_eq!(FileVault::open(&path)?.unwrap(&wrapped)?.as_slice(), b"data key");
         // Only the key file remains: the temporary file was cleaned up.
-        let entries = fs::read_dir(path.parent().unwrap_or(&dir.0))
-            .map(|d| d.count())
-            .unwrap_or(0);
+        let entries = fs::read_dir(path.parent().unwrap_or(&dir.0)).map(|d| d.count()).unwrap_or(0);
         assert_eq!(entries, 1);
         Ok(())
     }
@@ -212,10 +195,7 @@ mod tests {
         let path = dir.0.join("vault.key");
         create_private_dir(&dir.0).map_err(|e| CryptoError::vault_io(VaultOp::Create, &e))?;
         fs::write(&path, b"short").map_err(|e| CryptoError::vault_io(VaultOp::Write, &e))?;
-        assert_eq!(
-            FileVault::open_or_create(&path).err(),
-            Some(CryptoError::BadVaultFile { len: 5 })
-        );
+        assert_eq!(FileVault::open_or_create(&path).err(), Some(CryptoError::BadVaultFile { len: 5 }));
         assert_eq!(fs::read(&path).ok(), Some(b"short".to_vec()));
         Ok(())
     }
@@ -225,10 +205,7 @@ mod tests {
         let dir = TempDir::new()?;
         assert!(matches!(
             FileVault::open(dir.0.join("absent.key")),
-            Err(CryptoError::VaultIo {
-                op: VaultOp::Read,
-                kind: io::ErrorKind::NotFound
-            })
+            Err(CryptoError::VaultIo { op: VaultOp::Read, kind: io::ErrorKind::NotFound })
         ));
         Ok(())
     }

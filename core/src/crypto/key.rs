@@ -74,9 +74,7 @@ impl SecretKey {
     /// Copies a key of 8, 16 or 24 bytes.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, CryptoError> {
         match bytes.len() {
-            8 | 16 | 24 => Ok(SecretKey {
-                bytes: Zeroizing::new(bytes.to_vec()),
-            }),
+            8 | 16 | 24 => Ok(SecretKey { bytes: Zeroizing::new(bytes.to_vec()) }),
             len => Err(CryptoError::BadKeyLength { len }),
         }
     }
@@ -128,11 +126,7 @@ impl SecretKey {
 pub(crate) fn set_odd_parity(bytes: &mut [u8]) {
     for b in bytes {
         let high = *b & 0xFE;
-        *b = if high.count_ones() % 2 == 0 {
-            high | 1
-        } else {
-            high
-        };
+        *b = if high.count_ones() % 2 == 0 { high | 1 } else { high };
     }
 }
 
@@ -169,10 +163,7 @@ mod tests {
     fn from_hex_parses_and_rejects() {
         let k = SecretKey::from_hex("0123456789abcdefFEDCBA9876543210");
         assert_eq!(k.map(|k| k.as_bytes()[15]), Ok(0x10));
-        assert_eq!(
-            SecretKey::from_hex("0123"),
-            Err(CryptoError::BadKeyLength { len: 2 })
-        );
+        assert_eq!(SecretKey::from_hex("0123"), Err(CryptoError::BadKeyLength { len: 2 }));
         assert_eq!(SecretKey::from_hex("zz"), Err(CryptoError::BadKeyHex));
     }
 
@@ -190,10 +181,7 @@ mod tests {
         let p = k.with_odd_parity();
         assert!(!k.has_odd_parity());
         assert!(p.has_odd_parity());
-        assert_eq!(
-            p.as_bytes(),
-            &[0x01, 0x01, 0x02, 0x02, 0xFE, 0xFE, 0x80, 0x7F]
-        );
+        assert_eq!(p.as_bytes(), &[0x01, 0x01, 0x02, 0x02, 0xFE, 0xFE, 0x80, 0x7F]);
         Ok(())
     }
 

@@ -75,20 +75,11 @@ mod tests {
 
     #[test]
     fn codes_round_trip() {
-        for m in [
-            KeyMode::Single001,
-            KeyMode::Double003,
-            KeyMode::DoubleWithTrack004,
-        ] {
+        for m in [KeyMode::Single001, KeyMode::Double003, KeyMode::DoubleWithTrack004] {
             assert_eq!(KeyMode::from_code(m.code()), Ok(m));
             assert_eq!(m.to_string().parse(), Ok(m));
         }
-        assert_eq!(
-            KeyMode::from_code("002"),
-            Err(CryptoError::UnknownKeyMode {
-                code: "002".to_owned()
-            })
-        );
+        assert_eq!(KeyMode::from_code("002"), Err(CryptoError::UnknownKeyMode { code: "002".to_owned() }));
     }
 
     #[test]

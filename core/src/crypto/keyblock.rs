@@ -62,10 +62,7 @@ fn accepted_lengths(mode: KeyMode) -> (usize, Option<usize>) {
 pub fn split_field62(mode: KeyMode, field62: &[u8]) -> Result<EncryptedWorkingKeys, CryptoError> {
     let (standard, extended) = accepted_lengths(mode);
     if field62.len() != standard && Some(field62.len()) != extended {
-        return Err(CryptoError::BadField62Length {
-            mode: mode.code(),
-            len: field62.len(),
-        });
+        return Err(CryptoError::BadField62Length { mode: mode.code(), len: field62.len() });
     }
     let mut rest = &field62[..standard];
     let pik = take_key(&mut rest, mode.pik_len());
@@ -73,11 +70,7 @@ pub fn split_field62(mode: KeyMode, field62: &[u8]) -> Result<EncryptedWorkingKe
         take_key(&mut rest, 8)
     } else {
         let mut slot = take_key(&mut rest, DOUBLE_MAK_SLOT);
-        if slot
-            .ciphertext
-            .get(8..)
-            .is_some_and(|tail| tail.iter().all(|&b| b == 0))
-        {
+        if slot.ciphertext.get(8..).is_some_and(|tail| tail.iter().all(|&b| b == 0)) {
             slot.ciphertext.truncate(8);
         }
         slot
@@ -95,18 +88,11 @@ fn take_key(rest: &mut &[u8], len: usize) -> EncryptedKey {
     let mut check_value = [0u8; CHECK_VALUE_LEN];
     check_value[..cv.len()].copy_from_slice(cv);
     *rest = after;
-    EncryptedKey {
-        ciphertext: ciphertext.to_vec(),
-        check_value,
-    }
+    EncryptedKey { ciphertext: ciphertext.to_vec(), check_value }
 }
 
 /// Decrypts the working keys of field 62 under the TMK and checks each check value.
-pub fn parse_working_keys(
-    mode: KeyMode,
-    field62: &[u8],
-    tmk: &SecretKey,
-) -> Result<WorkingKeys, CryptoError> {
+pub fn parse_working_keys(mode: KeyMode, field62: &[u8], tmk: &SecretKey) -> Result<WorkingKeys, CryptoError> {
     let keys = split_field62(mode, field62)?;
     Ok(WorkingKeys {
         pik: decrypt_key(KeyKind::Pik, &keys.pik, tmk)?,
@@ -119,11 +105,7 @@ pub fn parse_working_keys(
 }
 
 /// Decrypts one working key and rejects it unless its check value matches.
-pub fn decrypt_key(
-    kind: KeyKind,
-    key: &EncryptedKey,
-    tmk: &SecretKey,
-) -> Result<SecretKey, CryptoError> {
+pub fn decrypt_key(kind: KeyKind, key: &EncryptedKey, tmk: &SecretKey) -> Result<SecretKey, CryptoError> {
     let mut clear = Zeroizing::new(key.ciphertext.clone());
     tdes::decrypt_in_place(tmk, &mut clear)?;
     let clear = SecretKey::from_slice(&clear)?;
@@ -135,16 +117,8 @@ pub fn decrypt_key(
 }
 
 /// Builds field 62 for `mode` from clear working keys (the acquirer side of sign-in).
-pub fn build_working_keys(
-    mode: KeyMode,
-    keys: &WorkingKeys,
-    tmk: &SecretKey,
-) -> Result<Vec<u8>, CryptoError> {
-    let wrong = |key: KeyKind, len: usize| CryptoError::KeyLengthForMode {
-        key,
-        len,
-        mode: mode.code(),
-    };
+pub fn build_working_keys(mode: KeyMode, keys: &WorkingKeys, tmk: &SecretKey) -> Result<Vec<u8>, CryptoError> {
+    let wrong = |key: KeyKind, len: usize| CryptoError::KeyLengthForMode { key, len, mode: mode.code() };
     if keys.pik.len() != mode.pik_len() {
         return Err(wrong(KeyKind::Pik, keys.pik.len()));
     }
@@ -176,12 +150,7 @@ pub fn build_working_keys(
 }
 
 /// Appends the key encrypted under the TMK, zero-filled to `slot` bytes, then its check value.
-fn put_key(
-    out: &mut Vec<u8>,
-    key: &SecretKey,
-    tmk: &SecretKey,
-    slot: usize,
-) -> Result<(), CryptoError> {
+fn put_key(out: &mut Vec<u8>, key: &SecretKey, tmk: &SecretKey, slot: usize) -> Result<(), CryptoError> {
     let ciphertext = tdes::encrypt_ecb(tmk, key.as_bytes())?;
     let start = out.len();
     out.extend_from_slice(&ciphertext);
@@ -214,10 +183,7 @@ mod tests {
     fn parses_vector_mode_003() -> Result<(), CryptoError> {
         let tmk = SecretKey::from_hex(TMK)?;
         let keys = parse_working_keys(KeyMode::Double003, &vector_field62(), &tmk)?;
-        assert_eq!(
-            keys.pik,
-            SecretKey::from_hex("807A23AD32B36D457AE91FDF927570EA")?
-        );
+        assert_eq!(keys.pik, SecretKey::from_hex("807A23AD32B36D457AE91FDF927570EA")?);
         assert_eq!(keys.mak, SecretKey::from_hex("5BB5C72CD00B7338")?);
         assert!(keys.tdk.is_none());
         Ok(())
@@ -227,10 +193,7 @@ mod tests {
     fn build_matches_vector() -> Result<(), CryptoError> {
         let tmk = SecretKey::from_hex(TMK)?;
         let keys = parse_working_keys(KeyMode::Double003, &vector_field62(), &tmk)?;
-        assert_eq!(
-            build_working_keys(KeyMode::Double003, &keys, &tmk)?,
-            vector_field62()
-        );
+        assert_eq!(build_working_keys(KeyMode::Double003, &keys, &tmk)?, vector_field62());
         Ok(())
     }
 
@@ -263,10 +226,7 @@ mod tests {
         ] {
             assert_eq!(
                 parse_working_keys(mode, &vec![0u8; len], &tmk),
-                Err(CryptoError::BadField62Length {
-                    mode: mode.code(),
-                    len
-                })
+                Err(CryptoError::BadField62Length { mode: mode.code(), len })
             );
         }
         Ok(())
@@ -284,21 +244,14 @@ mod tests {
         let mut f = build_working_keys(KeyMode::DoubleWithTrack004, &keys, &tmk)?;
         f.extend([0xA5; 24]);
         assert_eq!(f.len(), 84);
-        assert_eq!(
-            parse_working_keys(KeyMode::DoubleWithTrack004, &f, &tmk)?,
-            keys
-        );
+        assert_eq!(parse_working_keys(KeyMode::DoubleWithTrack004, &f, &tmk)?, keys);
         Ok(())
     }
 
     #[test]
     fn round_trips_every_mode_and_double_mak() -> Result<(), CryptoError> {
         let tmk = SecretKey::from_hex(TMK)?;
-        for mode in [
-            KeyMode::Single001,
-            KeyMode::Double003,
-            KeyMode::DoubleWithTrack004,
-        ] {
+        for mode in [KeyMode::Single001, KeyMode::Double003, KeyMode::DoubleWithTrack004] {
             let keys = generate_working_keys(mode)?;
             let f = build_working_keys(mode, &keys, &tmk)?;
             assert_eq!(f.len(), accepted_lengths(mode).0);
@@ -307,10 +260,7 @@ mod tests {
         let mut keys = generate_working_keys(KeyMode::Double003)?;
         keys.mak = keys.pik.clone();
         let f = build_working_keys(KeyMode::Double003, &keys, &tmk)?;
-        assert_eq!(
-            parse_working_keys(KeyMode::Double003, &f, &tmk)?.mak.len(),
-            16
-        );
+        assert_eq!(parse_working_keys(KeyMode::Double003, &f, &tmk)?.mak.len(), 16);
         Ok(())
     }
 
@@ -321,22 +271,12 @@ mod tests {
         let k004 = generate_working_keys(KeyMode::DoubleWithTrack004)?;
         assert_eq!(
             build_working_keys(KeyMode::Single001, &k003, &tmk),
-            Err(CryptoError::KeyLengthForMode {
-                key: KeyKind::Pik,
-                len: 16,
-                mode: "001"
-            })
+            Err(CryptoError::KeyLengthForMode { key: KeyKind::Pik, len: 16, mode: "001" })
         );
-        assert_eq!(
-            build_working_keys(KeyMode::DoubleWithTrack004, &k003, &tmk),
-            Err(CryptoError::MissingTdk)
-        );
+        assert_eq!(build_working_keys(KeyMode::DoubleWithTrack004, &k003, &tmk), Err(CryptoError::MissingTdk));
         assert!(matches!(
             build_working_keys(KeyMode::Double003, &k004, &tmk),
-            Err(CryptoError::KeyLengthForMode {
-                key: KeyKind::Tdk,
-                ..
-            })
+            Err(CryptoError::KeyLengthForMode { key: KeyKind::Tdk, .. })
         ));
         Ok(())
     }
@@ -344,10 +284,7 @@ mod tests {
     #[test]
     fn split_keeps_ciphertext_for_the_reader() -> Result<(), CryptoError> {
         let keys = split_field62(KeyMode::Double003, &vector_field62())?;
-        assert_eq!(
-            hex::encode_upper(&keys.pik.ciphertext),
-            "6701EAD6A9AD51E51AA406E2C27FCFA9"
-        );
+        assert_eq!(hex::encode_upper(&keys.pik.ciphertext), "6701EAD6A9AD51E51AA406E2C27FCFA9");
         assert_eq!(hex::encode_upper(&keys.mak.ciphertext), "B651F9E9BACE9AE1");
         assert_eq!(keys.mak.check_value, [0xAB, 0x71, 0x53, 0xCA]);
         Ok(())

@@ -76,9 +76,7 @@ fn blocks(mab: &[u8]) -> impl Iterator<Item = [u8; BLOCK_LEN]> + '_ {
         block[..chunk.len()].copy_from_slice(chunk);
         block
     });
-    std::iter::once([0u8; BLOCK_LEN])
-        .filter(move |_| empty)
-        .chain(padded)
+    std::iter::once([0u8; BLOCK_LEN]).filter(move |_| empty).chain(padded)
 }
 
 fn xor_into(acc: &mut [u8; BLOCK_LEN], block: &[u8; BLOCK_LEN]) {
@@ -168,19 +166,13 @@ mod tests {
     fn parses_names() {
         assert_eq!("ecb".parse(), Ok(MacAlgorithm::UnionPayEcb));
         assert_eq!(" X919 ".parse(), Ok(MacAlgorithm::X919));
-        assert!(matches!(
-            "cbc".parse::<MacAlgorithm>(),
-            Err(CryptoError::UnknownMacAlgorithm { .. })
-        ));
+        assert!(matches!("cbc".parse::<MacAlgorithm>(), Err(CryptoError::UnknownMacAlgorithm { .. })));
         assert_eq!(MacAlgorithm::X919.to_string(), "x919");
     }
 
     #[test]
     fn serde_uses_profile_names() -> Result<(), serde_json::Error> {
-        assert_eq!(
-            serde_json::to_string(&MacAlgorithm::UnionPayEcb)?,
-            "\"ecb\""
-        );
+        assert_eq!(serde_json::to_string(&MacAlgorithm::UnionPayEcb)?, "\"ecb\"");
         let a: MacAlgorithm = serde_json::from_str("\"x919\"")?;
         assert_eq!(a, MacAlgorithm::X919);
         Ok(())
@@ -215,9 +207,7 @@ mod tests {
     fn ecb_mac_is_ascii_hex() {
         let k = key("C24A8FB57AA20123");
         let mac = compute_mac(MacAlgorithm::UnionPayEcb, &k, b"any message block");
-        assert!(mac
-            .iter()
-            .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c)));
+        assert!(mac.iter().all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c)));
     }
 
     #[test]
@@ -234,12 +224,7 @@ mod tests {
         let k = key("C24A8FB57AA20123");
         let mac = compute_mac(MacAlgorithm::UnionPayEcb, &k, b"abc");
         assert!(verify_mac(MacAlgorithm::UnionPayEcb, &k, b"abc", &mac));
-        assert!(!verify_mac(
-            MacAlgorithm::UnionPayEcb,
-            &k,
-            b"abc",
-            &mac[..7]
-        ));
+        assert!(!verify_mac(MacAlgorithm::UnionPayEcb, &k, b"abc", &mac[..7]));
         assert!(!verify_mac(MacAlgorithm::UnionPayEcb, &k, b"abd", &mac));
     }
 }

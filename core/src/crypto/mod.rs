@@ -30,9 +30,7 @@ pub use file_vault::FileVault;
 pub use kcv::check_value;
 pub use key::{KeyKind, SecretKey};
 pub use key_mode::KeyMode;
-pub use keyblock::{
-    build_working_keys, parse_working_keys, split_field62, EncryptedKey, EncryptedWorkingKeys,
-};
+pub use keyblock::{build_working_keys, parse_working_keys, split_field62, EncryptedKey, EncryptedWorkingKeys};
 pub use mac::{compute_mac, verify_mac, MacAlgorithm};
 pub use pinblock::{pin_block_format0, pin_from_format0, Pin};
 pub use random::random_bytes;

@@ -138,29 +138,17 @@ mod tests {
 
     #[test]
     fn pan_field_uses_twelve_digits_before_check_digit() -> Result<(), CryptoError> {
-        assert_eq!(
-            hex::encode_upper(pan_field("4012345678909")?),
-            "0000401234567890"
-        );
-        assert_eq!(
-            hex::encode_upper(pan_field("6222021234567890123")?),
-            "0000123456789012"
-        );
+        assert_eq!(hex::encode_upper(pan_field("4012345678909")?), "0000401234567890");
+        assert_eq!(hex::encode_upper(pan_field("6222021234567890123")?), "0000123456789012");
         // Short PANs are left-padded with zeros.
-        assert_eq!(
-            hex::encode_upper(pan_field("12345678")?),
-            "0000000001234567"
-        );
+        assert_eq!(hex::encode_upper(pan_field("12345678")?), "0000000001234567");
         Ok(())
     }
 
     #[test]
     fn rejects_bad_pins_and_pans() {
         for pin in ["123", "1234567890123", "12a4", "", "１２３４"] {
-            assert_eq!(
-                pin_block_format0(pin, "4012345678909"),
-                Err(CryptoError::BadPin)
-            );
+            assert_eq!(pin_block_format0(pin, "4012345678909"), Err(CryptoError::BadPin));
         }
         for pan in ["1234567", "40123456789012345678", "40123456789x9", ""] {
             assert_eq!(pin_block_format0("1234", pan), Err(CryptoError::BadPan));
@@ -173,26 +161,17 @@ mod tests {
         assert!(pin_from_format0(&block, "4012345678909").is_err());
         let mut other = block;
         other[0] ^= 0x10;
-        assert_eq!(
-            pin_from_format0(&other, "6222021234567890123"),
-            Err(CryptoError::BadPinBlockFormat { format: 1 })
-        );
+        assert_eq!(pin_from_format0(&other, "6222021234567890123"), Err(CryptoError::BadPinBlockFormat { format: 1 }));
         let mut filler = block;
         filler[7] ^= 0x01;
-        assert_eq!(
-            pin_from_format0(&filler, "6222021234567890123"),
-            Err(CryptoError::BadPinBlock)
-        );
+        assert_eq!(pin_from_format0(&filler, "6222021234567890123"), Err(CryptoError::BadPinBlock));
         Ok(())
     }
 
     #[test]
     fn twelve_digit_pin_round_trips() -> Result<(), CryptoError> {
         let block = pin_block_format0("987654321098", "4012345678909")?;
-        assert_eq!(
-            pin_from_format0(&block, "4012345678909")?,
-            Pin::new("987654321098")?
-        );
+        assert_eq!(pin_from_format0(&block, "4012345678909")?, Pin::new("987654321098")?);
         Ok(())
     }
 

@@ -13,9 +13,7 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {
 
 /// Fills `buf` with random bytes from the operating system's generator.
 pub fn fill_random(buf: &mut [u8]) -> Result<(), CryptoError> {
-    SystemRandom::new()
-        .fill(buf)
-        .map_err(|_| CryptoError::RandomFailed)
+    SystemRandom::new().fill(buf).map_err(|_| CryptoError::RandomFailed)
 }
 
 #[cfg(test)]

@@ -77,10 +77,7 @@ mod tests {
         let (sealer, wrapped) = Sealer::generate(&vault)?;
         let sealed = sealer.seal(b"journal:42", b"MAK bytes")?;
         let restored = Sealer::from_wrapped(&vault, &wrapped)?;
-        assert_eq!(
-            restored.open(b"journal:42", &sealed)?.as_slice(),
-            b"MAK bytes"
-        );
+        assert_eq!(restored.open(b"journal:42", &sealed)?.as_slice(), b"MAK bytes");
         Ok(())
     }
 
@@ -96,18 +93,9 @@ mod tests {
         }
         let mut t = sealed.clone();
         t[0] = 9;
-        assert_eq!(
-            sealer.open(b"row 1", &t),
-            Err(CryptoError::UnknownSealVersion { version: 9 })
-        );
-        assert_eq!(
-            sealer.open(b"row 1", &sealed[..sealed.len() - 1]),
-            Err(CryptoError::OpenFailed)
-        );
-        assert_eq!(
-            sealer.open(b"row 1", &sealed[..20]),
-            Err(CryptoError::SealedTooShort { len: 20 })
-        );
+        assert_eq!(sealer.open(b"row 1", &t), Err(CryptoError::UnknownSealVersion { version: 9 }));
+        assert_eq!(sealer.open(b"row 1", &sealed[..sealed.len() - 1]), Err(CryptoError::OpenFailed));
+        assert_eq!(sealer.open(b"row 1", &sealed[..20]), Err(CryptoError::SealedTooShort { len: 20 }));
         Ok(())
     }
 
@@ -115,10 +103,7 @@ mod tests {
     fn wrong_size_data_key_is_rejected() -> Result<(), CryptoError> {
         let vault = TestVault([5u8; 32]);
         let wrapped = vault.wrap(&[1u8; 16])?;
-        assert_eq!(
-            Sealer::from_wrapped(&vault, &wrapped).err(),
-            Some(CryptoError::BadDataKeyLength { len: 16 })
-        );
+        assert_eq!(Sealer::from_wrapped(&vault, &wrapped).err(), Some(CryptoError::BadDataKeyLength { len: 16 }));
         Ok(())
     }
 

@@ -85,10 +85,7 @@ pub fn encrypt_ecb(key: &SecretKey, data: &[u8]) -> Result<Vec<u8>, CryptoError>
     Ok(out)
 }
 
-fn for_each_block(
-    data: &mut [u8],
-    mut f: impl FnMut(&mut [u8; BLOCK_LEN]),
-) -> Result<(), CryptoError> {
+fn for_each_block(data: &mut [u8], mut f: impl FnMut(&mut [u8; BLOCK_LEN])) -> Result<(), CryptoError> {
     // (Not `is_multiple_of`: the workspace declares Rust 1.80.)
     if !data.chunks_exact(BLOCK_LEN).remainder().is_empty() {
         return Err(CryptoError::BadDataLength { len: data.len() });
@@ -151,10 +148,7 @@ mod tests {
         assert_ne!(data, plain);
         decrypt_in_place(&k, &mut data)?;
         assert_eq!(data, plain);
-        assert_eq!(
-            encrypt_ecb(&k, b"short"),
-            Err(CryptoError::BadDataLength { len: 5 })
-        );
+        assert_eq!(encrypt_ecb(&k, b"short"), Err(CryptoError::BadDataLength { len: 5 }));
         assert_eq!(encrypt_ecb(&k, b""), Ok(Vec::new()));
         Ok(())
     }

@@ -86,10 +86,7 @@ mod tests {
         assert_eq!(encrypt_track(&tdk, "1234567890123d45")?, "1234567890123D45");
         assert_eq!(encrypt_track(&tdk, "")?, "");
         // 17 digits is the shortest track with a block.
-        assert_ne!(
-            encrypt_track(&tdk, "12345678901234567")?,
-            "12345678901234567"
-        );
+        assert_ne!(encrypt_track(&tdk, "12345678901234567")?, "12345678901234567");
         Ok(())
     }
 

@@ -43,11 +43,7 @@ pub fn generate_working_keys(mode: KeyMode) -> Result<WorkingKeys, CryptoError> 
     Ok(WorkingKeys {
         pik: random_key(mode.pik_len())?,
         mak: random_key(8)?,
-        tdk: if mode.has_tdk() {
-            Some(random_key(16)?)
-        } else {
-            None
-        },
+        tdk: if mode.has_tdk() { Some(random_key(16)?) } else { None },
     })
 }
 
@@ -71,10 +67,7 @@ mod tests {
         let k = generate_working_keys(KeyMode::DoubleWithTrack004)?;
         assert_eq!(k.tdk.as_ref().map(SecretKey::len), Some(16));
         assert!(k.pik.has_odd_parity() && k.mak.has_odd_parity());
-        assert_ne!(
-            k.pik,
-            generate_working_keys(KeyMode::DoubleWithTrack004)?.pik
-        );
+        assert_ne!(k.pik, generate_working_keys(KeyMode::DoubleWithTrack004)?.pik);
         Ok(())
     }
 

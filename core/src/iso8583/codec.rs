@@ -170,11 +170,8 @@ pub fn decode_message(profile: &Profile, body: &[u8]) -> Result<(Message, BodyLa
     let mut r = Reader::new(body);
     let mti = read_mti(profile, &mut r)?;
     let primary = u64::from_be_bytes(to8(r.take(8, || "bitmap".into())?));
-    let secondary = if primary & (1 << 63) != 0 {
-        u64::from_be_bytes(to8(r.take(8, || "secondary bitmap".into())?))
-    } else {
-        0
-    };
+    let secondary =
+        if primary & (1 << 63) != 0 { u64::from_be_bytes(to8(r.take(8, || "secondary bitmap".into())?)) } else { 0 };
     let bitmap = Bitmap::from_words(primary, secondary);
     // Unpacked digits take at most twice the wire bytes: bounded by the input.
     let mut msg = Message::with_capacity(mti, body.len() * 2);
@@ -242,7 +239,8 @@ fn read_len(profile: &Profile, spec: &FieldSpec, r: &mut Reader<'_>) -> Result<u
             let bytes = r.take(d, || format!("field {n} length"))?;
             let mut v = 0usize;
             for &b in bytes {
-                let nib = digit_nibble(b).ok_or_else(|| CodecError::NonBcdDigit { part: format!("field {n} length") })?;
+                let nib =
+                    digit_nibble(b).ok_or_else(|| CodecError::NonBcdDigit { part: format!("field {n} length") })?;
                 v = v * 10 + usize::from(nib);
             }
             v

@@ -146,7 +146,11 @@ pub fn encode_batch_records(records: &[BatchRecord]) -> Result<String, CodecErro
     }
     let mut s = format!("{:02}", records.len());
     for r in records {
-        if r.card.len() > 20 || !r.card.bytes().all(|b| b.is_ascii_digit()) || r.amount > 999_999_999_999 || r.card_org > 99 {
+        if r.card.len() > 20
+            || !r.card.bytes().all(|b| b.is_ascii_digit())
+            || r.amount > 999_999_999_999
+            || r.card_org > 99
+        {
             return Err(CodecError::bad_value(48, "batch record out of range"));
         }
         use std::fmt::Write;
@@ -170,9 +174,7 @@ pub fn parse_batch_records(v: &[u8]) -> Result<Vec<BatchRecord>, CodecError> {
             Ok(BatchRecord {
                 card_org: digits_u32(48, &c[..2], 2)? as u8,
                 stan: Stan::parse(48, &c[2..8])?,
-                card: std::str::from_utf8(&c[8..28])
-                    .map_err(|_| CodecError::BadCharacter { field: 48 })?
-                    .to_string(),
+                card: std::str::from_utf8(&c[8..28]).map_err(|_| CodecError::BadCharacter { field: 48 })?.to_string(),
                 amount: digits_u64(48, &c[28..40])?,
             })
         })
@@ -199,7 +201,13 @@ mod tests {
     #[test]
     fn settlement_totals_round_trip() {
         let t = SettlementTotals {
-            domestic: Totals { debit_amount: 123_456, debit_count: 7, credit_amount: 500, credit_count: 1, reconciliation: Reconciliation::NotReconciled },
+            domestic: Totals {
+                debit_amount: 123_456,
+                debit_count: 7,
+                credit_amount: 500,
+                credit_count: 1,
+                reconciliation: Reconciliation::NotReconciled,
+            },
             foreign: Totals::ZERO,
         };
         let s = t.to_field().unwrap();
@@ -215,7 +223,12 @@ mod tests {
 
     #[test]
     fn batch_records_round_trip() {
-        let r = vec![BatchRecord { card_org: 0, stan: Stan::new(12).unwrap(), card: "62284800000012340000".into(), amount: 100 }];
+        let r = vec![BatchRecord {
+            card_org: 0,
+            stan: Stan::new(12).unwrap(),
+            card: "62284800000012340000".into(),
+            amount: 100,
+        }];
         let s = encode_batch_records(&r).unwrap();
         assert_eq!(s.len(), 42);
         assert_eq!(parse_batch_records(s.as_bytes()).unwrap(), r);

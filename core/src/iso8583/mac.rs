@@ -19,7 +19,12 @@ pub enum MacCheck {
 /// Encodes `frame` and fills field 64 with the MAC over its MAB.
 ///
 /// The message must already carry field 64 (any 8 bytes): the bitmap bit is part of the MAB.
-pub fn encode_signed(frame: &Frame, profile: &Profile, algo: MacAlgorithm, mak: &SecretKey) -> Result<Vec<u8>, CodecError> {
+pub fn encode_signed(
+    frame: &Frame,
+    profile: &Profile,
+    algo: MacAlgorithm,
+    mak: &SecretKey,
+) -> Result<Vec<u8>, CodecError> {
     let mut out = Vec::with_capacity(256);
     encode_signed_into(frame, profile, algo, mak, &mut out)?;
     Ok(out)

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::CodecError;
-use super::field48::{encode_batch_count, encode_batch_records, parse_batch_count, parse_batch_records, BatchRecord, SettlementTotals};
+use super::field48::{
+    encode_batch_count, encode_batch_records, parse_batch_count, parse_batch_records, BatchRecord, SettlementTotals,
+};
 use super::field60::{Field60, NetCode};
 use super::ids::{BatchNo, MerchantId, Stan, TerminalId};
 use super::message::{Message, Mti};
@@ -129,7 +131,10 @@ impl AdminRequest {
             ("0320", NetCode::IcBatchUpload) => {
                 let f61 = m.require(61)?;
                 AdminKind::IcBatchUpload(IcUploadItem {
-                    original_stan: Stan::parse(61, f61.get(6..12).ok_or(CodecError::TooShort { field: 61, len: f61.len(), min: 12 })?)?,
+                    original_stan: Stan::parse(
+                        61,
+                        f61.get(6..12).ok_or(CodecError::TooShort { field: 61, len: f61.len(), min: 12 })?,
+                    )?,
                     amount: super::ids::digits_u64(4, m.require(4)?)?,
                     icc: m.require(55)?.to_vec(),
                 })

@@ -110,7 +110,11 @@ impl TxnType {
     pub fn refers_to_original(&self) -> bool {
         matches!(
             self,
-            TxnType::PreAuthCancel | TxnType::PreAuthCompletion | TxnType::CompletionCancel | TxnType::Void | TxnType::Refund
+            TxnType::PreAuthCancel
+                | TxnType::PreAuthCompletion
+                | TxnType::CompletionCancel
+                | TxnType::Void
+                | TxnType::Refund
         )
     }
 
