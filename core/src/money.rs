@@ -180,7 +180,7 @@ impl Amount {
             return Err(MoneyError::TooManyDecimals { max: currency.exponent });
         }
         let mut minor: u64 = 0;
-        let padded = frac.bytes().chain(std::iter::repeat(b'0').take(usize::from(currency.exponent) - frac.len()));
+        let padded = frac.bytes().chain(std::iter::repeat_n(b'0', usize::from(currency.exponent) - frac.len()));
         for b in int_digits.bytes().chain(padded) {
             minor =
                 minor.checked_mul(10).and_then(|m| m.checked_add(u64::from(b - b'0'))).ok_or(MoneyError::Overflow)?;

@@ -1,9 +1,9 @@
 //! Every vector of `vectors/crypto-vectors.md`, plus property tests of MAC and sealing.
 
 use pos_core::crypto::{
-    build_working_keys, check_value, compute_mac, derive_ipek, derive_transaction_key,
-    parse_working_keys, pin_block_format0, pin_from_format0, pin_variant, tdes, verify_mac,
-    CryptoError, FileVault, KeyKind, KeyMode, Ksn, MacAlgorithm, Sealer, SecretKey, WorkingKeys,
+    build_working_keys, check_value, compute_mac, derive_ipek, derive_transaction_key, parse_working_keys,
+    pin_block_format0, pin_from_format0, pin_variant, tdes, verify_mac, CryptoError, FileVault, KeyKind, KeyMode, Ksn,
+    MacAlgorithm, Sealer, SecretKey, WorkingKeys,
 };
 use pos_core::Bilingual;
 use proptest::prelude::*;
@@ -70,15 +70,8 @@ fn field62_mode_003_parses_to_the_clear_keys() -> TestResult {
 #[test]
 fn field62_is_rebuilt_byte_for_byte() -> TestResult {
     let tmk = SecretKey::from_hex(TMK)?;
-    let keys = WorkingKeys {
-        pik: SecretKey::from_hex(PIK_CLEAR)?,
-        mak: SecretKey::from_hex(MAK_CLEAR)?,
-        tdk: None,
-    };
-    assert_eq!(
-        build_working_keys(KeyMode::Double003, &keys, &tmk)?,
-        field62_003()?
-    );
+    let keys = WorkingKeys { pik: SecretKey::from_hex(PIK_CLEAR)?, mak: SecretKey::from_hex(MAK_CLEAR)?, tdk: None };
+    assert_eq!(build_working_keys(KeyMode::Double003, &keys, &tmk)?, field62_003()?);
     Ok(())
 }
 
@@ -106,17 +99,11 @@ fn field62_length_must_fit_the_mode() -> TestResult {
     let f = field62_003()?;
     assert_eq!(
         parse_working_keys(KeyMode::DoubleWithTrack004, &f, &tmk).err(),
-        Some(CryptoError::BadField62Length {
-            mode: "004",
-            len: 40
-        })
+        Some(CryptoError::BadField62Length { mode: "004", len: 40 })
     );
     assert_eq!(
         parse_working_keys(KeyMode::Double003, &f[..39], &tmk).err(),
-        Some(CryptoError::BadField62Length {
-            mode: "003",
-            len: 39
-        })
+        Some(CryptoError::BadField62Length { mode: "003", len: 39 })
     );
     Ok(())
 }
@@ -126,18 +113,13 @@ fn field62_length_must_fit_the_mode() -> TestResult {
 #[test]
 fn retail_mac_vectors() -> TestResult {
     let key = SecretKey::from_hex("0123456789ABCDEFFEDCBA9876543210")?;
-    let cases: [(&[u8], &str); 2] = [
-        (b"Now is the time for all ", "A1C72E74EA3FA9B6"),
-        (b"Now is the time for it", "2E2B1428CC78254F"),
-    ];
+    let cases: [(&[u8], &str); 2] =
+        [(b"Now is the time for all ", "A1C72E74EA3FA9B6"), (b"Now is the time for it", "2E2B1428CC78254F")];
     for (data, expected) in cases {
         assert_eq!(upper(compute_mac(MacAlgorithm::X919, &key, data)), expected);
     }
     let key = SecretKey::from_hex("7CA110454A1A6E570131D9619DC1376E")?;
-    assert_eq!(
-        upper(compute_mac(MacAlgorithm::X919, &key, b"Hello World !!!!")),
-        "F09B856213BAB83B"
-    );
+    assert_eq!(upper(compute_mac(MacAlgorithm::X919, &key, b"Hello World !!!!")), "F09B856213BAB83B");
     Ok(())
 }
 
@@ -157,10 +139,7 @@ const BDK: &str = "0123456789ABCDEFFEDCBA9876543210";
 
 #[test]
 fn dukpt_initial_key() -> TestResult {
-    let ipek = derive_ipek(
-        &SecretKey::from_hex(BDK)?,
-        &Ksn::from_hex("FFFF9876543210E00000")?,
-    )?;
+    let ipek = derive_ipek(&SecretKey::from_hex(BDK)?, &Ksn::from_hex("FFFF9876543210E00000")?)?;
     assert_eq!(upper(ipek.as_bytes()), "6AC292FAA1315B4D858AB3A3D7D5933A");
     Ok(())
 }
@@ -195,12 +174,7 @@ fn unionpay_ecb_mac_worked_example() -> TestResult {
     let mac = compute_mac(MacAlgorithm::UnionPayEcb, &key, &mab);
     assert_eq!(&mac, ECB_MAC_EXPECTED);
     assert_eq!(upper(mac), "3841394539314238");
-    assert!(verify_mac(
-        MacAlgorithm::UnionPayEcb,
-        &key,
-        &mab,
-        ECB_MAC_EXPECTED
-    ));
+    assert!(verify_mac(MacAlgorithm::UnionPayEcb, &key, &mab, ECB_MAC_EXPECTED));
     Ok(())
 }
 
@@ -233,14 +207,8 @@ fn sealed_data_survives_a_vault_reopen() -> TestResult {
 
     let reopened = FileVault::open_or_create(&path)?;
     let sealer = Sealer::from_wrapped(&reopened, &wrapped_dek)?;
-    assert_eq!(
-        sealer.open(b"mak", &sealed)?.as_slice(),
-        MAK_CLEAR.as_bytes()
-    );
-    assert_eq!(
-        sealer.open(b"pik", &sealed).err(),
-        Some(CryptoError::OpenFailed)
-    );
+    assert_eq!(sealer.open(b"mak", &sealed)?.as_slice(), MAK_CLEAR.as_bytes());
+    assert_eq!(sealer.open(b"pik", &sealed).err(), Some(CryptoError::OpenFailed));
     Ok(())
 }
 

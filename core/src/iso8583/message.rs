@@ -46,7 +46,7 @@ impl Mti {
 
     /// True for requests and advices (third digit even).
     pub fn is_request(&self) -> bool {
-        (self.0[2] - b'0') % 2 == 0
+        self.0[2] & 1 == 0
     }
 }
 

@@ -50,6 +50,7 @@ pub struct TxnSpec {
     pub en: &'static str,
 }
 
+#[allow(clippy::too_many_arguments)] // one argument per column of the profile table
 const fn row(
     txn: TxnType,
     mti: &[u8; 4],
