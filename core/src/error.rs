@@ -1,1 +1,98 @@
-//! The public error of the core, mapped from the internal error enums.
+//! The public error of the core: a small enum the shell can match on, mapped from
+//! the internal error enums, each carrying its operator text in Chinese and English.
+
+use thiserror::Error;
+
+use crate::card::CardError;
+use crate::crypto::CryptoError;
+use crate::i18n::Bilingual;
+use crate::iso8583::CodecError;
+use crate::money::MoneyError;
+
+/// What went wrong, as the shell and the operator need to know it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PosError {
+    /// The operator's input (an amount, a hex string) is not acceptable.
+    #[error("{en}")]
+    InvalidInput {
+        /// Chinese text.
+        zh: String,
+        /// English text.
+        en: String,
+    },
+    /// A message from or for the host is malformed.
+    #[error("{en}")]
+    Protocol {
+        /// Chinese text.
+        zh: String,
+        /// English text.
+        en: String,
+    },
+    /// Keys, MACs, PIN blocks or sealed data failed a check.
+    #[error("{en}")]
+    Security {
+        /// Chinese text.
+        zh: String,
+        /// English text.
+        en: String,
+    },
+    /// Card data from the reader is unusable.
+    #[error("{en}")]
+    CardData {
+        /// Chinese text.
+        zh: String,
+        /// English text.
+        en: String,
+    },
+}
+
+impl PosError {
+    fn texts(&self) -> (&str, &str) {
+        match self {
+            PosError::InvalidInput { zh, en }
+            | PosError::Protocol { zh, en }
+            | PosError::Security { zh, en }
+            | PosError::CardData { zh, en } => (zh, en),
+        }
+    }
+}
+
+impl Bilingual for PosError {
+    fn zh(&self) -> String {
+        self.texts().0.to_string()
+    }
+    fn en(&self) -> String {
+        self.texts().1.to_string()
+    }
+}
+
+macro_rules! map_error {
+    ($from:ty => $variant:ident) => {
+        impl From<$from> for PosError {
+            fn from(e: $from) -> Self {
+                PosError::$variant { zh: e.zh(), en: e.en() }
+            }
+        }
+    };
+}
+
+map_error!(MoneyError => InvalidInput);
+map_error!(CodecError => Protocol);
+map_error!(CryptoError => Security);
+map_error!(CardError => CardData);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_map_with_both_languages() {
+        let e: PosError = MoneyError::Negative.into();
+        assert!(matches!(e, PosError::InvalidInput { .. }));
+        assert_eq!(e.zh(), "金额不能为负");
+        let e: PosError = CodecError::MissingField(39).into();
+        assert!(matches!(e, PosError::Protocol { .. }));
+        assert!(e.zh().contains("缺少域39"), "{}", e.zh());
+        assert!(e.en().contains("field 39 missing"), "{}", e.en());
+    }
+}

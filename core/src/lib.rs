@@ -12,5 +12,6 @@ pub mod money;
 pub mod redact;
 pub mod response_code;
 
+pub use error::PosError;
 pub use i18n::Bilingual;
 pub use money::{Amount, Currency};
