@@ -1,0 +1,101 @@
+//! A second profile loaded as data, and a sign-in response carrying the published working keys.
+
+use pos_core::crypto::{parse_working_keys, split_field62, CryptoError, KeyMode, SecretKey};
+use pos_core::iso8583::{
+    decode_message, encode_message, unionpay, AdminKind, AdminRequest, AdminResponse, BatchNo, CodecError, Frame,
+    Header, MerchantId, Message, Mti, NetCode, Profile, Stan, TerminalId, Tpdu,
+};
+use pos_core::response_code::ResponseCode;
+
+#[test]
+fn ascii_profile_is_data_not_code() {
+    let p = Profile::from_json(include_str!("../profiles/iso87-ascii.json")).expect("profile loads");
+    let mut m = Message::new(Mti::new("0800").unwrap());
+    m.set(11, "000042").unwrap().set(41, "TERM0001").unwrap().set(70, "301").unwrap();
+    m.set(128, [0xAA; 8]).unwrap();
+    let mut out = Vec::new();
+    encode_message(&p, &m, &mut out).unwrap();
+    // ASCII MTI, then primary bitmap with bit 1 set (secondary present), then the secondary bitmap.
+    assert_eq!(&out[..4], b"0800");
+    assert_eq!(out[4] & 0x80, 0x80);
+    assert_eq!(&out[20..26], b"000042");
+    let (back, _) = decode_message(&p, &out).unwrap();
+    assert_eq!(back, m);
+    // The same bytes are not a valid UnionPay body: the MTI is not BCD there.
+    assert!(decode_message(unionpay(), &out).is_err());
+    // A malformed profile is rejected with a reason.
+    assert!(Profile::from_json(r#"{"name":"x","prefix":"bcd","max_frame":10,"fields":[{"number":1,"name":"a","length":{"fixed":1},"encoding":"ascii"}]}"#).is_err());
+}
+
+fn tmk() -> SecretKey {
+    SecretKey::from_hex("CA5D92598DCA48CE8A4C76361A9269E9").unwrap()
+}
+
+/// Field 62 in 003 layout from the published vectors.
+fn field62() -> Vec<u8> {
+    hex::decode("6701EAD6A9AD51E51AA406E2C27FCFA98D0A74B8B651F9E9BACE9AE10000000000000000AB7153CA").unwrap()
+}
+
+#[test]
+fn sign_in_round_trip_with_published_keys() {
+    let tid = TerminalId::new("16688014").unwrap();
+    let mid = MerchantId::new("898310048990001").unwrap();
+    let req = AdminRequest {
+        kind: AdminKind::SignIn(NetCode::SignInDouble),
+        stan: Stan::new(1).unwrap(),
+        tid: tid.clone(),
+        mid: mid.clone(),
+        batch: BatchNo::new(1).unwrap(),
+        operator: Some("001".into()),
+    };
+    let bytes =
+        Frame::new(Tpdu::DEFAULT, Header::MAGSTRIPE, req.to_message(false).unwrap()).encode(unionpay()).unwrap();
+    let back = Frame::decode(unionpay(), &bytes).unwrap();
+    assert_eq!(AdminRequest::from_message(&back.message).unwrap(), req);
+
+    let resp = AdminResponse {
+        mti: Mti::new("0810").unwrap(),
+        net: NetCode::SignInDouble,
+        response_code: ResponseCode::APPROVED,
+        stan: req.stan,
+        tid,
+        mid,
+        batch: BatchNo::new(7).unwrap(),
+        time: Some("101010".into()),
+        date: Some("1126".into()),
+        rrn: Some("000000000001".into()),
+        totals: None,
+        key_block: Some(field62()),
+    };
+    let bytes = Frame::new(Tpdu::DEFAULT.swapped(), Header::MAGSTRIPE, resp.to_message(false).unwrap())
+        .encode(unionpay())
+        .unwrap();
+    let got = AdminResponse::from_message(&Frame::decode(unionpay(), &bytes).unwrap().message).unwrap();
+    assert_eq!(got, resp);
+    let block = got.key_block.expect("field 62");
+    let keys = parse_working_keys(KeyMode::Double003, &block, &tmk()).unwrap();
+    assert_eq!(hex::encode_upper(keys.pik.as_bytes()), "807A23AD32B36D457AE91FDF927570EA");
+    assert_eq!(hex::encode_upper(keys.mak.as_bytes()), "5BB5C72CD00B7338");
+    // What the phone relays to the reader: ciphertext and check values only.
+    let enc = split_field62(KeyMode::Double003, &block).unwrap();
+    assert_eq!(hex::encode_upper(&enc.pik.ciphertext), "6701EAD6A9AD51E51AA406E2C27FCFA9");
+}
+
+#[test]
+fn bad_check_value_in_sign_in_is_rejected() {
+    let mut block = field62();
+    block[17] ^= 0x01; // PIK check value
+    assert!(matches!(
+        parse_working_keys(KeyMode::Double003, &block, &tmk()),
+        Err(CryptoError::CheckValueMismatch { .. })
+    ));
+    assert!(parse_working_keys(KeyMode::DoubleWithTrack004, &block[..40], &tmk()).is_err());
+}
+
+#[test]
+fn unknown_admin_message_is_a_typed_error() {
+    let mut m = Message::new(Mti::new("0820").unwrap());
+    m.set(11, "000001").unwrap().set(41, "16688014").unwrap().set(42, "898310048990001").unwrap();
+    m.set(60, "00000001999").unwrap();
+    assert!(matches!(AdminRequest::from_message(&m), Err(CodecError::UnknownTransaction { .. })));
+}
