@@ -45,8 +45,8 @@ else
   for target in frame_decode tlv_parse track_parse; do
     work=$(mktemp -d)
     echo "fuzz $target for ${fuzz_secs}s"
-    (cd fuzz && "$tools/bin/cargo-fuzz" run --release "$target" "$work" "corpus/$target" -- \
-      -max_total_time="$fuzz_secs" -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tail -n 12)
+    (cd fuzz && RUSTUP_TOOLCHAIN=nightly "$tools/bin/cargo-fuzz" run --release "$target" "$work" "corpus/$target" -- \
+      -max_total_time="$fuzz_secs" -rss_limit_mb=2048 2>&1 | tail -n 3)
     rm -rf "$work"
   done
 fi
