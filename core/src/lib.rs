@@ -5,6 +5,7 @@
 
 pub mod card;
 pub mod crypto;
+pub mod deck;
 pub mod error;
 pub mod i18n;
 pub mod iso8583;
