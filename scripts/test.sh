@@ -15,7 +15,7 @@ step "format"
 cargo fmt --all -- --check
 
 step "unit, integration, property and interop tests (cargo test --workspace)"
-# The interop test installs pyiso8583 from PyPI into target/pyiso-venv itself.
+# The interop test installs pyiso8583 from PyPI into target/tmp/pyiso-venv itself.
 if [ -n "${POS_PROPTEST_CASES:-}" ]; then export PROPTEST_CASES="$POS_PROPTEST_CASES"; fi
 cargo test --workspace --all-targets --locked
 

@@ -97,7 +97,8 @@ impl FinancialRequest {
                 m.set(4, a.to_field4())?;
             }
             (None, true) => return Err(CodecError::MissingField(4)),
-            _ => {}
+            (Some(_), false) => return Err(CodecError::bad_value(4, "a balance inquiry carries no amount")),
+            (None, false) => {}
         }
         m.set(11, self.stan.to_string())?;
         if let Some(e) = &c.expiry {
@@ -140,6 +141,9 @@ impl FinancialRequest {
         }
         if let Some(icc) = &c.icc {
             m.set(55, icc)?;
+        }
+        if self.read_capability.is_some_and(|d| d > 9) || self.ic_condition.is_some_and(|d| d > 9) {
+            return Err(CodecError::bad_value(60, "60.4 and 60.5 are single digits"));
         }
         let mut f60 = Field60::new(spec.code60, self.batch, NetCode::None);
         f60.read_capability = self.read_capability;

@@ -134,8 +134,13 @@ impl Profile {
             if slot.replace(i).is_some() {
                 return Err(format!("field {} specified twice", f.number));
             }
-            if f.length.max() == 0 || f.length.max() > 999 {
-                return Err(format!("field {}: bad maximum length", f.number));
+            // A length prefix of d digits cannot state more than 10^d - 1.
+            let limit = match f.length {
+                LengthKind::LlVar(_) => 99,
+                LengthKind::Fixed(_) | LengthKind::LllVar(_) => 999,
+            };
+            if f.length.max() == 0 || f.length.max() > limit {
+                return Err(format!("field {}: maximum length {} not in 1..={limit}", f.number, f.length.max()));
             }
         }
         self.index = index;

@@ -1,0 +1,1 @@
+//! A UnionPay acquirer host simulator.
