@@ -10,6 +10,7 @@ pub mod error;
 pub mod i18n;
 pub mod iso8583;
 pub mod money;
+pub mod provision;
 pub mod redact;
 pub mod response_code;
 
