@@ -3,6 +3,7 @@
 //! The shell (Android, CLI) drives this crate; platform capabilities come in
 //! through traits (`crypto::KeyVault`, later `BleLink` and a clock).
 
+pub mod acquirer;
 pub mod card;
 pub mod crypto;
 pub mod deck;
