@@ -14,6 +14,7 @@ pub mod money;
 pub mod provision;
 pub mod redact;
 pub mod response_code;
+pub mod store;
 
 pub use error::PosError;
 pub use i18n::Bilingual;

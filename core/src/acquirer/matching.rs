@@ -95,6 +95,7 @@ impl Pending {
     }
 
     /// Number of requests waiting.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.lock().waiting.len()
     }

@@ -1,0 +1,98 @@
+//! STAN, batch and voucher counters, taken atomically inside the caller's SQLite transaction.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::error::StoreError;
+use super::voucher::VoucherNo;
+use super::Store;
+use crate::iso8583::{BatchNo, Stan};
+
+/// The numbers a financial request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxnNumbers {
+    /// Field 11.
+    pub stan: Stan,
+    /// 60.2.
+    pub batch: BatchNo,
+    /// The slip number (none for inquiries).
+    pub voucher: Option<VoucherNo>,
+}
+
+fn read(conn: &Connection, name: &'static str) -> Result<u32, StoreError> {
+    let v: Option<i64> =
+        conn.query_row("SELECT value FROM counters WHERE name = ?1", [name], |r| r.get(0)).optional()?;
+    v.and_then(|v| u32::try_from(v).ok()).ok_or(StoreError::BadValue { table: "counters", column: name })
+}
+
+fn write(conn: &Connection, name: &'static str, value: u32) -> Result<(), StoreError> {
+    conn.execute("UPDATE counters SET value = ?2 WHERE name = ?1", params![name, value])?;
+    Ok(())
+}
+
+/// The current batch.
+pub(crate) fn batch(conn: &Connection) -> Result<BatchNo, StoreError> {
+    BatchNo::new(read(conn, "batch")?).ok_or(StoreError::BadValue { table: "counters", column: "batch" })
+}
+
+/// Takes the next STAN, skipping any already used by a transaction of `batch`
+/// (after a wrap, so a STAN never repeats within a batch).
+pub(crate) fn take_stan(conn: &Connection, batch: BatchNo) -> Result<Stan, StoreError> {
+    let last = read(conn, "stan")?;
+    let mut stan = Stan::new(last).map(|s| s.next()).unwrap_or(Stan::FIRST);
+    for _ in 0..999_999 {
+        let used: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM txn WHERE batch = ?1 AND stan = ?2)",
+            params![batch.value(), stan.value()],
+            |r| r.get(0),
+        )?;
+        if !used {
+            write(conn, "stan", stan.value())?;
+            return Ok(stan);
+        }
+        stan = stan.next();
+    }
+    Err(StoreError::BatchFull { batch: batch.value() })
+}
+
+/// Takes the next voucher number.
+pub(crate) fn take_voucher(conn: &Connection) -> Result<VoucherNo, StoreError> {
+    let v = VoucherNo::new(read(conn, "voucher")?).map(|v| v.next()).unwrap_or(VoucherNo::FIRST);
+    write(conn, "voucher", v.value())?;
+    Ok(v)
+}
+
+impl Store {
+    /// Takes a STAN for a message that is not journalled (sign-in, echo).
+    pub fn next_stan(&self) -> Result<Stan, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let stan = take_stan(&tx, batch(&tx)?)?;
+        tx.commit()?;
+        Ok(stan)
+    }
+
+    /// The current batch number.
+    pub fn batch(&self) -> Result<BatchNo, StoreError> {
+        batch(&self.lock())
+    }
+
+    /// Sets the batch number (the host's, from sign-in; the next one after settlement).
+    pub fn set_batch(&self, b: BatchNo) -> Result<(), StoreError> {
+        write(&self.lock(), "batch", b.value())
+    }
+
+    /// The last STAN taken (`None` on a fresh terminal).
+    pub fn last_stan(&self) -> Result<Option<Stan>, StoreError> {
+        Ok(Stan::new(read(&self.lock(), "stan")?))
+    }
+}
+
+#[cfg(test)]
+impl Store {
+    /// Sets the STAN and voucher counters (tests of wrapping).
+    pub(crate) fn set_counters_for_test(&self, stan: u32, voucher: u32) -> Result<(), StoreError> {
+        let conn = self.lock();
+        write(&conn, "stan", stan)?;
+        write(&conn, "voucher", voucher)
+    }
+}

@@ -1,0 +1,108 @@
+//! Why the terminal's database could not do what was asked.
+
+use thiserror::Error;
+
+use crate::crypto::CryptoError;
+use crate::i18n::Bilingual;
+
+/// A storage failure. A corrupt or unreadable database is reported, never overwritten.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum StoreError {
+    /// The database file or its directory cannot be opened or created.
+    #[error("cannot open the database: {reason}")]
+    Open {
+        /// The operating system's or SQLite's reason.
+        reason: String,
+    },
+    /// The file is not a database, or SQLite found it damaged.
+    #[error("the database is corrupt: {detail}")]
+    Corrupt {
+        /// What SQLite reported.
+        detail: String,
+    },
+    /// The database was written by a newer version of the app.
+    #[error("database schema version {found} is newer than this app supports ({supported})")]
+    TooNew {
+        /// The version in the file.
+        found: u32,
+        /// The latest this build knows.
+        supported: u32,
+    },
+    /// The disk is full: nothing was written.
+    #[error("the disk is full")]
+    DiskFull,
+    /// Any other SQLite failure.
+    #[error("database error: {0}")]
+    Sqlite(String),
+    /// A stored value does not parse (the row was altered outside the app).
+    #[error("unreadable value in {table}.{column}")]
+    BadValue {
+        /// Table.
+        table: &'static str,
+        /// Column.
+        column: &'static str,
+    },
+    /// Sealing or opening a key at rest failed (vault key lost or data altered).
+    #[error("sealed key: {0}")]
+    Sealing(CryptoError),
+    /// Every STAN of the batch is used: settle before transacting again.
+    #[error("no unused STAN left in batch {batch}")]
+    BatchFull {
+        /// The batch.
+        batch: u32,
+    },
+    /// A transaction row that should exist does not.
+    #[error("transaction {0} not found")]
+    MissingTxn(i64),
+}
+
+impl StoreError {
+    /// Classifies a SQLite error.
+    pub(crate) fn sqlite(e: rusqlite::Error) -> StoreError {
+        use rusqlite::ErrorCode as C;
+        match e.sqlite_error_code() {
+            Some(C::NotADatabase | C::DatabaseCorrupt) => StoreError::Corrupt { detail: e.to_string() },
+            Some(C::DiskFull) => StoreError::DiskFull,
+            Some(C::CannotOpen | C::PermissionDenied | C::ReadOnly) => StoreError::Open { reason: e.to_string() },
+            _ => StoreError::Sqlite(e.to_string()),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::sqlite(e)
+    }
+}
+
+impl Bilingual for StoreError {
+    fn zh(&self) -> String {
+        match self {
+            StoreError::Open { .. } => "无法打开交易数据库".into(),
+            StoreError::Corrupt { .. } => "交易数据库已损坏，请联系技术支持（数据已保留）".into(),
+            StoreError::TooNew { .. } => "交易数据库版本过新，请升级应用".into(),
+            StoreError::DiskFull => "存储空间已满，请清理后重试".into(),
+            StoreError::Sqlite(_) => "交易数据库错误".into(),
+            StoreError::BadValue { table, column } => format!("交易数据库数据异常（{table}.{column}）"),
+            StoreError::Sealing(e) => format!("密钥存储异常：{}", e.zh()),
+            StoreError::BatchFull { .. } => "本批次流水号已用完，请先结算".into(),
+            StoreError::MissingTxn(_) => "找不到交易记录".into(),
+        }
+    }
+
+    fn en(&self) -> String {
+        match self {
+            StoreError::Open { reason } => format!("Cannot open the transaction database: {reason}"),
+            StoreError::Corrupt { .. } => {
+                "The transaction database is corrupt: call support (the data has been kept)".into()
+            }
+            StoreError::TooNew { .. } => "The transaction database is from a newer app: update the app".into(),
+            StoreError::DiskFull => "Storage is full: free some space and try again".into(),
+            StoreError::Sqlite(m) => format!("Transaction database error: {m}"),
+            StoreError::BadValue { table, column } => format!("Unreadable stored value ({table}.{column})"),
+            StoreError::Sealing(e) => format!("Key storage failed: {}", e.en()),
+            StoreError::BatchFull { .. } => "No STAN left in this batch: settle first".into(),
+            StoreError::MissingTxn(id) => format!("Transaction record {id} not found"),
+        }
+    }
+}

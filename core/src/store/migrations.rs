@@ -1,0 +1,182 @@
+//! Versioned schema migrations: an ordered list, applied once each, recorded in `schema_version`.
+//!
+//! Later features (journal, pending reversals, offline queue) append migrations; a
+//! released migration is never edited, because devices in the field have run it.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::error::StoreError;
+
+/// One schema step.
+pub(crate) struct Migration {
+    /// 1, 2, 3... in order, no gaps.
+    pub version: u32,
+    /// What it adds, for the record.
+    pub name: &'static str,
+    /// The statements, run in one transaction.
+    pub sql: &'static str,
+}
+
+/// Every migration, oldest first.
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "counters, settings, sealed session keys, online transactions",
+    sql: r#"
+CREATE TABLE counters (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) STRICT;
+INSERT INTO counters (name, value) VALUES ('stan', 0), ('batch', 1), ('voucher', 0);
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+-- The data key of the Sealer, wrapped by the platform KeyVault; never stored clear.
+CREATE TABLE data_key (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    wrapped BLOB NOT NULL
+) STRICT;
+
+-- Present while signed in. The MAK is sealed; PIK and TDK never leave the reader.
+CREATE TABLE session (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    tid           TEXT NOT NULL,
+    key_mode      TEXT NOT NULL,
+    mac_algorithm TEXT NOT NULL,
+    mak_sealed    BLOB NOT NULL,
+    mak_kcv       BLOB NOT NULL,
+    pik_kcv       BLOB NOT NULL,
+    tdk_kcv       BLOB,
+    signed_in_at  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE txn (
+    id                    INTEGER PRIMARY KEY,
+    txn_type              TEXT NOT NULL,
+    stan                  INTEGER NOT NULL,
+    batch                 INTEGER NOT NULL,
+    voucher               INTEGER,
+    amount_minor          INTEGER,
+    currency              INTEGER,
+    masked_pan            TEXT,
+    card_fingerprint      TEXT,
+    entry_mode            TEXT,
+    status                TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'declined', 'failed')),
+    response_code         TEXT,
+    rrn                   TEXT,
+    auth_code             TEXT,
+    host_date             TEXT,
+    host_time             TEXT,
+    failure               TEXT,
+    may_have_reached_host INTEGER NOT NULL DEFAULT 0,
+    orig_txn_id           INTEGER REFERENCES txn (id),
+    orig_batch            INTEGER,
+    orig_stan             INTEGER,
+    orig_rrn              TEXT,
+    orig_auth             TEXT,
+    orig_date             TEXT,
+    cancelled_by          INTEGER REFERENCES txn (id),
+    local_date            TEXT NOT NULL,
+    created_at            TEXT NOT NULL,
+    updated_at            TEXT NOT NULL,
+    UNIQUE (batch, stan)
+) STRICT;
+CREATE INDEX txn_by_voucher ON txn (voucher);
+"#,
+}];
+
+/// The newest schema version this build knows.
+pub(crate) fn latest() -> u32 {
+    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+}
+
+/// Brings the schema up to date; returns the version now in force.
+pub(crate) fn migrate(conn: &mut Connection, now: &str) -> Result<u32, StoreError> {
+    migrate_with(conn, MIGRATIONS, now)
+}
+
+/// As [`migrate`] over a given list (tests add steps to check appending works).
+pub(crate) fn migrate_with(conn: &mut Connection, list: &[Migration], now: &str) -> Result<u32, StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_version (
+            version    INTEGER PRIMARY KEY,
+            name       TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        ) STRICT;",
+    )?;
+    let start = current_version(conn)?;
+    let mut current = start;
+    let supported = list.last().map(|m| m.version).unwrap_or(0);
+    if start > supported {
+        return Err(StoreError::TooNew { found: start, supported });
+    }
+    for m in list.iter().filter(|m| m.version > start) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(m.sql)?;
+        tx.execute(
+            "INSERT INTO schema_version (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            params![m.version, m.name, now],
+        )?;
+        tx.commit()?;
+        tracing::info!(version = m.version, name = m.name, "database migrated");
+        current = m.version;
+    }
+    Ok(current)
+}
+
+/// The highest applied version, 0 for a fresh file.
+pub(crate) fn current_version(conn: &Connection) -> Result<u32, StoreError> {
+    let v: Option<u32> =
+        conn.query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0)).optional()?.flatten();
+    Ok(v.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_consecutive_from_one() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version as usize, i + 1, "{}", m.name);
+        }
+        assert_eq!(latest(), MIGRATIONS.len() as u32);
+    }
+
+    #[test]
+    fn applies_once_and_appends_later_steps() -> Result<(), StoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        assert_eq!(migrate(&mut conn, "t0")?, latest());
+        assert_eq!(migrate(&mut conn, "t1")?, latest());
+        let rows: u32 = conn.query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))?;
+        assert_eq!(rows, latest());
+
+        let next = latest() + 1;
+        let extended: Vec<Migration> = MIGRATIONS
+            .iter()
+            .map(|m| Migration { version: m.version, name: m.name, sql: m.sql })
+            .chain([Migration { version: next, name: "later", sql: "CREATE TABLE later (x INTEGER) STRICT;" }])
+            .collect();
+        assert_eq!(migrate_with(&mut conn, &extended, "t2")?, next);
+        conn.execute("INSERT INTO later (x) VALUES (1)", [])?;
+        // The older build now refuses the newer file instead of guessing.
+        assert_eq!(migrate(&mut conn, "t3"), Err(StoreError::TooNew { found: next, supported: latest() }));
+        Ok(())
+    }
+
+    #[test]
+    fn a_failing_step_leaves_the_previous_version() -> Result<(), StoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        let bad = [
+            Migration { version: 1, name: "ok", sql: "CREATE TABLE a (x INTEGER) STRICT;" },
+            Migration { version: 2, name: "broken", sql: "CREATE TABLE b (x INTEGER) STRICT; SELECT * FROM nowhere;" },
+        ];
+        assert!(migrate_with(&mut conn, &bad, "t").is_err());
+        assert_eq!(current_version(&conn)?, 1);
+        let b_exists: u32 = conn.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'b'", [], |r| r.get(0))?;
+        assert_eq!(b_exists, 0);
+        Ok(())
+    }
+}

@@ -1,0 +1,396 @@
+//! One row per online financial request: what was asked, with which numbers, and what came back.
+//!
+//! The row is written, pending, in the same SQLite transaction that takes its STAN,
+//! before anything is sent; the outcome is written when a matched, MAC-valid answer
+//! arrives, or the failure when none does. (The journal with pending reversals
+//! grows out of this table in a later migration.)
+
+use std::fmt;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::counters::{batch, take_stan, take_voucher, TxnNumbers};
+use super::error::StoreError;
+use super::voucher::VoucherNo;
+use super::Store;
+use crate::card::{CardFingerprint, MaskedPan};
+use crate::iso8583::{BatchNo, EntryMode, Stan, TxnType};
+use crate::money::{Amount, Currency};
+use crate::response_code::ResponseCode;
+
+/// The row id of a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TxnId(pub i64);
+
+impl fmt::Display for TxnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Where a transaction stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TxnStatus {
+    /// Recorded and (about to be) sent; no answer yet.
+    Pending,
+    /// Answered `00` with a valid MAC.
+    Approved,
+    /// Answered with another response code.
+    Declined,
+    /// No usable answer (timeout, connection loss, MAC failure...): never approved.
+    Failed,
+}
+
+impl TxnStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            TxnStatus::Pending => "pending",
+            TxnStatus::Approved => "approved",
+            TxnStatus::Declined => "declined",
+            TxnStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Option<TxnStatus> {
+        [TxnStatus::Pending, TxnStatus::Approved, TxnStatus::Declined, TxnStatus::Failed]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+    }
+}
+
+/// The original a void, refund, completion or cancel refers to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OriginalRefs {
+    /// The original's row, when it was made on this terminal.
+    pub txn_id: Option<TxnId>,
+    /// 61.1.
+    pub batch: Option<BatchNo>,
+    /// 61.2.
+    pub stan: Option<Stan>,
+    /// Field 37 of the request.
+    pub rrn: Option<String>,
+    /// Field 38 of the request.
+    pub auth_code: Option<String>,
+    /// 61.3 MMDD.
+    pub date: Option<String>,
+}
+
+/// What is known before sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTxn {
+    /// Type.
+    pub txn_type: TxnType,
+    /// Amount (none for inquiries).
+    pub amount: Option<Amount>,
+    /// The card, masked.
+    pub masked_pan: Option<MaskedPan>,
+    /// The card's keyed fingerprint.
+    pub fingerprint: Option<CardFingerprint>,
+    /// Field 22.
+    pub entry_mode: Option<EntryMode>,
+    /// The original, for types that refer to one.
+    pub original: OriginalRefs,
+    /// Local date MMDD (terminal clock).
+    pub local_date: String,
+    /// Local time, RFC 3339.
+    pub at: String,
+}
+
+/// A matched, MAC-checked answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostAnswer {
+    /// Field 39.
+    pub response_code: ResponseCode,
+    /// Field 37.
+    pub rrn: Option<String>,
+    /// Field 38.
+    pub auth_code: Option<String>,
+    /// Field 13 MMDD.
+    pub host_date: Option<String>,
+    /// Field 12 hhmmss.
+    pub host_time: Option<String>,
+}
+
+/// A stored transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxnRecord {
+    /// Row id.
+    pub id: TxnId,
+    /// Type.
+    pub txn_type: TxnType,
+    /// STAN, batch and voucher.
+    pub numbers: TxnNumbers,
+    /// Amount.
+    pub amount: Option<Amount>,
+    /// The card, masked.
+    pub masked_pan: Option<MaskedPan>,
+    /// Keyed card fingerprint.
+    pub fingerprint: Option<CardFingerprint>,
+    /// Field 22.
+    pub entry_mode: Option<EntryMode>,
+    /// Where it stands.
+    pub status: TxnStatus,
+    /// Field 39 of the answer.
+    pub response_code: Option<ResponseCode>,
+    /// Field 37 of the answer.
+    pub rrn: Option<String>,
+    /// Field 38 of the answer.
+    pub auth_code: Option<String>,
+    /// Field 13 of the answer.
+    pub host_date: Option<String>,
+    /// Field 12 of the answer.
+    pub host_time: Option<String>,
+    /// Why it failed (operator text, English).
+    pub failure: Option<String>,
+    /// Whether a failed request may have reached the host (reversal needed if it moves money).
+    pub may_have_reached_host: bool,
+    /// The original it refers to.
+    pub original: OriginalRefs,
+    /// The approved void or cancel of this transaction.
+    pub cancelled_by: Option<TxnId>,
+    /// Local date MMDD.
+    pub local_date: String,
+    /// Created, RFC 3339 local time.
+    pub created_at: String,
+    /// Last changed.
+    pub updated_at: String,
+}
+
+/// How to find an earlier transaction of this terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnLookup {
+    /// By slip number (the most recent if it wrapped).
+    Voucher(VoucherNo),
+    /// By STAN within a batch.
+    Stan {
+        /// Batch.
+        batch: BatchNo,
+        /// STAN.
+        stan: Stan,
+    },
+}
+
+/// The stable stored name of each type (kept even if the enum is renamed).
+fn type_name(t: TxnType) -> &'static str {
+    match t {
+        TxnType::BalanceInquiry => "balance_inquiry",
+        TxnType::PreAuth => "pre_auth",
+        TxnType::PreAuthCancel => "pre_auth_cancel",
+        TxnType::PreAuthCompletion => "pre_auth_completion",
+        TxnType::CompletionCancel => "completion_cancel",
+        TxnType::Sale => "sale",
+        TxnType::Void => "void",
+        TxnType::Refund => "refund",
+        TxnType::OfflineSale => "offline_sale",
+    }
+}
+
+/// True for the types whose approval cancels their original.
+fn cancels_original(t: TxnType) -> bool {
+    matches!(t, TxnType::Void | TxnType::PreAuthCancel | TxnType::CompletionCancel)
+}
+
+const COLUMNS: &str = "id, txn_type, stan, batch, voucher, amount_minor, currency, masked_pan, card_fingerprint,
+    entry_mode, status, response_code, rrn, auth_code, host_date, host_time, failure, may_have_reached_host,
+    orig_txn_id, orig_batch, orig_stan, orig_rrn, orig_auth, orig_date, cancelled_by, local_date, created_at,
+    updated_at";
+
+fn bad(column: &'static str) -> StoreError {
+    StoreError::BadValue { table: "txn", column }
+}
+
+fn from_row(r: &Row<'_>) -> Result<TxnRecord, StoreError> {
+    let s = |i: usize| r.get::<_, Option<String>>(i);
+    let n = |i: usize| r.get::<_, Option<i64>>(i);
+    let u32_of = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
+    let type_text: String = r.get(1)?;
+    let txn_type = TxnType::ALL.into_iter().find(|t| type_name(*t) == type_text).ok_or(bad("txn_type"))?;
+    let stan = u32_of(n(2)?).and_then(Stan::new).ok_or(bad("stan"))?;
+    let batch = u32_of(n(3)?).and_then(BatchNo::new).ok_or(bad("batch"))?;
+    let voucher = match n(4)? {
+        None => None,
+        v => Some(u32_of(v).and_then(VoucherNo::new).ok_or(bad("voucher"))?),
+    };
+    let amount = match (n(5)?, n(6)?) {
+        (Some(minor), Some(cur)) => {
+            let currency = u16::try_from(cur).ok().and_then(Currency::from_numeric).ok_or(bad("currency"))?;
+            let minor = u64::try_from(minor).map_err(|_| bad("amount_minor"))?;
+            Some(Amount::from_minor(minor, currency).map_err(|_| bad("amount_minor"))?)
+        }
+        _ => None,
+    };
+    let masked_pan = s(7)?.map(|p| MaskedPan::parse(&p)).transpose().map_err(|_| bad("masked_pan"))?;
+    let fingerprint = s(8)?.map(|f| f.parse()).transpose().map_err(|_| bad("card_fingerprint"))?;
+    let entry_mode = s(9)?.map(|e| EntryMode::parse(e.as_bytes())).transpose().map_err(|_| bad("entry_mode"))?;
+    let status = TxnStatus::parse(&r.get::<_, String>(10)?).ok_or(bad("status"))?;
+    let response_code = s(11)?.map(|c| ResponseCode::parse(&c).ok_or(bad("response_code"))).transpose()?;
+    let original = OriginalRefs {
+        txn_id: n(18)?.map(TxnId),
+        batch: match n(19)? {
+            None => None,
+            v => Some(u32_of(v).and_then(BatchNo::new).ok_or(bad("orig_batch"))?),
+        },
+        stan: match n(20)? {
+            None => None,
+            v => Some(u32_of(v).and_then(Stan::new).ok_or(bad("orig_stan"))?),
+        },
+        rrn: s(21)?,
+        auth_code: s(22)?,
+        date: s(23)?,
+    };
+    Ok(TxnRecord {
+        id: TxnId(r.get(0)?),
+        txn_type,
+        numbers: TxnNumbers { stan, batch, voucher },
+        amount,
+        masked_pan,
+        fingerprint,
+        entry_mode,
+        status,
+        response_code,
+        rrn: s(12)?,
+        auth_code: s(13)?,
+        host_date: s(14)?,
+        host_time: s(15)?,
+        failure: s(16)?,
+        may_have_reached_host: r.get::<_, i64>(17)? != 0,
+        original,
+        cancelled_by: n(24)?.map(TxnId),
+        local_date: r.get(25)?,
+        created_at: r.get(26)?,
+        updated_at: r.get(27)?,
+    })
+}
+
+fn load(conn: &Connection, id: TxnId) -> Result<Option<TxnRecord>, StoreError> {
+    conn.query_row(&format!("SELECT {COLUMNS} FROM txn WHERE id = ?1"), [id.0], |r| Ok(from_row(r)))
+        .optional()?
+        .transpose()
+}
+
+impl Store {
+    /// Takes the STAN (and a voucher, for all but inquiries) and records the request as
+    /// pending, in one SQLite transaction: a crash leaves both or neither.
+    pub fn begin_txn(&self, new: &NewTxn) -> Result<TxnRecord, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let batch = batch(&tx)?;
+        let stan = take_stan(&tx, batch)?;
+        let voucher = if new.txn_type == TxnType::BalanceInquiry { None } else { Some(take_voucher(&tx)?) };
+        let o = &new.original;
+        tx.execute(
+            "INSERT INTO txn (txn_type, stan, batch, voucher, amount_minor, currency, masked_pan, card_fingerprint,
+                entry_mode, status, orig_txn_id, orig_batch, orig_stan, orig_rrn, orig_auth, orig_date, local_date,
+                created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)",
+            params![
+                type_name(new.txn_type),
+                stan.value(),
+                batch.value(),
+                voucher.map(|v| v.value()),
+                // Amounts stop at 999,999,999,999 (field 4), far inside i64.
+                new.amount.map(|a| a.minor() as i64),
+                new.amount.map(|a| a.currency().numeric),
+                new.masked_pan.as_ref().map(MaskedPan::as_str),
+                new.fingerprint.map(|f| f.to_string()),
+                new.entry_mode.map(|e| e.to_field()),
+                o.txn_id.map(|t| t.0),
+                o.batch.map(|b| b.value()),
+                o.stan.map(|s| s.value()),
+                o.rrn,
+                o.auth_code,
+                o.date,
+                new.local_date,
+                new.at,
+            ],
+        )?;
+        let id = TxnId(tx.last_insert_rowid());
+        let record = load(&tx, id)?.ok_or(StoreError::MissingTxn(id.0))?;
+        tx.commit()?;
+        Ok(record)
+    }
+
+    /// Records the host's answer; an approved void or cancel marks its original cancelled.
+    pub fn record_answer(&self, id: TxnId, answer: &HostAnswer, at: &str) -> Result<TxnRecord, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let status = if answer.response_code.is_approved() { TxnStatus::Approved } else { TxnStatus::Declined };
+        let changed = tx.execute(
+            "UPDATE txn SET status = ?2, response_code = ?3, rrn = ?4, auth_code = ?5, host_date = ?6,
+                host_time = ?7, failure = NULL, updated_at = ?8
+             WHERE id = ?1",
+            params![
+                id.0,
+                status.as_str(),
+                answer.response_code.as_str(),
+                answer.rrn,
+                answer.auth_code,
+                answer.host_date,
+                answer.host_time,
+                at
+            ],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::MissingTxn(id.0));
+        }
+        let record = load(&tx, id)?.ok_or(StoreError::MissingTxn(id.0))?;
+        if let (TxnStatus::Approved, true, Some(orig)) =
+            (status, cancels_original(record.txn_type), record.original.txn_id)
+        {
+            tx.execute("UPDATE txn SET cancelled_by = ?2, updated_at = ?3 WHERE id = ?1", params![orig.0, id.0, at])?;
+        }
+        tx.commit()?;
+        Ok(record)
+    }
+
+    /// Records that no usable answer came; the row is never approved.
+    pub fn record_failure(
+        &self,
+        id: TxnId,
+        reason: &str,
+        may_have_reached_host: bool,
+        at: &str,
+    ) -> Result<TxnRecord, StoreError> {
+        let conn = self.lock();
+        let changed = conn.execute(
+            "UPDATE txn SET status = 'failed', failure = ?2, may_have_reached_host = ?3, updated_at = ?4
+             WHERE id = ?1",
+            params![id.0, reason, may_have_reached_host, at],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::MissingTxn(id.0));
+        }
+        load(&conn, id)?.ok_or(StoreError::MissingTxn(id.0))
+    }
+
+    /// A transaction by row id.
+    pub fn txn(&self, id: TxnId) -> Result<Option<TxnRecord>, StoreError> {
+        load(&self.lock(), id)
+    }
+
+    /// The most recent transaction matching `lookup`.
+    pub fn find_txn(&self, lookup: TxnLookup) -> Result<Option<TxnRecord>, StoreError> {
+        let conn = self.lock();
+        let (sql, a, b) = match lookup {
+            TxnLookup::Voucher(v) => ("voucher = ?1 AND ?2 = ?2", v.value(), 0),
+            TxnLookup::Stan { batch, stan } => ("batch = ?1 AND stan = ?2", batch.value(), stan.value()),
+        };
+        conn.query_row(&format!("SELECT {COLUMNS} FROM txn WHERE {sql} ORDER BY id DESC LIMIT 1"), params![a, b], |r| {
+            Ok(from_row(r))
+        })
+        .optional()?
+        .transpose()
+    }
+
+    /// The latest `limit` transactions, newest first.
+    pub fn recent_txns(&self, limit: u32) -> Result<Vec<TxnRecord>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM txn ORDER BY id DESC LIMIT ?1"))?;
+        let rows = stmt.query_map([limit], |r| Ok(from_row(r)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row??);
+        }
+        Ok(out)
+    }
+}
