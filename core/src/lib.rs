@@ -7,6 +7,7 @@ pub mod acquirer;
 pub mod card;
 pub mod crypto;
 pub mod deck;
+pub mod devices;
 pub mod error;
 pub mod i18n;
 pub mod iso8583;

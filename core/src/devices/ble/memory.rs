@@ -1,0 +1,132 @@
+//! An in-memory BLE link between two endpoints, with seeded faults, for the simulated devices and tests.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+
+use super::link::{BleLink, LinkError, LinkEvent, LinkInbox, ATT_OVERHEAD};
+
+/// Faults the link injects on every write, deterministically from `seed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MemoryFaults {
+    /// Seed of the fault generator.
+    pub seed: u64,
+    /// Per-mille chance a chunk is lost.
+    pub drop_per_mille: u16,
+    /// Per-mille chance a chunk is delivered twice.
+    pub duplicate_per_mille: u16,
+    /// Per-mille chance one byte of a chunk is flipped.
+    pub corrupt_per_mille: u16,
+    /// Disconnect both ends after this many writes in total (0 = never).
+    pub disconnect_after_writes: usize,
+}
+
+struct Shared {
+    connected: AtomicBool,
+    writes: AtomicUsize,
+    rng: AtomicU64,
+    faults: MemoryFaults,
+    mtu: usize,
+}
+
+impl Shared {
+    /// splitmix64: deterministic, no dependency, good enough for fault dice.
+    fn next(&self) -> u64 {
+        let mut z = self.rng.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn roll(&self, per_mille: u16) -> bool {
+        per_mille > 0 && self.next() % 1000 < u64::from(per_mille)
+    }
+}
+
+/// One end of an in-memory link: writes arrive as notifications at the other end's inbox.
+pub struct MemoryEndpoint {
+    shared: Arc<Shared>,
+    peer: LinkInbox,
+    own: LinkInbox,
+}
+
+/// Two connected endpoints and their inbound event receivers.
+pub fn memory_pair(
+    mtu: usize,
+    faults: MemoryFaults,
+) -> ((MemoryEndpoint, mpsc::Receiver<LinkEvent>), (MemoryEndpoint, mpsc::Receiver<LinkEvent>)) {
+    let shared = Arc::new(Shared {
+        connected: AtomicBool::new(true),
+        writes: AtomicUsize::new(0),
+        rng: AtomicU64::new(faults.seed),
+        faults,
+        mtu: mtu.clamp(23, 517),
+    });
+    let (a_in, a_rx) = LinkInbox::channel(1024);
+    let (b_in, b_rx) = LinkInbox::channel(1024);
+    let a = MemoryEndpoint { shared: shared.clone(), peer: b_in.clone(), own: a_in.clone() };
+    let b = MemoryEndpoint { shared, peer: a_in, own: b_in };
+    ((a, a_rx), (b, b_rx))
+}
+
+impl MemoryEndpoint {
+    /// Drops the link, as when the reader is switched off or walks out of range.
+    pub async fn disconnect(&self) {
+        if self.shared.connected.swap(false, Ordering::SeqCst) {
+            self.own.push(LinkEvent::Disconnected).await;
+            self.peer.push(LinkEvent::Disconnected).await;
+        }
+    }
+
+    /// Brings the link back up.
+    pub async fn reconnect(&self) {
+        if !self.shared.connected.swap(true, Ordering::SeqCst) {
+            let mtu = self.shared.mtu;
+            self.own.push(LinkEvent::Connected { mtu }).await;
+            self.peer.push(LinkEvent::Connected { mtu }).await;
+        }
+    }
+}
+
+#[async_trait]
+impl BleLink for MemoryEndpoint {
+    async fn write(&self, mut chunk: Vec<u8>) -> Result<(), LinkError> {
+        if !self.shared.connected.load(Ordering::SeqCst) {
+            return Err(LinkError::Disconnected);
+        }
+        if chunk.len() > self.shared.mtu - ATT_OVERHEAD {
+            return Err(LinkError::WriteFailed(format!("{} bytes exceed the MTU", chunk.len())));
+        }
+        let n = self.shared.writes.fetch_add(1, Ordering::SeqCst) + 1;
+        let f = self.shared.faults;
+        if f.disconnect_after_writes > 0 && n >= f.disconnect_after_writes {
+            self.disconnect().await;
+            return Err(LinkError::Disconnected);
+        }
+        if self.shared.roll(f.drop_per_mille) {
+            return Ok(());
+        }
+        if !chunk.is_empty() && self.shared.roll(f.corrupt_per_mille) {
+            let i = (self.shared.next() as usize) % chunk.len();
+            chunk[i] ^= 0x5A;
+        }
+        if self.shared.roll(f.duplicate_per_mille) {
+            self.peer.push(LinkEvent::Notification(chunk.clone())).await;
+        }
+        if self.peer.push(LinkEvent::Notification(chunk)).await {
+            Ok(())
+        } else {
+            Err(LinkError::Disconnected)
+        }
+    }
+
+    fn mtu(&self) -> usize {
+        self.shared.mtu
+    }
+
+    fn is_connected(&self) -> bool {
+        self.shared.connected.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,16 @@
+//! The BLE seam: [`BleLink`] moves bytes to and from a GATT characteristic (Android GATT,
+//! btleplug or memory); [`FrameTransport`] turns that into acknowledged, CRC-checked frames.
+
+mod crc;
+mod frame;
+mod link;
+mod memory;
+mod reassembly;
+mod transport;
+
+pub use crc::crc16_ccitt;
+pub use frame::{Frame, FrameKind, FRAME_OVERHEAD, MAX_PAYLOAD, SOF};
+pub use link::{BleLink, LinkError, LinkEvent, LinkInbox, ATT_OVERHEAD};
+pub use memory::{memory_pair, MemoryEndpoint, MemoryFaults};
+pub use reassembly::{Reassembler, Resync};
+pub use transport::{FrameTransport, TransportConfig, TransportError};
