@@ -76,11 +76,11 @@ impl std::fmt::Debug for Frame {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FrameFault {
     /// The CRC does not match: a damaged chunk.
-    BadCrc,
+    Crc,
     /// An unknown KIND byte.
-    BadKind,
+    Kind,
     /// LEN below the minimum or above [`MAX_PAYLOAD`].
-    BadLength,
+    Length,
 }
 
 impl Frame {
@@ -119,7 +119,7 @@ impl Frame {
     pub(crate) fn wire_len(header: [u8; 3]) -> Result<usize, FrameFault> {
         let len = usize::from(u16::from_be_bytes([header[1], header[2]]));
         if !(3..=3 + MAX_PAYLOAD).contains(&len) {
-            return Err(FrameFault::BadLength);
+            return Err(FrameFault::Length);
         }
         Ok(len + 5)
     }
@@ -128,13 +128,13 @@ impl Frame {
     pub(crate) fn decode(bytes: &[u8]) -> Result<Frame, FrameFault> {
         let n = bytes.len();
         if n < FRAME_OVERHEAD || bytes[0] != SOF {
-            return Err(FrameFault::BadLength);
+            return Err(FrameFault::Length);
         }
         let crc = u16::from_be_bytes([bytes[n - 2], bytes[n - 1]]);
         if crc16_ccitt(&bytes[1..n - 2]) != crc {
-            return Err(FrameFault::BadCrc);
+            return Err(FrameFault::Crc);
         }
-        let kind = FrameKind::from_byte(bytes[4]).ok_or(FrameFault::BadKind)?;
+        let kind = FrameKind::from_byte(bytes[4]).ok_or(FrameFault::Kind)?;
         Ok(Frame { seq: bytes[3], kind, cmd: bytes[5], payload: bytes[6..n - 2].to_vec() })
     }
 }
@@ -153,7 +153,7 @@ mod tests {
         assert_eq!(Frame::decode(&b), Ok(f));
         let mut bad = b.clone();
         bad[7] ^= 1;
-        assert_eq!(Frame::decode(&bad), Err(FrameFault::BadCrc));
+        assert_eq!(Frame::decode(&bad), Err(FrameFault::Crc));
         assert!(Frame::new(0, FrameKind::Event, 0, vec![0; MAX_PAYLOAD + 1]).encode().is_none());
     }
 }

@@ -77,7 +77,7 @@ impl Reassembler {
                     self.buf.drain(..need);
                     out.push(Ok(f));
                 }
-                Err(FrameFault::BadCrc | FrameFault::BadKind | FrameFault::BadLength) => {
+                Err(FrameFault::Crc | FrameFault::Kind | FrameFault::Length) => {
                     // The length itself may be what was damaged, so only the marker is consumed:
                     // a real frame hidden in what follows is still found.
                     let seq = self.buf[3];
