@@ -13,9 +13,11 @@ pub mod i18n;
 pub mod iso8583;
 pub mod money;
 pub mod provision;
+pub mod reader;
 pub mod redact;
 pub mod response_code;
 pub mod store;
+pub mod terminal;
 
 pub use error::PosError;
 pub use i18n::Bilingual;

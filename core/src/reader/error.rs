@@ -1,0 +1,84 @@
+//! What can go wrong at the card reader.
+
+use thiserror::Error;
+
+use crate::card::CardError;
+use crate::crypto::{CryptoError, KeyKind};
+use crate::i18n::Bilingual;
+
+/// A card reader failure; texts never contain card data.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ReaderError {
+    /// No working keys loaded yet: the terminal must sign in first.
+    #[error("the reader has no working keys")]
+    NoWorkingKeys,
+    /// A working key decrypted under the TMK does not match its check value.
+    #[error("{0} check value mismatch")]
+    KeyCheckFailed(KeyKind),
+    /// The key block does not fit the reader (lengths, missing TDK).
+    #[error("unusable working key block: {0}")]
+    BadKeyBlock(String),
+    /// No card was presented in time.
+    #[error("no card presented in time")]
+    Timeout,
+    /// The read was cancelled.
+    #[error("card read cancelled")]
+    Cancelled,
+    /// The software reader has no such test card.
+    #[error("unknown test card {0:?}")]
+    UnknownCard(String),
+    /// The card's data is unusable.
+    #[error("card data: {0}")]
+    Card(CardError),
+    /// A cryptographic step failed inside the reader.
+    #[error("reader crypto: {0}")]
+    Crypto(CryptoError),
+    /// The reader is not connected (Bluetooth dropped).
+    #[error("reader disconnected")]
+    Disconnected,
+}
+
+impl From<CardError> for ReaderError {
+    fn from(e: CardError) -> Self {
+        ReaderError::Card(e)
+    }
+}
+
+impl From<CryptoError> for ReaderError {
+    fn from(e: CryptoError) -> Self {
+        match e {
+            CryptoError::CheckValueMismatch { key } => ReaderError::KeyCheckFailed(key),
+            other => ReaderError::Crypto(other),
+        }
+    }
+}
+
+impl Bilingual for ReaderError {
+    fn zh(&self) -> String {
+        match self {
+            ReaderError::NoWorkingKeys => "读卡器未装载工作密钥，请重新签到".into(),
+            ReaderError::KeyCheckFailed(k) => format!("{}校验值错误，请重新签到", k.zh()),
+            ReaderError::BadKeyBlock(_) => "工作密钥格式错误，请重新签到".into(),
+            ReaderError::Timeout => "读卡超时".into(),
+            ReaderError::Cancelled => "读卡已取消".into(),
+            ReaderError::UnknownCard(id) => format!("没有测试卡{id}"),
+            ReaderError::Card(e) => format!("读卡失败：{}", e.zh()),
+            ReaderError::Crypto(e) => format!("读卡器加密失败：{}", e.zh()),
+            ReaderError::Disconnected => "读卡器未连接".into(),
+        }
+    }
+
+    fn en(&self) -> String {
+        match self {
+            ReaderError::NoWorkingKeys => "The reader has no working keys: sign in again".into(),
+            ReaderError::KeyCheckFailed(k) => format!("{k} check value wrong: sign in again"),
+            ReaderError::BadKeyBlock(why) => format!("Unusable working keys ({why}): sign in again"),
+            ReaderError::Timeout => "Card read timed out".into(),
+            ReaderError::Cancelled => "Card read cancelled".into(),
+            ReaderError::UnknownCard(id) => format!("No test card {id:?}"),
+            ReaderError::Card(e) => format!("Card read failed: {}", e.en()),
+            ReaderError::Crypto(e) => format!("Reader encryption failed: {}", e.en()),
+            ReaderError::Disconnected => "Card reader not connected".into(),
+        }
+    }
+}

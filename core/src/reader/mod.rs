@@ -1,0 +1,40 @@
+//! The card reader seen from the core: the secure device that reads cards, takes PINs
+//! and holds the PIN and track keys.
+//!
+//! [`CardReader`] is the seam: [`SoftwareReader`] simulates one over the test deck;
+//! a Bluetooth reader implements the same trait over its protocol.
+
+mod card_read;
+mod emv;
+mod error;
+mod keys;
+mod software;
+
+#[cfg(test)]
+mod tests;
+
+use async_trait::async_trait;
+
+use crate::crypto::EncryptedWorkingKeys;
+
+pub use card_read::{CardRead, CardRequest, DeviceInfo};
+pub use error::ReaderError;
+pub use keys::ReaderKeyAck;
+pub use software::SoftwareReader;
+
+/// A card reader with PIN pad, as the terminal drives it.
+#[async_trait]
+pub trait CardReader: Send + Sync {
+    /// Model, serial and capabilities.
+    fn device_info(&self) -> DeviceInfo;
+
+    /// Loads the working keys of a sign-in (still encrypted under the TMK, which only the
+    /// reader holds); the reader checks every check value and returns the MAK for sealing.
+    async fn load_working_keys(&self, keys: &EncryptedWorkingKeys) -> Result<ReaderKeyAck, ReaderError>;
+
+    /// Waits for a card and reads it (with the PIN when asked and the card needs one).
+    async fn read_card(&self, request: CardRequest) -> Result<CardRead, ReaderError>;
+
+    /// Abandons a read in progress; the waiting `read_card` returns `Cancelled`.
+    async fn cancel(&self) -> Result<(), ReaderError>;
+}

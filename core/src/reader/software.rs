@@ -1,0 +1,245 @@
+//! A software reader over the shared test deck, for emulators, the CLI and tests.
+//!
+//! It behaves as the secure device would: it holds the TMK, decrypts PIK and TDK
+//! itself, and only ever hands out encrypted tracks and PIN blocks. The caller
+//! chooses the card (`present`); the cardholder's PIN entries come from the deck,
+//! one per attempt, so a retry after `55` uses the next.
+
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use tokio::sync::Notify;
+use zeroize::Zeroizing;
+
+use super::card_read::{CardRead, CardRequest, DeviceInfo};
+use super::emv::{field55, ChipSession};
+use super::error::ReaderError;
+use super::keys::ReaderKeyAck;
+use super::CardReader;
+use crate::card::{fingerprint, DeviceSecret, Pan};
+use crate::crypto::keyblock::decrypt_key;
+use crate::crypto::{
+    check_value, encrypt_track, pin_block_format0, random_bytes, tdes, EncryptedWorkingKeys, KeyKind, SecretKey,
+};
+use crate::deck::{self, Presentation, TestCard};
+use crate::iso8583::{EntryMethod, EntryMode, SecurityControl};
+
+/// PIK and TDK as loaded at sign-in; they never leave this struct.
+struct LoadedKeys {
+    pik: SecretKey,
+    tdk: Option<SecretKey>,
+}
+
+/// The card in the slot and the cardholder's progress through its PIN entries.
+#[derive(Default)]
+struct Slot {
+    card: Option<&'static TestCard>,
+    pin_attempt: usize,
+}
+
+/// A simulated reader with a PIN pad, reading cards of [`crate::deck::DECK`].
+pub struct SoftwareReader {
+    tmk: SecretKey,
+    secret: DeviceSecret,
+    serial: String,
+    keys: Mutex<Option<LoadedKeys>>,
+    slot: Mutex<Slot>,
+    /// Application transaction counter of the simulated chips (one counter is enough here).
+    atc: Mutex<u16>,
+    presented: Notify,
+    cancelled: Notify,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The guarded values stay consistent even if a holder panicked.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl SoftwareReader {
+    /// A reader provisioned with `tmk`, fingerprinting cards under `secret`.
+    pub fn new(tmk: SecretKey, secret: DeviceSecret) -> SoftwareReader {
+        SoftwareReader {
+            tmk,
+            secret,
+            serial: "SW000001".into(),
+            keys: Mutex::new(None),
+            slot: Mutex::new(Slot::default()),
+            atc: Mutex::new(0),
+            presented: Notify::new(),
+            cancelled: Notify::new(),
+        }
+    }
+
+    /// Presents a deck card (by id) to the reader; it stays presented until removed.
+    pub fn present(&self, card_id: &str) -> Result<(), ReaderError> {
+        let card = deck::find(card_id).ok_or_else(|| ReaderError::UnknownCard(card_id.chars().take(32).collect()))?;
+        *lock(&self.slot) = Slot { card: Some(card), pin_attempt: 0 };
+        self.presented.notify_waiters();
+        Ok(())
+    }
+
+    /// Takes the card away.
+    pub fn remove(&self) {
+        *lock(&self.slot) = Slot::default();
+    }
+
+    /// The id of the presented card.
+    pub fn presented(&self) -> Option<&'static str> {
+        lock(&self.slot).card.map(|c| c.id)
+    }
+
+    /// Whether working keys are loaded.
+    pub fn has_working_keys(&self) -> bool {
+        lock(&self.keys).is_some()
+    }
+
+    /// The card in the slot, with the PIN the cardholder types this time if one is wanted.
+    fn take_card(&self, wants_pin: impl Fn(&TestCard) -> bool) -> Option<(&'static TestCard, Option<&'static str>)> {
+        let mut slot = lock(&self.slot);
+        let card = slot.card?;
+        if !wants_pin(card) {
+            return Some((card, None));
+        }
+        // Past the last scripted entry the cardholder keeps typing the last one.
+        let pin = card.pin_entries.get(slot.pin_attempt).or(card.pin_entries.last()).copied();
+        slot.pin_attempt += 1;
+        Some((card, pin))
+    }
+
+    fn read(&self, card: &TestCard, pin: Option<&str>, req: &CardRequest) -> Result<CardRead, ReaderError> {
+        let keys = lock(&self.keys);
+        let keys = keys.as_ref().ok_or(ReaderError::NoWorkingKeys)?;
+        let pan = Pan::parse(card.pan)?;
+        let method = match card.presentation {
+            Presentation::Swipe12 | Presentation::Swipe23 | Presentation::Swipe123 => EntryMethod::Swipe,
+            Presentation::Chip | Presentation::ChipOffline => EntryMethod::Chip,
+            Presentation::Contactless => EntryMethod::Contactless,
+            Presentation::ChipFailFallback => EntryMethod::Fallback,
+        };
+        let pin_block = match pin {
+            Some(pin) => Some(tdes::encrypt_block(&keys.pik, &pin_block_format0(pin, pan.as_digits())?)),
+            None => None,
+        };
+        let protect = |track: Zeroizing<String>| -> Result<String, ReaderError> {
+            let digits = Zeroizing::new(track.replace('=', "D"));
+            Ok(match &keys.tdk {
+                Some(tdk) => encrypt_track(tdk, &digits)?,
+                None => digits.to_string(),
+            })
+        };
+        let (_, _, has_track3) = card.tracks_read();
+        let track2 = Some(protect(Zeroizing::new(card.track2()))?);
+        let track3 = if has_track3 && !method.is_chip() { Some(protect(Zeroizing::new(card.track3()))?) } else { None };
+        let icc = if method.is_chip() {
+            let atc = {
+                let mut atc = lock(&self.atc);
+                *atc = atc.wrapping_add(1);
+                *atc
+            };
+            let session = ChipSession {
+                atc,
+                unpredictable: random_bytes::<4>()?,
+                pin_entered: pin_block.is_some(),
+                reader_serial: self.serial.clone(),
+            };
+            Some(field55(card, &pan, req, &session))
+        } else {
+            None
+        };
+        Ok(CardRead {
+            entry_mode: EntryMode { method, pin_entered: pin_block.is_some() },
+            masked_pan: pan.masked(),
+            expiry: Some(card.expiry.to_string()),
+            service_code: Some(card.service_code.to_string()),
+            track2,
+            track3,
+            security: SecurityControl {
+                pin_with_pan: true,
+                double_length: keys.pik.len() > 8,
+                track_encrypted: keys.tdk.is_some(),
+            },
+            pin_block,
+            card_seq: method.is_chip().then_some(1),
+            ic_condition: if method == EntryMethod::Fallback { 2 } else { 0 },
+            icc,
+            fingerprint: fingerprint(&self.secret, &pan),
+        })
+    }
+}
+
+/// Whether the cardholder enters a PIN: contactless and offline-capable chip cards never do.
+fn card_takes_pin(card: &TestCard) -> bool {
+    !matches!(card.presentation, Presentation::Contactless | Presentation::ChipOffline)
+}
+
+#[async_trait]
+impl CardReader for SoftwareReader {
+    fn device_info(&self) -> DeviceInfo {
+        DeviceInfo {
+            model: "pos-core software reader".into(),
+            serial: self.serial.clone(),
+            firmware: env!("CARGO_PKG_VERSION").into(),
+            pin_pad: true,
+            contactless: true,
+        }
+    }
+
+    async fn load_working_keys(&self, keys: &EncryptedWorkingKeys) -> Result<ReaderKeyAck, ReaderError> {
+        let pik = decrypt_key(KeyKind::Pik, &keys.pik, &self.tmk)?;
+        let mak = decrypt_key(KeyKind::Mak, &keys.mak, &self.tmk)?;
+        let tdk = keys.tdk.as_ref().map(|t| decrypt_key(KeyKind::Tdk, t, &self.tmk)).transpose()?;
+        if tdk.as_ref().is_some_and(|t| t.len() != 16) {
+            return Err(ReaderError::BadKeyBlock("TDK must be double length".into()));
+        }
+        let ack = ReaderKeyAck {
+            pik_kcv: check_value(&pik),
+            mak_kcv: check_value(&mak),
+            tdk_kcv: tdk.as_ref().map(check_value),
+            mak,
+        };
+        *lock(&self.keys) = Some(LoadedKeys { pik, tdk });
+        tracing::info!(tdk = ack.tdk_kcv.is_some(), "reader loaded working keys");
+        Ok(ack)
+    }
+
+    async fn read_card(&self, req: CardRequest) -> Result<CardRead, ReaderError> {
+        if !self.has_working_keys() {
+            return Err(ReaderError::NoWorkingKeys);
+        }
+        let deadline = tokio::time::sleep(req.timeout);
+        tokio::pin!(deadline);
+        loop {
+            // Arm the wake-ups before looking, so a card presented in between is not missed.
+            let presented = self.presented.notified();
+            let cancelled = self.cancelled.notified();
+            tokio::pin!(presented, cancelled);
+            presented.as_mut().enable();
+            cancelled.as_mut().enable();
+            if let Some((card, pin)) = self.take_card(|c| req.pin_entry && card_takes_pin(c)) {
+                let read = self.read(card, pin, &req)?;
+                tracing::debug!(pan = %read.masked_pan, entry = %read.entry_mode.to_field(), "card read");
+                return Ok(read);
+            }
+            tokio::select! {
+                _ = &mut deadline => return Err(ReaderError::Timeout),
+                _ = &mut cancelled => return Err(ReaderError::Cancelled),
+                _ = &mut presented => {}
+            }
+        }
+    }
+
+    async fn cancel(&self) -> Result<(), ReaderError> {
+        self.cancelled.notify_waiters();
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for SoftwareReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SoftwareReader")
+            .field("serial", &self.serial)
+            .field("keys_loaded", &self.has_working_keys())
+            .field("presented", &self.presented())
+            .finish()
+    }
+}
