@@ -1,1 +1,96 @@
-fn main() {}
+//! `pos-acquirer-sim`: the acquirer host simulator as a standalone server.
+//!
+//! ```text
+//! pos-acquirer-sim [--config FILE.json] [--listen ADDR] [--admin ADDR|off]
+//! ```
+//! Without a config it serves the demo terminal and the test card deck in memory.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use pos_acquirer_sim::{SimConfig, Simulator};
+
+const USAGE: &str = "usage: pos-acquirer-sim [--config FILE.json] [--listen ADDR] [--admin ADDR|off]
+  --config  JSON configuration (see README.md); default: demo terminal + test card deck, in memory
+  --listen  ISO 8583 address (default 127.0.0.1:8583, or the config's \"listen\")
+  --admin   JSON-lines admin address on loopback (default 127.0.0.1:8584); \"off\" disables it";
+
+struct Args {
+    config: Option<PathBuf>,
+    listen: Option<String>,
+    admin: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args { config: None, listen: None, admin: None };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--config" => args.config = Some(PathBuf::from(value("--config")?)),
+            "--listen" => args.listen = Some(value("--listen")?),
+            "--admin" => args.admin = Some(value("--admin")?),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("{e}");
+            }
+            eprintln!("{USAGE}");
+            return if e.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) };
+        }
+    };
+    let mut config = match &args.config {
+        Some(path) => match SimConfig::load(path) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("pos-acquirer-sim: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => SimConfig::demo(),
+    };
+    if let Some(l) = args.listen {
+        config.listen = l;
+    }
+    match args.admin.as_deref() {
+        Some("off") => config.admin_listen = None,
+        Some(a) => config.admin_listen = Some(a.to_owned()),
+        None if config.admin_listen.is_none() => config.admin_listen = Some("127.0.0.1:8584".to_owned()),
+        None => {}
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("pos-acquirer-sim: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        match Simulator::start(config).await {
+            Ok(sim) => {
+                println!("pos-acquirer-sim listening on {} (admin {:?})", sim.addr(), sim.admin_addr());
+                // Runs until killed or told to stop on the admin port; committed
+                // ledger rows survive a kill (SQLite WAL).
+                sim.stopped().await;
+                sim.shutdown().await;
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("pos-acquirer-sim: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}

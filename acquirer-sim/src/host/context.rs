@@ -1,0 +1,52 @@
+//! What one request's rules run against: the ledger transaction, the terminal, the time.
+
+use pos_core::card::CardScheme;
+use rusqlite::Connection;
+
+use super::{Host, Session};
+use crate::clock::LocalTime;
+use crate::config::{Limits, MonitoringConfig, TerminalProfile};
+use crate::error::LedgerError;
+use crate::ledger::txns;
+
+/// The context of one authenticated request.
+pub(crate) struct Ctx<'a> {
+    /// The open SQLite transaction.
+    pub db: &'a Connection,
+    pub host: &'a Host,
+    pub term: &'a TerminalProfile,
+    pub session: &'a Session,
+    pub now_ms: i64,
+    pub local: LocalTime,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.host.limits
+    }
+
+    pub(crate) fn monitoring(&self) -> &MonitoringConfig {
+        &self.host.monitoring
+    }
+
+    /// A fresh retrieval reference number: 12 digits, unique at this host.
+    pub(crate) fn next_rrn(&self) -> Result<String, LedgerError> {
+        Ok(format!("{:012}", txns::next_counter(self.db, "rrn")? % 1_000_000_000_000))
+    }
+
+    /// A fresh 6-digit authorization code from the seeded generator.
+    pub(crate) fn auth_code(&self) -> String {
+        let mut rng = self.host.codes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        format!("{:06}", rng.next_u64() % 1_000_000)
+    }
+
+    /// The local day, key of per-day limits.
+    pub(crate) fn today(&self) -> i64 {
+        self.local.date_key()
+    }
+}
+
+/// Foreign cards are settled in field 48's second section.
+pub(crate) fn is_foreign(pan: &str) -> bool {
+    matches!(CardScheme::from_bin(pan), CardScheme::Visa | CardScheme::Mastercard | CardScheme::Jcb | CardScheme::Amex)
+}

@@ -1,0 +1,162 @@
+//! The acquirer host: turns one received frame into (at most) one answer.
+//!
+//! Order of checks for every request: known terminal (`97`), then for everything but
+//! network management a signed-in terminal and a valid MAC (`A0`), the merchant (`03`),
+//! duplicates (same bytes again, or `94`), and only then the transaction's own rules,
+//! all inside one SQLite transaction.
+
+mod card;
+mod context;
+mod error;
+mod financial;
+mod fingerprint;
+mod follow_up;
+mod inbound;
+mod monitor;
+mod netmgmt;
+mod pin;
+mod plan;
+mod preauth;
+mod purchase;
+mod reply;
+mod reversal;
+mod sessions;
+mod settlement;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use pos_core::iso8583::{check_mac, Field60, MacCheck, Stan};
+use tracing::{debug, error, warn};
+
+use crate::clock::SimClock;
+use crate::config::{Limits, MonitoringConfig, TerminalProfile};
+use crate::ledger::replies::{self, ReplyClass, Seen};
+use crate::ledger::Ledger;
+use crate::rng::SplitMix64;
+pub(crate) use context::Ctx;
+pub(crate) use error::HostError;
+pub(crate) use inbound::Inbound;
+pub(crate) use reply::Reply;
+use reply::{bare, MacKey};
+pub(crate) use sessions::{Session, Sessions};
+
+/// Everything a request is decided against.
+pub(crate) struct Host {
+    terminals: HashMap<String, TerminalProfile>,
+    sessions: Sessions,
+    ledger: Arc<Ledger>,
+    clock: Arc<SimClock>,
+    limits: Limits,
+    monitoring: MonitoringConfig,
+    codes: Mutex<SplitMix64>,
+}
+
+impl Host {
+    pub(crate) fn new(
+        terminals: Vec<TerminalProfile>,
+        ledger: Arc<Ledger>,
+        clock: Arc<SimClock>,
+        limits: Limits,
+        monitoring: MonitoringConfig,
+        seed: u64,
+    ) -> Result<Host, HostError> {
+        let terminals: HashMap<String, TerminalProfile> =
+            terminals.into_iter().map(|t| (t.tid.as_str().to_owned(), t)).collect();
+        let sessions = Sessions::restore(&ledger, &terminals)?;
+        // A different stream from the fault generator's, so faults do not shift auth codes.
+        let codes = Mutex::new(SplitMix64::new(seed ^ 0xA17C_0DE5));
+        Ok(Host { terminals, sessions, ledger, clock, limits, monitoring, codes })
+    }
+
+    /// Whether `tid` holds working keys from a sign-in.
+    pub(crate) fn is_signed_in(&self, tid: &str) -> bool {
+        self.sessions.get(tid).is_some()
+    }
+
+    /// Decides on one decoded request; `None` means nothing is sent back.
+    pub(crate) fn handle(&self, inbound: &Inbound) -> Option<Reply> {
+        let msg = inbound.message();
+        if !msg.mti().is_request() {
+            debug!(mti = %msg.mti(), "ignoring a response-class message sent to the host");
+            return None;
+        }
+        let Some(tid) = inbound.tid() else {
+            warn!(mti = %msg.mti(), "request without a usable field 41");
+            return reply::encode(inbound, bare(msg, "30"), None);
+        };
+        let Some(term) = self.terminals.get(tid) else {
+            warn!(tid, "request from a terminal that is not provisioned");
+            return reply::encode(inbound, bare(msg, "97"), None);
+        };
+        match msg.mti().as_str() {
+            "0800" | "0820" => return netmgmt::handle(self, inbound, term),
+            "0100" | "0200" | "0220" | "0400" | "0500" | "0320" => {}
+            other => {
+                warn!(tid, mti = other, "message type not supported");
+                return reply::encode(inbound, bare(msg, "40"), None);
+            }
+        }
+        let Some(session) = self.sessions.get(tid) else {
+            warn!(tid, "request before sign-in: no MAK to verify it with");
+            return reply::encode(inbound, bare(msg, "A0"), None);
+        };
+        match check_mac(inbound.bytes(), inbound.layout(), term.mac, &session.keys.mak) {
+            MacCheck::Valid => {}
+            check => {
+                warn!(tid, ?check, "MAC check failed");
+                return reply::encode(inbound, bare(msg, "A0"), None);
+            }
+        }
+        let key = MacKey { mak: &session.keys.mak, algo: term.mac };
+        if msg.get(42) != Some(term.mid.as_str().as_bytes()) {
+            warn!(tid, "merchant ID does not match the terminal's");
+            return reply::encode(inbound, bare(msg, "03"), Some(key));
+        }
+        self.decide(inbound, term, &session, key)
+    }
+
+    /// The authenticated part: duplicates, then the transaction rules, in one ledger transaction.
+    fn decide(&self, inbound: &Inbound, term: &TerminalProfile, session: &Session, key: MacKey<'_>) -> Option<Reply> {
+        let msg = inbound.message();
+        let batch = msg.get(60).and_then(|v| Field60::parse(v).ok()).map(|f| f.batch.value());
+        let stan = msg.get(11).and_then(|v| Stan::parse(11, v).ok()).map(|s| s.value());
+        let (Some(batch), Some(stan)) = (batch, stan) else {
+            return reply::encode(inbound, bare(msg, "30"), Some(key));
+        };
+        let tid = term.tid.as_str();
+        let class = if msg.mti().as_str() == "0400" { ReplyClass::Reversal } else { ReplyClass::Request };
+        let content = fingerprint::of_request(inbound);
+        let now_ms = self.clock.now_ms();
+        let result = self.ledger.transact(|db| -> Result<Reply, HostError> {
+            match replies::lookup(db, tid, batch, stan, class, &content)? {
+                Seen::Same(bytes) => {
+                    debug!(tid, batch, stan, "duplicate request: sending the stored answer");
+                    return Ok(Reply { bytes, signed: true });
+                }
+                Seen::Different if class == ReplyClass::Request => {
+                    warn!(tid, batch, stan, "same terminal, batch and STAN with different content");
+                    return Ok(reply::encode_or_err(inbound, bare(msg, "94"), Some(key))?);
+                }
+                Seen::Different | Seen::New => {}
+            }
+            let ctx = Ctx { db, host: self, term, session, now_ms, local: self.clock.local_at(now_ms) };
+            let response = match msg.mti().as_str() {
+                "0400" => reversal::handle(&ctx, msg)?,
+                "0500" => settlement::settle(&ctx, msg)?,
+                "0320" => settlement::upload(&ctx, msg)?,
+                _ => financial::handle(&ctx, msg)?,
+            };
+            let reply = reply::encode_or_err(inbound, response, Some(key))?;
+            replies::store(db, tid, batch, stan, class, &content, &reply.bytes)?;
+            Ok(reply)
+        });
+        match result {
+            Ok(reply) => Some(reply),
+            Err(e) => {
+                error!(tid, batch, stan, error = %e, "request failed at the host; answering 96");
+                reply::encode(inbound, bare(msg, "96"), Some(key))
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The host's ledger in SQLite: accounts, every transaction and money movement, batches.
+//!
+//! Writes happen only inside [`Ledger::transact`], one SQLite transaction per request,
+//! so a request's rows, its effects and its stored answer commit together or not at all.
+//! The read methods are for tests, the admin port and the demo.
+
+pub(crate) mod accounts;
+pub(crate) mod batches;
+pub(crate) mod effects;
+mod invariants;
+pub(crate) mod monitoring;
+pub(crate) mod replies;
+pub mod rows;
+mod schema;
+pub(crate) mod sessions;
+pub(crate) mod settlement_log;
+pub(crate) mod txns;
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use pos_core::redact::mask_pan_digits;
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+
+use crate::config::{AccountConfig, TerminalProfile};
+use crate::error::LedgerError;
+pub use rows::{BatchState, Flag, Hold, RowKind, SettlementRecord, TxnRow, TxnStatus, UploadRecord};
+
+/// The simulated issuer's and acquirer's books.
+#[derive(Debug)]
+pub struct Ledger {
+    conn: Mutex<Connection>,
+}
+
+impl Ledger {
+    /// Opens (or creates) the ledger at `path`, in memory when `None`, and seeds it.
+    pub(crate) fn open(
+        path: Option<&str>,
+        accounts: &[AccountConfig],
+        terminals: &[TerminalProfile],
+    ) -> Result<Ledger, LedgerError> {
+        let conn = match path {
+            None | Some(":memory:") => Connection::open_in_memory()?,
+            Some(p) => {
+                let c = Connection::open(p)?;
+                // WAL: readers (tests, admin port) never block the request path for long.
+                c.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+                c.execute_batch("PRAGMA synchronous = NORMAL;")?;
+                c
+            }
+        };
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+        schema::migrate(&conn)?;
+        schema::seed_accounts(&conn, accounts)?;
+        schema::seed_batches(&conn, terminals)?;
+        Ok(Ledger { conn: Mutex::new(conn) })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // SQLite rolls back an unfinished transaction when its guard drops during a
+        // panic, so the connection is consistent even if the mutex was poisoned.
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` in one immediate SQLite transaction, committed when `f` succeeds.
+    pub(crate) fn transact<T, E: From<LedgerError>>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(LedgerError::from)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(LedgerError::from)?;
+        Ok(out)
+    }
+
+    /// Reads with the connection (no transaction).
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, LedgerError>) -> Result<T, LedgerError> {
+        f(&self.lock())
+    }
+
+    /// The card's available amount in fen, derived from the rows: funds minus every effect.
+    pub fn available(&self, pan: &str) -> Result<i64, LedgerError> {
+        let conn = self.lock();
+        let funds: Option<i64> =
+            conn.query_row("SELECT funds FROM accounts WHERE pan = ?1", params![pan], |r| r.get(0)).optional()?;
+        let funds = funds.ok_or_else(|| LedgerError::UnknownAccount(mask_pan_digits(pan)))?;
+        let spent: i64 =
+            conn.query_row("SELECT COALESCE(SUM(amount), 0) FROM effects WHERE pan = ?1", params![pan], |r| r.get(0))?;
+        Ok(funds - spent)
+    }
+
+    /// The pre-auth holds in force on a card.
+    pub fn holds(&self, pan: &str) -> Result<Vec<Hold>, LedgerError> {
+        let conn = self.lock();
+        let mut out = Vec::new();
+        let preauths = txns::all(&conn)?.into_iter().filter(|t| {
+            t.pan.as_deref() == Some(pan)
+                && t.row.kind == RowKind::Txn(pos_core::iso8583::TxnType::PreAuth)
+                && t.row.status == TxnStatus::Approved
+        });
+        for t in preauths {
+            let held = effects::held_on(&conn, t.row.id)?;
+            if held > 0 {
+                out.push(Hold {
+                    preauth_id: t.row.id,
+                    tid: t.row.tid,
+                    batch: t.row.batch,
+                    stan: t.row.stan,
+                    auth_code: t.row.auth_code,
+                    amount: held.unsigned_abs(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every row of terminal `tid`, oldest first.
+    pub fn transactions_for(&self, tid: &str) -> Result<Vec<TxnRow>, LedgerError> {
+        txns::for_terminal(&self.lock(), tid)
+    }
+
+    /// Recomputes balances, holds, refunds and captures from the rows; `Err(Invariant)` lists what disagrees.
+    pub fn check_invariants(&self) -> Result<(), LedgerError> {
+        let problems = invariants::problems(&self.lock())?;
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(LedgerError::Invariant(problems))
+        }
+    }
+
+    /// The host's batch for terminal `tid`.
+    pub fn batch(&self, tid: &str) -> Result<Option<BatchState>, LedgerError> {
+        batches::state(&self.lock(), tid)
+    }
+
+    /// The host's current batch number for terminal `tid`.
+    pub fn current_batch(&self, tid: &str) -> Result<Option<u32>, LedgerError> {
+        Ok(self.batch(tid)?.map(|b| b.current))
+    }
+
+    /// PIN tries used on a card.
+    pub fn pin_tries(&self, pan: &str) -> Result<u8, LedgerError> {
+        accounts::pin_tries(&self.lock(), pan)
+    }
+
+    /// Every monitoring flag, oldest first.
+    pub fn flags(&self) -> Result<Vec<Flag>, LedgerError> {
+        monitoring::all(&self.lock())
+    }
+
+    /// Settlements of terminal `tid`, oldest first.
+    pub fn settlements(&self, tid: &str) -> Result<Vec<SettlementRecord>, LedgerError> {
+        settlement_log::settlements(&self.lock(), tid)
+    }
+
+    /// Batch upload items of terminal `tid` for `batch`.
+    pub fn uploads(&self, tid: &str, batch: u32) -> Result<Vec<UploadRecord>, LedgerError> {
+        settlement_log::uploads(&self.lock(), tid, batch)
+    }
+
+    /// Masked PAN and available amount of the accounts whose PAN ends in `last4`.
+    pub fn accounts_ending(&self, last4: &str) -> Result<Vec<(String, i64)>, LedgerError> {
+        let all = accounts::all(&self.lock())?;
+        let pans: Vec<String> =
+            all.into_iter().map(|a| a.0).filter(|p| p.ends_with(last4) && !last4.is_empty()).collect();
+        pans.iter().map(|p| Ok((mask_pan_digits(p), self.available(p)?))).collect()
+    }
+}

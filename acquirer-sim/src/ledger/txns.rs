@@ -1,0 +1,250 @@
+//! Transaction rows: inserting, finding originals, and moving a row's status.
+
+use pos_core::redact::mask_pan_digits;
+use rusqlite::{params, Connection, Row};
+
+use super::rows::{RowKind, TxnRow, TxnStatus};
+use crate::error::LedgerError;
+
+/// A row to insert.
+pub(crate) struct NewTxn<'a> {
+    pub kind: RowKind,
+    pub tid: &'a str,
+    pub mid: &'a str,
+    pub batch: u32,
+    pub stan: u32,
+    pub pan: Option<&'a str>,
+    pub amount: u64,
+    pub rc: &'a str,
+    pub status: TxnStatus,
+    pub rrn: Option<&'a str>,
+    pub auth_code: Option<&'a str>,
+    pub original_id: Option<i64>,
+    pub created_ms: i64,
+    pub local_date: i64,
+    pub foreign: bool,
+}
+
+/// A stored row with the full PAN the host needs for its rules.
+pub(crate) struct Stored {
+    pub row: TxnRow,
+    pub pan: Option<String>,
+    pub foreign: bool,
+}
+
+const COLUMNS: &str = "id, kind, tid, mid, batch, stan, pan, amount, rc, status, refunded, captured, rrn, auth_code,
+                       original_id, created_ms, foreign_card";
+
+fn to_u64(v: i64, what: &str) -> Result<u64, LedgerError> {
+    u64::try_from(v).map_err(|_| LedgerError::Corrupt(format!("negative {what}")))
+}
+
+fn read(r: &Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok(RawRow {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        tid: r.get(2)?,
+        mid: r.get(3)?,
+        batch: r.get(4)?,
+        stan: r.get(5)?,
+        pan: r.get(6)?,
+        amount: r.get(7)?,
+        rc: r.get(8)?,
+        status: r.get(9)?,
+        refunded: r.get(10)?,
+        captured: r.get(11)?,
+        rrn: r.get(12)?,
+        auth_code: r.get(13)?,
+        original_id: r.get(14)?,
+        created_ms: r.get(15)?,
+        foreign: r.get(16)?,
+    })
+}
+
+struct RawRow {
+    id: i64,
+    kind: String,
+    tid: String,
+    mid: String,
+    batch: u32,
+    stan: u32,
+    pan: Option<String>,
+    amount: i64,
+    rc: String,
+    status: String,
+    refunded: i64,
+    captured: i64,
+    rrn: Option<String>,
+    auth_code: Option<String>,
+    original_id: Option<i64>,
+    created_ms: i64,
+    foreign: bool,
+}
+
+impl RawRow {
+    fn typed(self) -> Result<Stored, LedgerError> {
+        let kind = RowKind::from_db(&self.kind).ok_or_else(|| LedgerError::Corrupt(format!("kind {:?}", self.kind)))?;
+        let status = TxnStatus::from_db(&self.status)
+            .ok_or_else(|| LedgerError::Corrupt(format!("status {:?}", self.status)))?;
+        let row = TxnRow {
+            id: self.id,
+            kind,
+            tid: self.tid,
+            mid: self.mid,
+            batch: self.batch,
+            stan: self.stan,
+            amount: to_u64(self.amount, "amount")?,
+            response_code: self.rc,
+            status,
+            refunded: to_u64(self.refunded, "refunded")?,
+            captured: to_u64(self.captured, "captured")?,
+            rrn: self.rrn,
+            auth_code: self.auth_code,
+            pan_masked: self.pan.as_deref().map(mask_pan_digits),
+            original_id: self.original_id,
+            created_ms: self.created_ms,
+        };
+        Ok(Stored { row, pan: self.pan, foreign: self.foreign })
+    }
+}
+
+fn query(conn: &Connection, where_clause: &str, args: impl rusqlite::Params) -> Result<Vec<Stored>, LedgerError> {
+    let sql = format!("SELECT {COLUMNS} FROM txns WHERE {where_clause} ORDER BY id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let raw = stmt.query_map(args, read)?.collect::<Result<Vec<_>, _>>()?;
+    raw.into_iter().map(RawRow::typed).collect()
+}
+
+fn first(v: Vec<Stored>) -> Option<Stored> {
+    v.into_iter().next()
+}
+
+/// Inserts a row and returns its id.
+pub(crate) fn insert(conn: &Connection, t: &NewTxn<'_>) -> Result<i64, LedgerError> {
+    let amount = i64::try_from(t.amount).map_err(|_| LedgerError::Corrupt("amount out of range".into()))?;
+    conn.prepare_cached(
+        "INSERT INTO txns (kind, tid, mid, batch, stan, pan, amount, rc, status, rrn, auth_code, original_id,
+                           created_ms, local_date, foreign_card)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        t.kind.as_db(),
+        t.tid,
+        t.mid,
+        t.batch,
+        t.stan,
+        t.pan,
+        amount,
+        t.rc,
+        t.status.as_db(),
+        t.rrn,
+        t.auth_code,
+        t.original_id,
+        t.created_ms,
+        t.local_date,
+        t.foreign,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The request (not reversal) row of terminal + batch + STAN.
+pub(crate) fn find_request(conn: &Connection, tid: &str, batch: u32, stan: u32) -> Result<Option<Stored>, LedgerError> {
+    Ok(first(query(
+        conn,
+        "tid = ?1 AND batch = ?2 AND stan = ?3 AND kind NOT LIKE 'reversal:%'",
+        params![tid, batch, stan],
+    )?))
+}
+
+/// The reversal row of terminal + batch + STAN.
+pub(crate) fn find_reversal(
+    conn: &Connection,
+    tid: &str,
+    batch: u32,
+    stan: u32,
+) -> Result<Option<Stored>, LedgerError> {
+    Ok(first(query(
+        conn,
+        "tid = ?1 AND batch = ?2 AND stan = ?3 AND kind LIKE 'reversal:%'",
+        params![tid, batch, stan],
+    )?))
+}
+
+/// The approved request row of merchant `mid` answered with `rrn`.
+pub(crate) fn find_by_rrn(conn: &Connection, mid: &str, rrn: &str) -> Result<Option<Stored>, LedgerError> {
+    Ok(first(query(conn, "mid = ?1 AND rrn = ?2 AND rc = '00' AND kind NOT LIKE 'reversal:%'", params![mid, rrn])?))
+}
+
+/// Approved pre-auths of merchant `mid` with `auth_code` (any status).
+pub(crate) fn find_preauths(conn: &Connection, mid: &str, auth_code: &str) -> Result<Vec<Stored>, LedgerError> {
+    query(conn, "mid = ?1 AND auth_code = ?2 AND kind = 'pre_auth' AND rc = '00'", params![mid, auth_code])
+}
+
+/// Approved pre-auths of merchant `mid` at batch + STAN (any terminal of the merchant).
+pub(crate) fn find_preauths_at(
+    conn: &Connection,
+    mid: &str,
+    batch: u32,
+    stan: u32,
+) -> Result<Vec<Stored>, LedgerError> {
+    query(conn, "mid = ?1 AND batch = ?2 AND stan = ?3 AND kind = 'pre_auth' AND rc = '00'", params![mid, batch, stan])
+}
+
+/// Rows of a terminal, oldest first.
+pub(crate) fn for_terminal(conn: &Connection, tid: &str) -> Result<Vec<TxnRow>, LedgerError> {
+    Ok(query(conn, "tid = ?1", params![tid])?.into_iter().map(|s| s.row).collect())
+}
+
+/// Every row (for the invariant check).
+pub(crate) fn all(conn: &Connection) -> Result<Vec<Stored>, LedgerError> {
+    query(conn, "1 = 1", [])
+}
+
+/// Approved, settled-in-force rows of a terminal's batch (for settlement totals).
+pub(crate) fn in_batch(conn: &Connection, tid: &str, batch: u32) -> Result<Vec<Stored>, LedgerError> {
+    query(conn, "tid = ?1 AND batch = ?2 AND rc = '00' AND kind NOT LIKE 'reversal:%'", params![tid, batch])
+}
+
+/// Moves a row to `status`.
+pub(crate) fn set_status(conn: &Connection, id: i64, status: TxnStatus) -> Result<(), LedgerError> {
+    conn.prepare_cached("UPDATE txns SET status = ?2 WHERE id = ?1")?.execute(params![id, status.as_db()])?;
+    Ok(())
+}
+
+/// Adds to the refunded total of a row.
+pub(crate) fn add_refunded(conn: &Connection, id: i64, amount: u64) -> Result<(), LedgerError> {
+    let amount = i64::try_from(amount).map_err(|_| LedgerError::Corrupt("refund out of range".into()))?;
+    conn.prepare_cached("UPDATE txns SET refunded = refunded + ?2 WHERE id = ?1")?.execute(params![id, amount])?;
+    Ok(())
+}
+
+/// Sets the captured amount of a pre-auth.
+pub(crate) fn set_captured(conn: &Connection, id: i64, amount: u64) -> Result<(), LedgerError> {
+    let amount = i64::try_from(amount).map_err(|_| LedgerError::Corrupt("capture out of range".into()))?;
+    conn.prepare_cached("UPDATE txns SET captured = ?2 WHERE id = ?1")?.execute(params![id, amount])?;
+    Ok(())
+}
+
+/// Approved, unreversed rows of the given kinds for a card on a local day.
+pub(crate) fn count_card_day(conn: &Connection, pan: &str, day: i64, kinds: &[&str]) -> Result<u32, LedgerError> {
+    let mut n = 0u32;
+    for kind in kinds {
+        let c: u32 = conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM txns WHERE pan = ?1 AND local_date = ?2 AND kind = ?3 AND rc = '00'
+                 AND status != 'reversed'",
+            )?
+            .query_row(params![pan, day, kind], |r| r.get(0))?;
+        n = n.saturating_add(c);
+    }
+    Ok(n)
+}
+
+/// The next value of a named counter (RRNs), starting at 1.
+pub(crate) fn next_counter(conn: &Connection, name: &str) -> Result<i64, LedgerError> {
+    conn.prepare_cached(
+        "INSERT INTO counters (name, value) VALUES (?1, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
+    )?
+    .execute(params![name])?;
+    Ok(conn.prepare_cached("SELECT value FROM counters WHERE name = ?1")?.query_row(params![name], |r| r.get(0))?)
+}

@@ -1,0 +1,229 @@
+//! Starting the simulator and the handle tests and the demo drive it through.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::{JoinHandle, JoinSet};
+use tracing::{info, warn};
+
+use crate::admin_port;
+use crate::clock::SimClock;
+use crate::config::{Limits, SimConfig, Timeouts};
+use crate::connection;
+use crate::error::{LedgerError, SimError};
+use crate::fault::FaultControl;
+use crate::host::Host;
+use crate::ledger::{Flag, Ledger};
+
+/// State shared by the accept loop, connections and the admin port.
+pub(crate) struct Shared {
+    pub host: Arc<Host>,
+    pub ledger: Arc<Ledger>,
+    pub faults: Arc<FaultControl>,
+    pub clock: Arc<SimClock>,
+    pub timeouts: Timeouts,
+    pub limits: Limits,
+    pub stats: Stats,
+    pub stop: watch::Sender<bool>,
+}
+
+/// Counters of the network side.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    pub accepted: AtomicU64,
+    pub refused: AtomicU64,
+    pub open: AtomicUsize,
+    pub frames: AtomicU64,
+    pub replies: AtomicU64,
+}
+
+/// A snapshot of the network counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SimStats {
+    /// Connections accepted since start.
+    pub accepted: u64,
+    /// Connections closed at once because `limits.max_connections` were open.
+    pub refused: u64,
+    /// Connections open now.
+    pub open: usize,
+    /// Frames read.
+    pub frames: u64,
+    /// Answers sent.
+    pub replies: u64,
+}
+
+/// The acquirer host simulator.
+pub struct Simulator;
+
+impl Simulator {
+    /// Validates `config`, opens the ledger, binds the ports and starts serving.
+    pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
+        let valid = config.validate()?;
+        let ledger = Arc::new(Ledger::open(config.database.as_deref(), &valid.accounts, &valid.terminals)?);
+        let clock = Arc::new(SimClock::system(config.utc_offset_minutes));
+        let host =
+            Host::new(valid.terminals, ledger.clone(), clock.clone(), config.limits, config.monitoring, config.seed)
+                .map_err(|e| SimError::Ledger(LedgerError::Corrupt(e.to_string())))?;
+        let listener = TcpListener::bind(valid.listen)
+            .await
+            .map_err(|e| SimError::Bind { addr: valid.listen.to_string(), reason: e.to_string() })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| SimError::Bind { addr: valid.listen.to_string(), reason: e.to_string() })?;
+        let admin = match valid.admin {
+            Some(a) => {
+                let l = TcpListener::bind(a)
+                    .await
+                    .map_err(|e| SimError::Bind { addr: a.to_string(), reason: e.to_string() })?;
+                let local =
+                    l.local_addr().map_err(|e| SimError::Bind { addr: a.to_string(), reason: e.to_string() })?;
+                Some((l, local))
+            }
+            None => None,
+        };
+        let (stop, stopped) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            host: Arc::new(host),
+            ledger,
+            faults: Arc::new(FaultControl::new(config.seed)),
+            clock,
+            timeouts: config.timeouts,
+            limits: config.limits,
+            stats: Stats::default(),
+            stop,
+        });
+        let mut tasks = vec![tokio::spawn(accept_loop(listener, shared.clone(), stopped.clone()))];
+        let admin_addr = admin.as_ref().map(|(_, a)| *a);
+        if let Some((l, _)) = admin {
+            tasks.push(tokio::spawn(admin_port::serve(l, shared.clone(), stopped)));
+        }
+        info!(%addr, admin = ?admin_addr, "acquirer simulator listening");
+        Ok(SimHandle { addr, admin_addr, shared, tasks })
+    }
+}
+
+/// Control of a running simulator. Dropping it stops the server too (without waiting).
+pub struct SimHandle {
+    addr: SocketAddr,
+    admin_addr: Option<SocketAddr>,
+    shared: Arc<Shared>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl SimHandle {
+    /// The ISO 8583 address actually bound (the real port when configured with port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The admin port's address, when configured.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin_addr
+    }
+
+    /// The ledger, for balances, rows and the invariant check.
+    pub fn ledger(&self) -> &Ledger {
+        &self.shared.ledger
+    }
+
+    /// The fault switchboard.
+    pub fn faults(&self) -> &FaultControl {
+        &self.shared.faults
+    }
+
+    /// The host's clock (tests pin and advance it).
+    pub fn clock(&self) -> &SimClock {
+        &self.shared.clock
+    }
+
+    /// Every monitoring flag raised so far.
+    pub fn flags(&self) -> Result<Vec<Flag>, LedgerError> {
+        self.shared.ledger.flags()
+    }
+
+    /// The host's current batch for terminal `tid`.
+    pub fn current_batch(&self, tid: &str) -> Result<Option<u32>, LedgerError> {
+        self.shared.ledger.current_batch(tid)
+    }
+
+    /// Whether terminal `tid` is signed in (holds working keys).
+    pub fn is_signed_in(&self, tid: &str) -> bool {
+        self.shared.host.is_signed_in(tid)
+    }
+
+    /// Network counters.
+    pub fn stats(&self) -> SimStats {
+        let s = &self.shared.stats;
+        SimStats {
+            accepted: s.accepted.load(Ordering::SeqCst),
+            refused: s.refused.load(Ordering::SeqCst),
+            open: s.open.load(Ordering::SeqCst),
+            frames: s.frames.load(Ordering::SeqCst),
+            replies: s.replies.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Stops accepting, closes every connection and waits for the tasks to end.
+    pub async fn shutdown(mut self) {
+        let _ = self.shared.stop.send(true);
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+        info!(addr = %self.addr, "acquirer simulator stopped");
+    }
+
+    /// Resolves when the simulator has been asked to stop (the admin `shutdown` command).
+    pub async fn stopped(&self) {
+        stop_requested(&mut self.shared.stop.subscribe()).await;
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        let _ = self.shared.stop.send(true);
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let mut conns = JoinSet::new();
+    let slots = Arc::new(Semaphore::new(shared.limits.max_connections));
+    let conn_stop = stop.clone();
+    loop {
+        tokio::select! {
+            _ = stop_requested(&mut stop) => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => match slots.clone().try_acquire_owned() {
+                    Ok(slot) => {
+                        shared.stats.accepted.fetch_add(1, Ordering::SeqCst);
+                        let _ = stream.set_nodelay(true);
+                        conns.spawn(connection::serve(stream, peer, shared.clone(), conn_stop.clone(), slot));
+                    }
+                    Err(_) => {
+                        shared.stats.refused.fetch_add(1, Ordering::SeqCst);
+                        warn!(%peer, "connection limit reached; closing");
+                    }
+                },
+                Err(e) => {
+                    // Out of descriptors and the like: back off instead of spinning.
+                    warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let drain = async { while conns.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(5), drain).await.is_err() {
+        conns.abort_all();
+    }
+}
+
+/// Resolves once a stop has been requested (the guard of the watch is not held across awaits).
+pub(crate) async fn stop_requested(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}
