@@ -3,11 +3,15 @@
 
 use thiserror::Error;
 
+use crate::acquirer::AcquirerError;
 use crate::card::CardError;
 use crate::crypto::CryptoError;
 use crate::i18n::Bilingual;
 use crate::iso8583::CodecError;
 use crate::money::MoneyError;
+use crate::reader::ReaderError;
+use crate::store::StoreError;
+use crate::terminal::TerminalError;
 
 /// What went wrong, as the shell and the operator need to know it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -44,6 +48,38 @@ pub enum PosError {
         /// English text.
         en: String,
     },
+    /// No usable answer from the acquirer (never an approval).
+    #[error("{en}")]
+    Network {
+        /// Chinese text.
+        zh: String,
+        /// English text.
+        en: String,
+    },
+    /// The card reader failed or is not connected.
+    #[error("{en}")]
+    Device {
+        /// Chinese text.
+        zh: String,
+        /// English text.
+        en: String,
+    },
+    /// The terminal's database failed (nothing was lost or overwritten).
+    #[error("{en}")]
+    Storage {
+        /// Chinese text.
+        zh: String,
+        /// English text.
+        en: String,
+    },
+    /// The terminal must sign in before it can transact.
+    #[error("{en}")]
+    NotSignedIn {
+        /// Chinese text.
+        zh: String,
+        /// English text.
+        en: String,
+    },
 }
 
 impl PosError {
@@ -52,7 +88,11 @@ impl PosError {
             PosError::InvalidInput { zh, en }
             | PosError::Protocol { zh, en }
             | PosError::Security { zh, en }
-            | PosError::CardData { zh, en } => (zh, en),
+            | PosError::CardData { zh, en }
+            | PosError::Network { zh, en }
+            | PosError::Device { zh, en }
+            | PosError::Storage { zh, en }
+            | PosError::NotSignedIn { zh, en } => (zh, en),
         }
     }
 }
@@ -80,6 +120,26 @@ map_error!(MoneyError => InvalidInput);
 map_error!(CodecError => Protocol);
 map_error!(CryptoError => Security);
 map_error!(CardError => CardData);
+map_error!(AcquirerError => Network);
+map_error!(ReaderError => Device);
+map_error!(StoreError => Storage);
+
+impl From<TerminalError> for PosError {
+    fn from(e: TerminalError) -> Self {
+        let (zh, en) = (e.zh(), e.en());
+        match e {
+            TerminalError::NotSignedIn => PosError::NotSignedIn { zh, en },
+            TerminalError::Exchange(_) => PosError::Network { zh, en },
+            TerminalError::Reader(_) => PosError::Device { zh, en },
+            TerminalError::Store(_) => PosError::Storage { zh, en },
+            TerminalError::Codec(_) => PosError::Protocol { zh, en },
+            TerminalError::Crypto(_) => PosError::Security { zh, en },
+            TerminalError::OriginalNotFound
+            | TerminalError::OriginalNotEligible { .. }
+            | TerminalError::InvalidInput { .. } => PosError::InvalidInput { zh, en },
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -94,5 +154,10 @@ mod tests {
         assert!(matches!(e, PosError::Protocol { .. }));
         assert!(e.zh().contains("缺少域39"), "{}", e.zh());
         assert!(e.en().contains("field 39 missing"), "{}", e.en());
+        let e: PosError = TerminalError::NotSignedIn.into();
+        assert_eq!((e.zh().as_str(), e.en().as_str()), ("请重新签到", "Please sign in again"));
+        assert!(matches!(e, PosError::NotSignedIn { .. }));
+        let e: PosError = AcquirerError::MacFailed.into();
+        assert!(matches!(e, PosError::Network { .. }));
     }
 }

@@ -46,7 +46,7 @@ fn request(txn: TxnType, fen: Option<u64>) -> CardRequest {
     }
 }
 
-fn tag<'a>(tlvs: &'a [Tlv], t: u32) -> Option<&'a [u8]> {
+fn tag(tlvs: &[Tlv], t: u32) -> Option<&[u8]> {
     tlvs.iter().find(|x| x.tag == Tag(t)).and_then(Tlv::bytes)
 }
 

@@ -1,0 +1,146 @@
+//! What the terminal is and where its acquirer is: provisioning plus acquirer parameters.
+
+use std::time::Duration;
+
+use crate::acquirer::AcquirerConfig;
+use crate::crypto::{KeyMode, MacAlgorithm};
+use crate::iso8583::{Header, MerchantId, TerminalId, Tpdu, TxnType};
+use crate::money::Currency;
+use crate::provision;
+
+/// Which transactions ask the cardholder for a PIN (when the card takes one).
+///
+/// Sale, pre-auth and balance inquiry always do; the others are acquirer parameters
+/// on UnionPay terminals ("消费撤销是否输密" and so on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PinPolicy {
+    /// 消费撤销.
+    pub void: bool,
+    /// 退货.
+    pub refund: bool,
+    /// 预授权撤销.
+    pub pre_auth_cancel: bool,
+    /// 预授权完成.
+    pub pre_auth_completion: bool,
+    /// 完成撤销.
+    pub completion_cancel: bool,
+}
+
+impl Default for PinPolicy {
+    fn default() -> Self {
+        PinPolicy {
+            void: false,
+            refund: false,
+            pre_auth_cancel: true,
+            pre_auth_completion: true,
+            completion_cancel: false,
+        }
+    }
+}
+
+impl PinPolicy {
+    /// Whether `txn` asks for a PIN.
+    pub fn asks(&self, txn: TxnType) -> bool {
+        match txn {
+            TxnType::Sale | TxnType::PreAuth | TxnType::BalanceInquiry | TxnType::OfflineSale => true,
+            TxnType::Void => self.void,
+            TxnType::Refund => self.refund,
+            TxnType::PreAuthCancel => self.pre_auth_cancel,
+            TxnType::PreAuthCompletion => self.pre_auth_completion,
+            TxnType::CompletionCancel => self.completion_cancel,
+        }
+    }
+}
+
+/// The terminal's provisioning and acquirer parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalConfig {
+    /// Acquirer `host:port`.
+    pub host: String,
+    /// Field 41.
+    pub tid: TerminalId,
+    /// Field 42.
+    pub mid: MerchantId,
+    /// Routing header of every frame.
+    pub tpdu: Tpdu,
+    /// Application header of every frame.
+    pub header: Header,
+    /// Sign-in key mode (60.3 of the 0800).
+    pub key_mode: KeyMode,
+    /// MAC algorithm.
+    pub mac_algorithm: MacAlgorithm,
+    /// TCP connect timeout.
+    pub connect_timeout: Duration,
+    /// Wait for a response (UnionPay default 60 s).
+    pub response_timeout: Duration,
+    /// Wait for the rest of a frame once it started.
+    pub read_timeout: Duration,
+    /// Wait for the cardholder to present a card.
+    pub card_timeout: Duration,
+    /// Operator number sent at sign-in (field 63).
+    pub operator: String,
+    /// Currency of amounts entered at this terminal.
+    pub currency: Currency,
+    /// PIN prompts per transaction type.
+    pub pin_policy: PinPolicy,
+}
+
+impl TerminalConfig {
+    /// The demo terminal of [`crate::provision`], against `host`.
+    pub fn demo_at(host: impl Into<String>) -> TerminalConfig {
+        // The provisioning constants are fixed, valid data (checked by a test).
+        let tid = TerminalId::new(provision::DEMO_TID).unwrap_or_else(|e| unreachable!("demo TID: {e}"));
+        let mid = MerchantId::new(provision::DEMO_MID).unwrap_or_else(|e| unreachable!("demo MID: {e}"));
+        let key_mode = KeyMode::from_code(provision::DEMO_KEY_MODE).unwrap_or(KeyMode::DoubleWithTrack004);
+        TerminalConfig {
+            host: host.into(),
+            tid,
+            mid,
+            tpdu: provision::DEMO_TPDU,
+            header: Header::IC,
+            key_mode,
+            mac_algorithm: MacAlgorithm::UnionPayEcb,
+            connect_timeout: AcquirerConfig::DEFAULT_CONNECT_TIMEOUT,
+            response_timeout: AcquirerConfig::DEFAULT_RESPONSE_TIMEOUT,
+            read_timeout: AcquirerConfig::DEFAULT_READ_TIMEOUT,
+            card_timeout: Duration::from_secs(60),
+            operator: "01".into(),
+            currency: Currency::CNY,
+            pin_policy: PinPolicy::default(),
+        }
+    }
+
+    /// The demo terminal against the demo simulator address.
+    pub fn demo() -> TerminalConfig {
+        TerminalConfig::demo_at(provision::DEMO_HOST)
+    }
+
+    /// The acquirer client's part of the configuration.
+    pub fn acquirer(&self) -> AcquirerConfig {
+        AcquirerConfig {
+            host: self.host.clone(),
+            connect_timeout: self.connect_timeout,
+            response_timeout: self.response_timeout,
+            read_timeout: self.read_timeout,
+            ..AcquirerConfig::new(self.host.clone())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_is_the_provisioned_terminal() {
+        let c = TerminalConfig::demo();
+        assert_eq!(
+            (c.tid.as_str(), c.mid.as_str(), c.host.as_str()),
+            ("10000001", "898310048990001", "127.0.0.1:8583")
+        );
+        assert_eq!(c.key_mode, KeyMode::DoubleWithTrack004);
+        assert_eq!(c.response_timeout, Duration::from_secs(60));
+        assert_eq!(c.acquirer().response_timeout, c.response_timeout);
+        assert!(c.pin_policy.asks(TxnType::Sale) && !c.pin_policy.asks(TxnType::Void));
+    }
+}

@@ -1,0 +1,154 @@
+//! Why a terminal operation did not produce an outcome, in the operator's languages.
+
+use thiserror::Error;
+
+use crate::acquirer::AcquirerError;
+use crate::crypto::CryptoError;
+use crate::i18n::Bilingual;
+use crate::iso8583::{CodecError, Message, TxnType};
+use crate::reader::ReaderError;
+use crate::response_code::ResponseCode;
+use crate::store::{StoreError, TxnId};
+
+/// A request that got no usable answer: the seam for automatic reversal.
+///
+/// Never an approval. When `may_have_reached_host` is true and the request moves
+/// money, `reversal` holds the 0400 to send (field 39 = `reversal_reason`, MAC to be
+/// filled at send time): the next step of the journal persists and sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeFailure {
+    /// The financial type, `None` for sign-in, sign-off and echo.
+    pub txn: Option<TxnType>,
+    /// What went wrong on the link.
+    pub error: AcquirerError,
+    /// Whether the host may have acted on the request.
+    pub may_have_reached_host: bool,
+    /// Field 39 of the reversal: `98` no response, `A0` MAC failure, `06` other.
+    pub reversal_reason: ResponseCode,
+    /// The request's row in the transaction table.
+    pub txn_id: Option<TxnId>,
+    /// The reversal to send (reversible types that may have reached the host).
+    pub reversal: Option<Message>,
+}
+
+/// A terminal operation that ended without an outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TerminalError {
+    /// No valid sign-in: the keys are missing, or the host asked for a new sign-in.
+    #[error("not signed in")]
+    NotSignedIn,
+    /// The acquirer exchange failed (never an approval).
+    #[error("{}", .0.error)]
+    Exchange(Box<ExchangeFailure>),
+    /// The card reader failed.
+    #[error("reader: {0}")]
+    Reader(ReaderError),
+    /// The database failed.
+    #[error("store: {0}")]
+    Store(StoreError),
+    /// A request could not be built, or a response could not be read.
+    #[error("codec: {0}")]
+    Codec(CodecError),
+    /// A key check failed (sign-in key block, check values).
+    #[error("crypto: {0}")]
+    Crypto(CryptoError),
+    /// The original transaction referred to is not known to this terminal.
+    #[error("original transaction not found")]
+    OriginalNotFound,
+    /// The original cannot be voided, refunded, completed or cancelled (see the texts).
+    #[error("{en}")]
+    OriginalNotEligible {
+        /// Chinese text.
+        zh: String,
+        /// English text.
+        en: String,
+    },
+    /// The operator's input is not acceptable.
+    #[error("{en}")]
+    InvalidInput {
+        /// Chinese text.
+        zh: String,
+        /// English text.
+        en: String,
+    },
+}
+
+impl TerminalError {
+    pub(crate) fn not_eligible(zh: &str, en: &str) -> TerminalError {
+        TerminalError::OriginalNotEligible { zh: zh.into(), en: en.into() }
+    }
+
+    pub(crate) fn invalid(zh: &str, en: &str) -> TerminalError {
+        TerminalError::InvalidInput { zh: zh.into(), en: en.into() }
+    }
+
+    /// The exchange failure, if this is one.
+    pub fn exchange_failure(&self) -> Option<&ExchangeFailure> {
+        match self {
+            TerminalError::Exchange(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+impl From<ReaderError> for TerminalError {
+    fn from(e: ReaderError) -> Self {
+        match e {
+            // A reader without keys (restarted, swapped) needs a sign-in like the terminal.
+            ReaderError::NoWorkingKeys => TerminalError::NotSignedIn,
+            e => TerminalError::Reader(e),
+        }
+    }
+}
+
+impl From<StoreError> for TerminalError {
+    fn from(e: StoreError) -> Self {
+        TerminalError::Store(e)
+    }
+}
+
+impl From<CodecError> for TerminalError {
+    fn from(e: CodecError) -> Self {
+        TerminalError::Codec(e)
+    }
+}
+
+impl From<CryptoError> for TerminalError {
+    fn from(e: CryptoError) -> Self {
+        TerminalError::Crypto(e)
+    }
+}
+
+impl Bilingual for TerminalError {
+    fn zh(&self) -> String {
+        match self {
+            TerminalError::NotSignedIn => "请重新签到".into(),
+            TerminalError::Exchange(f) if f.may_have_reached_host && f.reversal.is_some() => {
+                format!("{}，交易未成功，需冲正", f.error.zh())
+            }
+            TerminalError::Exchange(f) => format!("{}，交易未成功", f.error.zh()),
+            TerminalError::Reader(e) => e.zh(),
+            TerminalError::Store(e) => e.zh(),
+            TerminalError::Codec(e) => e.zh(),
+            TerminalError::Crypto(e) => e.zh(),
+            TerminalError::OriginalNotFound => "找不到原交易".into(),
+            TerminalError::OriginalNotEligible { zh, .. } | TerminalError::InvalidInput { zh, .. } => zh.clone(),
+        }
+    }
+
+    fn en(&self) -> String {
+        match self {
+            TerminalError::NotSignedIn => "Please sign in again".into(),
+            TerminalError::Exchange(f) if f.may_have_reached_host && f.reversal.is_some() => {
+                format!("{}: not approved, to be reversed", f.error.en())
+            }
+            TerminalError::Exchange(f) => format!("{}: not approved", f.error.en()),
+            TerminalError::Reader(e) => e.en(),
+            TerminalError::Store(e) => e.en(),
+            TerminalError::Codec(e) => e.en(),
+            TerminalError::Crypto(e) => e.en(),
+            TerminalError::OriginalNotFound => "Original transaction not found".into(),
+            TerminalError::OriginalNotEligible { en, .. } | TerminalError::InvalidInput { en, .. } => en.clone(),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! One request/response exchange with the acquirer: frame, MAC, send, match.
+//!
+//! A failure becomes an [`ExchangeFailure`] that says whether the request may have
+//! reached the host and carries the reversal to send if so: the seam the automatic
+//! reversal of the journal builds on.
+
+use crate::acquirer::{AcquirerError, MatchKey, Outbound, Reply, ResponseMac};
+use crate::crypto::{MacAlgorithm, SecretKey};
+use crate::iso8583::{encode_signed, reversal_of, unionpay, Frame, Message, Stan, TxnType};
+
+use super::error::{ExchangeFailure, TerminalError};
+use super::Terminal;
+
+/// How to sign the request and check the response.
+#[derive(Clone, Copy)]
+pub(crate) enum Signing<'a> {
+    /// Admin messages the profile leaves unMACed.
+    None,
+    /// Financial messages: request MACed, response MAC required on approvals.
+    Mak(&'a SecretKey, MacAlgorithm),
+}
+
+impl Terminal {
+    /// Frames, signs and sends `message` (whose field 11 is `stan`), returning the matched,
+    /// MAC-checked reply. Encoding problems are [`TerminalError::Codec`] (nothing sent);
+    /// link problems are [`TerminalError::Exchange`].
+    pub(crate) async fn exchange(
+        &self,
+        message: &Message,
+        stan: Stan,
+        signing: Signing<'_>,
+        txn: Option<TxnType>,
+    ) -> Result<Reply, TerminalError> {
+        let key = MatchKey { tid: self.config.tid.clone(), stan };
+        let response_mti = message.mti().response();
+        let frame = Frame::new(self.config.tpdu, self.config.header, message.clone());
+        let (bytes, mac) = match signing {
+            Signing::None => (frame.encode(unionpay())?, ResponseMac::NotExpected),
+            Signing::Mak(mak, algo) => {
+                (encode_signed(&frame, unionpay(), algo, mak)?, ResponseMac::RequiredIfApproved(mak, algo))
+            }
+        };
+        let out = Outbound { frame: &bytes, key, response_mti, mac };
+        self.acquirer.exchange(out).await.map_err(|e| failure(txn, message, e).into())
+    }
+}
+
+/// Describes a failed exchange; reversible types that may have reached the host get their 0400.
+pub(crate) fn failure(txn: Option<TxnType>, request: &Message, error: AcquirerError) -> ExchangeFailure {
+    let reversal = txn
+        .filter(|t| t.is_reversible() && error.may_have_reached_host())
+        .and_then(|_| reversal_of(request, error.reversal_reason(), true).ok());
+    ExchangeFailure {
+        txn,
+        may_have_reached_host: error.may_have_reached_host(),
+        reversal_reason: error.reversal_reason(),
+        error,
+        txn_id: None,
+        reversal,
+    }
+}
+
+impl From<ExchangeFailure> for TerminalError {
+    fn from(f: ExchangeFailure) -> Self {
+        TerminalError::Exchange(Box::new(f))
+    }
+}

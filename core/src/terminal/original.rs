@@ -1,0 +1,153 @@
+//! Finding the original a void, refund, completion or cancel refers to, and checking it may be.
+
+use crate::card::CardFingerprint;
+use crate::iso8583::{BatchNo, CodecError, OriginalData, Stan, TxnType};
+use crate::money::Amount;
+use crate::store::{OriginalRefs, Store, TxnLookup, TxnRecord, TxnStatus, VoucherNo};
+
+use super::error::TerminalError;
+
+/// How the operator names the original transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OriginalRef {
+    /// A slip number of this terminal (凭证号).
+    Voucher(VoucherNo),
+    /// A STAN of this terminal in the current batch (流水号).
+    Stan(Stan),
+    /// A transaction of another terminal or day: its retrieval reference and date MMDD (refunds).
+    Host {
+        /// Field 37 of the original (12 characters).
+        rrn: String,
+        /// The original's date, MMDD.
+        date: String,
+    },
+    /// A pre-auth known by its authorization code and date MMDD (cancel and completion).
+    Auth {
+        /// Field 38 of the original (6 characters).
+        auth_code: String,
+        /// The original's date, MMDD.
+        date: String,
+    },
+}
+
+/// The original as the request will carry it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Resolved {
+    /// Stored references (row, batch, STAN, RRN, auth code, date).
+    pub refs: OriginalRefs,
+    /// The original's amount when known.
+    pub amount: Option<Amount>,
+    /// The original card, when known, to check the card presented now.
+    pub fingerprint: Option<CardFingerprint>,
+}
+
+impl Resolved {
+    /// Field 61 for this original.
+    pub fn field61(&self, with_date: bool) -> Result<OriginalData, TerminalError> {
+        // An original from elsewhere is known by RRN or auth code: 61.1 and 61.2 go as zeros.
+        let batch = self.refs.batch.or(BatchNo::new(0)).ok_or(CodecError::MissingField(61))?;
+        Ok(OriginalData {
+            batch,
+            stan: self.refs.stan,
+            date: if with_date { self.refs.date.clone() } else { None },
+            rest: String::new(),
+        })
+    }
+}
+
+/// The transaction types each kind of follow-up may refer to.
+fn acceptable_originals(txn: TxnType) -> &'static [TxnType] {
+    match txn {
+        TxnType::Void => &[TxnType::Sale],
+        TxnType::CompletionCancel => &[TxnType::PreAuthCompletion],
+        TxnType::PreAuthCancel | TxnType::PreAuthCompletion => &[TxnType::PreAuth],
+        TxnType::Refund => &[TxnType::Sale, TxnType::PreAuthCompletion],
+        _ => &[],
+    }
+}
+
+/// True when the original must lie in the current batch (voids and cancels of completions).
+fn same_batch_only(txn: TxnType) -> bool {
+    matches!(txn, TxnType::Void | TxnType::CompletionCancel)
+}
+
+fn check_mmdd(date: &str) -> Result<(), TerminalError> {
+    let ok = date.len() == 4
+        && date.bytes().all(|b| b.is_ascii_digit())
+        && date.get(..2).and_then(|m| m.parse::<u8>().ok()).is_some_and(|m| (1..=12).contains(&m))
+        && date.get(2..).and_then(|d| d.parse::<u8>().ok()).is_some_and(|d| (1..=31).contains(&d));
+    if ok {
+        Ok(())
+    } else {
+        Err(TerminalError::invalid("原交易日期应为MMDD", "original date must be MMDD"))
+    }
+}
+
+/// Resolves `r` for a `txn` against this terminal's records.
+pub(crate) fn resolve(store: &Store, txn: TxnType, r: &OriginalRef) -> Result<Resolved, TerminalError> {
+    let current = store.batch()?;
+    let record = match r {
+        OriginalRef::Voucher(v) => store.find_txn(TxnLookup::Voucher(*v))?.ok_or(TerminalError::OriginalNotFound)?,
+        OriginalRef::Stan(s) if txn != TxnType::Refund => {
+            store.find_txn(TxnLookup::Stan { batch: current, stan: *s })?.ok_or(TerminalError::OriginalNotFound)?
+        }
+        OriginalRef::Host { rrn, date } if txn == TxnType::Refund => {
+            check_mmdd(date)?;
+            if rrn.len() != 12 || !rrn.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(TerminalError::invalid("参考号应为12位", "reference number must have 12 characters"));
+            }
+            let refs = OriginalRefs { rrn: Some(rrn.clone()), date: Some(date.clone()), ..OriginalRefs::default() };
+            return Ok(Resolved { refs, ..Resolved::default() });
+        }
+        OriginalRef::Auth { auth_code, date } if matches!(txn, TxnType::PreAuthCancel | TxnType::PreAuthCompletion) => {
+            check_mmdd(date)?;
+            if auth_code.len() != 6 || !auth_code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(TerminalError::invalid("授权码应为6位", "authorization code must have 6 characters"));
+            }
+            let refs = OriginalRefs {
+                auth_code: Some(auth_code.clone()),
+                date: Some(date.clone()),
+                ..OriginalRefs::default()
+            };
+            return Ok(Resolved { refs, ..Resolved::default() });
+        }
+        _ => {
+            return Err(TerminalError::invalid(
+                "此交易不能用这种方式指定原交易",
+                "this transaction cannot refer to its original that way",
+            ))
+        }
+    };
+    check_eligible(txn, &record, current)?;
+    Ok(Resolved {
+        refs: OriginalRefs {
+            txn_id: Some(record.id),
+            batch: Some(record.numbers.batch),
+            stan: Some(record.numbers.stan),
+            rrn: record.rrn.clone(),
+            auth_code: record.auth_code.clone(),
+            date: Some(record.host_date.clone().unwrap_or_else(|| record.local_date.clone())),
+        },
+        amount: record.amount,
+        fingerprint: record.fingerprint,
+    })
+}
+
+fn check_eligible(txn: TxnType, o: &TxnRecord, current: BatchNo) -> Result<(), TerminalError> {
+    if !acceptable_originals(txn).contains(&o.txn_type) {
+        return Err(TerminalError::not_eligible("原交易类型不符", "the original is not of a type this applies to"));
+    }
+    if o.status != TxnStatus::Approved {
+        return Err(TerminalError::not_eligible("原交易未成功", "the original was not approved"));
+    }
+    if o.cancelled_by.is_some() {
+        return Err(TerminalError::not_eligible("原交易已撤销", "the original has already been cancelled"));
+    }
+    if same_batch_only(txn) && o.numbers.batch != current {
+        return Err(TerminalError::not_eligible(
+            "原交易不在当前批次，请改用退货",
+            "the original is not in the current batch: use a refund",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! Sign-in, sign-off and echo: the administrative exchanges.
+//!
+//! Sign-in relays field 62 (working keys under the TMK) to the reader, which keeps
+//! PIK and TDK and returns the MAK; the MAK is sealed into the store with the host's
+//! batch number. The phone never holds PIK or TDK.
+
+use crate::acquirer::AcquirerError;
+use crate::crypto::kcv::check_value_matches;
+use crate::crypto::{split_field62, CryptoError, KeyKind, KeyMode};
+use crate::iso8583::{AdminKind, AdminRequest, AdminResponse, CodecError, NetCode, Stan};
+use crate::store::NewSession;
+
+use super::error::TerminalError;
+use super::exchange::{failure, Signing};
+use super::outcome::{AdminOp, AdminOutcome};
+use super::Terminal;
+
+fn sign_in_code(mode: KeyMode) -> NetCode {
+    match mode {
+        KeyMode::Single001 => NetCode::SignInSingle,
+        KeyMode::Double003 => NetCode::SignInDouble,
+        KeyMode::DoubleWithTrack004 => NetCode::SignInDoubleTdk,
+    }
+}
+
+impl Terminal {
+    /// Signs in (0800/0810): loads the new working keys into the reader and stores the sealed MAK.
+    pub async fn sign_in(&self) -> Result<AdminOutcome, TerminalError> {
+        let mode = self.config.key_mode;
+        let (resp, stan) =
+            self.admin(AdminKind::SignIn(sign_in_code(mode)), Some(self.config.operator.clone())).await?;
+        if !resp.response_code.is_approved() {
+            tracing::info!(rc = %resp.response_code, "sign-in declined");
+            return self.admin_outcome(AdminOp::SignIn, &resp, stan);
+        }
+        let block = resp.key_block.as_deref().ok_or(CodecError::MissingField(62))?;
+        let keys = split_field62(mode, block)?;
+        let ack = self.reader.load_working_keys(&keys).await?;
+        // The reader checked its keys; check the MAK we are about to seal ourselves too.
+        let same = |ours: [u8; 4], theirs: [u8; 4]| ours == theirs;
+        if !check_value_matches(&ack.mak, &keys.mak.check_value) || !same(ack.mak_kcv, keys.mak.check_value) {
+            return Err(CryptoError::CheckValueMismatch { key: KeyKind::Mak }.into());
+        }
+        if !same(ack.pik_kcv, keys.pik.check_value) {
+            return Err(CryptoError::CheckValueMismatch { key: KeyKind::Pik }.into());
+        }
+        if ack.tdk_kcv != keys.tdk.as_ref().map(|t| t.check_value) {
+            return Err(CryptoError::CheckValueMismatch { key: KeyKind::Tdk }.into());
+        }
+        let at = self.clock.now().to_string();
+        self.store.save_session(&NewSession {
+            tid: &self.config.tid,
+            key_mode: mode,
+            mac_algorithm: self.config.mac_algorithm,
+            mak: &ack.mak,
+            mak_kcv: ack.mak_kcv,
+            pik_kcv: ack.pik_kcv,
+            tdk_kcv: ack.tdk_kcv,
+            at: &at,
+        })?;
+        // 000000 means "keep yours" on some hosts.
+        if resp.batch.value() != 0 {
+            self.store.set_batch(resp.batch)?;
+        }
+        tracing::info!(batch = %resp.batch, mode = %mode, "signed in");
+        self.admin_outcome(AdminOp::SignIn, &resp, stan)
+    }
+
+    /// Signs off (0820, 002). The local session is dropped whatever the host says, since
+    /// a terminal that meant to stop must not go on transacting with old keys.
+    pub async fn sign_off(&self) -> Result<AdminOutcome, TerminalError> {
+        let result = self.admin(AdminKind::SignOff, None).await;
+        self.store.clear_session()?;
+        let (resp, stan) = result?;
+        self.admin_outcome(AdminOp::SignOff, &resp, stan)
+    }
+
+    /// Echo test (0820, 301): checks the link; needs no sign-in.
+    pub async fn echo(&self) -> Result<AdminOutcome, TerminalError> {
+        let (resp, stan) = self.admin(AdminKind::Echo, None).await?;
+        self.admin_outcome(AdminOp::Echo, &resp, stan)
+    }
+
+    /// Sends an administrative request and reads its (matched) response.
+    async fn admin(&self, kind: AdminKind, operator: Option<String>) -> Result<(AdminResponse, Stan), TerminalError> {
+        let stan = self.store.next_stan()?;
+        let request = AdminRequest {
+            kind,
+            stan,
+            tid: self.config.tid.clone(),
+            mid: self.config.mid.clone(),
+            batch: self.store.batch()?,
+            operator,
+        };
+        let message = request.to_message(false)?;
+        let reply = self.exchange(&message, stan, Signing::None, None).await?;
+        let resp = AdminResponse::from_message(&reply.frame.message)
+            .map_err(|e| TerminalError::from(failure(None, &message, AcquirerError::Malformed(e))))?;
+        Ok((resp, stan))
+    }
+
+    fn admin_outcome(&self, op: AdminOp, resp: &AdminResponse, stan: Stan) -> Result<AdminOutcome, TerminalError> {
+        Ok(AdminOutcome {
+            op,
+            approved: resp.response_code.is_approved(),
+            response_code: resp.response_code,
+            action: resp.response_code.action(),
+            stan,
+            batch: self.store.batch()?,
+        })
+    }
+}

@@ -1,0 +1,303 @@
+//! The terminal end to end against a scripted host and the software reader.
+
+mod fake_host;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use fake_host::{FakeHost, Script, HOST_BATCH};
+
+use super::*;
+use crate::card::DeviceSecret;
+use crate::crypto::{FileVault, SecretKey};
+use crate::i18n::Bilingual;
+use crate::iso8583::MacCheck;
+use crate::iso8583::TxnType;
+use crate::money::Amount;
+use crate::provision::DEMO_TMK_HEX;
+use crate::reader::SoftwareReader;
+use crate::response_code::OperatorAction;
+use crate::store::tests::TempDir;
+use crate::store::{TxnStatus, VoucherNo};
+
+struct Rig {
+    host: FakeHost,
+    reader: Arc<SoftwareReader>,
+    terminal: Terminal,
+    _dir: TempDir,
+}
+
+fn cny(fen: u64) -> Amount {
+    Amount::cny(fen).unwrap()
+}
+
+async fn rig() -> Rig {
+    let host = FakeHost::start().await;
+    let dir = TempDir::new("terminal");
+    let mut config = TerminalConfig::demo_at(host.addr.clone());
+    config.response_timeout = Duration::from_millis(400);
+    config.card_timeout = Duration::from_millis(200);
+    let reader =
+        Arc::new(SoftwareReader::new(SecretKey::from_hex(DEMO_TMK_HEX).unwrap(), DeviceSecret::from_bytes([3; 32])));
+    let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).unwrap());
+    let clock = Arc::new(ManualClock::new(Timestamp::new(1_740_794_400, CHINA_UTC_OFFSET_SECS)));
+    let terminal = Terminal::open(&dir.0, config, vault, reader.clone(), clock).unwrap();
+    Rig { host, reader, terminal, _dir: dir }
+}
+
+async fn signed_in() -> Rig {
+    let r = rig().await;
+    let o = r.terminal.sign_in().await.unwrap();
+    assert!(o.approved, "{o:?}");
+    r
+}
+
+#[tokio::test]
+async fn sign_in_loads_the_reader_and_seals_the_mak() {
+    let r = rig().await;
+    assert!(!r.terminal.is_signed_in().unwrap());
+    r.reader.present("debit").unwrap();
+    assert_eq!(r.terminal.sale(cny(100)).await.unwrap_err(), TerminalError::NotSignedIn);
+    let o = r.terminal.sign_in().await.unwrap();
+    assert!(o.approved && o.op == AdminOp::SignIn);
+    assert_eq!(o.batch.value(), HOST_BATCH, "the host's batch is adopted");
+    assert!(r.terminal.is_signed_in().unwrap() && r.reader.has_working_keys());
+    let s = r.terminal.store().session().unwrap().unwrap();
+    assert_eq!(s.mak, r.host.keys().unwrap().mak);
+    assert!(o.zh().contains("签到") && o.en().contains("sign-in"));
+}
+
+#[tokio::test]
+async fn sale_with_pin_is_approved_and_recorded() {
+    let r = signed_in().await;
+    r.reader.present("debit").unwrap();
+    let o = r.terminal.sale(cny(12_345)).await.unwrap();
+    assert!(o.approved, "{o:?}");
+    assert_eq!((o.response_code.as_str(), o.action), ("00", OperatorAction::Approved));
+    assert_eq!(
+        (o.voucher, o.batch.value(), o.entry_mode.to_field().as_str()),
+        (Some(VoucherNo::FIRST), HOST_BATCH, "051")
+    );
+    assert_eq!(o.masked_pan.as_str(), "622848*********0018");
+    assert_eq!((o.rrn.as_deref(), o.auth_code.as_deref()), (Some("000000000001"), Some("AB1234")));
+    let seen = r.host.seen();
+    assert_eq!(seen.clear_pin.as_deref(), Some("123456"));
+    assert_eq!(seen.mac, Some(MacCheck::Valid));
+    assert!(seen.had_field55);
+    assert_eq!(seen.track2_clear, Some(crate::deck::find("debit").unwrap().track2().replace('=', "D")));
+    let row = r.terminal.store().txn(o.txn_id).unwrap().unwrap();
+    assert_eq!((row.status, row.rrn.as_deref()), (TxnStatus::Approved, Some("000000000001")));
+}
+
+#[tokio::test]
+async fn decline_carries_bilingual_text() {
+    let r = signed_in().await;
+    r.reader.present("lowbal").unwrap();
+    let o = r.terminal.sale(cny(5_000)).await.unwrap();
+    assert!(!o.approved);
+    assert_eq!((o.message_zh.as_str(), o.message_en.as_str()), ("51 可用余额不足", "51 insufficient funds"));
+    assert_eq!(o.action, OperatorAction::Decline);
+    assert!(o.zh().starts_with("消费") && o.en().starts_with("sale"));
+    assert_eq!(r.terminal.store().txn(o.txn_id).unwrap().unwrap().status, TxnStatus::Declined);
+}
+
+#[tokio::test]
+async fn wrong_pin_then_right_pin() {
+    let r = signed_in().await;
+    r.reader.present("wrongpin").unwrap();
+    let first = r.terminal.sale(cny(100)).await.unwrap();
+    assert_eq!(first.response_code.as_str(), "55");
+    assert!(first.can_retry_pin() && !first.approved);
+    let second = r.terminal.sale(cny(100)).await.unwrap();
+    assert!(second.approved);
+    assert_ne!(first.stan, second.stan);
+}
+
+#[tokio::test]
+async fn void_by_voucher_then_not_again() {
+    let r = signed_in().await;
+    r.reader.present("credit").unwrap();
+    let sale = r.terminal.sale(cny(2_000)).await.unwrap();
+    let voucher = sale.voucher.unwrap();
+    // Another card cannot void it.
+    r.reader.present("debit").unwrap();
+    assert!(matches!(r.terminal.void(OriginalRef::Voucher(voucher)).await, Err(TerminalError::InvalidInput { .. })));
+    r.reader.present("credit").unwrap();
+    let void = r.terminal.void(OriginalRef::Voucher(voucher)).await.unwrap();
+    assert!(void.approved && void.txn == TxnType::Void);
+    assert_eq!(void.amount, Some(cny(2_000)));
+    let seen = r.host.seen();
+    assert_eq!(seen.txn, Some(TxnType::Void));
+    assert_eq!(seen.original_rrn, sale.rrn);
+    assert_eq!(seen.field61, Some(format!("{}{}", sale.batch, sale.stan)));
+    assert_eq!(r.terminal.store().txn(sale.txn_id).unwrap().unwrap().cancelled_by, Some(void.txn_id));
+    assert!(matches!(
+        r.terminal.void(OriginalRef::Stan(sale.stan)).await,
+        Err(TerminalError::OriginalNotEligible { .. })
+    ));
+    assert_eq!(
+        r.terminal.void(OriginalRef::Voucher(VoucherNo::new(999).unwrap())).await.unwrap_err(),
+        TerminalError::OriginalNotFound
+    );
+}
+
+#[tokio::test]
+async fn refunds_partial_by_voucher_and_by_reference() {
+    let r = signed_in().await;
+    r.reader.present("debit").unwrap();
+    let sale = r.terminal.sale(cny(10_000)).await.unwrap();
+    let v = OriginalRef::Voucher(sale.voucher.unwrap());
+    assert!(matches!(r.terminal.refund(cny(10_001), v.clone()).await, Err(TerminalError::InvalidInput { .. })));
+    let refund = r.terminal.refund(cny(4_000), v).await.unwrap();
+    assert!(refund.approved && refund.txn == TxnType::Refund);
+    assert_eq!(r.host.seen().field61, Some(format!("{}{}0301", sale.batch, sale.stan)));
+    let by_ref = OriginalRef::Host { rrn: "000000000042".into(), date: "0228".into() };
+    let refund = r.terminal.refund(cny(1_000), by_ref).await.unwrap();
+    assert!(refund.approved);
+    let seen = r.host.seen();
+    assert_eq!(
+        (seen.original_rrn.as_deref(), seen.field61.as_deref()),
+        (Some("000000000042"), Some("0000000000000228"))
+    );
+    let bad = OriginalRef::Host { rrn: "42".into(), date: "1340".into() };
+    assert!(matches!(r.terminal.refund(cny(1), bad).await, Err(TerminalError::InvalidInput { .. })));
+}
+
+#[tokio::test]
+async fn pre_auth_complete_cancel_and_balance() {
+    let r = signed_in().await;
+    r.reader.present("credit").unwrap();
+    let pa = r.terminal.pre_auth(cny(50_000)).await.unwrap();
+    assert!(pa.approved && pa.txn == TxnType::PreAuth);
+    let done = r.terminal.pre_auth_complete(cny(48_000), OriginalRef::Voucher(pa.voucher.unwrap())).await.unwrap();
+    assert!(done.approved);
+    assert_eq!(r.host.seen().original_auth, pa.auth_code);
+    let cc = r.terminal.completion_cancel(OriginalRef::Voucher(done.voucher.unwrap())).await.unwrap();
+    assert!(cc.approved && cc.amount == Some(cny(48_000)));
+
+    let pa2 = r.terminal.pre_auth(cny(30_000)).await.unwrap();
+    let v = OriginalRef::Voucher(pa2.voucher.unwrap());
+    assert!(matches!(r.terminal.pre_auth_cancel(cny(1), v.clone()).await, Err(TerminalError::InvalidInput { .. })));
+    assert!(r.terminal.pre_auth_cancel(cny(30_000), v).await.unwrap().approved);
+    let by_auth = OriginalRef::Auth { auth_code: "AB1234".into(), date: "0301".into() };
+    assert!(r.terminal.pre_auth_cancel(cny(100), by_auth).await.unwrap().approved);
+    assert_eq!(r.host.seen().field61.as_deref(), Some("0000000000000301"));
+
+    r.reader.present("swipe123").unwrap();
+    let b = r.terminal.balance().await.unwrap();
+    assert!(b.approved && b.voucher.is_none());
+    assert_eq!(b.balance, Some(cny(10_000_000)));
+}
+
+#[tokio::test]
+async fn a_bad_mac_is_never_approved_and_is_ready_to_reverse() {
+    let r = signed_in().await;
+    r.reader.present("debit").unwrap();
+    r.host.script(Script::BadMac);
+    let e = r.terminal.sale(cny(100)).await.unwrap_err();
+    let f = e.exchange_failure().unwrap();
+    assert_eq!(f.error, crate::acquirer::AcquirerError::MacFailed);
+    assert!(f.may_have_reached_host);
+    assert_eq!(f.reversal_reason.as_str(), "A0");
+    let rev = f.reversal.as_ref().unwrap();
+    assert_eq!((rev.mti().as_str(), rev.get_str(39)), ("0400", Some("A0")));
+    assert!(!rev.has(52), "a reversal never carries the PIN block");
+    let row = r.terminal.store().txn(f.txn_id.unwrap()).unwrap().unwrap();
+    assert_eq!((row.status, row.may_have_reached_host), (TxnStatus::Failed, true));
+    assert!(e.zh().contains("MAC") && e.en().contains("reversed"));
+    let pos: crate::PosError = e.into();
+    assert!(matches!(pos, crate::PosError::Network { .. }));
+}
+
+#[tokio::test]
+async fn silence_and_mismatch_are_failures() {
+    let r = signed_in().await;
+    r.reader.present("debit").unwrap();
+    r.host.script(Script::Silent);
+    let e = r.terminal.sale(cny(100)).await.unwrap_err();
+    assert_eq!(e.exchange_failure().map(|f| f.reversal_reason.as_str()), Some("98"));
+    r.host.script(Script::WrongAmount);
+    let e = r.terminal.sale(cny(100)).await.unwrap_err();
+    assert!(matches!(e.exchange_failure().map(|f| &f.error), Some(crate::acquirer::AcquirerError::Unmatched { .. })));
+    // A balance inquiry moves no money: nothing to reverse.
+    r.reader.present("debit").unwrap();
+    r.host.script(Script::Silent);
+    let e = r.terminal.balance().await.unwrap_err();
+    assert!(e.exchange_failure().is_some_and(|f| f.reversal.is_none()));
+    assert!(r.terminal.store().recent_txns(10).unwrap().iter().all(|t| t.status == TxnStatus::Failed));
+}
+
+#[tokio::test]
+async fn batch_out_of_step_forces_a_new_sign_in() {
+    let r = signed_in().await;
+    r.reader.present("debit").unwrap();
+    r.host.script(Script::Code("77"));
+    let o = r.terminal.sale(cny(100)).await.unwrap();
+    assert_eq!(o.action, OperatorAction::SignInAgain);
+    assert_eq!(r.terminal.sale(cny(100)).await.unwrap_err(), TerminalError::NotSignedIn);
+    assert!(r.terminal.sign_in().await.unwrap().approved);
+    assert!(r.terminal.sale(cny(100)).await.unwrap().approved);
+}
+
+#[tokio::test]
+async fn echo_needs_no_sign_in_and_sign_off_drops_the_session() {
+    let r = rig().await;
+    assert!(r.terminal.echo().await.unwrap().approved);
+    r.terminal.sign_in().await.unwrap();
+    let o = r.terminal.sign_off().await.unwrap();
+    assert!(o.approved && o.op == AdminOp::SignOff);
+    assert!(!r.terminal.is_signed_in().unwrap());
+}
+
+#[tokio::test]
+async fn unreachable_host_is_a_typed_unsent_failure() {
+    let r = rig().await;
+    drop(r.host);
+    let dir = TempDir::new("terminal");
+    let mut config = TerminalConfig::demo_at("127.0.0.1:1");
+    config.connect_timeout = Duration::from_secs(2);
+    let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).unwrap());
+    let t = Terminal::open(&dir.0, config, vault, r.reader.clone(), Arc::new(SystemClock::default())).unwrap();
+    let e = t.echo().await.unwrap_err();
+    let f = e.exchange_failure().unwrap();
+    assert!(!f.may_have_reached_host && f.reversal.is_none());
+    assert!(e.zh().contains("无法连接"), "{}", e.zh());
+}
+
+/// Collects everything logged while a closure-driven test runs.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_never_hold_a_full_pan_track_or_key() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let r = signed_in().await;
+    r.reader.present("debit").unwrap();
+    r.terminal.sale(cny(100)).await.unwrap();
+    r.reader.present("swipe23").unwrap();
+    r.host.script(Script::BadMac);
+    let _ = r.terminal.sale(cny(100)).await;
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("622848*********0018"), "masked PAN logged: {logs}");
+    let mak = hex::encode_upper(r.host.keys().unwrap().mak.as_bytes());
+    for secret in ["6228480402564890018", "6217002234567890121", "D3012", &mak] {
+        assert!(!logs.contains(secret), "{secret} leaked into the logs");
+    }
+}
