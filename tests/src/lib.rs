@@ -1,1 +1,102 @@
-//! Helpers shared by the end-to-end tests.
+//! Helpers shared by the end-to-end tests: a simulator on loopback and a terminal in a
+//! temporary directory, wired to the software reader.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pos_acquirer_sim::{SimConfig, SimHandle, Simulator};
+use pos_core::card::DeviceSecret;
+use pos_core::crypto::{random_bytes, FileVault, SecretKey};
+use pos_core::money::Amount;
+use pos_core::provision::DEMO_TMK_HEX;
+use pos_core::reader::SoftwareReader;
+use pos_core::terminal::{SystemClock, Terminal, TerminalConfig};
+
+/// A directory under the system temp dir, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// A fresh, empty directory.
+    pub fn new(tag: &str) -> TempDir {
+        let suffix = hex::encode(random_bytes::<8>().unwrap_or([0; 8]));
+        let dir = std::env::temp_dir().join(format!("pos-e2e-{tag}-{}-{suffix}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A simulator and a terminal talking to it.
+pub struct Rig {
+    /// The acquirer simulator.
+    pub sim: SimHandle,
+    /// The terminal under test.
+    pub terminal: Terminal,
+    /// Its reader, to present cards.
+    pub reader: Arc<SoftwareReader>,
+    /// The terminal's data directory.
+    pub dir: TempDir,
+}
+
+/// Short timeouts so that fault tests finish quickly.
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(800);
+
+/// Logs to the test output when `RUST_LOG` is set.
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
+/// The demo simulator on 127.0.0.1:0 and the demo terminal against it.
+pub async fn start() -> Rig {
+    start_with(SimConfig::demo(), |_| {}).await
+}
+
+/// As [`start`] with a simulator configuration and a terminal configuration tweak.
+pub async fn start_with(sim: SimConfig, tweak: impl FnOnce(&mut TerminalConfig)) -> Rig {
+    init_tracing();
+    let sim = Simulator::start(sim.listening_on("127.0.0.1:0")).await.expect("simulator starts");
+    let dir = TempDir::new("online");
+    let reader = Arc::new(SoftwareReader::new(
+        SecretKey::from_hex(DEMO_TMK_HEX).expect("demo TMK"),
+        DeviceSecret::generate().expect("device secret"),
+    ));
+    let mut config = TerminalConfig::demo_at(sim.addr().to_string());
+    config.response_timeout = RESPONSE_TIMEOUT;
+    config.card_timeout = Duration::from_secs(2);
+    tweak(&mut config);
+    let terminal = open(&dir, config, reader.clone());
+    Rig { sim, terminal, reader, dir }
+}
+
+/// Opens a terminal on `dir` (again, after a restart) with the file vault of that directory.
+pub fn open(dir: &TempDir, config: TerminalConfig, reader: Arc<SoftwareReader>) -> Terminal {
+    let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).expect("vault"));
+    Terminal::open(&dir.0, config, vault, reader, Arc::new(SystemClock::default())).expect("terminal opens")
+}
+
+/// A signed-in rig.
+pub async fn signed_in() -> Rig {
+    let rig = start().await;
+    let o = rig.terminal.sign_in().await.expect("sign-in exchange");
+    assert!(o.approved, "sign-in declined: {o:?}");
+    rig
+}
+
+/// `fen` in CNY.
+pub fn cny(fen: u64) -> Amount {
+    Amount::cny(fen).expect("amount")
+}
+
+/// The PAN of a deck card.
+pub fn pan(card_id: &str) -> &'static str {
+    pos_core::deck::find(card_id).map(|c| c.pan).expect("deck card")
+}
