@@ -82,6 +82,8 @@ impl AcquirerClient {
 
     /// As [`AcquirerClient::exchange`] with a response timeout for this request only.
     pub async fn exchange_within(&self, out: Outbound<'_>, timeout: Duration) -> Result<Reply, AcquirerError> {
+        // Oversize, or a prefix that disagrees with the bytes (it would desynchronise the
+        // stream): either way the frame is not sent.
         let body_len = declared_len(out.frame).unwrap_or(0);
         if body_len > self.config.max_frame || out.frame.len() != body_len + LENGTH_PREFIX {
             return Err(AcquirerError::FrameTooLarge {

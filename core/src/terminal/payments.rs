@@ -149,7 +149,11 @@ impl Terminal {
             Err(mut e) => {
                 let now = self.clock.now().to_string();
                 let reached = e.exchange_failure().is_some_and(|f| f.may_have_reached_host);
-                self.store.record_failure(record.id, &e.en(), reached, &now)?;
+                if let Err(store) = self.store.record_failure(record.id, &e.en(), reached, &now) {
+                    // The row stays `pending`, which recovery treats as "may have been sent";
+                    // the caller still needs the exchange failure (and its reversal) more.
+                    tracing::error!(error = %store, stan = %record.numbers.stan, "could not record the failure");
+                }
                 if let TerminalError::Exchange(f) = &mut e {
                     f.txn_id = Some(record.id);
                 }
@@ -214,6 +218,9 @@ impl Terminal {
         }
     }
 
+    /// Records the answer and builds the outcome. If the row cannot be written the
+    /// error is returned even for an approval: the row stays `pending`, and a pending
+    /// money-moving row is what the journal's recovery reverses.
     fn finish(
         &self,
         plan: &Plan,
