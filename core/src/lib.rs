@@ -5,6 +5,7 @@
 
 pub mod acquirer;
 pub mod card;
+pub mod clock;
 pub mod crypto;
 pub mod deck;
 pub mod devices;

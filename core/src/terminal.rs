@@ -5,7 +5,6 @@
 //! [`KeyVault`](crate::crypto::KeyVault) sealing keys at rest, the
 //! [`CardReader`](crate::reader::CardReader) and the [`Clock`].
 
-mod clock;
 mod config;
 mod error;
 mod exchange;
@@ -26,7 +25,8 @@ use crate::iso8583::BatchNo;
 use crate::reader::CardReader;
 use crate::store::Store;
 
-pub use clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp, CHINA_UTC_OFFSET_SECS};
+// The clock is a crate-wide capability; re-exported here because the facade takes one.
+pub use crate::clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp, CHINA_UTC_OFFSET_SECS};
 pub use config::{PinPolicy, TerminalConfig};
 pub use error::{ExchangeFailure, TerminalError};
 pub use original::OriginalRef;

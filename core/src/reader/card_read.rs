@@ -6,9 +6,9 @@ use std::time::Duration;
 use zeroize::Zeroize;
 
 use crate::card::{CardFingerprint, MaskedPan};
+use crate::clock::Timestamp;
 use crate::iso8583::{CardFields, EntryMode, SecurityControl, TxnType};
 use crate::money::Amount;
-use crate::terminal::Timestamp;
 
 /// A request to read a card for one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::card::{fingerprint, parse_tlv, DeviceSecret, Pan, Tag, Tlv};
+use crate::clock::{Timestamp, CHINA_UTC_OFFSET_SECS};
 use crate::crypto::{
     build_working_keys, decrypt_track, generate_working_keys, pin_from_format0, split_field62, tdes, KeyMode,
     SecretKey, WorkingKeys,
@@ -12,7 +13,6 @@ use crate::deck;
 use crate::iso8583::{EntryMethod, TxnType};
 use crate::money::Amount;
 use crate::provision::DEMO_TMK_HEX;
-use crate::terminal::{Timestamp, CHINA_UTC_OFFSET_SECS};
 
 fn tmk() -> SecretKey {
     SecretKey::from_hex(DEMO_TMK_HEX).unwrap()
