@@ -53,6 +53,11 @@ pub fn demo() -> SimConfig {
     SimConfig::demo().listening_on("127.0.0.1:0")
 }
 
+/// The demo configuration plus `n` load-test terminals, on an ephemeral port.
+pub fn demo_fleet(n: u32) -> SimConfig {
+    SimConfig::demo_fleet(n).listening_on("127.0.0.1:0")
+}
+
 /// Starts a simulator (logs captured).
 pub async fn start(config: SimConfig) -> SimHandle {
     init_logs();
