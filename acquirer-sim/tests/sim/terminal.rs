@@ -140,6 +140,12 @@ impl Term {
         resp
     }
 
+    /// Builds and sends an administrative request.
+    pub async fn call(&mut self, kind: AdminKind) -> AdminResponse {
+        let req = self.admin(kind);
+        self.send_admin(&req).await
+    }
+
     /// Card fields as the reader sends them for a deck card: tracks encrypted under the TDK
     /// when there is one, the PIN block encrypted under the PIK.
     pub fn card(&self, c: &TestCard, pin: Option<&str>) -> CardFields {
