@@ -7,6 +7,7 @@
 mod card_read;
 mod emv;
 mod error;
+mod key_memory;
 mod keys;
 mod software;
 
@@ -19,6 +20,7 @@ use crate::crypto::EncryptedWorkingKeys;
 
 pub use card_read::{CardRead, CardRequest, DeviceInfo};
 pub use error::ReaderError;
+pub use key_memory::KeyMemory;
 pub use keys::ReaderKeyAck;
 pub use software::SoftwareReader;
 

@@ -48,6 +48,7 @@ pub struct SoftwareReader {
     atc: Mutex<u16>,
     presented: Notify,
     cancelled: Notify,
+    memory: Option<super::key_memory::KeyMemory>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -67,7 +68,30 @@ impl SoftwareReader {
             atc: Mutex::new(0),
             presented: Notify::new(),
             cancelled: Notify::new(),
+            memory: None,
         }
+    }
+
+    /// Gives the reader non-volatile key memory at `memory`, reloading the keys kept there.
+    ///
+    /// A CLI that runs one command per process needs this, as a real reader keeps its keys.
+    pub fn with_key_memory(mut self, memory: super::key_memory::KeyMemory) -> Result<SoftwareReader, ReaderError> {
+        if let Some(keys) = memory.load()? {
+            let (pik, _mak, tdk) = self.decrypt(&keys)?;
+            *lock(&self.keys) = Some(LoadedKeys { pik, tdk });
+        }
+        self.memory = Some(memory);
+        Ok(self)
+    }
+
+    fn decrypt(&self, keys: &EncryptedWorkingKeys) -> Result<(SecretKey, SecretKey, Option<SecretKey>), ReaderError> {
+        let pik = decrypt_key(KeyKind::Pik, &keys.pik, &self.tmk)?;
+        let mak = decrypt_key(KeyKind::Mak, &keys.mak, &self.tmk)?;
+        let tdk = keys.tdk.as_ref().map(|t| decrypt_key(KeyKind::Tdk, t, &self.tmk)).transpose()?;
+        if tdk.as_ref().is_some_and(|t| t.len() != 16) {
+            return Err(ReaderError::BadKeyBlock("TDK must be double length".into()));
+        }
+        Ok((pik, mak, tdk))
     }
 
     /// Presents a deck card (by id) to the reader; it stays presented until removed.
@@ -185,11 +209,9 @@ impl CardReader for SoftwareReader {
     }
 
     async fn load_working_keys(&self, keys: &EncryptedWorkingKeys) -> Result<ReaderKeyAck, ReaderError> {
-        let pik = decrypt_key(KeyKind::Pik, &keys.pik, &self.tmk)?;
-        let mak = decrypt_key(KeyKind::Mak, &keys.mak, &self.tmk)?;
-        let tdk = keys.tdk.as_ref().map(|t| decrypt_key(KeyKind::Tdk, t, &self.tmk)).transpose()?;
-        if tdk.as_ref().is_some_and(|t| t.len() != 16) {
-            return Err(ReaderError::BadKeyBlock("TDK must be double length".into()));
+        let (pik, mak, tdk) = self.decrypt(keys)?;
+        if let Some(m) = &self.memory {
+            m.save(keys)?;
         }
         let ack = ReaderKeyAck {
             pik_kcv: check_value(&pik),

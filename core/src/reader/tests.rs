@@ -195,3 +195,31 @@ async fn waits_for_a_card_times_out_and_cancels() {
     assert_eq!(waiting.await.unwrap().unwrap_err(), ReaderError::Cancelled);
     assert!(matches!(reader.present("nope"), Err(ReaderError::UnknownCard(_))));
 }
+
+#[tokio::test]
+async fn key_memory_survives_a_restart_and_holds_only_ciphertext() {
+    let dir = std::env::temp_dir().join(format!("pos-keymem-{}-{}", std::process::id(), line!()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("reader-keys.json");
+    let keys = generate_working_keys(KeyMode::DoubleWithTrack004).unwrap();
+    let block = build_working_keys(KeyMode::DoubleWithTrack004, &keys, &tmk()).unwrap();
+    let enc = split_field62(KeyMode::DoubleWithTrack004, &block).unwrap();
+    {
+        let r = SoftwareReader::new(tmk(), secret()).with_key_memory(KeyMemory::at(&path)).unwrap();
+        assert!(!r.has_working_keys());
+        r.load_working_keys(&enc).await.unwrap();
+    }
+    let stored = std::fs::read_to_string(&path).unwrap();
+    assert!(!stored.contains(&hex::encode_upper(keys.pik.as_bytes())), "clear PIK in key memory");
+    let r = SoftwareReader::new(tmk(), secret()).with_key_memory(KeyMemory::at(&path)).unwrap();
+    assert!(r.has_working_keys());
+    r.present("debit").unwrap();
+    let read = r.read_card(request(TxnType::Sale, Some(100))).await.unwrap();
+    assert_eq!(clear_pin(&keys, &read, deck::find("debit").unwrap().pan), deck::TEST_PIN);
+    // A reader with another TMK cannot use the memory.
+    let other = SecretKey::from_hex("0123456789ABCDEFFEDCBA9876543210").unwrap();
+    assert!(SoftwareReader::new(other, secret()).with_key_memory(KeyMemory::at(&path)).is_err());
+    std::fs::write(&path, "garbage").unwrap();
+    assert!(SoftwareReader::new(tmk(), secret()).with_key_memory(KeyMemory::at(&path)).is_err());
+    std::fs::remove_dir_all(&dir).ok();
+}
