@@ -146,6 +146,14 @@ impl Term {
         self.send_admin(&req).await
     }
 
+    /// Sends an unsigned network management request (echo, sign-off).
+    pub async fn call_unsigned(&mut self, kind: AdminKind) -> AdminResponse {
+        let req = self.admin(kind);
+        let (msg, check) = self.exchange(req.to_message(false).unwrap()).await;
+        assert_eq!(check, MacCheck::Absent);
+        AdminResponse::from_message(&msg).unwrap()
+    }
+
     /// Card fields as the reader sends them for a deck card: tracks encrypted under the TDK
     /// when there is one, the PIN block encrypted under the PIK.
     pub fn card(&self, c: &TestCard, pin: Option<&str>) -> CardFields {
