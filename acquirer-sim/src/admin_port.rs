@@ -18,8 +18,10 @@ use tracing::{info, warn};
 use crate::fault::FaultPlan;
 use crate::server::Shared;
 
-/// Longest command line accepted; longer ones end the connection.
+/// Longest command line accepted; a longer one is answered with an error and skipped.
 const MAX_LINE: usize = 4096;
+/// Most bytes skipped to find the end of an over-long line before the connection is closed.
+const MAX_SKIP: u64 = 1 << 20;
 /// Admin connections served at once.
 const MAX_CLIENTS: usize = 16;
 
@@ -53,8 +55,14 @@ async fn client(stream: TcpStream, shared: Arc<Shared>) {
         match read {
             Ok(0) | Err(_) => break,
             Ok(_) if line.len() > MAX_LINE => {
+                // Skip the rest of the line (within a bound) so the next command is read cleanly.
+                let mut rest = Vec::new();
+                let skipped = (&mut reader).take(MAX_SKIP).read_until(b'\n', &mut rest).await;
                 let _ = wr.write_all(b"{\"ok\":false,\"error\":\"line too long\"}\n").await;
-                break;
+                match skipped {
+                    Ok(_) if rest.ends_with(b"\n") => continue,
+                    _ => break,
+                }
             }
             Ok(_) => {}
         }
@@ -62,12 +70,19 @@ async fn client(stream: TcpStream, shared: Arc<Shared>) {
             continue;
         }
         let shared2 = shared.clone();
-        let answer = tokio::task::spawn_blocking(move || run(&line, &shared2))
+        let (answer, stop) = tokio::task::spawn_blocking(move || run(&line, &shared2))
             .await
-            .unwrap_or_else(|e| json!({"ok": false, "error": format!("command failed: {e}")}));
+            .unwrap_or_else(|e| (json!({"ok": false, "error": format!("command failed: {e}")}), false));
         let mut text = answer.to_string();
         text.push('\n');
-        if wr.write_all(text.as_bytes()).await.is_err() {
+        let written = wr.write_all(text.as_bytes()).await;
+        if stop {
+            // Answer first: stopping aborts this task.
+            let _ = wr.shutdown().await;
+            let _ = shared.stop.send(true);
+            break;
+        }
+        if written.is_err() {
             break;
         }
     }
@@ -81,18 +96,25 @@ fn text<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     obj.get(key).and_then(Value::as_str)
 }
 
-/// Runs one command line.
-fn run(line: &[u8], shared: &Shared) -> Value {
+/// Runs one command line; the flag asks the caller to stop the simulator after answering.
+fn run(line: &[u8], shared: &Shared) -> (Value, bool) {
     let mut obj = match serde_json::from_slice::<Value>(line) {
         Ok(Value::Object(o)) => o,
-        Ok(_) => return fail("expected a JSON object"),
-        Err(e) => return fail(format!("not JSON: {e}")),
+        Ok(_) => return (fail("expected a JSON object"), false),
+        Err(e) => return (fail(format!("not JSON: {e}")), false),
     };
     let Some(cmd) = obj.remove("cmd").and_then(|c| c.as_str().map(str::to_owned)) else {
-        return fail("missing \"cmd\"");
+        return (fail("missing \"cmd\""), false);
     };
+    if cmd == "shutdown" {
+        return (json!({"ok": true}), true);
+    }
+    (command(&cmd, obj, shared), false)
+}
+
+fn command(cmd: &str, mut obj: Map<String, Value>, shared: &Shared) -> Value {
     let ledger = &shared.ledger;
-    let result: Result<Value, String> = match cmd.as_str() {
+    let result: Result<Value, String> = match cmd {
         "ping" => Ok(json!({})),
         "fault" => {
             let Some(tid) = obj.remove("tid").and_then(|t| t.as_str().map(str::to_owned)) else {
@@ -164,10 +186,6 @@ fn run(line: &[u8], shared: &Shared) -> Value {
             "frames": shared.stats.frames.load(std::sync::atomic::Ordering::SeqCst),
             "replies": shared.stats.replies.load(std::sync::atomic::Ordering::SeqCst),
         })),
-        "shutdown" => {
-            let _ = shared.stop.send(true);
-            Ok(json!({}))
-        }
         other => Err(format!("unknown command {other:?}")),
     };
     match result {
