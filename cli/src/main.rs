@@ -2,25 +2,92 @@
 
 mod frame_cmd;
 mod hex_input;
+mod sim_cmd;
+mod terminal_cmd;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use pos_core::i18n::{Bilingual, Lang};
 
-/// Mobile POS command line: debug host traffic today, run the terminal as issues land.
+/// Mobile POS command line: run the acquirer simulator, drive the terminal, debug host traffic.
 #[derive(Parser)]
-#[command(name = "pos", version, about, long_about = None)]
+#[command(name = "pos", version, about, long_about = None, after_help = "Examples:\n  pos sim &                      # acquirer simulator on 127.0.0.1:8583\n  pos sign-in\n  pos sale 12.34 --card debit\n  pos void --voucher 1\n  pos frame decode --json <hex>")]
 struct Cli {
-    /// Operator language for messages: zh or en (both are shown when unset).
-    #[arg(long, global = true, value_parser = parse_lang)]
-    lang: Option<Lang>,
+    #[command(flatten)]
+    global: Global,
     #[command(subcommand)]
     command: Command,
 }
 
+/// Options every command understands.
+#[derive(clap::Args)]
+pub struct Global {
+    /// Operator language: zh or en (both are shown when unset).
+    #[arg(long, global = true, value_parser = parse_lang)]
+    lang: Option<Lang>,
+    /// Print JSON for scripts.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Acquirer host:port.
+    #[arg(long, global = true, env = "POS_HOST", default_value = pos_core::provision::DEMO_HOST)]
+    host: String,
+    /// Terminal data directory (journal, sealed keys, reader key memory).
+    #[arg(long, global = true, env = "POS_DATA_DIR", default_value = "pos-data")]
+    data_dir: PathBuf,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Run the acquirer host simulator.
+    Sim(sim_cmd::SimArgs),
+    /// Sign in: fetch fresh working keys (签到).
+    #[command(after_help = "Example:\n  pos sign-in --host 127.0.0.1:8583")]
+    SignIn,
+    /// Sign off (签退).
+    SignOff,
+    /// Echo test (回响测试).
+    Echo,
+    /// Sale (消费).
+    #[command(after_help = "Examples:\n  pos sale 12.34 --card debit\n  pos sale 1,234.00 --card credit --json")]
+    Sale {
+        /// Amount, e.g. 12.34 or 1,234.00.
+        amount: String,
+        #[command(flatten)]
+        card: terminal_cmd::CardArg,
+    },
+    /// Void a sale of the current batch (消费撤销).
+    #[command(after_help = "Example:\n  pos void --voucher 3")]
+    Void {
+        #[command(flatten)]
+        orig: terminal_cmd::OrigArgs,
+        #[command(flatten)]
+        card: terminal_cmd::CardArg,
+    },
+    /// Refund all or part of a sale (退货).
+    #[command(
+        after_help = "Examples:\n  pos refund 5.00 --voucher 3\n  pos refund 5.00 --rrn 112610153001 --date 1126"
+    )]
+    Refund {
+        /// Amount to refund.
+        amount: String,
+        #[command(flatten)]
+        orig: terminal_cmd::OrigArgs,
+        #[command(flatten)]
+        card: terminal_cmd::CardArg,
+    },
+    /// Pre-authorization: open, cancel, complete, complete-cancel (预授权).
+    #[command(subcommand)]
+    Preauth(terminal_cmd::PreauthCmd),
+    /// Balance inquiry (余额查询).
+    #[command(after_help = "Example:\n  pos balance --card debit")]
+    Balance {
+        #[command(flatten)]
+        card: terminal_cmd::CardArg,
+    },
+    /// List the test cards the software reader can present.
+    Cards,
     /// Decode frames and compute MACs (integrators debugging host traffic).
     #[command(subcommand)]
     Frame(frame_cmd::FrameCmd),
@@ -43,19 +110,76 @@ impl<E: Bilingual + 'static> From<E> for CliError {
     }
 }
 
+/// Text in the operator's language, or both.
+pub fn say(g: &Global, m: &dyn Bilingual) -> String {
+    match g.lang {
+        Some(l) => l.pick(m),
+        None => m.both(),
+    }
+}
+
+/// A label in the operator's language, or both.
+pub fn say_pair(g: &Global, zh: &str, en: &str) -> String {
+    match g.lang {
+        Some(Lang::Zh) => zh.to_string(),
+        Some(Lang::En) => en.to_string(),
+        None => format!("{zh} / {en}"),
+    }
+}
+
+/// Why the async runtime could not start.
+#[derive(Debug)]
+pub struct RuntimeFailure(String);
+
+impl Bilingual for RuntimeFailure {
+    fn zh(&self) -> String {
+        format!("无法启动运行时：{}", self.0)
+    }
+    fn en(&self) -> String {
+        format!("cannot start the runtime: {}", self.0)
+    }
+}
+
+/// A tokio runtime for one command.
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| RuntimeFailure(e.to_string()).into())
+}
+
 fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("POS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
+    let g = &cli.global;
+    use terminal_cmd::TermCmd as T;
     let result = match cli.command {
+        Command::Sim(a) => sim_cmd::run(a),
+        Command::SignIn => terminal_cmd::run(g, T::SignIn),
+        Command::SignOff => terminal_cmd::run(g, T::SignOff),
+        Command::Echo => terminal_cmd::run(g, T::Echo),
+        Command::Sale { amount, card } => terminal_cmd::run(g, T::Sale(amount, card)),
+        Command::Void { orig, card } => terminal_cmd::run(g, T::Void(orig, card)),
+        Command::Refund { amount, orig, card } => terminal_cmd::run(g, T::Refund(amount, orig, card)),
+        Command::Preauth(p) => terminal_cmd::run(g, T::Preauth(p)),
+        Command::Balance { card } => terminal_cmd::run(g, T::Balance(card)),
+        Command::Cards => Ok(terminal_cmd::list_cards(g)),
         Command::Frame(cmd) => frame_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,
         Err(CliError(e)) => {
-            let text = match cli.lang {
-                Some(l) => l.pick(e.as_ref()),
-                None => e.both(),
-            };
-            eprintln!("错误 / error: {text}");
+            if g.json {
+                println!("{}", serde_json::json!({"error": true, "message_zh": e.zh(), "message_en": e.en()}));
+            }
+            eprintln!("错误 / error: {}", say(g, e.as_ref()));
             ExitCode::from(2)
         }
     }

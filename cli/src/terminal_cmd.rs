@@ -1,0 +1,359 @@
+//! The terminal commands: sign-in, sale, void, refund, the pre-auth family and balance,
+//! run against a configured host with the software reader presenting a deck card.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+use pos_core::card::DeviceSecret;
+use pos_core::crypto::{FileVault, KeyVault, SecretKey};
+use pos_core::iso8583::Stan;
+use pos_core::money::Amount;
+use pos_core::reader::{KeyMemory, SoftwareReader};
+use pos_core::store::VoucherNo;
+use pos_core::terminal::{AdminOutcome, OriginalRef, SystemClock, Terminal, TerminalConfig, TxnOutcome};
+use pos_core::{deck, provision, Bilingual};
+use serde_json::{json, Value};
+
+use crate::{CliError, Global};
+
+/// Which original transaction a void, refund or pre-auth follow-up refers to.
+#[derive(Args, Clone)]
+pub struct OrigArgs {
+    /// Voucher (slip) number of this terminal (凭证号).
+    #[arg(long, group = "orig")]
+    voucher: Option<u32>,
+    /// STAN of this terminal in the current batch (流水号).
+    #[arg(long, group = "orig")]
+    stan: Option<u32>,
+    /// Retrieval reference number of the original (with --date).
+    #[arg(long, group = "orig", requires = "date")]
+    rrn: Option<String>,
+    /// Authorization code of the pre-auth (with --date).
+    #[arg(long, group = "orig", requires = "date")]
+    auth: Option<String>,
+    /// Date of the original, MMDD.
+    #[arg(long)]
+    date: Option<String>,
+}
+
+/// The card the software reader presents.
+#[derive(Args, Clone)]
+pub struct CardArg {
+    /// Test card id (see `pos cards`).
+    #[arg(long, default_value = "debit")]
+    card: String,
+}
+
+/// Pre-authorization commands.
+#[derive(Subcommand)]
+pub enum PreauthCmd {
+    /// Place a hold (预授权).
+    #[command(after_help = "Example:\n  pos preauth open 300.00 --card credit")]
+    Open {
+        /// Amount, e.g. 300.00.
+        amount: String,
+        #[command(flatten)]
+        card: CardArg,
+    },
+    /// Release a hold (预授权撤销).
+    #[command(after_help = "Example:\n  pos preauth cancel 300.00 --voucher 5")]
+    Cancel {
+        /// The held amount.
+        amount: String,
+        #[command(flatten)]
+        orig: OrigArgs,
+        #[command(flatten)]
+        card: CardArg,
+    },
+    /// Capture up to the held amount (预授权完成).
+    #[command(after_help = "Example:\n  pos preauth complete 280.00 --voucher 5")]
+    Complete {
+        /// Amount to capture.
+        amount: String,
+        #[command(flatten)]
+        orig: OrigArgs,
+        #[command(flatten)]
+        card: CardArg,
+    },
+    /// Undo a completion (完成撤销).
+    #[command(after_help = "Example:\n  pos preauth complete-cancel --voucher 6")]
+    CompleteCancel {
+        #[command(flatten)]
+        orig: OrigArgs,
+        #[command(flatten)]
+        card: CardArg,
+    },
+}
+
+/// A terminal command.
+pub enum TermCmd {
+    /// Sign in.
+    SignIn,
+    /// Sign off.
+    SignOff,
+    /// Echo test.
+    Echo,
+    /// Sale.
+    Sale(String, CardArg),
+    /// Void.
+    Void(OrigArgs, CardArg),
+    /// Refund.
+    Refund(String, OrigArgs, CardArg),
+    /// Pre-auth family.
+    Preauth(PreauthCmd),
+    /// Balance inquiry.
+    Balance(CardArg),
+}
+
+/// Why a CLI argument is unusable.
+#[derive(Debug)]
+pub struct ArgProblem {
+    zh: String,
+    en: String,
+}
+
+impl Bilingual for ArgProblem {
+    fn zh(&self) -> String {
+        self.zh.clone()
+    }
+    fn en(&self) -> String {
+        self.en.clone()
+    }
+}
+
+fn problem(zh: &str, en: &str) -> CliError {
+    ArgProblem { zh: zh.into(), en: en.into() }.into()
+}
+
+impl OrigArgs {
+    fn to_ref(&self) -> Result<OriginalRef, CliError> {
+        let date = || self.date.clone().unwrap_or_default();
+        if let Some(v) = self.voucher {
+            return VoucherNo::new(v)
+                .map(OriginalRef::Voucher)
+                .ok_or_else(|| problem("凭证号应为 1-999999", "the voucher number must be 1-999999"));
+        }
+        if let Some(s) = self.stan {
+            return Stan::new(s)
+                .map(OriginalRef::Stan)
+                .ok_or_else(|| problem("流水号应为 1-999999", "the STAN must be 1-999999"));
+        }
+        if let Some(rrn) = &self.rrn {
+            return Ok(OriginalRef::Host { rrn: rrn.clone(), date: date() });
+        }
+        if let Some(auth) = &self.auth {
+            return Ok(OriginalRef::Auth { auth_code: auth.clone(), date: date() });
+        }
+        Err(problem(
+            "请指定原交易：--voucher、--stan、--rrn 加 --date 或 --auth 加 --date",
+            "name the original: --voucher, --stan, --rrn with --date, or --auth with --date",
+        ))
+    }
+}
+
+/// Reads or creates the simulated reader's device secret (its fingerprint key).
+fn device_secret(dir: &Path) -> Result<DeviceSecret, CliError> {
+    let path = dir.join("reader-secret.bin");
+    if let Ok(bytes) = std::fs::read(&path) {
+        return Ok(DeviceSecret::from_slice(&bytes)?);
+    }
+    let secret = DeviceSecret::generate()?;
+    std::fs::write(&path, secret.expose_secret())
+        .map_err(|e| problem(&format!("无法写入数据目录：{e}"), &format!("cannot write the data directory: {e}")))?;
+    Ok(secret)
+}
+
+/// The terminal of this data directory, with the software reader presenting `card`.
+fn open_terminal(g: &Global, card: Option<&str>) -> Result<Terminal, CliError> {
+    let dir: &PathBuf = &g.data_dir;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        problem(
+            &format!("无法创建数据目录 {}：{e}", dir.display()),
+            &format!("cannot create the data directory {}: {e}", dir.display()),
+        )
+    })?;
+    let vault: Arc<dyn KeyVault> = Arc::new(FileVault::open_or_create(dir.join("vault.key"))?);
+    let tmk = SecretKey::from_hex(provision::DEMO_TMK_HEX)?;
+    let reader =
+        SoftwareReader::new(tmk, device_secret(dir)?).with_key_memory(KeyMemory::at(dir.join("reader-keys.json")))?;
+    if let Some(c) = card {
+        reader.present(c)?;
+    }
+    let config = TerminalConfig::demo_at(g.host.clone());
+    Ok(Terminal::open(dir, config, vault, Arc::new(reader), Arc::new(SystemClock::default()))?)
+}
+
+fn amount(s: &str) -> Result<Amount, CliError> {
+    Ok(s.parse::<Amount>()?)
+}
+
+/// Runs a terminal command.
+pub fn run(g: &Global, cmd: TermCmd) -> Result<ExitCode, CliError> {
+    let rt = crate::runtime()?;
+    rt.block_on(async move {
+        match cmd {
+            TermCmd::SignIn => admin(g, open_terminal(g, None)?.sign_in().await?),
+            TermCmd::SignOff => admin(g, open_terminal(g, None)?.sign_off().await?),
+            TermCmd::Echo => admin(g, open_terminal(g, None)?.echo().await?),
+            TermCmd::Sale(a, c) => {
+                let amt = amount(&a)?;
+                let t = open_terminal(g, Some(&c.card))?;
+                with_pin_retries(g, || t.sale(amt)).await
+            }
+            TermCmd::Void(o, c) => {
+                let orig = o.to_ref()?;
+                let t = open_terminal(g, Some(&c.card))?;
+                with_pin_retries(g, || t.void(orig.clone())).await
+            }
+            TermCmd::Refund(a, o, c) => {
+                let (amt, orig) = (amount(&a)?, o.to_ref()?);
+                let t = open_terminal(g, Some(&c.card))?;
+                with_pin_retries(g, || t.refund(amt, orig.clone())).await
+            }
+            TermCmd::Preauth(PreauthCmd::Open { amount: a, card }) => {
+                let amt = amount(&a)?;
+                let t = open_terminal(g, Some(&card.card))?;
+                with_pin_retries(g, || t.pre_auth(amt)).await
+            }
+            TermCmd::Preauth(PreauthCmd::Cancel { amount: a, orig, card }) => {
+                let (amt, orig) = (amount(&a)?, orig.to_ref()?);
+                let t = open_terminal(g, Some(&card.card))?;
+                with_pin_retries(g, || t.pre_auth_cancel(amt, orig.clone())).await
+            }
+            TermCmd::Preauth(PreauthCmd::Complete { amount: a, orig, card }) => {
+                let (amt, orig) = (amount(&a)?, orig.to_ref()?);
+                let t = open_terminal(g, Some(&card.card))?;
+                with_pin_retries(g, || t.pre_auth_complete(amt, orig.clone())).await
+            }
+            TermCmd::Preauth(PreauthCmd::CompleteCancel { orig, card }) => {
+                let orig = orig.to_ref()?;
+                let t = open_terminal(g, Some(&card.card))?;
+                with_pin_retries(g, || t.completion_cancel(orig.clone())).await
+            }
+            TermCmd::Balance(c) => {
+                let t = open_terminal(g, Some(&c.card))?;
+                with_pin_retries(g, || t.balance()).await
+            }
+        }
+    })
+}
+
+/// Runs `op`, letting the cardholder re-enter a wrong PIN (`55`) up to twice more.
+async fn with_pin_retries<F, Fut>(g: &Global, op: F) -> Result<ExitCode, CliError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<TxnOutcome, pos_core::terminal::TerminalError>>,
+{
+    let mut outcome = op().await?;
+    for _ in 0..2 {
+        if !outcome.can_retry_pin() {
+            break;
+        }
+        if !g.json {
+            println!("{}", crate::say(g, &outcome));
+            println!(
+                "{}",
+                crate::say_pair(g, "请持卡人重新输入密码……", "asking the cardholder to enter the PIN again...")
+            );
+        }
+        outcome = op().await?;
+    }
+    print_outcome(g, &outcome);
+    Ok(if outcome.approved { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn admin(g: &Global, o: AdminOutcome) -> Result<ExitCode, CliError> {
+    if g.json {
+        let v = json!({
+            "operation": o.op.en(),
+            "approved": o.approved,
+            "response_code": o.response_code.as_str(),
+            "message_zh": o.response_code.zh(),
+            "message_en": o.response_code.en(),
+            "action": o.action,
+            "stan": o.stan.to_string(),
+            "batch": o.batch.to_string(),
+        });
+        println!("{v}");
+    } else {
+        println!("{}", crate::say(g, &o));
+        println!("{}  {}", crate::say_pair(g, "批次号", "batch"), o.batch);
+    }
+    Ok(if o.approved { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn outcome_json(o: &TxnOutcome) -> Value {
+    json!({
+        "transaction": o.txn,
+        "approved": o.approved,
+        "response_code": o.response_code.as_str(),
+        "message_zh": o.message_zh,
+        "message_en": o.message_en,
+        "action": o.action,
+        "action_zh": o.action.zh(),
+        "action_en": o.action.en(),
+        "amount_minor": o.amount.map(|a| a.minor()),
+        "currency": o.amount.map(|a| a.currency().code()),
+        "card": o.masked_pan.as_str(),
+        "entry_mode": o.entry_mode.to_field(),
+        "stan": o.stan.to_string(),
+        "batch": o.batch.to_string(),
+        "voucher": o.voucher.map(|v| v.to_string()),
+        "rrn": o.rrn,
+        "auth_code": o.auth_code,
+        "balance_minor": o.balance.map(|a| a.minor()),
+        "host_date": o.host_date,
+        "host_time": o.host_time,
+    })
+}
+
+fn print_outcome(g: &Global, o: &TxnOutcome) {
+    if g.json {
+        println!("{}", outcome_json(o));
+        return;
+    }
+    let pair = |zh: &str, en: &str| crate::say_pair(g, zh, en);
+    println!("{}", crate::say(g, o));
+    if let Some(a) = o.amount {
+        println!("{}  {a}", pair("金额", "amount"));
+    }
+    println!("{}  {}", pair("卡号", "card"), o.masked_pan);
+    println!(
+        "{} {}  {} {}  {} {}",
+        pair("凭证号", "voucher"),
+        o.voucher.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+        pair("流水号", "STAN"),
+        o.stan,
+        pair("批次号", "batch"),
+        o.batch
+    );
+    if let Some(r) = &o.rrn {
+        println!("{}  {r}", pair("参考号", "RRN"));
+    }
+    if let Some(a) = &o.auth_code {
+        println!("{}  {a}", pair("授权码", "auth code"));
+    }
+    if let Some(b) = o.balance {
+        println!("{}  {b}", pair("可用余额", "available balance"));
+    }
+}
+
+/// `pos cards`: the deck of test cards.
+pub fn list_cards(g: &Global) -> ExitCode {
+    if g.json {
+        let v: Vec<Value> = deck::DECK
+            .iter()
+            .map(
+                |c| json!({"id": c.id, "description": c.description, "card": pos_core::redact::mask_pan_digits(c.pan)}),
+            )
+            .collect();
+        println!("{}", Value::Array(v));
+    } else {
+        for c in deck::DECK {
+            println!("{:<12} {:<20} {}", c.id, pos_core::redact::mask_pan_digits(c.pan), c.description);
+        }
+    }
+    ExitCode::SUCCESS
+}

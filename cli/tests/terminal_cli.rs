@@ -1,0 +1,115 @@
+//! `pos sim` and the terminal commands end to end over loopback, as an operator runs them.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+struct Sim {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_sim() -> Sim {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
+        .args(["sim", "--listen", "127.0.0.1:0", "--admin", "off"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("pos sim starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("banner");
+    let addr = line.trim().rsplit(' ').next().expect("address").to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "banner: {line}");
+    Sim { child, addr }
+}
+
+fn pos(sim: &Sim, dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pos"))
+        .args(args)
+        .env("POS_HOST", &sim.addr)
+        .env("POS_DATA_DIR", dir)
+        .output()
+        .expect("pos runs")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("pos-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn a_merchant_session_from_the_command_line() {
+    let sim = start_sim();
+    let dir = temp_dir("session");
+    let out = pos(&sim, &dir, &["sign-in", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json(&out)["response_code"], "00");
+
+    // Each command is its own process: keys and counters persist in the data directory.
+    let sale = json(&pos(&sim, &dir, &["sale", "12.34", "--card", "debit", "--json"]));
+    assert_eq!(sale["approved"], true);
+    assert_eq!(sale["amount_minor"], 1234);
+    assert_eq!(sale["card"], "622848*********0018");
+    let voucher = sale["voucher"].as_str().unwrap().trim_start_matches('0').to_string();
+
+    let void = pos(&sim, &dir, &["void", "--voucher", &voucher, "--json"]);
+    assert_eq!(json(&void)["approved"], true, "{}", String::from_utf8_lossy(&void.stderr));
+
+    // Wrong PIN first: the command lets the cardholder try again and is approved.
+    let retry = json(&pos(&sim, &dir, &["sale", "20.00", "--card", "wrongpin", "--json"]));
+    assert_eq!(retry["approved"], true);
+
+    let bal = json(&pos(&sim, &dir, &["balance", "--card", "lowbal", "--json"]));
+    assert_eq!(bal["balance_minor"], 1000);
+
+    // A decline: exit status 1 and the bilingual reason.
+    let out = pos(&sim, &dir, &["sale", "50.00", "--card", "lowbal"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("51 可用余额不足") && text.contains("insufficient funds"), "{text}");
+
+    let pre = json(&pos(&sim, &dir, &["preauth", "open", "300.00", "--card", "credit", "--json"]));
+    assert_eq!(pre["approved"], true);
+    let pv = pre["voucher"].as_str().unwrap().trim_start_matches('0').to_string();
+    let done =
+        json(&pos(&sim, &dir, &["preauth", "complete", "280.00", "--voucher", &pv, "--card", "credit", "--json"]));
+    assert_eq!(done["approved"], true);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn clear_errors_for_bad_amount_refused_connection_and_missing_original() {
+    let sim = start_sim();
+    let dir = temp_dir("errors");
+    let out = pos(&sim, &dir, &["sale", "1.234"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("金额最多 2 位小数") && err.contains("decimal places"), "{err}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_pos"))
+        .args(["sign-in"])
+        .env("POS_HOST", "127.0.0.1:1")
+        .env("POS_DATA_DIR", &dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("无法连接收单主机") && err.contains("Cannot connect"), "{err}");
+
+    assert_eq!(pos(&sim, &dir, &["sign-in"]).status.code(), Some(0));
+    let out = pos(&sim, &dir, &["void", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("name the original"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
