@@ -44,7 +44,8 @@ fn volume_spike(ctx: &Ctx<'_>, req: &FinancialRequest) -> Result<(), LedgerError
     if !rule.enabled || monitoring::merchant_flagged_since(ctx.db, VOLUME_SPIKE, mid, now - HOUR_MS)? {
         return Ok(());
     }
-    let hour_start = now - HOUR_MS;
+    // Windows are (start, end]: the last hour is (now - 1 h, now], the trailing hours end where it starts.
+    let hour_start = now - HOUR_MS + 1;
     let (count, sum) = monitoring::merchant_window(ctx.db, mid, hour_start, now + 1)?;
     let trailing_start = hour_start - i64::from(rule.trailing_hours) * HOUR_MS;
     let (t_count, t_sum) = monitoring::merchant_window(ctx.db, mid, trailing_start, hour_start)?;
