@@ -80,7 +80,8 @@ fn main() -> ExitCode {
     runtime.block_on(async move {
         match Simulator::start(config).await {
             Ok(sim) => {
-                println!("pos-acquirer-sim listening on {} (admin {:?})", sim.addr(), sim.admin_addr());
+                let admin = sim.admin_addr().map(|a| a.to_string()).unwrap_or_else(|| "off".into());
+                println!("pos-acquirer-sim listening on {} admin {admin}", sim.addr());
                 // Runs until killed or told to stop on the admin port; committed
                 // ledger rows survive a kill (SQLite WAL).
                 sim.stopped().await;

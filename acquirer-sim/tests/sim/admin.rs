@@ -49,7 +49,8 @@ async fn commands() {
     let mut t = Term::signed_in(&sim).await;
 
     // A fault switched on through the port hits the next financial request.
-    let r = a.cmd(json!({"cmd": "fault", "tid": "10000001", "mode": "drop_response", "count": 1, "on": "financial"})).await;
+    let r =
+        a.cmd(json!({"cmd": "fault", "tid": "10000001", "mode": "drop_response", "count": 1, "on": "financial"})).await;
     assert_eq!(r["ok"], true);
     let listed = a.cmd(json!({"cmd": "faults"})).await;
     assert_eq!(listed["faults"][0]["plan"]["mode"], "drop_response");

@@ -11,7 +11,13 @@ const CREDIT: &str = "6258070001234565";
 
 fn domestic(debit_amount: u64, debit_count: u16) -> SettlementTotals {
     SettlementTotals {
-        domestic: Totals { debit_amount, debit_count, credit_amount: 0, credit_count: 0, reconciliation: Reconciliation::NotReconciled },
+        domestic: Totals {
+            debit_amount,
+            debit_count,
+            credit_amount: 0,
+            credit_count: 0,
+            reconciliation: Reconciliation::NotReconciled,
+        },
         foreign: Totals::ZERO,
     }
 }
@@ -108,7 +114,7 @@ async fn pre_auth_family_rules() {
     let card = t.deck_card("credit");
     let (pa, pa_resp) = t.run(TxnType::PreAuth, Some(100_000), card).await;
     assert_eq!(rc(&pa_resp), "00");
-    let mut follow = |t: &mut Term, txn, amount| {
+    let follow = |t: &mut Term, txn, amount| {
         let card = t.deck_card("credit");
         t.follow_up(txn, Some(amount), card, &pa, &pa_resp)
     };

@@ -84,7 +84,10 @@ async fn round_amounts_flag_a_card_for_the_day() {
     t.sale("debit", 1_000_000).await;
     let flags = sim.flags().unwrap();
     assert_eq!(flags.len(), 1);
-    assert_eq!((flags[0].rule.as_str(), flags[0].pan_masked.as_deref()), ("round_amounts", Some("622848*********0018")));
+    assert_eq!(
+        (flags[0].rule.as_str(), flags[0].pan_masked.as_deref()),
+        ("round_amounts", Some("622848*********0018"))
+    );
     assert_eq!(rc(&t.sale("debit", 1).await.1), "34");
     // A new day: the card trades again.
     sim.clock().advance(24 * HOUR);

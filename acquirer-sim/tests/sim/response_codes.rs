@@ -75,10 +75,13 @@ async fn unknown_card_14_and_format_error_30() {
     let (answer, check) = t.exchange(msg).await;
     assert_eq!((answer.get_str(39), check), (Some("30"), MacCheck::Valid));
     // No card at all in a sale: 30.
-    let (_, resp) = t.run(TxnType::Sale, Some(100), pos_core::iso8583::CardFields {
-        entry_mode: t.deck_card("debit").entry_mode,
-        ..Default::default()
-    }).await;
+    let (_, resp) = t
+        .run(
+            TxnType::Sale,
+            Some(100),
+            pos_core::iso8583::CardFields { entry_mode: t.deck_card("debit").entry_mode, ..Default::default() },
+        )
+        .await;
     assert_eq!(rc(&resp), "30");
     invariants(&sim);
 }

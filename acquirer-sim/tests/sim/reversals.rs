@@ -30,7 +30,10 @@ async fn reversal_undoes_a_sale_once() {
     assert_eq!(sim.ledger().available(DEBIT).unwrap(), 10_000_000);
     let rows = sim.ledger().transactions_for(DEMO_TID).unwrap();
     assert_eq!(rows.len(), 2, "the sale and one reversal row");
-    assert_eq!((rows[0].status, rows[1].kind, rows[1].status), (TxnStatus::Reversed, RowKind::Reversal(TxnType::Sale), TxnStatus::Approved));
+    assert_eq!(
+        (rows[0].status, rows[1].kind, rows[1].status),
+        (TxnStatus::Reversed, RowKind::Reversal(TxnType::Sale), TxnStatus::Approved)
+    );
     // A reversed sale cannot be voided.
     let card = t.deck_card("debit");
     let void = t.follow_up(TxnType::Void, Some(9_900), card, &sale, &resp);

@@ -51,7 +51,10 @@ async fn equal_totals_balance_and_close_the_batch() {
     let r = t.send_admin(&req).await;
     assert_eq!((r.mti.as_str(), r.response_code.as_str()), ("0510", "00"));
     let got = r.totals.unwrap();
-    assert_eq!((got.domestic.reconciliation, got.foreign.reconciliation), (Reconciliation::Balanced, Reconciliation::Balanced));
+    assert_eq!(
+        (got.domestic.reconciliation, got.foreign.reconciliation),
+        (Reconciliation::Balanced, Reconciliation::Balanced)
+    );
     assert_eq!(got.domestic.debit_amount, 20_300, "the terminal's figures are echoed");
     let state = sim.ledger().batch(DEMO_TID).unwrap().unwrap();
     assert_eq!((state.current, state.uploading, state.last_closed), (2, false, Some(1)));
@@ -75,7 +78,10 @@ async fn unequal_totals_then_upload_then_close() {
     theirs.foreign.debit_count = 2;
     let r = t.call(AdminKind::Settlement(theirs)).await;
     let got = r.totals.unwrap();
-    assert_eq!((got.domestic.reconciliation, got.foreign.reconciliation), (Reconciliation::Balanced, Reconciliation::Unbalanced));
+    assert_eq!(
+        (got.domestic.reconciliation, got.foreign.reconciliation),
+        (Reconciliation::Balanced, Reconciliation::Unbalanced)
+    );
     let state = sim.ledger().batch(DEMO_TID).unwrap().unwrap();
     assert_eq!((state.current, state.uploading), (1, true));
     // Magstripe records, an IC item, then the end message.

@@ -10,16 +10,14 @@ use pos_core::crypto::{
 use pos_core::deck::{self, Presentation, TestCard};
 use pos_core::iso8583::{
     check_mac, encode_signed, reversal_of, unionpay, AdminKind, AdminRequest, AdminResponse, BatchNo, CardFields,
-    EntryMethod, EntryMode, FinancialRequest, FinancialResponse, Frame, Header, MacCheck, MerchantId, Message,
-    NetCode, OriginalData, SecurityControl, Stan, TerminalId, Tpdu, TxnType,
+    EntryMethod, EntryMode, FinancialRequest, FinancialResponse, Frame, Header, MacCheck, MerchantId, Message, NetCode,
+    OriginalData, SecurityControl, Stan, TerminalId, Tpdu, TxnType,
 };
 use pos_core::money::Amount;
 use pos_core::provision;
 use pos_core::response_code::ResponseCode;
 
 use super::client::{Client, Recv};
-
-pub const WAIT: Duration = Duration::from_secs(10);
 
 pub struct Term {
     pub tid: TerminalId,
@@ -34,6 +32,10 @@ pub struct Term {
 
 impl Term {
     pub async fn new(sim: &SimHandle, tid: &str, mid: &str, tmk_hex: &str) -> Term {
+        Term::new_at(sim.addr(), tid, mid, tmk_hex).await
+    }
+
+    pub async fn new_at(addr: std::net::SocketAddr, tid: &str, mid: &str, tmk_hex: &str) -> Term {
         Term {
             tid: TerminalId::new(tid).unwrap(),
             mid: MerchantId::new(mid).unwrap(),
@@ -42,7 +44,7 @@ impl Term {
             keys: None,
             batch: BatchNo::new(1).unwrap(),
             stan: 0,
-            client: Client::connect(sim.addr()).await,
+            client: Client::connect(addr).await,
         }
     }
 
@@ -225,8 +227,12 @@ impl Term {
         orig_resp: &FinancialResponse,
     ) -> FinancialRequest {
         let mut r = self.request(txn, amount, card);
-        r.original =
-            Some(OriginalData { batch: orig.batch, stan: Some(orig.stan), date: orig_resp.date.clone(), rest: String::new() });
+        r.original = Some(OriginalData {
+            batch: orig.batch,
+            stan: Some(orig.stan),
+            date: orig_resp.date.clone(),
+            rest: String::new(),
+        });
         r.original_rrn = orig_resp.rrn.clone();
         r.original_auth = orig_resp.auth_code.clone();
         r
@@ -247,7 +253,12 @@ impl Term {
     }
 
     /// Sends the request and returns it with its answer.
-    pub async fn run(&mut self, txn: TxnType, amount: Option<u64>, card: CardFields) -> (FinancialRequest, FinancialResponse) {
+    pub async fn run(
+        &mut self,
+        txn: TxnType,
+        amount: Option<u64>,
+        card: CardFields,
+    ) -> (FinancialRequest, FinancialResponse) {
         let req = self.request(txn, amount, card);
         let resp = self.send(&req).await;
         (req, resp)

@@ -38,7 +38,10 @@ async fn sale_debits_and_answers_with_auth_code_and_rrn() {
     assert_eq!(sim.ledger().available(DEBIT).unwrap(), 10_000_000 - 12_345);
     let rows = sim.ledger().transactions_for(DEMO_TID).unwrap();
     let row = rows.last().unwrap();
-    assert_eq!((row.kind, row.status, row.amount, row.stan), (RowKind::Txn(TxnType::Sale), TxnStatus::Approved, 12_345, req.stan.value()));
+    assert_eq!(
+        (row.kind, row.status, row.amount, row.stan),
+        (RowKind::Txn(TxnType::Sale), TxnStatus::Approved, 12_345, req.stan.value())
+    );
     assert_eq!(row.pan_masked.as_deref(), Some("622848*********0018"));
     assert_eq!(row.response_code, "00");
     invariants(&sim);
