@@ -27,9 +27,9 @@ step "CLI smoke: the README's main-job command"
 
 step "benchmarks compile (run them with POS_BENCH=1)"
 if [ "${POS_BENCH:-0}" = "1" ]; then
-  cargo bench -p pos-core --bench codec
+  cargo bench --workspace
 else
-  cargo bench -p pos-core --no-run --locked
+  cargo bench --workspace --no-run --locked
 fi
 
 step "fuzzing (cargo-fuzz, nightly)"
