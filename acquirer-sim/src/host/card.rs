@@ -1,7 +1,7 @@
-//! Card data of a request: the PAN from field 2 or track 2 (decrypted under the TDK when
-//! field 53 says so), and the expiry from field 14 or the track.
+//! Card data of a request: the PAN from field 2 or track 2 (tracks 2 and 3 decrypted under
+//! the TDK when field 53 says so), and the expiry from field 14 or the track.
 
-use pos_core::card::{Expiry, Pan, Track2};
+use pos_core::card::{Expiry, Pan, Track2, Track3};
 use pos_core::crypto::decrypt_track;
 use pos_core::iso8583::CardFields;
 use tracing::warn;
@@ -22,21 +22,24 @@ pub(crate) struct CardData {
 /// that is not YYMM), `14` for a card number that is not one.
 pub(crate) fn read(card: &CardFields, session: &Session) -> Result<Option<CardData>, &'static str> {
     let encrypted = card.security.is_some_and(|s| s.track_encrypted);
-    let track = match &card.track2 {
-        Some(t) => {
-            let clear = if encrypted {
-                let Some(tdk) = &session.keys.tdk else {
-                    warn!("track data marked encrypted but the session has no TDK");
-                    return Err("30");
-                };
-                decrypt_track(tdk, t).map_err(|_| "30")?
-            } else {
-                t.clone()
-            };
-            Some(Track2::parse(&clear).map_err(|_| "14")?)
+    let clear = |t: &String| -> Result<String, &'static str> {
+        if !encrypted {
+            return Ok(t.clone());
         }
+        let Some(tdk) = &session.keys.tdk else {
+            warn!("track data marked encrypted but the session has no TDK");
+            return Err("30");
+        };
+        decrypt_track(tdk, t).map_err(|_| "30")
+    };
+    let track = match &card.track2 {
+        Some(t) => Some(Track2::parse(&clear(t)?).map_err(|_| "14")?),
         None => None,
     };
+    // Track 3's layout varies by issuer: the host only checks that it reads as a track.
+    if let Some(t) = &card.track3 {
+        Track3::parse(&clear(t)?).map_err(|_| "30")?;
+    }
     let field2 = match &card.pan {
         Some(p) => Some(Pan::parse(p).map_err(|_| "14")?),
         None => None,
