@@ -489,6 +489,16 @@ mod tests {
     }
 
     #[test]
+    fn readme_example_is_the_defaults() {
+        let readme = include_str!("../README.md");
+        let json = readme.split("```json").nth(1).and_then(|s| s.split("```").next()).unwrap();
+        let c = SimConfig::from_json(json).unwrap();
+        let mut demo = SimConfig::demo();
+        demo.accounts = c.accounts.clone();
+        assert_eq!(c, demo, "the README shows the defaults");
+    }
+
+    #[test]
     fn account_debug_hides_pan_and_pin() {
         let a = &SimConfig::demo().all_accounts()[0];
         let shown = format!("{a:?}");
