@@ -9,6 +9,7 @@ mod concurrency;
 mod duplicates;
 mod faults;
 mod follow_ups;
+mod ledger_checks;
 mod monitoring;
 mod response_codes;
 mod reversals;

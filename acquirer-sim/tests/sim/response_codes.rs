@@ -35,6 +35,12 @@ async fn card_status_codes_41_43_54_62() {
     card.expiry = Some("2001".into());
     let (_, resp) = t.run(TxnType::Sale, Some(100), card).await;
     assert_eq!(rc(&resp), "54");
+    // Or with an expired track 2 (and no field 14).
+    let mut card = t.card(deck::find("swipe12").unwrap(), Some(deck::TEST_PIN));
+    let tdk = t.keys.as_ref().unwrap().tdk.clone().unwrap();
+    let past = format!("{}D2001101000000000", deck::find("swipe12").unwrap().pan);
+    card.track2 = Some(pos_core::crypto::encrypt_track(&tdk, &past).unwrap());
+    assert_eq!(rc(&t.run(TxnType::Sale, Some(100), card).await.1), "54");
     let rows = sim.ledger().transactions_for(DEMO_TID).unwrap();
     assert!(rows.iter().all(|r| r.response_code != "00"));
     assert_eq!(sim.ledger().available("6228482222333344446").unwrap(), 10_000_000, "declines move no money");

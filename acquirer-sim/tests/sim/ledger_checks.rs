@@ -1,0 +1,69 @@
+//! The invariant check is real: it catches books that were changed behind the host's back.
+
+use pos_acquirer_sim::LedgerError;
+use pos_core::iso8583::TxnType;
+
+use crate::terminal::{rc, Term};
+use crate::{demo, start};
+
+#[tokio::test]
+async fn tampering_is_detected() {
+    let dir = std::env::temp_dir().join(format!("pos-sim-tamper-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("ledger.db");
+    let mut c = demo();
+    c.database = Some(db.display().to_string());
+    let sim = start(c).await;
+    let mut t = Term::signed_in(&sim).await;
+    let (sale, resp) = t.sale("debit", 5_000).await;
+    let card = t.deck_card("credit");
+    let (pa_req, pa) = t.run(TxnType::PreAuth, Some(7_000), card).await;
+    assert_eq!((rc(&resp), rc(&pa)), ("00", "00"));
+    let card = t.deck_card("debit");
+    let refund = t.follow_up(TxnType::Refund, Some(1_000), card, &sale, &resp);
+    assert_eq!(rc(&t.send(&refund).await), "00");
+    sim.ledger().check_invariants().unwrap();
+
+    let tamper = |sql: &str, undo: &str| {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(sql).unwrap();
+        let found = match sim.ledger().check_invariants() {
+            Err(LedgerError::Invariant(problems)) => problems,
+            other => panic!("not detected: {sql} -> {other:?}"),
+        };
+        conn.execute_batch(undo).unwrap();
+        sim.ledger().check_invariants().unwrap();
+        found
+    };
+    let p = tamper(
+        "UPDATE accounts SET available = available + 1 WHERE pan = '6228480402564890018'",
+        "UPDATE accounts SET available = available - 1 WHERE pan = '6228480402564890018'",
+    );
+    assert!(p[0].contains("cached available"), "{p:?}");
+    let p = tamper(
+        "UPDATE txns SET status = 'voided' WHERE kind = 'sale'",
+        "UPDATE txns SET status = 'approved' WHERE kind = 'sale'",
+    );
+    assert!(p.iter().any(|x| x.contains("money")), "{p:?}");
+    let p = tamper(
+        "UPDATE txns SET refunded = 0 WHERE kind = 'sale'",
+        "UPDATE txns SET refunded = 1000 WHERE kind = 'sale'",
+    );
+    assert!(p.iter().any(|x| x.contains("refunded")), "{p:?}");
+    let p = tamper(
+        "UPDATE txns SET status = 'cancelled' WHERE kind = 'pre_auth'",
+        "UPDATE txns SET status = 'approved' WHERE kind = 'pre_auth'",
+    );
+    assert!(p.iter().any(|x| x.contains("held")), "{p:?}");
+    let p = tamper(
+        &format!("UPDATE txns SET stan = {} WHERE kind = 'pre_auth'", sale.stan.value()),
+        &format!("UPDATE txns SET stan = {} WHERE kind = 'pre_auth'", pa_req.stan.value()),
+    );
+    assert!(p.iter().any(|x| x.contains("two rows")), "{p:?}");
+    let p =
+        tamper("UPDATE txns SET rc = '51' WHERE kind = 'refund'", "UPDATE txns SET rc = '00' WHERE kind = 'refund'");
+    assert!(p.iter().any(|x| x.contains("declined") || x.contains("status")), "{p:?}");
+    sim.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
