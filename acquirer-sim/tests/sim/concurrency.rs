@@ -58,7 +58,7 @@ async fn thirty_two_terminals_at_once() {
 async fn requests_in_flight_are_answered_as_they_complete() {
     let sim = start(demo()).await;
     let mut t = Term::signed_in(&sim).await;
-    sim.faults().set(DEMO_TID, FaultPlan::once(FaultMode::Delay { ms: 400 }));
+    sim.faults().set(DEMO_TID, FaultPlan::once(FaultMode::Delay { ms: 1_000 }));
     let mut sent = Vec::new();
     for i in 0..6u64 {
         let card = t.deck_card("debit");
