@@ -58,8 +58,9 @@ pub(crate) fn refund(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> Res
     let amount = amount(ctx, req, &d)?;
     let Some(orig_ref) = &req.original else { return Err(d.decline("30")) };
     let found = match &req.original_rrn {
-        Some(rrn) => txns::find_by_rrn(ctx.db, req.mid.as_str(), rrn)?
-            .filter(|o| o.row.batch == orig_ref.batch.value() && orig_ref.stan.is_none_or(|s| s.value() == o.row.stan)),
+        Some(rrn) => txns::find_by_rrn(ctx.db, req.mid.as_str(), rrn)?.filter(|o| {
+            o.row.batch == orig_ref.batch.value() && orig_ref.stan.map_or(true, |s| s.value() == o.row.stan)
+        }),
         None => match orig_ref.stan {
             Some(stan) => txns::find_request(ctx.db, req.tid.as_str(), orig_ref.batch.value(), stan.value())?,
             None => None,
