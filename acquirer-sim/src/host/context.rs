@@ -21,6 +21,11 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Local time of another instant, on this host's clock and time zone.
+    pub(crate) fn local_at(&self, unix_ms: i64) -> LocalTime {
+        self.host.clock.local_at(unix_ms)
+    }
+
     pub(crate) fn limits(&self) -> &Limits {
         &self.host.limits
     }
