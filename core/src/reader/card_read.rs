@@ -112,4 +112,8 @@ pub struct DeviceInfo {
     pub pin_pad: bool,
     /// Whether it reads contactless cards.
     pub contactless: bool,
+    /// Battery charge, percent (100 for mains-powered readers).
+    pub battery_percent: u8,
+    /// True once the security (tamper) switch has fired.
+    pub tampered: bool,
 }

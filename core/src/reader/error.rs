@@ -36,6 +36,18 @@ pub enum ReaderError {
     /// The reader is not connected (Bluetooth dropped).
     #[error("reader disconnected")]
     Disconnected,
+    /// The card was pulled out before the read finished.
+    #[error("card removed too early")]
+    CardRemoved,
+    /// The reader's security (tamper) switch has fired; it refuses transactions.
+    #[error("reader security triggered")]
+    Tampered,
+    /// The reader is busy with another transaction.
+    #[error("reader busy")]
+    Busy,
+    /// The reader answered something this protocol does not allow.
+    #[error("reader protocol error: {0}")]
+    Protocol(String),
 }
 
 impl From<CardError> for ReaderError {
@@ -64,7 +76,11 @@ impl Bilingual for ReaderError {
             ReaderError::UnknownCard(id) => format!("没有测试卡{id}"),
             ReaderError::Card(e) => format!("读卡失败：{}", e.zh()),
             ReaderError::Crypto(e) => format!("读卡器加密失败：{}", e.zh()),
-            ReaderError::Disconnected => "读卡器未连接".into(),
+            ReaderError::Disconnected => "读卡器连接已断开，本笔交易未扣款，请重连读卡器后重试".into(),
+            ReaderError::CardRemoved => "卡片过早拔出，请重新插卡".into(),
+            ReaderError::Tampered => "系统安全已触发，请联系收单机构".into(),
+            ReaderError::Busy => "读卡器忙，请稍后".into(),
+            ReaderError::Protocol(_) => "读卡器通讯错误，请重启读卡器".into(),
         }
     }
 
@@ -78,7 +94,13 @@ impl Bilingual for ReaderError {
             ReaderError::UnknownCard(id) => format!("No test card {id:?}"),
             ReaderError::Card(e) => format!("Card read failed: {}", e.en()),
             ReaderError::Crypto(e) => format!("Reader encryption failed: {}", e.en()),
-            ReaderError::Disconnected => "Card reader not connected".into(),
+            ReaderError::Disconnected => {
+                "Card reader disconnected: nothing was charged; reconnect the reader and try again".into()
+            }
+            ReaderError::CardRemoved => "Card removed too early: insert it again".into(),
+            ReaderError::Tampered => "Security triggered: call the acquirer".into(),
+            ReaderError::Busy => "The reader is busy; wait a moment".into(),
+            ReaderError::Protocol(why) => format!("Reader communication error ({why}): restart the reader"),
         }
     }
 }

@@ -205,6 +205,8 @@ impl CardReader for SoftwareReader {
             firmware: env!("CARGO_PKG_VERSION").into(),
             pin_pad: true,
             contactless: true,
+            battery_percent: 100,
+            tampered: false,
         }
     }
 

@@ -1,0 +1,230 @@
+//! The phone's side of the reader protocol: a [`CardReader`] over a BLE link.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+
+use super::codes::{cmd, event, tag};
+use super::events::{CardMethod, ReaderEvent, ReaderObserver};
+use super::messages::{
+    decode_card_read, decode_device_info, decode_key_ack, encode_keys, encode_request, status_error, txn_error_of,
+};
+use super::payload::{Payload, PayloadWriter};
+use crate::crypto::EncryptedWorkingKeys;
+use crate::devices::ble::{BleLink, Frame, FrameKind, FrameTransport, LinkEvent, TransportConfig, TransportError};
+use crate::reader::{CardRead, CardReader, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
+
+/// How long a command may take before the reader counts as not answering.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time a cardholder may spend on the PIN pad after the card wait, on top of the request's timeout.
+const PIN_ENTRY_ALLOWANCE: Duration = Duration::from_secs(60);
+
+fn link_error(e: TransportError) -> ReaderError {
+    match e {
+        TransportError::Timeout => ReaderError::Protocol("the reader does not answer".into()),
+        TransportError::TooLarge => ReaderError::Protocol("payload too large".into()),
+        // Disconnected, no ACK, closed, platform failure: the link is not usable now.
+        _ => ReaderError::Disconnected,
+    }
+}
+
+/// A card reader reached over Bluetooth LE, speaking docs/reader-protocol.md.
+pub struct BleCardReader {
+    transport: FrameTransport,
+    info: Mutex<DeviceInfo>,
+    observer: Mutex<Option<Arc<dyn ReaderObserver>>>,
+    command: tokio::sync::Mutex<()>,
+    tampered: AtomicBool,
+}
+
+impl BleCardReader {
+    /// Starts the protocol over `link` and asks the reader who it is.
+    pub async fn connect(
+        link: Arc<dyn BleLink>,
+        events: mpsc::Receiver<LinkEvent>,
+        config: TransportConfig,
+    ) -> Result<BleCardReader, ReaderError> {
+        let transport = FrameTransport::start(link, events, config);
+        let placeholder = DeviceInfo {
+            model: String::new(),
+            serial: String::new(),
+            firmware: String::new(),
+            pin_pad: false,
+            contactless: false,
+            battery_percent: 0,
+            tampered: false,
+        };
+        let reader = BleCardReader {
+            transport,
+            info: Mutex::new(placeholder),
+            observer: Mutex::new(None),
+            command: tokio::sync::Mutex::new(()),
+            tampered: AtomicBool::new(false),
+        };
+        reader.refresh_info().await?;
+        Ok(reader)
+    }
+
+    /// Sends reader events to `observer` (replacing any earlier one).
+    pub fn set_observer(&self, observer: Arc<dyn ReaderObserver>) {
+        if let Ok(mut o) = self.observer.lock() {
+            *o = Some(observer);
+        }
+    }
+
+    /// True once the reader has reported its security switch.
+    pub fn is_tampered(&self) -> bool {
+        self.tampered.load(Ordering::SeqCst)
+    }
+
+    /// Asks the reader again for its model, battery and tamper state.
+    pub async fn refresh_info(&self) -> Result<DeviceInfo, ReaderError> {
+        let bytes = self.command(cmd::DEVICE_INFO, Vec::new()).await?;
+        let info = decode_device_info(&Payload::parse(&bytes)?)?;
+        if info.tampered {
+            self.note_tamper();
+        }
+        if let Ok(mut i) = self.info.lock() {
+            *i = info.clone();
+        }
+        Ok(info)
+    }
+
+    /// Shows `text` (at most 64 bytes) on the reader's display.
+    pub async fn display_text(&self, text: &str) -> Result<(), ReaderError> {
+        let cut: String = text
+            .chars()
+            .scan(0, |n, c| {
+                *n += c.len_utf8();
+                (*n <= 64).then_some(c)
+            })
+            .collect();
+        self.command(cmd::DISPLAY_TEXT, PayloadWriter::new().text(tag::TEXT, &cut).finish()).await.map(|_| ())
+    }
+
+    /// Whether the reader's security switch has fired.
+    pub async fn tamper_status(&self) -> Result<bool, ReaderError> {
+        let bytes = self.command(cmd::TAMPER_STATUS, Vec::new()).await?;
+        let t = Payload::parse(&bytes)?.u8(tag::TAMPERED) == Some(1);
+        if t {
+            self.note_tamper();
+        }
+        Ok(t)
+    }
+
+    fn note_tamper(&self) {
+        if !self.tampered.swap(true, Ordering::SeqCst) {
+            self.emit(ReaderEvent::Tampered);
+        }
+    }
+
+    fn emit(&self, e: ReaderEvent) {
+        let observer = self.observer.lock().ok().and_then(|o| o.clone());
+        if let Some(o) = observer {
+            o.on_reader_event(e);
+        }
+    }
+
+    /// Handles an event frame; returns the transaction's end when it is one.
+    fn on_event(&self, f: &Frame) -> Option<Result<CardRead, ReaderError>> {
+        let p = match Payload::parse(&f.payload) {
+            Ok(p) => p,
+            Err(e) => return (f.cmd == event::CARD_READ).then_some(Err(e)),
+        };
+        match f.cmd {
+            event::WAITING_FOR_CARD => self.emit(ReaderEvent::WaitingForCard),
+            event::CARD_DETECTED => {
+                if let Some(m) = p.u8(tag::METHOD).and_then(CardMethod::from_code) {
+                    self.emit(ReaderEvent::CardDetected(m));
+                }
+            }
+            event::FALLBACK_TO_SWIPE => self.emit(ReaderEvent::FallbackToSwipe),
+            event::PIN_PROGRESS => self.emit(ReaderEvent::PinProgress(p.u8(tag::DIGITS).unwrap_or(0))),
+            event::CARD_REMOVED => self.emit(ReaderEvent::CardRemoved),
+            event::TAMPER => self.note_tamper(),
+            event::BATTERY_LOW => self.emit(ReaderEvent::BatteryLow(p.u8(tag::BATTERY).unwrap_or(0))),
+            event::CARD_READ => return Some(decode_card_read(&p)),
+            event::TXN_ERROR => return Some(Err(txn_error_of(p.u8(tag::ERROR)))),
+            _ => tracing::debug!(code = f.cmd, "unknown reader event ignored"),
+        }
+        None
+    }
+
+    /// Sends a command and returns its response payload, handling events that arrive meanwhile.
+    async fn command(&self, code: u8, payload: Vec<u8>) -> Result<Vec<u8>, ReaderError> {
+        let _one = self.command.lock().await;
+        self.command_locked(code, payload).await
+    }
+
+    async fn command_locked(&self, code: u8, payload: Vec<u8>) -> Result<Vec<u8>, ReaderError> {
+        self.transport.send(FrameKind::Request, code, payload).await.map_err(link_error)?;
+        let deadline = tokio::time::Instant::now() + COMMAND_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let f = self.transport.recv(left).await.map_err(link_error)?;
+            match f.kind {
+                FrameKind::Response if f.cmd == code => {
+                    if let Some(e) = status_error(&Payload::parse(&f.payload)?) {
+                        if e == ReaderError::Tampered {
+                            self.note_tamper();
+                        }
+                        return Err(e);
+                    }
+                    return Ok(f.payload);
+                }
+                FrameKind::Event => {
+                    // A stray end-of-transaction from an abandoned read is not this command's answer.
+                    let _ = self.on_event(&f);
+                }
+                _ => tracing::debug!(code = f.cmd, "stale reader response skipped"),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl CardReader for BleCardReader {
+    fn device_info(&self) -> DeviceInfo {
+        let mut info = self.info.lock().map(|i| i.clone()).unwrap_or_else(|p| p.into_inner().clone());
+        info.tampered |= self.is_tampered();
+        info
+    }
+
+    async fn load_working_keys(&self, keys: &EncryptedWorkingKeys) -> Result<ReaderKeyAck, ReaderError> {
+        let bytes = self.command(cmd::LOAD_KEYS, encode_keys(keys)).await?;
+        decode_key_ack(&Payload::parse(&bytes)?)
+    }
+
+    async fn read_card(&self, request: CardRequest) -> Result<CardRead, ReaderError> {
+        if self.is_tampered() {
+            return Err(ReaderError::Tampered);
+        }
+        let _one = self.command.lock().await;
+        // Events of an earlier, abandoned read must not end this one.
+        self.transport.drain().await;
+        let wait = request.timeout + PIN_ENTRY_ALLOWANCE;
+        self.command_locked(cmd::START_TXN, encode_request(&request)).await?;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let f = match self.transport.recv(left).await {
+                Ok(f) => f,
+                Err(TransportError::Timeout) => return Err(ReaderError::Timeout),
+                Err(e) => return Err(link_error(e)),
+            };
+            if f.kind == FrameKind::Event {
+                if let Some(end) = self.on_event(&f) {
+                    return end;
+                }
+            }
+        }
+    }
+
+    async fn cancel(&self) -> Result<(), ReaderError> {
+        // Not under the command lock: the read in progress holds it and sees the TXN_ERROR.
+        self.transport.send(FrameKind::Request, cmd::CANCEL, Vec::new()).await.map_err(link_error)
+    }
+}

@@ -1,0 +1,149 @@
+//! The reader protocol's vocabulary: command and event codes, payload tags, status codes.
+
+/// Phone-to-reader commands (frame KIND request; the response carries the same code).
+pub mod cmd {
+    /// Model, serial, firmware, battery, capabilities, tamper state.
+    pub const DEVICE_INFO: u8 = 0x01;
+    /// Working keys of a sign-in (ciphertext under the TMK).
+    pub const LOAD_KEYS: u8 = 0x02;
+    /// Start a card read for a transaction; events follow.
+    pub const START_TXN: u8 = 0x03;
+    /// Abandon the read in progress.
+    pub const CANCEL: u8 = 0x04;
+    /// Show text on the reader's display.
+    pub const DISPLAY_TEXT: u8 = 0x05;
+    /// Ask whether the security switch has fired.
+    pub const TAMPER_STATUS: u8 = 0x06;
+}
+
+/// Reader-to-phone events (frame KIND event).
+pub mod event {
+    /// The reader is waiting for a card.
+    pub const WAITING_FOR_CARD: u8 = 0x81;
+    /// A card was swiped, inserted or tapped.
+    pub const CARD_DETECTED: u8 = 0x82;
+    /// The chip failed; the cardholder must swipe.
+    pub const FALLBACK_TO_SWIPE: u8 = 0x83;
+    /// PIN digits entered so far.
+    pub const PIN_PROGRESS: u8 = 0x84;
+    /// The card was taken out.
+    pub const CARD_REMOVED: u8 = 0x85;
+    /// The read result (ends a transaction).
+    pub const CARD_READ: u8 = 0x86;
+    /// The read failed (ends a transaction).
+    pub const TXN_ERROR: u8 = 0x87;
+    /// The security switch fired (unsolicited).
+    pub const TAMPER: u8 = 0x88;
+    /// The battery is low (unsolicited).
+    pub const BATTERY_LOW: u8 = 0x89;
+}
+
+/// Payload tags (one byte tag, two byte big-endian length, value).
+pub mod tag {
+    /// Response status, one byte (see [`super::status`]).
+    pub const STATUS: u8 = 0x00;
+    /// Device model (UTF-8).
+    pub const MODEL: u8 = 0x01;
+    /// Serial number.
+    pub const SERIAL: u8 = 0x02;
+    /// Firmware version.
+    pub const FIRMWARE: u8 = 0x03;
+    /// Battery percent.
+    pub const BATTERY: u8 = 0x04;
+    /// Capability bits: 1 = PIN pad, 2 = contactless.
+    pub const CAPABILITIES: u8 = 0x05;
+    /// 1 when the security switch has fired.
+    pub const TAMPERED: u8 = 0x06;
+    /// PIK ciphertext.
+    pub const PIK: u8 = 0x10;
+    /// PIK check value.
+    pub const PIK_KCV: u8 = 0x11;
+    /// MAK ciphertext (request) or clear MAK (response).
+    pub const MAK: u8 = 0x12;
+    /// MAK check value.
+    pub const MAK_KCV: u8 = 0x13;
+    /// TDK ciphertext.
+    pub const TDK: u8 = 0x14;
+    /// TDK check value.
+    pub const TDK_KCV: u8 = 0x15;
+    /// Which key failed its check value: `P`, `M` or `T`.
+    pub const FAILED_KEY: u8 = 0x16;
+    /// Transaction type (index in `TxnType::ALL`).
+    pub const TXN_TYPE: u8 = 0x20;
+    /// Amount in minor units, u64.
+    pub const AMOUNT: u8 = 0x21;
+    /// ISO 4217 numeric currency, u16.
+    pub const CURRENCY: u8 = 0x22;
+    /// Card wait timeout in ms, u32.
+    pub const TIMEOUT_MS: u8 = 0x23;
+    /// 1 when the transaction asks for a PIN.
+    pub const PIN_ENTRY: u8 = 0x24;
+    /// Terminal time, unix seconds, i64.
+    pub const UNIX_SECS: u8 = 0x25;
+    /// UTC offset in seconds, i32.
+    pub const UTC_OFFSET: u8 = 0x26;
+    /// Field 22 digits.
+    pub const ENTRY_MODE: u8 = 0x30;
+    /// Masked PAN.
+    pub const MASKED_PAN: u8 = 0x31;
+    /// Expiry YYMM.
+    pub const EXPIRY: u8 = 0x32;
+    /// Service code.
+    pub const SERVICE_CODE: u8 = 0x33;
+    /// Field 35 digits.
+    pub const TRACK2: u8 = 0x34;
+    /// Field 36 digits.
+    pub const TRACK3: u8 = 0x35;
+    /// Field 53 digits.
+    pub const SECURITY: u8 = 0x36;
+    /// Encrypted PIN block, 8 bytes.
+    pub const PIN_BLOCK: u8 = 0x37;
+    /// Field 55 TLV.
+    pub const ICC: u8 = 0x38;
+    /// Card sequence number, u16.
+    pub const CARD_SEQ: u8 = 0x39;
+    /// 60.5 IC condition code.
+    pub const IC_CONDITION: u8 = 0x3A;
+    /// Card fingerprint, 32 bytes.
+    pub const FINGERPRINT: u8 = 0x3B;
+    /// How the card was presented: 1 swipe, 2 insert, 3 tap.
+    pub const METHOD: u8 = 0x40;
+    /// PIN digits entered.
+    pub const DIGITS: u8 = 0x41;
+    /// Transaction error code (see [`super::txn_error`]).
+    pub const ERROR: u8 = 0x42;
+    /// Display text (UTF-8, at most 64 bytes).
+    pub const TEXT: u8 = 0x50;
+}
+
+/// Response status codes.
+pub mod status {
+    /// Done.
+    pub const OK: u8 = 0;
+    /// Another transaction is in progress.
+    pub const BUSY: u8 = 1;
+    /// No working keys: sign in.
+    pub const NO_KEYS: u8 = 2;
+    /// A key failed its check value (see `FAILED_KEY`).
+    pub const KEY_CHECK_FAILED: u8 = 3;
+    /// The security switch has fired.
+    pub const TAMPERED: u8 = 4;
+    /// The request was malformed.
+    pub const BAD_REQUEST: u8 = 5;
+}
+
+/// Transaction error codes of the `TXN_ERROR` event.
+pub mod txn_error {
+    /// No card in time.
+    pub const TIMEOUT: u8 = 1;
+    /// Cancelled by the phone.
+    pub const CANCELLED: u8 = 2;
+    /// Card removed before the read finished.
+    pub const CARD_REMOVED: u8 = 3;
+    /// No working keys.
+    pub const NO_KEYS: u8 = 4;
+    /// Security switch fired.
+    pub const TAMPERED: u8 = 5;
+    /// The card could not be read.
+    pub const CARD_ERROR: u8 = 6;
+}

@@ -1,0 +1,233 @@
+//! Domain values to and from payloads: device info, working keys, card requests and reads.
+
+use std::time::Duration;
+
+use super::codes::{status, tag, txn_error};
+use super::payload::{Payload, PayloadWriter};
+use crate::card::{CardFingerprint, MaskedPan};
+use crate::clock::Timestamp;
+use crate::crypto::{EncryptedKey, EncryptedWorkingKeys, KeyKind, SecretKey};
+use crate::iso8583::{EntryMode, SecurityControl, TxnType};
+use crate::money::{Amount, Currency};
+use crate::reader::{CardRead, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
+
+fn bad(why: impl Into<String>) -> ReaderError {
+    ReaderError::Protocol(why.into())
+}
+
+/// The `DEVICE_INFO` response.
+pub fn encode_device_info(i: &DeviceInfo) -> Vec<u8> {
+    let caps = u8::from(i.pin_pad) | (u8::from(i.contactless) << 1);
+    PayloadWriter::new()
+        .u8(tag::STATUS, status::OK)
+        .text(tag::MODEL, &i.model)
+        .text(tag::SERIAL, &i.serial)
+        .text(tag::FIRMWARE, &i.firmware)
+        .u8(tag::BATTERY, i.battery_percent)
+        .u8(tag::CAPABILITIES, caps)
+        .u8(tag::TAMPERED, u8::from(i.tampered))
+        .finish()
+}
+
+/// Reads a `DEVICE_INFO` response.
+pub fn decode_device_info(p: &Payload<'_>) -> Result<DeviceInfo, ReaderError> {
+    let caps = p.u8(tag::CAPABILITIES).unwrap_or(0);
+    Ok(DeviceInfo {
+        model: p.text(tag::MODEL).ok_or_else(|| bad("missing model"))?.to_string(),
+        serial: p.text(tag::SERIAL).ok_or_else(|| bad("missing serial"))?.to_string(),
+        firmware: p.text(tag::FIRMWARE).unwrap_or("").to_string(),
+        pin_pad: caps & 1 != 0,
+        contactless: caps & 2 != 0,
+        battery_percent: p.u8(tag::BATTERY).unwrap_or(100).min(100),
+        tampered: p.u8(tag::TAMPERED) == Some(1),
+    })
+}
+
+/// The `LOAD_KEYS` request.
+pub fn encode_keys(k: &EncryptedWorkingKeys) -> Vec<u8> {
+    PayloadWriter::new()
+        .bytes(tag::PIK, &k.pik.ciphertext)
+        .bytes(tag::PIK_KCV, &k.pik.check_value)
+        .bytes(tag::MAK, &k.mak.ciphertext)
+        .bytes(tag::MAK_KCV, &k.mak.check_value)
+        .opt(tag::TDK, k.tdk.as_ref().map(|t| t.ciphertext.as_slice()))
+        .opt(tag::TDK_KCV, k.tdk.as_ref().map(|t| &t.check_value[..]))
+        .finish()
+}
+
+fn kcv(p: &Payload<'_>, t: u8) -> Result<[u8; 4], ReaderError> {
+    p.get(t).and_then(|v| <[u8; 4]>::try_from(v).ok()).ok_or_else(|| bad("missing or bad check value"))
+}
+
+/// Reads a `LOAD_KEYS` request.
+pub fn decode_keys(p: &Payload<'_>) -> Result<EncryptedWorkingKeys, ReaderError> {
+    let key = |ct: u8, cv: u8| -> Result<EncryptedKey, ReaderError> {
+        Ok(EncryptedKey { ciphertext: p.need(ct, "key ciphertext")?.to_vec(), check_value: kcv(p, cv)? })
+    };
+    let tdk = match p.get(tag::TDK) {
+        Some(_) => Some(key(tag::TDK, tag::TDK_KCV)?),
+        None => None,
+    };
+    Ok(EncryptedWorkingKeys { pik: key(tag::PIK, tag::PIK_KCV)?, mak: key(tag::MAK, tag::MAK_KCV)?, tdk })
+}
+
+/// The `LOAD_KEYS` response.
+pub fn encode_key_ack(a: &ReaderKeyAck) -> Vec<u8> {
+    PayloadWriter::new()
+        .u8(tag::STATUS, status::OK)
+        .bytes(tag::MAK, a.mak.as_bytes())
+        .bytes(tag::PIK_KCV, &a.pik_kcv)
+        .bytes(tag::MAK_KCV, &a.mak_kcv)
+        .opt(tag::TDK_KCV, a.tdk_kcv.as_ref().map(|k| &k[..]))
+        .finish()
+}
+
+/// Reads a `LOAD_KEYS` response.
+pub fn decode_key_ack(p: &Payload<'_>) -> Result<ReaderKeyAck, ReaderError> {
+    let mak = SecretKey::from_slice(p.need(tag::MAK, "MAK")?).map_err(|_| bad("MAK of a bad length"))?;
+    let tdk_kcv = match p.get(tag::TDK_KCV) {
+        Some(_) => Some(kcv(p, tag::TDK_KCV)?),
+        None => None,
+    };
+    Ok(ReaderKeyAck { mak, pik_kcv: kcv(p, tag::PIK_KCV)?, mak_kcv: kcv(p, tag::MAK_KCV)?, tdk_kcv })
+}
+
+/// A failed response's status as the error the caller sees.
+pub fn status_error(p: &Payload<'_>) -> Option<ReaderError> {
+    match p.u8(tag::STATUS)? {
+        status::OK => None,
+        status::BUSY => Some(ReaderError::Busy),
+        status::NO_KEYS => Some(ReaderError::NoWorkingKeys),
+        status::KEY_CHECK_FAILED => Some(ReaderError::KeyCheckFailed(match p.u8(tag::FAILED_KEY) {
+            Some(b'M') => KeyKind::Mak,
+            Some(b'T') => KeyKind::Tdk,
+            _ => KeyKind::Pik,
+        })),
+        status::TAMPERED => Some(ReaderError::Tampered),
+        other => Some(bad(format!("status {other}"))),
+    }
+}
+
+/// The status payload for a reader error (what the device answers).
+pub fn error_status(e: &ReaderError) -> Vec<u8> {
+    let w = PayloadWriter::new();
+    match e {
+        ReaderError::Busy => w.u8(tag::STATUS, status::BUSY),
+        ReaderError::NoWorkingKeys => w.u8(tag::STATUS, status::NO_KEYS),
+        ReaderError::KeyCheckFailed(k) => w.u8(tag::STATUS, status::KEY_CHECK_FAILED).u8(
+            tag::FAILED_KEY,
+            match k {
+                KeyKind::Mak => b'M',
+                KeyKind::Tdk => b'T',
+                _ => b'P',
+            },
+        ),
+        ReaderError::Tampered => w.u8(tag::STATUS, status::TAMPERED),
+        _ => w.u8(tag::STATUS, status::BAD_REQUEST),
+    }
+    .finish()
+}
+
+/// The `START_TXN` request.
+pub fn encode_request(r: &CardRequest) -> Vec<u8> {
+    let idx = TxnType::ALL.iter().position(|t| *t == r.txn).unwrap_or(0) as u8;
+    let mut w = PayloadWriter::new().u8(tag::TXN_TYPE, idx);
+    if let Some(a) = r.amount {
+        w = w.u64(tag::AMOUNT, a.minor()).u16(tag::CURRENCY, a.currency().numeric);
+    }
+    w.u32(tag::TIMEOUT_MS, u32::try_from(r.timeout.as_millis()).unwrap_or(u32::MAX))
+        .u8(tag::PIN_ENTRY, u8::from(r.pin_entry))
+        .bytes(tag::UNIX_SECS, &r.at.unix_secs.to_be_bytes())
+        .bytes(tag::UTC_OFFSET, &r.at.utc_offset_secs.to_be_bytes())
+        .finish()
+}
+
+/// Reads a `START_TXN` request.
+pub fn decode_request(p: &Payload<'_>) -> Result<CardRequest, ReaderError> {
+    let txn = p
+        .u8(tag::TXN_TYPE)
+        .and_then(|i| TxnType::ALL.get(usize::from(i)).copied())
+        .ok_or_else(|| bad("transaction type"))?;
+    let amount = match p.u64(tag::AMOUNT) {
+        Some(minor) => {
+            let cur = p.u16(tag::CURRENCY).and_then(Currency::from_numeric).ok_or_else(|| bad("currency"))?;
+            Some(Amount::from_minor(minor, cur).map_err(|_| bad("amount"))?)
+        }
+        None => None,
+    };
+    Ok(CardRequest {
+        txn,
+        amount,
+        timeout: Duration::from_millis(u64::from(p.u32(tag::TIMEOUT_MS).unwrap_or(30_000))),
+        pin_entry: p.u8(tag::PIN_ENTRY) == Some(1),
+        at: Timestamp::new(p.i64(tag::UNIX_SECS).unwrap_or(0), p.i32(tag::UTC_OFFSET).unwrap_or(0)),
+    })
+}
+
+/// The `CARD_READ` event.
+pub fn encode_card_read(r: &CardRead) -> Vec<u8> {
+    PayloadWriter::new()
+        .text(tag::ENTRY_MODE, &r.entry_mode.to_field())
+        .text(tag::MASKED_PAN, r.masked_pan.as_str())
+        .opt(tag::EXPIRY, r.expiry.as_deref().map(str::as_bytes))
+        .opt(tag::SERVICE_CODE, r.service_code.as_deref().map(str::as_bytes))
+        .opt(tag::TRACK2, r.track2.as_deref().map(str::as_bytes))
+        .opt(tag::TRACK3, r.track3.as_deref().map(str::as_bytes))
+        .text(tag::SECURITY, &r.security.to_field())
+        .opt(tag::PIN_BLOCK, r.pin_block.as_ref().map(|b| &b[..]))
+        .opt(tag::ICC, r.icc.as_deref())
+        .opt(tag::CARD_SEQ, r.card_seq.map(|s| s.to_be_bytes()).as_ref().map(|b| &b[..]))
+        .u8(tag::IC_CONDITION, r.ic_condition)
+        .bytes(tag::FINGERPRINT, r.fingerprint.as_bytes())
+        .finish()
+}
+
+/// Reads a `CARD_READ` event; every field is validated as the host would.
+pub fn decode_card_read(p: &Payload<'_>) -> Result<CardRead, ReaderError> {
+    let text = |t: u8| p.text(t).map(str::to_string);
+    let fp_bytes = p.need(tag::FINGERPRINT, "fingerprint")?;
+    let fingerprint: CardFingerprint = hex::encode(fp_bytes).parse().map_err(|_| bad("fingerprint"))?;
+    Ok(CardRead {
+        entry_mode: EntryMode::parse(p.need(tag::ENTRY_MODE, "entry mode")?).map_err(|_| bad("entry mode"))?,
+        masked_pan: MaskedPan::parse(p.text(tag::MASKED_PAN).ok_or_else(|| bad("masked PAN"))?)
+            .map_err(|_| bad("the reader sent a card number that is not masked"))?,
+        expiry: text(tag::EXPIRY),
+        service_code: text(tag::SERVICE_CODE),
+        track2: text(tag::TRACK2),
+        track3: text(tag::TRACK3),
+        security: SecurityControl::parse(p.need(tag::SECURITY, "security control")?)
+            .map_err(|_| bad("security control"))?,
+        pin_block: match p.get(tag::PIN_BLOCK) {
+            Some(b) => Some(<[u8; 8]>::try_from(b).map_err(|_| bad("PIN block length"))?),
+            None => None,
+        },
+        icc: p.get(tag::ICC).map(<[u8]>::to_vec),
+        card_seq: p.u16(tag::CARD_SEQ),
+        ic_condition: p.u8(tag::IC_CONDITION).unwrap_or(0),
+        fingerprint,
+    })
+}
+
+/// A `TXN_ERROR` code as the error the caller sees.
+pub fn txn_error_of(code: Option<u8>) -> ReaderError {
+    match code {
+        Some(txn_error::TIMEOUT) => ReaderError::Timeout,
+        Some(txn_error::CANCELLED) => ReaderError::Cancelled,
+        Some(txn_error::CARD_REMOVED) => ReaderError::CardRemoved,
+        Some(txn_error::NO_KEYS) => ReaderError::NoWorkingKeys,
+        Some(txn_error::TAMPERED) => ReaderError::Tampered,
+        _ => ReaderError::Protocol("the card could not be read".into()),
+    }
+}
+
+/// The `TXN_ERROR` code for a reader error.
+pub fn txn_error_code(e: &ReaderError) -> u8 {
+    match e {
+        ReaderError::Timeout => txn_error::TIMEOUT,
+        ReaderError::Cancelled => txn_error::CANCELLED,
+        ReaderError::CardRemoved => txn_error::CARD_REMOVED,
+        ReaderError::NoWorkingKeys => txn_error::NO_KEYS,
+        ReaderError::Tampered => txn_error::TAMPERED,
+        _ => txn_error::CARD_ERROR,
+    }
+}

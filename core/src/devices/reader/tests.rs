@@ -1,0 +1,176 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::card::DeviceSecret;
+use crate::clock::{Timestamp, CHINA_UTC_OFFSET_SECS};
+use crate::crypto::{
+    build_working_keys, generate_working_keys, pin_from_format0, split_field62, tdes, KeyMode, SecretKey, WorkingKeys,
+};
+use crate::deck;
+use crate::devices::ble::{memory_pair, MemoryEndpoint, MemoryFaults, TransportConfig};
+use crate::iso8583::{EntryMethod, TxnType};
+use crate::money::Amount;
+use crate::provision::DEMO_TMK_HEX;
+use crate::reader::{CardReader, CardRequest, ReaderError, SoftwareReader};
+
+struct Bench {
+    phone: BleCardReader,
+    device: SimulatedReader,
+    phone_link: Arc<MemoryEndpoint>,
+    keys: WorkingKeys,
+    log: Arc<EventLog>,
+}
+
+fn fast() -> TransportConfig {
+    TransportConfig { ack_timeout: Duration::from_millis(60), retries: 6, chunk_timeout: Duration::from_millis(60) }
+}
+
+async fn bench(mtu: usize, faults: MemoryFaults) -> Bench {
+    let ((a, arx), (b, brx)) = memory_pair(mtu, faults);
+    let tmk = SecretKey::from_hex(DEMO_TMK_HEX).unwrap();
+    let inner = Arc::new(SoftwareReader::new(tmk.clone(), DeviceSecret::from_bytes([3; 32])));
+    let device = SimulatedReader::spawn(Arc::new(b), brx, inner, fast());
+    let phone_link = Arc::new(a);
+    let phone = BleCardReader::connect(phone_link.clone(), arx, fast()).await.expect("connects");
+    let log = EventLog::shared();
+    phone.set_observer(log.clone());
+    let keys = generate_working_keys(KeyMode::DoubleWithTrack004).unwrap();
+    let block = build_working_keys(KeyMode::DoubleWithTrack004, &keys, &tmk).unwrap();
+    let ack = phone.load_working_keys(&split_field62(KeyMode::DoubleWithTrack004, &block).unwrap()).await.unwrap();
+    assert_eq!(ack.mak, keys.mak);
+    Bench { phone, device, phone_link, keys, log }
+}
+
+fn request(timeout_ms: u64) -> CardRequest {
+    CardRequest {
+        txn: TxnType::Sale,
+        amount: Some(Amount::cny(1_234).unwrap()),
+        timeout: Duration::from_millis(timeout_ms),
+        pin_entry: true,
+        at: Timestamp::new(1_790_000_000, CHINA_UTC_OFFSET_SECS),
+    }
+}
+
+fn clear_pin(keys: &WorkingKeys, block: [u8; 8], pan: &str) -> String {
+    let clear = tdes::decrypt_block(&keys.pik, &block);
+    pin_from_format0(&clear, pan).unwrap().as_str().to_string()
+}
+
+#[tokio::test]
+async fn a_chip_read_with_pin_and_its_events() {
+    let b = bench(185, MemoryFaults::default()).await;
+    let info = b.phone.device_info();
+    assert!(info.pin_pad && info.contactless && !info.tampered);
+    assert_eq!(info.model, "pos-core simulated BLE reader");
+    b.device.present("debit").unwrap();
+    let read = b.phone.read_card(request(2_000)).await.unwrap();
+    assert_eq!(read.entry_mode.method, EntryMethod::Chip);
+    assert_eq!(read.masked_pan.as_str(), "622848*********0018");
+    assert_eq!(clear_pin(&b.keys, read.pin_block.unwrap(), deck::find("debit").unwrap().pan), deck::TEST_PIN);
+    assert!(read.icc.is_some() && read.security.track_encrypted);
+    let ev = b.log.events();
+    assert_eq!(ev.first(), Some(&ReaderEvent::WaitingForCard));
+    assert!(ev.contains(&ReaderEvent::CardDetected(CardMethod::Insert)));
+    assert_eq!(ev.iter().filter(|e| matches!(e, ReaderEvent::PinProgress(_))).count(), 6);
+}
+
+#[tokio::test]
+async fn every_readable_deck_card_over_small_and_large_mtus_with_a_lossy_link() {
+    for (mtu, faults) in [
+        (
+            23,
+            MemoryFaults {
+                seed: 7,
+                drop_per_mille: 5,
+                duplicate_per_mille: 5,
+                corrupt_per_mille: 5,
+                ..Default::default()
+            },
+        ),
+        (247, MemoryFaults::default()),
+        (512, MemoryFaults { seed: 9, duplicate_per_mille: 20, ..Default::default() }),
+    ] {
+        let b = bench(mtu, faults).await;
+        for card in deck::DECK {
+            b.device.present(card.id).unwrap();
+            let read = b.phone.read_card(request(2_000)).await.unwrap_or_else(|e| panic!("mtu {mtu} {}: {e}", card.id));
+            assert_eq!(read.masked_pan.last4(), &card.pan[card.pan.len() - 4..], "{}", card.id);
+            if card.id == "fallback" {
+                assert_eq!(read.entry_mode.method, EntryMethod::Fallback);
+            }
+        }
+    }
+    // The fallback card told the UI to swipe.
+    let b = bench(185, MemoryFaults::default()).await;
+    b.device.present("fallback").unwrap();
+    b.phone.read_card(request(2_000)).await.unwrap();
+    assert!(b.log.events().contains(&ReaderEvent::FallbackToSwipe));
+}
+
+#[tokio::test]
+async fn cancel_timeout_and_early_removal_end_the_read_cleanly() {
+    let b = bench(185, MemoryFaults::default()).await;
+    let read = b.phone.read_card(request(5_000));
+    let cancel = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        b.phone.cancel().await.unwrap();
+    };
+    let (r, ()) = tokio::join!(read, cancel);
+    assert_eq!(r.unwrap_err(), ReaderError::Cancelled);
+
+    assert_eq!(b.phone.read_card(request(150)).await.unwrap_err(), ReaderError::Timeout);
+
+    b.device.present("debit").unwrap();
+    b.device.remove_card_early(true);
+    assert_eq!(b.phone.read_card(request(2_000)).await.unwrap_err(), ReaderError::CardRemoved);
+    assert!(b.log.events().contains(&ReaderEvent::CardRemoved));
+    // And the next read is normal.
+    b.device.present("debit").unwrap();
+    assert!(b.phone.read_card(request(2_000)).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_disconnect_mid_read_ends_it_and_the_next_read_works_after_reconnect() {
+    let b = bench(185, MemoryFaults::default()).await;
+    let read = b.phone.read_card(request(5_000));
+    let drop_link = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        b.phone_link.disconnect().await;
+    };
+    let (r, ()) = tokio::join!(read, drop_link);
+    let e = r.unwrap_err();
+    assert_eq!(e, ReaderError::Disconnected);
+    assert!(crate::Bilingual::zh(&e).contains("未扣款"), "the operator is told nothing was charged");
+    assert_eq!(b.phone.read_card(request(500)).await.unwrap_err(), ReaderError::Disconnected);
+    b.phone_link.reconnect().await;
+    b.device.present("credit").unwrap();
+    let read = b.phone.read_card(request(2_000)).await.unwrap();
+    assert_eq!(read.masked_pan.last4(), "4565");
+}
+
+#[tokio::test]
+async fn tamper_locks_the_reader_and_battery_low_is_reported() {
+    let b = bench(185, MemoryFaults::default()).await;
+    b.device.set_battery(15);
+    b.device.trigger_tamper();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(b.phone.tamper_status().await.unwrap());
+    let ev = b.log.events();
+    assert!(ev.contains(&ReaderEvent::BatteryLow(15)), "{ev:?}");
+    assert!(ev.contains(&ReaderEvent::Tampered), "{ev:?}");
+    b.device.present("debit").unwrap();
+    assert_eq!(b.phone.read_card(request(1_000)).await.unwrap_err(), ReaderError::Tampered);
+    let info = b.phone.refresh_info().await.unwrap();
+    assert!(info.tampered && info.battery_percent == 15);
+    let e = ReaderError::Tampered;
+    assert!(crate::Bilingual::zh(&e).contains("系统安全已触发"));
+}
+
+#[tokio::test]
+async fn display_text_and_busy_reader() {
+    let b = bench(185, MemoryFaults::default()).await;
+    b.phone.display_text("请插卡 Insert card").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(b.device.display(), "请插卡 Insert card");
+}
