@@ -22,6 +22,15 @@ cargo test --workspace --all-targets --locked
 step "doc tests"
 cargo test --workspace --doc --locked
 
+step "Bluetooth transport (cargo feature ble: btleplug over BlueZ D-Bus)"
+if ! pkg-config --exists dbus-1 2>/dev/null; then
+  sudo_cmd=""; [ "$(id -u)" = "0" ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq libdbus-1-dev pkg-config >/dev/null
+fi
+cargo build -p pos-cli --features ble --locked
+cargo test -p pos-core --features ble --locked --lib devices::ble
+
 step "CLI smoke: the README's main-job command"
 ./scripts/demo.sh >/dev/null
 

@@ -1,5 +1,7 @@
 //! `pos`: the desktop operator and integrator CLI.
 
+#[cfg(feature = "ble")]
+mod devices_cmd;
 mod frame_cmd;
 mod hex_input;
 mod sim_cmd;
@@ -91,6 +93,10 @@ enum Command {
     /// Decode frames and compute MACs (integrators debugging host traffic).
     #[command(subcommand)]
     Frame(frame_cmd::FrameCmd),
+    /// Bluetooth readers and printers: scan, pair (built with the `ble` feature).
+    #[cfg(feature = "ble")]
+    #[command(subcommand)]
+    Devices(devices_cmd::DevicesCmd),
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
@@ -172,6 +178,8 @@ fn main() -> ExitCode {
         Command::Balance { card } => terminal_cmd::run(g, T::Balance(card)),
         Command::Cards => Ok(terminal_cmd::list_cards(g)),
         Command::Frame(cmd) => frame_cmd::run(cmd),
+        #[cfg(feature = "ble")]
+        Command::Devices(cmd) => devices_cmd::run(g, cmd),
     };
     match result {
         Ok(code) => code,

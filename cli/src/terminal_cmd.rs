@@ -123,6 +123,14 @@ impl Bilingual for ArgProblem {
     }
 }
 
+/// An I/O failure on the data directory, as the operator sees it.
+pub fn io_problem(dir: &Path, e: std::io::Error) -> CliError {
+    problem(
+        &format!("无法写入数据目录 {}：{e}", dir.display()),
+        &format!("cannot write the data directory {}: {e}", dir.display()),
+    )
+}
+
 fn problem(zh: &str, en: &str) -> CliError {
     ArgProblem { zh: zh.into(), en: en.into() }.into()
 }
@@ -160,8 +168,7 @@ fn device_secret(dir: &Path) -> Result<DeviceSecret, CliError> {
         return Ok(DeviceSecret::from_slice(&bytes)?);
     }
     let secret = DeviceSecret::generate()?;
-    std::fs::write(&path, secret.expose_secret())
-        .map_err(|e| problem(&format!("无法写入数据目录：{e}"), &format!("cannot write the data directory: {e}")))?;
+    std::fs::write(&path, secret.expose_secret()).map_err(|e| io_problem(dir, e))?;
     Ok(secret)
 }
 

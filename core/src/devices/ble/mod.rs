@@ -1,6 +1,8 @@
 //! The BLE seam: [`BleLink`] moves bytes to and from a GATT characteristic (Android GATT,
 //! btleplug or memory); [`FrameTransport`] turns that into acknowledged, CRC-checked frames.
 
+#[cfg(feature = "ble")]
+pub mod btleplug_link;
 mod crc;
 mod frame;
 mod link;

@@ -1,0 +1,117 @@
+//! `pos devices`: find and pair Bluetooth readers and printers (feature `ble`).
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Subcommand, ValueEnum};
+use pos_core::devices::ble::btleplug_link::{scan, BtleplugLink, GattProfile};
+use pos_core::devices::ble::TransportConfig;
+use pos_core::devices::reader::BleCardReader;
+use pos_core::reader::CardReader;
+use serde_json::json;
+
+use crate::{CliError, Global};
+
+/// Which kind of device.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Kind {
+    /// Card reader with PIN pad.
+    Reader,
+    /// Thermal printer (service 18F0).
+    Printer,
+    /// Thermal printer (ISSC transparent UART).
+    PrinterIssc,
+}
+
+impl Kind {
+    fn profile(self) -> GattProfile {
+        match self {
+            Kind::Reader => GattProfile::READER,
+            Kind::Printer => GattProfile::PRINTER_18F0,
+            Kind::PrinterIssc => GattProfile::PRINTER_ISSC,
+        }
+    }
+}
+
+/// Device commands.
+#[derive(Subcommand)]
+pub enum DevicesCmd {
+    /// List nearby readers or printers.
+    #[command(after_help = "Example:\n  pos devices scan --kind reader --seconds 5")]
+    Scan {
+        /// Device kind.
+        #[arg(long, value_enum, default_value = "reader")]
+        kind: Kind,
+        /// Scan duration.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
+    /// Connect to a device, check it, and remember it in the data directory.
+    #[command(after_help = "Example:\n  pos devices pair AA:BB:CC:DD:EE:FF --kind reader")]
+    Pair {
+        /// Bluetooth address.
+        address: String,
+        /// Device kind.
+        #[arg(long, value_enum, default_value = "reader")]
+        kind: Kind,
+        /// ATT MTU the platform negotiated (23 is always safe).
+        #[arg(long, default_value_t = 23)]
+        mtu: usize,
+    },
+}
+
+/// Runs a devices command.
+pub fn run(g: &Global, cmd: DevicesCmd) -> Result<ExitCode, CliError> {
+    let rt = crate::runtime()?;
+    rt.block_on(async {
+        match cmd {
+            DevicesCmd::Scan { kind, seconds } => {
+                let found = scan(kind.profile(), Duration::from_secs(seconds.min(60))).await?;
+                if g.json {
+                    let v: Vec<_> =
+                        found.iter().map(|d| json!({"address": d.address, "name": d.name, "rssi": d.rssi})).collect();
+                    println!("{}", serde_json::Value::Array(v));
+                } else if found.is_empty() {
+                    println!("{}", crate::say_pair(g, "未发现设备", "no devices found"));
+                } else {
+                    for d in &found {
+                        println!(
+                            "{}  {:<24} {}",
+                            d.address,
+                            d.name.as_deref().unwrap_or("-"),
+                            d.rssi.map(|r| format!("{r} dBm")).unwrap_or_default()
+                        );
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            DevicesCmd::Pair { address, kind, mtu } => {
+                let (link, events) =
+                    BtleplugLink::connect(&address, kind.profile(), mtu, Duration::from_secs(5)).await?;
+                let detail = match kind {
+                    Kind::Reader => {
+                        let reader = BleCardReader::connect(Arc::new(link), events, TransportConfig::default()).await?;
+                        let i = reader.device_info();
+                        format!("{} {} fw {} battery {}%", i.model, i.serial, i.firmware, i.battery_percent)
+                    }
+                    Kind::Printer | Kind::PrinterIssc => "printer".to_string(),
+                };
+                remember(&g.data_dir, kind, &address)?;
+                println!("{} {address}: {detail}", crate::say_pair(g, "已配对", "paired"));
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    })
+}
+
+fn remember(dir: &Path, kind: Kind, address: &str) -> Result<(), CliError> {
+    let name = match kind {
+        Kind::Reader => "reader",
+        Kind::Printer | Kind::PrinterIssc => "printer",
+    };
+    let fail = |e: std::io::Error| crate::terminal_cmd::io_problem(dir, e);
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    std::fs::write(dir.join(format!("paired-{name}.txt")), address).map_err(fail)
+}
