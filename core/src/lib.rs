@@ -15,6 +15,7 @@ pub mod iso8583;
 pub mod money;
 pub mod provision;
 pub mod reader;
+pub mod receipt;
 pub mod redact;
 pub mod response_code;
 pub mod store;

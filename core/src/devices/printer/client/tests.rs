@@ -1,0 +1,323 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex as StdMutex;
+
+use super::*;
+use crate::devices::ble::{memory_pair, LinkError, MemoryEndpoint, MemoryFaults};
+use crate::devices::printer::escpos::{Align, EscPos, GS};
+use crate::devices::printer::parser::line_ends;
+use crate::devices::printer::sim::{render, SimPrinter, SimPrinterConfig};
+use crate::i18n::Bilingual;
+
+/// Called with the job bytes written so far, after each data write.
+type Hook = Box<dyn FnMut(usize) + Send>;
+
+/// Wraps the phone's end to record every write and to run a hook after each.
+struct Tap {
+    inner: MemoryEndpoint,
+    writes: StdMutex<Vec<Vec<u8>>>,
+    data_bytes: AtomicUsize,
+    hook: StdMutex<Option<Hook>>,
+}
+
+#[async_trait]
+impl BleLink for Tap {
+    async fn write(&self, chunk: Vec<u8>) -> Result<(), LinkError> {
+        let is_query = is_query(&chunk);
+        self.inner.write(chunk.clone()).await?;
+        if let Ok(mut w) = self.writes.lock() {
+            w.push(chunk.clone());
+        }
+        if !is_query {
+            let n = self.data_bytes.fetch_add(chunk.len(), Ordering::SeqCst) + chunk.len();
+            if let Some(h) = self.hook.lock().ok().as_mut().and_then(|h| h.as_mut()) {
+                h(n);
+            }
+        }
+        Ok(())
+    }
+    fn mtu(&self) -> usize {
+        self.inner.mtu()
+    }
+    fn is_connected(&self) -> bool {
+        self.inner.is_connected()
+    }
+}
+
+fn is_query(chunk: &[u8]) -> bool {
+    [StatusQuery::OfflineCause, StatusQuery::PaperSensor, StatusQuery::PaperAfterPrinting, StatusQuery::Printer]
+        .iter()
+        .any(|q| chunk == q.bytes())
+}
+
+struct Rig {
+    printer: BlePrinter,
+    sim: Arc<SimPrinter>,
+    tap: Arc<Tap>,
+}
+
+fn fast(window: Option<usize>) -> PrinterConfig {
+    PrinterConfig {
+        window,
+        status_timeout: Duration::from_millis(60),
+        print_timeout: Duration::from_millis(150),
+        ..PrinterConfig::default()
+    }
+}
+
+fn rig(mtu: usize, faults: MemoryFaults, config: PrinterConfig) -> Rig {
+    let ((phone, phone_rx), (dev, dev_rx)) = memory_pair(mtu, faults);
+    let sim = Arc::new(SimPrinter::start(Arc::new(dev), dev_rx, SimPrinterConfig::default()));
+    let tap = Arc::new(Tap {
+        inner: phone,
+        writes: StdMutex::default(),
+        data_bytes: AtomicUsize::new(0),
+        hook: StdMutex::new(None),
+    });
+    let printer = BlePrinter::new(tap.clone(), phone_rx, config);
+    Rig { printer, sim, tap }
+}
+
+/// A slip-sized job: Chinese and ASCII, sizes, feeds and a cut; about 2.5 KiB.
+fn job() -> Vec<u8> {
+    let mut e = EscPos::new();
+    e.init().align(Align::Center).size(2, 2).line("POS签购单").size(1, 1).align(Align::Left);
+    for i in 0..60 {
+        e.line(&format!("第{i:02}行 LINE {i:02} 商户存根 MERCHANT"));
+    }
+    e.feed(3).cut();
+    e.into_bytes()
+}
+
+#[tokio::test]
+async fn prints_at_every_mtu_in_chunks_that_fit() {
+    let job = job();
+    let expected = render(&job, 32).to_text();
+    for mtu in [23, 24, 27, 50, 100, 185, 247, 251, 400, 512, 517] {
+        let r = rig(mtu, MemoryFaults::default(), fast(Some(1024)));
+        let report = r.printer.print(&job).await.unwrap_or_else(|e| panic!("mtu {mtu}: {e}"));
+        let chunk = (mtu - 3).min(512);
+        // Each window-sized piece of the job ends in a chunk of its own.
+        let fewest = job.len().div_ceil(chunk);
+        assert!((fewest..fewest + report.barriers).contains(&report.chunks), "mtu {mtu}: {report:?}");
+        assert_eq!(report.bytes, job.len());
+        assert!(report.status_after.ready());
+        let writes = r.tap.writes.lock().map(|w| w.clone()).unwrap_or_default();
+        assert!(writes.iter().all(|w| w.len() <= mtu - 3), "mtu {mtu}");
+        let data: Vec<u8> = writes.iter().filter(|w| !is_query(w)).flatten().copied().collect();
+        assert_eq!(data, job, "mtu {mtu}: the job arrives whole and in order");
+        assert_eq!(r.sim.text(), expected, "mtu {mtu}");
+    }
+}
+
+#[tokio::test]
+async fn max_chunk_caps_writes_below_the_mtu() {
+    let config = PrinterConfig { max_chunk: 20, ..fast(None) };
+    let r = rig(247, MemoryFaults::default(), config);
+    let job = job();
+    let report = r.printer.print(&job).await.expect("printed");
+    assert_eq!(report.chunks, job.len().div_ceil(20));
+    assert_eq!(report.barriers, 0, "no window: no GS r");
+    assert_eq!(r.sim.text(), render(&job, 32).to_text());
+}
+
+#[tokio::test]
+async fn window_bounds_the_bytes_the_printer_holds() {
+    let window = 300;
+    let r = rig(185, MemoryFaults::default(), fast(Some(window)));
+    let job = job();
+    let report = r.printer.print(&job).await.expect("printed");
+    let writes = r.tap.writes.lock().map(|w| w.clone()).unwrap_or_default();
+    let mut unconfirmed = 0;
+    let mut barriers = 0;
+    for w in &writes {
+        if w.as_slice() == [GS, b'r', 1] {
+            barriers += 1;
+            unconfirmed = 0;
+        } else if !is_query(w) {
+            unconfirmed += w.len();
+            assert!(unconfirmed <= window, "{unconfirmed} bytes sent without the printer catching up");
+        }
+    }
+    assert_eq!(barriers, report.barriers);
+    assert!(report.barriers >= job.len() / window, "{} barriers", report.barriers);
+    // The last barrier comes after the last data: the job is printed before the final status.
+    let last_data = writes.iter().rposition(|w| !is_query(w));
+    let last_barrier = writes.iter().rposition(|w| w.as_slice() == [GS, b'r', 1]);
+    assert!(last_barrier > last_data);
+}
+
+#[tokio::test]
+async fn chunk_delay_paces_the_writes() {
+    let config = PrinterConfig { max_chunk: 200, chunk_delay: Duration::from_millis(10), ..fast(None) };
+    let r = rig(247, MemoryFaults::default(), config);
+    let job = job();
+    let started = Instant::now();
+    let report = r.printer.print(&job).await.expect("printed");
+    // A lower bound only: the pauses happened (no upper bound, that would be a timing test).
+    assert!(started.elapsed() >= Duration::from_millis(10) * (report.chunks as u32 - 1));
+}
+
+#[tokio::test]
+async fn paper_out_before_printing_prints_nothing() {
+    let r = rig(185, MemoryFaults::default(), fast(Some(1024)));
+    r.sim.set_paper_out(true);
+    assert_eq!(r.printer.print(&job()).await, Err(PrinterError::PaperOut));
+    assert_eq!(r.tap.data_bytes.load(Ordering::SeqCst), 0, "no job data was sent");
+    assert!(r.sim.paper().is_blank());
+    r.sim.set_paper_out(false);
+    assert!(r.printer.print(&job()).await.is_ok(), "prints once paper is loaded");
+}
+
+#[tokio::test]
+async fn cover_open_before_printing_prints_nothing() {
+    let r = rig(185, MemoryFaults::default(), fast(Some(1024)));
+    r.sim.set_cover_open(true);
+    assert_eq!(r.printer.print(&job()).await, Err(PrinterError::CoverOpen));
+    assert_eq!(r.tap.data_bytes.load(Ordering::SeqCst), 0);
+    let s = r.printer.status().await.expect("status");
+    assert!(s.cover_open && !s.ready());
+}
+
+#[tokio::test]
+async fn paper_running_out_mid_job_is_reported() {
+    for window in [Some(512), None] {
+        let r = rig(185, MemoryFaults::default(), fast(window));
+        r.sim.load_short_roll(20);
+        assert_eq!(r.printer.print(&job()).await, Err(PrinterError::PaperOut), "window {window:?}");
+        assert_eq!(r.sim.paper().lines().len(), 20);
+        assert!(r.sim.lost_lines() > 0);
+    }
+}
+
+#[tokio::test]
+async fn cover_opened_during_the_job_is_reported_after_it() {
+    let r = rig(185, MemoryFaults::default(), fast(Some(4096)));
+    let job = job();
+    let (sim, len) = (r.sim.clone(), job.len());
+    if let Ok(mut h) = r.tap.hook.lock() {
+        *h = Some(Box::new(move |sent| {
+            if sent == len {
+                sim.set_cover_open(true);
+            }
+        }));
+    }
+    assert_eq!(r.printer.print(&job).await, Err(PrinterError::CoverOpen));
+}
+
+#[tokio::test]
+async fn paper_near_end_prints_and_is_reported() {
+    let r = rig(185, MemoryFaults::default(), fast(Some(1024)));
+    r.sim.set_status(PrinterStatus { paper_near_end: true, ..PrinterStatus::default() });
+    let report = r.printer.print(&job()).await.expect("printed");
+    assert!(report.status_after.paper_near_end && report.status_after.ready());
+    r.sim.set_status(PrinterStatus { fault: true, ..PrinterStatus::default() });
+    assert_eq!(r.printer.print(&job()).await, Err(PrinterError::Fault));
+}
+
+#[tokio::test]
+async fn a_silent_printer_is_no_answer() {
+    let r = rig(185, MemoryFaults::default(), fast(Some(1024)));
+    r.sim.set_answering(false);
+    assert_eq!(r.printer.status().await, Err(PrinterError::NoAnswer));
+    assert_eq!(r.printer.print(&job()).await, Err(PrinterError::NoAnswer));
+    assert!(r.sim.paper().is_blank());
+}
+
+#[tokio::test]
+async fn a_disconnect_at_any_write_fails_the_job_as_not_printed() {
+    let job = job();
+    let mtu = 185;
+    // Writes on both ends of a clean run: the bound for the loop below.
+    let clean = {
+        let r = rig(mtu, MemoryFaults::default(), fast(Some(1024)));
+        r.printer.print(&job).await.expect("clean run");
+        r.tap.writes.lock().map(|w| w.len()).unwrap_or(0) * 2 + 2
+    };
+    let mut partial = 0;
+    for n in 1..=clean {
+        let faults = MemoryFaults { disconnect_after_writes: n, ..MemoryFaults::default() };
+        let r = rig(mtu, faults, fast(Some(1024)));
+        match r.printer.print(&job).await {
+            Ok(_) => assert!(n > clean / 2, "a print succeeded although the link dropped at write {n}"),
+            Err(PrinterError::Disconnected { sent, total }) => {
+                assert_eq!(total, job.len());
+                assert_eq!(sent, r.tap.data_bytes.load(Ordering::SeqCst), "write {n}");
+                if sent > 0 && sent < total {
+                    partial += 1;
+                }
+            }
+            Err(e) => panic!("write {n}: {e:?}"),
+        }
+    }
+    assert!(partial > 0, "some drops happened mid-job");
+    // And the text the operator sees says the slip is incomplete.
+    let e = PrinterError::Disconnected { sent: 10, total: 100 };
+    assert!(e.zh().contains("未打印完整") && e.en().contains("incomplete"));
+}
+
+#[tokio::test]
+async fn prints_again_after_the_link_comes_back() {
+    let ((phone, phone_rx), (dev, dev_rx)) = memory_pair(185, MemoryFaults::default());
+    let phone = Arc::new(phone);
+    let sim = SimPrinter::start(Arc::new(dev), dev_rx, SimPrinterConfig::default());
+    let printer = BlePrinter::new(phone.clone(), phone_rx, fast(Some(1024)));
+    phone.disconnect().await;
+    assert_eq!(printer.print(&job()).await, Err(PrinterError::Disconnected { sent: 0, total: job().len() }));
+    phone.reconnect().await;
+    printer.print(&job()).await.expect("printed after reconnect");
+    assert_eq!(sim.text(), render(&job(), 32).to_text());
+}
+
+#[tokio::test]
+async fn status_queries_survive_lost_and_duplicated_chunks() {
+    // Status queries are idempotent: a lost query or answer is asked again, and stale
+    // duplicate answers are drained before the next query. (Job data has no such
+    // protection: a lost data chunk is lost; see docs/printer.md.)
+    let faults = MemoryFaults { seed: 7, drop_per_mille: 150, duplicate_per_mille: 300, ..MemoryFaults::default() };
+    let config = PrinterConfig { query_attempts: 6, ..fast(None) };
+    let r = rig(185, faults, config);
+    let mut answered = 0;
+    for i in 0..40 {
+        let want = PrinterStatus { paper_out: i % 3 == 0, cover_open: i % 4 == 0, ..PrinterStatus::default() };
+        r.sim.set_status(want);
+        // Lets a duplicate query of the previous round be answered (and so drained) first.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        match r.printer.status().await {
+            Ok(s) => {
+                assert_eq!(s, want, "round {i}");
+                answered += 1;
+            }
+            Err(e) => assert_eq!(e, PrinterError::NoAnswer),
+        }
+    }
+    assert!(answered >= 36, "{answered} of 40 answered");
+}
+
+#[test]
+fn segments_end_at_line_ends_within_the_window() {
+    let job = job();
+    let ends = line_ends(&job);
+    for window in [1, 40, 41, 100, 1024, 100_000] {
+        let segs = segments(&job, Some(window));
+        assert_eq!(segs.first().map(|r| r.start), Some(0));
+        assert_eq!(segs.last().map(|r| r.end), Some(job.len()));
+        for pair in segs.windows(2) {
+            assert_eq!(pair[0].end, pair[1].start);
+            assert!(ends.contains(&pair[0].end), "cut at {} is not a line end", pair[0].end);
+        }
+        for s in &segs {
+            // Longer than the window only when it is a single line.
+            let inner_ends = ends.iter().filter(|&&e| e > s.start && e < s.end).count();
+            assert!(s.len() <= window || inner_ends == 0, "window {window}: {s:?}");
+        }
+    }
+    let whole = 0..job.len();
+    assert_eq!(segments(&job, None), vec![whole]);
+    assert_eq!(segments(&[], Some(10)), Vec::<Range<usize>>::new());
+}
+
+#[tokio::test]
+async fn oversized_jobs_are_refused() {
+    let r = rig(185, MemoryFaults::default(), PrinterConfig { max_job: 100, ..fast(None) });
+    assert_eq!(r.printer.print(&[b'x'; 101]).await, Err(PrinterError::JobTooLarge(101)));
+}

@@ -1,0 +1,17 @@
+//! Receipts (签购单): the slip model, its bilingual layout on 58 and 80 mm paper, settlement
+//! slips, and the card-number scan every printed text passes.
+
+mod labels;
+mod layout;
+mod model;
+mod pan_scan;
+mod settlement;
+mod slip;
+
+pub use labels::Label;
+pub use model::{CopyKind, MerchantInfo, Receipt, ReceiptContext, ReceiptError, Verification};
+pub use pan_scan::{redact_pans, unmasked_pans};
+pub use settlement::{CardTotals, SettlementSlip};
+
+#[cfg(test)]
+mod tests;
