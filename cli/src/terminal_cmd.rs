@@ -8,6 +8,8 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 use pos_core::card::DeviceSecret;
 use pos_core::crypto::{FileVault, KeyVault, SecretKey};
+use pos_core::devices::ble::{memory_pair, MemoryFaults, TransportConfig};
+use pos_core::devices::reader::{BleCardReader, ReaderEvent, ReaderObserver, SimulatedReader};
 use pos_core::iso8583::Stan;
 use pos_core::money::Amount;
 use pos_core::reader::{KeyMemory, SoftwareReader};
@@ -172,8 +174,49 @@ fn device_secret(dir: &Path) -> Result<DeviceSecret, CliError> {
     Ok(secret)
 }
 
-/// The terminal of this data directory, with the software reader presenting `card`.
-fn open_terminal(g: &Global, card: Option<&str>) -> Result<Terminal, CliError> {
+/// Shows reader events as the phone's screen would, on stderr.
+struct ConsoleEvents {
+    lang: Option<pos_core::i18n::Lang>,
+}
+
+impl ReaderObserver for ConsoleEvents {
+    fn on_reader_event(&self, e: ReaderEvent) {
+        let (zh, en) = match e {
+            ReaderEvent::WaitingForCard => {
+                ("请刷卡、插卡或挥卡".to_string(), "Swipe, insert or tap the card".to_string())
+            }
+            ReaderEvent::CardDetected(m) => (format!("读卡中（{m:?}）"), format!("Reading the card ({m:?})")),
+            ReaderEvent::FallbackToSwipe => ("芯片读取失败，请刷卡".into(), "Chip failed: swipe the card".into()),
+            ReaderEvent::PinProgress(n) => (
+                format!("请输入密码 {}", "*".repeat(usize::from(n))),
+                format!("Enter PIN {}", "*".repeat(usize::from(n))),
+            ),
+            ReaderEvent::CardRemoved => ("卡片已拔出".into(), "Card removed".into()),
+            ReaderEvent::Tampered => ("系统安全已触发".into(), "Security triggered".into()),
+            ReaderEvent::BatteryLow(p) => (format!("读卡器电量低（{p}%）"), format!("Reader battery low ({p}%)")),
+        };
+        // The PIN progress repeats per digit; show only the completed entry.
+        if matches!(e, ReaderEvent::PinProgress(n) if n < 6) {
+            return;
+        }
+        let line = match self.lang {
+            Some(pos_core::i18n::Lang::Zh) => zh,
+            Some(pos_core::i18n::Lang::En) => en,
+            None => format!("{zh} / {en}"),
+        };
+        eprintln!("  [读卡器 reader] {line}");
+    }
+}
+
+/// A terminal with its simulated reader, which lives as long as the terminal uses it.
+struct Station {
+    terminal: Terminal,
+    _reader: SimulatedReader,
+}
+
+/// The terminal of this data directory. Its card reader is the simulated Bluetooth reader,
+/// reached over an in-memory BLE link through the reader protocol, presenting `card`.
+async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Station, CliError> {
     let dir: &PathBuf = &g.data_dir;
     std::fs::create_dir_all(dir).map_err(|e| {
         problem(
@@ -183,13 +226,21 @@ fn open_terminal(g: &Global, card: Option<&str>) -> Result<Terminal, CliError> {
     })?;
     let vault: Arc<dyn KeyVault> = Arc::new(FileVault::open_or_create(dir.join("vault.key"))?);
     let tmk = SecretKey::from_hex(provision::DEMO_TMK_HEX)?;
-    let reader =
+    let inner =
         SoftwareReader::new(tmk, device_secret(dir)?).with_key_memory(KeyMemory::at(dir.join("reader-keys.json")))?;
+    let ((phone, phone_events), (device, device_events)) = memory_pair(185, MemoryFaults::default());
+    let sim_reader =
+        SimulatedReader::spawn(Arc::new(device), device_events, Arc::new(inner), TransportConfig::default());
     if let Some(c) = card {
-        reader.present(c)?;
+        sim_reader.present(c)?;
+    }
+    let reader = BleCardReader::connect(Arc::new(phone), phone_events, TransportConfig::default()).await?;
+    if !g.json {
+        reader.set_observer(Arc::new(ConsoleEvents { lang: g.lang }));
     }
     let config = TerminalConfig::demo_at(g.host.clone());
-    Ok(Terminal::open(dir, config, vault, Arc::new(reader), Arc::new(SystemClock::default()))?)
+    let terminal = Terminal::open(dir, config, vault, Arc::new(reader), Arc::new(SystemClock::default()))?;
+    Ok(Station { terminal, _reader: sim_reader })
 }
 
 fn amount(s: &str) -> Result<Amount, CliError> {
@@ -201,46 +252,54 @@ pub fn run(g: &Global, cmd: TermCmd) -> Result<ExitCode, CliError> {
     let rt = crate::runtime()?;
     rt.block_on(async move {
         match cmd {
-            TermCmd::SignIn => admin(g, open_terminal(g, None)?.sign_in().await?),
-            TermCmd::SignOff => admin(g, open_terminal(g, None)?.sign_off().await?),
-            TermCmd::Echo => admin(g, open_terminal(g, None)?.echo().await?),
+            TermCmd::SignIn => admin(g, open_terminal(g, None).await?.terminal.sign_in().await?),
+            TermCmd::SignOff => admin(g, open_terminal(g, None).await?.terminal.sign_off().await?),
+            TermCmd::Echo => admin(g, open_terminal(g, None).await?.terminal.echo().await?),
             TermCmd::Sale(a, c) => {
                 let amt = amount(&a)?;
-                let t = open_terminal(g, Some(&c.card))?;
+                let st = open_terminal(g, Some(&c.card)).await?;
+                let t = &st.terminal;
                 with_pin_retries(g, || t.sale(amt)).await
             }
             TermCmd::Void(o, c) => {
                 let orig = o.to_ref()?;
-                let t = open_terminal(g, Some(&c.card))?;
+                let st = open_terminal(g, Some(&c.card)).await?;
+                let t = &st.terminal;
                 with_pin_retries(g, || t.void(orig.clone())).await
             }
             TermCmd::Refund(a, o, c) => {
                 let (amt, orig) = (amount(&a)?, o.to_ref()?);
-                let t = open_terminal(g, Some(&c.card))?;
+                let st = open_terminal(g, Some(&c.card)).await?;
+                let t = &st.terminal;
                 with_pin_retries(g, || t.refund(amt, orig.clone())).await
             }
             TermCmd::Preauth(PreauthCmd::Open { amount: a, card }) => {
                 let amt = amount(&a)?;
-                let t = open_terminal(g, Some(&card.card))?;
+                let st = open_terminal(g, Some(&card.card)).await?;
+                let t = &st.terminal;
                 with_pin_retries(g, || t.pre_auth(amt)).await
             }
             TermCmd::Preauth(PreauthCmd::Cancel { amount: a, orig, card }) => {
                 let (amt, orig) = (amount(&a)?, orig.to_ref()?);
-                let t = open_terminal(g, Some(&card.card))?;
+                let st = open_terminal(g, Some(&card.card)).await?;
+                let t = &st.terminal;
                 with_pin_retries(g, || t.pre_auth_cancel(amt, orig.clone())).await
             }
             TermCmd::Preauth(PreauthCmd::Complete { amount: a, orig, card }) => {
                 let (amt, orig) = (amount(&a)?, orig.to_ref()?);
-                let t = open_terminal(g, Some(&card.card))?;
+                let st = open_terminal(g, Some(&card.card)).await?;
+                let t = &st.terminal;
                 with_pin_retries(g, || t.pre_auth_complete(amt, orig.clone())).await
             }
             TermCmd::Preauth(PreauthCmd::CompleteCancel { orig, card }) => {
                 let orig = orig.to_ref()?;
-                let t = open_terminal(g, Some(&card.card))?;
+                let st = open_terminal(g, Some(&card.card)).await?;
+                let t = &st.terminal;
                 with_pin_retries(g, || t.completion_cancel(orig.clone())).await
             }
             TermCmd::Balance(c) => {
-                let t = open_terminal(g, Some(&c.card))?;
+                let st = open_terminal(g, Some(&c.card)).await?;
+                let t = &st.terminal;
                 with_pin_retries(g, || t.balance()).await
             }
         }
