@@ -5,12 +5,14 @@ mod labels;
 mod layout;
 mod model;
 mod pan_scan;
+mod print;
 mod settlement;
 mod slip;
 
 pub use labels::Label;
 pub use model::{CopyKind, MerchantInfo, Receipt, ReceiptContext, ReceiptError, Verification};
 pub use pan_scan::{redact_pans, unmasked_pans};
+pub use print::{print_slips, SlipNotPrinted};
 pub use settlement::{CardTotals, SettlementSlip};
 
 #[cfg(test)]

@@ -310,3 +310,69 @@ fn font_covers_every_label() {
         assert_eq!(missing_glyphs(&render(&job, width.columns())), Vec::<char>::new(), "{name}");
     }
 }
+
+mod printing {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::devices::ble::{memory_pair, MemoryFaults};
+    use crate::devices::printer::sim::{SimPrinter, SimPrinterConfig};
+    use crate::devices::printer::{BlePrinter, PrinterConfig, PrinterError};
+    use crate::i18n::Bilingual;
+
+    fn rig(faults: MemoryFaults) -> (BlePrinter, SimPrinter) {
+        let ((phone, phone_rx), (dev, dev_rx)) = memory_pair(185, faults);
+        let sim = SimPrinter::start(Arc::new(dev), dev_rx, SimPrinterConfig::default());
+        let config = PrinterConfig {
+            status_timeout: Duration::from_millis(60),
+            print_timeout: Duration::from_millis(150),
+            ..PrinterConfig::default()
+        };
+        (BlePrinter::new(Arc::new(phone), phone_rx, config), sim)
+    }
+
+    fn copies() -> [Receipt; 2] {
+        let o = outcome(TxnType::Sale, "debit", EntryMethod::Chip, true, 1234);
+        Receipt::copies(&o, &ctx()).expect("copies")
+    }
+
+    #[tokio::test]
+    async fn both_copies_print_over_ble_exactly_as_rendered() {
+        let (printer, sim) = rig(MemoryFaults::default());
+        let slips = copies();
+        let reports = print_slips(&printer, &slips, PaperWidth::Mm58).await.expect("printed");
+        assert_eq!(reports.len(), 2);
+        let expected: String = slips.iter().map(|s| render(&s.render(PaperWidth::Mm58), 32).to_text()).collect();
+        assert_eq!(sim.text(), expected);
+        assert!(unmasked_pans(&sim.text()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_printer_dropping_mid_slip_reports_that_copy_not_printed() {
+        let slips = copies();
+        // Writes counted on both ends: two status queries and their answers, then job data,
+        // so the link drops at the fourth chunk of the merchant copy.
+        let first_copy_writes = 8;
+        let faults = MemoryFaults { disconnect_after_writes: first_copy_writes, ..MemoryFaults::default() };
+        let (printer, _sim) = rig(faults);
+        let e = print_slips(&printer, &slips, PaperWidth::Mm58).await.expect_err("dropped");
+        assert_eq!(e.copy, CopyKind::Merchant);
+        assert!(e.printed.is_empty());
+        assert!(matches!(e.error, PrinterError::Disconnected { sent, total } if sent > 0 && sent < total), "{e:?}");
+        assert!(e.zh().contains("冲正") && e.en().contains("reversed"));
+    }
+
+    #[tokio::test]
+    async fn paper_running_out_on_the_second_copy_names_it() {
+        let (printer, sim) = rig(MemoryFaults::default());
+        let slips = copies();
+        let first = render(&slips[0].render(PaperWidth::Mm58), 32).lines().len();
+        sim.load_short_roll(first + 5);
+        let e = print_slips(&printer, &slips, PaperWidth::Mm58).await.expect_err("paper out");
+        assert_eq!(
+            (e.copy, e.printed, e.error),
+            (CopyKind::Cardholder, vec![CopyKind::Merchant], PrinterError::PaperOut)
+        );
+    }
+}
