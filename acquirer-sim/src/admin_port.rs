@@ -3,7 +3,8 @@
 //! Commands (`cmd`): `ping`; `fault` (`tid` plus a fault plan: `mode`, `ms`, `count`,
 //! `percent`, `on`); `clear` (`tid`, or every terminal without it); `faults`; `flags`;
 //! `balance` (`pan_last4` or `card`, a deck id); `batch` (`tid`); `txns` (`tid`);
-//! `invariants`; `advance_clock` (`seconds`); `stats`; `shutdown`.
+//! `invariants`; `advance_clock` (`seconds`); `stats`; `unlock_code` (`tid`, `challenge`: the
+//! help desk's answer to a tampered reader's unlock challenge); `shutdown`.
 //! Answers are `{"ok":true,...}` or `{"ok":false,"error":"..."}`.
 
 use std::sync::Arc;
@@ -168,6 +169,13 @@ fn command(cmd: &str, mut obj: Map<String, Value>, shared: &Shared) -> Value {
         "txns" => match text(&obj, "tid") {
             Some(tid) => ledger.transactions_for(tid).map(|t| json!({"txns": t})).map_err(|e| e.to_string()),
             None => Err("txns needs \"tid\"".into()),
+        },
+        "unlock_code" => match (text(&obj, "tid"), text(&obj, "challenge")) {
+            (Some(tid), Some(challenge)) => match shared.host.unlock_code(&tid, &challenge) {
+                Some(code) => Ok(json!({ "code": code })),
+                None => Err(format!("unknown terminal {tid}")),
+            },
+            _ => Err("unlock_code needs tid and challenge".to_owned()),
         },
         "invariants" => match ledger.check_invariants() {
             Ok(()) => Ok(json!({"problems": []})),

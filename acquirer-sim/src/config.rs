@@ -73,6 +73,13 @@ pub struct TerminalConfig {
     /// The host's batch number for this terminal when the ledger has none yet.
     #[serde(default = "default_batch")]
     pub batch: u32,
+    /// Key of the reader's remote unlock after a tamper event, hex; the demo key when absent.
+    #[serde(default = "default_unlock_key")]
+    pub unlock_key: String,
+}
+
+fn default_unlock_key() -> String {
+    provision::DEMO_UNLOCK_KEY_HEX.to_owned()
 }
 
 impl TerminalConfig {
@@ -85,6 +92,7 @@ impl TerminalConfig {
             key_mode: None,
             mac: MacAlgorithm::UnionPayEcb,
             batch: 1,
+            unlock_key: default_unlock_key(),
         }
     }
 
@@ -269,6 +277,7 @@ pub(crate) struct TerminalProfile {
     pub key_mode: Option<KeyMode>,
     pub mac: MacAlgorithm,
     pub batch: u32,
+    pub unlock_key: SecretKey,
 }
 
 /// The configuration checked and turned into what the host runs on.
@@ -415,7 +424,11 @@ fn validate_terminal(t: &TerminalConfig) -> Result<TerminalProfile, ConfigError>
     if !(1..=999_999).contains(&t.batch) {
         return Err(ConfigError::BadBatch { tid: t.tid.clone(), batch: t.batch });
     }
-    Ok(TerminalProfile { tid, mid, tmk, key_mode: t.key_mode, mac: t.mac, batch: t.batch })
+    let unlock_key = hex::decode(t.unlock_key.trim())
+        .ok()
+        .and_then(|b| SecretKey::from_slice(&b).ok())
+        .ok_or_else(|| ConfigError::BadHex { tid: t.tid.clone() })?;
+    Ok(TerminalProfile { tid, mid, tmk, key_mode: t.key_mode, mac: t.mac, batch: t.batch, unlock_key })
 }
 
 fn validate_account(a: &AccountConfig) -> Result<(), ConfigError> {

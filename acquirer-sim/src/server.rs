@@ -150,7 +150,12 @@ impl SimHandle {
         self.shared.ledger.current_batch(tid)
     }
 
-    /// Whether terminal `tid` is signed in (holds working keys).
+    /// The help desk's 8-digit code for a reader's tamper unlock challenge (`None`: unknown terminal).
+    pub fn unlock_code(&self, tid: &str, challenge: &str) -> Option<String> {
+        self.shared.host.unlock_code(tid, challenge)
+    }
+
+    /// Whether `tid` holds working keys from a sign-in.
     pub fn is_signed_in(&self, tid: &str) -> bool {
         self.shared.host.is_signed_in(tid)
     }

@@ -18,6 +18,7 @@ pub mod reader;
 pub mod receipt;
 pub mod redact;
 pub mod response_code;
+pub mod tamper;
 pub mod store;
 pub mod terminal;
 

@@ -70,6 +70,12 @@ impl Host {
     }
 
     /// Whether `tid` holds working keys from a sign-in.
+    /// The help desk's answer to a reader's unlock challenge; `None` for an unknown terminal.
+    pub(crate) fn unlock_code(&self, tid: &str, challenge: &str) -> Option<String> {
+        let t = self.terminals.get(tid)?;
+        Some(pos_core::tamper::unlock_code(&t.unlock_key, tid, challenge))
+    }
+
     pub(crate) fn is_signed_in(&self, tid: &str) -> bool {
         self.sessions.get(tid).is_some()
     }
