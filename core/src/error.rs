@@ -80,6 +80,16 @@ pub enum PosError {
         /// English text.
         en: String,
     },
+    /// The payment could not be approved offline; `code` says which limit or rule refused it.
+    #[error("{en}")]
+    OfflineRefused {
+        /// The refusal's stable code (`amount_over_limit`, `online_pin`, ...).
+        code: String,
+        /// Chinese text.
+        zh: String,
+        /// English text.
+        en: String,
+    },
 }
 
 impl PosError {
@@ -92,7 +102,8 @@ impl PosError {
             | PosError::Network { zh, en }
             | PosError::Device { zh, en }
             | PosError::Storage { zh, en }
-            | PosError::NotSignedIn { zh, en } => (zh, en),
+            | PosError::NotSignedIn { zh, en }
+            | PosError::OfflineRefused { zh, en, .. } => (zh, en),
         }
     }
 }
@@ -129,7 +140,8 @@ impl From<TerminalError> for PosError {
         let (zh, en) = (e.zh(), e.en());
         match e {
             TerminalError::NotSignedIn => PosError::NotSignedIn { zh, en },
-            TerminalError::Exchange(_) => PosError::Network { zh, en },
+            TerminalError::Exchange(_) | TerminalError::ReversalPending { .. } => PosError::Network { zh, en },
+            TerminalError::Offline(r) => PosError::OfflineRefused { code: r.code().into(), zh, en },
             TerminalError::Reader(_) => PosError::Device { zh, en },
             TerminalError::Store(_) => PosError::Storage { zh, en },
             TerminalError::Codec(_) => PosError::Protocol { zh, en },

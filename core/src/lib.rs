@@ -13,13 +13,16 @@ pub mod error;
 pub mod i18n;
 pub mod iso8583;
 pub mod money;
+pub mod offline;
 pub mod provision;
 pub mod reader;
 pub mod receipt;
 pub mod redact;
 pub mod response_code;
+pub mod reversal;
 pub mod tamper;
 pub mod store;
+pub mod sync;
 pub mod terminal;
 
 pub use error::PosError;

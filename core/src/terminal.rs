@@ -1,17 +1,26 @@
 //! The terminal facade the shell drives: one [`Terminal`] per device.
 //!
-//! It asks the reader for card data, keeps its numbers and outcomes in the store,
-//! and talks to the acquirer. Platform capabilities come in as traits: the
+//! It asks the reader for card data, keeps its numbers and outcomes in the journal,
+//! talks to the acquirer, reverses what may have reached the host unanswered, approves
+//! offline within the merchant's limits and forwards the stored payments when the host
+//! is back. Platform capabilities come in as traits and calls: the
 //! [`KeyVault`](crate::crypto::KeyVault) sealing keys at rest, the
-//! [`CardReader`](crate::reader::CardReader) and the [`Clock`].
+//! [`CardReader`](crate::reader::CardReader), the [`Clock`] and connectivity events
+//! ([`Terminal::set_connectivity`]).
 
+mod background;
 mod config;
+mod connectivity;
+mod crash_point;
 mod error;
 mod exchange;
+mod offline;
 mod original;
 mod outcome;
 mod payments;
+mod reversals;
 mod session;
+mod sync;
 
 #[cfg(test)]
 mod tests;
@@ -19,14 +28,19 @@ mod tests;
 use std::path::Path;
 use std::sync::Arc;
 
+use tokio::sync::{broadcast, Mutex, Notify};
+
 use crate::acquirer::AcquirerClient;
 use crate::crypto::KeyVault;
 use crate::iso8583::BatchNo;
+use crate::offline::Connectivity;
 use crate::reader::CardReader;
 use crate::store::Store;
+use crate::sync::SyncEvent;
 
 // The clock is a crate-wide capability; re-exported here because the facade takes one.
 pub use crate::clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp, CHINA_UTC_OFFSET_SECS};
+pub use background::SyncTask;
 pub use config::{PinPolicy, TerminalConfig};
 pub use error::{ExchangeFailure, TerminalError};
 pub use original::OriginalRef;
@@ -35,6 +49,9 @@ pub use outcome::{AdminOp, AdminOutcome, TxnOutcome};
 /// The settings key recording which terminal the data directory belongs to.
 const TID_SETTING: &str = "terminal.tid";
 
+/// Events buffered for slow listeners before the oldest are dropped.
+const EVENT_BUFFER: usize = 1024;
+
 /// The payment terminal: sign-in, payments and their records.
 pub struct Terminal {
     config: TerminalConfig,
@@ -42,13 +59,23 @@ pub struct Terminal {
     reader: Arc<dyn CardReader>,
     clock: Arc<dyn Clock>,
     acquirer: AcquirerClient,
+    connectivity: Connectivity,
+    events: broadcast::Sender<SyncEvent>,
+    /// Wakes the background sync (connectivity returned, sign-in, "sync now").
+    wakeup: Arc<Notify>,
+    /// One sender of reversals at a time, so a reversal is never in flight twice.
+    reversing: Mutex<()>,
+    /// One sync at a time.
+    syncing: Mutex<()>,
 }
 
 impl Terminal {
     /// Opens the terminal whose data lives in `data_dir` (created if absent).
     ///
-    /// Opening touches no network. If the directory held another terminal's session,
-    /// that session is dropped: its keys are not this terminal's.
+    /// Opening touches no network. It settles locally what a crash left half done
+    /// (requests left pending become failed with their reversal due; uploads in flight go
+    /// back to stored); [`Terminal::recover`] then sends what is owed. If the directory held
+    /// another terminal's session, that session is dropped: its keys are not this terminal's.
     pub fn open(
         data_dir: impl AsRef<Path>,
         config: TerminalConfig,
@@ -61,8 +88,28 @@ impl Terminal {
             store.clear_session()?;
             store.set_setting(TID_SETTING, config.tid.as_str())?;
         }
+        let recovered = store.recover(&clock.now().to_string())?;
+        if recovered != crate::store::Recovered::default() {
+            tracing::warn!(
+                interrupted = recovered.interrupted,
+                reversals_due = recovered.reversals_due,
+                uploads_released = recovered.uploads_released,
+                "recovered what the last run left unfinished"
+            );
+        }
         let acquirer = AcquirerClient::new(config.acquirer());
-        Ok(Terminal { config, store, reader, clock, acquirer })
+        Ok(Terminal {
+            config,
+            store,
+            reader,
+            clock,
+            acquirer,
+            connectivity: Connectivity::default(),
+            events: broadcast::channel(EVENT_BUFFER).0,
+            wakeup: Arc::new(Notify::new()),
+            reversing: Mutex::new(()),
+            syncing: Mutex::new(()),
+        })
     }
 
     /// The configuration.

@@ -1,6 +1,6 @@
 //! Versioned schema migrations: an ordered list, applied once each, recorded in `schema_version`.
 //!
-//! Later features (journal, pending reversals, offline queue) append migrations; a
+//! Each feature appends a migration (2: pending reversals and the offline queue); a
 //! released migration is never edited, because devices in the field have run it.
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -18,10 +18,11 @@ pub(crate) struct Migration {
 }
 
 /// Every migration, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "counters, settings, sealed session keys, online transactions",
-    sql: r#"
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "counters, settings, sealed session keys, online transactions",
+        sql: r#"
 CREATE TABLE counters (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -85,7 +86,52 @@ CREATE TABLE txn (
 ) STRICT;
 CREATE INDEX txn_by_voucher ON txn (voucher);
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "journal: pending reversals, offline store-and-forward queue",
+        sql: r#"
+-- When the host acknowledged a reversal of this row (the row then counts for nothing).
+ALTER TABLE txn ADD COLUMN reversed_at TEXT;
+-- Recovery looks only at rows left pending by a crash; partial so it stays tiny.
+CREATE INDEX txn_pending ON txn (status) WHERE status = 'pending';
+-- Offline payments per card per day, without scanning the whole journal.
+CREATE INDEX txn_offline_by_card ON txn (card_fingerprint, local_date) WHERE txn_type = 'offline_sale';
+
+-- One row per reversible request, written with the request in the transaction that takes
+-- its STAN. armed: in flight; held: approved, receipt not yet confirmed; due: to be sent
+-- until acknowledged; acknowledged: done. Cleared rows are deleted.
+CREATE TABLE reversal (
+    txn_id     INTEGER PRIMARY KEY REFERENCES txn (id),
+    state      TEXT NOT NULL CHECK (state IN ('armed', 'held', 'due', 'acknowledged')),
+    reason     TEXT NOT NULL,
+    cause      TEXT,
+    -- The 0400 without field 39 (set at send time), AES-256-GCM; NULL once acknowledged.
+    sealed     BLOB,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    rounds     INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX reversal_by_state ON reversal (state);
+
+-- Payments approved offline, forwarded as 0220 advices in txn order.
+CREATE TABLE offline_queue (
+    txn_id        INTEGER PRIMARY KEY REFERENCES txn (id),
+    state         TEXT NOT NULL CHECK (state IN ('stored', 'uploading', 'accepted', 'declined', 'expired')),
+    -- The 0220 (unsigned), AES-256-GCM; NULL once the host answered it.
+    sealed        BLOB,
+    stored_unix   INTEGER NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    response_code TEXT,
+    last_error    TEXT,
+    updated_at    TEXT NOT NULL
+) STRICT;
+CREATE INDEX offline_queue_by_state ON offline_queue (state);
+"#,
+    },
+];
 
 /// The newest schema version this build knows.
 pub(crate) fn latest() -> u32 {

@@ -1,13 +1,19 @@
 //! The terminal's database: SQLite (WAL, synchronous=FULL) with versioned migrations.
 //!
 //! Holds the counters (STAN, batch, voucher), the signed-in session with the MAK
-//! sealed under the platform [`KeyVault`], terminal settings, and one row per
-//! online request with its outcome. Card data is kept only as a masked PAN and a
-//! keyed fingerprint; no clear key ever reaches the file.
+//! sealed under the platform [`KeyVault`], terminal settings, the journal (one row per
+//! request with its outcome), the pending reversals armed with each reversible request,
+//! and the queue of payments approved offline. Card data is kept only as a masked PAN
+//! and a keyed fingerprint, plus the sealed (AES-256-GCM) messages a reversal or an
+//! upload still needs, erased once the host has answered; no clear key reaches the file.
 
 mod counters;
 mod error;
 mod migrations;
+mod offline_queue;
+mod recovery;
+mod reversal;
+mod sealing;
 mod session;
 mod settings;
 mod txn;
@@ -23,8 +29,11 @@ use crate::crypto::KeyVault;
 
 pub use counters::TxnNumbers;
 pub use error::StoreError;
+pub use offline_queue::{QueueEntry, QueuedAdvice, UploadOutcome, UploadState};
+pub use recovery::Recovered;
+pub use reversal::{DueReversal, ReversalRecord};
 pub use session::{NewSession, Session};
-pub use txn::{HostAnswer, NewTxn, OriginalRefs, TxnId, TxnLookup, TxnRecord, TxnStatus};
+pub use txn::{Failure, HostAnswer, NewTxn, OriginalRefs, TxnId, TxnLookup, TxnRecord, TxnStatus};
 pub use voucher::VoucherNo;
 
 /// The terminal's persistent state. Cheap operations, each its own SQLite transaction.
@@ -32,6 +41,7 @@ pub struct Store {
     conn: Mutex<Connection>,
     vault: Arc<dyn KeyVault>,
     path: PathBuf,
+    sealer: sealing::SealerCell,
 }
 
 impl Store {
@@ -41,7 +51,10 @@ impl Store {
     /// Opens (creating if absent) the database at `path` and migrates it.
     ///
     /// A file that is not a database, or is damaged, gives [`StoreError::Corrupt`]
-    /// and is left exactly as found.
+    /// and is left exactly as found. Opening checks every table but the journal
+    /// (`txn`), whose size grows with the terminal's life: SQLite reports a damaged
+    /// journal page as corrupt whenever it reads one, and [`Store::integrity_check`]
+    /// checks it all on demand.
     pub fn open(path: impl AsRef<Path>, vault: Arc<dyn KeyVault>, now: &str) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -51,10 +64,7 @@ impl Store {
         let mut conn = Connection::open_with_flags(&path, flags)?;
         // Reading the header first: on a foreign file this fails before anything is written.
         let _: i64 = conn.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
-        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-        if check != "ok" {
-            return Err(StoreError::Corrupt { detail: check });
-        }
+        check_small_tables(&conn)?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Open { reason: format!("journal mode {mode} instead of WAL") });
@@ -62,9 +72,40 @@ impl Store {
         // FULL: a committed STAN or outcome survives power loss, which WAL's NORMAL does not promise.
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Erased sealed card data is overwritten with zeros, not merely unlinked.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.busy_timeout(Duration::from_secs(5))?;
         migrations::migrate(&mut conn, now)?;
-        Ok(Store { conn: Mutex::new(conn), vault, path })
+        sealing::ensure_data_key(&mut conn, vault.as_ref())?;
+        Ok(Store { conn: Mutex::new(conn), vault, path, sealer: sealing::SealerCell::new() })
+    }
+
+    /// Runs SQLite's full `integrity_check` (the journal included): `Ok` or [`StoreError::Corrupt`].
+    pub fn integrity_check(&self) -> Result<(), StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+        let lines: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        if lines.len() == 1 && lines[0] == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt { detail: lines.join("; ") })
+        }
+    }
+
+    /// Caps the database at `pages` pages (`None`: no cap beyond SQLite's own).
+    ///
+    /// A write that would grow the file further fails as [`StoreError::DiskFull`]: what a
+    /// full disk does, so the same path is exercised by tests and by deployments that
+    /// keep the journal from filling the phone.
+    pub fn set_page_limit(&self, pages: Option<u32>) -> Result<u32, StoreError> {
+        let conn = self.lock();
+        let limit = pages.map(i64::from).unwrap_or(i64::from(u32::MAX) * 4);
+        Ok(conn.query_row(&format!("PRAGMA max_page_count = {limit}"), [], |r| r.get(0))?)
+    }
+
+    /// Pages in use now.
+    pub fn page_count(&self) -> Result<u32, StoreError> {
+        Ok(self.lock().query_row("PRAGMA page_count", [], |r| r.get(0))?)
     }
 
     /// The database file.
@@ -89,11 +130,28 @@ impl Store {
     }
 }
 
+/// `quick_check` of every table but the journal (and its indexes), which may be large.
+fn check_small_tables(conn: &Connection) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'txn'")?;
+    let tables: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for table in tables {
+        // Names come from the schema itself; quoting keeps any odd one a single identifier.
+        let check: String =
+            conn.query_row(&format!("PRAGMA quick_check(\"{}\")", table.replace('"', "\"\"")), [], |r| r.get(0))?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt { detail: format!("{table}: {check}") });
+        }
+    }
+    Ok(())
+}
+
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
     }
 }
 
+#[cfg(test)]
+mod journal_tests;
 #[cfg(test)]
 pub(crate) mod tests;

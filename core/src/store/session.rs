@@ -4,13 +4,13 @@
 //! [`KeyVault`](crate::crypto::KeyVault); the database holds only ciphertext. PIK
 //! and TDK are not here at all: they live in the reader.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use zeroize::Zeroizing;
 
 use super::error::StoreError;
 use super::Store;
 use crate::crypto::kcv::check_value_matches;
-use crate::crypto::{KeyMode, MacAlgorithm, Sealer, SecretKey};
+use crate::crypto::{KeyMode, MacAlgorithm, SecretKey};
 use crate::iso8583::TerminalId;
 
 /// What a successful sign-in leaves behind.
@@ -67,20 +67,6 @@ fn kcv(bytes: Option<Vec<u8>>, column: &'static str) -> Result<Option<[u8; 4]>, 
 }
 
 impl Store {
-    /// The sealer, creating and storing its wrapped data key on first use.
-    fn sealer(&self, conn: &Connection) -> Result<Sealer, StoreError> {
-        let wrapped: Option<Vec<u8>> =
-            conn.query_row("SELECT wrapped FROM data_key WHERE id = 1", [], |r| r.get(0)).optional()?;
-        match wrapped {
-            Some(w) => Sealer::from_wrapped(self.vault.as_ref(), &w).map_err(StoreError::Sealing),
-            None => {
-                let (sealer, wrapped) = Sealer::generate(self.vault.as_ref()).map_err(StoreError::Sealing)?;
-                conn.execute("INSERT INTO data_key (id, wrapped) VALUES (1, ?1)", [wrapped])?;
-                Ok(sealer)
-            }
-        }
-    }
-
     /// Records a sign-in, replacing any previous session.
     pub fn save_session(&self, s: &NewSession<'_>) -> Result<(), StoreError> {
         let mut conn = self.lock();

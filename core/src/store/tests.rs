@@ -9,6 +9,7 @@ use crate::crypto::{check_value, random_bytes, FileVault, KeyMode, MacAlgorithm,
 use crate::iso8583::{BatchNo, EntryMethod, EntryMode, Stan, TerminalId, TxnType};
 use crate::money::Amount;
 use crate::response_code::ResponseCode;
+use crate::reversal::ReversalCause;
 
 /// A directory under the system temp dir, removed on drop.
 pub(crate) struct TempDir(pub PathBuf);
@@ -28,17 +29,17 @@ impl Drop for TempDir {
     }
 }
 
-const NOW: &str = "2025-03-01T10:00:00+08:00";
+pub(crate) const NOW: &str = "2025-03-01T10:00:00+08:00";
 
 fn vault(dir: &TempDir) -> Arc<dyn crate::crypto::KeyVault> {
     Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).unwrap())
 }
 
-fn open(dir: &TempDir) -> Store {
+pub(crate) fn open(dir: &TempDir) -> Store {
     Store::open(dir.0.join(Store::FILE_NAME), vault(dir), NOW).unwrap()
 }
 
-fn sale(amount: u64) -> NewTxn {
+pub(crate) fn sale(amount: u64) -> NewTxn {
     let pan = Pan::parse("6228480402564890018").unwrap();
     NewTxn {
         txn_type: TxnType::Sale,
@@ -52,13 +53,14 @@ fn sale(amount: u64) -> NewTxn {
     }
 }
 
-fn answer(rc: &str) -> HostAnswer {
+pub(crate) fn answer(rc: &str) -> HostAnswer {
     HostAnswer {
         response_code: ResponseCode::parse(rc).unwrap(),
         rrn: Some("123456789012".into()),
         auth_code: Some("A1B2C3".into()),
         host_date: Some("0301".into()),
         host_time: Some("100001".into()),
+        authenticated: true,
     }
 }
 
@@ -214,7 +216,8 @@ fn transactions_record_answers_failures_and_cancellations() {
     let d = store.begin_txn(&sale(99)).unwrap();
     assert_eq!(store.record_answer(d.id, &answer("51"), NOW).unwrap().status, TxnStatus::Declined);
     let f = store.begin_txn(&sale(98)).unwrap();
-    let f = store.record_failure(f.id, "timeout", true, NOW).unwrap();
+    let failure = Failure { text: "timeout", may_have_reached_host: true, cause: ReversalCause::NoResponse };
+    let f = store.record_failure(f.id, &failure, NOW).unwrap();
     assert_eq!((f.status, f.may_have_reached_host, f.response_code), (TxnStatus::Failed, true, None));
 
     let by_voucher = store.find_txn(TxnLookup::Voucher(s.numbers.voucher.unwrap())).unwrap().unwrap();
@@ -223,7 +226,8 @@ fn transactions_record_answers_failures_and_cancellations() {
     assert_eq!(by_stan.map(|t| t.id), Some(d.id));
     assert_eq!(store.find_txn(TxnLookup::Voucher(VoucherNo::new(777).unwrap())).unwrap(), None);
     assert_eq!(store.recent_txns(10).unwrap().len(), 4);
-    assert!(matches!(store.record_failure(TxnId(999), "x", false, NOW), Err(StoreError::MissingTxn(999))));
+    let unsent = Failure { text: "x", may_have_reached_host: false, cause: ReversalCause::NoResponse };
+    assert!(matches!(store.record_failure(TxnId(999), &unsent, NOW), Err(StoreError::MissingTxn(999))));
 }
 
 #[test]

@@ -1,13 +1,15 @@
 //! One row per online financial request: what was asked, with which numbers, and what came back.
 //!
-//! The row is written, pending, in the same SQLite transaction that takes its STAN,
-//! before anything is sent; the outcome is written when a matched, MAC-valid answer
-//! arrives, or the failure when none does. (The journal with pending reversals
-//! grows out of this table in a later migration.)
+//! The row is written, pending, in the same SQLite transaction that takes its STAN and
+//! (for reversible types) arms its reversal, before anything is sent; the outcome is
+//! written when a matched answer arrives, or the failure when none does, in the same
+//! SQLite transaction that clears, holds or schedules the reversal.
 
 use std::fmt;
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use serde::Serialize;
+use zeroize::Zeroizing;
 
 use super::counters::{batch, take_stan, take_voucher, TxnNumbers};
 use super::error::StoreError;
@@ -17,9 +19,10 @@ use crate::card::{CardFingerprint, MaskedPan};
 use crate::iso8583::{BatchNo, EntryMode, Stan, TxnType};
 use crate::money::{Amount, Currency};
 use crate::response_code::ResponseCode;
+use crate::reversal::ReversalCause;
 
 /// The row id of a transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct TxnId(pub i64);
 
 impl fmt::Display for TxnId {
@@ -109,6 +112,20 @@ pub struct HostAnswer {
     pub host_date: Option<String>,
     /// Field 12 hhmmss.
     pub host_time: Option<String>,
+    /// The answer carried a MAC that verified. Only such an answer clears a pending
+    /// reversal: an unsigned decline could come from anyone.
+    pub authenticated: bool,
+}
+
+/// A request that got no usable answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failure<'a> {
+    /// Why (operator text, English).
+    pub text: &'a str,
+    /// Whether the request may have reached the host.
+    pub may_have_reached_host: bool,
+    /// Why its reversal (if it has one) becomes due.
+    pub cause: ReversalCause,
 }
 
 /// A stored transaction.
@@ -154,6 +171,8 @@ pub struct TxnRecord {
     pub created_at: String,
     /// Last changed.
     pub updated_at: String,
+    /// When the host acknowledged its reversal: it then counts for nothing.
+    pub reversed_at: Option<String>,
 }
 
 /// How to find an earlier transaction of this terminal.
@@ -171,7 +190,7 @@ pub enum TxnLookup {
 }
 
 /// The stable stored name of each type (kept even if the enum is renamed).
-fn type_name(t: TxnType) -> &'static str {
+pub(crate) fn type_name(t: TxnType) -> &'static str {
     match t {
         TxnType::BalanceInquiry => "balance_inquiry",
         TxnType::PreAuth => "pre_auth",
@@ -190,16 +209,17 @@ fn cancels_original(t: TxnType) -> bool {
     matches!(t, TxnType::Void | TxnType::PreAuthCancel | TxnType::CompletionCancel)
 }
 
-const COLUMNS: &str = "id, txn_type, stan, batch, voucher, amount_minor, currency, masked_pan, card_fingerprint,
+pub(crate) const COLUMNS: &str =
+    "id, txn_type, stan, batch, voucher, amount_minor, currency, masked_pan, card_fingerprint,
     entry_mode, status, response_code, rrn, auth_code, host_date, host_time, failure, may_have_reached_host,
     orig_txn_id, orig_batch, orig_stan, orig_rrn, orig_auth, orig_date, cancelled_by, local_date, created_at,
-    updated_at";
+    updated_at, reversed_at";
 
 fn bad(column: &'static str) -> StoreError {
     StoreError::BadValue { table: "txn", column }
 }
 
-fn from_row(r: &Row<'_>) -> Result<TxnRecord, StoreError> {
+pub(crate) fn from_row(r: &Row<'_>) -> Result<TxnRecord, StoreError> {
     let s = |i: usize| r.get::<_, Option<String>>(i);
     let n = |i: usize| r.get::<_, Option<i64>>(i);
     let u32_of = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
@@ -259,13 +279,65 @@ fn from_row(r: &Row<'_>) -> Result<TxnRecord, StoreError> {
         local_date: r.get(25)?,
         created_at: r.get(26)?,
         updated_at: r.get(27)?,
+        reversed_at: s(28)?,
     })
 }
 
-fn load(conn: &Connection, id: TxnId) -> Result<Option<TxnRecord>, StoreError> {
+pub(crate) fn load(conn: &Connection, id: TxnId) -> Result<Option<TxnRecord>, StoreError> {
     conn.query_row(&format!("SELECT {COLUMNS} FROM txn WHERE id = ?1"), [id.0], |r| Ok(from_row(r)))
         .optional()?
         .transpose()
+}
+
+/// How the new row starts.
+pub(crate) struct Initial<'a> {
+    pub status: TxnStatus,
+    pub response_code: Option<&'a str>,
+    pub auth_code: Option<&'a str>,
+}
+
+impl Initial<'_> {
+    pub(crate) const PENDING: Initial<'static> =
+        Initial { status: TxnStatus::Pending, response_code: None, auth_code: None };
+}
+
+/// Takes the numbers of `new` and inserts its row, inside the caller's transaction.
+pub(crate) fn insert(tx: &Transaction<'_>, new: &NewTxn, initial: &Initial<'_>) -> Result<TxnRecord, StoreError> {
+    let batch = batch(tx)?;
+    let stan = take_stan(tx, batch)?;
+    let voucher = if new.txn_type == TxnType::BalanceInquiry { None } else { Some(take_voucher(tx)?) };
+    let o = &new.original;
+    tx.prepare_cached(
+        "INSERT INTO txn (txn_type, stan, batch, voucher, amount_minor, currency, masked_pan, card_fingerprint,
+            entry_mode, status, orig_txn_id, orig_batch, orig_stan, orig_rrn, orig_auth, orig_date, local_date,
+            created_at, updated_at, response_code, auth_code)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)",
+    )?
+    .execute(params![
+        type_name(new.txn_type),
+        stan.value(),
+        batch.value(),
+        voucher.map(|v| v.value()),
+        // Amounts stop at 999,999,999,999 (field 4), far inside i64.
+        new.amount.map(|a| a.minor() as i64),
+        new.amount.map(|a| a.currency().numeric),
+        new.masked_pan.as_ref().map(MaskedPan::as_str),
+        new.fingerprint.map(|f| f.to_string()),
+        new.entry_mode.map(|e| e.to_field()),
+        initial.status.as_str(),
+        o.txn_id.map(|t| t.0),
+        o.batch.map(|b| b.value()),
+        o.stan.map(|s| s.value()),
+        o.rrn,
+        o.auth_code,
+        o.date,
+        new.local_date,
+        new.at,
+        initial.response_code,
+        initial.auth_code,
+    ])?;
+    let id = TxnId(tx.last_insert_rowid());
+    load(tx, id)?.ok_or(StoreError::MissingTxn(id.0))
 }
 
 impl Store {
@@ -274,52 +346,53 @@ impl Store {
     pub fn begin_txn(&self, new: &NewTxn) -> Result<TxnRecord, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let batch = batch(&tx)?;
-        let stan = take_stan(&tx, batch)?;
-        let voucher = if new.txn_type == TxnType::BalanceInquiry { None } else { Some(take_voucher(&tx)?) };
-        let o = &new.original;
-        tx.execute(
-            "INSERT INTO txn (txn_type, stan, batch, voucher, amount_minor, currency, masked_pan, card_fingerprint,
-                entry_mode, status, orig_txn_id, orig_batch, orig_stan, orig_rrn, orig_auth, orig_date, local_date,
-                created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)",
-            params![
-                type_name(new.txn_type),
-                stan.value(),
-                batch.value(),
-                voucher.map(|v| v.value()),
-                // Amounts stop at 999,999,999,999 (field 4), far inside i64.
-                new.amount.map(|a| a.minor() as i64),
-                new.amount.map(|a| a.currency().numeric),
-                new.masked_pan.as_ref().map(MaskedPan::as_str),
-                new.fingerprint.map(|f| f.to_string()),
-                new.entry_mode.map(|e| e.to_field()),
-                o.txn_id.map(|t| t.0),
-                o.batch.map(|b| b.value()),
-                o.stan.map(|s| s.value()),
-                o.rrn,
-                o.auth_code,
-                o.date,
-                new.local_date,
-                new.at,
-            ],
-        )?;
-        let id = TxnId(tx.last_insert_rowid());
-        let record = load(&tx, id)?.ok_or(StoreError::MissingTxn(id.0))?;
+        super::reversal::complete_held(&tx)?;
+        let record = insert(&tx, new, &Initial::PENDING)?;
         tx.commit()?;
         Ok(record)
     }
 
+    /// As [`Store::begin_txn`], then `build` makes the request from the numbered row; when
+    /// it also returns the (unsigned, encoded) reversal, that is sealed and armed in the
+    /// same SQLite transaction. Nothing is written if `build` fails.
+    ///
+    /// Starting a payment also completes the previous one: reversals held in case a
+    /// receipt could not be printed are dropped.
+    pub fn begin_journaled<T, E: From<StoreError>>(
+        &self,
+        new: &NewTxn,
+        build: impl FnOnce(&TxnRecord) -> Result<(T, Option<Zeroizing<Vec<u8>>>), E>,
+    ) -> Result<(TxnRecord, T), E> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(StoreError::from)?;
+        super::reversal::complete_held(&tx)?;
+        let record = insert(&tx, new, &Initial::PENDING)?;
+        let (value, reversal) = build(&record)?;
+        if let Some(body) = reversal {
+            let sealed =
+                self.sealer(&tx)?.seal(&super::reversal::aad(record.id), &body).map_err(StoreError::Sealing)?;
+            super::reversal::arm(&tx, record.id, &sealed, &new.at)?;
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok((record, value))
+    }
+
     /// Records the host's answer; an approved void or cancel marks its original cancelled.
+    ///
+    /// In the same SQLite transaction the request's reversal is settled: an authenticated
+    /// approval holds it (until the receipt is confirmed), an authenticated decline
+    /// clears it, an unauthenticated answer makes it due.
     pub fn record_answer(&self, id: TxnId, answer: &HostAnswer, at: &str) -> Result<TxnRecord, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let status = if answer.response_code.is_approved() { TxnStatus::Approved } else { TxnStatus::Declined };
-        let changed = tx.execute(
-            "UPDATE txn SET status = ?2, response_code = ?3, rrn = ?4, auth_code = ?5, host_date = ?6,
-                host_time = ?7, failure = NULL, updated_at = ?8
-             WHERE id = ?1",
-            params![
+        let changed = tx
+            .prepare_cached(
+                "UPDATE txn SET status = ?2, response_code = ?3, rrn = ?4, auth_code = ?5, host_date = ?6,
+                    host_time = ?7, failure = NULL, updated_at = ?8
+                 WHERE id = ?1",
+            )?
+            .execute(params![
                 id.0,
                 status.as_str(),
                 answer.response_code.as_str(),
@@ -328,8 +401,7 @@ impl Store {
                 answer.host_date,
                 answer.host_time,
                 at
-            ],
-        )?;
+            ])?;
         if changed == 0 {
             return Err(StoreError::MissingTxn(id.0));
         }
@@ -339,28 +411,38 @@ impl Store {
         {
             tx.execute("UPDATE txn SET cancelled_by = ?2, updated_at = ?3 WHERE id = ?1", params![orig.0, id.0, at])?;
         }
+        match (answer.authenticated, status) {
+            (true, TxnStatus::Approved) => super::reversal::hold(&tx, id, at)?,
+            (true, _) => super::reversal::clear(&tx, id)?,
+            (false, _) => {
+                super::reversal::make_due(&tx, id, ReversalCause::UnsignedAnswer, None, at)?;
+            }
+        }
         tx.commit()?;
         Ok(record)
     }
 
-    /// Records that no usable answer came; the row is never approved.
-    pub fn record_failure(
-        &self,
-        id: TxnId,
-        reason: &str,
-        may_have_reached_host: bool,
-        at: &str,
-    ) -> Result<TxnRecord, StoreError> {
-        let conn = self.lock();
-        let changed = conn.execute(
+    /// Records that no usable answer came; the row is never approved. Its reversal
+    /// becomes due when the request may have reached the host, and is cleared when not.
+    pub fn record_failure(&self, id: TxnId, failure: &Failure<'_>, at: &str) -> Result<TxnRecord, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
             "UPDATE txn SET status = 'failed', failure = ?2, may_have_reached_host = ?3, updated_at = ?4
              WHERE id = ?1",
-            params![id.0, reason, may_have_reached_host, at],
+            params![id.0, failure.text, failure.may_have_reached_host, at],
         )?;
         if changed == 0 {
             return Err(StoreError::MissingTxn(id.0));
         }
-        load(&conn, id)?.ok_or(StoreError::MissingTxn(id.0))
+        if failure.may_have_reached_host {
+            super::reversal::make_due(&tx, id, failure.cause, Some(failure.text), at)?;
+        } else {
+            super::reversal::clear(&tx, id)?;
+        }
+        let record = load(&tx, id)?.ok_or(StoreError::MissingTxn(id.0))?;
+        tx.commit()?;
+        Ok(record)
     }
 
     /// A transaction by row id.

@@ -6,7 +6,10 @@ use crate::acquirer::AcquirerConfig;
 use crate::crypto::{KeyMode, MacAlgorithm};
 use crate::iso8583::{Header, MerchantId, TerminalId, Tpdu, TxnType};
 use crate::money::Currency;
+use crate::offline::{OfflineLimits, OfflinePreference};
 use crate::provision;
+use crate::reversal::ReversalPolicy;
+use crate::sync::SyncPolicy;
 
 /// Which transactions ask the cardholder for a PIN (when the card takes one).
 ///
@@ -83,6 +86,14 @@ pub struct TerminalConfig {
     pub currency: Currency,
     /// PIN prompts per transaction type.
     pub pin_policy: PinPolicy,
+    /// Resends of automatic reversals.
+    pub reversal: ReversalPolicy,
+    /// The merchant's offline approval limits.
+    pub offline: OfflineLimits,
+    /// How [`Terminal::sale`](super::Terminal::sale) uses offline approval.
+    pub preference: OfflinePreference,
+    /// Pacing of uploads.
+    pub sync: SyncPolicy,
 }
 
 impl TerminalConfig {
@@ -107,6 +118,10 @@ impl TerminalConfig {
             operator: "01".into(),
             currency: Currency::CNY,
             pin_policy: PinPolicy::default(),
+            reversal: ReversalPolicy::default(),
+            offline: OfflineLimits::defaults(Currency::CNY),
+            preference: OfflinePreference::PreferOnline,
+            sync: SyncPolicy::default(),
         }
     }
 

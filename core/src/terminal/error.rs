@@ -6,6 +6,7 @@ use crate::acquirer::AcquirerError;
 use crate::crypto::CryptoError;
 use crate::i18n::Bilingual;
 use crate::iso8583::{CodecError, Message, TxnType};
+use crate::offline::OfflineRefusal;
 use crate::reader::ReaderError;
 use crate::response_code::ResponseCode;
 use crate::store::{StoreError, TxnId};
@@ -71,6 +72,15 @@ pub enum TerminalError {
         /// English text.
         en: String,
     },
+    /// The payment could not be approved offline (and was not sent online).
+    #[error("offline: {0}")]
+    Offline(OfflineRefusal),
+    /// Earlier reversals could not be delivered, so no new online request was sent.
+    #[error("{count} reversal(s) could not be delivered")]
+    ReversalPending {
+        /// Reversals still due.
+        count: u32,
+    },
 }
 
 impl TerminalError {
@@ -88,6 +98,12 @@ impl TerminalError {
             TerminalError::Exchange(f) => Some(f),
             _ => None,
         }
+    }
+}
+
+impl From<OfflineRefusal> for TerminalError {
+    fn from(r: OfflineRefusal) -> Self {
+        TerminalError::Offline(r)
     }
 }
 
@@ -133,6 +149,10 @@ impl Bilingual for TerminalError {
             TerminalError::Crypto(e) => e.zh(),
             TerminalError::OriginalNotFound => "找不到原交易".into(),
             TerminalError::OriginalNotEligible { zh, .. } | TerminalError::InvalidInput { zh, .. } => zh.clone(),
+            TerminalError::Offline(r) => r.zh(),
+            TerminalError::ReversalPending { count } => {
+                format!("有{count}笔冲正尚未送达主机，请检查网络后重试（冲正会自动重发）")
+            }
         }
     }
 
@@ -149,6 +169,11 @@ impl Bilingual for TerminalError {
             TerminalError::Crypto(e) => e.en(),
             TerminalError::OriginalNotFound => "Original transaction not found".into(),
             TerminalError::OriginalNotEligible { en, .. } | TerminalError::InvalidInput { en, .. } => en.clone(),
+            TerminalError::Offline(r) => r.en(),
+            TerminalError::ReversalPending { count } => format!(
+                "{count} reversal(s) have not reached the host yet: check the connection and try again \
+                 (reversals are resent automatically)"
+            ),
         }
     }
 }

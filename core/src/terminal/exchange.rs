@@ -1,12 +1,14 @@
 //! One request/response exchange with the acquirer: frame, MAC, send, match.
 //!
 //! A failure becomes an [`ExchangeFailure`] that says whether the request may have
-//! reached the host and carries the reversal to send if so: the seam the automatic
-//! reversal of the journal builds on.
+//! reached the host and carries the reversal to send if so. Every exchange also tells
+//! the connectivity tracker whether the host answered.
 
-use crate::acquirer::{AcquirerError, MatchKey, Outbound, Reply, ResponseMac};
+use crate::acquirer::{AcquirerError, ConnectFailure, MatchKey, Outbound, Reply, ResponseMac};
 use crate::crypto::{MacAlgorithm, SecretKey};
-use crate::iso8583::{encode_signed, reversal_of, unionpay, Frame, Message, Stan, TxnType};
+use crate::iso8583::{encode_signed, unionpay, Frame, Message, Stan, TxnType};
+use crate::response_code::ResponseCode;
+use crate::reversal::{reversal_message, ReversalCause};
 
 use super::error::{ExchangeFailure, TerminalError};
 use super::Terminal;
@@ -41,15 +43,37 @@ impl Terminal {
             }
         };
         let out = Outbound { frame: &bytes, key, response_mti, mac };
-        self.acquirer.exchange(out).await.map_err(|e| failure(txn, message, e).into())
+        let result = self.acquirer.exchange(out).await;
+        self.host_answered(match &result {
+            Ok(_) => Some(true),
+            Err(e) => reachability(e),
+        });
+        result.map_err(|e| failure(txn, message, e).into())
+    }
+}
+
+/// What a failure says about the host: unreachable, reachable, or nothing.
+fn reachability(e: &AcquirerError) -> Option<bool> {
+    match e {
+        AcquirerError::ConnectFailed { cause: ConnectFailure::Dns, .. } => None,
+        AcquirerError::ConnectFailed { .. } | AcquirerError::Timeout { .. } | AcquirerError::ConnectionLost { .. } => {
+            Some(false)
+        }
+        // It answered, badly: it is there.
+        AcquirerError::Malformed(_)
+        | AcquirerError::MacFailed
+        | AcquirerError::Unmatched { .. }
+        | AcquirerError::FrameTooLarge { outgoing: false, .. } => Some(true),
+        AcquirerError::FrameTooLarge { outgoing: true, .. } | AcquirerError::DuplicateInFlight { .. } => None,
     }
 }
 
 /// Describes a failed exchange; reversible types that may have reached the host get their 0400.
 pub(crate) fn failure(txn: Option<TxnType>, request: &Message, error: AcquirerError) -> ExchangeFailure {
+    let reason: ResponseCode = ReversalCause::of(&error).reason();
     let reversal = txn
         .filter(|t| t.is_reversible() && error.may_have_reached_host())
-        .and_then(|_| reversal_of(request, error.reversal_reason(), true).ok());
+        .and_then(|_| reversal_message(request, reason).ok());
     ExchangeFailure {
         txn,
         may_have_reached_host: error.may_have_reached_host(),

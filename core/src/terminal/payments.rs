@@ -1,17 +1,24 @@
 //! The financial transactions: read the card, record the request, send it, record the answer.
 //!
 //! Every type goes through [`Terminal::run`], which keeps the order the guarantees
-//! need: the row and its STAN are committed before anything is sent, and the row
-//! becomes approved only from a matched response whose MAC verified.
+//! need: due reversals go before anything else; the row, its STAN and (for reversible
+//! types) its armed reversal are committed together before anything is sent; the row
+//! becomes approved only from a matched response whose MAC verified, and only such an
+//! answer settles the reversal.
+
+use zeroize::Zeroizing;
 
 use crate::acquirer::{AcquirerError, Reply};
 use crate::i18n::Bilingual;
-use crate::iso8583::{FinancialRequest, FinancialResponse, Message, TxnType};
+use crate::iso8583::{encode_message, unionpay, FinancialRequest, FinancialResponse, MacCheck, Message, TxnType};
 use crate::money::Amount;
+use crate::offline::OfflineRefusal;
 use crate::reader::{CardRead, CardRequest};
 use crate::response_code::OperatorAction;
-use crate::store::{HostAnswer, NewTxn, Session, TxnRecord};
+use crate::reversal::{reversal_message, ReversalCause};
+use crate::store::{Failure, HostAnswer, NewTxn, Session, TxnRecord};
 
+use super::crash_point::crash_point;
 use super::error::TerminalError;
 use super::exchange::{failure, Signing};
 use super::original::{resolve, OriginalRef, Resolved};
@@ -22,16 +29,17 @@ use super::Terminal;
 const READ_CAPABILITY: u8 = 6;
 
 /// One financial transaction to run.
-struct Plan {
-    txn: TxnType,
-    amount: Option<Amount>,
-    original: Option<Resolved>,
+pub(super) struct Plan {
+    pub txn: TxnType,
+    pub amount: Option<Amount>,
+    pub original: Option<Resolved>,
 }
 
 impl Terminal {
-    /// 消费: a sale of `amount`.
+    /// 消费: a sale of `amount`, online or offline as the configured preference allows
+    /// (see [`Terminal::sale_with`]).
     pub async fn sale(&self, amount: Amount) -> Result<TxnOutcome, TerminalError> {
-        self.run(Plan { txn: TxnType::Sale, amount: Some(self.checked(amount)?), original: None }).await
+        self.sale_with(amount, self.config.preference).await
     }
 
     /// 消费撤销: voids a sale of the current batch, named by voucher or STAN, for its full amount.
@@ -86,7 +94,7 @@ impl Terminal {
         self.run(Plan { txn: TxnType::BalanceInquiry, amount: None, original: None }).await
     }
 
-    fn checked(&self, amount: Amount) -> Result<Amount, TerminalError> {
+    pub(super) fn checked(&self, amount: Amount) -> Result<Amount, TerminalError> {
         if amount.minor() == 0 {
             return Err(TerminalError::invalid("金额不能为零", "the amount cannot be zero"));
         }
@@ -97,28 +105,62 @@ impl Terminal {
     }
 
     /// The session, or `NotSignedIn`.
-    fn session(&self) -> Result<Session, TerminalError> {
+    pub(super) fn session(&self) -> Result<Session, TerminalError> {
         self.store.session()?.filter(|s| s.tid == self.config.tid).ok_or(TerminalError::NotSignedIn)
     }
 
-    async fn run(&self, plan: Plan) -> Result<TxnOutcome, TerminalError> {
+    /// An online transaction: reversals first, then the card, then the exchange.
+    pub(super) async fn run(&self, plan: Plan) -> Result<TxnOutcome, TerminalError> {
         let session = self.session()?;
-        let at = self.clock.now();
-        let card = self
+        if !self.connectivity.platform_online() {
+            return Err(TerminalError::Offline(match plan.txn {
+                TxnType::Sale => OfflineRefusal::OnlineRequired,
+                txn => OfflineRefusal::OnlineOnly { txn },
+            }));
+        }
+        self.reversals_first().await?;
+        let card = self.read(&plan).await?;
+        self.online(&plan, &session, &card).await
+    }
+
+    /// Sends due reversals before any other online request; refuses to go on while the
+    /// host cannot be reached or does not answer them (the request would fare the same).
+    pub(super) async fn reversals_first(&self) -> Result<(), TerminalError> {
+        let round = self.send_due_reversals().await?;
+        if round.link_down || round.no_answer {
+            return Err(TerminalError::ReversalPending { count: round.left });
+        }
+        Ok(())
+    }
+
+    /// Asks the reader for the card of `plan`.
+    pub(super) async fn read(&self, plan: &Plan) -> Result<CardRead, TerminalError> {
+        Ok(self
             .reader
             .read_card(CardRequest {
                 txn: plan.txn,
                 amount: plan.amount,
                 timeout: self.config.card_timeout,
                 pin_entry: self.config.pin_policy.asks(plan.txn),
-                at,
+                at: self.clock.now(),
             })
-            .await?;
+            .await?)
+    }
+
+    /// Journals the request (row, STAN and armed reversal in one SQLite transaction),
+    /// sends it and records what came back.
+    pub(super) async fn online(
+        &self,
+        plan: &Plan,
+        session: &Session,
+        card: &CardRead,
+    ) -> Result<TxnOutcome, TerminalError> {
+        let at = self.clock.now();
         let original = plan.original.clone().unwrap_or_default();
         if original.fingerprint.is_some_and(|f| f != card.fingerprint) {
             return Err(TerminalError::invalid("不是原交易的卡", "this is not the card of the original transaction"));
         }
-        let record = self.store.begin_txn(&NewTxn {
+        let new = NewTxn {
             txn_type: plan.txn,
             amount: plan.amount,
             masked_pan: Some(card.masked_pan.clone()),
@@ -127,31 +169,40 @@ impl Terminal {
             original: original.refs.clone(),
             local_date: at.mmdd(),
             at: at.to_string(),
+        };
+        let (record, message) = self.store.begin_journaled(&new, |record| -> Result<_, TerminalError> {
+            let message = self.request(plan, &original, card, record)?;
+            let reversal = if plan.txn.is_reversible() { Some(reversal_body(&message)?) } else { None };
+            Ok((message, reversal))
         })?;
+        crash_point("journal_committed");
         tracing::info!(
             txn = ?plan.txn, stan = %record.numbers.stan, batch = %record.numbers.batch,
             pan = %card.masked_pan, entry = %card.entry_mode.to_field(), "sending"
         );
-        let message = match self.request(&plan, &original, &card, &record) {
-            Ok(m) => m,
-            Err(e) => {
-                self.store.record_failure(record.id, &e.en(), false, &self.clock.now().to_string())?;
-                return Err(e);
-            }
-        };
         let signing = Signing::Mak(&session.mak, session.mac_algorithm);
         let answered = match self.exchange(&message, record.numbers.stan, signing, Some(plan.txn)).await {
-            Ok(reply) => self.read_response(&plan, &record, &message, &reply),
+            Ok(reply) => self.read_response(plan, &record, &message, &reply).map(|r| (r, reply.mac)),
             Err(e) => Err(e),
         };
         match answered {
-            Ok(resp) => self.finish(&plan, &record, &card, resp),
+            Ok((resp, mac)) => {
+                crash_point("after_send");
+                let outcome = self.finish(plan, &record, card, resp, mac == MacCheck::Valid);
+                crash_point("after_persist");
+                outcome
+            }
             Err(mut e) => {
                 let now = self.clock.now().to_string();
-                let reached = e.exchange_failure().is_some_and(|f| f.may_have_reached_host);
-                if let Err(store) = self.store.record_failure(record.id, &e.en(), reached, &now) {
-                    // The row stays `pending`, which recovery treats as "may have been sent";
-                    // the caller still needs the exchange failure (and its reversal) more.
+                let (reached, cause) = match e.exchange_failure() {
+                    Some(f) => (f.may_have_reached_host, ReversalCause::of(&f.error)),
+                    None => (true, ReversalCause::Unmatched),
+                };
+                let text = e.en();
+                let failure = Failure { text: &text, may_have_reached_host: reached, cause };
+                if let Err(store) = self.store.record_failure(record.id, &failure, &now) {
+                    // The row stays `pending` with its reversal armed, which recovery treats
+                    // as "may have been sent"; the caller still needs the exchange failure more.
                     tracing::error!(error = %store, stan = %record.numbers.stan, "could not record the failure");
                 }
                 if let TerminalError::Exchange(f) = &mut e {
@@ -163,7 +214,7 @@ impl Terminal {
         }
     }
 
-    fn request(
+    pub(super) fn request(
         &self,
         plan: &Plan,
         original: &Resolved,
@@ -227,6 +278,7 @@ impl Terminal {
         record: &TxnRecord,
         card: &CardRead,
         resp: FinancialResponse,
+        authenticated: bool,
     ) -> Result<TxnOutcome, TerminalError> {
         let rc = resp.response_code;
         let stored = self.store.record_answer(
@@ -237,6 +289,7 @@ impl Terminal {
                 auth_code: resp.auth_code.clone(),
                 host_date: resp.date.clone(),
                 host_time: resp.time.clone(),
+                authenticated,
             },
             &self.clock.now().to_string(),
         )?;
@@ -266,4 +319,13 @@ impl Terminal {
             txn_id: record.id,
         })
     }
+}
+
+/// The encoded 0400 of `request` without field 39, which is set when it is sent.
+pub(super) fn reversal_body(request: &Message) -> Result<Zeroizing<Vec<u8>>, TerminalError> {
+    let mut reversal = reversal_message(request, ReversalCause::Interrupted.reason())?;
+    reversal.remove(39);
+    let mut body = Zeroizing::new(Vec::with_capacity(256));
+    encode_message(unionpay(), &reversal, &mut body)?;
+    Ok(body)
 }

@@ -55,6 +55,10 @@ struct State {
     script: Option<Script>,
     seen: Seen,
     rrn: u32,
+    /// STANs of the reversals received, in order (repeats included).
+    reversals: Vec<u32>,
+    /// When set, reversals go unanswered.
+    ignore_reversals: bool,
 }
 
 /// The running host.
@@ -101,6 +105,16 @@ impl FakeHost {
         self.state.lock().unwrap().keys.clone()
     }
 
+    /// STANs of the reversals received so far.
+    pub fn reversals(&self) -> Vec<u32> {
+        self.state.lock().unwrap().reversals.clone()
+    }
+
+    /// Stops (or resumes) answering reversals.
+    pub fn ignore_reversals(&self, ignore: bool) {
+        self.state.lock().unwrap().ignore_reversals = ignore;
+    }
+
     fn answer(&self, bytes: &[u8]) -> Option<Vec<u8>> {
         let (frame, layout) = Frame::decode_with_layout(unionpay(), bytes).ok()?;
         let m = &frame.message;
@@ -142,6 +156,36 @@ impl FakeHost {
                     key_block,
                 };
                 reply(resp.to_message(false).ok()?, None)
+            }
+            "0400" => {
+                let mut st = self.state.lock().unwrap();
+                let keys = st.keys.clone()?;
+                let req = FinancialRequest::from_message(m).ok()?;
+                st.reversals.push(req.stan.value());
+                if st.ignore_reversals {
+                    return None;
+                }
+                drop(st);
+                let resp = FinancialResponse {
+                    txn: req.txn,
+                    response_code: ResponseCode::APPROVED,
+                    stan: req.stan,
+                    tid: req.tid,
+                    mid: req.mid,
+                    amount: req.amount,
+                    batch: req.batch,
+                    time: Some("101012".into()),
+                    date: Some("0301".into()),
+                    settlement_date: None,
+                    rrn: None,
+                    auth_code: None,
+                    institutions: None,
+                    balance: None,
+                    icc: None,
+                };
+                let mut msg = resp.to_message(true).ok()?;
+                msg.set_mti(crate::iso8583::Mti::new("0410").ok()?);
+                reply(msg, Some(&keys.mak))
             }
             _ => {
                 let mut st = self.state.lock().unwrap();

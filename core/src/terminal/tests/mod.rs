@@ -1,6 +1,7 @@
 //! The terminal end to end against a scripted host and the software reader.
 
 mod fake_host;
+mod journal;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

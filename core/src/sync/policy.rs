@@ -1,0 +1,27 @@
+//! How the sync engine paces itself.
+
+use std::time::Duration;
+
+/// Sync pacing (terminal parameters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncPolicy {
+    /// Advices in flight at once on the one connection (the host answers them as they come).
+    pub window: u32,
+    /// How often the background task looks for work when nothing wakes it.
+    pub interval: Duration,
+    /// First wait after a transient failure.
+    pub backoff_base: Duration,
+    /// Longest wait between tries.
+    pub backoff_cap: Duration,
+}
+
+impl Default for SyncPolicy {
+    fn default() -> Self {
+        SyncPolicy {
+            window: 16,
+            interval: Duration::from_secs(60),
+            backoff_base: Duration::from_secs(2),
+            backoff_cap: Duration::from_secs(300),
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Sales with an offline preference: online when possible and wanted, otherwise approved
+//! by the terminal within the merchant's limits and stored, sealed, for upload.
+
+use zeroize::Zeroizing;
+
+use crate::crypto::random_bytes;
+use crate::iso8583::{encode_message, unionpay, FinancialRequest, TxnType};
+use crate::money::Amount;
+use crate::offline::{check_amount, check_card, OfflinePreference, OfflineRefusal};
+use crate::reader::CardRead;
+use crate::response_code::{OperatorAction, ResponseCode};
+use crate::store::{NewTxn, OriginalRefs, TxnRecord};
+
+use super::crash_point::crash_point;
+use super::error::TerminalError;
+use super::outcome::TxnOutcome;
+use super::payments::Plan;
+use super::Terminal;
+
+/// 60.4 of the advice: the reader takes stripe, chip and contactless cards.
+const READ_CAPABILITY: u8 = 6;
+
+impl Terminal {
+    /// 消费 with an explicit offline preference for this payment.
+    ///
+    /// - `PreferOnline`: online while the platform reports a network; offline (within the
+    ///   limits) when it does not, or when the online attempt fails on the link. A request
+    ///   that may have reached the host is reversed before the offline payment is uploaded,
+    ///   so the customer pays once.
+    /// - `RequireOnline`: online or not at all.
+    /// - `ForceOffline`: offline even when the host could be reached.
+    pub async fn sale_with(&self, amount: Amount, preference: OfflinePreference) -> Result<TxnOutcome, TerminalError> {
+        let amount = self.checked(amount)?;
+        let plan = Plan { txn: TxnType::Sale, amount: Some(amount), original: None };
+        match preference {
+            OfflinePreference::RequireOnline => self.run(plan).await,
+            OfflinePreference::ForceOffline => self.offline_sale(amount, None).await,
+            OfflinePreference::PreferOnline if !self.connectivity.platform_online() => {
+                self.offline_sale(amount, None).await
+            }
+            OfflinePreference::PreferOnline => {
+                let session = self.session()?;
+                if let Err(e) = self.reversals_first().await {
+                    return self.fall_back(e, amount, None).await;
+                }
+                let card = self.read(&plan).await?;
+                match self.online(&plan, &session, &card).await {
+                    Err(e @ TerminalError::Exchange(_)) => self.fall_back(e, amount, Some(card)).await,
+                    other => other,
+                }
+            }
+        }
+    }
+
+    /// After the host could not be used: offline if the rules allow, else the online error.
+    async fn fall_back(
+        &self,
+        online: TerminalError,
+        amount: Amount,
+        card: Option<CardRead>,
+    ) -> Result<TxnOutcome, TerminalError> {
+        match self.offline_sale(amount, card).await {
+            Err(TerminalError::Offline(refusal)) => {
+                tracing::info!(reason = refusal.code(), "no offline fallback");
+                Err(online)
+            }
+            other => other,
+        }
+    }
+
+    /// Approves a sale offline: limits first (before troubling the cardholder), then the
+    /// card (chip or contactless, no online PIN, within its daily count), then one SQLite
+    /// transaction that numbers, journals and stores the sealed advice.
+    async fn offline_sale(&self, amount: Amount, card: Option<CardRead>) -> Result<TxnOutcome, TerminalError> {
+        let limits = self.config.offline;
+        if !limits.enabled {
+            return Err(OfflineRefusal::Disabled.into());
+        }
+        // The advice is MACed and numbered in the host's batch: both come from a sign-in.
+        if self.session().is_err() {
+            return Err(OfflineRefusal::NotSignedIn.into());
+        }
+        let now = self.clock.now();
+        check_amount(&limits, amount, &self.store.queue_stats()?, now.unix_secs)?;
+        let card = match card {
+            Some(c) => c,
+            None => self.read(&Plan { txn: TxnType::Sale, amount: Some(amount), original: None }).await?,
+        };
+        let today = self.store.offline_count_for_card(&card.fingerprint, &now.mmdd())?;
+        check_card(&limits, card.entry_mode, today)?;
+        let new = NewTxn {
+            txn_type: TxnType::OfflineSale,
+            amount: Some(amount),
+            masked_pan: Some(card.masked_pan.clone()),
+            fingerprint: Some(card.fingerprint),
+            entry_mode: Some(card.entry_mode),
+            original: OriginalRefs::default(),
+            local_date: now.mmdd(),
+            at: now.to_string(),
+        };
+        // Field 38 of the advice: the code the terminal approved it with (the host keeps it).
+        let auth = offline_auth_code()?;
+        let record =
+            self.store.store_offline(&new, &auth, now.unix_secs, |record| self.advice(amount, &card, record, &auth))?;
+        crash_point("offline_stored");
+        tracing::info!(stan = %record.numbers.stan, pan = %card.masked_pan, amount = %amount, "approved offline");
+        Ok(offline_outcome(&record, &card, amount, auth))
+    }
+
+    /// The encoded, unsigned 0220 offline sale advice for a stored payment.
+    fn advice(
+        &self,
+        amount: Amount,
+        card: &CardRead,
+        record: &TxnRecord,
+        auth: &str,
+    ) -> Result<Zeroizing<Vec<u8>>, TerminalError> {
+        let request = FinancialRequest {
+            txn: TxnType::OfflineSale,
+            amount: Some(amount),
+            stan: record.numbers.stan,
+            tid: self.config.tid.clone(),
+            mid: self.config.mid.clone(),
+            batch: record.numbers.batch,
+            card: card.card_fields(),
+            original_rrn: None,
+            original_auth: Some(auth.to_string()),
+            original: None,
+            read_capability: Some(READ_CAPABILITY),
+            ic_condition: Some(card.ic_condition),
+        };
+        let message = request.to_message(true)?;
+        let mut body = Zeroizing::new(Vec::with_capacity(320));
+        encode_message(unionpay(), &message, &mut body)?;
+        Ok(body)
+    }
+}
+
+/// An offline authorisation code: `Y1` (EMV "offline approved") and four random digits.
+fn offline_auth_code() -> Result<String, TerminalError> {
+    let r = u16::from_le_bytes(random_bytes::<2>()?);
+    Ok(format!("Y1{:04}", r % 10_000))
+}
+
+fn offline_outcome(record: &TxnRecord, card: &CardRead, amount: Amount, auth: String) -> TxnOutcome {
+    let (zh, en) = ("离线批准，待上送", "approved offline, to be uploaded");
+    TxnOutcome {
+        txn: TxnType::OfflineSale,
+        approved: true,
+        response_code: ResponseCode::parse("Y1").unwrap_or(ResponseCode::APPROVED),
+        action: OperatorAction::Approved,
+        message_zh: format!("Y1 {zh}"),
+        message_en: format!("Y1 {en}"),
+        stan: record.numbers.stan,
+        batch: record.numbers.batch,
+        voucher: record.numbers.voucher,
+        rrn: None,
+        auth_code: Some(auth),
+        amount: Some(amount),
+        masked_pan: card.masked_pan.clone(),
+        entry_mode: card.entry_mode,
+        balance: None,
+        host_date: None,
+        host_time: None,
+        txn_id: record.id,
+    }
+}
