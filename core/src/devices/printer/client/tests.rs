@@ -190,6 +190,20 @@ async fn paper_running_out_mid_job_is_reported() {
 }
 
 #[tokio::test]
+async fn paper_ending_with_the_last_line_is_reported_after_the_job() {
+    // The status after printing says no paper: the slip may be whole, but nothing proves it,
+    // so the job fails and the operator checks the slip and reprints.
+    let job = job();
+    let lines = render(&job, 32).lines().len();
+    for window in [Some(1024), None] {
+        let r = rig(185, MemoryFaults::default(), fast(window));
+        r.sim.load_short_roll(lines);
+        assert_eq!(r.printer.print(&job).await, Err(PrinterError::PaperOut), "window {window:?}");
+        assert_eq!(r.sim.paper().lines().len(), lines);
+    }
+}
+
+#[tokio::test]
 async fn cover_opened_during_the_job_is_reported_after_it() {
     let r = rig(185, MemoryFaults::default(), fast(Some(4096)));
     let job = job();

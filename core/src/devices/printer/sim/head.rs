@@ -204,3 +204,83 @@ pub fn render(job: &[u8], columns: usize) -> Paper {
     head.feed(job);
     head.take_paper()
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::devices::printer::escpos::{EscPos, StatusQuery};
+    use crate::devices::printer::sim::png::{to_png, MAX_HEIGHT_PX};
+
+    #[test]
+    fn long_lines_wrap_and_sizes_scale_columns() {
+        let mut e = EscPos::new();
+        e.init().line(&"x".repeat(40)).size(2, 1).line("中文AB").size(1, 1).align(Align::Right).line("R");
+        let paper = render(&e.into_bytes(), 32);
+        let spans: Vec<usize> = paper.lines().iter().map(PaperLine::span).collect();
+        assert_eq!(spans, [32, 8, 12, 1]);
+        assert_eq!(
+            paper.to_text(),
+            format!("{}\n{}\n中  文  A B\n{}R\n", "x".repeat(32), "x".repeat(8), " ".repeat(31))
+        );
+    }
+
+    #[test]
+    fn init_drops_the_unprinted_line_and_resets_modes() {
+        let mut e = EscPos::new();
+        e.bold(true).size(3, 3).text("lost").init().line("kept");
+        let paper = render(&e.into_bytes(), 32);
+        assert_eq!(paper.to_text(), "kept\n");
+        assert!(matches!(&paper.lines()[0], PaperLine::Text { cells, height: 1, .. } if !cells[0].bold));
+    }
+
+    #[test]
+    fn a_stopped_printer_loses_lines_answers_realtime_but_not_gs_r() {
+        let mut head = PrintHead::new(32, false, DEFAULT_MAX_LINES);
+        head.status.paper_out = true;
+        let mut job = b"a\nb\n".to_vec();
+        job.extend_from_slice(&StatusQuery::PaperAfterPrinting.bytes());
+        job.extend_from_slice(&StatusQuery::PaperSensor.bytes());
+        assert_eq!(head.feed(&job), [0x72]);
+        assert_eq!((head.paper().lines().len(), head.lost_lines()), (0, 2));
+        head.status.paper_out = false;
+        assert_eq!(head.feed(&StatusQuery::PaperAfterPrinting.bytes()), [0x00]);
+    }
+
+    #[test]
+    fn a_short_roll_runs_out() {
+        let mut head = PrintHead::new(32, false, DEFAULT_MAX_LINES);
+        head.paper_left = Some(2);
+        head.feed(b"1\n2\n3\n");
+        assert_eq!(head.paper().to_text(), "1\n2\n");
+        assert!(head.status.paper_out);
+    }
+
+    proptest! {
+        #[test]
+        fn hostile_streams_stay_within_bounds(bytes in proptest::collection::vec(any::<u8>(), 0..2048), cols in 1usize..300) {
+            let mut head = PrintHead::new(cols, true, 50);
+            head.feed(&bytes);
+            let paper = head.paper();
+            prop_assert!(paper.lines().len() <= 50);
+            prop_assert!(paper.lines().iter().all(|l| l.span() <= paper.columns()));
+            let png = to_png(paper).unwrap_or_default();
+            // IHDR: width at bytes 16..20, height at 20..24.
+            let height = png.get(20..24).map(|h| u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as usize);
+            prop_assert!(height.is_some_and(|h| h <= MAX_HEIGHT_PX));
+            prop_assert!(paper.to_text().lines().count() <= 50);
+        }
+    }
+
+    #[test]
+    fn endless_feeds_are_capped() {
+        let job: Vec<u8> = std::iter::repeat_n([0x1B, b'd', 255], 1000).flatten().collect();
+        let mut head = PrintHead::new(32, false, 100);
+        head.feed(&job);
+        assert_eq!(head.paper().lines().len(), 100);
+        assert_eq!(head.paper().overflow(), 1000 * 255 - 100);
+        let png = to_png(head.paper()).unwrap_or_default();
+        assert!(!png.is_empty());
+    }
+}
