@@ -13,6 +13,8 @@ use pos_core::provision::DEMO_TMK_HEX;
 use pos_core::reader::SoftwareReader;
 use pos_core::terminal::{SystemClock, Terminal, TerminalConfig};
 
+pub mod relay;
+
 /// A directory under the system temp dir, removed on drop.
 pub struct TempDir(pub PathBuf);
 
@@ -65,16 +67,41 @@ pub async fn start_with(sim: SimConfig, tweak: impl FnOnce(&mut TerminalConfig))
     init_tracing();
     let sim = Simulator::start(sim.listening_on("127.0.0.1:0")).await.expect("simulator starts");
     let dir = TempDir::new("online");
-    let reader = Arc::new(SoftwareReader::new(
-        SecretKey::from_hex(DEMO_TMK_HEX).expect("demo TMK"),
-        DeviceSecret::generate().expect("device secret"),
-    ));
+    let reader = demo_reader();
     let mut config = TerminalConfig::demo_at(sim.addr().to_string());
     config.response_timeout = RESPONSE_TIMEOUT;
     config.card_timeout = Duration::from_secs(2);
     tweak(&mut config);
     let terminal = open(&dir, config, reader.clone());
     Rig { sim, terminal, reader, dir }
+}
+
+/// A software reader provisioned with the demo TMK (every demo and fleet terminal shares it).
+pub fn demo_reader() -> Arc<SoftwareReader> {
+    Arc::new(SoftwareReader::new(
+        SecretKey::from_hex(DEMO_TMK_HEX).expect("demo TMK"),
+        DeviceSecret::generate().expect("device secret"),
+    ))
+}
+
+/// One terminal with its own data directory and reader, not signed in.
+pub struct Station {
+    /// The terminal.
+    pub terminal: Terminal,
+    /// Its reader, to present cards.
+    pub reader: Arc<SoftwareReader>,
+    /// Its data directory (removed when the station is dropped).
+    pub dir: TempDir,
+}
+
+impl Station {
+    /// Opens a terminal configured by `config` in a fresh directory tagged `tag`.
+    pub fn new(config: TerminalConfig, tag: &str) -> Station {
+        let dir = TempDir::new(tag);
+        let reader = demo_reader();
+        let terminal = open(&dir, config, reader.clone());
+        Station { terminal, reader, dir }
+    }
 }
 
 /// Opens a terminal on `dir` (again, after a restart) with the file vault of that directory.
