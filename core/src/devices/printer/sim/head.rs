@@ -275,7 +275,7 @@ mod tests {
 
     #[test]
     fn endless_feeds_are_capped() {
-        let job: Vec<u8> = std::iter::repeat_n([0x1B, b'd', 255], 1000).flatten().collect();
+        let job = [0x1B, b'd', 255].repeat(1000);
         let mut head = PrintHead::new(32, false, 100);
         head.feed(&job);
         assert_eq!(head.paper().lines().len(), 100);

@@ -114,13 +114,13 @@ impl Paper {
             match line {
                 PaperLine::Cut => {
                     out.push_str("8<");
-                    out.extend(std::iter::repeat_n('-', self.columns.saturating_sub(2)));
+                    out.push_str(&"-".repeat(self.columns.saturating_sub(2)));
                 }
                 PaperLine::Text { align, cells, .. } => {
-                    out.extend(std::iter::repeat_n(' ', left_pad(*align, line.span(), self.columns)));
+                    out.push_str(&" ".repeat(left_pad(*align, line.span(), self.columns)));
                     for c in cells {
                         out.push(c.ch);
-                        out.extend(std::iter::repeat_n(' ', c.span().saturating_sub(char_columns(c.ch))));
+                        out.push_str(&" ".repeat(c.span().saturating_sub(char_columns(c.ch))));
                     }
                     let trimmed = out.trim_end_matches(' ').len();
                     out.truncate(trimmed);
