@@ -138,7 +138,7 @@ impl Host {
             match replies::lookup(db, tid, batch, stan, class, &content)? {
                 Seen::Same(bytes) => {
                     debug!(tid, batch, stan, "duplicate request: sending the stored answer");
-                    return Ok(Reply { bytes, signed: true });
+                    return Ok(reply::resign(bytes, key));
                 }
                 Seen::Different if class == ReplyClass::Request => {
                     warn!(tid, batch, stan, "same terminal, batch and STAN with different content");

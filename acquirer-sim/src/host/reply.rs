@@ -55,6 +55,22 @@ pub(crate) fn encode_or_err(inbound: &Inbound, mut msg: Message, key: Option<Mac
     }
 }
 
+/// A stored answer sent again for a repeat, signed with the terminal's MAK of now: a
+/// sign-in since the first answer changed the key, and the terminal checks the repeat's
+/// answer under the key it has. Under the same key the bytes are the same as before.
+pub(crate) fn resign(bytes: Vec<u8>, key: MacKey<'_>) -> Reply {
+    match Frame::decode(unionpay(), &bytes) {
+        Ok(frame) if frame.message.has(64) => match encode_signed(&frame, unionpay(), key.algo, key.mak) {
+            Ok(signed) => Reply { bytes: signed, signed: true },
+            Err(e) => {
+                error!(error = %e, "cannot sign a stored answer again; sending it as stored");
+                Reply { bytes, signed: true }
+            }
+        },
+        _ => Reply { bytes, signed: true },
+    }
+}
+
 /// As [`encode_or_err`]; a failure (a defect) is logged and nothing is sent.
 pub(crate) fn encode(inbound: &Inbound, msg: Message, key: Option<MacKey<'_>>) -> Option<Reply> {
     match encode_or_err(inbound, msg, key) {

@@ -109,6 +109,8 @@ pub enum UploadOutcome {
         /// Why (operator text, English).
         error: String,
     },
+    /// Claimed but not sent (the sync stopped first): back to stored, no attempt counted.
+    NotSent,
 }
 
 /// Binds a sealed advice to its row.
@@ -264,6 +266,12 @@ impl Store {
                         "UPDATE txn SET status = 'declined', response_code = ?2, updated_at = ?3 WHERE id = ?1",
                     )?
                     .execute(params![id.0, response_code.as_str(), at])?;
+                }
+                UploadOutcome::NotSent => {
+                    tx.prepare_cached(
+                        "UPDATE offline_queue SET state = 'stored', updated_at = ?2 WHERE txn_id = ?1 AND state = 'uploading'",
+                    )?
+                    .execute(params![id.0, at])?;
                 }
                 UploadOutcome::Retry { error } => {
                     tx.prepare_cached(

@@ -5,8 +5,13 @@ use std::time::Duration;
 /// Sync pacing (terminal parameters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyncPolicy {
-    /// Advices in flight at once on the one connection (the host answers them as they come).
+    /// Advices in flight at once on the one connection. 1 (the default) keeps the host's
+    /// order strictly the stored order; more overlap round trips, and the host may then
+    /// finish neighbours in either order.
     pub window: u32,
+    /// Advices claimed per commit: their answers are recorded together, so a crash costs
+    /// at most this many repeats (which the host answers without a second effect).
+    pub group: u32,
     /// How often the background task looks for work when nothing wakes it.
     pub interval: Duration,
     /// First wait after a transient failure.
@@ -18,7 +23,8 @@ pub struct SyncPolicy {
 impl Default for SyncPolicy {
     fn default() -> Self {
         SyncPolicy {
-            window: 16,
+            window: 1,
+            group: 32,
             interval: Duration::from_secs(60),
             backoff_base: Duration::from_secs(2),
             backoff_cap: Duration::from_secs(300),

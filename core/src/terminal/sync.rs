@@ -1,5 +1,6 @@
 //! The sync engine: due reversals first, then the stored payments in order as 0220
-//! advices, a window of them in flight, each group's answers recorded in one commit.
+//! advices (one at a time by default, or a window in flight), each group's answers
+//! recorded in one commit.
 //!
 //! Every advice is claimed (`uploading`) before it is sent and goes back to `stored` on
 //! any doubt, so whatever happens it is sent again; the host recognises a repeat (same
@@ -113,27 +114,48 @@ impl Terminal {
         Ok(())
     }
 
-    /// Uploads windows of stored payments until none is left or something says stop.
+    /// Uploads groups of stored payments until none is left or something says stop.
     async fn upload_all(&self, report: &mut SyncReport) -> Result<Option<SyncStop>, TerminalError> {
         let Ok(session) = self.session() else { return Ok(Some(SyncStop::NeedsSignIn)) };
-        let window = self.config.sync.window.max(1);
+        let policy = self.config.sync;
+        let window = usize::try_from(policy.window.max(1)).unwrap_or(1);
         let mut done = 0u32;
         loop {
-            let claimed = self.store.claim_uploads(window, &self.clock.now().to_string())?;
+            let claimed = self.store.claim_uploads(policy.group.max(1), &self.clock.now().to_string())?;
             if claimed.is_empty() {
                 return Ok(None);
             }
-            let uploads = join_all(claimed.iter().map(|a| self.upload(&session, a)).collect()).await;
+            // In stored order, `window` at a time; after a stop the rest go back unsent.
+            let mut uploads: Vec<Uploaded> = Vec::with_capacity(claimed.len());
+            let mut stop = None;
+            for chunk in claimed.chunks(window) {
+                if stop.is_some() {
+                    uploads.extend(chunk.iter().map(|a| Uploaded {
+                        id: a.txn.id,
+                        outcome: UploadOutcome::NotSent,
+                        stop: None,
+                    }));
+                    continue;
+                }
+                let sent = if chunk.len() == 1 {
+                    vec![self.upload(&session, &chunk[0]).await]
+                } else {
+                    join_all(chunk.iter().map(|a| self.upload(&session, a)).collect()).await
+                };
+                stop = sent.iter().find_map(|u| u.stop.clone());
+                uploads.extend(sent);
+            }
             crash_point("advice_after_send");
             let results: Vec<(TxnId, UploadOutcome)> = uploads.iter().map(|u| (u.id, u.outcome.clone())).collect();
             self.store.record_uploads(&results, &self.clock.now().to_string())?;
-            let mut stop = None;
-            for (u, advice) in uploads.into_iter().zip(&claimed) {
-                self.report_upload(report, &u, advice);
+            for (u, advice) in uploads.iter().zip(&claimed) {
+                if matches!(u.outcome, UploadOutcome::NotSent) {
+                    continue;
+                }
+                self.report_upload(report, u, advice);
                 if matches!(u.outcome, UploadOutcome::Accepted { .. } | UploadOutcome::Declined { .. }) {
                     done += 1;
                 }
-                stop = stop.or(u.stop);
             }
             let stats = self.store.queue_stats()?;
             self.emit(SyncEvent::Progress { done, left: stats.count, left_amount: self.amount_of(stats.total_minor) });
@@ -163,7 +185,7 @@ impl Terminal {
                 }));
                 (UploadState::Declined, Some(*response_code))
             }
-            UploadOutcome::Retry { .. } => (UploadState::Stored, None),
+            UploadOutcome::Retry { .. } | UploadOutcome::NotSent => (UploadState::Stored, None),
         };
         self.emit(SyncEvent::Payment {
             txn_id: u.id,

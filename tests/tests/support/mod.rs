@@ -54,6 +54,7 @@ impl Lane {
         config.card_timeout = Duration::from_secs(2);
         config.sync.backoff_base = Duration::from_millis(50);
         config.sync.backoff_cap = Duration::from_millis(400);
+        config.offline.per_card_per_day = 100;
         tweak(&mut config);
         let dir = TempDir::new("journal");
         let reader = Arc::new(SoftwareReader::new(
