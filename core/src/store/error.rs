@@ -81,7 +81,7 @@ impl Bilingual for StoreError {
             StoreError::Open { .. } => "无法打开交易数据库".into(),
             StoreError::Corrupt { .. } => "交易数据库已损坏，请联系技术支持（数据已保留）".into(),
             StoreError::TooNew { .. } => "交易数据库版本过新，请升级应用".into(),
-            StoreError::DiskFull => "存储空间已满，请清理后重试".into(),
+            StoreError::DiskFull => "存储空间已满，暂停新交易；已保存的交易不受影响，请清理手机存储后重试".into(),
             StoreError::Sqlite(_) => "交易数据库错误".into(),
             StoreError::BadValue { table, column } => format!("交易数据库数据异常（{table}.{column}）"),
             StoreError::Sealing(e) => format!("密钥存储异常：{}", e.zh()),
@@ -97,7 +97,9 @@ impl Bilingual for StoreError {
                 "The transaction database is corrupt: call support (the data has been kept)".into()
             }
             StoreError::TooNew { .. } => "The transaction database is from a newer app: update the app".into(),
-            StoreError::DiskFull => "Storage is full: free some space and try again".into(),
+            StoreError::DiskFull => {
+                "Storage is full: no new payments until space is freed; the payments already stored are safe".into()
+            }
             StoreError::Sqlite(m) => format!("Transaction database error: {m}"),
             StoreError::BadValue { table, column } => format!("Unreadable stored value ({table}.{column})"),
             StoreError::Sealing(e) => format!("Key storage failed: {}", e.en()),
