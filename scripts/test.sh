@@ -51,7 +51,7 @@ else
   if [ ! -x "$tools/bin/cargo-fuzz" ]; then
     cargo install cargo-fuzz --version 0.12.0 --locked --root "$tools"
   fi
-  for target in frame_decode tlv_parse track_parse; do
+  for target in frame_decode tlv_parse track_parse escpos_print; do
     work=$(mktemp -d)
     echo "fuzz $target for ${fuzz_secs}s"
     (cd fuzz && RUSTUP_TOOLCHAIN=nightly "$tools/bin/cargo-fuzz" run --release "$target" "$work" "corpus/$target" -- \

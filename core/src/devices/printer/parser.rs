@@ -187,13 +187,15 @@ impl Parser {
                 }
             },
             State::Args { prefix, code, need, got, mut args } => {
-                args[usize::from(got)] = b;
+                if let Some(slot) = args.get_mut(usize::from(got)) {
+                    *slot = b;
+                }
                 let got = got + 1;
                 if got < need {
                     self.state = State::Args { prefix, code, need, got, args };
                 } else {
                     self.state = State::Ground;
-                    self.command(prefix, code, &args[..usize::from(need)], out);
+                    self.command(prefix, code, args.get(..usize::from(need)).unwrap_or(&args), out);
                 }
             }
             State::Skip(n) => self.state = if n <= 1 { State::Ground } else { State::Skip(n - 1) },
