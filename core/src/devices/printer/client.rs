@@ -44,6 +44,9 @@ pub struct PrinterConfig {
     pub query_attempts: u8,
     /// Largest job accepted.
     pub max_job: usize,
+    /// Ask paper and cover state around a job; off only for printers that never answer
+    /// `DLE EOT` (then paper out goes unnoticed: the operator must look at the slip).
+    pub check_status: bool,
 }
 
 impl Default for PrinterConfig {
@@ -58,6 +61,19 @@ impl Default for PrinterConfig {
             print_timeout: Duration::from_secs(20),
             query_attempts: 3,
             max_job: 64 * 1024,
+            check_status: true,
+        }
+    }
+}
+
+impl PrinterConfig {
+    /// For printers that answer no queries at all: no status, no `GS r`, a pause between chunks.
+    pub fn mute_printer() -> PrinterConfig {
+        PrinterConfig {
+            window: None,
+            chunk_delay: Duration::from_millis(20),
+            check_status: false,
+            ..PrinterConfig::default()
         }
     }
 }
@@ -253,7 +269,9 @@ impl Printer for BlePrinter {
         if !self.link.is_connected() {
             return Err(at.disconnected());
         }
-        refuse(&self.read_status(&mut rx, at).await?)?;
+        if self.config.check_status {
+            refuse(&self.read_status(&mut rx, at).await?)?;
+        }
 
         let (mut chunks, mut barriers) = (0, 0);
         for (i, seg) in segments(job, self.config.window).into_iter().enumerate() {
@@ -275,7 +293,8 @@ impl Printer for BlePrinter {
             self.barrier(&mut rx, at).await?;
             barriers += 1;
         }
-        let status_after = self.read_status(&mut rx, at).await?;
+        let status_after =
+            if self.config.check_status { self.read_status(&mut rx, at).await? } else { PrinterStatus::default() };
         refuse(&status_after)?;
         Ok(PrintReport { bytes: total, chunks, barriers, status_after })
     }

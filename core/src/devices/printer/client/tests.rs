@@ -238,6 +238,25 @@ async fn a_silent_printer_is_no_answer() {
 }
 
 #[tokio::test]
+async fn a_mute_printer_prints_without_queries() {
+    let config = PrinterConfig { chunk_delay: Duration::from_millis(1), ..PrinterConfig::mute_printer() };
+    let r = rig(185, MemoryFaults::default(), config);
+    r.sim.set_answering(false);
+    let job = job();
+    r.printer.print(&job).await.expect("printed");
+    let writes = r.tap.writes.lock().map(|w| w.clone()).unwrap_or_default();
+    assert!(writes.iter().all(|w| !is_query(w)), "no status query was sent");
+    // Nothing tells the phone when a mute printer is done: wait for the simulator to catch up.
+    for _ in 0..100 {
+        if r.sim.received() == job.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(r.sim.text(), render(&job, 32).to_text());
+}
+
+#[tokio::test]
 async fn a_disconnect_at_any_write_fails_the_job_as_not_printed() {
     let job = job();
     let mtu = 185;
