@@ -1,0 +1,194 @@
+//! The terminal as the crash harness (`tests/tests/crash.rs`) runs it in a child process:
+//! sales online and offline, syncs and cancellations against the simulator, until the
+//! harness kills it (SIGKILL) or a crash point (`POS_CRASH_AT`, feature `crash-hooks`)
+//! aborts it; then again, to recover and sync everything.
+//!
+//! `crash_child work <data dir> <host:port> <seed> <ops>` or `crash_child settle <data dir> <host:port>`.
+//! Exit codes: 0 done, 2 bad arguments, 3 the terminal could not start, 4 not settled.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pos_core::card::DeviceSecret;
+use pos_core::crypto::{FileVault, SecretKey};
+use pos_core::money::{Amount, Currency};
+use pos_core::offline::OfflinePreference;
+use pos_core::provision::DEMO_TMK_HEX;
+use pos_core::reader::{KeyMemory, SoftwareReader};
+use pos_core::store::TxnId;
+use pos_core::terminal::{SystemClock, Terminal, TerminalConfig, TerminalError};
+
+/// SplitMix64: the same seed, the same run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+fn config(host: &str) -> TerminalConfig {
+    let mut c = TerminalConfig::demo_at(host);
+    c.response_timeout = Duration::from_millis(300);
+    c.connect_timeout = Duration::from_millis(500);
+    c.card_timeout = Duration::from_secs(1);
+    c.offline.per_card_per_day = 100_000;
+    c.offline.count = 100_000;
+    c.offline.total = Amount::from_minor(999_999_999, Currency::CNY).unwrap_or(c.offline.total);
+    c.sync.group = 8;
+    c
+}
+
+fn open(dir: &Path, host: &str) -> Result<(Terminal, Arc<SoftwareReader>), String> {
+    let vault = Arc::new(FileVault::open_or_create(dir.join("vault.key")).map_err(|e| e.to_string())?);
+    let tmk = SecretKey::from_hex(DEMO_TMK_HEX).map_err(|e| e.to_string())?;
+    let reader = SoftwareReader::new(tmk, DeviceSecret::from_bytes([0x5C; 32]))
+        .with_key_memory(KeyMemory::at(dir.join("reader-keys.json")))
+        .map_err(|e| e.to_string())?;
+    let reader = Arc::new(reader);
+    let t = Terminal::open(dir, config(host), vault, reader.clone(), Arc::new(SystemClock::default()))
+        .map_err(|e| e.to_string())?;
+    Ok((t, reader))
+}
+
+async fn ready(t: &Terminal) -> Result<(), String> {
+    if !t.is_signed_in().map_err(|e| e.to_string())? {
+        let o = t.sign_in().await.map_err(|e| e.to_string())?;
+        if !o.approved {
+            return Err(format!("sign-in declined {}", o.response_code));
+        }
+    }
+    Ok(())
+}
+
+fn outcome(r: &Result<pos_core::terminal::TxnOutcome, TerminalError>) -> String {
+    match r {
+        Ok(o) => format!("{:?} {} stan {}", o.txn, o.response_code, o.stan),
+        Err(e) => format!("error {e}"),
+    }
+}
+
+async fn work(dir: &Path, host: &str, seed: u64, ops: u32) -> ExitCode {
+    let (t, reader) = match open(dir, host) {
+        Ok(v) => v,
+        Err(e) => {
+            say(&format!("cannot open: {e}"));
+            return ExitCode::from(3);
+        }
+    };
+    if let Err(e) = ready(&t).await {
+        say(&format!("not ready: {e}"));
+        return ExitCode::from(3);
+    }
+    match t.recover().await {
+        Ok(r) => say(&format!("recovered {} reversals, {} uploads", r.reversals_acknowledged, r.accepted)),
+        Err(e) => say(&format!("recover failed: {e}")),
+    }
+    let mut rng = Rng(seed);
+    let mut last_approved: Option<TxnId> = None;
+    for i in 0..ops {
+        let Ok(amount) = Amount::from_minor(1 + rng.below(5_000), Currency::CNY) else { continue };
+        let line = match rng.below(100) {
+            0..=44 => {
+                let card = ["debit", "credit", "contactless", "offline"][rng.below(4) as usize];
+                let _ = reader.present(card);
+                let r = t.sale_with(amount, OfflinePreference::RequireOnline).await;
+                if let Ok(o) = &r {
+                    last_approved = o.approved.then_some(o.txn_id);
+                }
+                format!("online {card} {}", outcome(&r))
+            }
+            45..=74 => {
+                let card = ["contactless", "offline"][rng.below(2) as usize];
+                let _ = reader.present(card);
+                format!("offline {card} {}", outcome(&t.sale_with(amount, OfflinePreference::ForceOffline).await))
+            }
+            75..=84 => {
+                // The signal drops for a moment: prefer-online goes offline.
+                t.set_connectivity(false);
+                let _ = reader.present("contactless");
+                let r = t.sale(amount).await;
+                t.set_connectivity(true);
+                format!("dropout {}", outcome(&r))
+            }
+            85..=94 => match t.sync().await {
+                Ok(r) => format!("sync {} up {} rev, stop {:?}", r.accepted, r.reversals_acknowledged, r.stop),
+                Err(e) => format!("sync error {e}"),
+            },
+            _ => match last_approved.take() {
+                Some(id) => match t.cancel_unprinted(id).await {
+                    Ok(done) => format!("cancel {id} reversed now {done}"),
+                    Err(e) => format!("cancel {id} error {e}"),
+                },
+                None => "cancel nothing".into(),
+            },
+        };
+        say(&format!("op {i} {line}"));
+    }
+    say("done");
+    ExitCode::SUCCESS
+}
+
+async fn settle(dir: &Path, host: &str) -> ExitCode {
+    let (t, _reader) = match open(dir, host) {
+        Ok(v) => v,
+        Err(e) => {
+            say(&format!("cannot open: {e}"));
+            return ExitCode::from(3);
+        }
+    };
+    if let Err(e) = ready(&t).await {
+        say(&format!("not ready: {e}"));
+        return ExitCode::from(3);
+    }
+    for _ in 0..20 {
+        match t.sync().await {
+            Ok(r) if r.is_clean() => {
+                say(&format!(
+                    "settled: {} reversals, {} accepted, {} declined",
+                    r.reversals_acknowledged, r.accepted, r.declined
+                ));
+                return ExitCode::SUCCESS;
+            }
+            Ok(r) => say(&format!("not yet: {r:?}")),
+            Err(e) => say(&format!("sync error {e}")),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    ExitCode::from(4)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+        return ExitCode::from(3);
+    };
+    match args.get(1..).unwrap_or_default() {
+        [mode, dir, host, seed, ops] if mode == "work" => {
+            let (Ok(seed), Ok(ops)) = (seed.parse(), ops.parse()) else { return ExitCode::from(2) };
+            rt.block_on(work(&PathBuf::from(dir), host, seed, ops))
+        }
+        [mode, dir, host] if mode == "settle" => rt.block_on(settle(&PathBuf::from(dir), host)),
+        _ => {
+            eprintln!("usage: crash_child work <dir> <host:port> <seed> <ops> | settle <dir> <host:port>");
+            ExitCode::from(2)
+        }
+    }
+}
