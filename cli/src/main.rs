@@ -4,6 +4,7 @@
 mod devices_cmd;
 mod frame_cmd;
 mod hex_input;
+mod queue_cmd;
 mod sim_cmd;
 mod terminal_cmd;
 
@@ -58,6 +59,8 @@ enum Command {
         amount: String,
         #[command(flatten)]
         card: terminal_cmd::CardArg,
+        #[command(flatten)]
+        preference: queue_cmd::PreferenceArgs,
     },
     /// Void a sale of the current batch (消费撤销).
     #[command(after_help = "Example:\n  pos void --voucher 3")]
@@ -88,6 +91,19 @@ enum Command {
         #[command(flatten)]
         card: terminal_cmd::CardArg,
     },
+    /// The offline queue: stored payments, reversals due, what needs attention (离线队列).
+    #[command(after_help = "Examples:\n  pos queue\n  pos queue --all --json")]
+    Queue {
+        /// Also the payments already uploaded, declined or expired.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Send due reversals and upload the stored payments now, with a progress bar (上送).
+    #[command(after_help = "Example:\n  pos offline off && pos sync")]
+    Sync,
+    /// The demo's offline switch: `on` makes sales go offline and syncs wait (离线模式).
+    #[command(subcommand, after_help = "Examples:\n  pos offline on\n  pos sale 30.00 --card contactless\n  pos offline off\n  pos sync")]
+    Offline(queue_cmd::OfflineCmd),
     /// List the test cards the software reader can present.
     Cards,
     /// Decode frames and compute MACs (integrators debugging host traffic).
@@ -171,11 +187,16 @@ fn main() -> ExitCode {
         Command::SignIn => terminal_cmd::run(g, T::SignIn),
         Command::SignOff => terminal_cmd::run(g, T::SignOff),
         Command::Echo => terminal_cmd::run(g, T::Echo),
-        Command::Sale { amount, card } => terminal_cmd::run(g, T::Sale(amount, card)),
+        Command::Sale { amount, card, preference } => {
+            terminal_cmd::run(g, T::Sale(amount, card, preference.preference()))
+        }
         Command::Void { orig, card } => terminal_cmd::run(g, T::Void(orig, card)),
         Command::Refund { amount, orig, card } => terminal_cmd::run(g, T::Refund(amount, orig, card)),
         Command::Preauth(p) => terminal_cmd::run(g, T::Preauth(p)),
         Command::Balance { card } => terminal_cmd::run(g, T::Balance(card)),
+        Command::Queue { all } => queue_cmd::queue(g, all),
+        Command::Sync => queue_cmd::sync(g),
+        Command::Offline(cmd) => queue_cmd::offline(g, cmd),
         Command::Cards => Ok(terminal_cmd::list_cards(g)),
         Command::Frame(cmd) => frame_cmd::run(cmd),
         #[cfg(feature = "ble")]

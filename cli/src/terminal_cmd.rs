@@ -12,6 +12,7 @@ use pos_core::devices::ble::{memory_pair, MemoryFaults, TransportConfig};
 use pos_core::devices::reader::{BleCardReader, ReaderEvent, ReaderObserver, SimulatedReader};
 use pos_core::iso8583::Stan;
 use pos_core::money::Amount;
+use pos_core::offline::OfflinePreference;
 use pos_core::reader::{KeyMemory, SoftwareReader};
 use pos_core::store::VoucherNo;
 use pos_core::terminal::{AdminOutcome, OriginalRef, SystemClock, Terminal, TerminalConfig, TxnOutcome};
@@ -97,8 +98,8 @@ pub enum TermCmd {
     SignOff,
     /// Echo test.
     Echo,
-    /// Sale.
-    Sale(String, CardArg),
+    /// Sale, with how it may use offline approval.
+    Sale(String, CardArg, OfflinePreference),
     /// Void.
     Void(OrigArgs, CardArg),
     /// Refund.
@@ -209,14 +210,14 @@ impl ReaderObserver for ConsoleEvents {
 }
 
 /// A terminal with its simulated reader, which lives as long as the terminal uses it.
-struct Station {
-    terminal: Terminal,
+pub(crate) struct Station {
+    pub(crate) terminal: Terminal,
     _reader: SimulatedReader,
 }
 
 /// The terminal of this data directory. Its card reader is the simulated Bluetooth reader,
 /// reached over an in-memory BLE link through the reader protocol, presenting `card`.
-async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Station, CliError> {
+pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Station, CliError> {
     let dir: &PathBuf = &g.data_dir;
     std::fs::create_dir_all(dir).map_err(|e| {
         problem(
@@ -240,6 +241,7 @@ async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Station, CliErr
     }
     let config = TerminalConfig::demo_at(g.host.clone());
     let terminal = Terminal::open(dir, config, vault, Arc::new(reader), Arc::new(SystemClock::default()))?;
+    crate::queue_cmd::apply_switch(&terminal)?;
     Ok(Station { terminal, _reader: sim_reader })
 }
 
@@ -255,11 +257,11 @@ pub fn run(g: &Global, cmd: TermCmd) -> Result<ExitCode, CliError> {
             TermCmd::SignIn => admin(g, open_terminal(g, None).await?.terminal.sign_in().await?),
             TermCmd::SignOff => admin(g, open_terminal(g, None).await?.terminal.sign_off().await?),
             TermCmd::Echo => admin(g, open_terminal(g, None).await?.terminal.echo().await?),
-            TermCmd::Sale(a, c) => {
+            TermCmd::Sale(a, c, preference) => {
                 let amt = amount(&a)?;
                 let st = open_terminal(g, Some(&c.card)).await?;
                 let t = &st.terminal;
-                with_pin_retries(g, || t.sale(amt)).await
+                with_pin_retries(g, || t.sale_with(amt, preference)).await
             }
             TermCmd::Void(o, c) => {
                 let orig = o.to_ref()?;

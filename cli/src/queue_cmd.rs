@@ -1,0 +1,260 @@
+//! `pos queue`, `pos sync` and `pos offline`: the store-and-forward queue, uploading it with
+//! a progress bar, and the demo's offline switch (kept in the terminal's settings).
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use pos_core::offline::OfflinePreference;
+use pos_core::store::{QueueEntry, ReversalRecord, UploadState};
+use pos_core::sync::{SyncEvent, SyncReport};
+use pos_core::terminal::Terminal;
+use pos_core::Bilingual;
+use serde_json::{json, Value};
+
+use crate::terminal_cmd::open_terminal;
+use crate::{say, say_pair, CliError, Global};
+
+/// The settings key of the demo's offline switch.
+const OFFLINE_SWITCH: &str = "cli.offline";
+
+/// `pos offline on|off|status`.
+#[derive(Subcommand, Clone, Copy)]
+pub enum OfflineCmd {
+    /// Pretend the network is gone: sales go offline, syncs wait.
+    On,
+    /// The network is back: the next `pos sync` uploads.
+    Off,
+    /// Show the switch.
+    Status,
+}
+
+/// How a sale may use offline approval.
+#[derive(Args, Clone, Copy)]
+pub struct PreferenceArgs {
+    /// Approve offline even when the host could be reached (离线).
+    #[arg(long, conflicts_with = "online_only")]
+    offline: bool,
+    /// Online or not at all: never fall back to offline.
+    #[arg(long)]
+    online_only: bool,
+}
+
+impl PreferenceArgs {
+    /// The preference these flags ask for.
+    pub fn preference(&self) -> OfflinePreference {
+        match (self.offline, self.online_only) {
+            (true, _) => OfflinePreference::ForceOffline,
+            (_, true) => OfflinePreference::RequireOnline,
+            _ => OfflinePreference::PreferOnline,
+        }
+    }
+}
+
+/// Applies the offline switch to a freshly opened terminal.
+pub fn apply_switch(t: &Terminal) -> Result<(), CliError> {
+    if t.store().setting(OFFLINE_SWITCH)?.as_deref() == Some("on") {
+        t.set_connectivity(false);
+    }
+    Ok(())
+}
+
+/// `pos offline ...`.
+pub fn offline(g: &Global, cmd: OfflineCmd) -> Result<ExitCode, CliError> {
+    crate::runtime()?.block_on(async move {
+        let st = open_terminal(g, None).await?;
+        let store = st.terminal.store();
+        match cmd {
+            OfflineCmd::On => store.set_setting(OFFLINE_SWITCH, "on")?,
+            OfflineCmd::Off => store.remove_setting(OFFLINE_SWITCH)?,
+            OfflineCmd::Status => {}
+        }
+        let on = store.setting(OFFLINE_SWITCH)?.as_deref() == Some("on");
+        if g.json {
+            println!("{}", json!({ "offline": on }));
+        } else if on {
+            println!(
+                "{}",
+                say_pair(
+                    g,
+                    "离线模式：开（交易离线批准，暂不上送）",
+                    "offline mode: on (sales approved offline, nothing uploaded)"
+                )
+            );
+        } else {
+            println!("{}", say_pair(g, "离线模式：关", "offline mode: off"));
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn state_pair(s: UploadState) -> (&'static str, &'static str) {
+    match s {
+        UploadState::Stored => ("待上送", "stored"),
+        UploadState::Uploading => ("上送中", "uploading"),
+        UploadState::Accepted => ("已上送", "accepted"),
+        UploadState::Declined => ("被拒", "declined"),
+        UploadState::Expired => ("已过期", "expired"),
+    }
+}
+
+fn entry_json(e: &QueueEntry) -> Value {
+    json!({
+        "txn_id": e.txn.id.0,
+        "state": e.state,
+        "voucher": e.txn.numbers.voucher.map(|v| v.to_string()),
+        "stan": e.txn.numbers.stan.to_string(),
+        "batch": e.txn.numbers.batch.to_string(),
+        "amount_minor": e.txn.amount.map(|a| a.minor()),
+        "card": e.txn.masked_pan.as_ref().map(|p| p.as_str().to_string()),
+        "stored_at": e.txn.created_at,
+        "attempts": e.attempts,
+        "response_code": e.response_code.map(|c| c.to_string()),
+        "last_error": e.last_error,
+    })
+}
+
+fn reversal_json(r: &ReversalRecord) -> Value {
+    json!({
+        "txn_id": r.txn.id.0,
+        "transaction": r.txn.txn_type,
+        "state": r.state,
+        "reason": r.reason.as_str(),
+        "cause": r.cause,
+        "stan": r.txn.numbers.stan.to_string(),
+        "amount_minor": r.txn.amount.map(|a| a.minor()),
+        "card": r.txn.masked_pan.as_ref().map(|p| p.as_str().to_string()),
+        "attempts": r.attempts,
+        "rounds": r.rounds,
+        "last_error": r.last_error,
+    })
+}
+
+/// `pos queue`: the stored payments (all, or only those still waiting), the reversals not
+/// yet acknowledged, and what needs the operator.
+pub fn queue(g: &Global, all: bool) -> Result<ExitCode, CliError> {
+    crate::runtime()?.block_on(async move {
+        let st = open_terminal(g, None).await?;
+        let t = &st.terminal;
+        let entries = t.store().offline_queue(!all)?;
+        let reversals: Vec<ReversalRecord> = t
+            .store()
+            .open_reversals()?
+            .into_iter()
+            .filter(|r| r.state == pos_core::reversal::ReversalState::Due)
+            .collect();
+        let attention = t.attention()?;
+        let stats = t.store().queue_stats()?;
+        if g.json {
+            let v = json!({
+                "waiting": stats.count,
+                "waiting_amount_minor": stats.total_minor,
+                "payments": entries.iter().map(entry_json).collect::<Vec<_>>(),
+                "reversals_due": reversals.iter().map(reversal_json).collect::<Vec<_>>(),
+                "attention": attention.iter().map(|a| json!({
+                    "kind": a.kind, "txn_id": a.txn_id.0, "message_zh": a.zh(), "message_en": a.en(),
+                    "tell_customer_zh": a.tell_customer_zh(), "tell_customer_en": a.tell_customer_en(),
+                })).collect::<Vec<_>>(),
+            });
+            println!("{v}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        let pair = |zh: &str, en: &str| say_pair(g, zh, en);
+        println!(
+            "{}: {}  {}: {}",
+            pair("待上送笔数", "waiting"),
+            stats.count,
+            pair("金额", "amount"),
+            pos_core::money::Amount::from_minor(stats.total_minor, pos_core::money::Currency::CNY)
+                .map(|a| a.to_string())
+                .unwrap_or_default()
+        );
+        if entries.is_empty() {
+            println!("{}", pair("离线队列为空", "the offline queue is empty"));
+        }
+        for e in &entries {
+            let (zh, en) = state_pair(e.state);
+            println!(
+                "{:<10} {} {}  {} {}  {:>12}  {}  {}  {}{}",
+                say_pair(g, zh, en),
+                pair("凭证号", "voucher"),
+                e.txn.numbers.voucher.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+                pair("流水号", "STAN"),
+                e.txn.numbers.stan,
+                e.txn.amount.map(|a| a.to_string()).unwrap_or_default(),
+                e.txn.masked_pan.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
+                e.txn.created_at,
+                e.response_code.map(|c| c.to_string()).unwrap_or_default(),
+                e.last_error.as_ref().map(|m| format!("  ({m})")).unwrap_or_default(),
+            );
+        }
+        for r in &reversals {
+            println!(
+                "{} {} {}  {}  {}  ×{}{}",
+                pair("待冲正", "reversal due"),
+                pair("流水号", "STAN"),
+                r.txn.numbers.stan,
+                r.txn.amount.map(|a| a.to_string()).unwrap_or_default(),
+                r.reason,
+                r.attempts,
+                r.last_error.as_ref().map(|m| format!("  ({m})")).unwrap_or_default(),
+            );
+        }
+        for a in &attention {
+            println!("! {}", say(g, a));
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `pos sync`: sends due reversals and uploads the queue, with a progress bar.
+pub fn sync(g: &Global) -> Result<ExitCode, CliError> {
+    crate::runtime()?.block_on(async move {
+        let st = open_terminal(g, None).await?;
+        let t = &st.terminal;
+        let mut events = t.subscribe();
+        let waiting = t.store().queue_stats()?.count;
+        let bar = if g.json { ProgressBar::hidden() } else { ProgressBar::new(u64::from(waiting)) };
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        let watch = async {
+            while let Ok(event) = events.recv().await {
+                match event {
+                    SyncEvent::Payment { state, .. } if state != UploadState::Stored => bar.inc(1),
+                    SyncEvent::Progress { left_amount, .. } => {
+                        bar.set_message(say_pair(g, &format!("待上送 {left_amount}"), &format!("{left_amount} to go")))
+                    }
+                    SyncEvent::Finished(_) => break,
+                    _ => {}
+                }
+            }
+        };
+        let (report, ()) = tokio::join!(t.sync(), watch);
+        bar.finish_and_clear();
+        let report = report?;
+        print_report(g, &report);
+        Ok(if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    })
+}
+
+fn print_report(g: &Global, r: &SyncReport) {
+    if g.json {
+        let v = json!({
+            "clean": r.is_clean(),
+            "reversals_acknowledged": r.reversals_acknowledged,
+            "reversals_left": r.reversals_left,
+            "accepted": r.accepted,
+            "declined": r.declined,
+            "expired": r.expired,
+            "left": r.left,
+            "left_amount_minor": r.left_amount.minor(),
+            "stopped": r.stop,
+            "message_zh": r.zh(),
+            "message_en": r.en(),
+        });
+        println!("{v}");
+    } else {
+        println!("{}", say(g, r));
+    }
+}
