@@ -62,7 +62,12 @@ fn sale_request() -> FinancialRequest {
             track2: Some("6228480402564890018D49121200000000".into()),
             track3: None,
             pin_block: Some([0x11; 8]),
-            security: Some(SecurityControl { pin_with_pan: true, double_length: true, track_encrypted: true }),
+            security: Some(SecurityControl {
+                pin_with_pan: true,
+                double_length: true,
+                track_encrypted: true,
+                whole_track: true,
+            }),
             icc: Some(icc),
         },
         original_rrn: None,

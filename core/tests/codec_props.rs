@@ -250,10 +250,8 @@ fn entry_mode() -> impl Strategy<Value = EntryMode> {
 }
 
 fn security() -> impl Strategy<Value = SecurityControl> {
-    any::<(bool, bool, bool)>().prop_map(|(pin_with_pan, double_length, track_encrypted)| SecurityControl {
-        pin_with_pan,
-        double_length,
-        track_encrypted,
+    any::<(bool, bool, bool, bool)>().prop_map(|(pin_with_pan, double_length, track_encrypted, whole)| {
+        SecurityControl { pin_with_pan, double_length, track_encrypted, whole_track: track_encrypted && whole }
     })
 }
 

@@ -145,8 +145,15 @@ fn mid() -> MerchantId {
 
 fn random_card(rng: &mut Rng) -> CardFields {
     let method = *rng.pick(&METHODS);
-    let security =
-        rng.maybe(|r| SecurityControl { pin_with_pan: r.coin(), double_length: r.coin(), track_encrypted: r.coin() });
+    let security = rng.maybe(|r| {
+        let track_encrypted = r.coin();
+        SecurityControl {
+            pin_with_pan: r.coin(),
+            double_length: r.coin(),
+            track_encrypted,
+            whole_track: track_encrypted && r.coin(),
+        }
+    });
     let encrypted = security.is_some_and(|s| s.track_encrypted);
     let track = |r: &mut Rng, max: usize| {
         if encrypted {
@@ -370,7 +377,12 @@ fn fixed_request(txn: TxnType, rich: bool) -> FinancialRequest {
                     .into(),
             ),
             pin_block: Some([0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0]),
-            security: Some(SecurityControl { pin_with_pan: true, double_length: true, track_encrypted: false }),
+            security: Some(SecurityControl {
+                pin_with_pan: true,
+                double_length: true,
+                track_encrypted: false,
+                whole_track: false,
+            }),
             icc: Some(
                 hex::decode("9F2608A1B2C3D4E5F607189F2701809F101307010103A0A802010A010000000000A1B2C3D49F3704AABBCCDD")
                     .unwrap(),

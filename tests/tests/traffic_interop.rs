@@ -279,13 +279,11 @@ fn luhn_prefix(pan: &str) -> &str {
 /// The rule asked for: no request carries a card's clear PAN, as ASCII or BCD, anywhere
 /// ("clear" includes the PAN without its check digit, which Luhn gives back).
 ///
-/// It does not hold today, and this test says where: UnionPay track encryption (mode 004,
-/// `pos_core::crypto::encrypt_track`) encrypts one 8-byte block, the 16 digits before the
-/// track's last character. Track 2 is PAN `D` YYMM service code and 8 discretionary digits,
-/// so the block starts at the PAN's check digit and the rest of the PAN stays clear BCD in
-/// field 35; track 3 (`99` + PAN + ...) keeps the whole PAN clear in field 36.
+/// Plain UnionPay track encryption (`pos_core::crypto::encrypt_track`) would fail this: it
+/// encrypts one 8-byte block, the 16 digits before the track's last character, leaving most of
+/// the PAN clear BCD in field 35 and all of it in field 36. The reader therefore encrypts whole
+/// tracks (field 53 third digit `2`, `encrypt_whole_track`), and this test holds the line.
 #[test]
-#[ignore = "known exposure: fields 35/36 keep the PAN in clear BCD under UnionPay track encryption (run with --ignored)"]
 fn no_request_carries_a_clear_pan() {
     let mut found = Vec::new();
     for r in requests(session()) {

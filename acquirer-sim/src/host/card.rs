@@ -2,7 +2,7 @@
 //! the TDK when field 53 says so), and the expiry from field 14 or the track.
 
 use pos_core::card::{Expiry, Pan, Track2, Track3};
-use pos_core::crypto::decrypt_track;
+use pos_core::crypto::{decrypt_track, decrypt_whole_track};
 use pos_core::iso8583::CardFields;
 use tracing::warn;
 
@@ -22,6 +22,7 @@ pub(crate) struct CardData {
 /// that is not YYMM), `14` for a card number that is not one.
 pub(crate) fn read(card: &CardFields, session: &Session) -> Result<Option<CardData>, &'static str> {
     let encrypted = card.security.is_some_and(|s| s.track_encrypted);
+    let whole = card.security.is_some_and(|s| s.whole_track);
     let clear = |t: &String| -> Result<String, &'static str> {
         if !encrypted {
             return Ok(t.clone());
@@ -30,7 +31,11 @@ pub(crate) fn read(card: &CardFields, session: &Session) -> Result<Option<CardDa
             warn!("track data marked encrypted but the session has no TDK");
             return Err("30");
         };
-        decrypt_track(tdk, t).map_err(|_| "30")
+        if whole {
+            decrypt_whole_track(tdk, t).map_err(|_| "30")
+        } else {
+            decrypt_track(tdk, t).map_err(|_| "30")
+        }
     };
     let track = match &card.track2 {
         Some(t) => Some(Track2::parse(&clear(t)?).map_err(|_| "14")?),

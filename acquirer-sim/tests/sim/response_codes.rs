@@ -75,7 +75,8 @@ async fn unknown_card_14_and_format_error_30() {
     assert_eq!(rc(&t.run(TxnType::Sale, Some(100), card).await.1), "14");
     // A track 3 that is not a track (A-F in clear): 30.
     let mut card = t.deck_card("swipe23");
-    card.security = card.security.map(|s| pos_core::iso8583::SecurityControl { track_encrypted: false, ..s });
+    card.security =
+        card.security.map(|s| pos_core::iso8583::SecurityControl { track_encrypted: false, whole_track: false, ..s });
     card.track2 = Some(deck::find("swipe23").unwrap().track2().replace('=', "D"));
     card.track3 = Some("99ABCDEF".into());
     assert_eq!(rc(&t.run(TxnType::Sale, Some(100), card).await.1), "30");

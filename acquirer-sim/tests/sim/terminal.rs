@@ -188,6 +188,8 @@ impl Term {
                 pin_with_pan: true,
                 double_length: keys.pik.len() == 16,
                 track_encrypted: keys.tdk.is_some(),
+                // This test terminal uses the UnionPay TDB method; the product's reader encrypts whole tracks.
+                whole_track: false,
             }),
             icc: chip.then(|| vec![0x9F, 0x26, 0x08, 1, 2, 3, 4, 5, 6, 7, 8, 0x9F, 0x27, 0x01, 0x80]),
         }

@@ -35,6 +35,6 @@ pub use mac::{compute_mac, verify_mac, MacAlgorithm};
 pub use pinblock::{pin_block_format0, pin_from_format0, Pin};
 pub use random::random_bytes;
 pub use seal::Sealer;
-pub use track::{decrypt_track, encrypt_track};
+pub use track::{decrypt_track, decrypt_whole_track, encrypt_track, encrypt_whole_track};
 pub use vault::KeyVault;
 pub use working_keys::{generate_working_keys, WorkingKeys};

@@ -1,10 +1,15 @@
-//! UnionPay track data encryption (TDB) under the TDK, used when field 53's second digit is 1.
+//! Track data encryption under the TDK, as field 53's third digit says.
 //!
-//! The track is handled as its digit string as carried in BCD in field 35/36 (the
-//! separator is the nibble D). The 16 digits that end one before the last digit are
-//! packed into 8 bytes, TDES-encrypted and written back as 16 hex digits (which may
-//! include A-F); everything else stays as it was. A track of fewer than 17 digits is
-//! sent clear, as the UnionPay method has no block to encrypt.
+//! `1`, the UnionPay TDB method: the track is handled as its digit string as carried in BCD
+//! in field 35/36 (the separator is the nibble D). The 16 digits that end one before the last
+//! digit are packed into 8 bytes, TDES-encrypted and written back as 16 hex digits (which may
+//! include A-F); everything else stays as it was. A track of fewer than 17 digits is sent
+//! clear, as the UnionPay method has no block to encrypt. This leaves most of the card number
+//! readable on the wire and in the phone.
+//!
+//! `2`, whole-track encryption (this product's profile variant, so that the phone never
+//! holds a readable card number): the digits are padded with `F` to a multiple of 16, packed
+//! and TDES-CBC encrypted with a zero IV; fields 35 and 36 grow to 48 and 112 digits for it.
 
 use zeroize::Zeroizing;
 
@@ -41,6 +46,53 @@ fn transform(digits: &str, op: impl Fn(&[u8; 8]) -> [u8; 8]) -> Result<String, C
     Ok(std::mem::take(&mut *out))
 }
 
+/// Encrypts the whole track (padded with `F`) under the TDK, TDES-CBC with a zero IV.
+pub fn encrypt_whole_track(tdk: &SecretKey, digits: &str) -> Result<String, CryptoError> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit() && !matches!(b, b'F' | b'f')) {
+        return Err(CryptoError::BadTrack);
+    }
+    let mut padded = Zeroizing::new(digits.to_ascii_uppercase());
+    while padded.len() % BLOCK_DIGITS != 0 {
+        padded.push('F');
+    }
+    let mut out = String::with_capacity(padded.len());
+    let mut chain = [0u8; 8];
+    for chunk in padded.as_bytes().chunks(BLOCK_DIGITS) {
+        let mut block = Zeroizing::new(pack(chunk)?);
+        for (b, c) in block.iter_mut().zip(chain) {
+            *b ^= c;
+        }
+        chain = tdes::encrypt_block(tdk, &block);
+        out.push_str(&hex::encode_upper(chain));
+    }
+    Ok(out)
+}
+
+/// Decrypts a track encrypted by [`encrypt_whole_track`], removing the `F` padding.
+pub fn decrypt_whole_track(tdk: &SecretKey, digits: &str) -> Result<String, CryptoError> {
+    if digits.is_empty() || digits.len() % BLOCK_DIGITS != 0 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(CryptoError::BadTrack);
+    }
+    let mut out = Zeroizing::new(String::with_capacity(digits.len()));
+    let mut chain = [0u8; 8];
+    for chunk in digits.as_bytes().chunks(BLOCK_DIGITS) {
+        let ct = pack(chunk)?;
+        let mut clear = Zeroizing::new(tdes::decrypt_block(tdk, &ct));
+        for (b, c) in clear.iter_mut().zip(chain) {
+            *b ^= c;
+        }
+        chain = ct;
+        out.push_str(&hex::encode_upper(*clear));
+    }
+    let len = out.trim_end_matches('F').len();
+    out.truncate(len);
+    // A clear track never holds F; one left inside means a wrong key or a damaged field.
+    if out.is_empty() || out.contains('F') {
+        return Err(CryptoError::BadTrack);
+    }
+    Ok(std::mem::take(&mut *out))
+}
+
 /// Packs 16 hex digits into 8 bytes.
 fn pack(hex_digits: &[u8]) -> Result<[u8; 8], CryptoError> {
     let mut block = [0u8; 8];
@@ -56,6 +108,27 @@ mod tests {
 
     fn tdk() -> Result<SecretKey, CryptoError> {
         SecretKey::from_hex("0123456789ABCDEFFEDCBA9876543210")
+    }
+
+    #[test]
+    fn whole_track_round_trip_hides_every_digit() -> Result<(), CryptoError> {
+        let tdk = tdk()?;
+        for t in [
+            TRACK2,
+            "6222021234567890123D4912",
+            "99622202123456789012D1561560000000000000000000000000000300000000000000",
+        ] {
+            let enc = encrypt_whole_track(&tdk, t)?;
+            assert_eq!(enc.len() % 16, 0);
+            assert!(!enc.contains("6222021234567890"), "card number readable");
+            assert_eq!(decrypt_whole_track(&tdk, &enc)?, t);
+        }
+        assert_eq!(encrypt_whole_track(&tdk, TRACK2)?.len(), 48);
+        let other = SecretKey::from_hex("FEDCBA98765432100123456789ABCDEF")?;
+        assert!(decrypt_whole_track(&other, &encrypt_whole_track(&tdk, TRACK2)?).is_err());
+        assert!(decrypt_whole_track(&tdk, "123").is_err());
+        assert!(encrypt_whole_track(&tdk, "12F4").is_err());
+        Ok(())
     }
 
     #[test]

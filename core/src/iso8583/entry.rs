@@ -78,8 +78,10 @@ pub struct SecurityControl {
     pub pin_with_pan: bool,
     /// Second digit `6`: double-length keys (`0` single).
     pub double_length: bool,
-    /// Third digit `1`: track data encrypted under the TDK.
+    /// Third digit `1` or `2`: track data encrypted under the TDK.
     pub track_encrypted: bool,
+    /// Third digit `2`: the whole track is encrypted (this profile's variant), not only the TDB.
+    pub whole_track: bool,
 }
 
 impl SecurityControl {
@@ -89,7 +91,11 @@ impl SecurityControl {
             "{}{}{}0000000000000",
             if self.pin_with_pan { '2' } else { '1' },
             if self.double_length { '6' } else { '0' },
-            if self.track_encrypted { '1' } else { '0' }
+            match (self.track_encrypted, self.whole_track) {
+                (false, _) => '0',
+                (true, false) => '1',
+                (true, true) => '2',
+            }
         )
     }
 
@@ -108,11 +114,12 @@ impl SecurityControl {
             b'0' => false,
             _ => return Err(CodecError::bad_value(53, "key length digit")),
         };
-        let track_encrypted = match v[2] {
-            b'1' => true,
-            b'0' => false,
+        let (track_encrypted, whole_track) = match v[2] {
+            b'2' => (true, true),
+            b'1' => (true, false),
+            b'0' => (false, false),
             _ => return Err(CodecError::bad_value(53, "track encryption digit")),
         };
-        Ok(SecurityControl { pin_with_pan, double_length, track_encrypted })
+        Ok(SecurityControl { pin_with_pan, double_length, track_encrypted, whole_track })
     }
 }

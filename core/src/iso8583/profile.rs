@@ -22,8 +22,10 @@ fn unionpay_fields() -> Vec<FieldSpec> {
         spec(25, "Point of service condition code", Fixed(2), BcdLeft),
         spec(26, "Point of service PIN capture code", Fixed(2), BcdLeft),
         spec(32, "Acquiring institution ID", LlVar(11), BcdLeft),
-        spec(35, "Track 2 data", LlVar(37), Track),
-        spec(36, "Track 3 data", LllVar(104), Track),
+        // UnionPay sets z..37 and z..104; whole-track encryption (field 53 third digit 2, see
+        // crypto::track) pads to 16-digit blocks, so this profile allows 48 and 112.
+        spec(35, "Track 2 data", LlVar(48), Track),
+        spec(36, "Track 3 data", LllVar(112), Track),
         spec(37, "Retrieval reference number", Fixed(12), Ascii),
         spec(38, "Authorization code", Fixed(6), Ascii),
         spec(39, "Response code", Fixed(2), Ascii),

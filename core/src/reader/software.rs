@@ -19,7 +19,7 @@ use super::CardReader;
 use crate::card::{fingerprint, DeviceSecret, Pan};
 use crate::crypto::keyblock::decrypt_key;
 use crate::crypto::{
-    check_value, encrypt_track, pin_block_format0, random_bytes, tdes, EncryptedWorkingKeys, KeyKind, SecretKey,
+    check_value, encrypt_whole_track, pin_block_format0, random_bytes, tdes, EncryptedWorkingKeys, KeyKind, SecretKey,
 };
 use crate::deck::{self, Presentation, TestCard};
 use crate::iso8583::{EntryMethod, EntryMode, SecurityControl};
@@ -147,7 +147,8 @@ impl SoftwareReader {
         let protect = |track: Zeroizing<String>| -> Result<String, ReaderError> {
             let digits = Zeroizing::new(track.replace('=', "D"));
             Ok(match &keys.tdk {
-                Some(tdk) => encrypt_track(tdk, &digits)?,
+                // The whole track, not only the UnionPay TDB, so the phone never holds a readable card number.
+                Some(tdk) => encrypt_whole_track(tdk, &digits)?,
                 None => digits.to_string(),
             })
         };
@@ -181,6 +182,7 @@ impl SoftwareReader {
                 pin_with_pan: true,
                 double_length: keys.pik.len() > 8,
                 track_encrypted: keys.tdk.is_some(),
+                whole_track: keys.tdk.is_some(),
             },
             pin_block,
             card_seq: method.is_chip().then_some(1),

@@ -6,7 +6,7 @@ use super::*;
 use crate::card::{fingerprint, parse_tlv, DeviceSecret, Pan, Tag, Tlv};
 use crate::clock::{Timestamp, CHINA_UTC_OFFSET_SECS};
 use crate::crypto::{
-    build_working_keys, decrypt_track, generate_working_keys, pin_from_format0, split_field62, tdes, KeyMode,
+    build_working_keys, decrypt_whole_track, generate_working_keys, pin_from_format0, split_field62, tdes, KeyMode,
     SecretKey, WorkingKeys,
 };
 use crate::deck;
@@ -67,7 +67,7 @@ async fn chip_read_decodes_with_the_host_keys() {
     let tdk = keys.tdk.as_ref().unwrap();
     let track2 = read.track2.as_deref().unwrap();
     assert_ne!(track2, card.track2().replace('=', "D"), "track 2 travels encrypted");
-    assert_eq!(decrypt_track(tdk, track2).unwrap(), card.track2().replace('=', "D"));
+    assert_eq!(decrypt_whole_track(tdk, track2).unwrap(), card.track2().replace('=', "D"));
     assert_eq!(clear_pin(&keys, &read, card.pan), "123456");
     assert_eq!(read.card_seq, Some(1));
     assert_eq!(read.fingerprint, fingerprint(&secret(), &Pan::parse(card.pan).unwrap()));
@@ -129,8 +129,8 @@ async fn contactless_offline_fallback_and_swipe_reads() {
     let card = deck::find("swipe23").unwrap();
     let r = reader.read_card(request(TxnType::BalanceInquiry, None)).await.unwrap();
     assert_eq!(r.entry_mode.to_field(), "021");
-    assert_eq!(decrypt_track(&tdk, r.track3.as_deref().unwrap()).unwrap(), card.track3().replace('=', "D"));
-    assert_eq!(decrypt_track(&tdk, r.track2.as_deref().unwrap()).unwrap(), card.track2().replace('=', "D"));
+    assert_eq!(decrypt_whole_track(&tdk, r.track3.as_deref().unwrap()).unwrap(), card.track3().replace('=', "D"));
+    assert_eq!(decrypt_whole_track(&tdk, r.track2.as_deref().unwrap()).unwrap(), card.track2().replace('=', "D"));
 
     // A transaction that asks for no PIN gets none, even from a PIN card.
     reader.present("debit").unwrap();

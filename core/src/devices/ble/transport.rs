@@ -22,7 +22,9 @@ pub struct TransportConfig {
     pub ack_timeout: Duration,
     /// Retransmissions after the first send.
     pub retries: u8,
-    /// How long a partial frame may wait for its next chunk before it is abandoned.
+    /// How long a partial frame may wait for its next chunk before it is abandoned. Keep it
+    /// below `ack_timeout`: a partial started by a damaged length must be dropped before the
+    /// retransmission arrives, or the retransmission is swallowed into it.
     pub chunk_timeout: Duration,
 }
 
@@ -31,7 +33,7 @@ impl Default for TransportConfig {
         TransportConfig {
             ack_timeout: Duration::from_millis(300),
             retries: 3,
-            chunk_timeout: Duration::from_millis(500),
+            chunk_timeout: Duration::from_millis(150),
         }
     }
 }

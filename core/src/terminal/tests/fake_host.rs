@@ -10,8 +10,8 @@ use tokio::net::TcpListener;
 use crate::acquirer::framing::read_frame;
 use crate::card::Track2;
 use crate::crypto::{
-    build_working_keys, decrypt_track, generate_working_keys, pin_from_format0, tdes, KeyMode, MacAlgorithm, SecretKey,
-    WorkingKeys,
+    build_working_keys, decrypt_track, decrypt_whole_track, generate_working_keys, pin_from_format0, tdes, KeyMode,
+    MacAlgorithm, SecretKey, WorkingKeys,
 };
 use crate::deck::{self, CardStatus};
 use crate::iso8583::{
@@ -197,6 +197,7 @@ impl FakeHost {
                 let req = FinancialRequest::from_message(m).ok()?;
                 let mac = check_mac(bytes, &layout, MacAlgorithm::UnionPayEcb, &keys.mak);
                 let track2 = req.card.track2.as_deref().and_then(|t| match &keys.tdk {
+                    Some(tdk) if req.card.security.is_some_and(|s| s.whole_track) => decrypt_whole_track(tdk, t).ok(),
                     Some(tdk) => decrypt_track(tdk, t).ok(),
                     None => Some(t.to_string()),
                 });
