@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Subcommand, ValueEnum};
 use pos_core::devices::ble::btleplug_link::{scan, BtleplugLink, GattProfile};
 use pos_core::devices::ble::TransportConfig;
+use pos_core::devices::printer::{Align, BlePrinter, EscPos, Printer, PrinterConfig};
 use pos_core::devices::reader::BleCardReader;
 use pos_core::reader::CardReader;
 use serde_json::json;
@@ -27,10 +28,12 @@ pub enum Kind {
 
 impl Kind {
     fn profile(self) -> GattProfile {
+        use pos_core::devices::printer::{ISSC_TRANSPARENT_UART, SERVICE_18F0};
+        let printer = |g| GattProfile::printer(g).unwrap_or(GattProfile::READER);
         match self {
             Kind::Reader => GattProfile::READER,
-            Kind::Printer => GattProfile::PRINTER_18F0,
-            Kind::PrinterIssc => GattProfile::PRINTER_ISSC,
+            Kind::Printer => printer(SERVICE_18F0),
+            Kind::PrinterIssc => printer(ISSC_TRANSPARENT_UART),
         }
     }
 }
@@ -60,6 +63,29 @@ pub enum DevicesCmd {
         #[arg(long, default_value_t = 23)]
         mtu: usize,
     },
+    /// Print a test slip (Chinese and English) on a printer; the paired one when no address is given.
+    #[command(
+        after_help = "Examples:\n  pos devices test-print\n  pos devices test-print AA:BB:CC:DD:EE:FF --kind printer-issc"
+    )]
+    TestPrint {
+        /// Bluetooth address (default: the paired printer).
+        address: Option<String>,
+        /// Printer kind (its GATT service).
+        #[arg(long, value_enum, default_value = "printer")]
+        kind: Kind,
+        /// ATT MTU the platform negotiated.
+        #[arg(long, default_value_t = 23)]
+        mtu: usize,
+    },
+}
+
+/// A test page: both scripts, both alignments, sizes, a cut.
+fn test_page() -> Vec<u8> {
+    let mut p = EscPos::new();
+    p.init().align(Align::Center).size(2, 2).line("打印测试").size(1, 1).line("PRINT TEST");
+    p.align(Align::Left).line(pos_core::provision::DEMO_MERCHANT_NAME).line("0123456789 ABCDEFGHIJ 中文 GB18030");
+    p.feed(3).cut();
+    p.into_bytes()
 }
 
 /// Runs a devices command.
@@ -100,6 +126,24 @@ pub fn run(g: &Global, cmd: DevicesCmd) -> Result<ExitCode, CliError> {
                 };
                 remember(&g.data_dir, kind, &address)?;
                 println!("{} {address}: {detail}", crate::say_pair(g, "已配对", "paired"));
+                Ok(ExitCode::SUCCESS)
+            }
+            DevicesCmd::TestPrint { address, kind, mtu } => {
+                let address = match address {
+                    Some(a) => a,
+                    None => std::fs::read_to_string(g.data_dir.join("paired-printer.txt"))
+                        .map(|a| a.trim().to_string())
+                        .map_err(|e| crate::terminal_cmd::io_problem(&g.data_dir, e))?,
+                };
+                let (link, events) =
+                    BtleplugLink::connect(&address, kind.profile(), mtu, Duration::from_secs(5)).await?;
+                let printer = BlePrinter::new(Arc::new(link), events, PrinterConfig::default());
+                let report = printer.print(&test_page()).await?;
+                println!(
+                    "{} {address}: {} bytes",
+                    crate::say_pair(g, "测试页已打印", "test page printed"),
+                    report.bytes
+                );
                 Ok(ExitCode::SUCCESS)
             }
         }

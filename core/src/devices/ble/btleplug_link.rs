@@ -41,15 +41,11 @@ impl GattProfile {
         write: Uuid::from_u128(0x8E3D0002_6C1B_4D8A_9F1E_2A5B7C0D1E2F),
         notify: Uuid::from_u128(0x8E3D0003_6C1B_4D8A_9F1E_2A5B7C0D1E2F),
     };
-    /// Common thermal printers: service 18F0, characteristic 2AF1.
-    pub const PRINTER_18F0: GattProfile =
-        GattProfile { service: sig_uuid(0x18F0), write: sig_uuid(0x2AF1), notify: sig_uuid(0x2AF0) };
-    /// ISSC transparent UART printers.
-    pub const PRINTER_ISSC: GattProfile = GattProfile {
-        service: Uuid::from_u128(0x49535343_FE7D_4AE5_8FA9_9FAFD205E455),
-        write: Uuid::from_u128(0x49535343_8841_43F4_A8D4_ECBE34729BB3),
-        notify: Uuid::from_u128(0x49535343_1E4D_4BD9_BA61_23C647249616),
-    };
+    /// A printer's GATT layout, as `devices::printer` names it (the one list of printer UUIDs).
+    pub fn printer(g: crate::devices::printer::PrinterGatt) -> Option<GattProfile> {
+        let parse = |s: &str| Uuid::parse_str(s).ok();
+        Some(GattProfile { service: parse(g.service)?, write: parse(g.write)?, notify: parse(g.notify)? })
+    }
 }
 
 /// Why the desktop Bluetooth set-up failed.
@@ -232,9 +228,11 @@ mod tests {
 
     #[test]
     fn uuids_are_the_documented_ones() {
-        assert_eq!(GattProfile::PRINTER_18F0.service.to_string(), "000018f0-0000-1000-8000-00805f9b34fb");
-        assert_eq!(GattProfile::PRINTER_18F0.write.to_string(), "00002af1-0000-1000-8000-00805f9b34fb");
-        assert_eq!(GattProfile::PRINTER_ISSC.service.to_string(), "49535343-fe7d-4ae5-8fa9-9fafd205e455");
+        use crate::devices::printer::{ISSC_TRANSPARENT_UART, SERVICE_18F0};
+        let p = GattProfile::printer(SERVICE_18F0).unwrap();
+        assert_eq!((p.service, p.write), (sig_uuid(0x18F0), sig_uuid(0x2AF1)));
+        let issc = GattProfile::printer(ISSC_TRANSPARENT_UART).unwrap();
+        assert_eq!(issc.service.to_string(), "49535343-fe7d-4ae5-8fa9-9fafd205e455");
         assert_eq!(GattProfile::READER.service.to_string(), "8e3d0001-6c1b-4d8a-9f1e-2a5b7c0d1e2f");
     }
 
