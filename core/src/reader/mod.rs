@@ -39,4 +39,14 @@ pub trait CardReader: Send + Sync {
 
     /// Abandons a read in progress; the waiting `read_card` returns `Cancelled`.
     async fn cancel(&self) -> Result<(), ReaderError>;
+
+    /// A challenge for the remote unlock after a tamper event (16 hex digits).
+    async fn unlock_challenge(&self) -> Result<String, ReaderError> {
+        Err(ReaderError::Unsupported)
+    }
+
+    /// Gives the reader the help desk's code for its last challenge.
+    async fn unlock(&self, _code: &str) -> Result<(), ReaderError> {
+        Err(ReaderError::Unsupported)
+    }
 }

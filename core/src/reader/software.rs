@@ -112,6 +112,14 @@ impl SoftwareReader {
         lock(&self.slot).card.map(|c| c.id)
     }
 
+    /// Forgets the working keys, in memory and in key memory (tamper, sign-off).
+    pub fn erase_working_keys(&self) {
+        *lock(&self.keys) = None;
+        if let Some(m) = &self.memory {
+            m.erase();
+        }
+    }
+
     /// Whether working keys are loaded.
     pub fn has_working_keys(&self) -> bool {
         lock(&self.keys).is_some()

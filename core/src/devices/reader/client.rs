@@ -223,6 +223,22 @@ impl CardReader for BleCardReader {
         }
     }
 
+    async fn unlock_challenge(&self) -> Result<String, ReaderError> {
+        let bytes = self.command(cmd::UNLOCK_CHALLENGE, Vec::new()).await?;
+        let p = Payload::parse(&bytes)?;
+        p.text(tag::CHALLENGE)
+            .filter(|c| c.len() == 16 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(str::to_string)
+            .ok_or_else(|| ReaderError::Protocol("bad unlock challenge".into()))
+    }
+
+    async fn unlock(&self, code: &str) -> Result<(), ReaderError> {
+        let payload = PayloadWriter::new().text(tag::UNLOCK_CODE, code.trim()).finish();
+        self.command(cmd::UNLOCK, payload).await?;
+        self.tampered.store(false, Ordering::SeqCst);
+        self.refresh_info().await.map(|_| ())
+    }
+
     async fn cancel(&self) -> Result<(), ReaderError> {
         // Not under the command lock: the read in progress holds it and sees the TXN_ERROR.
         self.transport.send(FrameKind::Request, cmd::CANCEL, Vec::new()).await.map_err(link_error)

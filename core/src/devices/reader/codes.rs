@@ -14,6 +14,10 @@ pub mod cmd {
     pub const DISPLAY_TEXT: u8 = 0x05;
     /// Ask whether the security switch has fired.
     pub const TAMPER_STATUS: u8 = 0x06;
+    /// A fresh challenge for the remote unlock of a tampered reader.
+    pub const UNLOCK_CHALLENGE: u8 = 0x07;
+    /// The help desk's code for the last challenge; clears the security state when right.
+    pub const UNLOCK: u8 = 0x08;
 }
 
 /// Reader-to-phone events (frame KIND event).
@@ -114,6 +118,10 @@ pub mod tag {
     pub const ERROR: u8 = 0x42;
     /// Display text (UTF-8, at most 64 bytes).
     pub const TEXT: u8 = 0x50;
+    /// Unlock challenge, 16 hex digits.
+    pub const CHALLENGE: u8 = 0x51;
+    /// Unlock code, 8 digits.
+    pub const UNLOCK_CODE: u8 = 0x52;
 }
 
 /// Response status codes.
@@ -130,6 +138,8 @@ pub mod status {
     pub const TAMPERED: u8 = 4;
     /// The request was malformed.
     pub const BAD_REQUEST: u8 = 5;
+    /// The unlock code is wrong (or no challenge was issued).
+    pub const UNLOCK_REFUSED: u8 = 6;
 }
 
 /// Transaction error codes of the `TXN_ERROR` event.

@@ -16,9 +16,12 @@ use super::messages::{
     decode_keys, decode_request, encode_card_read, encode_device_info, encode_key_ack, error_status, txn_error_code,
 };
 use super::payload::{Payload, PayloadWriter};
+use crate::crypto::SecretKey;
 use crate::devices::ble::{BleLink, Frame, FrameKind, FrameTransport, LinkEvent, TransportConfig, TransportError};
 use crate::iso8583::EntryMethod;
+use crate::provision;
 use crate::reader::{CardRead, CardReader, CardRequest, ReaderError, SoftwareReader};
+use crate::tamper::verify_unlock_code;
 
 /// Battery level below which the reader warns.
 const BATTERY_LOW: u8 = 20;
@@ -30,6 +33,10 @@ struct DeviceState {
     tampered: AtomicBool,
     remove_early: AtomicBool,
     display: Mutex<String>,
+    /// The terminal ID and unlock key provisioned with the reader (the help desk holds the key too).
+    unlock: Mutex<Option<(String, SecretKey)>>,
+    /// The last challenge shown, which the next unlock code must answer.
+    challenge: Mutex<Option<String>>,
 }
 
 /// The running simulated reader and its controls.
@@ -54,7 +61,12 @@ impl SimulatedReader {
         inner: Arc<SoftwareReader>,
         config: TransportConfig,
     ) -> SimulatedReader {
-        let state = Arc::new(DeviceState { battery: AtomicU8::new(100), ..Default::default() });
+        let demo_key = SecretKey::from_hex(provision::DEMO_UNLOCK_KEY_HEX).ok();
+        let state = Arc::new(DeviceState {
+            battery: AtomicU8::new(100),
+            unlock: Mutex::new(demo_key.map(|k| (provision::DEMO_TID.to_string(), k))),
+            ..Default::default()
+        });
         let (alerts, alert_rx) = mpsc::unbounded_channel();
         let transport = FrameTransport::start(link, events, config);
         let task = tokio::spawn(run(transport, inner.clone(), state.clone(), alert_rx));
@@ -87,7 +99,16 @@ impl SimulatedReader {
     /// Fires the security switch: keys are erased and every transaction refused.
     pub fn trigger_tamper(&self) {
         self.state.tampered.store(true, Ordering::SeqCst);
+        // A real PED zeroizes its key memory when the switch fires.
+        self.inner.erase_working_keys();
         let _ = self.alerts.send(event::TAMPER);
+    }
+
+    /// Provisions the terminal ID and unlock key the remote unlock is checked against.
+    pub fn set_unlock_key(&self, tid: &str, key: SecretKey) {
+        if let Ok(mut u) = self.state.unlock.lock() {
+            *u = Some((tid.to_string(), key));
+        }
     }
 
     /// Clears the security state (a service reset at the acquirer's workshop).
@@ -183,6 +204,36 @@ async fn handle(
                 *d = text.chars().take(64).collect();
             }
             respond(t, f.cmd, ok()).await
+        }
+        cmd::UNLOCK_CHALLENGE => {
+            let challenge = match crate::crypto::random_bytes::<8>() {
+                Ok(b) => hex::encode_upper(b),
+                Err(_) => return respond(t, f.cmd, error_status(&ReaderError::Protocol("no randomness".into()))).await,
+            };
+            if let Ok(mut c) = state.challenge.lock() {
+                *c = Some(challenge.clone());
+            }
+            respond(
+                t,
+                f.cmd,
+                PayloadWriter::new().u8(tag::STATUS, status::OK).text(tag::CHALLENGE, &challenge).finish(),
+            )
+            .await
+        }
+        cmd::UNLOCK => {
+            // A challenge answers one attempt only, so codes cannot be guessed against it.
+            let challenge = state.challenge.lock().ok().and_then(|mut c| c.take());
+            let provision = state.unlock.lock().ok().and_then(|u| u.clone());
+            let right = match (challenge, provision, payload.text(tag::UNLOCK_CODE)) {
+                (Some(ch), Some((tid, key)), Some(code)) => verify_unlock_code(&key, &tid, &ch, code),
+                _ => false,
+            };
+            if right {
+                state.tampered.store(false, Ordering::SeqCst);
+                respond(t, f.cmd, ok()).await
+            } else {
+                respond(t, f.cmd, error_status(&ReaderError::UnlockRefused)).await
+            }
         }
         cmd::TAMPER_STATUS => {
             respond(

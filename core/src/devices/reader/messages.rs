@@ -104,6 +104,7 @@ pub fn status_error(p: &Payload<'_>) -> Option<ReaderError> {
             _ => KeyKind::Pik,
         })),
         status::TAMPERED => Some(ReaderError::Tampered),
+        status::UNLOCK_REFUSED => Some(ReaderError::UnlockRefused),
         other => Some(bad(format!("status {other}"))),
     }
 }
@@ -123,6 +124,7 @@ pub fn error_status(e: &ReaderError) -> Vec<u8> {
             },
         ),
         ReaderError::Tampered => w.u8(tag::STATUS, status::TAMPERED),
+        ReaderError::UnlockRefused => w.u8(tag::STATUS, status::UNLOCK_REFUSED),
         _ => w.u8(tag::STATUS, status::BAD_REQUEST),
     }
     .finish()

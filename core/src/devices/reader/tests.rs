@@ -170,6 +170,27 @@ async fn tamper_locks_the_reader_and_battery_low_is_reported() {
 }
 
 #[tokio::test]
+async fn remote_unlock_with_the_help_desk_code() {
+    let b = bench(185, MemoryFaults::default()).await;
+    b.device.trigger_tamper();
+    assert!(b.phone.tamper_status().await.unwrap());
+    let key = SecretKey::from_hex(crate::provision::DEMO_UNLOCK_KEY_HEX).unwrap();
+    let challenge = b.phone.unlock_challenge().await.unwrap();
+    assert_eq!(challenge.len(), 16);
+    // A wrong code is refused and uses up the challenge.
+    assert_eq!(b.phone.unlock("00000000").await.unwrap_err(), ReaderError::UnlockRefused);
+    let right_for_old = crate::tamper::unlock_code(&key, crate::provision::DEMO_TID, &challenge);
+    assert_eq!(b.phone.unlock(&right_for_old).await.unwrap_err(), ReaderError::UnlockRefused);
+    let challenge = b.phone.unlock_challenge().await.unwrap();
+    let code = crate::tamper::unlock_code(&key, crate::provision::DEMO_TID, &challenge);
+    b.phone.unlock(&code).await.unwrap();
+    assert!(!b.phone.tamper_status().await.unwrap() && !b.phone.device_info().tampered);
+    // The keys were erased when the switch fired: the terminal must sign in again.
+    b.device.present("debit").unwrap();
+    assert_eq!(b.phone.read_card(request(1_000)).await.unwrap_err(), ReaderError::NoWorkingKeys);
+}
+
+#[tokio::test]
 async fn display_text_and_busy_reader() {
     let b = bench(185, MemoryFaults::default()).await;
     b.phone.display_text("请插卡 Insert card").await.unwrap();
