@@ -1,0 +1,66 @@
+//! pos-ffi: the product's API for the Android shell, exported with uniffi proc-macros.
+//!
+//! A thin layer over `pos-core` in the style of mozilla application-services and
+//! matrix-rust-sdk's bindings: records and enums mirror the core's outcomes, one public
+//! error enum ([`PosError`]) carries the operator's Chinese and English text, the long
+//! operations are async exports run on one tokio runtime, and observers are foreign traits
+//! whose subscriptions return a cancellable [`TaskHandle`]. Platform capabilities
+//! ([`BleLink`], [`KeyVault`], [`Clock`]) are foreign traits the shell implements.
+
+mod clock;
+mod error;
+mod history;
+mod link;
+mod money;
+mod observers;
+mod original;
+mod outcome;
+mod printer;
+mod progress;
+mod queue;
+mod reader;
+mod runtime;
+mod settings;
+mod simulated;
+#[cfg(feature = "simulators")]
+mod simulator;
+mod sync;
+mod task;
+mod terminal;
+mod vault;
+
+pub use clock::{Clock, ClockReading};
+pub use error::{PosError, SlipCopy};
+pub use history::{HistoryRow, TxnStatus};
+pub use link::{BleLink, LinkInbox};
+pub use money::{parse_amount, Money};
+pub use observers::{
+    ConnectivityObserver, ForwardingObserver, PaymentProgressObserver, ReaderEventObserver, SyncObserver,
+    TamperObserver,
+};
+pub use original::OriginalRef;
+pub use outcome::{AdminOp, AdminOutcome, CardEntry, OperatorAction, TxnKind, TxnOutcome};
+pub use printer::{connect_printer, PrinterState, ReceiptPrinter, ReceiptResult};
+pub use progress::PaymentStage;
+pub use queue::{QueueItem, QueueSummary, UploadState};
+pub use reader::{connect_reader, CardMethod, CardReaderHandle, DeviceInfo, ReaderEvent};
+pub use settings::{demo_settings, OfflinePreference, OfflineSettings, PaperWidth, TerminalSettings};
+pub use simulated::{start_reader_peripheral, start_simulated_devices, ReaderPeripheral, SimulatedDevices, TestCard};
+#[cfg(feature = "simulators")]
+pub use simulator::{start_acquirer_simulator, AcquirerSimulator, HostTxn, SimFault, SimRequestClass};
+pub use sync::{AttentionItem, AttentionKind, ForwardingResult, SyncEvent, SyncReport, SyncStop, SyncStopKind};
+pub use task::TaskHandle;
+pub use terminal::Terminal;
+pub use vault::KeyVault;
+
+uniffi::setup_scaffolding!();
+
+/// Does nothing: the cost of one call across the boundary (benchmarks).
+#[uniffi::export]
+pub fn noop() {}
+
+/// The version of the core library, for the about screen and bug reports.
+#[uniffi::export]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

@@ -1,0 +1,69 @@
+//! Payment progress: a reader wrapper that tells the shell when the terminal waits for the
+//! card and when it has it and goes on to the host.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use pos_core::crypto::EncryptedWorkingKeys;
+use pos_core::reader::{CardRead, CardReader, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
+use tokio::sync::broadcast;
+
+use crate::money::Money;
+use crate::outcome::TxnKind;
+
+/// Where the payment in progress stands.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum PaymentStage {
+    /// The reader waits for the card (and then the PIN): show "请刷卡/插卡/挥卡".
+    WaitingForCard { kind: TxnKind, amount: Option<Money> },
+    /// The card (and PIN) are read: the request goes to the host, or is approved offline.
+    Processing { kind: TxnKind, masked_pan: String },
+    /// The read ended without a card (cancelled, timed out, tampered, disconnected).
+    CardNotRead { zh: String, en: String },
+}
+
+/// The reader as the terminal sees it, reporting the stages of each read.
+pub(crate) struct ProgressReader {
+    inner: Arc<dyn CardReader>,
+    stages: broadcast::Sender<PaymentStage>,
+}
+
+impl ProgressReader {
+    pub(crate) fn new(inner: Arc<dyn CardReader>, stages: broadcast::Sender<PaymentStage>) -> ProgressReader {
+        ProgressReader { inner, stages }
+    }
+
+    fn emit(&self, s: PaymentStage) {
+        // Nobody listening is fine.
+        let _ = self.stages.send(s);
+    }
+}
+
+#[async_trait]
+impl CardReader for ProgressReader {
+    fn device_info(&self) -> DeviceInfo {
+        self.inner.device_info()
+    }
+
+    async fn load_working_keys(&self, keys: &EncryptedWorkingKeys) -> Result<ReaderKeyAck, ReaderError> {
+        self.inner.load_working_keys(keys).await
+    }
+
+    async fn read_card(&self, request: CardRequest) -> Result<CardRead, ReaderError> {
+        let kind = TxnKind::from(request.txn);
+        self.emit(PaymentStage::WaitingForCard { kind, amount: request.amount.map(Money::from) });
+        let read = self.inner.read_card(request).await;
+        match &read {
+            Ok(card) => self.emit(PaymentStage::Processing { kind, masked_pan: card.masked_pan.as_str().to_string() }),
+            Err(e) => {
+                use pos_core::i18n::Bilingual;
+                self.emit(PaymentStage::CardNotRead { zh: e.zh(), en: e.en() })
+            }
+        }
+        read
+    }
+
+    async fn cancel(&self) -> Result<(), ReaderError> {
+        self.inner.cancel().await
+    }
+}

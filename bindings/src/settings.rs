@@ -1,0 +1,237 @@
+//! The terminal's settings as the shell edits them, and their mapping onto the core's config.
+
+use std::time::Duration;
+
+use pos_core::iso8583::{MerchantId, TerminalId};
+use pos_core::offline::OfflinePreference as CorePreference;
+use pos_core::terminal::TerminalConfig;
+
+use crate::error::PosError;
+use crate::money::{amount, Money};
+
+/// How a sale uses offline approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum OfflinePreference {
+    /// Online when the host can be reached, offline (within limits) when it cannot.
+    PreferOnline,
+    /// Online or not at all.
+    RequireOnline,
+    /// Offline even when the host could be reached (within limits).
+    ForceOffline,
+}
+
+impl From<OfflinePreference> for CorePreference {
+    fn from(p: OfflinePreference) -> Self {
+        match p {
+            OfflinePreference::PreferOnline => CorePreference::PreferOnline,
+            OfflinePreference::RequireOnline => CorePreference::RequireOnline,
+            OfflinePreference::ForceOffline => CorePreference::ForceOffline,
+        }
+    }
+}
+
+impl From<CorePreference> for OfflinePreference {
+    fn from(p: CorePreference) -> Self {
+        match p {
+            CorePreference::PreferOnline => OfflinePreference::PreferOnline,
+            CorePreference::RequireOnline => OfflinePreference::RequireOnline,
+            CorePreference::ForceOffline => OfflinePreference::ForceOffline,
+        }
+    }
+}
+
+/// The receipt roll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PaperWidth {
+    /// 58 mm (32 columns).
+    Mm58,
+    /// 80 mm (48 columns).
+    Mm80,
+}
+
+impl From<PaperWidth> for pos_core::devices::printer::PaperWidth {
+    fn from(w: PaperWidth) -> Self {
+        match w {
+            PaperWidth::Mm58 => pos_core::devices::printer::PaperWidth::Mm58,
+            PaperWidth::Mm80 => pos_core::devices::printer::PaperWidth::Mm80,
+        }
+    }
+}
+
+/// The merchant's offline approval limits.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OfflineSettings {
+    /// Offline approval switched on.
+    pub enabled: bool,
+    /// Largest single offline payment, minor units.
+    pub per_payment_minor: i64,
+    /// Largest total waiting for upload, minor units.
+    pub total_minor: i64,
+    /// Most payments waiting.
+    pub max_count: u32,
+    /// No new offline payment while the oldest waiting one is older (hours).
+    pub max_age_hours: u32,
+    /// Most offline payments per card per day.
+    pub per_card_per_day: u32,
+    /// A waiting payment older than this is not uploaded any more (hours).
+    pub upload_deadline_hours: u32,
+}
+
+/// What the terminal is, where its acquirer is, and how it behaves.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TerminalSettings {
+    /// Acquirer `host:port`.
+    pub host: String,
+    /// Terminal ID (field 41), 8 characters.
+    pub tid: String,
+    /// Merchant ID (field 42), 15 characters.
+    pub mid: String,
+    /// Merchant name printed on slips.
+    pub merchant_name: String,
+    /// Operator number ("01").
+    pub operator: String,
+    /// TCP connect timeout.
+    pub connect_timeout_ms: u32,
+    /// Wait for the host's answer (UnionPay: 60 s).
+    pub response_timeout_ms: u32,
+    /// Wait for the cardholder to present a card.
+    pub card_timeout_ms: u32,
+    /// Offline limits.
+    pub offline: OfflineSettings,
+    /// The default offline preference of a sale.
+    pub preference: OfflinePreference,
+    /// How often the background sync looks for work when nothing wakes it.
+    pub sync_interval_secs: u32,
+    /// The receipt roll.
+    pub paper_width: PaperWidth,
+}
+
+fn hours(h: u32) -> Duration {
+    Duration::from_secs(u64::from(h) * 3600)
+}
+
+fn whole_hours(d: Duration) -> u32 {
+    u32::try_from(d.as_secs() / 3600).unwrap_or(u32::MAX)
+}
+
+fn millis(d: Duration) -> u32 {
+    u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
+}
+
+/// The demo terminal's settings against `host` (start from these and change what differs).
+#[uniffi::export]
+pub fn demo_settings(host: String) -> TerminalSettings {
+    let c = TerminalConfig::demo_at(host);
+    let minor = |a: pos_core::money::Amount| Money::from(a).minor;
+    TerminalSettings {
+        host: c.host.clone(),
+        tid: c.tid.as_str().to_string(),
+        mid: c.mid.as_str().to_string(),
+        merchant_name: "演示商户 DEMO MERCHANT".into(),
+        operator: c.operator.clone(),
+        connect_timeout_ms: millis(c.connect_timeout),
+        response_timeout_ms: millis(c.response_timeout),
+        card_timeout_ms: millis(c.card_timeout),
+        offline: OfflineSettings {
+            enabled: c.offline.enabled,
+            per_payment_minor: minor(c.offline.per_payment),
+            total_minor: minor(c.offline.total),
+            max_count: c.offline.count,
+            max_age_hours: whole_hours(c.offline.max_age),
+            per_card_per_day: c.offline.per_card_per_day,
+            upload_deadline_hours: whole_hours(c.offline.upload_deadline),
+        },
+        preference: c.preference.into(),
+        sync_interval_secs: u32::try_from(c.sync.interval.as_secs()).unwrap_or(u32::MAX),
+        paper_width: PaperWidth::Mm58,
+    }
+}
+
+impl TerminalSettings {
+    /// The core's configuration: the demo provisioning (TPDU, key mode, MAC) with these settings.
+    pub(crate) fn to_config(&self) -> Result<TerminalConfig, PosError> {
+        let mut c = TerminalConfig::demo_at(self.host.trim());
+        if self
+            .host
+            .trim()
+            .rsplit_once(':')
+            .and_then(|(h, p)| (!h.is_empty()).then_some(p))
+            .and_then(|p| p.parse::<u16>().ok())
+            .is_none()
+        {
+            return Err(PosError::invalid("主机地址应为 主机:端口", "the host must be host:port"));
+        }
+        c.tid = TerminalId::new(&self.tid)
+            .map_err(|_| PosError::invalid("终端号应为8位", "the terminal ID must be 8 characters"))?;
+        c.mid = MerchantId::new(&self.mid)
+            .map_err(|_| PosError::invalid("商户号应为15位", "the merchant ID must be 15 characters"))?;
+        if self.operator.is_empty()
+            || self.operator.len() > 10
+            || !self.operator.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(PosError::invalid(
+                "操作员号应为1-10位字母或数字",
+                "the operator must be 1-10 letters or digits",
+            ));
+        }
+        c.operator = self.operator.clone();
+        let ms = |v: u32, what_zh: &str, what_en: &str| {
+            if v == 0 {
+                Err(PosError::InvalidInput {
+                    zh: format!("{what_zh}不能为零"),
+                    en: format!("the {what_en} cannot be zero"),
+                })
+            } else {
+                Ok(Duration::from_millis(u64::from(v)))
+            }
+        };
+        c.connect_timeout = ms(self.connect_timeout_ms, "连接超时", "connect timeout")?;
+        c.response_timeout = ms(self.response_timeout_ms, "应答超时", "response timeout")?;
+        c.card_timeout = ms(self.card_timeout_ms, "读卡超时", "card timeout")?;
+        let o = &self.offline;
+        c.offline.enabled = o.enabled;
+        c.offline.per_payment = amount(o.per_payment_minor, c.currency)?;
+        c.offline.total = amount(o.total_minor, c.currency)?;
+        if c.offline.per_payment > c.offline.total {
+            return Err(PosError::invalid(
+                "离线单笔限额不能超过累计限额",
+                "the offline per-payment limit cannot exceed the total",
+            ));
+        }
+        c.offline.count = o.max_count;
+        c.offline.max_age = hours(o.max_age_hours);
+        c.offline.per_card_per_day = o.per_card_per_day;
+        c.offline.upload_deadline = hours(o.upload_deadline_hours);
+        c.preference = self.preference.into();
+        c.sync.interval = Duration::from_secs(u64::from(self.sync_interval_secs.max(1)));
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_settings_round_trip_onto_the_demo_config() {
+        let s = demo_settings("127.0.0.1:9".into());
+        let c = s.to_config().unwrap();
+        let mut demo = TerminalConfig::demo_at("127.0.0.1:9");
+        demo.sync.interval = c.sync.interval;
+        assert_eq!(c, demo);
+    }
+
+    #[test]
+    fn bad_settings_are_refused_in_both_languages() {
+        let mut s = demo_settings("127.0.0.1:9".into());
+        s.tid = "123".into();
+        let e = s.to_config().unwrap_err();
+        assert!(e.zh().contains("终端号") && e.en().contains("terminal ID"));
+        let mut s = demo_settings("nowhere".into());
+        s.host = "nowhere".into();
+        assert!(s.to_config().is_err());
+        let mut s = demo_settings("127.0.0.1:9".into());
+        s.offline.per_payment_minor = s.offline.total_minor + 1;
+        assert!(s.to_config().is_err());
+    }
+}

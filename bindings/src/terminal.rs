@@ -1,0 +1,381 @@
+//! The `Terminal` object the shell drives: open, sign-in, the transactions, receipts,
+//! offline queue and sync, history, connectivity and the observers.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use pos_core::clock::{Clock as CoreClock, SystemClock};
+use pos_core::devices::printer::sim::render;
+use pos_core::devices::printer::PaperWidth as CoreWidth;
+use pos_core::receipt::{print_slips, MerchantInfo, Receipt, ReceiptContext};
+use pos_core::store::TxnId;
+use pos_core::terminal::{OriginalRef as CoreRef, Terminal as CoreTerminal, TxnOutcome as CoreOutcome};
+use tokio::sync::broadcast;
+
+use crate::clock::{Clock, ForeignClock};
+use crate::error::PosError;
+use crate::history::HistoryRow;
+use crate::money::{amount, money_of};
+use crate::observers::{pump, ConnectivityObserver, ForwardingObserver, PaymentProgressObserver, SyncObserver};
+use crate::original::OriginalRef;
+use crate::outcome::{AdminOutcome, TxnOutcome};
+use crate::printer::{ReceiptPrinter, ReceiptResult};
+use crate::progress::{PaymentStage, ProgressReader};
+use crate::queue::{QueueItem, QueueSummary};
+use crate::reader::CardReaderHandle;
+use crate::runtime::{run, runtime};
+use crate::settings::{OfflinePreference, TerminalSettings};
+use crate::sync::{AttentionItem, SyncEvent, SyncReport};
+use crate::task::TaskHandle;
+use crate::vault::{ForeignVault, KeyVault};
+
+/// Outcomes kept for printing their slips (the last few of this session).
+const KEPT_OUTCOMES: usize = 32;
+/// Largest history page.
+const MAX_PAGE: u32 = 500;
+
+/// The payment terminal: one per device and data directory.
+#[derive(uniffi::Object)]
+pub struct Terminal {
+    inner: Arc<CoreTerminal>,
+    reader: Arc<CardReaderHandle>,
+    settings: TerminalSettings,
+    clock: Arc<dyn CoreClock>,
+    stages: broadcast::Sender<PaymentStage>,
+    outcomes: Mutex<VecDeque<CoreOutcome>>,
+}
+
+impl Terminal {
+    /// Runs a transaction on the shared runtime and keeps its outcome for the receipt.
+    async fn txn<F, Fut>(&self, f: F) -> Result<TxnOutcome, PosError>
+    where
+        F: FnOnce(Arc<CoreTerminal>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<CoreOutcome, pos_core::terminal::TerminalError>> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        let outcome = run(async move { Ok(f(inner).await?) }).await?;
+        let out = TxnOutcome::from(&outcome);
+        if let Ok(mut kept) = self.outcomes.lock() {
+            kept.retain(|o| o.txn_id != outcome.txn_id);
+            if kept.len() >= KEPT_OUTCOMES {
+                kept.pop_front();
+            }
+            kept.push_back(outcome);
+        }
+        Ok(out)
+    }
+
+    fn amount(&self, minor: i64) -> Result<pos_core::money::Amount, PosError> {
+        amount(minor, self.inner.config().currency)
+    }
+
+    fn kept(&self, txn_id: i64) -> Result<CoreOutcome, PosError> {
+        self.outcomes
+            .lock()
+            .map_err(|_| PosError::internal("outcomes lock"))?
+            .iter()
+            .find(|o| o.txn_id.0 == txn_id)
+            .cloned()
+            .ok_or_else(|| {
+                PosError::invalid(
+                    "找不到这笔交易的签购单数据（只能打印本次运行的交易）",
+                    "no slip data for this transaction (only this session's transactions can be printed)",
+                )
+            })
+    }
+
+    fn receipts(&self, o: &CoreOutcome, reprint: bool) -> Result<[Receipt; 2], PosError> {
+        let c = self.inner.config();
+        let ctx = ReceiptContext {
+            merchant: MerchantInfo {
+                name: self.settings.merchant_name.clone(),
+                mid: c.mid.clone(),
+                tid: c.tid.clone(),
+            },
+            operator: c.operator.clone(),
+            printed_at: self.clock.now(),
+            offline: false,
+            reprint,
+            verification: None,
+        };
+        Ok(Receipt::copies(o, &ctx)?)
+    }
+
+    fn width(&self) -> CoreWidth {
+        self.settings.paper_width.into()
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl Terminal {
+    /// Opens the terminal whose data lives in `data_dir` (created if absent). Touches no
+    /// network; call `recover` (or start the background sync) afterwards. `clock` defaults
+    /// to the system clock at UTC+8.
+    #[uniffi::constructor]
+    pub fn open(
+        data_dir: String,
+        settings: TerminalSettings,
+        vault: Arc<dyn KeyVault>,
+        reader: Arc<CardReaderHandle>,
+        clock: Option<Arc<dyn Clock>>,
+    ) -> Result<Arc<Terminal>, PosError> {
+        let config = settings.to_config()?;
+        let dir = PathBuf::from(&data_dir);
+        std::fs::create_dir_all(&dir).map_err(|e| PosError::Storage {
+            zh: "无法创建数据目录".into(),
+            en: format!("cannot create the data directory: {}", e.kind()),
+        })?;
+        let clock: Arc<dyn CoreClock> = match clock {
+            Some(c) => Arc::new(ForeignClock(c)),
+            None => Arc::new(SystemClock::default()),
+        };
+        let (stages, _) = broadcast::channel(64);
+        let progress = Arc::new(ProgressReader::new(reader.card_reader(), stages.clone()));
+        let _in_runtime = runtime().enter();
+        let inner = CoreTerminal::open(&dir, config, Arc::new(ForeignVault(vault)), progress, clock.clone())?;
+        Ok(Arc::new(Terminal {
+            inner: Arc::new(inner),
+            reader,
+            settings,
+            clock,
+            stages,
+            outcomes: Mutex::new(VecDeque::new()),
+        }))
+    }
+
+    /// The settings it was opened with.
+    pub fn settings(&self) -> TerminalSettings {
+        self.settings.clone()
+    }
+
+    /// The card reader it uses.
+    pub fn reader(&self) -> Arc<CardReaderHandle> {
+        self.reader.clone()
+    }
+
+    /// Whether a sign-in is in force.
+    pub fn is_signed_in(&self) -> Result<bool, PosError> {
+        Ok(self.inner.is_signed_in()?)
+    }
+
+    /// The current batch number.
+    pub fn batch(&self) -> Result<u32, PosError> {
+        Ok(self.inner.batch()?.value())
+    }
+
+    /// 签到: loads new working keys into the reader and stores the sealed MAC key.
+    pub async fn sign_in(&self) -> Result<AdminOutcome, PosError> {
+        let t = self.inner.clone();
+        run(async move { Ok(AdminOutcome::from(&t.sign_in().await?)) }).await
+    }
+
+    /// 签退: the session is dropped whatever the host says.
+    pub async fn sign_off(&self) -> Result<AdminOutcome, PosError> {
+        let t = self.inner.clone();
+        run(async move { Ok(AdminOutcome::from(&t.sign_off().await?)) }).await
+    }
+
+    /// 回响测试: checks the link to the host.
+    pub async fn echo(&self) -> Result<AdminOutcome, PosError> {
+        let t = self.inner.clone();
+        run(async move { Ok(AdminOutcome::from(&t.echo().await?)) }).await
+    }
+
+    /// 消费 of `amount_minor`; `preference` overrides the configured offline preference.
+    pub async fn sale(&self, amount_minor: i64, preference: Option<OfflinePreference>) -> Result<TxnOutcome, PosError> {
+        let a = self.amount(amount_minor)?;
+        match preference {
+            Some(p) => self.txn(move |t| async move { t.sale_with(a, p.into()).await }).await,
+            None => self.txn(move |t| async move { t.sale(a).await }).await,
+        }
+    }
+
+    /// 消费撤销 of a sale of the current batch, for its full amount.
+    pub async fn void(&self, original: OriginalRef) -> Result<TxnOutcome, PosError> {
+        let o = CoreRef::try_from(original)?;
+        self.txn(move |t| async move { t.void(o).await }).await
+    }
+
+    /// 退货 of `amount_minor` (all or part) of a sale.
+    pub async fn refund(&self, amount_minor: i64, original: OriginalRef) -> Result<TxnOutcome, PosError> {
+        let (a, o) = (self.amount(amount_minor)?, CoreRef::try_from(original)?);
+        self.txn(move |t| async move { t.refund(a, o).await }).await
+    }
+
+    /// 预授权 of `amount_minor`.
+    pub async fn pre_auth(&self, amount_minor: i64) -> Result<TxnOutcome, PosError> {
+        let a = self.amount(amount_minor)?;
+        self.txn(move |t| async move { t.pre_auth(a).await }).await
+    }
+
+    /// 预授权撤销 of a pre-auth of `amount_minor`.
+    pub async fn pre_auth_cancel(&self, amount_minor: i64, original: OriginalRef) -> Result<TxnOutcome, PosError> {
+        let (a, o) = (self.amount(amount_minor)?, CoreRef::try_from(original)?);
+        self.txn(move |t| async move { t.pre_auth_cancel(a, o).await }).await
+    }
+
+    /// 预授权完成 for `amount_minor` (up to the hold).
+    pub async fn pre_auth_complete(&self, amount_minor: i64, original: OriginalRef) -> Result<TxnOutcome, PosError> {
+        let (a, o) = (self.amount(amount_minor)?, CoreRef::try_from(original)?);
+        self.txn(move |t| async move { t.pre_auth_complete(a, o).await }).await
+    }
+
+    /// 完成撤销 of a completion of the current batch.
+    pub async fn completion_cancel(&self, original: OriginalRef) -> Result<TxnOutcome, PosError> {
+        let o = CoreRef::try_from(original)?;
+        self.txn(move |t| async move { t.completion_cancel(o).await }).await
+    }
+
+    /// 余额查询.
+    pub async fn balance(&self) -> Result<TxnOutcome, PosError> {
+        self.txn(|t| async move { t.balance().await }).await
+    }
+
+    /// Abandons the card read in progress: the waiting transaction fails with `Cancelled`.
+    pub async fn cancel_card_read(&self) -> Result<(), PosError> {
+        let r = self.reader.card_reader();
+        run(async move { Ok(r.cancel().await?) }).await
+    }
+
+    /// Prints both copies of a transaction's slip (merchant first). On success the payment is
+    /// complete. A copy that fails gives `NotPrinted`: print again, or `cancel_unprinted`.
+    pub async fn print_receipt(
+        &self,
+        printer: Arc<ReceiptPrinter>,
+        txn_id: i64,
+        reprint: bool,
+    ) -> Result<ReceiptResult, PosError> {
+        let outcome = self.kept(txn_id)?;
+        let slips = self.receipts(&outcome, reprint)?;
+        let (width, p, t) = (self.width(), printer.printer(), self.inner.clone());
+        run(async move {
+            let reports = print_slips(p.as_ref(), &slips, width).await?;
+            t.complete(TxnId(txn_id))?;
+            Ok(ReceiptResult {
+                copies: u32::try_from(reports.len()).unwrap_or(u32::MAX),
+                paper_near_end: reports.iter().any(|r| r.status_after.paper_near_end),
+            })
+        })
+        .await
+    }
+
+    /// The slip as it prints (cardholder copy), as text for the receipt screen.
+    pub fn receipt_preview(&self, txn_id: i64) -> Result<String, PosError> {
+        let outcome = self.kept(txn_id)?;
+        let [_, cardholder] = self.receipts(&outcome, false)?;
+        let width = self.width();
+        Ok(render(&cardholder.render(width), width.columns()).to_text())
+    }
+
+    /// The customer declined a slip (or it printed elsewhere): the payment is complete.
+    pub fn complete(&self, txn_id: i64) -> Result<(), PosError> {
+        Ok(self.inner.complete(TxnId(txn_id))?)
+    }
+
+    /// Cancels an approval whose slip could not be printed: it is reversed (now, or kept
+    /// until the host acknowledges). True when the host has already acknowledged it.
+    pub async fn cancel_unprinted(&self, txn_id: i64) -> Result<bool, PosError> {
+        let t = self.inner.clone();
+        run(async move { Ok(t.cancel_unprinted(TxnId(txn_id)).await?) }).await
+    }
+
+    /// Sync now: due reversals, then the stored offline payments; waits for the report.
+    pub async fn sync_now(&self) -> Result<SyncReport, PosError> {
+        let t = self.inner.clone();
+        run(async move { Ok(SyncReport::from(&t.sync().await?)) }).await
+    }
+
+    /// What the last run left unfinished, sent now (call once after `open`).
+    pub async fn recover(&self) -> Result<SyncReport, PosError> {
+        let t = self.inner.clone();
+        run(async move { Ok(SyncReport::from(&t.recover().await?)) }).await
+    }
+
+    /// Wakes the background sync without waiting for it.
+    pub fn request_sync(&self) {
+        self.inner.request_sync();
+    }
+
+    /// Starts the background sync (on connectivity return, "sync now" and a timer); it
+    /// runs until the handle is cancelled or dropped.
+    pub fn start_background_sync(&self) -> Arc<TaskHandle> {
+        let _in_runtime = runtime().enter();
+        let task = self.inner.spawn_sync();
+        // The core's task stops when its SyncTask is dropped: keep it in a task of our own.
+        TaskHandle::new(runtime().spawn(async move {
+            let _task = task;
+            std::future::pending::<()>().await
+        }))
+    }
+
+    /// The platform's network state changed (Android `ConnectivityManager`).
+    pub fn set_connectivity(&self, online: bool) {
+        self.inner.set_connectivity(online);
+    }
+
+    /// Whether the terminal would try the host now (network up and the host answering).
+    pub fn is_online(&self) -> bool {
+        self.inner.is_online()
+    }
+
+    /// Whether the platform reports a network at all.
+    pub fn network_available(&self) -> bool {
+        self.inner.network_available()
+    }
+
+    /// The offline queue, oldest first (`waiting_only`: stored and uploading).
+    pub fn queue(&self, waiting_only: bool) -> Result<Vec<QueueItem>, PosError> {
+        Ok(self.inner.store().offline_queue(waiting_only)?.iter().map(QueueItem::from).collect())
+    }
+
+    /// What is waiting: offline payments and reversals.
+    pub fn queue_summary(&self) -> Result<QueueSummary, PosError> {
+        let store = self.inner.store();
+        let stats = store.queue_stats()?;
+        Ok(QueueSummary {
+            waiting: stats.count,
+            waiting_amount: money_of(stats.total_minor, self.inner.config().currency),
+            oldest_stored_unix: stats.oldest_unix,
+            reversals_due: store.due_reversal_count()?,
+        })
+    }
+
+    /// The latest `limit` journal rows, newest first (at most 500).
+    pub fn history(&self, limit: u32) -> Result<Vec<HistoryRow>, PosError> {
+        Ok(self.inner.store().recent_txns(limit.min(MAX_PAGE))?.iter().map(HistoryRow::from).collect())
+    }
+
+    /// What needs the operator (stuck reversals, declined or expired uploads).
+    pub fn attention(&self) -> Result<Vec<AttentionItem>, PosError> {
+        Ok(self.inner.attention()?.iter().map(AttentionItem::from).collect())
+    }
+
+    /// Payment stages until the handle is cancelled.
+    pub fn subscribe_payment_progress(&self, observer: Arc<dyn PaymentProgressObserver>) -> Arc<TaskHandle> {
+        pump(self.stages.subscribe(), move |s| observer.on_payment_stage(s))
+    }
+
+    /// Every sync event until the handle is cancelled.
+    pub fn subscribe_sync(&self, observer: Arc<dyn SyncObserver>) -> Arc<TaskHandle> {
+        pump(self.inner.subscribe(), move |e| observer.on_sync_event(SyncEvent::from(&e)))
+    }
+
+    /// Forwarding results of offline payments until the handle is cancelled.
+    pub fn subscribe_forwarding(&self, observer: Arc<dyn ForwardingObserver>) -> Arc<TaskHandle> {
+        pump(self.inner.subscribe(), move |e| {
+            if let SyncEvent::Forwarded { result } = SyncEvent::from(&e) {
+                observer.on_forwarded(result);
+            }
+        })
+    }
+
+    /// Connectivity changes until the handle is cancelled.
+    pub fn subscribe_connectivity(&self, observer: Arc<dyn ConnectivityObserver>) -> Arc<TaskHandle> {
+        pump(self.inner.subscribe(), move |e| {
+            if let pos_core::sync::SyncEvent::Connectivity { online } = e {
+                observer.on_connectivity_changed(online);
+            }
+        })
+    }
+}
