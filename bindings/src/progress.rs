@@ -1,5 +1,6 @@
 //! Payment progress: a reader wrapper that tells the shell when the terminal waits for the
-//! card and when it has it and goes on to the host.
+//! card and when it has it and goes on to the host. The reader's card and PIN events go into
+//! the same channel (see `reader.rs`), so one observer sees every stage in the order it happened.
 
 use std::sync::Arc;
 
@@ -10,16 +11,35 @@ use tokio::sync::broadcast;
 
 use crate::money::Money;
 use crate::outcome::TxnKind;
+use crate::reader::{CardMethod, ReaderEvent};
 
 /// Where the payment in progress stands.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum PaymentStage {
     /// The reader waits for the card (and then the PIN): show "请刷卡/插卡/挥卡".
     WaitingForCard { kind: TxnKind, amount: Option<Money> },
+    /// A card was swiped, inserted or tapped.
+    CardDetected { method: CardMethod },
+    /// The chip failed: swipe the card instead.
+    FallbackToSwipe,
+    /// The cardholder types the PIN: digits so far (never the digits themselves).
+    PinEntry { digits: u8 },
     /// The card (and PIN) are read: the request goes to the host, or is approved offline.
     Processing { kind: TxnKind, masked_pan: String },
     /// The read ended without a card (cancelled, timed out, tampered, disconnected).
     CardNotRead { zh: String, en: String },
+}
+
+impl PaymentStage {
+    /// The stage a reader event means during a payment, if any.
+    pub(crate) fn of_reader(e: ReaderEvent) -> Option<PaymentStage> {
+        match e {
+            ReaderEvent::CardDetected { method } => Some(PaymentStage::CardDetected { method }),
+            ReaderEvent::FallbackToSwipe => Some(PaymentStage::FallbackToSwipe),
+            ReaderEvent::PinProgress { digits } => Some(PaymentStage::PinEntry { digits }),
+            _ => None,
+        }
+    }
 }
 
 /// The reader as the terminal sees it, reporting the stages of each read.

@@ -1,6 +1,6 @@
 //! The card reader over the shell's Bluetooth link: connecting, its events and tamper alerts.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use pos_core::devices::ble::TransportConfig;
 use pos_core::devices::reader::{
@@ -13,6 +13,7 @@ use tokio::sync::broadcast;
 use crate::error::PosError;
 use crate::link::{BleLink, ForeignLink, LinkInbox};
 use crate::observers::{pump, ReaderEventObserver, TamperObserver};
+use crate::progress::PaymentStage;
 use crate::runtime::run;
 use crate::task::TaskHandle;
 
@@ -102,12 +103,26 @@ impl From<CoreInfo> for DeviceInfo {
     }
 }
 
-/// Forwards the client's events to every subscriber.
-struct Fanout(broadcast::Sender<ReaderEvent>);
+/// Where a terminal wants the payment stages of this reader's events.
+type StageSink = Arc<Mutex<Option<broadcast::Sender<PaymentStage>>>>;
+
+/// Forwards the client's events to every subscriber and, as payment stages, to the terminal.
+struct Fanout {
+    events: broadcast::Sender<ReaderEvent>,
+    stages: StageSink,
+}
 
 impl CoreObserver for Fanout {
     fn on_reader_event(&self, event: CoreEvent) {
-        let _ = self.0.send(event.into());
+        let e = ReaderEvent::from(event);
+        // Sent from the reader's task in the order the reader reported them, before the read
+        // returns: the payment stage channel keeps card, PIN and "processing" in order.
+        if let (Some(stage), Ok(sink)) = (PaymentStage::of_reader(e), self.stages.lock()) {
+            if let Some(tx) = sink.as_ref() {
+                let _ = tx.send(stage);
+            }
+        }
+        let _ = self.events.send(e);
     }
 }
 
@@ -116,13 +131,22 @@ impl CoreObserver for Fanout {
 pub struct CardReaderHandle {
     reader: Arc<BleCardReader>,
     events: broadcast::Sender<ReaderEvent>,
+    stages: StageSink,
 }
 
 impl CardReaderHandle {
     pub(crate) fn wrap(reader: BleCardReader) -> Arc<CardReaderHandle> {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
-        reader.set_observer(Arc::new(Fanout(events.clone())));
-        Arc::new(CardReaderHandle { reader: Arc::new(reader), events })
+        let stages: StageSink = Arc::new(Mutex::new(None));
+        reader.set_observer(Arc::new(Fanout { events: events.clone(), stages: stages.clone() }));
+        Arc::new(CardReaderHandle { reader: Arc::new(reader), events, stages })
+    }
+
+    /// Sends the reader's card and PIN events to `sink` as payment stages (the terminal using it).
+    pub(crate) fn set_stage_sink(&self, sink: broadcast::Sender<PaymentStage>) {
+        if let Ok(mut s) = self.stages.lock() {
+            *s = Some(sink);
+        }
     }
 
     pub(crate) fn card_reader(&self) -> Arc<dyn CardReader> {

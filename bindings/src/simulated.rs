@@ -189,7 +189,12 @@ fn test_cards() -> Vec<TestCard> {
         .map(|c| TestCard {
             id: c.id.to_string(),
             description: c.description.to_string(),
-            masked_pan: format!("{}******{}", &c.pan[..6], &c.pan[c.pan.len() - 4..]),
+            masked_pan: format!(
+                "{}{}{}",
+                &c.pan[..6],
+                "*".repeat(c.pan.len().saturating_sub(10)),
+                &c.pan[c.pan.len() - 4..]
+            ),
         })
         .collect()
 }

@@ -131,6 +131,7 @@ impl Terminal {
             None => Arc::new(SystemClock::default()),
         };
         let (stages, _) = broadcast::channel(64);
+        reader.set_stage_sink(stages.clone());
         let progress = Arc::new(ProgressReader::new(reader.card_reader(), stages.clone()));
         let _in_runtime = runtime().enter();
         let inner = CoreTerminal::open(&dir, config, Arc::new(ForeignVault(vault)), progress, clock.clone())?;
@@ -351,7 +352,8 @@ impl Terminal {
         Ok(self.inner.attention()?.iter().map(AttentionItem::from).collect())
     }
 
-    /// Payment stages until the handle is cancelled.
+    /// Payment stages until the handle is cancelled: waiting for the card, card detected, PIN
+    /// digits, processing (in the order they happened).
     pub fn subscribe_payment_progress(&self, observer: Arc<dyn PaymentProgressObserver>) -> Arc<TaskHandle> {
         pump(self.stages.subscribe(), move |s| observer.on_payment_stage(s))
     }

@@ -1,0 +1,158 @@
+package cn.pos.shell
+
+import cn.pos.core.BleLink
+import cn.pos.core.LinkInbox
+import cn.pos.core.PosException
+import cn.pos.core.ReaderPeripheral
+import cn.pos.core.Terminal
+import cn.pos.core.connectReader
+import cn.pos.core.startAcquirerSimulator
+import cn.pos.core.startReaderPeripheral
+import cn.pos.shell.devices.BleDevice
+import cn.pos.shell.devices.BluetoothGateway
+import cn.pos.shell.devices.DeviceKind
+import cn.pos.shell.devices.DeviceState
+import cn.pos.shell.devices.GattConnection
+import cn.pos.shell.devices.PairingManager
+import cn.pos.shell.devices.PairingStore
+import cn.pos.shell.devices.reconnectDelayMs
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import java.io.File
+
+/** A GATT connection to a simulated reader: the shell's own BleLink, as the app's GATT link would be. */
+class FakeGatt(private val peripheral: ReaderPeripheral, private val inbox: LinkInbox) : GattConnection, BleLink {
+    @Volatile
+    private var up = true
+    private var listener: ((Boolean) -> Unit)? = null
+
+    override val link: BleLink get() = this
+
+    override suspend fun write(chunk: ByteArray) {
+        if (!up || !peripheral.deliver(chunk)) {
+            throw PosException.Device("link_disconnected", "蓝牙设备已断开", "Bluetooth device disconnected")
+        }
+    }
+
+    override fun mtu(): UInt = peripheral.mtu()
+
+    override fun isConnected(): Boolean = up
+
+    override fun onConnectionChange(listener: (connected: Boolean) -> Unit) {
+        this.listener = listener
+    }
+
+    override suspend fun reconnect(): Boolean {
+        if (!peripheral.isPowered()) return false
+        up = true
+        inbox.connected(peripheral.mtu())
+        return true
+    }
+
+    override fun close() {
+        up = false
+    }
+
+    /** The platform reports the link down (the reader was switched off). */
+    fun drop() {
+        up = false
+        inbox.disconnected()
+        listener?.invoke(false)
+    }
+}
+
+/** Bluetooth with one simulated reader in range. */
+class FakeGateway(private val dir: File) : BluetoothGateway {
+    var peripheral: ReaderPeripheral? = null
+    var gatt: FakeGatt? = null
+    val device = BleDevice("AA:BB:CC:00:00:01", "POS-READER-01", -48, DeviceKind.READER)
+
+    override fun isEnabled() = true
+
+    override suspend fun scan(kind: DeviceKind, timeoutMs: Long): List<BleDevice> =
+        if (kind == DeviceKind.READER) listOf(device.copy(name = "far", address = "AA:BB:CC:00:00:02", rssi = -90), device) else emptyList()
+
+    override suspend fun connect(device: BleDevice, inbox: LinkInbox): GattConnection {
+        val p = peripheral ?: startReaderPeripheral(File(dir, "reader").path, inbox).also { peripheral = it }
+        return FakeGatt(p, inbox).also { gatt = it }
+    }
+}
+
+class MemoryPairingStore : PairingStore {
+    val saved = mutableMapOf<DeviceKind, BleDevice>()
+    override fun load(kind: DeviceKind) = saved[kind]
+    override fun save(kind: DeviceKind, device: BleDevice?) {
+        if (device == null) saved.remove(kind) else saved[kind] = device
+    }
+}
+
+/** Pairing and reconnection over the shell's own BleLink, with real payments before and after. */
+class PairingTest {
+    @Test
+    fun `pair a reader over the shell's link, pay, lose it, reconnect, pay again`() = runBlocking {
+        val dir = tempDir("pairing")
+        val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+        val sim = startAcquirerSimulator()
+        val gateway = FakeGateway(dir)
+        val store = MemoryPairingStore()
+        val pm = PairingManager(gateway, store, scope, delayFor = { 100L })
+        try {
+            val found = pm.scan(DeviceKind.READER)
+            assertEquals("POS-READER-01", found.first().name, "strongest signal first")
+            assertTrue(pm.pair(found.first()))
+            assertEquals(DeviceState.Connected(gateway.device), pm.reader.value)
+            assertEquals(gateway.device, store.saved[DeviceKind.READER])
+            val reader = pm.readerHandle!!
+            assertEquals(false, reader.deviceInfo().tampered)
+
+            val terminal = Terminal.open(File(dir, "t").path, testSettings(sim.address()), SoftwareKeyVault(), reader, null)
+            assertTrue(terminal.signIn().approved)
+            val peripheral = gateway.peripheral!!
+            peripheral.presentCard("debit")
+            assertTrue(terminal.sale(300, null).approved, "a sale over the shell's BleLink")
+
+            peripheral.powerOff()
+            gateway.gatt!!.drop()
+            pm.reader.await { it is DeviceState.Reconnecting }
+            val failed = assertThrows<PosException> { runBlocking { terminal.sale(300, null) } }
+            assertTrue(failed is PosException.Device, failed.toString())
+            peripheral.powerOn()
+            pm.reader.await { it is DeviceState.Connected }
+            val again = terminal.sale(400, null)
+            assertTrue(again.approved, "the same reader handle works after the reconnect: ${again.summaryEn}")
+            assertEquals(700L, terminal.history(10u).filter { it.approved() }.sumOf { it.amount?.minor ?: 0 })
+
+            pm.unpair(DeviceKind.READER)
+            assertEquals(DeviceState.Unpaired, pm.reader.value)
+            assertNull(store.saved[DeviceKind.READER])
+            terminal.close()
+        } finally {
+            scope.cancel()
+            sim.shutdown()
+            dir.deleteRecursively()
+        }
+    }
+
+    @Test
+    fun `an inbox serves one device only, and the backoff grows to 30 s`(): Unit = runBlocking {
+        val dir = tempDir("inbox")
+        val gateway = FakeGateway(dir)
+        val inbox = LinkInbox()
+        val conn = gateway.connect(gateway.device, inbox)
+        connectReader(conn.link, inbox)
+        val e = assertThrows<PosException.InvalidInput> { runBlocking { connectReader(conn.link, inbox) } }
+        assertTrue(e.zh.isNotBlank() && e.en.contains("already in use"), e.en)
+        assertEquals(listOf(1_000L, 2_000L, 4_000L, 8_000L, 16_000L, 30_000L, 30_000L), (1..7).map(::reconnectDelayMs))
+        dir.deleteRecursively()
+    }
+}
+
+private fun cn.pos.core.HistoryRow.approved() = status == cn.pos.core.TxnStatus.APPROVED
