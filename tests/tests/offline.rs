@@ -273,9 +273,11 @@ async fn a_repeat_after_a_new_sign_in_is_still_recognised() {
     lane.present("offline");
     let start = ledger.available(pan("offline")).unwrap();
     lane.terminal.sale_with(cny(1_100), FORCE).await.unwrap();
-    lane.fault(FaultMode::DropResponse, 1, RequestClass::Financial);
+    // The host takes the advice but its answers are lost: once in a sync, once in the
+    // flush that comes before the next sign-in.
+    lane.fault(FaultMode::DropResponse, 2, RequestClass::Financial);
     assert_eq!(lane.terminal.sync().await.unwrap().left, 1);
-    // The morning sign-in brings a new MAK before the resend.
+    // The sign-in brings a new MAK before the resend.
     assert!(lane.terminal.sign_in().await.unwrap().approved);
     let report = lane.terminal.sync().await.unwrap();
     assert_eq!((report.accepted, report.left), (1, 0), "{report:?}");
@@ -336,4 +338,16 @@ async fn an_unreachable_host_keeps_everything_for_later() {
     lane.config.host = good;
     lane.restart();
     assert_eq!(lane.terminal.sync().await.unwrap().accepted, 1);
+}
+
+#[tokio::test]
+async fn payments_stored_before_a_new_sign_in_are_uploaded_under_the_keys_they_were_read_with() {
+    let lane = Lane::start(|_| {}).await;
+    lane.present("contactless");
+    let o = lane.terminal.sale_with(cny(1_300), FORCE).await.unwrap();
+    // The morning sign-in: new working keys (the stored track was encrypted under the old TDK).
+    assert!(lane.terminal.sign_in().await.unwrap().approved);
+    lane.terminal.sync().await.unwrap();
+    let e = lane.terminal.store().queue_entry(o.txn_id).unwrap().unwrap();
+    assert_eq!(e.state, UploadState::Accepted, "{e:?}");
 }

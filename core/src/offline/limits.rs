@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::money::{Amount, Currency};
+use crate::money::{Amount, Currency, MAX_MINOR};
 
 /// Offline approval limits (merchant parameters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,10 +27,11 @@ impl OfflineLimits {
     /// Conservative defaults in `currency`: 500.00 per payment, 5,000.00 and 100 payments
     /// waiting, 24 h, 3 per card per day, 7 days to upload.
     pub fn defaults(currency: Currency) -> OfflineLimits {
+        let scale = 10u64.checked_pow(u32::from(currency.exponent)).unwrap_or(u64::MAX);
+        // Far inside field 4 for every real currency; capped (not a panic) for any other.
         let amount = |major: u64| {
-            let scale = 10u64.pow(u32::from(currency.exponent));
-            // Fixed values far inside the 12-digit range of field 4.
-            Amount::from_minor(major * scale, currency).unwrap_or_else(|_| unreachable!("limit fits field 4"))
+            Amount::from_minor(major.saturating_mul(scale).min(MAX_MINOR), currency)
+                .unwrap_or_else(|_| Amount::zero(currency))
         };
         OfflineLimits {
             enabled: true,

@@ -19,13 +19,16 @@ pub struct TxnNumbers {
 }
 
 fn read(conn: &Connection, name: &'static str) -> Result<u32, StoreError> {
-    let v: Option<i64> =
-        conn.query_row("SELECT value FROM counters WHERE name = ?1", [name], |r| r.get(0)).optional()?;
+    // Cached statements: these run in every payment's transaction.
+    let v: Option<i64> = conn
+        .prepare_cached("SELECT value FROM counters WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))
+        .optional()?;
     v.and_then(|v| u32::try_from(v).ok()).ok_or(StoreError::BadValue { table: "counters", column: name })
 }
 
 fn write(conn: &Connection, name: &'static str, value: u32) -> Result<(), StoreError> {
-    conn.execute("UPDATE counters SET value = ?2 WHERE name = ?1", params![name, value])?;
+    conn.prepare_cached("UPDATE counters SET value = ?2 WHERE name = ?1")?.execute(params![name, value])?;
     Ok(())
 }
 
@@ -34,31 +37,38 @@ pub(crate) fn batch(conn: &Connection) -> Result<BatchNo, StoreError> {
     BatchNo::new(read(conn, "batch")?).ok_or(StoreError::BadValue { table: "counters", column: "batch" })
 }
 
+/// Moves a counter of 000001-999999 on by one (wrapping) and returns the new value, in one
+/// statement: these run in every payment's transaction.
+fn advance(conn: &Connection, name: &'static str) -> Result<u32, StoreError> {
+    let v: Option<i64> = conn
+        .prepare_cached(
+            "UPDATE counters SET value = CASE WHEN value >= 999999 OR value < 1 THEN 1 ELSE value + 1 END
+             WHERE name = ?1 RETURNING value",
+        )?
+        .query_row([name], |r| r.get(0))
+        .optional()?;
+    v.and_then(|v| u32::try_from(v).ok()).ok_or(StoreError::BadValue { table: "counters", column: name })
+}
+
 /// Takes the next STAN, skipping any already used by a transaction of `batch`
 /// (after a wrap, so a STAN never repeats within a batch).
 pub(crate) fn take_stan(conn: &Connection, batch: BatchNo) -> Result<Stan, StoreError> {
-    let last = read(conn, "stan")?;
-    let mut stan = Stan::new(last).map(|s| s.next()).unwrap_or(Stan::FIRST);
     for _ in 0..999_999 {
-        let used: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM txn WHERE batch = ?1 AND stan = ?2)",
-            params![batch.value(), stan.value()],
-            |r| r.get(0),
-        )?;
+        let stan =
+            Stan::new(advance(conn, "stan")?).ok_or(StoreError::BadValue { table: "counters", column: "stan" })?;
+        let used: bool = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM txn WHERE batch = ?1 AND stan = ?2)")?
+            .query_row(params![batch.value(), stan.value()], |r| r.get(0))?;
         if !used {
-            write(conn, "stan", stan.value())?;
             return Ok(stan);
         }
-        stan = stan.next();
     }
     Err(StoreError::BatchFull { batch: batch.value() })
 }
 
 /// Takes the next voucher number.
 pub(crate) fn take_voucher(conn: &Connection) -> Result<VoucherNo, StoreError> {
-    let v = VoucherNo::new(read(conn, "voucher")?).map(|v| v.next()).unwrap_or(VoucherNo::FIRST);
-    write(conn, "voucher", v.value())?;
-    Ok(v)
+    VoucherNo::new(advance(conn, "voucher")?).ok_or(StoreError::BadValue { table: "counters", column: "voucher" })
 }
 
 impl Store {

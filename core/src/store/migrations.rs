@@ -95,8 +95,6 @@ CREATE INDEX txn_by_voucher ON txn (voucher);
 ALTER TABLE txn ADD COLUMN reversed_at TEXT;
 -- Recovery looks only at rows left pending by a crash; partial so it stays tiny.
 CREATE INDEX txn_pending ON txn (status) WHERE status = 'pending';
--- Offline payments per card per day, without scanning the whole journal.
-CREATE INDEX txn_offline_by_card ON txn (card_fingerprint, local_date) WHERE txn_type = 'offline_sale';
 
 -- One row per reversible request, written with the request in the transaction that takes
 -- its STAN. armed: in flight; held: approved, receipt not yet confirmed; due: to be sent
@@ -116,19 +114,20 @@ CREATE TABLE reversal (
 ) STRICT;
 CREATE INDEX reversal_by_state ON reversal (state);
 
--- Payments approved offline, forwarded as 0220 advices in txn order.
+-- Payments approved offline, forwarded as 0220 advices in txn order. Keyed by state first:
+-- the waiting ones are a range of the primary key, so no index costs a page per payment.
 CREATE TABLE offline_queue (
-    txn_id        INTEGER PRIMARY KEY REFERENCES txn (id),
     state         TEXT NOT NULL CHECK (state IN ('stored', 'uploading', 'accepted', 'declined', 'expired')),
+    txn_id        INTEGER NOT NULL REFERENCES txn (id),
     -- The 0220 (unsigned), AES-256-GCM; NULL once the host answered it.
     sealed        BLOB,
     stored_unix   INTEGER NOT NULL,
     attempts      INTEGER NOT NULL DEFAULT 0,
     response_code TEXT,
     last_error    TEXT,
-    updated_at    TEXT NOT NULL
-) STRICT;
-CREATE INDEX offline_queue_by_state ON offline_queue (state);
+    updated_at    TEXT NOT NULL,
+    PRIMARY KEY (state, txn_id)
+) STRICT, WITHOUT ROWID;
 "#,
     },
 ];

@@ -159,12 +159,10 @@ fn stats(conn: &Connection) -> Result<QueueStats, StoreError> {
     Ok(QueueStats { count, total_minor, oldest_unix: oldest })
 }
 
-fn set_state(tx: &Transaction<'_>, id: TxnId, state: UploadState, at: &str) -> Result<(), StoreError> {
-    tx.prepare_cached("UPDATE offline_queue SET state = ?2, updated_at = ?3 WHERE txn_id = ?1")?.execute(params![
-        id.0,
-        state.as_str(),
-        at
-    ])?;
+/// Moves an entry from state `from` to `to` (the state leads the primary key).
+fn set_state(tx: &Transaction<'_>, id: TxnId, from: UploadState, to: UploadState, at: &str) -> Result<(), StoreError> {
+    tx.prepare_cached("UPDATE offline_queue SET state = ?3, updated_at = ?4 WHERE state = ?2 AND txn_id = ?1")?
+        .execute(params![id.0, from.as_str(), to.as_str(), at])?;
     Ok(())
 }
 
@@ -188,7 +186,7 @@ impl Store {
         let body = build(&record)?;
         let sealed = self.sealer(&tx)?.seal(&aad(record.id), &body).map_err(StoreError::Sealing)?;
         tx.prepare_cached(
-            "INSERT INTO offline_queue (txn_id, state, sealed, stored_unix, updated_at) VALUES (?1, 'stored', ?2, ?3, ?4)",
+            "INSERT INTO offline_queue (state, txn_id, sealed, stored_unix, updated_at) VALUES ('stored', ?1, ?2, ?3, ?4)",
         )
         .map_err(StoreError::from)?
         .execute(params![record.id.0, sealed, stored_unix, new.at])
@@ -203,11 +201,26 @@ impl Store {
     }
 
     /// Offline payments of one card on one local day (MMDD).
+    ///
+    /// Walks the journal back from its newest row while the day matches: the journal is in
+    /// time order, and a day's rows are few, so no index (and no page write per payment) is needed.
     pub fn offline_count_for_card(&self, card: &CardFingerprint, local_date: &str) -> Result<u32, StoreError> {
-        Ok(self.lock().prepare_cached(
-            "SELECT COUNT(*) FROM txn WHERE txn_type = 'offline_sale' AND card_fingerprint = ?1 AND local_date = ?2",
-        )?
-        .query_row(params![card.to_string(), local_date], |r| r.get(0))?)
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare_cached("SELECT local_date, txn_type, card_fingerprint FROM txn ORDER BY id DESC")?;
+        let mut rows = stmt.query([])?;
+        let card = card.to_string();
+        let mut count = 0;
+        while let Some(r) = rows.next()? {
+            if r.get_ref(0)?.as_str().ok() != Some(local_date) {
+                break;
+            }
+            if r.get_ref(1)?.as_str().ok() == Some("offline_sale") && r.get_ref(2)?.as_str().ok() == Some(card.as_str())
+            {
+                count += 1;
+            }
+        }
+        Ok(count)
     }
 
     /// Claims up to `limit` stored payments, oldest first, marking them uploading.
@@ -228,7 +241,7 @@ impl Store {
         for (txn, sealed) in claimed {
             let sealed = sealed.ok_or(StoreError::BadValue { table: "offline_queue", column: "sealed" })?;
             let body = sealer.open(&aad(txn.id), &sealed).map_err(StoreError::Sealing)?;
-            set_state(&tx, txn.id, UploadState::Uploading, at)?;
+            set_state(&tx, txn.id, UploadState::Stored, UploadState::Uploading, at)?;
             out.push(QueuedAdvice { txn, body });
         }
         tx.commit()?;
@@ -246,7 +259,7 @@ impl Store {
                     tx.prepare_cached(
                         "UPDATE offline_queue SET state = 'accepted', sealed = NULL, response_code = '00',
                             attempts = attempts + 1, last_error = NULL, updated_at = ?2
-                         WHERE txn_id = ?1",
+                         WHERE state = 'uploading' AND txn_id = ?1",
                     )?
                     .execute(params![id.0, at])?;
                     tx.prepare_cached(
@@ -259,7 +272,7 @@ impl Store {
                     tx.prepare_cached(
                         "UPDATE offline_queue SET state = 'declined', sealed = NULL, response_code = ?2,
                             attempts = attempts + 1, last_error = NULL, updated_at = ?3
-                         WHERE txn_id = ?1",
+                         WHERE state = 'uploading' AND txn_id = ?1",
                     )?
                     .execute(params![id.0, response_code.as_str(), at])?;
                     tx.prepare_cached(
@@ -269,7 +282,7 @@ impl Store {
                 }
                 UploadOutcome::NotSent => {
                     tx.prepare_cached(
-                        "UPDATE offline_queue SET state = 'stored', updated_at = ?2 WHERE txn_id = ?1 AND state = 'uploading'",
+                        "UPDATE offline_queue SET state = 'stored', updated_at = ?2 WHERE state = 'uploading' AND txn_id = ?1",
                     )?
                     .execute(params![id.0, at])?;
                 }
@@ -277,7 +290,7 @@ impl Store {
                     tx.prepare_cached(
                         "UPDATE offline_queue SET state = 'stored', attempts = attempts + 1, last_error = ?2,
                             updated_at = ?3
-                         WHERE txn_id = ?1 AND state = 'uploading'",
+                         WHERE state = 'uploading' AND txn_id = ?1",
                     )?
                     .execute(params![id.0, error, at])?;
                 }
@@ -299,7 +312,7 @@ impl Store {
             }
         }
         for e in &mut expired {
-            set_state(&tx, e.txn.id, UploadState::Expired, at)?;
+            set_state(&tx, e.txn.id, UploadState::Stored, UploadState::Expired, at)?;
             e.state = UploadState::Expired;
         }
         tx.commit()?;

@@ -284,7 +284,8 @@ pub(crate) fn from_row(r: &Row<'_>) -> Result<TxnRecord, StoreError> {
 }
 
 pub(crate) fn load(conn: &Connection, id: TxnId) -> Result<Option<TxnRecord>, StoreError> {
-    conn.query_row(&format!("SELECT {COLUMNS} FROM txn WHERE id = ?1"), [id.0], |r| Ok(from_row(r)))
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM txn WHERE id = ?1"))?
+        .query_row([id.0], |r| Ok(from_row(r)))
         .optional()?
         .transpose()
 }
@@ -336,8 +337,32 @@ pub(crate) fn insert(tx: &Transaction<'_>, new: &NewTxn, initial: &Initial<'_>) 
         initial.response_code,
         initial.auth_code,
     ])?;
-    let id = TxnId(tx.last_insert_rowid());
-    load(tx, id)?.ok_or(StoreError::MissingTxn(id.0))
+    // Built from what was written rather than read back: this runs in every payment.
+    let response_code =
+        initial.response_code.map(|c| ResponseCode::parse(c).ok_or(bad("response_code"))).transpose()?;
+    Ok(TxnRecord {
+        id: TxnId(tx.last_insert_rowid()),
+        txn_type: new.txn_type,
+        numbers: TxnNumbers { stan, batch, voucher },
+        amount: new.amount,
+        masked_pan: new.masked_pan.clone(),
+        fingerprint: new.fingerprint,
+        entry_mode: new.entry_mode,
+        status: initial.status,
+        response_code,
+        rrn: None,
+        auth_code: initial.auth_code.map(str::to_string),
+        host_date: None,
+        host_time: None,
+        failure: None,
+        may_have_reached_host: false,
+        original: new.original.clone(),
+        cancelled_by: None,
+        local_date: new.local_date.clone(),
+        created_at: new.at.clone(),
+        updated_at: new.at.clone(),
+        reversed_at: None,
+    })
 }
 
 impl Store {

@@ -25,7 +25,12 @@ fn sign_in_code(mode: KeyMode) -> NetCode {
 
 impl Terminal {
     /// Signs in (0800/0810): loads the new working keys into the reader and stores the sealed MAK.
+    ///
+    /// What the terminal still owes the host goes first, under the keys in force: stored
+    /// payments carry tracks encrypted under the current TDK, which the host can no longer
+    /// read once a sign-in has replaced it.
     pub async fn sign_in(&self) -> Result<AdminOutcome, TerminalError> {
+        self.flush_before_new_keys().await;
         let mode = self.config.key_mode;
         let (resp, stan) =
             self.admin(AdminKind::SignIn(sign_in_code(mode)), Some(self.config.operator.clone())).await?;
@@ -64,6 +69,23 @@ impl Terminal {
         }
         tracing::info!(batch = %resp.batch, mode = %mode, "signed in");
         self.admin_outcome(AdminOp::SignIn, &resp, stan)
+    }
+
+    /// Best effort: a sync under the session in force, when there is one and work is waiting.
+    async fn flush_before_new_keys(&self) {
+        if self.session().is_err() {
+            return;
+        }
+        let waiting = self.store.queue_stats().map(|s| s.count).unwrap_or(0);
+        let due = self.store.due_reversal_count().unwrap_or(0);
+        if waiting == 0 && due == 0 {
+            return;
+        }
+        match self.sync().await {
+            Ok(r) if r.is_clean() => tracing::info!(uploaded = r.accepted, "queue flushed before the new keys"),
+            Ok(r) => tracing::warn!(left = r.left, "sign-in with payments still stored under the old keys"),
+            Err(e) => tracing::warn!(error = %e, "could not flush the queue before signing in"),
+        }
     }
 
     /// Signs off (0820, 002). The local session is dropped whatever the host says, since

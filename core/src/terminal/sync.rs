@@ -9,7 +9,7 @@
 
 use crate::i18n::Bilingual;
 use crate::iso8583::{decode_message, unionpay, FinancialResponse, MacCheck, TxnType};
-use crate::money::Amount;
+use crate::money::{Amount, MAX_MINOR};
 use crate::response_code::{OperatorAction, ResponseCode};
 use crate::reversal::{Attention, AttentionKind};
 use crate::store::{QueuedAdvice, Session, TxnId, UploadOutcome, UploadState};
@@ -248,8 +248,7 @@ impl Terminal {
 
     fn amount_of(&self, minor: u64) -> Amount {
         // Stored amounts are each within field 4; a sum beyond it is shown as the maximum.
-        Amount::from_minor(minor, self.config.currency)
-            .or_else(|_| Amount::from_minor(999_999_999_999, self.config.currency))
-            .unwrap_or_else(|_| unreachable!("the field 4 maximum is an amount"))
+        Amount::from_minor(minor.min(MAX_MINOR), self.config.currency)
+            .unwrap_or_else(|_| Amount::zero(self.config.currency))
     }
 }
