@@ -26,6 +26,11 @@ step sale 120.00 --card lowbal;         $pos sale 120.00 --card lowbal || true
 step void --voucher 1;                  $pos void --voucher 1 --card debit
 step preauth open 500.00 --card credit; $pos preauth open 500.00 --card credit
 step balance --card debit;              $pos balance --card debit
+step offline on;                        $pos offline on
+step sale 30.00 --card contactless;     $pos sale 30.00 --card contactless
+step queue;                             $pos queue
+step offline off;                       $pos offline off
+step sync;                              $pos sync
 step sign-off;                          $pos sign-off
 
 # A UnionPay sale request (the ECB MAC worked example of vectors/crypto-vectors.md), MAC filled in below.
