@@ -4,7 +4,7 @@
 //! reached the host and carries the reversal to send if so. Every exchange also tells
 //! the connectivity tracker whether the host answered.
 
-use crate::acquirer::{AcquirerError, ConnectFailure, MatchKey, Outbound, Reply, ResponseMac};
+use crate::acquirer::{AcquirerError, MatchKey, Outbound, Reply, ResponseMac};
 use crate::crypto::{MacAlgorithm, SecretKey};
 use crate::iso8583::{encode_signed, unionpay, Frame, Message, Stan, TxnType};
 use crate::response_code::ResponseCode;
@@ -55,7 +55,6 @@ impl Terminal {
 /// What a failure says about the host: unreachable, reachable, or nothing.
 fn reachability(e: &AcquirerError) -> Option<bool> {
     match e {
-        AcquirerError::ConnectFailed { cause: ConnectFailure::Dns, .. } => None,
         AcquirerError::ConnectFailed { .. } | AcquirerError::Timeout { .. } | AcquirerError::ConnectionLost { .. } => {
             Some(false)
         }

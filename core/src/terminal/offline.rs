@@ -40,8 +40,10 @@ impl Terminal {
             }
             OfflinePreference::PreferOnline => {
                 let session = self.session()?;
-                if let Err(e) = self.reversals_first().await {
-                    return self.fall_back(e, amount, None).await;
+                match self.reversals_first().await {
+                    Err(e @ TerminalError::ReversalPending { .. }) => return self.fall_back(e, amount, None).await,
+                    Err(e) => return Err(e),
+                    Ok(()) => {}
                 }
                 let card = self.read(&plan).await?;
                 match self.online(&plan, &session, &card).await {

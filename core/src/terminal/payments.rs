@@ -16,7 +16,7 @@ use crate::offline::OfflineRefusal;
 use crate::reader::{CardRead, CardRequest};
 use crate::response_code::OperatorAction;
 use crate::reversal::{reversal_message, ReversalCause};
-use crate::store::{Failure, HostAnswer, NewTxn, Session, TxnRecord};
+use crate::store::{Failure, HostAnswer, NewTxn, Session, TxnRecord, TxnStatus};
 
 use super::crash_point::crash_point;
 use super::error::TerminalError;
@@ -189,6 +189,22 @@ impl Terminal {
             Ok((resp, mac)) => {
                 crash_point("after_send");
                 let outcome = self.finish(plan, &record, card, resp, mac == MacCheck::Valid);
+                if let Err(e) = &outcome {
+                    // Not recorded (a full disk, say), though the host may have approved:
+                    // make the reversal due now rather than at the next start.
+                    let pending =
+                        self.store.txn(record.id).ok().flatten().is_some_and(|t| t.status == TxnStatus::Pending);
+                    if pending {
+                        let text = format!("the answer could not be recorded: {}", e.en());
+                        let failure =
+                            Failure { text: &text, may_have_reached_host: true, cause: ReversalCause::Interrupted };
+                        if let Err(store) =
+                            self.store.record_failure(record.id, &failure, &self.clock.now().to_string())
+                        {
+                            tracing::error!(error = %store, stan = %record.numbers.stan, "reversal left for recovery");
+                        }
+                    }
+                }
                 crash_point("after_persist");
                 outcome
             }

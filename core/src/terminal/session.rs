@@ -68,6 +68,8 @@ impl Terminal {
             self.store.set_batch(resp.batch)?;
         }
         tracing::info!(batch = %resp.batch, mode = %mode, "signed in");
+        // Uploads that stopped for want of a sign-in can go on.
+        self.wakeup.notify_one();
         self.admin_outcome(AdminOp::SignIn, &resp, stan)
     }
 
