@@ -351,3 +351,39 @@ async fn payments_stored_before_a_new_sign_in_are_uploaded_under_the_keys_they_w
     let e = lane.terminal.store().queue_entry(o.txn_id).unwrap().unwrap();
     assert_eq!(e.state, UploadState::Accepted, "{e:?}");
 }
+
+#[tokio::test]
+async fn the_background_task_uploads_on_its_timer_and_retries_after_failures() {
+    let lane = Lane::start(|c| c.sync.interval = Duration::from_millis(300)).await;
+    let mut events = lane.terminal.subscribe();
+    let _task = lane.terminal.spawn_sync();
+    // Nothing to do at start; then a payment is stored and nobody wakes the task: the timer does.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    lane.present("contactless");
+    let o = lane.terminal.sale_with(cny(400), FORCE).await.unwrap();
+    let done = wait_for(&mut events, |e| matches!(e, SyncEvent::Finished(r) if r.accepted == 1)).await;
+    assert!(done.is_some(), "uploaded on the timer");
+    assert_eq!(lane.terminal.store().queue_entry(o.txn_id).unwrap().unwrap().state, UploadState::Accepted);
+
+    // The host drops the next three connections: the task backs off and tries again until it goes.
+    lane.fault(FaultMode::Close, 3, RequestClass::Financial);
+    let o = lane.terminal.sale_with(cny(500), FORCE).await.unwrap();
+    lane.terminal.request_sync();
+    let failed = std::cell::Cell::new(0);
+    let done = wait_for(&mut events, |e| match e {
+        SyncEvent::Finished(r) if r.stop.is_some() => {
+            failed.set(failed.get() + 1);
+            false
+        }
+        SyncEvent::Finished(r) => r.accepted == 1,
+        _ => false,
+    })
+    .await;
+    assert_eq!(failed.get(), 3, "one failed round per dropped connection");
+    assert!(done.is_some(), "uploaded in the end");
+    assert_eq!(
+        lane.terminal.store().queue_entry(o.txn_id).unwrap().unwrap().attempts,
+        4,
+        "three failures, then accepted"
+    );
+}
