@@ -102,7 +102,10 @@ enum Command {
     #[command(after_help = "Example:\n  pos offline off && pos sync")]
     Sync,
     /// The demo's offline switch: `on` makes sales go offline and syncs wait (离线模式).
-    #[command(subcommand, after_help = "Examples:\n  pos offline on\n  pos sale 30.00 --card contactless\n  pos offline off\n  pos sync")]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  pos offline on\n  pos sale 30.00 --card contactless\n  pos offline off\n  pos sync"
+    )]
     Offline(queue_cmd::OfflineCmd),
     /// List the test cards the software reader can present.
     Cards,

@@ -20,9 +20,9 @@ pub mod receipt;
 pub mod redact;
 pub mod response_code;
 pub mod reversal;
-pub mod tamper;
 pub mod store;
 pub mod sync;
+pub mod tamper;
 pub mod terminal;
 
 pub use error::PosError;
