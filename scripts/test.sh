@@ -41,6 +41,8 @@ else
   cargo bench --workspace --no-run --locked
 fi
 
+step "Kotlin shell on the JVM"; ./scripts/test-kotlin.sh
+
 step "fuzzing (cargo-fuzz, nightly)"
 fuzz_secs="${POS_FUZZ_SECONDS:-20}"
 if [ "$fuzz_secs" = "0" ]; then

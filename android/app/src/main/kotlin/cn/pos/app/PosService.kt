@@ -58,7 +58,7 @@ class PosService : Service() {
     /** Opens the terminal on the paired reader, or on the simulated devices (emulator builds). */
     private suspend fun open() {
         val dir = File(filesDir, "pos")
-        val reader: CardReaderHandle = if (BuildConfig.SIMULATED_DEVICES) {
+        val reader: CardReaderHandle = if (Flavor.SIMULATED_DEVICES) {
             val sim = startSimulatedDevices(File(dir, "devices").path)
             simulated = sim
             printer = sim.printer()
@@ -68,7 +68,7 @@ class PosService : Service() {
             printer = pairing.printerHandle
             pairing.readerHandle ?: return // the activity shows the pairing screen
         }
-        val t = Terminal.open(dir.path, demoSettings(BuildConfig.ACQUIRER_HOST), AndroidKeystoreVault(), reader, AndroidClock())
+        val t = Terminal.open(dir.path, demoSettings(Flavor.ACQUIRER_HOST), AndroidKeystoreVault(), reader, AndroidClock())
         terminal = t
         connectivity = AndroidConnectivity(this, t).also { it.start() }
         syncStatus = SyncStatusPresenter(t).also { it.attach() }

@@ -17,7 +17,7 @@ class CheckoutFlowTest {
     private val debitPan = "6228480402564890018"
 
     @Test
-    fun `a sale with PIN goes through every screen, prints both copies and charges the card once`() = runBlocking {
+    fun `a sale with PIN goes through every screen, prints both copies and charges the card once`(): Unit = runBlocking {
         Rig().use { rig ->
             val before = rig.sim.availableMinor("debit")
             rig.devices.presentCard("debit")
@@ -61,7 +61,7 @@ class CheckoutFlowTest {
     }
 
     @Test
-    fun `a decline shows the host's reason in Chinese and English and prints nothing`() = runBlocking {
+    fun `a decline shows the host's reason in Chinese and English and prints nothing`(): Unit = runBlocking {
         Rig().use { rig ->
             rig.devices.presentCard("lowbal")
             val m = rig.checkout()
@@ -84,7 +84,7 @@ class CheckoutFlowTest {
     }
 
     @Test
-    fun `cancel while waiting for the card charges nothing and says so in both languages`() = runBlocking {
+    fun `cancel while waiting for the card charges nothing and says so in both languages`(): Unit = runBlocking {
         Rig().use { rig ->
             val m = rig.checkout()
             m.type(500)
@@ -128,7 +128,7 @@ class CheckoutFlowTest {
     }
 
     @Test
-    fun `without a sign-in the sale is refused with the sign-in message`() = runBlocking {
+    fun `without a sign-in the sale is refused with the sign-in message`(): Unit = runBlocking {
         Rig(signIn = false).use { rig ->
             rig.devices.presentCard("debit")
             val m = rig.checkout()
@@ -143,7 +143,7 @@ class CheckoutFlowTest {
     }
 
     @Test
-    fun `a slip that cannot print is cancelled and reversed, so the customer is not charged`() = runBlocking {
+    fun `a slip that cannot print is cancelled and reversed, so the customer is not charged`(): Unit = runBlocking {
         Rig().use { rig ->
             val before = rig.sim.availableMinor("credit")
             rig.devices.presentCard("credit")
@@ -170,7 +170,7 @@ class CheckoutFlowTest {
     }
 
     @Test
-    fun `a tampered reader locks the checkout and refuses payments with the security message`() = runBlocking {
+    fun `a tampered reader locks the checkout and refuses payments with the security message`(): Unit = runBlocking {
         Rig().use { rig ->
             val m = rig.checkout()
             rig.devices.presentCard("debit")

@@ -29,7 +29,7 @@ class OfflineAndReversalTest {
     }
 
     @Test
-    fun `an offline payment is stored, printed as offline, and forwarded when connectivity returns`() = runBlocking {
+    fun `an offline payment is stored, printed as offline, and forwarded when connectivity returns`(): Unit = runBlocking {
         Rig().use { rig ->
             val forwarded = CopyOnWriteArrayList<ForwardingResult>()
             val fwd = rig.terminal.subscribeForwarding(object : ForwardingObserver {
@@ -82,7 +82,7 @@ class OfflineAndReversalTest {
     }
 
     @Test
-    fun `a sale whose answer is lost is reported as not approved and reversed on sync`() = runBlocking {
+    fun `a sale whose answer is lost is reported as not approved and reversed on sync`(): Unit = runBlocking {
         Rig().use { rig ->
             val events = CopyOnWriteArrayList<SyncEvent>()
             val sub = rig.terminal.subscribeSync(object : SyncObserver {

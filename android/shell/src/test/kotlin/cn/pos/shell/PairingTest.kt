@@ -97,7 +97,7 @@ class MemoryPairingStore : PairingStore {
 /** Pairing and reconnection over the shell's own BleLink, with real payments before and after. */
 class PairingTest {
     @Test
-    fun `pair a reader over the shell's link, pay, lose it, reconnect, pay again`() = runBlocking {
+    fun `pair a reader over the shell's link, pay, lose it, reconnect, pay again`(): Unit = runBlocking {
         val dir = tempDir("pairing")
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
         val sim = startAcquirerSimulator()

@@ -25,7 +25,7 @@ import kotlin.random.Random
 /** History and reports over a real journal; settings validation; money formatting against the core's parser. */
 class PresentersTest {
     @Test
-    fun `history lists the journal newest first and reports net the batch`() = runBlocking {
+    fun `history lists the journal newest first and reports net the batch`(): Unit = runBlocking {
         Rig().use { rig ->
             rig.devices.presentCard("debit")
             val first = rig.terminal.sale(1234, null)
