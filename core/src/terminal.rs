@@ -12,6 +12,7 @@ mod background;
 mod config;
 mod connectivity;
 mod crash_point;
+mod day_end;
 mod error;
 mod exchange;
 mod offline;
@@ -20,6 +21,7 @@ mod outcome;
 mod payments;
 mod reversals;
 mod session;
+mod settlement;
 mod sync;
 
 #[cfg(test)]

@@ -53,5 +53,5 @@ impl Ctx<'_> {
 
 /// Foreign cards are settled in field 48's second section.
 pub(crate) fn is_foreign(pan: &str) -> bool {
-    matches!(CardScheme::from_bin(pan), CardScheme::Visa | CardScheme::Mastercard | CardScheme::Jcb | CardScheme::Amex)
+    CardScheme::from_bin(pan).is_foreign()
 }

@@ -7,7 +7,7 @@
 //! (Visa, Mastercard, JCB, Amex) are separate sections, each reconciled on its own.
 
 use pos_core::iso8583::{
-    AdminKind, AdminRequest, AdminResponse, Message, Mti, Reconciliation, SettlementTotals, Totals, TxnType,
+    AdminKind, AdminRequest, AdminResponse, Message, Mti, Reconciliation, SettlementSide, SettlementTotals, Totals,
 };
 use pos_core::response_code::ResponseCode;
 use tracing::{info, warn};
@@ -118,12 +118,13 @@ fn host_totals(ctx: &Ctx<'_>, tid: &str, batch: u32) -> Result<SettlementTotals,
     for t in txns::in_batch(ctx.db, tid, batch)? {
         let section = if t.foreign { &mut totals.foreign } else { &mut totals.domestic };
         let in_force = t.row.status == TxnStatus::Approved;
-        match t.row.kind {
-            RowKind::Txn(TxnType::Sale | TxnType::PreAuthCompletion | TxnType::OfflineSale) if in_force => {
+        let RowKind::Txn(txn) = t.row.kind else { continue };
+        match txn.settlement_side() {
+            Some(SettlementSide::Debit) if in_force => {
                 section.debit_amount = section.debit_amount.saturating_add(t.row.amount);
                 section.debit_count = section.debit_count.saturating_add(1).min(999);
             }
-            RowKind::Txn(TxnType::Refund) if in_force => {
+            Some(SettlementSide::Credit) if in_force => {
                 section.credit_amount = section.credit_amount.saturating_add(t.row.amount);
                 section.credit_count = section.credit_count.saturating_add(1).min(999);
             }

@@ -54,6 +54,15 @@ impl CardScheme {
     }
 }
 
+impl CardScheme {
+    /// Whether the card settles in field 48's foreign section (Visa, Mastercard, JCB, Amex).
+    ///
+    /// The terminal and the acquirer simulator share this rule, so their totals agree.
+    pub fn is_foreign(self) -> bool {
+        matches!(self, CardScheme::Visa | CardScheme::Mastercard | CardScheme::Jcb | CardScheme::Amex)
+    }
+}
+
 impl std::fmt::Display for CardScheme {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.en())

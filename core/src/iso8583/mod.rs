@@ -32,4 +32,4 @@ pub use field61::OriginalData;
 pub use financial::{reversal_of, CardFields, FinancialRequest, FinancialResponse};
 pub use ids::{BatchNo, MerchantId, Stan, TerminalId};
 pub use netmgmt::{AdminKind, AdminRequest, AdminResponse, IcUploadItem};
-pub use txn::{TxnSpec, TxnType, TXN_TABLE};
+pub use txn::{SettlementSide, TxnSpec, TxnType, TXN_TABLE};

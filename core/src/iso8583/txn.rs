@@ -29,6 +29,16 @@ pub enum TxnType {
     OfflineSale,
 }
 
+/// The side of the settlement totals a transaction type counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettlementSide {
+    /// Money to the merchant (sales, completions, offline sales).
+    Debit,
+    /// Money back to the cardholder (refunds).
+    Credit,
+}
+
 /// One row of the profile's transaction table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TxnSpec {
@@ -100,6 +110,19 @@ impl TxnType {
     /// True when the type moves money and so needs a pending reversal.
     pub fn is_reversible(&self) -> bool {
         self.spec().reversible
+    }
+
+    /// Which settlement total (field 48) an approval in force counts in, if any.
+    ///
+    /// The terminal and the acquirer simulator share this rule: sales, completions and
+    /// offline sales are debits, refunds credits; pre-auths, cancels, voids and inquiries
+    /// move no settled money.
+    pub fn settlement_side(&self) -> Option<SettlementSide> {
+        match self {
+            TxnType::Sale | TxnType::PreAuthCompletion | TxnType::OfflineSale => Some(SettlementSide::Debit),
+            TxnType::Refund => Some(SettlementSide::Credit),
+            _ => None,
+        }
     }
 
     /// True when the request carries an amount (all but balance inquiry).

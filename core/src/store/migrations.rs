@@ -130,6 +130,39 @@ CREATE TABLE offline_queue (
 ) STRICT, WITHOUT ROWID;
 "#,
     },
+    Migration {
+        version: 4,
+        name: "settlement: closed batches, batch upload persisted item by item, history index",
+        sql: r#"
+-- One row per settled batch. uploading: the host found the totals unequal and the batch
+-- upload is under way (resumed after a crash); closed: done, the next batch is open.
+CREATE TABLE settlement (
+    batch           INTEGER PRIMARY KEY,
+    state           TEXT NOT NULL CHECK (state IN ('uploading', 'closed')),
+    terminal_totals TEXT NOT NULL,
+    result          TEXT NOT NULL,
+    items           INTEGER NOT NULL DEFAULT 0,
+    settled_at      TEXT NOT NULL,
+    closed_at       TEXT
+) STRICT;
+
+-- The batch upload planned when the 0510 said "not equal": every message with its STAN,
+-- fixed before the first is sent, so a resend after a crash is the same message and the
+-- host answers it from its record. acked: the host's 0330 came back approved.
+CREATE TABLE batch_upload (
+    batch  INTEGER NOT NULL,
+    seq    INTEGER NOT NULL,
+    stan   INTEGER NOT NULL,
+    -- The AdminKind as JSON: masked cards (first 6, last 4) and amounts only.
+    body   TEXT NOT NULL,
+    acked  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (batch, seq)
+) STRICT;
+
+-- History by local time (reports of one day, paging).
+CREATE INDEX txn_by_created ON txn (created_at, id);
+"#,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -8,6 +8,7 @@
 //! upload still needs, erased once the host has answered; no clear key reaches the file.
 
 mod counters;
+mod erase;
 mod error;
 mod migrations;
 mod offline_queue;
@@ -15,6 +16,7 @@ mod recovery;
 mod reversal;
 mod sealing;
 mod session;
+mod settlement;
 mod settings;
 mod txn;
 mod voucher;
@@ -33,6 +35,7 @@ pub use offline_queue::{QueueEntry, QueuedAdvice, UploadOutcome, UploadState};
 pub use recovery::Recovered;
 pub use reversal::{DueReversal, ReversalRecord};
 pub use session::{NewSession, Session};
+pub use settlement::{SettlementRow, SettlementState, UploadItemRow, UploadProgressRow};
 pub use txn::{Failure, HostAnswer, NewTxn, OriginalRefs, TxnId, TxnLookup, TxnRecord, TxnStatus};
 pub use voucher::VoucherNo;
 

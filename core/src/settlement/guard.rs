@@ -1,0 +1,165 @@
+//! The day-end guard: what must be done before the terminal may stop for the day or be
+//! handed over, and the operations it protects.
+
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::error::PosError;
+use crate::i18n::Bilingual;
+use crate::terminal::TerminalError;
+
+/// An operation that ends the terminal's working state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayEndOp {
+    /// 签退.
+    SignOff,
+    /// Moving the terminal to another phone.
+    SwitchDevice,
+    /// Erasing the terminal's data.
+    FactoryReset,
+    /// Taking the terminal out of service.
+    Decommission,
+}
+
+impl Bilingual for DayEndOp {
+    fn zh(&self) -> String {
+        match self {
+            DayEndOp::SignOff => "签退",
+            DayEndOp::SwitchDevice => "更换设备",
+            DayEndOp::FactoryReset => "恢复出厂设置",
+            DayEndOp::Decommission => "停用终端",
+        }
+        .into()
+    }
+    fn en(&self) -> String {
+        match self {
+            DayEndOp::SignOff => "sign-off",
+            DayEndOp::SwitchDevice => "switching device",
+            DayEndOp::FactoryReset => "factory reset",
+            DayEndOp::Decommission => "decommission",
+        }
+        .into()
+    }
+}
+
+/// One reason the guard refuses, with what the merchant should do first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+pub enum DayEndRefusal {
+    /// Approved payments in the open batch: settle first.
+    BatchUnsettled {
+        /// Approved rows in the batch.
+        count: u32,
+    },
+    /// A batch upload was interrupted: settle again to finish it.
+    UploadUnfinished,
+    /// Reversals not yet delivered: restore the connection and sync.
+    ReversalPending {
+        /// Reversals due.
+        count: u32,
+    },
+    /// Payments approved offline not yet uploaded: restore the connection and sync.
+    PaymentsStored {
+        /// Payments waiting.
+        count: u32,
+    },
+}
+
+impl DayEndRefusal {
+    /// A stable code for the shell.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DayEndRefusal::BatchUnsettled { .. } => "batch_unsettled",
+            DayEndRefusal::UploadUnfinished => "upload_unfinished",
+            DayEndRefusal::ReversalPending { .. } => "reversal_pending",
+            DayEndRefusal::PaymentsStored { .. } => "payments_stored",
+        }
+    }
+}
+
+impl Bilingual for DayEndRefusal {
+    fn zh(&self) -> String {
+        match self {
+            DayEndRefusal::BatchUnsettled { count } => format!("本批次有{count}笔交易未结算，请先结算"),
+            DayEndRefusal::UploadUnfinished => "批上送未完成，请先结算以继续上送".into(),
+            DayEndRefusal::ReversalPending { count } => format!("有{count}笔冲正未送达，请恢复网络后同步"),
+            DayEndRefusal::PaymentsStored { count } => format!("有{count}笔离线交易未上送，请恢复网络后同步"),
+        }
+    }
+    fn en(&self) -> String {
+        match self {
+            DayEndRefusal::BatchUnsettled { count } => {
+                format!("{count} transaction(s) in the open batch are not settled: settle first")
+            }
+            DayEndRefusal::UploadUnfinished => "The batch upload is unfinished: settle to continue it".into(),
+            DayEndRefusal::ReversalPending { count } => {
+                format!("{count} reversal(s) not delivered: restore the connection and sync")
+            }
+            DayEndRefusal::PaymentsStored { count } => {
+                format!("{count} offline payment(s) not uploaded: restore the connection and sync")
+            }
+        }
+    }
+}
+
+/// A day-end operation that did not run.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DayEndError {
+    /// Refused: the reasons say what to do first.
+    #[error("{} refused: {}", op.en(), reasons.iter().map(Bilingual::en).collect::<Vec<_>>().join("; "))]
+    Refused {
+        /// The operation asked for.
+        op: DayEndOp,
+        /// Every reason, in the order to deal with them.
+        reasons: Vec<DayEndRefusal>,
+    },
+    /// It was allowed but failed.
+    #[error("{0}")]
+    Terminal(TerminalError),
+}
+
+impl From<TerminalError> for DayEndError {
+    fn from(e: TerminalError) -> Self {
+        DayEndError::Terminal(e)
+    }
+}
+
+impl From<crate::store::StoreError> for DayEndError {
+    fn from(e: crate::store::StoreError) -> Self {
+        DayEndError::Terminal(e.into())
+    }
+}
+
+impl Bilingual for DayEndError {
+    fn zh(&self) -> String {
+        match self {
+            DayEndError::Refused { op, reasons } => format!(
+                "暂不能{}：{}",
+                op.zh(),
+                reasons.iter().map(Bilingual::zh).collect::<Vec<_>>().join("；")
+            ),
+            DayEndError::Terminal(e) => e.zh(),
+        }
+    }
+    fn en(&self) -> String {
+        match self {
+            DayEndError::Refused { op, reasons } => format!(
+                "Cannot do {} now: {}",
+                op.en(),
+                reasons.iter().map(Bilingual::en).collect::<Vec<_>>().join("; ")
+            ),
+            DayEndError::Terminal(e) => e.en(),
+        }
+    }
+}
+
+impl From<DayEndError> for PosError {
+    fn from(e: DayEndError) -> Self {
+        let (zh, en) = (e.zh(), e.en());
+        match e {
+            DayEndError::Terminal(t) => t.into(),
+            DayEndError::Refused { .. } => PosError::InvalidInput { zh, en },
+        }
+    }
+}

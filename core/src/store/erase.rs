@@ -1,0 +1,27 @@
+//! Erasing the terminal's records (factory reset, decommission), only once the day-end
+//! guard has found nothing unsettled or unsynced.
+
+use super::error::StoreError;
+use super::Store;
+
+impl Store {
+    /// Deletes the session, the journal, the queue, settlements and settings; counters
+    /// go back to their first values. The data key stays, so the file remains usable.
+    pub fn erase_records(&self) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(
+            "DELETE FROM session;
+             DELETE FROM offline_queue;
+             DELETE FROM reversal;
+             DELETE FROM batch_upload;
+             DELETE FROM settlement;
+             UPDATE txn SET orig_txn_id = NULL, cancelled_by = NULL;
+             DELETE FROM txn;
+             DELETE FROM settings;
+             UPDATE counters SET value = CASE name WHEN 'batch' THEN 1 ELSE 0 END;",
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,90 @@
+//! The day-end guard on the operations that end the terminal's working state: sign-off,
+//! switching device, factory reset and decommission wait until the batch is settled and
+//! nothing is owed to the host, so no payment is lost or left unreconciled.
+
+use crate::settlement::{DayEndError, DayEndOp, DayEndRefusal};
+
+use super::outcome::AdminOutcome;
+use super::Terminal;
+
+/// The settings key marking a decommissioned terminal.
+const DECOMMISSIONED_SETTING: &str = "terminal.decommissioned";
+
+impl Terminal {
+    /// What stands in the way of a day-end operation, in the order to deal with it.
+    pub fn day_end_blockers(&self) -> Result<Vec<DayEndRefusal>, DayEndError> {
+        let mut out = Vec::new();
+        let due = self.store.due_reversal_count()?;
+        if due > 0 {
+            out.push(DayEndRefusal::ReversalPending { count: due });
+        }
+        let stored = self.store.queue_stats()?.count;
+        if stored > 0 {
+            out.push(DayEndRefusal::PaymentsStored { count: stored });
+        }
+        if self.store.open_settlement()?.is_some() {
+            out.push(DayEndRefusal::UploadUnfinished);
+        } else {
+            let unsettled = self.store.unsettled_count()?;
+            if unsettled > 0 {
+                out.push(DayEndRefusal::BatchUnsettled { count: unsettled });
+            }
+        }
+        Ok(out)
+    }
+
+    fn guard(&self, op: DayEndOp) -> Result<(), DayEndError> {
+        let reasons = self.day_end_blockers()?;
+        if reasons.is_empty() {
+            Ok(())
+        } else {
+            tracing::info!(op = ?op, reasons = ?reasons, "day-end operation refused");
+            Err(DayEndError::Refused { op, reasons })
+        }
+    }
+
+    /// Sign-off at the end of the day (0820, 002), refused while anything is unsettled or owed.
+    pub async fn end_of_day_sign_off(&self) -> Result<AdminOutcome, DayEndError> {
+        self.guard(DayEndOp::SignOff)?;
+        Ok(self.sign_off().await?)
+    }
+
+    /// Prepares the move to another phone: signs off and drops the session here.
+    pub async fn switch_device(&self) -> Result<(), DayEndError> {
+        self.guard(DayEndOp::SwitchDevice)?;
+        self.leave(DayEndOp::SwitchDevice).await
+    }
+
+    /// Erases the terminal's records and session (the data directory stays usable).
+    pub async fn factory_reset(&self) -> Result<(), DayEndError> {
+        self.guard(DayEndOp::FactoryReset)?;
+        self.leave(DayEndOp::FactoryReset).await?;
+        self.store.erase_records()?;
+        Ok(())
+    }
+
+    /// Takes the terminal out of service: signs off, erases the records, marks it decommissioned.
+    pub async fn decommission(&self) -> Result<(), DayEndError> {
+        self.guard(DayEndOp::Decommission)?;
+        self.leave(DayEndOp::Decommission).await?;
+        self.store.erase_records()?;
+        self.store.set_setting(DECOMMISSIONED_SETTING, &self.clock.now().to_string())?;
+        Ok(())
+    }
+
+    /// Whether the terminal was decommissioned.
+    pub fn is_decommissioned(&self) -> Result<bool, DayEndError> {
+        Ok(self.store.setting(DECOMMISSIONED_SETTING)?.is_some())
+    }
+
+    /// Best-effort sign-off: the session is dropped even when the host cannot be told.
+    async fn leave(&self, op: DayEndOp) -> Result<(), DayEndError> {
+        if self.session().is_ok() {
+            if let Err(e) = self.sign_off().await {
+                tracing::warn!(op = ?op, error = %e, "sign-off failed; session dropped anyway");
+            }
+        }
+        self.store.clear_session()?;
+        Ok(())
+    }
+}
