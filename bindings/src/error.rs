@@ -189,6 +189,8 @@ impl From<ReaderError> for PosError {
             ReaderError::UnknownCard(_) => "unknown_card",
             ReaderError::KeyCheckFailed(_) | ReaderError::BadKeyBlock(_) | ReaderError::Crypto(_) => "reader_keys",
             ReaderError::Protocol(_) => "reader_protocol",
+            ReaderError::UnlockRefused => "unlock_refused",
+            ReaderError::Unsupported => "unsupported",
             // Variants the core adds later (the tamper unlock, say) keep a generic code.
             #[allow(unreachable_patterns)]
             _ => "reader",

@@ -170,7 +170,7 @@ class CheckoutFlowTest {
     }
 
     @Test
-    fun `a tampered reader locks the checkout and refuses payments with the security message`(): Unit = runBlocking {
+    fun `a tampered reader locks the checkout until the help desk's unlock code, then a sign-in`(): Unit = runBlocking {
         Rig().use { rig ->
             val m = rig.checkout()
             rig.devices.presentCard("debit")
@@ -189,6 +189,31 @@ class CheckoutFlowTest {
             assertTrue(rig.terminal.reader().isTampered())
             assertTrue(rig.terminal.reader().deviceInfo().tampered)
             assertTrue(rig.sim.hostTxns("10000001").none { it.kind == "sale" }, "nothing reached the host")
+
+            // Remote unlock: challenge read to the help desk, its code typed in. A wrong code
+            // is refused and costs the challenge.
+            m.requestUnlock()
+            val asked = m.state.await { it is CheckoutState.Locked && it.challenge != null } as CheckoutState.Locked
+            assertTrue(asked.challenge!!.matches(Regex("[0-9A-F]{16}")), asked.challenge)
+            m.unlock("00000000")
+            val refused = m.state.await { it is CheckoutState.Locked && it.error != null } as CheckoutState.Locked
+            assertTrue(refused.error!!.zh.contains("解锁码错误"), refused.error!!.zh)
+            m.requestUnlock()
+            val again = m.state.await { it is CheckoutState.Locked && it.challenge != null } as CheckoutState.Locked
+            val code = rig.sim.unlockCode("10000001", again.challenge!!)!!
+            m.unlock(code)
+            val unlocked = m.state.await { it is CheckoutState.Failed } as CheckoutState.Failed
+            assertEquals(FailureKind.SIGN_IN_REQUIRED, unlocked.kind)
+            assertTrue(unlocked.error.zh.contains("已解锁") && unlocked.error.en.contains("unlocked"))
+            assertFalse(rig.terminal.reader().isTampered())
+            // The unlock erased the reader's keys: sign in, then pay.
+            assertThrows<PosException.NotSignedIn> { runBlocking { rig.terminal.sale(100, null) } }
+            assertTrue(rig.terminal.signIn().approved)
+            m.next()
+            m.type(100)
+            m.confirm()
+            val paid = m.state.await { it is CheckoutState.Result } as CheckoutState.Result
+            assertTrue(paid.outcome.approved, paid.outcome.summaryEn)
             m.close()
         }
     }

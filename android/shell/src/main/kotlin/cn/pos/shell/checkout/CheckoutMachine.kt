@@ -47,6 +47,7 @@ class CheckoutMachine(
     private val guard = Any()
     private val handles = mutableListOf<TaskHandle>()
     private var job: Job? = null
+    private var reader: CardReaderHandleInterface? = null
 
     /** The current screen. */
     val state: StateFlow<CheckoutState> = _state.asStateFlow()
@@ -69,6 +70,7 @@ class CheckoutMachine(
 
     /** Subscribes to the reader's events, the payment stages and tamper alerts. */
     fun attach(reader: CardReaderHandleInterface) {
+        this.reader = reader
         handles += reader.subscribe(object : ReaderEventObserver {
             override fun onReaderEvent(event: ReaderEvent) = onReader(event)
         })
@@ -199,7 +201,43 @@ class CheckoutMachine(
     }
 
     private fun lock(reason: Text) {
-        move { CheckoutState.Locked(reason) }
+        move { if (it is CheckoutState.Locked) it else CheckoutState.Locked(reason) }
+    }
+
+    // Tamper unlock ---------------------------------------------------------------------
+
+    /** On the lock screen: asks the reader for a challenge to read to the acquirer's help desk. */
+    fun requestUnlock() {
+        val s = _state.value
+        val r = reader
+        if (s !is CheckoutState.Locked || r == null) return
+        job = scope.launch {
+            val next = try {
+                s.copy(challenge = r.unlockChallenge(), error = null)
+            } catch (e: PosException) {
+                s.copy(challenge = null, error = e.text)
+            }
+            move { if (it is CheckoutState.Locked) next else it }
+        }
+    }
+
+    /**
+     * The help desk's code for the challenge shown. Unlocked, the reader has no keys: the
+     * next step is a sign-in. A refused code needs a new challenge (one attempt each).
+     */
+    fun unlock(code: String) {
+        val s = _state.value
+        val r = reader
+        if (s !is CheckoutState.Locked || s.challenge == null || r == null) return
+        job = scope.launch {
+            val next = try {
+                r.unlock(code.trim())
+                CheckoutState.Failed(FailureKind.SIGN_IN_REQUIRED, UNLOCKED, 0, reversalDue = false)
+            } catch (e: PosException) {
+                s.copy(challenge = null, error = e.text)
+            }
+            move { if (it is CheckoutState.Locked) next else it }
+        }
     }
 
     // Result and receipt ---------------------------------------------------------------
@@ -296,6 +334,7 @@ class CheckoutMachine(
     private companion object {
         val CARD_PROMPT = Text("请刷卡、插卡或挥卡", "Swipe, insert or tap the card")
         val TAMPERED = Text("系统安全已触发，请联系收单机构", "Security triggered: call the acquirer")
+        val UNLOCKED = Text("读卡器已解锁，请重新签到后再交易", "Reader unlocked: sign in again before the next payment")
         val NO_PRINTER = Text("未连接打印机，请连接后重打印", "No printer connected: connect one and print again")
     }
 }

@@ -55,6 +55,10 @@ sealed class CheckoutState {
     data class Failed(val kind: FailureKind, val error: Text, val amountMinor: Long, val reversalDue: Boolean) :
         CheckoutState()
 
-    /** The reader's security switch fired: no payment until the acquirer unlocks it. */
-    data class Locked(val reason: Text) : CheckoutState()
+    /**
+     * The reader's security switch fired: no payment until the acquirer unlocks it. After
+     * [CheckoutMachine.requestUnlock], `challenge` is what the merchant reads to the help
+     * desk; `error` says why the last code was refused.
+     */
+    data class Locked(val reason: Text, val challenge: String? = null, val error: Text? = null) : CheckoutState()
 }
