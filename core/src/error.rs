@@ -142,6 +142,8 @@ impl From<TerminalError> for PosError {
             TerminalError::NotSignedIn => PosError::NotSignedIn { zh, en },
             TerminalError::Exchange(_) | TerminalError::ReversalPending { .. } => PosError::Network { zh, en },
             TerminalError::Offline(r) => PosError::OfflineRefused { code: r.code().into(), zh, en },
+            // Same shape as an offline refusal: a stable code and both texts (`risk_blocked`, ...).
+            TerminalError::Risk(r) => PosError::OfflineRefused { code: r.code().into(), zh, en },
             TerminalError::Reader(_) => PosError::Device { zh, en },
             TerminalError::Store(_) => PosError::Storage { zh, en },
             TerminalError::Codec(_) => PosError::Protocol { zh, en },

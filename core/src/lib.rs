@@ -20,6 +20,7 @@ pub mod receipt;
 pub mod redact;
 pub mod response_code;
 pub mod reversal;
+pub mod risk;
 pub mod settlement;
 pub mod store;
 pub mod sync;

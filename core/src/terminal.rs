@@ -20,6 +20,7 @@ mod original;
 mod outcome;
 mod payments;
 mod reversals;
+mod risk_gate;
 mod session;
 mod settlement;
 mod sync;
@@ -69,6 +70,8 @@ pub struct Terminal {
     reversing: Mutex<()>,
     /// One sync at a time.
     syncing: Mutex<()>,
+    /// The risk policy in force.
+    risk: crate::risk::RiskState,
 }
 
 impl Terminal {
@@ -111,6 +114,7 @@ impl Terminal {
             wakeup: Arc::new(Notify::new()),
             reversing: Mutex::new(()),
             syncing: Mutex::new(()),
+            risk: Default::default(),
         })
     }
 

@@ -131,6 +131,85 @@ CREATE TABLE offline_queue (
 "#,
     },
     Migration {
+        version: 3,
+        name: "risk: card history index, daily totals, evaluation audit, card limits",
+        sql: r#"
+-- Card velocity reads one card's rows in time order, never the whole journal.
+CREATE INDEX txn_by_card ON txn (card_fingerprint, created_at) WHERE card_fingerprint IS NOT NULL;
+
+-- The terminal's approved charges per local day (YYYY-MM-DD), kept by triggers so the daily
+-- total and the trailing average are a few key reads however long the journal grows.
+CREATE TABLE risk_day (
+    day         TEXT PRIMARY KEY,
+    count       INTEGER NOT NULL,
+    total_minor INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER risk_day_insert AFTER INSERT ON txn
+WHEN NEW.txn_type IN ('sale', 'offline_sale', 'pre_auth_completion') AND NEW.status = 'approved'
+    AND NEW.reversed_at IS NULL AND NEW.cancelled_by IS NULL
+BEGIN
+    INSERT INTO risk_day (day, count, total_minor) VALUES (substr(NEW.created_at, 1, 10), 1, COALESCE(NEW.amount_minor, 0))
+    ON CONFLICT (day) DO UPDATE SET count = count + 1, total_minor = total_minor + excluded.total_minor;
+END;
+CREATE TRIGGER risk_day_enter AFTER UPDATE OF status, reversed_at, cancelled_by ON txn
+WHEN NEW.txn_type IN ('sale', 'offline_sale', 'pre_auth_completion')
+    AND NEW.status = 'approved' AND NEW.reversed_at IS NULL AND NEW.cancelled_by IS NULL
+    AND NOT (OLD.status = 'approved' AND OLD.reversed_at IS NULL AND OLD.cancelled_by IS NULL)
+BEGIN
+    INSERT INTO risk_day (day, count, total_minor) VALUES (substr(NEW.created_at, 1, 10), 1, COALESCE(NEW.amount_minor, 0))
+    ON CONFLICT (day) DO UPDATE SET count = count + 1, total_minor = total_minor + excluded.total_minor;
+END;
+CREATE TRIGGER risk_day_leave AFTER UPDATE OF status, reversed_at, cancelled_by ON txn
+WHEN OLD.txn_type IN ('sale', 'offline_sale', 'pre_auth_completion')
+    AND OLD.status = 'approved' AND OLD.reversed_at IS NULL AND OLD.cancelled_by IS NULL
+    AND NOT (NEW.status = 'approved' AND NEW.reversed_at IS NULL AND NEW.cancelled_by IS NULL)
+BEGIN
+    UPDATE risk_day SET count = count - 1, total_minor = total_minor - COALESCE(OLD.amount_minor, 0)
+    WHERE day = substr(OLD.created_at, 1, 10);
+END;
+-- Existing journals start with their history counted.
+INSERT INTO risk_day (day, count, total_minor)
+SELECT substr(created_at, 1, 10), COUNT(*), SUM(COALESCE(amount_minor, 0)) FROM txn
+WHERE txn_type IN ('sale', 'offline_sale', 'pre_auth_completion') AND status = 'approved'
+    AND reversed_at IS NULL AND cancelled_by IS NULL
+GROUP BY substr(created_at, 1, 10);
+
+-- Every risk evaluation with its fired rules, the operator's confirmation and the payment it let through.
+CREATE TABLE risk_audit (
+    id               INTEGER PRIMARY KEY,
+    day              TEXT NOT NULL,
+    at               TEXT NOT NULL,
+    at_unix          INTEGER NOT NULL,
+    txn_type         TEXT NOT NULL,
+    amount_minor     INTEGER NOT NULL,
+    card_fingerprint TEXT,
+    offline          INTEGER NOT NULL,
+    policy_version   INTEGER NOT NULL,
+    verdict          TEXT NOT NULL CHECK (verdict IN ('allow', 'warn', 'require_online', 'block')),
+    -- JSON: [{"rule": id, "verdict": v}]
+    fired            TEXT NOT NULL,
+    decision         TEXT NOT NULL
+        CHECK (decision IN ('proceeded', 'blocked', 'awaiting_confirmation', 'online_required')),
+    confirmed_by     TEXT,
+    confirmed_at     TEXT,
+    -- The confirmed evaluation this one used (and the one that used this confirmation).
+    confirmation_of  INTEGER REFERENCES risk_audit (id),
+    used_by          INTEGER REFERENCES risk_audit (id),
+    txn_id           INTEGER REFERENCES txn (id)
+) STRICT;
+CREATE INDEX risk_audit_by_day ON risk_audit (day);
+
+-- Card limits the reader or the host reported, by keyed fingerprint.
+CREATE TABLE risk_card_limit (
+    card_fingerprint TEXT PRIMARY KEY,
+    limit_minor      INTEGER NOT NULL,
+    currency         INTEGER NOT NULL,
+    source           TEXT NOT NULL,
+    updated_at       TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+"#,
+    },
+    Migration {
         version: 4,
         name: "settlement: closed batches, batch upload persisted item by item, history index",
         sql: r#"

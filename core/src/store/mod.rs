@@ -37,6 +37,7 @@ pub use reversal::{DueReversal, ReversalRecord};
 pub use session::{NewSession, Session};
 pub use settlement::{SettlementRow, SettlementState, UploadItemRow, UploadProgressRow};
 pub use txn::{Failure, HostAnswer, NewTxn, OriginalRefs, TxnId, TxnLookup, TxnRecord, TxnStatus};
+pub(crate) use txn::type_name;
 pub use voucher::VoucherNo;
 
 /// The terminal's persistent state. Cheap operations, each its own SQLite transaction.
@@ -126,7 +127,7 @@ impl Store {
         migrations::latest()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic elsewhere while holding the lock cannot leave SQLite half-written:
         // uncommitted transactions roll back when dropped.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())

@@ -94,6 +94,8 @@ pub struct TerminalConfig {
     pub preference: OfflinePreference,
     /// Pacing of uploads.
     pub sync: SyncPolicy,
+    /// The provisioned risk policy (`None`: no risk checks until the acquirer pushes one).
+    pub risk_policy: Option<crate::risk::RiskPolicy>,
 }
 
 impl TerminalConfig {
@@ -122,6 +124,7 @@ impl TerminalConfig {
             offline: OfflineLimits::defaults(Currency::CNY),
             preference: OfflinePreference::PreferOnline,
             sync: SyncPolicy::default(),
+            risk_policy: None,
         }
     }
 

@@ -8,6 +8,7 @@ use crate::i18n::Bilingual;
 use crate::iso8583::{CodecError, Message, TxnType};
 use crate::offline::OfflineRefusal;
 use crate::reader::ReaderError;
+use crate::risk::RiskError;
 use crate::response_code::ResponseCode;
 use crate::store::{StoreError, TxnId};
 
@@ -75,6 +76,9 @@ pub enum TerminalError {
     /// The payment could not be approved offline (and was not sent online).
     #[error("offline: {0}")]
     Offline(OfflineRefusal),
+    /// The risk engine stopped the payment before the card was charged.
+    #[error("risk: {0}")]
+    Risk(RiskError),
     /// Earlier reversals could not be delivered, so no new online request was sent.
     #[error("{count} reversal(s) could not be delivered")]
     ReversalPending {
@@ -104,6 +108,12 @@ impl TerminalError {
 impl From<OfflineRefusal> for TerminalError {
     fn from(r: OfflineRefusal) -> Self {
         TerminalError::Offline(r)
+    }
+}
+
+impl From<RiskError> for TerminalError {
+    fn from(r: RiskError) -> Self {
+        TerminalError::Risk(r)
     }
 }
 
@@ -150,6 +160,7 @@ impl Bilingual for TerminalError {
             TerminalError::OriginalNotFound => "找不到原交易".into(),
             TerminalError::OriginalNotEligible { zh, .. } | TerminalError::InvalidInput { zh, .. } => zh.clone(),
             TerminalError::Offline(r) => r.zh(),
+            TerminalError::Risk(r) => r.zh(),
             TerminalError::ReversalPending { count } => {
                 format!("有{count}笔冲正尚未送达主机，请检查网络后重试（冲正会自动重发）")
             }
@@ -170,6 +181,7 @@ impl Bilingual for TerminalError {
             TerminalError::OriginalNotFound => "Original transaction not found".into(),
             TerminalError::OriginalNotEligible { en, .. } | TerminalError::InvalidInput { en, .. } => en.clone(),
             TerminalError::Offline(r) => r.en(),
+            TerminalError::Risk(r) => r.en(),
             TerminalError::ReversalPending { count } => format!(
                 "{count} reversal(s) have not reached the host yet: check the connection and try again \
                  (reversals are resent automatically)"

@@ -34,20 +34,25 @@ impl Terminal {
         let plan = Plan { txn: TxnType::Sale, amount: Some(amount), original: None };
         match preference {
             OfflinePreference::RequireOnline => self.run(plan).await,
-            OfflinePreference::ForceOffline => self.offline_sale(amount, None).await,
+            OfflinePreference::ForceOffline => self.offline_sale(amount, None, None).await,
             OfflinePreference::PreferOnline if !self.connectivity.platform_online() => {
-                self.offline_sale(amount, None).await
+                self.offline_sale(amount, None, None).await
             }
             OfflinePreference::PreferOnline => {
                 let session = self.session()?;
                 match self.reversals_first().await {
-                    Err(e @ TerminalError::ReversalPending { .. }) => return self.fall_back(e, amount, None).await,
+                    Err(e @ TerminalError::ReversalPending { .. }) => {
+                        return self.fall_back(e, amount, None, None).await
+                    }
                     Err(e) => return Err(e),
                     Ok(()) => {}
                 }
                 let card = self.read(&plan).await?;
-                match self.online(&plan, &session, &card).await {
-                    Err(e @ TerminalError::Exchange(_)) => self.fall_back(e, amount, Some(card)).await,
+                let risk = self.risk_gate(plan.txn, plan.amount, &card, false, None)?;
+                let result = self.online(&plan, &session, &card).await;
+                self.risk_link(risk, &result);
+                match result {
+                    Err(e @ TerminalError::Exchange(_)) => self.fall_back(e, amount, Some(card), risk).await,
                     other => other,
                 }
             }
@@ -60,10 +65,15 @@ impl Terminal {
         online: TerminalError,
         amount: Amount,
         card: Option<CardRead>,
+        risk: Option<crate::risk::AuditId>,
     ) -> Result<TxnOutcome, TerminalError> {
-        match self.offline_sale(amount, card).await {
+        match self.offline_sale(amount, card, risk).await {
             Err(TerminalError::Offline(refusal)) => {
                 tracing::info!(reason = refusal.code(), "no offline fallback");
+                Err(online)
+            }
+            Err(TerminalError::Risk(refusal)) => {
+                tracing::info!(reason = refusal.code(), "no offline fallback (risk)");
                 Err(online)
             }
             other => other,
@@ -73,7 +83,12 @@ impl Terminal {
     /// Approves a sale offline: limits first (before troubling the cardholder), then the
     /// card (chip or contactless, no online PIN, within its daily count), then one SQLite
     /// transaction that numbers, journals and stores the sealed advice.
-    async fn offline_sale(&self, amount: Amount, card: Option<CardRead>) -> Result<TxnOutcome, TerminalError> {
+    async fn offline_sale(
+        &self,
+        amount: Amount,
+        card: Option<CardRead>,
+        carried: Option<crate::risk::AuditId>,
+    ) -> Result<TxnOutcome, TerminalError> {
         let limits = self.config.offline;
         if !limits.enabled {
             return Err(OfflineRefusal::Disabled.into());
@@ -90,6 +105,7 @@ impl Terminal {
         };
         let today = self.store.offline_count_for_card(&card.fingerprint, &now.mmdd())?;
         check_card(&limits, card.entry_mode, today)?;
+        let risk = self.risk_gate(TxnType::OfflineSale, Some(amount), &card, true, carried)?;
         let new = NewTxn {
             txn_type: TxnType::OfflineSale,
             amount: Some(amount),
@@ -105,6 +121,11 @@ impl Terminal {
         let record =
             self.store.store_offline(&new, &auth, now.unix_secs, |record| self.advice(amount, &card, record, &auth))?;
         crash_point("offline_stored");
+        if let Some(audit) = risk {
+            if let Err(e) = crate::risk::audit::link_txn(&self.store, audit, record.id) {
+                tracing::error!(error = %e, %audit, "risk evaluation not linked to its payment");
+            }
+        }
         tracing::info!(stan = %record.numbers.stan, pan = %card.masked_pan, amount = %amount, "approved offline");
         Ok(offline_outcome(&record, &card, amount, auth))
     }

@@ -120,7 +120,10 @@ impl Terminal {
         }
         self.reversals_first().await?;
         let card = self.read(&plan).await?;
-        self.online(&plan, &session, &card).await
+        let risk = self.risk_gate(plan.txn, plan.amount, &card, false, None)?;
+        let result = self.online(&plan, &session, &card).await;
+        self.risk_link(risk, &result);
+        result
     }
 
     /// Sends due reversals before any other online request; refuses to go on while the

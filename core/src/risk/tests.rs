@@ -1,0 +1,1 @@
+//! Evaluations against a real journal.

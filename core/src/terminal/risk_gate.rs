@@ -1,0 +1,149 @@
+//! The risk engine on the payment path: evaluated after the card is read and before anything
+//! is charged, audited, and its verdicts turned into errors the operator acts on.
+
+use std::sync::Arc;
+
+use crate::card::CardFingerprint;
+use crate::iso8583::TxnType;
+use crate::money::Amount;
+use crate::reader::CardRead;
+use crate::risk::{
+    self, AuditDecision, AuditId, AuditRecord, Evaluation, RiskError, RiskPolicy, RiskReport, RiskRequest, Verdict,
+};
+
+use super::error::TerminalError;
+use super::outcome::TxnOutcome;
+use super::Terminal;
+
+impl Terminal {
+    /// The risk policy in force: the one the acquirer pushed, else the provisioned one.
+    pub fn risk_policy(&self) -> Option<Arc<RiskPolicy>> {
+        self.risk.current(&self.store, self.config.risk_policy.as_ref())
+    }
+
+    /// Installs a policy pushed by the acquirer (JSON); validated, never older than the one in force.
+    pub fn set_risk_policy(&self, json: &str) -> Result<Arc<RiskPolicy>, TerminalError> {
+        let policy = self.risk.replace(&self.store, self.config.risk_policy.as_ref(), json)?;
+        tracing::info!(version = policy.version, rules = policy.rules.len(), "risk policy installed");
+        Ok(policy)
+    }
+
+    /// Evaluates a payment now without charging or recording it (what `pos risk check` shows).
+    /// Without a policy in force the default one is used.
+    pub fn risk_check(
+        &self,
+        txn: TxnType,
+        amount: Amount,
+        card: Option<CardFingerprint>,
+        offline: bool,
+    ) -> Result<Evaluation, TerminalError> {
+        let policy = self.risk_policy().unwrap_or_default();
+        let req = RiskRequest { txn, amount, fingerprint: card, offline, at: self.clock.now() };
+        Ok(risk::evaluate(&self.store, &policy, &self.config.offline, &req)?)
+    }
+
+    /// Journals the operator's confirmation of the warning `token`; the payment run again
+    /// (same card, amount and type, within ten minutes) then goes ahead once.
+    pub fn confirm_risk(&self, token: AuditId, operator: &str) -> Result<(), TerminalError> {
+        if risk::audit::confirm(&self.store, token, operator, &self.clock.now().to_string())? {
+            tracing::info!(%token, operator, "risk warning confirmed");
+            Ok(())
+        } else {
+            Err(RiskError::UnknownConfirmation(token).into())
+        }
+    }
+
+    /// One evaluation of the audit trail.
+    pub fn risk_audit(&self, token: AuditId) -> Result<Option<AuditRecord>, TerminalError> {
+        Ok(risk::audit::load(&self.store, token)?)
+    }
+
+    /// The risk report of a local day (`YYYY-MM-DD`; today when `None`).
+    pub fn risk_report(&self, day: Option<&str>) -> Result<RiskReport, TerminalError> {
+        let today = risk::calendar::day_key(self.clock.now());
+        Ok(RiskReport::of_day(&self.store, day.unwrap_or(&today))?)
+    }
+
+    /// Records a card's limit as the reader or the host reported it (for the card-limit rule).
+    pub fn note_card_limit(&self, card: CardFingerprint, limit: Amount, source: &str) -> Result<(), TerminalError> {
+        Ok(risk::audit::note_card_limit(&self.store, card, limit, source, &self.clock.now().to_string())?)
+    }
+
+    /// Evaluates the payment of a read card; `Ok(Some(id))` when it may go ahead (audited as `id`).
+    ///
+    /// `carried`: an evaluation of the same payment that already went ahead online, whose
+    /// warnings the operator confirmed; the offline fallback does not ask again.
+    pub(super) fn risk_gate(
+        &self,
+        txn: TxnType,
+        amount: Option<Amount>,
+        card: &CardRead,
+        offline: bool,
+        carried: Option<AuditId>,
+    ) -> Result<Option<AuditId>, TerminalError> {
+        let (Some(amount), true) = (amount, matches!(txn, TxnType::Sale | TxnType::PreAuth | TxnType::OfflineSale))
+        else {
+            return Ok(None);
+        };
+        let Some(policy) = self.risk_policy() else { return Ok(None) };
+        let req = RiskRequest { txn, amount, fingerprint: Some(card.fingerprint), offline, at: self.clock.now() };
+        let eval = risk::evaluate(&self.store, &policy, &self.config.offline, &req)?;
+        let verdict = eval.effective(offline);
+        let record = |decision, confirmation| risk::audit::record(&self.store, &req, &eval, decision, confirmation);
+        if !eval.fired.is_empty() {
+            let rules: Vec<&str> = eval.fired.iter().map(|f| f.rule.as_str()).collect();
+            tracing::info!(?txn, card = %card.fingerprint, ?rules, verdict = verdict.as_str(), offline, "risk rules fired");
+        }
+        match verdict {
+            Verdict::Allow => Ok(Some(record(AuditDecision::Proceeded, None)?)),
+            Verdict::Block => {
+                record(AuditDecision::Blocked, None)?;
+                let f = eval.first(Verdict::Block).cloned().unwrap_or_else(|| unreachable!("block verdict fired"));
+                Err(RiskError::Blocked { rule: f.rule, zh: f.zh, en: f.en }.into())
+            }
+            Verdict::RequireOnline => {
+                record(AuditDecision::OnlineRequired, None)?;
+                let f = eval.first(Verdict::RequireOnline).cloned().unwrap_or_else(|| unreachable!("fired"));
+                Err(RiskError::OnlineRequired { rule: f.rule, zh: f.zh, en: f.en }.into())
+            }
+            Verdict::Warn => {
+                let confirmation = match carried {
+                    Some(c) => Some(c),
+                    None => risk::audit::find_confirmation(&self.store, &req, &eval)?,
+                };
+                if confirmation.is_some() {
+                    return Ok(Some(risk::audit::record_carried(
+                        &self.store,
+                        &req,
+                        &eval,
+                        confirmation,
+                        carried.is_none(),
+                    )?));
+                }
+                let token = record(AuditDecision::AwaitingConfirmation, None)?;
+                let warns: Vec<_> = eval.fired.iter().filter(|f| f.verdict == Verdict::Warn).collect();
+                Err(RiskError::ConfirmationRequired {
+                    token,
+                    rules: warns.iter().map(|f| f.rule.clone()).collect(),
+                    zh: warns.iter().map(|f| f.zh.as_str()).collect::<Vec<_>>().join("；"),
+                    en: warns.iter().map(|f| f.en.as_str()).collect::<Vec<_>>().join("; "),
+                }
+                .into())
+            }
+        }
+    }
+
+    /// Stores the journal row of the payment with its evaluation (logged, not failed: the
+    /// payment's own record is what counts).
+    pub(super) fn risk_link(&self, audit: Option<AuditId>, result: &Result<TxnOutcome, TerminalError>) {
+        let txn = match result {
+            Ok(o) => Some(o.txn_id),
+            Err(e) => e.exchange_failure().and_then(|f| f.txn_id),
+        };
+        if let (Some(audit), Some(txn)) = (audit, txn) {
+            if let Err(e) = risk::audit::link_txn(&self.store, audit, txn) {
+                tracing::error!(error = %e, %audit, "risk evaluation not linked to its payment");
+            }
+        }
+    }
+}
