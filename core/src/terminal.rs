@@ -24,6 +24,7 @@ mod risk_gate;
 mod session;
 mod settlement;
 mod sync;
+mod tamper;
 
 #[cfg(test)]
 mod tests;

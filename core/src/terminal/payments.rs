@@ -111,6 +111,7 @@ impl Terminal {
 
     /// An online transaction: reversals first, then the card, then the exchange.
     pub(super) async fn run(&self, plan: Plan) -> Result<TxnOutcome, TerminalError> {
+        self.tamper_guard()?;
         let session = self.session()?;
         if !self.connectivity.platform_online() {
             return Err(TerminalError::Offline(match plan.txn {
@@ -138,8 +139,8 @@ impl Terminal {
 
     /// Asks the reader for the card of `plan`.
     pub(super) async fn read(&self, plan: &Plan) -> Result<CardRead, TerminalError> {
-        Ok(self
-            .reader
+        self.tamper_guard()?;
+        self.reader
             .read_card(CardRequest {
                 txn: plan.txn,
                 amount: plan.amount,
@@ -147,7 +148,8 @@ impl Terminal {
                 pin_entry: self.config.pin_policy.asks(plan.txn),
                 at: self.clock.now(),
             })
-            .await?)
+            .await
+            .map_err(|e| self.note_reader_error(e))
     }
 
     /// Journals the request (row, STAN and armed reversal in one SQLite transaction),

@@ -30,6 +30,8 @@ impl Terminal {
     /// payments carry tracks encrypted under the current TDK, which the host can no longer
     /// read once a sign-in has replaced it.
     pub async fn sign_in(&self) -> Result<AdminOutcome, TerminalError> {
+        // A tampered reader holds no keys to load: the acquirer unlocks it first.
+        self.tamper_guard()?;
         self.flush_before_new_keys().await;
         let mode = self.config.key_mode;
         let (resp, stan) =
@@ -40,7 +42,7 @@ impl Terminal {
         }
         let block = resp.key_block.as_deref().ok_or(CodecError::MissingField(62))?;
         let keys = split_field62(mode, block)?;
-        let ack = self.reader.load_working_keys(&keys).await?;
+        let ack = self.reader.load_working_keys(&keys).await.map_err(|e| self.note_reader_error(e))?;
         // The reader checked its keys; check the MAK we are about to seal ourselves too.
         let same = |ours: [u8; 4], theirs: [u8; 4]| ours == theirs;
         if !check_value_matches(&ack.mak, &keys.mak.check_value) || !same(ack.mak_kcv, keys.mak.check_value) {
