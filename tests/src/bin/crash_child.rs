@@ -3,7 +3,9 @@
 //! harness kills it (SIGKILL) or a crash point (`POS_CRASH_AT`, feature `crash-hooks`)
 //! aborts it; then again, to recover and sync everything.
 //!
-//! `crash_child work <data dir> <host:port> <seed> <ops>` or `crash_child settle <data dir> <host:port>`.
+//! `crash_child work <data dir> <host:port> <seed> <ops>`, `crash_child settle <data dir> <host:port>`
+//! (sync everything) or `crash_child day-end <data dir> <host:port> <sales>` (make `sales` sales
+//! when the batch is empty, then settle, printing `acked N/T` after each upload message).
 //! Exit codes: 0 done, 2 bad arguments, 3 the terminal could not start, 4 not settled.
 
 use std::io::Write;
@@ -175,6 +177,39 @@ async fn settle(dir: &Path, host: &str) -> ExitCode {
     ExitCode::from(4)
 }
 
+async fn day_end(dir: &Path, host: &str, sales: u32) -> ExitCode {
+    let (t, reader) = match open(dir, host) {
+        Ok(v) => v,
+        Err(e) => {
+            say(&format!("cannot open: {e}"));
+            return ExitCode::from(3);
+        }
+    };
+    if let Err(e) = ready(&t).await {
+        say(&format!("not ready: {e}"));
+        return ExitCode::from(3);
+    }
+    let fresh = !t.upload_unfinished().unwrap_or(true) && t.store().unsettled_count().unwrap_or(1) == 0;
+    if fresh {
+        for i in 0..sales {
+            // Mostly swipes (8 to an upload message), every fifth a chip card (one each).
+            let _ = reader.present(if i % 5 == 4 { "contactless" } else { "swipe12" });
+            let Ok(amount) = Amount::from_minor(100 + u64::from(i), Currency::CNY) else { continue };
+            say(&format!("sale {i} {}", outcome(&t.sale(amount).await)));
+        }
+    }
+    match t.settle_with(|p| say(&format!("acked {}/{} resumed {}", p.acked, p.total, p.resumed))).await {
+        Ok(o) => {
+            say(&format!("closed {} next {} resumed {} uploaded {}", o.batch, o.next_batch, o.resumed, o.uploaded));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            say(&format!("not settled: {e}"));
+            ExitCode::from(4)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
@@ -186,6 +221,10 @@ fn main() -> ExitCode {
             rt.block_on(work(&PathBuf::from(dir), host, seed, ops))
         }
         [mode, dir, host] if mode == "settle" => rt.block_on(settle(&PathBuf::from(dir), host)),
+        [mode, dir, host, sales] if mode == "day-end" => {
+            let Ok(sales) = sales.parse() else { return ExitCode::from(2) };
+            rt.block_on(day_end(&PathBuf::from(dir), host, sales))
+        }
         _ => {
             eprintln!("usage: crash_child work <dir> <host:port> <seed> <ops> | settle <dir> <host:port>");
             ExitCode::from(2)
