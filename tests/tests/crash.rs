@@ -205,6 +205,8 @@ fn check(dir: &std::path::Path, sim: &pos_acquirer_sim::SimHandle, start_funds: 
     let mut charged: HashMap<String, i64> = HashMap::new();
     for t in &journal {
         assert_ne!(t.status, TxnStatus::Pending, "iteration {i}: pending after recovery: {t:?}");
+        // `94`: the host saw this batch and STAN before with other content, i.e. a STAN reused.
+        assert_ne!(t.response_code.map(|c| c.to_string()).as_deref(), Some("94"), "iteration {i}: {t:?}");
         let key = (t.numbers.batch.value(), t.numbers.stan.value());
         let host_row = requests.get(&key);
         let amount = t.amount.map(|a| a.minor() as i64).unwrap_or(0);
