@@ -197,3 +197,38 @@ async fn display_text_and_busy_reader() {
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert_eq!(b.device.display(), "请插卡 Insert card");
 }
+
+#[tokio::test]
+async fn a_disconnect_at_every_step_of_connect_load_and_read_is_a_clean_error() {
+    let tmk = SecretKey::from_hex(DEMO_TMK_HEX).unwrap();
+    let keys = generate_working_keys(KeyMode::DoubleWithTrack004).unwrap();
+    let block = build_working_keys(KeyMode::DoubleWithTrack004, &keys, &tmk).unwrap();
+    let enc = split_field62(KeyMode::DoubleWithTrack004, &block).unwrap();
+    let mut outcomes = [0usize; 2];
+    // Each write of the exchange in turn is the one that finds the link gone.
+    for after in 1..=60 {
+        let ((a, arx), (b, brx)) =
+            memory_pair(23, MemoryFaults { disconnect_after_writes: after, ..Default::default() });
+        let inner = Arc::new(SoftwareReader::new(tmk.clone(), DeviceSecret::from_bytes([3; 32])));
+        let device = SimulatedReader::spawn(Arc::new(b), brx, inner, fast());
+        let phone_link = Arc::new(a);
+        let steps = async {
+            let phone = BleCardReader::connect(phone_link.clone(), arx, fast()).await?;
+            phone.load_working_keys(&enc).await?;
+            device.present("debit")?;
+            phone.read_card(request(2_000)).await.map(|_| ())
+        };
+        match tokio::time::timeout(Duration::from_secs(20), steps).await {
+            Ok(Ok(())) => outcomes[0] += 1,
+            Ok(Err(e)) => {
+                assert!(
+                    matches!(e, ReaderError::Disconnected | ReaderError::Protocol(_)),
+                    "after {after} writes: {e:?}"
+                );
+                outcomes[1] += 1;
+            }
+            Err(_) => panic!("after {after} writes: the exchange hung"),
+        }
+    }
+    assert!(outcomes[1] > 0 && outcomes[0] > 0, "{outcomes:?}: both dropped and completed exchanges seen");
+}
