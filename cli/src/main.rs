@@ -5,6 +5,7 @@ mod devices_cmd;
 mod frame_cmd;
 mod hex_input;
 mod queue_cmd;
+mod settle_cmd;
 mod sim_cmd;
 mod terminal_cmd;
 
@@ -98,6 +99,10 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Settle the batch (结算): reconcile, upload the batch with a progress bar when totals
+    /// differ (an interrupted upload continues), then the slip totals.
+    #[command(after_help = "Examples:\n  pos settle\n  pos settle --json")]
+    Settle,
     /// Send due reversals and upload the stored payments now, with a progress bar (上送).
     #[command(after_help = "Example:\n  pos offline off && pos sync")]
     Sync,
@@ -199,6 +204,7 @@ fn main() -> ExitCode {
         Command::Balance { card } => terminal_cmd::run(g, T::Balance(card)),
         Command::Queue { all } => queue_cmd::queue(g, all),
         Command::Sync => queue_cmd::sync(g),
+        Command::Settle => settle_cmd::settle(g),
         Command::Offline(cmd) => queue_cmd::offline(g, cmd),
         Command::Cards => Ok(terminal_cmd::list_cards(g)),
         Command::Frame(cmd) => frame_cmd::run(cmd),
