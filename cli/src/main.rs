@@ -5,6 +5,7 @@ mod devices_cmd;
 mod frame_cmd;
 mod hex_input;
 mod queue_cmd;
+mod risk_cmd;
 mod settle_cmd;
 mod sim_cmd;
 mod terminal_cmd;
@@ -112,6 +113,9 @@ enum Command {
         after_help = "Examples:\n  pos offline on\n  pos sale 30.00 --card contactless\n  pos offline off\n  pos sync"
     )]
     Offline(queue_cmd::OfflineCmd),
+    /// The risk engine: check a payment, confirm a warning, the day's report, the policy (风控).
+    #[command(subcommand, after_help = "Examples:\n  pos risk check 10000.00 --card debit\n  pos risk report")]
+    Risk(risk_cmd::RiskCmd),
     /// List the test cards the software reader can present.
     Cards,
     /// Decode frames and compute MACs (integrators debugging host traffic).
@@ -206,6 +210,7 @@ fn main() -> ExitCode {
         Command::Sync => queue_cmd::sync(g),
         Command::Settle => settle_cmd::settle(g),
         Command::Offline(cmd) => queue_cmd::offline(g, cmd),
+        Command::Risk(cmd) => risk_cmd::run(g, cmd),
         Command::Cards => Ok(terminal_cmd::list_cards(g)),
         Command::Frame(cmd) => frame_cmd::run(cmd),
         #[cfg(feature = "ble")]

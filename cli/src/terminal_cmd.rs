@@ -165,7 +165,7 @@ impl OrigArgs {
 }
 
 /// Reads or creates the simulated reader's device secret (its fingerprint key).
-fn device_secret(dir: &Path) -> Result<DeviceSecret, CliError> {
+pub(crate) fn device_secret(dir: &Path) -> Result<DeviceSecret, CliError> {
     let path = dir.join("reader-secret.bin");
     if let Ok(bytes) = std::fs::read(&path) {
         return Ok(DeviceSecret::from_slice(&bytes)?);

@@ -1,0 +1,133 @@
+//! `pos risk`: explain which risk rules a payment would fire, confirm a warning, the day's
+//! report, and the policy (show, or install one as the acquirer would push it).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use pos_core::card::{fingerprint, Pan};
+use pos_core::iso8583::TxnType;
+use pos_core::money::Amount;
+use pos_core::risk::{AuditId, Verdict};
+use pos_core::deck;
+use serde_json::json;
+
+use crate::terminal_cmd::{device_secret, open_terminal};
+use crate::{say, say_pair, CliError, Global};
+
+/// Risk engine commands (风控).
+#[derive(Subcommand)]
+pub enum RiskCmd {
+    /// Which rules a payment would fire, and why (nothing is charged or recorded).
+    #[command(after_help = "Examples:\n  pos risk check 10000.00 --card debit\n  pos risk check 600.00 --card contactless --offline")]
+    Check {
+        /// Amount, e.g. 10,000.00.
+        amount: String,
+        /// Test card id (see `pos cards`).
+        #[arg(long, default_value = "debit")]
+        card: String,
+        /// Evaluate as an offline payment.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// The risk report of a day: evaluations by decision and the rules that fired.
+    #[command(after_help = "Example:\n  pos risk report --day 2025-03-05")]
+    Report {
+        /// Local date YYYY-MM-DD (today when absent).
+        #[arg(long)]
+        day: Option<String>,
+    },
+    /// Confirm a risk warning (journaled); then run the payment again.
+    #[command(after_help = "Example:\n  pos risk confirm R12 --operator 01")]
+    Confirm {
+        /// The token the warning showed (R12).
+        token: String,
+        /// Operator number.
+        #[arg(long, default_value = "01")]
+        operator: String,
+    },
+    /// Show the policy in force, or install one (JSON) as the acquirer pushes it.
+    #[command(after_help = "Examples:\n  pos risk policy\n  pos risk policy --set policy.json")]
+    Policy {
+        /// A policy file to validate and install.
+        #[arg(long)]
+        set: Option<PathBuf>,
+    },
+}
+
+fn problem(zh: &str, en: &str) -> CliError {
+    CliError::from(pos_core::terminal::TerminalError::InvalidInput { zh: zh.into(), en: en.into() })
+}
+
+/// Runs a risk command.
+pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
+    crate::runtime()?.block_on(async move {
+        let st = open_terminal(g, None).await?;
+        let t = &st.terminal;
+        match cmd {
+            RiskCmd::Check { amount, card, offline } => {
+                let amount: Amount = amount.parse()?;
+                let test = deck::find(&card).ok_or_else(|| problem("没有这张测试卡", "no such test card"))?;
+                let fp = fingerprint(&device_secret(&g.data_dir)?, &Pan::parse(test.pan)?);
+                let txn = if offline { TxnType::OfflineSale } else { TxnType::Sale };
+                let eval = t.risk_check(txn, amount, Some(fp), offline)?;
+                let policy = t.risk_policy().unwrap_or_default();
+                if g.json {
+                    println!("{}", json!({"verdict": eval.verdict, "effective": eval.effective(offline), "policy_version": eval.policy_version, "fired": eval.fired}));
+                    return Ok(ExitCode::SUCCESS);
+                }
+                let label = |v: Verdict| match v {
+                    Verdict::Allow => say_pair(g, "通过", "allow"),
+                    Verdict::Warn => say_pair(g, "需确认", "warn"),
+                    Verdict::RequireOnline => say_pair(g, "须联机", "require online"),
+                    Verdict::Block => say_pair(g, "拒绝", "block"),
+                };
+                println!("{}: {} ({} v{})", say_pair(g, "结论", "verdict"), label(eval.effective(offline)), say_pair(g, "策略", "policy"), eval.policy_version);
+                for rule in policy.rules.iter() {
+                    match eval.fired.iter().find(|f| f.rule == rule.id) {
+                        Some(f) => println!("  ✗ {:<18} {:<10} {}", rule.id, label(f.verdict), say(g, f)),
+                        None if !rule.enabled => println!("  - {:<18} {}", rule.id, say_pair(g, "已停用", "disabled")),
+                        None => println!("  ✓ {:<18} {}", rule.id, say_pair(g, "未触发", "not fired")),
+                    }
+                }
+            }
+            RiskCmd::Report { day } => {
+                let r = t.risk_report(day.as_deref())?;
+                if g.json {
+                    println!("{}", serde_json::to_string(&r).unwrap_or_default());
+                    return Ok(ExitCode::SUCCESS);
+                }
+                println!("{} {}", say_pair(g, "风控日报", "risk report"), r.day);
+                println!("  {}: {}", say_pair(g, "评估", "evaluations"), r.evaluations);
+                println!("  {}: {} ({}: {})", say_pair(g, "放行", "proceeded"), r.proceeded, say_pair(g, "经确认", "confirmed"), r.confirmed);
+                println!("  {}: {}", say_pair(g, "拒绝", "blocked"), r.blocked);
+                println!("  {}: {}", say_pair(g, "待确认", "awaiting confirmation"), r.awaiting_confirmation);
+                println!("  {}: {}", say_pair(g, "须联机", "online required"), r.online_required);
+                for c in &r.rules {
+                    println!("    {:<18} {}", c.rule, c.fired);
+                }
+            }
+            RiskCmd::Confirm { token, operator } => {
+                let id: AuditId = token.parse().map_err(|_| problem("确认码格式应为 R12", "a token looks like R12"))?;
+                t.confirm_risk(id, &operator)?;
+                println!("{}", say_pair(g, &format!("已确认 {id}，请重新发起交易"), &format!("{id} confirmed: run the payment again")));
+            }
+            RiskCmd::Policy { set } => {
+                if let Some(path) = set {
+                    let text = std::fs::read_to_string(&path).map_err(|e| crate::terminal_cmd::io_problem(&path, e))?;
+                    let p = t.set_risk_policy(&text)?;
+                    println!("{}", say_pair(g, &format!("已安装风控策略 v{}", p.version), &format!("risk policy v{} installed", p.version)));
+                } else {
+                    match t.risk_policy() {
+                        Some(p) => println!("{}", p.to_json()),
+                        None => {
+                            println!("{}", say_pair(g, "未安装风控策略；默认策略如下", "no risk policy installed; the default is"));
+                            println!("{}", pos_core::risk::RiskPolicy::default_cny().to_json());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
