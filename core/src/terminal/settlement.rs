@@ -112,6 +112,8 @@ impl Terminal {
     }
 
     /// Sends the planned upload messages not yet acknowledged, in order; the last closes the batch.
+    // The counters move only after a durable acknowledgement, not per loop turn.
+    #[allow(clippy::explicit_counter_loop)]
     async fn upload_and_close(
         &self,
         batch: BatchNo,
