@@ -135,6 +135,16 @@ map_error!(AcquirerError => Network);
 map_error!(ReaderError => Device);
 map_error!(StoreError => Storage);
 
+impl From<crate::report::ReportError> for PosError {
+    fn from(e: crate::report::ReportError) -> Self {
+        let (zh, en) = (e.zh(), e.en());
+        match e {
+            crate::report::ReportError::Store(_) => PosError::Storage { zh, en },
+            _ => PosError::InvalidInput { zh, en },
+        }
+    }
+}
+
 impl From<TerminalError> for PosError {
     fn from(e: TerminalError) -> Self {
         let (zh, en) = (e.zh(), e.en());

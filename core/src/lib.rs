@@ -18,6 +18,7 @@ pub mod provision;
 pub mod reader;
 pub mod receipt;
 pub mod redact;
+pub mod report;
 pub mod response_code;
 pub mod reversal;
 pub mod risk;

@@ -15,6 +15,7 @@ mod crash_point;
 mod day_end;
 mod error;
 mod exchange;
+mod history;
 mod offline;
 mod original;
 mod outcome;
@@ -47,6 +48,7 @@ pub use crate::clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp, CH
 pub use background::SyncTask;
 pub use config::{PinPolicy, TerminalConfig};
 pub use error::{ExchangeFailure, TerminalError};
+pub use history::{HistoryItem, HistoryPage, ReprintTarget};
 pub use original::OriginalRef;
 pub use outcome::{AdminOp, AdminOutcome, TxnOutcome};
 

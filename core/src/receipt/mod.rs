@@ -6,6 +6,7 @@ mod layout;
 mod model;
 mod pan_scan;
 mod print;
+mod record;
 mod settlement;
 mod slip;
 

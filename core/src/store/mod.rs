@@ -10,14 +10,16 @@
 mod counters;
 mod erase;
 mod error;
+mod history;
 mod migrations;
 mod offline_queue;
 mod recovery;
+mod retention;
 mod reversal;
 mod sealing;
 mod session;
-mod settlement;
 mod settings;
+mod settlement;
 mod txn;
 mod voucher;
 
@@ -31,13 +33,15 @@ use crate::crypto::KeyVault;
 
 pub use counters::TxnNumbers;
 pub use error::StoreError;
+pub use history::{scheme_key, HistoryFilter, HistoryStatus, TxnPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use offline_queue::{QueueEntry, QueuedAdvice, UploadOutcome, UploadState};
 pub use recovery::Recovered;
+pub use retention::{Purged, RetentionPolicy};
 pub use reversal::{DueReversal, ReversalRecord};
 pub use session::{NewSession, Session};
 pub use settlement::{SettlementRow, SettlementState, UploadItemRow, UploadProgressRow};
-pub use txn::{Failure, HostAnswer, NewTxn, OriginalRefs, TxnId, TxnLookup, TxnRecord, TxnStatus};
 pub(crate) use txn::type_name;
+pub use txn::{Failure, HostAnswer, NewTxn, OriginalRefs, TxnId, TxnLookup, TxnRecord, TxnStatus};
 pub use voucher::VoucherNo;
 
 /// The terminal's persistent state. Cheap operations, each its own SQLite transaction.

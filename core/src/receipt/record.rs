@@ -1,0 +1,64 @@
+//! A slip rebuilt from its journal row, for reprints: the same content as the first print,
+//! the card as the masked PAN stored with the row.
+
+use super::model::{
+    clean_merchant, clean_operator, when, CopyKind, Receipt, ReceiptContext, ReceiptError, Verification,
+};
+use crate::clock::{CivilTime, Timestamp};
+use crate::iso8583::TxnType;
+use crate::store::{TxnRecord, TxnStatus};
+
+impl Receipt {
+    /// The slip of a stored approved transaction, for one copy (`ctx.reprint` marks it 重打印).
+    pub fn from_record(r: &TxnRecord, ctx: &ReceiptContext, copy: CopyKind) -> Result<Receipt, ReceiptError> {
+        if r.status != TxnStatus::Approved {
+            return Err(ReceiptError::NotApproved);
+        }
+        let (amount, card, entry) = match (r.txn_type, r.amount, &r.masked_pan, r.entry_mode) {
+            (TxnType::BalanceInquiry, ..) => return Err(ReceiptError::NoAmount),
+            (_, Some(a), Some(card), Some(entry)) => (a, card.clone(), entry),
+            _ => return Err(ReceiptError::NoAmount),
+        };
+        let derived = if entry.pin_entered { Verification::PinVerified } else { Verification::Signature };
+        // The year (and, without host fields, the time) comes from when the row was made, not
+        // from the reprint: a slip reprinted next year keeps its date.
+        let made = civil_of(&r.created_at).map(|c| Timestamp::from_civil(c, 0)).unwrap_or(ctx.printed_at);
+        Ok(Receipt {
+            copy,
+            merchant: clean_merchant(&ctx.merchant),
+            operator: clean_operator(&ctx.operator),
+            txn: r.txn_type,
+            card,
+            entry: entry.method,
+            verification: ctx.verification.unwrap_or(derived),
+            batch: r.numbers.batch,
+            voucher: r.numbers.voucher,
+            rrn: r.rrn.as_deref().map(|s| s.chars().filter(char::is_ascii_graphic).take(12).collect()),
+            auth_code: r.auth_code.as_deref().map(|s| s.chars().filter(char::is_ascii_graphic).take(6).collect()),
+            when: when(r.host_date.as_deref(), r.host_time.as_deref(), made),
+            amount,
+            offline: ctx.offline || r.txn_type == TxnType::OfflineSale,
+            reprint: ctx.reprint,
+        })
+    }
+
+    /// Both copies of a stored transaction, merchant first.
+    pub fn copies_of_record(r: &TxnRecord, ctx: &ReceiptContext) -> Result<[Receipt; 2], ReceiptError> {
+        Ok([Receipt::from_record(r, ctx, CopyKind::Merchant)?, Receipt::from_record(r, ctx, CopyKind::Cardholder)?])
+    }
+}
+
+/// The local date and time of an RFC 3339 timestamp (`2025-03-01T14:05:09+08:00`).
+fn civil_of(at: &str) -> Option<CivilTime> {
+    let n = |r: std::ops::Range<usize>| -> Option<u32> {
+        at.get(r).filter(|d| d.bytes().all(|b| b.is_ascii_digit()))?.parse().ok()
+    };
+    Some(CivilTime {
+        year: i32::try_from(n(0..4)?).ok()?,
+        month: u8::try_from(n(5..7)?).ok().filter(|m| (1..=12).contains(m))?,
+        day: u8::try_from(n(8..10)?).ok().filter(|d| (1..=31).contains(d))?,
+        hour: u8::try_from(n(11..13)?).ok().filter(|h| *h < 24)?,
+        minute: u8::try_from(n(14..16)?).ok().filter(|m| *m < 60)?,
+        second: u8::try_from(n(17..19)?).ok().filter(|s| *s < 60)?,
+    })
+}

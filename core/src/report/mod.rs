@@ -1,0 +1,15 @@
+//! Merchant records: the daily summary (text, JSON, CSV), history dates and their errors.
+//!
+//! History paging and the retention policy live with the journal (`crate::store`); the
+//! terminal exposes them, with reprints, in `Terminal::history`, `Terminal::reprint` and
+//! `Terminal::apply_retention`.
+
+mod day;
+mod error;
+mod render;
+mod summary;
+
+pub use day::Day;
+pub use error::ReportError;
+pub use render::ReportFormat;
+pub use summary::{DailySummary, Figure};

@@ -1,0 +1,143 @@
+//! The daily summary: counts and amounts by type, card scheme, hour, offline vs online, and
+//! declines by response code, computed from the journal rows of one local day.
+//!
+//! "Approved" means approved and not reversed at the host; a voided sale still counts as a
+//! sale (and its void as a void), the voided originals are also shown on their own line.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::day::Day;
+use crate::card::CardScheme;
+use crate::iso8583::TxnType;
+use crate::store::{scheme_key, type_name, HistoryStatus, TxnRecord};
+
+/// A count and the sum of amounts, minor units.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Figure {
+    /// Transactions.
+    pub count: u64,
+    /// Sum of their amounts, minor units.
+    pub amount_minor: u64,
+}
+
+impl Figure {
+    fn add(&mut self, r: &TxnRecord) {
+        self.count += 1;
+        self.amount_minor = self.amount_minor.saturating_add(r.amount.map(|a| a.minor()).unwrap_or(0));
+    }
+}
+
+/// One day's figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DailySummary {
+    /// The local day.
+    pub day: Day,
+    /// Currency of the amounts (ISO 4217 alpha), CNY when the day has none.
+    pub currency: String,
+    /// Every journal row of the day, whatever its outcome.
+    pub transactions: u64,
+    /// Approved and not reversed.
+    pub approved: Figure,
+    /// Approved rows by type (stable names: `sale`, `void`, ...).
+    pub by_type: BTreeMap<String, Figure>,
+    /// Approved rows with a card, by scheme from the masked PAN's BIN.
+    pub by_scheme: BTreeMap<String, Figure>,
+    /// Approved rows by local hour (0-23) of the request.
+    pub by_hour: BTreeMap<u8, Figure>,
+    /// Approved online.
+    pub online: Figure,
+    /// Approved offline (store and forward).
+    pub offline: Figure,
+    /// Approved, then voided or cancelled.
+    pub voided: Figure,
+    /// Reversed at the host.
+    pub reversed: Figure,
+    /// Declined.
+    pub declined: Figure,
+    /// Declines by response code (field 39).
+    pub declines_by_code: BTreeMap<String, u64>,
+    /// No usable answer.
+    pub failed: u64,
+    /// Still waiting for an answer.
+    pub pending: u64,
+}
+
+impl DailySummary {
+    /// Sums `rows` (the journal rows of `day`).
+    pub fn from_records(day: Day, rows: &[TxnRecord]) -> DailySummary {
+        let mut s = DailySummary {
+            day,
+            currency: rows.iter().find_map(|r| r.amount).map(|a| a.currency().alpha()).unwrap_or("CNY").into(),
+            transactions: rows.len() as u64,
+            approved: Figure::default(),
+            by_type: BTreeMap::new(),
+            by_scheme: BTreeMap::new(),
+            by_hour: BTreeMap::new(),
+            online: Figure::default(),
+            offline: Figure::default(),
+            voided: Figure::default(),
+            reversed: Figure::default(),
+            declined: Figure::default(),
+            declines_by_code: BTreeMap::new(),
+            failed: 0,
+            pending: 0,
+        };
+        for r in rows {
+            match HistoryStatus::of(r) {
+                HistoryStatus::Approved | HistoryStatus::Voided => {
+                    if HistoryStatus::of(r) == HistoryStatus::Voided {
+                        s.voided.add(r);
+                    }
+                    s.approved.add(r);
+                    s.by_type.entry(type_name(r.txn_type).into()).or_default().add(r);
+                    if let Some(card) = &r.masked_pan {
+                        s.by_scheme.entry(scheme_key(card.scheme()).into()).or_default().add(r);
+                    }
+                    if let Some(h) = hour(&r.created_at) {
+                        s.by_hour.entry(h).or_default().add(r);
+                    }
+                    if r.txn_type == TxnType::OfflineSale {
+                        s.offline.add(r);
+                    } else {
+                        s.online.add(r);
+                    }
+                }
+                HistoryStatus::Reversed => s.reversed.add(r),
+                HistoryStatus::Declined => {
+                    s.declined.add(r);
+                    let code = r.response_code.as_ref().map(|c| c.as_str().to_string()).unwrap_or_default();
+                    *s.declines_by_code.entry(code).or_default() += 1;
+                }
+                HistoryStatus::Failed => s.failed += 1,
+                HistoryStatus::Pending => s.pending += 1,
+            }
+        }
+        s
+    }
+}
+
+/// The local hour of an RFC 3339 timestamp (`2025-03-01T14:05:09+08:00` -> 14).
+fn hour(at: &str) -> Option<u8> {
+    at.get(11..13).filter(|h| h.bytes().all(|b| b.is_ascii_digit()))?.parse().ok().filter(|h| *h < 24)
+}
+
+/// The type with stable name `key`.
+pub(crate) fn type_of(key: &str) -> Option<TxnType> {
+    TxnType::ALL.into_iter().find(|t| type_name(*t) == key)
+}
+
+/// The scheme with stable name `key`.
+pub(crate) fn scheme_of(key: &str) -> Option<CardScheme> {
+    [
+        CardScheme::UnionPay,
+        CardScheme::Visa,
+        CardScheme::Mastercard,
+        CardScheme::Jcb,
+        CardScheme::Amex,
+        CardScheme::Other,
+    ]
+    .into_iter()
+    .find(|s| scheme_key(*s) == key)
+}
