@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use pos_core::card::{fingerprint, Pan};
+use pos_core::deck;
 use pos_core::iso8583::TxnType;
 use pos_core::money::Amount;
 use pos_core::risk::{AuditId, Verdict};
-use pos_core::deck;
 use serde_json::json;
 
 use crate::terminal_cmd::{device_secret, open_terminal};
@@ -19,7 +19,9 @@ use crate::{say, say_pair, CliError, Global};
 #[derive(Subcommand)]
 pub enum RiskCmd {
     /// Which rules a payment would fire, and why (nothing is charged or recorded).
-    #[command(after_help = "Examples:\n  pos risk check 10000.00 --card debit\n  pos risk check 600.00 --card contactless --offline")]
+    #[command(
+        after_help = "Examples:\n  pos risk check 10000.00 --card debit\n  pos risk check 600.00 --card contactless --offline"
+    )]
     Check {
         /// Amount, e.g. 10,000.00.
         amount: String,

@@ -47,7 +47,9 @@ fn year_start() -> Timestamp {
 
 /// A journal with a year of approved sales, written in one transaction (the triggers fill `risk_day`).
 fn journal() -> (Dir, Store) {
-    let dir = Dir(std::env::temp_dir().join(format!("pos-bench-risk-{}", hex::encode(random_bytes::<6>().unwrap_or([0; 6])))));
+    let dir = Dir(
+        std::env::temp_dir().join(format!("pos-bench-risk-{}", hex::encode(random_bytes::<6>().unwrap_or([0; 6]))))
+    );
     std::fs::create_dir_all(&dir.0).expect("bench dir");
     let path = dir.0.join(Store::FILE_NAME);
     let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).expect("vault"));
@@ -68,7 +70,14 @@ fn journal() -> (Dir, Store) {
             let at = year_start().plus_secs(i64::from(i) * step);
             let amount = 1_000 + u64::from(i.wrapping_mul(7919) % 500_000);
             insert
-                .execute(params![i % 999_999 + 1, i / 999_999 + 1, amount as i64, card(i % CARDS), at.mmdd(), at.to_string()])
+                .execute(params![
+                    i % 999_999 + 1,
+                    i / 999_999 + 1,
+                    amount as i64,
+                    card(i % CARDS),
+                    at.mmdd(),
+                    at.to_string()
+                ])
                 .expect("insert");
         }
     }

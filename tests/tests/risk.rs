@@ -55,7 +55,13 @@ async fn a_block_reaches_the_operator_and_nothing_is_charged() {
     let public = PosError::from(e);
     assert!(matches!(&public, PosError::OfflineRefused { code, .. } if code == "risk_blocked"), "{public:?}");
     assert_eq!(rig.sim.ledger().available(pan("debit")).expect("balance"), before, "not charged");
-    assert!(rig.terminal.store().recent_txns(10).expect("journal").iter().all(|t| t.txn_type != pos_core::iso8583::TxnType::Sale));
+    assert!(rig
+        .terminal
+        .store()
+        .recent_txns(10)
+        .expect("journal")
+        .iter()
+        .all(|t| t.txn_type != pos_core::iso8583::TxnType::Sale));
     let report = rig.terminal.risk_report(None).expect("report");
     assert_eq!((report.evaluations, report.blocked), (1, 1));
     // At the ceiling it goes through (the round-amount warning aside: 30,000.00 is round).
@@ -77,7 +83,10 @@ async fn a_warning_needs_the_operators_confirmation_which_is_journaled() {
     assert_eq!(rig.sim.ledger().available(pan("debit")).expect("balance"), before, "not charged");
     // Confirming an unknown token is refused; the right one is journaled once.
     let bogus = pos_core::risk::AuditId(token.0 + 1000);
-    assert!(matches!(rig.terminal.confirm_risk(bogus, "01"), Err(TerminalError::Risk(RiskError::UnknownConfirmation(_)))));
+    assert!(matches!(
+        rig.terminal.confirm_risk(bogus, "01"),
+        Err(TerminalError::Risk(RiskError::UnknownConfirmation(_)))
+    ));
     rig.terminal.confirm_risk(*token, "01").expect("confirmed");
     let awaiting = rig.terminal.risk_audit(*token).expect("audit").expect("row");
     assert_eq!(awaiting.confirmed_by.as_deref(), Some("01"));
@@ -85,10 +94,7 @@ async fn a_warning_needs_the_operators_confirmation_which_is_journaled() {
     assert!(second.approved);
     assert_eq!(rig.sim.ledger().available(pan("debit")).expect("balance"), before - 12_345);
     // The confirmation is spent: the next one asks again.
-    assert!(matches!(
-        sale(&rig, cny(12_345)).await,
-        Err(TerminalError::Risk(RiskError::ConfirmationRequired { .. }))
-    ));
+    assert!(matches!(sale(&rig, cny(12_345)).await, Err(TerminalError::Risk(RiskError::ConfirmationRequired { .. }))));
     let report = rig.terminal.risk_report(None).expect("report");
     assert_eq!((report.evaluations, report.proceeded, report.confirmed, report.awaiting_confirmation), (4, 2, 1, 2));
     let used = token.0 + 1;
@@ -111,7 +117,10 @@ async fn require_online_turns_an_offline_payment_away() {
     rig.terminal.set_risk_policy(&p.to_json()).expect("pushed");
     rig.reader.present("contactless").expect("deck card");
     let e = rig.terminal.sale_with(cny(20_000), OfflinePreference::ForceOffline).await.expect_err("online only");
-    assert!(matches!(&e, TerminalError::Risk(RiskError::OnlineRequired { rule, .. }) if rule == "offline_over_100"), "{e:?}");
+    assert!(
+        matches!(&e, TerminalError::Risk(RiskError::OnlineRequired { rule, .. }) if rule == "offline_over_100"),
+        "{e:?}"
+    );
     assert_eq!(rig.terminal.store().queue_stats().expect("queue").count, 0);
     // Online, the same rule lets it through.
     rig.reader.present("contactless").expect("deck card");
@@ -120,7 +129,12 @@ async fn require_online_turns_an_offline_payment_away() {
     // A stale or broken push is refused with the field named.
     let e = rig.terminal.set_risk_policy(&RiskPolicy::default_cny().to_json()).expect_err("stale");
     assert!(e.en().contains("older"), "{}", e.en());
-    let e = rig.terminal.set_risk_policy(r#"{"version":3,"currency":156,"rules":[{"id":"x","verdict":"warn","kind":"card_daily","max":0}]}"#).expect_err("invalid");
+    let e = rig
+        .terminal
+        .set_risk_policy(
+            r#"{"version":3,"currency":156,"rules":[{"id":"x","verdict":"warn","kind":"card_daily","max":0}]}"#,
+        )
+        .expect_err("invalid");
     assert!(e.en().contains("rules[0].max"), "{}", e.en());
 }
 

@@ -192,7 +192,11 @@ pub(crate) fn confirm(store: &Store, id: AuditId, operator: &str, at: &str) -> R
 
 /// A confirmed, unused, recent warning for the same card, amount and type that covers every
 /// warning rule firing now.
-pub(crate) fn find_confirmation(store: &Store, req: &RiskRequest, eval: &Evaluation) -> Result<Option<AuditId>, StoreError> {
+pub(crate) fn find_confirmation(
+    store: &Store,
+    req: &RiskRequest,
+    eval: &Evaluation,
+) -> Result<Option<AuditId>, StoreError> {
     let conn = store.lock();
     let mut stmt = conn.prepare_cached(
         "SELECT id, fired FROM risk_audit INDEXED BY risk_audit_by_day
@@ -241,8 +245,7 @@ pub(crate) fn of_day(store: &Store, day: &str) -> Result<Vec<AuditRecord>, Store
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-const COLUMNS: &str =
-    "id, day, at, policy_version, verdict, fired, decision, confirmed_by, confirmation_of, txn_id";
+const COLUMNS: &str = "id, day, at, policy_version, verdict, fired, decision, confirmed_by, confirmation_of, txn_id";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
     Ok(AuditRecord {

@@ -60,7 +60,10 @@ mod tests {
     use crate::clock::CHINA_UTC_OFFSET_SECS;
 
     fn at(y: i32, mo: u8, d: u8, h: u8, mi: u8) -> Timestamp {
-        Timestamp::from_civil(CivilTime { year: y, month: mo, day: d, hour: h, minute: mi, second: 0 }, CHINA_UTC_OFFSET_SECS)
+        Timestamp::from_civil(
+            CivilTime { year: y, month: mo, day: d, hour: h, minute: mi, second: 0 },
+            CHINA_UTC_OFFSET_SECS,
+        )
     }
 
     #[test]

@@ -116,7 +116,9 @@ impl Bilingual for RiskError {
     fn zh(&self) -> String {
         match self {
             RiskError::Blocked { rule, zh, .. } => format!("风控拒绝（{rule}）：{zh}"),
-            RiskError::ConfirmationRequired { token, zh, .. } => format!("风控提示：{zh}。请操作员确认（{token}）后重试"),
+            RiskError::ConfirmationRequired { token, zh, .. } => {
+                format!("风控提示：{zh}。请操作员确认（{token}）后重试")
+            }
             RiskError::OnlineRequired { rule, zh, .. } => format!("须联机交易（{rule}）：{zh}"),
             RiskError::UnknownConfirmation(t) => format!("没有待确认的风控提示 {t}"),
             RiskError::Policy(e) => e.zh(),

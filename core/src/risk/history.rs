@@ -87,7 +87,8 @@ pub(crate) fn gather(store: &Store, policy: &RiskPolicy, req: &RiskRequest) -> R
     ))?;
     let mut rows = stmt.query(params![card, since.to_string(), at.to_string()])?;
     while let Some(r) = rows.next()? {
-        let created = r.get_ref(0)?.as_str().map_err(|_| StoreError::BadValue { table: "txn", column: "created_at" })?;
+        let created =
+            r.get_ref(0)?.as_str().map_err(|_| StoreError::BadValue { table: "txn", column: "created_at" })?;
         if facts.card_last_unix.is_none() {
             facts.card_last_unix = parse_stored(created);
         }

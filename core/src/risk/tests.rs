@@ -10,7 +10,10 @@ use crate::store::Store;
 use super::*;
 
 fn at(y: i32, mo: u8, d: u8, h: u8, mi: u8, s: u8) -> Timestamp {
-    Timestamp::from_civil(CivilTime { year: y, month: mo, day: d, hour: h, minute: mi, second: s }, CHINA_UTC_OFFSET_SECS)
+    Timestamp::from_civil(
+        CivilTime { year: y, month: mo, day: d, hour: h, minute: mi, second: s },
+        CHINA_UTC_OFFSET_SECS,
+    )
 }
 
 /// An approved sale of the test card at `t`.
@@ -24,8 +27,15 @@ fn paid(store: &Store, fen: u64, t: Timestamp) {
 
 fn eval(store: &Store, fen: u64, t: Timestamp) -> Evaluation {
     let card = sale(1).fingerprint;
-    let req = RiskRequest { txn: TxnType::Sale, amount: Amount::cny(fen).unwrap_or_else(|_| unreachable!()), fingerprint: card, offline: false, at: t };
-    evaluate(store, &RiskPolicy::default_cny(), &OfflineLimits::defaults(Currency::CNY), &req).unwrap_or_else(|e| panic!("{e}"))
+    let req = RiskRequest {
+        txn: TxnType::Sale,
+        amount: Amount::cny(fen).unwrap_or_else(|_| unreachable!()),
+        fingerprint: card,
+        offline: false,
+        at: t,
+    };
+    evaluate(store, &RiskPolicy::default_cny(), &OfflineLimits::defaults(Currency::CNY), &req)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn fired(e: &Evaluation, rule: &str) -> bool {
@@ -105,7 +115,10 @@ fn daily_total_reads_the_triggered_totals() {
     // A voided sale leaves the total.
     let rows = store.recent_txns(10).unwrap_or_default();
     let latest = rows.iter().find(|r| r.local_date == "0305").map(|r| r.id).unwrap_or_else(|| unreachable!());
-    store.lock().execute("UPDATE txn SET cancelled_by = id WHERE id = ?1", [latest.0]).unwrap_or_else(|e| panic!("{e}"));
+    store
+        .lock()
+        .execute("UPDATE txn SET cancelled_by = id WHERE id = ?1", [latest.0])
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(!fired(&e(fen(1)), "daily_total"), "the void brought it down");
     assert!(fired(&e(fen(2_500_001)), "daily_total"));
 }
@@ -130,9 +143,13 @@ fn policy_errors_name_the_field() {
     let two = r#"{"id":"a","verdict":"warn","kind":"card_daily","max":2}"#;
     let e = err(&format!(r#"{{"version":1,"currency":156,"rules":[{two},{two}]}}"#));
     assert!(e.contains("rules[1].id") && e.contains("duplicate"), "{e}");
-    let e = err(r#"{"version":1,"currency":156,"rules":[{"id":"h","verdict":"warn","kind":"business_hours","open":"21:00","close":"09:00","above_minor":1}]}"#);
+    let e = err(
+        r#"{"version":1,"currency":156,"rules":[{"id":"h","verdict":"warn","kind":"business_hours","open":"21:00","close":"09:00","above_minor":1}]}"#,
+    );
     assert!(e.contains("rules[0].close"), "{e}");
-    let e = err(r#"{"version":1,"currency":156,"rules":[{"id":"h","verdict":"warn","kind":"business_hours","open":"9am","close":"21:00","above_minor":1}]}"#);
+    let e = err(
+        r#"{"version":1,"currency":156,"rules":[{"id":"h","verdict":"warn","kind":"business_hours","open":"9am","close":"21:00","above_minor":1}]}"#,
+    );
     assert!(e.contains("9am"), "{e}");
     let e = err(r#"{"version":1,"currency":156,"rules":[],"extra":1}"#);
     assert!(e.contains("extra"), "{e}");
@@ -173,10 +190,17 @@ fn audit_confirmation_and_report() {
     let t = at(2025, 3, 5, 10, 0, 0);
     paid(&store, 100, t);
     let card = sale(1).fingerprint;
-    let req = RiskRequest { txn: TxnType::Sale, amount: Amount::cny(100).unwrap_or_else(|_| unreachable!()), fingerprint: card, offline: false, at: t.plus_secs(60) };
+    let req = RiskRequest {
+        txn: TxnType::Sale,
+        amount: Amount::cny(100).unwrap_or_else(|_| unreachable!()),
+        fingerprint: card,
+        offline: false,
+        at: t.plus_secs(60),
+    };
     let e = eval(&store, 100, req.at);
     assert_eq!(e.verdict, Verdict::Warn, "{:?}", e.fired);
-    let token = audit::record(&store, &req, &e, AuditDecision::AwaitingConfirmation, None).unwrap_or_else(|e| panic!("{e}"));
+    let token =
+        audit::record(&store, &req, &e, AuditDecision::AwaitingConfirmation, None).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(audit::find_confirmation(&store, &req, &e).ok().flatten(), None, "not confirmed yet");
     assert_eq!(audit::confirm(&store, token, "op01", &req.at.to_string()).ok(), Some(true));
     assert_eq!(audit::confirm(&store, token, "op01", &req.at.to_string()).ok(), Some(false), "once");
@@ -186,7 +210,8 @@ fn audit_confirmation_and_report() {
     assert_eq!(audit::find_confirmation(&store, &other, &e).ok().flatten(), None, "another amount");
     let stale = RiskRequest { at: req.at.plus_secs(audit::CONFIRMATION_TTL_SECS + 1), ..req.clone() };
     assert_eq!(audit::find_confirmation(&store, &stale, &e).ok().flatten(), None, "expired");
-    let used = audit::record(&store, &later, &e, AuditDecision::Proceeded, Some(token)).unwrap_or_else(|e| panic!("{e}"));
+    let used =
+        audit::record(&store, &later, &e, AuditDecision::Proceeded, Some(token)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(audit::find_confirmation(&store, &later, &e).ok().flatten(), None, "spent");
     let rec = audit::load(&store, used).ok().flatten().unwrap_or_else(|| unreachable!());
     assert_eq!(rec.confirmation_of, Some(token));

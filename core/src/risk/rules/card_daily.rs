@@ -4,8 +4,9 @@ use super::{Ctx, Reason};
 
 pub(super) fn check(ctx: &Ctx<'_>, max: u32) -> Option<Reason> {
     let n = ctx.facts.card_today.saturating_add(1);
-    (ctx.req.fingerprint.is_some() && n > max)
-        .then(|| (format!("同一张卡今日第{n}笔（上限{max}）"), format!("payment {n} of this card today (at most {max})")))
+    (ctx.req.fingerprint.is_some() && n > max).then(|| {
+        (format!("同一张卡今日第{n}笔（上限{max}）"), format!("payment {n} of this card today (at most {max})"))
+    })
 }
 
 #[cfg(test)]

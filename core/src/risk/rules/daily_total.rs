@@ -6,7 +6,10 @@ pub(super) fn check(ctx: &Ctx<'_>, above: u64) -> Option<Reason> {
     let total = ctx.facts.day_total_minor.saturating_add(ctx.req.amount.minor());
     (total > above).then(|| {
         let (limit, total) = (ctx.money(above), ctx.money(total));
-        (format!("本终端今日累计{total}，超过{limit}"), format!("the terminal's total today would be {total}, above {limit}"))
+        (
+            format!("本终端今日累计{total}，超过{limit}"),
+            format!("the terminal's total today would be {total}, above {limit}"),
+        )
     })
 }
 

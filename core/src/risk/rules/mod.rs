@@ -148,9 +148,12 @@ impl RuleParams {
 
     /// Checks the parameters; `at` names the rule (`rules[3]`) in the error.
     pub(crate) fn validate(&self, at: &str) -> Result<(), PolicyError> {
-        let field = |name: &str, reason: &str| PolicyError::Invalid { field: format!("{at}.{name}"), reason: reason.into() };
+        let field =
+            |name: &str, reason: &str| PolicyError::Invalid { field: format!("{at}.{name}"), reason: reason.into() };
         match self {
-            RuleParams::RoundAmount { multiple_of_minor: 0, .. } => Err(field("multiple_of_minor", "must be at least 1")),
+            RuleParams::RoundAmount { multiple_of_minor: 0, .. } => {
+                Err(field("multiple_of_minor", "must be at least 1"))
+            }
             RuleParams::OddCents { unit_minor: 0, .. } => Err(field("unit_minor", "must be at least 1")),
             RuleParams::CardDaily { max: 0 } | RuleParams::CardWeekly { max: 0 } => {
                 Err(field("max", "must be at least 1"))

@@ -10,7 +10,8 @@ pub(super) fn check(ctx: &Ctx<'_>, factor_pm: u32, days: u32, min_active: u32, m
     }
     let today = f.day_total_minor.saturating_add(ctx.req.amount.minor());
     // today > factor/1000 * (trailing total / days), in integers.
-    let spike = u128::from(today) * 1000 * u128::from(days) > u128::from(factor_pm) * u128::from(f.trailing_total_minor);
+    let spike =
+        u128::from(today) * 1000 * u128::from(days) > u128::from(factor_pm) * u128::from(f.trailing_total_minor);
     (spike && today > min_total).then(|| {
         let avg = ctx.money(f.trailing_total_minor / u64::from(days));
         let (t, x) = (ctx.money(today), format!("{}.{:03}", factor_pm / 1000, factor_pm % 1000));
@@ -28,7 +29,12 @@ mod tests {
     use crate::risk::Facts;
 
     fn rule() -> RuleParams {
-        RuleParams::VolumeSpike { factor_per_mille: 3000, trailing_days: 30, min_active_days: 7, min_total_minor: 1_000_000 }
+        RuleParams::VolumeSpike {
+            factor_per_mille: 3000,
+            trailing_days: 30,
+            min_active_days: 7,
+            min_total_minor: 1_000_000,
+        }
     }
 
     #[test]
