@@ -254,3 +254,23 @@ impl Store {
         Ok(self.lock().query_row(&sql, [masked_pan], |r| r.get(0))?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tests::{open, TempDir};
+
+    #[test]
+    fn the_sql_scheme_agrees_with_the_bin_rules() -> Result<(), StoreError> {
+        let dir = TempDir::new("scheme-sql");
+        let store = open(&dir);
+        for bin in [
+            "622848", "621700", "411111", "400000", "340000", "370000", "352800", "358999", "359000", "351234",
+            "510000", "550000", "560000", "222100", "272099", "272100", "220000", "300000", "900000", "600000",
+        ] {
+            let masked = format!("{bin}******1234");
+            assert_eq!(store.sql_scheme(&masked)?.as_deref(), Some(scheme_key(CardScheme::from_bin(bin))), "{bin}");
+        }
+        Ok(())
+    }
+}
