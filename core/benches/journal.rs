@@ -223,6 +223,14 @@ fn downgrade_to_schema_1(path: &Path) {
     const V1_TABLES: [&str; 6] = ["counters", "settings", "data_key", "session", "txn", "schema_version"];
     const V1_TXN_COLUMNS: usize = 28;
     let c = Connection::open(path).expect("downgrade");
+    // Triggers first, each on its own: a trigger left behind names columns dropped below.
+    let triggers: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("triggers");
+    for t in triggers {
+        c.execute_batch(&format!("DROP TRIGGER IF EXISTS \"{t}\"")).expect("drop trigger");
+    }
     let objects: Vec<(String, String)> = c
         .prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type = 'table'")
         .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
