@@ -5,6 +5,7 @@ mod devices_cmd;
 mod frame_cmd;
 mod hex_input;
 mod queue_cmd;
+mod report_cmd;
 mod risk_cmd;
 mod settle_cmd;
 mod sim_cmd;
@@ -104,6 +105,33 @@ enum Command {
     /// differ (an interrupted upload continues), then the slip totals.
     #[command(after_help = "Examples:\n  pos settle\n  pos settle --json")]
     Settle,
+    /// Transaction history with filters and paging, masked cards only (交易查询).
+    #[command(
+        after_help = "Examples:\n  pos history\n  pos history --day 2025-03-03 --type sale,refund --status approved\n  pos history --scheme visa --min 100.00 --page 2 --json"
+    )]
+    History(report_cmd::HistoryArgs),
+    /// The daily summary: by type, card scheme, hour, offline/online, declines (日结报表).
+    #[command(
+        after_help = "Examples:\n  pos report --day 2025-03-03\n  pos report --day 2025-03-03 --format csv > day.csv\n  pos report --day 2025-03-03 --json"
+    )]
+    Report {
+        /// The local day, YYYY-MM-DD.
+        #[arg(long)]
+        day: String,
+        /// text, json or csv (--json means json).
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Print a slip again, marked 重打印 REPRINT: the last one or by voucher number (重打印).
+    #[command(after_help = "Examples:\n  pos reprint --last\n  pos reprint --voucher 3")]
+    Reprint {
+        /// Voucher (slip) number.
+        #[arg(long, conflicts_with = "last")]
+        voucher: Option<u32>,
+        /// The newest slip (the default).
+        #[arg(long)]
+        last: bool,
+    },
     /// Send due reversals and upload the stored payments now, with a progress bar (上送).
     #[command(after_help = "Example:\n  pos offline off && pos sync")]
     Sync,
@@ -208,6 +236,9 @@ fn main() -> ExitCode {
         Command::Balance { card } => terminal_cmd::run(g, T::Balance(card)),
         Command::Queue { all } => queue_cmd::queue(g, all),
         Command::Sync => queue_cmd::sync(g),
+        Command::History(a) => report_cmd::history(g, a),
+        Command::Report { day, format } => report_cmd::report(g, &day, format.as_deref()),
+        Command::Reprint { voucher, last: _ } => report_cmd::reprint(g, voucher),
         Command::Settle => settle_cmd::settle(g),
         Command::Offline(cmd) => queue_cmd::offline(g, cmd),
         Command::Risk(cmd) => risk_cmd::run(g, cmd),

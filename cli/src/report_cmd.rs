@@ -1,0 +1,231 @@
+//! `pos history`, `pos report` and `pos reprint`: the merchant's records from the journal
+//! (masked cards only), the daily summary as text, JSON or CSV, and reprinted slips.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use pos_core::card::CardScheme;
+use pos_core::devices::printer::sim::render;
+use pos_core::devices::printer::PaperWidth;
+use pos_core::iso8583::TxnType;
+use pos_core::money::{Amount, Currency};
+use pos_core::report::{Day, ReportError, ReportFormat};
+use pos_core::store::{HistoryFilter, HistoryStatus, VoucherNo};
+use pos_core::terminal::{HistoryPage, ReprintTarget};
+use pos_core::Bilingual;
+use serde_json::json;
+
+use crate::terminal_cmd::open_terminal;
+use crate::{say_pair, CliError, Global};
+
+/// Filters of `pos history`.
+#[derive(Args)]
+pub struct HistoryArgs {
+    /// One local day, YYYY-MM-DD (same as --from D --to D).
+    #[arg(long)]
+    day: Option<String>,
+    /// First day included, YYYY-MM-DD.
+    #[arg(long)]
+    from: Option<String>,
+    /// Last day included, YYYY-MM-DD.
+    #[arg(long)]
+    to: Option<String>,
+    /// Types, comma separated: sale, void, refund, pre_auth, pre_auth_cancel,
+    /// pre_auth_completion, completion_cancel, balance_inquiry, offline_sale.
+    #[arg(long = "type", value_delimiter = ',')]
+    types: Vec<String>,
+    /// Statuses, comma separated: approved, voided, reversed, declined, failed, pending.
+    #[arg(long, value_delimiter = ',')]
+    status: Vec<String>,
+    /// Card schemes, comma separated: unionpay, visa, mastercard, jcb, amex, other.
+    #[arg(long, value_delimiter = ',')]
+    scheme: Vec<String>,
+    /// Smallest amount, e.g. 10.00.
+    #[arg(long)]
+    min: Option<String>,
+    /// Largest amount, e.g. 1,000.00.
+    #[arg(long)]
+    max: Option<String>,
+    /// Page, from 1.
+    #[arg(long, default_value_t = 1)]
+    page: u32,
+    /// Rows per page (1-500).
+    #[arg(long, default_value_t = 20)]
+    page_size: u32,
+}
+
+fn bad(zh: String, en: String) -> CliError {
+    ReportError::BadFilter { zh, en }.into()
+}
+
+const TYPE_NAMES: [(&str, TxnType); 9] = [
+    ("balance_inquiry", TxnType::BalanceInquiry),
+    ("pre_auth", TxnType::PreAuth),
+    ("pre_auth_cancel", TxnType::PreAuthCancel),
+    ("pre_auth_completion", TxnType::PreAuthCompletion),
+    ("completion_cancel", TxnType::CompletionCancel),
+    ("sale", TxnType::Sale),
+    ("void", TxnType::Void),
+    ("refund", TxnType::Refund),
+    ("offline_sale", TxnType::OfflineSale),
+];
+
+fn scheme(s: &str) -> Option<CardScheme> {
+    [
+        CardScheme::UnionPay,
+        CardScheme::Visa,
+        CardScheme::Mastercard,
+        CardScheme::Jcb,
+        CardScheme::Amex,
+        CardScheme::Other,
+    ]
+    .into_iter()
+    .find(|c| pos_core::store::scheme_key(*c) == s.to_ascii_lowercase())
+}
+
+fn minor(s: &Option<String>) -> Result<Option<u64>, CliError> {
+    s.as_deref().map(|s| Amount::parse(s, Currency::CNY).map(|a| a.minor()).map_err(CliError::from)).transpose()
+}
+
+impl HistoryArgs {
+    fn filter(&self) -> Result<HistoryFilter, CliError> {
+        let day = |s: &Option<String>| s.as_deref().map(Day::parse).transpose();
+        let (mut from, mut to) = (day(&self.from)?, day(&self.to)?);
+        if let Some(d) = day(&self.day)? {
+            (from, to) = (Some(d), Some(d));
+        }
+        let mut types = Vec::new();
+        for t in &self.types {
+            let found = TYPE_NAMES.iter().find(|(n, _)| n == t).map(|(_, t)| *t);
+            types.push(found.ok_or_else(|| bad(format!("未知交易类型：{t}"), format!("unknown type: {t}")))?);
+        }
+        let mut statuses = Vec::new();
+        for s in &self.status {
+            statuses.push(
+                HistoryStatus::parse(s).ok_or_else(|| bad(format!("未知状态：{s}"), format!("unknown status: {s}")))?,
+            );
+        }
+        let mut schemes = Vec::new();
+        for s in &self.scheme {
+            schemes
+                .push(scheme(s).ok_or_else(|| bad(format!("未知卡组织：{s}"), format!("unknown card scheme: {s}")))?);
+        }
+        Ok(HistoryFilter {
+            from,
+            to,
+            types,
+            statuses,
+            schemes,
+            min_amount: minor(&self.min)?,
+            max_amount: minor(&self.max)?,
+        })
+    }
+}
+
+fn yuan(minor: u64) -> String {
+    format!("{}.{:02}", minor / 100, minor % 100)
+}
+
+fn print_page(g: &Global, p: &HistoryPage) {
+    println!(
+        "{} {}/{}  ({} {})",
+        say_pair(g, "交易记录 第", "History page"),
+        p.page,
+        p.pages.max(1),
+        p.total,
+        say_pair(g, "笔", "transactions")
+    );
+    for i in &p.items {
+        println!(
+            "{:<19} {:<20} {:<9} {:>12} {:<19} {} {}",
+            i.created_at.get(..19).unwrap_or(&i.created_at),
+            i.txn_type,
+            i.status.as_str(),
+            i.amount_minor.map(yuan).unwrap_or_default(),
+            i.masked_pan.as_deref().unwrap_or("-"),
+            i.voucher.map(|v| format!("#{v:06}")).unwrap_or_default(),
+            i.response_code.as_deref().unwrap_or("")
+        );
+    }
+}
+
+/// `pos history`.
+pub fn history(g: &Global, args: HistoryArgs) -> Result<ExitCode, CliError> {
+    let filter = args.filter()?;
+    crate::runtime()?.block_on(async move {
+        let st = open_terminal(g, None).await?;
+        let page = st.terminal.history(&filter, args.page, Some(args.page_size))?;
+        if g.json {
+            println!("{}", serde_json::to_string_pretty(&page).unwrap_or_default());
+        } else {
+            print_page(g, &page);
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `pos report --day`.
+pub fn report(g: &Global, day: &str, format: Option<&str>) -> Result<ExitCode, CliError> {
+    let day = Day::parse(day)?;
+    let format = match (format, g.json) {
+        (Some(f), _) => ReportFormat::parse(f)?,
+        (None, true) => ReportFormat::Json,
+        (None, false) => ReportFormat::Text,
+    };
+    crate::runtime()?.block_on(async move {
+        let st = open_terminal(g, None).await?;
+        let s = st.terminal.daily_summary(day)?;
+        print!("{}", s.render(format));
+        if format == ReportFormat::Json {
+            println!();
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `pos reprint`.
+pub fn reprint(g: &Global, voucher: Option<u32>) -> Result<ExitCode, CliError> {
+    let target = match voucher {
+        None => ReprintTarget::Last,
+        Some(n) => ReprintTarget::Voucher(VoucherNo::new(n).ok_or_else(|| {
+            bad(format!("凭证号应为 1 至 999999：{n}"), format!("voucher numbers are 1 to 999999: {n}"))
+        })?),
+    };
+    crate::runtime()?.block_on(async move {
+        let st = open_terminal(g, None).await?;
+        let (record, copies) = st.terminal.reprint(target)?;
+        let width = PaperWidth::Mm58;
+        // The text of what the simulated printer would print from the ESC/POS bytes.
+        let texts: Vec<String> = copies.iter().map(|c| render(&c.render(width), width.columns()).to_text()).collect();
+        if g.json {
+            println!(
+                "{}",
+                json!({
+                    "txn_id": record.id.0,
+                    "voucher": record.numbers.voucher.map(|v| v.value()),
+                    "reprint": true,
+                    "copies": texts,
+                })
+            );
+        } else {
+            for t in &texts {
+                println!("{t}");
+            }
+            let done = ReportDone;
+            eprintln!("{}", crate::say(g, &done));
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// The reprint notice.
+struct ReportDone;
+
+impl Bilingual for ReportDone {
+    fn zh(&self) -> String {
+        "已重打印（标记为重打印）".into()
+    }
+    fn en(&self) -> String {
+        "Reprinted (marked REPRINT)".into()
+    }
+}
