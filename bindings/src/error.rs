@@ -7,6 +7,8 @@ use pos_core::devices::printer::PrinterError;
 use pos_core::i18n::Bilingual;
 use pos_core::reader::ReaderError;
 use pos_core::receipt::{CopyKind, ReceiptError, SlipNotPrinted};
+use pos_core::risk::RiskError;
+use pos_core::settlement::SettlementError;
 use pos_core::store::StoreError;
 use pos_core::terminal::TerminalError;
 
@@ -47,6 +49,15 @@ pub enum PosError {
     /// The payment could not be approved offline; `code` names the rule (`amount_over_limit`, ...).
     #[error("{en}")]
     OfflineRefused { code: String, zh: String, en: String },
+    /// A risk rule refused the payment (`code`: `risk_blocked`, `risk_online_required`), or
+    /// warns and needs the operator's confirmation (`risk_confirm`, with `confirm_token` for
+    /// `Terminal.confirm_risk`, after which the payment is run again).
+    #[error("{en}")]
+    RiskRefused { code: String, rules: Vec<String>, confirm_token: Option<i64>, zh: String, en: String },
+    /// Settlement could not be done now (`code`: `payments_stored`, `declined`, `out_of_step`,
+    /// `host_error`, `upload_interrupted` — settling again resumes the upload).
+    #[error("{en}")]
+    Settlement { code: String, zh: String, en: String },
     /// The card read was cancelled (by the operator, or on the reader).
     #[error("{en}")]
     Cancelled { zh: String, en: String },
@@ -111,6 +122,8 @@ impl PosError {
             | PosError::Network { zh, en, .. }
             | PosError::ReversalPending { zh, en, .. }
             | PosError::OfflineRefused { zh, en, .. }
+            | PosError::RiskRefused { zh, en, .. }
+            | PosError::Settlement { zh, en, .. }
             | PosError::Cancelled { zh, en }
             | PosError::Tampered { zh, en }
             | PosError::Device { zh, en, .. }
@@ -143,6 +156,16 @@ impl From<TerminalError> for PosError {
             },
             TerminalError::ReversalPending { count } => PosError::ReversalPending { count: *count, zh, en },
             TerminalError::Reader(r) => r.clone().into(),
+            TerminalError::Risk(r) => {
+                let (rules, confirm_token) = match r {
+                    RiskError::Blocked { rule, .. } | RiskError::OnlineRequired { rule, .. } => {
+                        (vec![rule.clone()], None)
+                    }
+                    RiskError::ConfirmationRequired { token, rules, .. } => (rules.clone(), Some(token.0)),
+                    _ => (Vec::new(), None),
+                };
+                PosError::RiskRefused { code: r.code().into(), rules, confirm_token, zh, en }
+            }
             // Everything else as the core's public error maps it (kept in one place, the core).
             _ => pos_core::PosError::from(e).into(),
         }
@@ -165,6 +188,22 @@ impl From<pos_core::PosError> for PosError {
             Core::NotSignedIn { zh, en } => PosError::NotSignedIn { zh, en },
             Core::OfflineRefused { code, zh, en } => PosError::OfflineRefused { code, zh, en },
         }
+    }
+}
+
+impl From<SettlementError> for PosError {
+    fn from(e: SettlementError) -> Self {
+        let (zh, en) = (e.zh(), e.en());
+        let code = match e {
+            SettlementError::Terminal(t) => return t.into(),
+            SettlementError::ReversalsPending { count } => return PosError::ReversalPending { count, zh, en },
+            SettlementError::PaymentsStored { .. } => "payments_stored",
+            SettlementError::Declined { .. } => "declined",
+            SettlementError::OutOfStep => "out_of_step",
+            SettlementError::HostError => "host_error",
+            SettlementError::UploadInterrupted { .. } => "upload_interrupted",
+        };
+        PosError::Settlement { code: code.into(), zh, en }
     }
 }
 

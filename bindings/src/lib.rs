@@ -21,6 +21,7 @@ mod queue;
 mod reader;
 mod runtime;
 mod settings;
+mod settlement;
 mod simulated;
 #[cfg(feature = "simulators")]
 mod simulator;
@@ -45,7 +46,11 @@ pub use progress::PaymentStage;
 pub use queue::{QueueItem, QueueSummary, UploadState};
 pub use reader::{connect_reader, CardMethod, CardReaderHandle, DeviceInfo, ReaderEvent};
 pub use settings::{demo_settings, OfflinePreference, OfflineSettings, PaperWidth, TerminalSettings};
-pub use simulated::{start_reader_peripheral, start_simulated_devices, ReaderPeripheral, SimulatedDevices, TestCard};
+pub use settlement::{Reconciliation, SectionTotals, SettlementObserver, SettlementResult};
+pub use simulated::{
+    start_printer_peripheral, start_reader_peripheral, start_simulated_devices, PrinterPeripheral, ReaderPeripheral,
+    SimulatedDevices, TestCard,
+};
 #[cfg(feature = "simulators")]
 pub use simulator::{start_acquirer_simulator, AcquirerSimulator, HostTxn, SimFault, SimRequestClass};
 pub use sync::{AttentionItem, AttentionKind, ForwardingResult, SyncEvent, SyncReport, SyncStop, SyncStopKind};

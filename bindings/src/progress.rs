@@ -86,4 +86,14 @@ impl CardReader for ProgressReader {
     async fn cancel(&self) -> Result<(), ReaderError> {
         self.inner.cancel().await
     }
+
+    // Every method is passed on, the defaulted ones too: a default here would hide the
+    // reader's own answer (the remote unlock would read as "unsupported").
+    async fn unlock_challenge(&self) -> Result<String, ReaderError> {
+        self.inner.unlock_challenge().await
+    }
+
+    async fn unlock(&self, code: &str) -> Result<(), ReaderError> {
+        self.inner.unlock(code).await
+    }
 }

@@ -189,20 +189,6 @@ impl CardReaderHandle {
         self.reader.is_tampered()
     }
 
-    /// 系统安全已触发: asks the tampered reader for a challenge (16 hex digits) to read to the
-    /// acquirer's help desk, which answers an 8-digit unlock code. One attempt per challenge.
-    pub async fn unlock_challenge(&self) -> Result<String, PosError> {
-        let r = self.reader.clone();
-        run(async move { Ok(r.unlock_challenge().await?) }).await
-    }
-
-    /// Unlocks the reader with the help desk's code for the last challenge. Its keys are gone:
-    /// the terminal must sign in again before the next payment.
-    pub async fn unlock(&self, code: String) -> Result<(), PosError> {
-        let r = self.reader.clone();
-        run(async move { Ok(r.unlock(&code).await?) }).await
-    }
-
     /// Reader events until the handle is cancelled.
     pub fn subscribe(&self, observer: Arc<dyn ReaderEventObserver>) -> Arc<TaskHandle> {
         pump(self.events.subscribe(), move |e| observer.on_reader_event(e))

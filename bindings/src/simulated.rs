@@ -298,3 +298,55 @@ impl ReaderPeripheral {
         self.device.trigger_tamper();
     }
 }
+
+/// A simulated printer at the far end of the shell's own [`crate::BleLink`], like
+/// [`ReaderPeripheral`]: the shell's `write`s go to [`PrinterPeripheral::deliver`], its status
+/// answers to the shell's inbox.
+#[derive(uniffi::Object)]
+pub struct PrinterPeripheral {
+    device: SimPrinter,
+    inbox: CoreInbox,
+    powered: Arc<AtomicBool>,
+}
+
+/// Starts a simulated 58 mm printer answering into `phone_inbox`.
+#[uniffi::export(async_runtime = "tokio")]
+pub async fn start_printer_peripheral(phone_inbox: Arc<LinkInbox>) -> Result<Arc<PrinterPeripheral>, PosError> {
+    let phone = phone_inbox.sender();
+    run(async move {
+        let powered = Arc::new(AtomicBool::new(true));
+        let (inbox, rx) = CoreInbox::channel(4096);
+        let link = AirLink { phone, powered: powered.clone() };
+        let device = SimPrinter::start(Arc::new(link), rx, SimPrinterConfig::default());
+        Ok(Arc::new(PrinterPeripheral { device, inbox, powered }))
+    })
+    .await
+}
+
+#[uniffi::export]
+impl PrinterPeripheral {
+    /// The phone wrote `chunk` to the printer's characteristic; false when the printer is off.
+    pub fn deliver(&self, chunk: Vec<u8>) -> bool {
+        self.powered.load(Ordering::SeqCst) && self.inbox.try_push(LinkEvent::Notification(chunk))
+    }
+
+    /// The MTU the peripheral negotiates.
+    pub fn mtu(&self) -> u32 {
+        SIM_MTU as u32
+    }
+
+    /// Whether it is switched on.
+    pub fn is_powered(&self) -> bool {
+        self.powered.load(Ordering::SeqCst)
+    }
+
+    /// The printer runs out of paper (or gets a new roll).
+    pub fn set_paper_out(&self, out: bool) {
+        self.device.set_paper_out(out);
+    }
+
+    /// Everything printed so far, as text, tearing it off.
+    pub fn take_paper_text(&self) -> String {
+        self.device.take_paper().to_text()
+    }
+}

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use pos_core::clock::{Clock as CoreClock, SystemClock};
 use pos_core::devices::printer::sim::render;
 use pos_core::devices::printer::PaperWidth as CoreWidth;
-use pos_core::receipt::{print_slips, MerchantInfo, Receipt, ReceiptContext};
+use pos_core::receipt::{print_slips, MerchantInfo, Receipt, ReceiptContext, SettlementSlip};
 use pos_core::store::TxnId;
 use pos_core::terminal::{OriginalRef as CoreRef, Terminal as CoreTerminal, TxnOutcome as CoreOutcome};
 use tokio::sync::broadcast;
@@ -26,6 +26,7 @@ use crate::queue::{QueueItem, QueueSummary};
 use crate::reader::CardReaderHandle;
 use crate::runtime::{run, runtime};
 use crate::settings::{OfflinePreference, TerminalSettings};
+use crate::settlement::{SettlementObserver, SettlementResult};
 use crate::sync::{AttentionItem, SyncEvent, SyncReport};
 use crate::task::TaskHandle;
 use crate::vault::{ForeignVault, KeyVault};
@@ -44,6 +45,7 @@ pub struct Terminal {
     clock: Arc<dyn CoreClock>,
     stages: broadcast::Sender<PaymentStage>,
     outcomes: Mutex<VecDeque<CoreOutcome>>,
+    last_settlement: Mutex<Option<SettlementSlip>>,
 }
 
 impl Terminal {
@@ -102,6 +104,14 @@ impl Terminal {
         Ok(Receipt::copies(o, &ctx)?)
     }
 
+    fn last_slip(&self) -> Result<SettlementSlip, PosError> {
+        self.last_settlement
+            .lock()
+            .map_err(|_| PosError::internal("settlement lock"))?
+            .clone()
+            .ok_or_else(|| PosError::invalid("本次运行尚未结算", "nothing settled in this session yet"))
+    }
+
     fn width(&self) -> CoreWidth {
         self.settings.paper_width.into()
     }
@@ -142,6 +152,7 @@ impl Terminal {
             clock,
             stages,
             outcomes: Mutex::new(VecDeque::new()),
+            last_settlement: Mutex::new(None),
         }))
     }
 
@@ -153,6 +164,75 @@ impl Terminal {
     /// The card reader it uses.
     pub fn reader(&self) -> Arc<CardReaderHandle> {
         self.reader.clone()
+    }
+
+    /// True while a tamper report keeps the terminal locked (across restarts), until the
+    /// acquirer's unlock code or a service reset.
+    pub fn is_tamper_locked(&self) -> Result<bool, PosError> {
+        Ok(self.inner.is_tamper_locked()?)
+    }
+
+    /// 系统安全已触发: the reader's challenge (16 hex digits) to read to the acquirer's help desk.
+    pub async fn unlock_challenge(&self) -> Result<String, PosError> {
+        let t = self.inner.clone();
+        run(async move { Ok(t.unlock_challenge().await?) }).await
+    }
+
+    /// The help desk's 8-digit code for the last challenge (one attempt per challenge).
+    /// Unlocked, the reader has no keys: sign in again before the next payment.
+    pub async fn unlock(&self, code: String) -> Result<(), PosError> {
+        let t = self.inner.clone();
+        run(async move { Ok(t.unlock(&code).await?) }).await
+    }
+
+    /// The operator confirms a risk warning (`PosException.RiskRefused.confirmToken`); then
+    /// the same payment is run again.
+    pub fn confirm_risk(&self, token: i64, operator: String) -> Result<(), PosError> {
+        Ok(self.inner.confirm_risk(pos_core::risk::AuditId(token), &operator)?)
+    }
+
+    /// 结算: delivers what is owed, compares totals with the host, uploads the batch when they
+    /// differ (resuming an interrupted upload exactly where it stopped) and opens the next batch.
+    pub async fn settle(&self, observer: Option<Arc<dyn SettlementObserver>>) -> Result<SettlementResult, PosError> {
+        let t = self.inner.clone();
+        let outcome = run(async move {
+            let progress = move |p: pos_core::settlement::UploadProgress| {
+                if let Some(o) = &observer {
+                    o.on_upload_progress(p.acked, p.total, p.resumed);
+                }
+            };
+            Ok(t.settle_with(progress).await?)
+        })
+        .await?;
+        let result = SettlementResult::from(&outcome);
+        if let Ok(mut last) = self.last_settlement.lock() {
+            *last = Some(outcome.slip);
+        }
+        Ok(result)
+    }
+
+    /// Whether a batch upload was interrupted (the next `settle` continues it).
+    pub fn upload_unfinished(&self) -> Result<bool, PosError> {
+        Ok(self.inner.upload_unfinished()?)
+    }
+
+    /// The last settlement's slip as it prints, as text.
+    pub fn settlement_slip_preview(&self) -> Result<String, PosError> {
+        let slip = self.last_slip()?;
+        let width = self.width();
+        Ok(render(&slip.render(width), width.columns()).to_text())
+    }
+
+    /// Prints the last settlement's slip.
+    pub async fn print_settlement_slip(&self, printer: Arc<ReceiptPrinter>) -> Result<(), PosError> {
+        let mut slip = self.last_slip()?;
+        slip.merchant.name = self.settings.merchant_name.clone();
+        let (bytes, p) = (slip.render(self.width()), printer.printer());
+        run(async move {
+            p.print(&bytes).await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Whether a sign-in is in force.

@@ -187,7 +187,8 @@ class CheckoutFlowTest {
             val e = assertThrows<PosException.Tampered> { runBlocking { rig.terminal.sale(100, null) } }
             assertTrue(e.zh.contains("系统安全已触发") && e.en.contains("Security triggered"), e.message)
             assertTrue(rig.terminal.reader().isTampered())
-            assertTrue(rig.terminal.reader().deviceInfo().tampered)
+            assertTrue(rig.terminal.isTamperLocked(), "the lock is kept in the store, across restarts")
+            assertTrue(rig.checkout().state.value is CheckoutState.Locked, "a new checkout screen starts locked")
             assertTrue(rig.sim.hostTxns("10000001").none { it.kind == "sale" }, "nothing reached the host")
 
             // Remote unlock: challenge read to the help desk, its code typed in. A wrong code
@@ -206,6 +207,7 @@ class CheckoutFlowTest {
             assertEquals(FailureKind.SIGN_IN_REQUIRED, unlocked.kind)
             assertTrue(unlocked.error.zh.contains("已解锁") && unlocked.error.en.contains("unlocked"))
             assertFalse(rig.terminal.reader().isTampered())
+            assertFalse(rig.terminal.isTamperLocked())
             // The unlock erased the reader's keys: sign in, then pay.
             assertThrows<PosException.NotSignedIn> { runBlocking { rig.terminal.sale(100, null) } }
             assertTrue(rig.terminal.signIn().approved)

@@ -3,10 +3,12 @@ package cn.pos.shell
 import cn.pos.core.BleLink
 import cn.pos.core.LinkInbox
 import cn.pos.core.PosException
+import cn.pos.core.PrinterPeripheral
 import cn.pos.core.ReaderPeripheral
 import cn.pos.core.Terminal
 import cn.pos.core.connectReader
 import cn.pos.core.startAcquirerSimulator
+import cn.pos.core.startPrinterPeripheral
 import cn.pos.core.startReaderPeripheral
 import cn.pos.shell.devices.BleDevice
 import cn.pos.shell.devices.BluetoothGateway
@@ -16,6 +18,9 @@ import cn.pos.shell.devices.GattConnection
 import cn.pos.shell.devices.PairingManager
 import cn.pos.shell.devices.PairingStore
 import cn.pos.shell.devices.reconnectDelayMs
+import cn.pos.shell.checkout.CheckoutMachine
+import cn.pos.shell.checkout.CheckoutState
+import cn.pos.core.SlipCopy
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
@@ -28,8 +33,13 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import java.io.File
 
-/** A GATT connection to a simulated reader: the shell's own BleLink, as the app's GATT link would be. */
-class FakeGatt(private val peripheral: ReaderPeripheral, private val inbox: LinkInbox) : GattConnection, BleLink {
+/** A GATT connection to a simulated peripheral: the shell's own BleLink, as the app's GATT link would be. */
+class FakeGatt(
+    private val inbox: LinkInbox,
+    private val mtu: UInt,
+    private val powered: () -> Boolean,
+    private val deliver: (ByteArray) -> Boolean,
+) : GattConnection, BleLink {
     @Volatile
     private var up = true
     private var listener: ((Boolean) -> Unit)? = null
@@ -37,12 +47,12 @@ class FakeGatt(private val peripheral: ReaderPeripheral, private val inbox: Link
     override val link: BleLink get() = this
 
     override suspend fun write(chunk: ByteArray) {
-        if (!up || !peripheral.deliver(chunk)) {
+        if (!up || !deliver(chunk)) {
             throw PosException.Device("link_disconnected", "蓝牙设备已断开", "Bluetooth device disconnected")
         }
     }
 
-    override fun mtu(): UInt = peripheral.mtu()
+    override fun mtu(): UInt = mtu
 
     override fun isConnected(): Boolean = up
 
@@ -51,9 +61,9 @@ class FakeGatt(private val peripheral: ReaderPeripheral, private val inbox: Link
     }
 
     override suspend fun reconnect(): Boolean {
-        if (!peripheral.isPowered()) return false
+        if (!powered()) return false
         up = true
-        inbox.connected(peripheral.mtu())
+        inbox.connected(mtu)
         return true
     }
 
@@ -61,7 +71,7 @@ class FakeGatt(private val peripheral: ReaderPeripheral, private val inbox: Link
         up = false
     }
 
-    /** The platform reports the link down (the reader was switched off). */
+    /** The platform reports the link down (the device was switched off). */
     fun drop() {
         up = false
         inbox.disconnected()
@@ -69,20 +79,30 @@ class FakeGatt(private val peripheral: ReaderPeripheral, private val inbox: Link
     }
 }
 
-/** Bluetooth with one simulated reader in range. */
+/** Bluetooth with one simulated reader and one simulated printer in range. */
 class FakeGateway(private val dir: File) : BluetoothGateway {
     var peripheral: ReaderPeripheral? = null
+    var printer: PrinterPeripheral? = null
     var gatt: FakeGatt? = null
     val device = BleDevice("AA:BB:CC:00:00:01", "POS-READER-01", -48, DeviceKind.READER)
+    val printerDevice = BleDevice("AA:BB:CC:00:00:09", "PT-210", -60, DeviceKind.PRINTER)
 
     override fun isEnabled() = true
 
-    override suspend fun scan(kind: DeviceKind, timeoutMs: Long): List<BleDevice> =
-        if (kind == DeviceKind.READER) listOf(device.copy(name = "far", address = "AA:BB:CC:00:00:02", rssi = -90), device) else emptyList()
+    override suspend fun scan(kind: DeviceKind, timeoutMs: Long): List<BleDevice> = when (kind) {
+        DeviceKind.READER -> listOf(device.copy(name = "far", address = "AA:BB:CC:00:00:02", rssi = -90), device)
+        DeviceKind.PRINTER -> listOf(printerDevice)
+    }
 
-    override suspend fun connect(device: BleDevice, inbox: LinkInbox): GattConnection {
-        val p = peripheral ?: startReaderPeripheral(File(dir, "reader").path, inbox).also { peripheral = it }
-        return FakeGatt(p, inbox).also { gatt = it }
+    override suspend fun connect(device: BleDevice, inbox: LinkInbox): GattConnection = when (device.kind) {
+        DeviceKind.READER -> {
+            val p = peripheral ?: startReaderPeripheral(File(dir, "reader").path, inbox).also { peripheral = it }
+            FakeGatt(inbox, p.mtu(), p::isPowered, p::deliver).also { gatt = it }
+        }
+        DeviceKind.PRINTER -> {
+            val p = startPrinterPeripheral(inbox).also { printer = it }
+            FakeGatt(inbox, p.mtu(), p::isPowered, p::deliver)
+        }
     }
 }
 
@@ -138,6 +158,42 @@ class PairingTest {
             scope.cancel()
             sim.shutdown()
             dir.deleteRecursively()
+        }
+    }
+
+    @Test
+    fun `pair a printer over the shell's link, print, and print again after a new roll`(): Unit = runBlocking {
+        Rig().use { rig ->
+            val gateway = FakeGateway(rig.dir)
+            val pm = PairingManager(gateway, MemoryPairingStore(), rig.scope)
+            val printers = pm.scan(DeviceKind.PRINTER)
+            assertTrue(pm.pair(printers.single()))
+            val printer = pm.printerHandle!!
+            assertTrue(printer.status().ready)
+            val m = CheckoutMachine(rig.terminal, rig.scope, printer = { pm.printerHandle }).also { it.attach(rig.devices.reader()) }
+            rig.devices.presentCard("debit")
+            m.type(2_500)
+            m.confirm()
+            assertTrue((m.state.await { it is CheckoutState.Result } as CheckoutState.Result).outcome.approved)
+            m.printReceipt()
+            assertTrue((m.state.await { it is CheckoutState.Done } as CheckoutState.Done).printed)
+            val paper = gateway.printer!!.takePaperText()
+            assertTrue(paper.contains("MERCHANT COPY") && paper.contains("CARDHOLDER COPY"), paper)
+
+            m.next()
+            gateway.printer!!.setPaperOut(true)
+            m.type(700)
+            m.confirm()
+            m.state.await { it is CheckoutState.Result }
+            m.printReceipt()
+            val failed = m.state.await { it is CheckoutState.ReceiptFailed } as CheckoutState.ReceiptFailed
+            assertEquals(SlipCopy.MERCHANT, failed.copy)
+            assertTrue(printer.status().paperOut)
+            gateway.printer!!.setPaperOut(false)
+            m.printReceipt()
+            assertTrue((m.state.await { it is CheckoutState.Done } as CheckoutState.Done).printed)
+            assertTrue(gateway.printer!!.takePaperText().contains("CARDHOLDER COPY"))
+            m.close()
         }
     }
 

@@ -97,8 +97,15 @@ class Rig(signIn: Boolean = true, settings: (String) -> TerminalSettings = ::tes
     }
 }
 
-/** Waits (at most [ms]) for the first value matching [p]. */
-suspend fun <T> Flow<T>.await(ms: Long = 20_000, p: (T) -> Boolean): T = withTimeout(ms) { first(p) }
+/** Waits (at most [ms]) for the first value matching [p]; on timeout, says what the last value was. */
+suspend fun <T> Flow<T>.await(ms: Long = 20_000, p: (T) -> Boolean): T {
+    var last: T? = null
+    return try {
+        withTimeout(ms) { first { last = it; p(it) } }
+    } catch (e: kotlinx.coroutines.TimeoutCancellationException) {
+        throw AssertionError("timed out after $ms ms; last value: $last")
+    }
+}
 
 /** Types [minor] on the machine's keypad, digit by digit. */
 fun CheckoutMachine.type(minor: Long) {

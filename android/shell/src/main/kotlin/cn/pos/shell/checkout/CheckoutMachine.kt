@@ -71,6 +71,8 @@ class CheckoutMachine(
     /** Subscribes to the reader's events, the payment stages and tamper alerts. */
     fun attach(reader: CardReaderHandleInterface) {
         this.reader = reader
+        // The lock survives restarts: a terminal opened locked starts on the lock screen.
+        if (terminal.isTamperLocked()) lock(TAMPERED)
         handles += reader.subscribe(object : ReaderEventObserver {
             override fun onReaderEvent(event: ReaderEvent) = onReader(event)
         })
@@ -142,12 +144,15 @@ class CheckoutMachine(
             is PosException.Network -> FailureKind.NETWORK
             is PosException.ReversalPending -> FailureKind.REVERSAL_PENDING
             is PosException.OfflineRefused -> FailureKind.OFFLINE_REFUSED
+            is PosException.RiskRefused ->
+                if (e.confirmToken != null) FailureKind.RISK_CONFIRM else FailureKind.RISK_BLOCKED
             is PosException.NotSignedIn -> FailureKind.SIGN_IN_REQUIRED
             is PosException.Device -> FailureKind.DEVICE
             else -> FailureKind.OTHER
         }
         val reversalDue = e is PosException.Network && e.reversalDue
-        return CheckoutState.Failed(kind, e.text, amount, reversalDue)
+        val token = (e as? PosException.RiskRefused)?.confirmToken
+        return CheckoutState.Failed(kind, e.text, amount, reversalDue, token)
     }
 
     /**
@@ -209,11 +214,10 @@ class CheckoutMachine(
     /** On the lock screen: asks the reader for a challenge to read to the acquirer's help desk. */
     fun requestUnlock() {
         val s = _state.value
-        val r = reader
-        if (s !is CheckoutState.Locked || r == null) return
+        if (s !is CheckoutState.Locked) return
         job = scope.launch {
             val next = try {
-                s.copy(challenge = r.unlockChallenge(), error = null)
+                s.copy(challenge = terminal.unlockChallenge(), error = null)
             } catch (e: PosException) {
                 s.copy(challenge = null, error = e.text)
             }
@@ -227,11 +231,10 @@ class CheckoutMachine(
      */
     fun unlock(code: String) {
         val s = _state.value
-        val r = reader
-        if (s !is CheckoutState.Locked || s.challenge == null || r == null) return
+        if (s !is CheckoutState.Locked || s.challenge == null) return
         job = scope.launch {
             val next = try {
-                r.unlock(code.trim())
+                terminal.unlock(code.trim())
                 CheckoutState.Failed(FailureKind.SIGN_IN_REQUIRED, UNLOCKED, 0, reversalDue = false)
             } catch (e: PosException) {
                 s.copy(challenge = null, error = e.text)
@@ -241,6 +244,20 @@ class CheckoutMachine(
     }
 
     // Result and receipt ---------------------------------------------------------------
+
+    /** The operator confirms a risk warning (journaled with [operator]); the sale runs again. */
+    fun confirmRisk(operator: String) {
+        val s = _state.value
+        if (s !is CheckoutState.Failed || s.kind != FailureKind.RISK_CONFIRM) return
+        val token = s.confirmToken ?: return
+        try {
+            terminal.confirmRisk(token, operator)
+        } catch (e: PosException) {
+            move { s.copy(error = e.text) }
+            return
+        }
+        startSale(s.amountMinor)
+    }
 
     /** After a `55` decline: the same sale again for another PIN try. */
     fun retryPin() {

@@ -15,6 +15,10 @@ enum class FailureKind {
     REVERSAL_PENDING,
     /** Not approved offline (the rule is in the text). */
     OFFLINE_REFUSED,
+    /** A risk rule blocks the payment (or wants it online). */
+    RISK_BLOCKED,
+    /** A risk rule warns: the operator confirms ([CheckoutMachine.confirmRisk]) and the sale runs again. */
+    RISK_CONFIRM,
     /** Sign in first. */
     SIGN_IN_REQUIRED,
     /** Reader, card or Bluetooth problem (timeout, card removed, disconnected). */
@@ -52,8 +56,14 @@ sealed class CheckoutState {
         CheckoutState()
 
     /** No outcome: why, and whether trying again makes sense. */
-    data class Failed(val kind: FailureKind, val error: Text, val amountMinor: Long, val reversalDue: Boolean) :
-        CheckoutState()
+    data class Failed(
+        val kind: FailureKind,
+        val error: Text,
+        val amountMinor: Long,
+        val reversalDue: Boolean,
+        /** For [FailureKind.RISK_CONFIRM]: the evaluation the operator confirms. */
+        val confirmToken: Long? = null,
+    ) : CheckoutState()
 
     /**
      * The reader's security switch fired: no payment until the acquirer unlocks it. After

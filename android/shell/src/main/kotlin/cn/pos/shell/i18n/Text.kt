@@ -22,6 +22,8 @@ val PosException.text: Text
         is PosException.Network -> Text(zh, en)
         is PosException.ReversalPending -> Text(zh, en)
         is PosException.OfflineRefused -> Text(zh, en)
+        is PosException.RiskRefused -> Text(zh, en)
+        is PosException.Settlement -> Text(zh, en)
         is PosException.Cancelled -> Text(zh, en)
         is PosException.Tampered -> Text(zh, en)
         is PosException.Device -> Text(zh, en)
