@@ -45,7 +45,9 @@ pub use printer::{connect_printer, PrinterState, ReceiptPrinter, ReceiptResult};
 pub use progress::PaymentStage;
 pub use queue::{QueueItem, QueueSummary, UploadState};
 pub use reader::{connect_reader, CardMethod, CardReaderHandle, DeviceInfo, ReaderEvent};
-pub use settings::{demo_settings, OfflinePreference, OfflineSettings, PaperWidth, TerminalSettings};
+pub use settings::{
+    default_risk_policy, demo_settings, OfflinePreference, OfflineSettings, PaperWidth, TerminalSettings,
+};
 pub use settlement::{Reconciliation, SectionTotals, SettlementObserver, SettlementResult};
 pub use simulated::{
     start_printer_peripheral, start_reader_peripheral, start_simulated_devices, PrinterPeripheral, ReaderPeripheral,

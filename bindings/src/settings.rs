@@ -208,6 +208,12 @@ impl TerminalSettings {
     }
 }
 
+/// The default risk policy for CNY terminals as JSON (what an acquirer would push first).
+#[uniffi::export]
+pub fn default_risk_policy() -> String {
+    pos_core::risk::RiskPolicy::default_cny().to_json()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -185,6 +185,17 @@ impl Terminal {
         run(async move { Ok(t.unlock(&code).await?) }).await
     }
 
+    /// Installs a risk policy pushed by the acquirer (JSON; never older than the one in force).
+    pub fn set_risk_policy(&self, json: String) -> Result<(), PosError> {
+        self.inner.set_risk_policy(&json)?;
+        Ok(())
+    }
+
+    /// The risk policy in force as JSON, if any.
+    pub fn risk_policy(&self) -> Option<String> {
+        self.inner.risk_policy().map(|p| p.to_json())
+    }
+
     /// The operator confirms a risk warning (`PosException.RiskRefused.confirmToken`); then
     /// the same payment is run again.
     pub fn confirm_risk(&self, token: i64, operator: String) -> Result<(), PosError> {

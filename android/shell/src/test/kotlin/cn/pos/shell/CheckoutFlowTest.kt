@@ -3,6 +3,7 @@ package cn.pos.shell
 import cn.pos.core.CardEntry
 import cn.pos.core.PosException
 import cn.pos.core.SlipCopy
+import cn.pos.core.defaultRiskPolicy
 import cn.pos.shell.checkout.CheckoutState
 import cn.pos.shell.checkout.FailureKind
 import kotlinx.coroutines.runBlocking
@@ -216,6 +217,34 @@ class CheckoutFlowTest {
             m.confirm()
             val paid = m.state.await { it is CheckoutState.Result } as CheckoutState.Result
             assertTrue(paid.outcome.approved, paid.outcome.summaryEn)
+            m.close()
+        }
+    }
+
+    @Test
+    fun `a risk warning waits for the operator's confirmation, then the sale goes through`(): Unit = runBlocking {
+        Rig().use { rig ->
+            rig.terminal.setRiskPolicy(defaultRiskPolicy())
+            assertTrue(rig.terminal.riskPolicy()!!.contains("card_interval"))
+            rig.devices.presentCard("debit")
+            val m = rig.checkout()
+            m.type(12_345)
+            m.confirm()
+            assertTrue((m.state.await { it is CheckoutState.Result } as CheckoutState.Result).outcome.approved)
+            m.skipReceipt()
+            m.next()
+            val before = rig.sim.availableMinor("debit")
+            // The same card again within minutes: the card-interval rule warns.
+            m.type(12_345)
+            m.confirm()
+            val warned = m.state.await { it is CheckoutState.Failed } as CheckoutState.Failed
+            assertEquals(FailureKind.RISK_CONFIRM, warned.kind, warned.toString())
+            assertTrue(warned.confirmToken != null && warned.error.zh.contains("确认"), warned.error.both())
+            assertEquals(before, rig.sim.availableMinor("debit"), "not charged before the confirmation")
+            m.confirmRisk("01")
+            val r = m.state.await { it is CheckoutState.Result } as CheckoutState.Result
+            assertTrue(r.outcome.approved, r.outcome.summaryEn)
+            assertEquals(before - 12_345, rig.sim.availableMinor("debit"))
             m.close()
         }
     }
