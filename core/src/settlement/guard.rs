@@ -134,11 +134,9 @@ impl From<crate::store::StoreError> for DayEndError {
 impl Bilingual for DayEndError {
     fn zh(&self) -> String {
         match self {
-            DayEndError::Refused { op, reasons } => format!(
-                "暂不能{}：{}",
-                op.zh(),
-                reasons.iter().map(Bilingual::zh).collect::<Vec<_>>().join("；")
-            ),
+            DayEndError::Refused { op, reasons } => {
+                format!("暂不能{}：{}", op.zh(), reasons.iter().map(Bilingual::zh).collect::<Vec<_>>().join("；"))
+            }
             DayEndError::Terminal(e) => e.zh(),
         }
     }

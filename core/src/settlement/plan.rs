@@ -59,12 +59,7 @@ pub fn rebuilt_icc(r: &TxnRecord, amount: u64) -> Vec<u8> {
     v.extend_from_slice(&[0x5F, 0x2A, 0x02]);
     v.extend_from_slice(&bcd(currency, 2));
     // created_at is RFC 3339: YYYY-MM-DD...
-    let date: u64 = r
-        .created_at
-        .get(2..10)
-        .map(|d| d.replace('-', ""))
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(0);
+    let date: u64 = r.created_at.get(2..10).map(|d| d.replace('-', "")).and_then(|d| d.parse().ok()).unwrap_or(0);
     v.extend_from_slice(&[0x9A, 0x03]);
     v.extend_from_slice(&bcd(date, 3));
     let kind = if r.txn_type.settlement_side() == Some(crate::iso8583::SettlementSide::Credit) { 0x20 } else { 0x00 };

@@ -126,7 +126,9 @@ impl Store {
     pub fn open_settlement(&self) -> Result<Option<SettlementRow>, StoreError> {
         let conn = self.lock();
         conn.query_row(
-            &format!("SELECT {SETTLEMENT_COLUMNS} FROM settlement WHERE state = 'uploading' ORDER BY settled_at LIMIT 1"),
+            &format!(
+                "SELECT {SETTLEMENT_COLUMNS} FROM settlement WHERE state = 'uploading' ORDER BY settled_at LIMIT 1"
+            ),
             [],
             |r| Ok(settlement_from(r)),
         )
@@ -173,8 +175,7 @@ impl Store {
     /// The planned upload of `b`, in order.
     pub fn upload_items(&self, b: BatchNo) -> Result<Vec<UploadItemRow>, StoreError> {
         let conn = self.lock();
-        let mut stmt =
-            conn.prepare("SELECT seq, stan, body, acked FROM batch_upload WHERE batch = ?1 ORDER BY seq")?;
+        let mut stmt = conn.prepare("SELECT seq, stan, body, acked FROM batch_upload WHERE batch = ?1 ORDER BY seq")?;
         let rows = stmt.query_map([b.value()], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
         })?;

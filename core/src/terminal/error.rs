@@ -8,8 +8,8 @@ use crate::i18n::Bilingual;
 use crate::iso8583::{CodecError, Message, TxnType};
 use crate::offline::OfflineRefusal;
 use crate::reader::ReaderError;
-use crate::risk::RiskError;
 use crate::response_code::ResponseCode;
+use crate::risk::RiskError;
 use crate::store::{StoreError, TxnId};
 
 /// A request that got no usable answer: the seam for automatic reversal.

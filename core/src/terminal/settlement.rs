@@ -134,12 +134,8 @@ impl Terminal {
         progress(UploadProgress { acked, total, resumed });
         let mut sent = 0;
         let mut next = None;
-        let interrupted = |acked: u32, e: &dyn Bilingual| SettlementError::UploadInterrupted {
-            acked,
-            total,
-            zh: e.zh(),
-            en: e.en(),
-        };
+        let interrupted =
+            |acked: u32, e: &dyn Bilingual| SettlementError::UploadInterrupted { acked, total, zh: e.zh(), en: e.en() };
         for item in items.into_iter().filter(|i| !i.acked) {
             let session = self.session().map_err(|e| interrupted(acked, &e))?;
             let resp = match self.send_admin(&session, item.kind, Some(item.stan), batch).await {
@@ -191,11 +187,7 @@ impl Terminal {
         };
         let next_batch = self.store.batch().unwrap_or(next);
         let slip = SettlementSlip {
-            merchant: MerchantInfo {
-                name: String::new(),
-                mid: self.config.mid.clone(),
-                tid: self.config.tid.clone(),
-            },
+            merchant: MerchantInfo { name: String::new(), mid: self.config.mid.clone(), tid: self.config.tid.clone() },
             operator: self.config.operator.clone(),
             batch,
             settled_at: self.clock.now(),
