@@ -59,7 +59,7 @@ fun tempDir(tag: String): File {
 
 /** Test settings against [host]: short timeouts so fault paths finish quickly. */
 fun testSettings(host: String): TerminalSettings = demoSettings(host).copy(
-    responseTimeoutMs = 1_500u,
+    responseTimeoutMs = 3_000u,
     cardTimeoutMs = 3_000u,
     connectTimeoutMs = 1_000u,
 )

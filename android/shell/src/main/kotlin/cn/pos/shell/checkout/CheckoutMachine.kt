@@ -47,7 +47,6 @@ class CheckoutMachine(
     private val guard = Any()
     private val handles = mutableListOf<TaskHandle>()
     private var job: Job? = null
-    private var reader: CardReaderHandleInterface? = null
 
     /** The current screen. */
     val state: StateFlow<CheckoutState> = _state.asStateFlow()
@@ -70,7 +69,6 @@ class CheckoutMachine(
 
     /** Subscribes to the reader's events, the payment stages and tamper alerts. */
     fun attach(reader: CardReaderHandleInterface) {
-        this.reader = reader
         // The lock survives restarts: a terminal opened locked starts on the lock screen.
         if (terminal.isTamperLocked()) lock(TAMPERED)
         handles += reader.subscribe(object : ReaderEventObserver {
