@@ -19,6 +19,7 @@ mod printer;
 mod progress;
 mod queue;
 mod reader;
+mod report;
 mod runtime;
 mod settings;
 mod settlement;
@@ -45,6 +46,7 @@ pub use printer::{connect_printer, PrinterState, ReceiptPrinter, ReceiptResult};
 pub use progress::PaymentStage;
 pub use queue::{QueueItem, QueueSummary, UploadState};
 pub use reader::{connect_reader, CardMethod, CardReaderHandle, DeviceInfo, ReaderEvent};
+pub use report::{DailyReport, ReportFigure};
 pub use settings::{
     default_risk_policy, demo_settings, OfflinePreference, OfflineSettings, PaperWidth, TerminalSettings,
 };

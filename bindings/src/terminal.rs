@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use pos_core::clock::{Clock as CoreClock, SystemClock};
 use pos_core::devices::printer::sim::render;
 use pos_core::devices::printer::PaperWidth as CoreWidth;
+use pos_core::i18n::Bilingual;
 use pos_core::receipt::{print_slips, MerchantInfo, Receipt, ReceiptContext, SettlementSlip};
+use pos_core::report::{Day, ReportError};
 use pos_core::store::TxnId;
 use pos_core::terminal::{OriginalRef as CoreRef, Terminal as CoreTerminal, TxnOutcome as CoreOutcome};
 use tokio::sync::broadcast;
@@ -24,6 +26,7 @@ use crate::printer::{ReceiptPrinter, ReceiptResult};
 use crate::progress::{PaymentStage, ProgressReader};
 use crate::queue::{QueueItem, QueueSummary};
 use crate::reader::CardReaderHandle;
+use crate::report::DailyReport;
 use crate::runtime::{run, runtime};
 use crate::settings::{OfflinePreference, TerminalSettings};
 use crate::settlement::{SettlementObserver, SettlementResult};
@@ -438,6 +441,15 @@ impl Terminal {
         Ok(self.inner.store().recent_txns(limit.min(MAX_PAGE))?.iter().map(HistoryRow::from).collect())
     }
 
+    /// The summary of local day `day` (`YYYY-MM-DD`; today when absent), from the journal.
+    pub fn daily_report(&self, day: Option<String>) -> Result<DailyReport, PosError> {
+        let day = match day {
+            Some(d) => Day::parse(&d).map_err(report_error)?,
+            None => Day::of(self.clock.now()),
+        };
+        Ok(DailyReport::from(&self.inner.daily_summary(day).map_err(report_error)?))
+    }
+
     /// What needs the operator (stuck reversals, declined or expired uploads).
     pub fn attention(&self) -> Result<Vec<AttentionItem>, PosError> {
         Ok(self.inner.attention()?.iter().map(AttentionItem::from).collect())
@@ -470,5 +482,12 @@ impl Terminal {
                 observer.on_connectivity_changed(online);
             }
         })
+    }
+}
+
+fn report_error(e: ReportError) -> PosError {
+    match e {
+        ReportError::Store(s) => s.into(),
+        other => PosError::InvalidInput { zh: other.zh(), en: other.en() },
     }
 }

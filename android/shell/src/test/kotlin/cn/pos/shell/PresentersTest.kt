@@ -57,6 +57,16 @@ class PresentersTest {
             assertEquals(5000L, summary.netMinor)
             assertEquals("50.00", summary.net)
             assertEquals(1, summary.notApproved)
+
+            // The core's daily report over the same journal.
+            val day = ReportsPresenter(rig.terminal).day()
+            assertEquals(4uL, day.transactions)
+            assertEquals(1uL, day.declined.count)
+            assertEquals(1uL, day.voided.count)
+            assertTrue(day.byType.any { it.name == "sale" }, day.byType.toString())
+            assertTrue(day.text.isNotBlank())
+            val e = assertThrows<PosException.InvalidInput> { rig.terminal.dailyReport("2025-02-30") }
+            assertTrue(e.en.contains("YYYY-MM-DD"), e.en)
         }
     }
 

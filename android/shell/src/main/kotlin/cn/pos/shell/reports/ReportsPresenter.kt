@@ -1,5 +1,6 @@
 package cn.pos.shell.reports
 
+import cn.pos.core.DailyReport
 import cn.pos.core.HistoryRow
 import cn.pos.core.TerminalInterface
 import cn.pos.core.TxnKind
@@ -25,11 +26,14 @@ data class BatchSummary(
 }
 
 /**
- * Reports built from the journal rows the core exposes (history). The core has no
- * settlement totals yet, so this is the terminal's own view of its batch, for the operator:
- * voided and reversed payments count for nothing, refunds are subtracted.
+ * Reports: the core's daily summary (交易汇总, from the journal), and the operator's view of
+ * the open batch from the history rows: voided and reversed payments count for nothing,
+ * refunds are subtracted (what settlement will send).
  */
 class ReportsPresenter(private val terminal: TerminalInterface) {
+    /** The core's summary of local day [date] (`YYYY-MM-DD`), today when null. */
+    fun day(date: String? = null): DailyReport = terminal.dailyReport(date)
+
     /** The summary of the current batch over the latest [window] rows. */
     fun currentBatch(window: Int = 500): BatchSummary = summarize(terminal.batch(), terminal.history(window.toUInt()))
 
