@@ -203,8 +203,16 @@ impl CardReader for BleCardReader {
             return Err(ReaderError::Tampered);
         }
         let _one = self.command.lock().await;
-        // Events of an earlier, abandoned read must not end this one.
-        self.transport.drain().await;
+        // Events that arrived while idle still count (a tamper, a low battery); the end of an
+        // earlier, abandoned read must not end this one, so only its end is ignored.
+        while let Ok(f) = self.transport.recv(Duration::ZERO).await {
+            if f.kind == FrameKind::Event {
+                let _ = self.on_event(&f);
+            }
+        }
+        if self.is_tampered() {
+            return Err(ReaderError::Tampered);
+        }
         let wait = request.timeout + PIN_ENTRY_ALLOWANCE;
         self.command_locked(cmd::START_TXN, encode_request(&request)).await?;
         let deadline = tokio::time::Instant::now() + wait;

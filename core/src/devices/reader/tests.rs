@@ -191,6 +191,16 @@ async fn remote_unlock_with_the_help_desk_code() {
 }
 
 #[tokio::test]
+async fn a_tamper_while_idle_is_noticed_by_the_next_read() {
+    let b = bench(185, MemoryFaults::default()).await;
+    b.device.trigger_tamper();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    b.device.present("debit").unwrap();
+    assert_eq!(b.phone.read_card(request(1_000)).await.unwrap_err(), ReaderError::Tampered);
+    assert!(b.log.events().contains(&ReaderEvent::Tampered));
+}
+
+#[tokio::test]
 async fn display_text_and_busy_reader() {
     let b = bench(185, MemoryFaults::default()).await;
     b.phone.display_text("请插卡 Insert card").await.unwrap();
