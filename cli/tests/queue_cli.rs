@@ -1,46 +1,9 @@
 //! `pos offline`, `pos queue` and `pos sync` end to end: the demo of a delivery round
 //! without signal, then the upload when it comes back.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+mod common;
 
-struct Sim {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_sim() -> Sim {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
-        .args(["sim", "--listen", "127.0.0.1:0", "--admin", "off"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("pos sim starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("banner");
-    let addr = line.trim().rsplit(' ').next().expect("address").to_string();
-    Sim { child, addr }
-}
-
-fn pos(sim: &Sim, dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pos"))
-        .args(args)
-        .env("POS_HOST", &sim.addr)
-        .env("POS_DATA_DIR", dir)
-        .output()
-        .expect("pos runs")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
+use common::{json, pos, start_sim};
 
 #[test]
 fn offline_round_then_sync() {

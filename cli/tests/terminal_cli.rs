@@ -1,52 +1,10 @@
 //! `pos sim` and the terminal commands end to end over loopback, as an operator runs them.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+mod common;
 
-struct Sim {
-    child: Child,
-    addr: String,
-}
+use std::process::Command;
 
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_sim() -> Sim {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
-        .args(["sim", "--listen", "127.0.0.1:0", "--admin", "off"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("pos sim starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("banner");
-    let addr = line.trim().rsplit(' ').next().expect("address").to_string();
-    assert!(addr.starts_with("127.0.0.1:"), "banner: {line}");
-    Sim { child, addr }
-}
-
-fn pos(sim: &Sim, dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pos"))
-        .args(args)
-        .env("POS_HOST", &sim.addr)
-        .env("POS_DATA_DIR", dir)
-        .output()
-        .expect("pos runs")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("pos-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
+use common::{json, pos, start_sim, temp_dir};
 
 #[test]
 fn a_merchant_session_from_the_command_line() {

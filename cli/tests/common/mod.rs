@@ -1,0 +1,57 @@
+//! What the CLI tests share: `pos sim` on a free loopback port and `pos` run against it.
+
+#![allow(dead_code)] // each test binary uses its own part
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+/// A running `pos sim` child, killed on drop.
+pub struct Sim {
+    child: Child,
+    /// Its `host:port`.
+    pub addr: String,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `pos sim` on 127.0.0.1:0 and reads its address from the banner.
+pub fn start_sim() -> Sim {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
+        .args(["sim", "--listen", "127.0.0.1:0", "--admin", "off"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("pos sim starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("banner");
+    let addr = line.trim().rsplit(' ').next().expect("address").to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "banner: {line}");
+    Sim { child, addr }
+}
+
+/// Runs `pos` against `sim` with `dir` as its data directory.
+pub fn pos(sim: &Sim, dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pos"))
+        .args(args)
+        .env("POS_HOST", &sim.addr)
+        .env("POS_DATA_DIR", dir)
+        .output()
+        .expect("pos runs")
+}
+
+/// The command's JSON output.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// A fresh directory under the temp dir.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("pos-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
