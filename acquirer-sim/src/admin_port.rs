@@ -171,7 +171,7 @@ fn command(cmd: &str, mut obj: Map<String, Value>, shared: &Shared) -> Value {
             None => Err("txns needs \"tid\"".into()),
         },
         "unlock_code" => match (text(&obj, "tid"), text(&obj, "challenge")) {
-            (Some(tid), Some(challenge)) => match shared.host.unlock_code(&tid, &challenge) {
+            (Some(tid), Some(challenge)) => match shared.host.unlock_code(tid, challenge) {
                 Some(code) => Ok(json!({ "code": code })),
                 None => Err(format!("unknown terminal {tid}")),
             },

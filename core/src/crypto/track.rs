@@ -17,7 +17,7 @@ use super::error::CryptoError;
 use super::key::SecretKey;
 use super::tdes;
 
-/// Digits in the encrypted block.
+/// Digits in the encrypted block (a power of two: lengths are checked with a mask).
 const BLOCK_DIGITS: usize = 16;
 
 /// Encrypts the track's data block under the TDK; returns the track as uppercase hex digits.
@@ -52,7 +52,7 @@ pub fn encrypt_whole_track(tdk: &SecretKey, digits: &str) -> Result<String, Cryp
         return Err(CryptoError::BadTrack);
     }
     let mut padded = Zeroizing::new(digits.to_ascii_uppercase());
-    while padded.len() % BLOCK_DIGITS != 0 {
+    while padded.len() & (BLOCK_DIGITS - 1) != 0 {
         padded.push('F');
     }
     let mut out = String::with_capacity(padded.len());
@@ -70,7 +70,7 @@ pub fn encrypt_whole_track(tdk: &SecretKey, digits: &str) -> Result<String, Cryp
 
 /// Decrypts a track encrypted by [`encrypt_whole_track`], removing the `F` padding.
 pub fn decrypt_whole_track(tdk: &SecretKey, digits: &str) -> Result<String, CryptoError> {
-    if digits.is_empty() || digits.len() % BLOCK_DIGITS != 0 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if digits.is_empty() || digits.len() & (BLOCK_DIGITS - 1) != 0 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(CryptoError::BadTrack);
     }
     let mut out = Zeroizing::new(String::with_capacity(digits.len()));
