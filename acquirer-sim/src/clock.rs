@@ -3,6 +3,7 @@
 //! Risk windows, day boundaries and field 12/13 come from here, so a test can place
 //! transactions in distinct hours or days without waiting.
 
+use pos_core::clock::Timestamp;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -76,18 +77,9 @@ pub struct LocalTime {
 impl LocalTime {
     /// Converts epoch milliseconds to the civil time `utc_offset_minutes` east of UTC.
     pub fn from_unix_ms(unix_ms: i64, utc_offset_minutes: i32) -> LocalTime {
-        let secs = unix_ms.div_euclid(1000) + i64::from(utc_offset_minutes) * 60;
-        let days = secs.div_euclid(86_400);
-        let of_day = secs.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
-        LocalTime {
-            year,
-            month,
-            day,
-            hour: (of_day / 3600) as u8,
-            minute: (of_day % 3600 / 60) as u8,
-            second: (of_day % 60) as u8,
-        }
+        // The calendar arithmetic is core's; the simulator only keeps millisecond precision.
+        let c = Timestamp::new(unix_ms.div_euclid(1000), utc_offset_minutes.saturating_mul(60)).civil();
+        LocalTime { year: c.year, month: c.month, day: c.day, hour: c.hour, minute: c.minute, second: c.second }
     }
 
     /// Field 12: hhmmss.
@@ -109,20 +101,6 @@ impl LocalTime {
     pub fn expiry_month(&self) -> Option<pos_core::card::Expiry> {
         pos_core::card::Expiry::new(self.year.rem_euclid(100) as u8, self.month).ok()
     }
-}
-
-/// Days since 1970-01-01 to (year, month, day), after Howard Hinnant's `civil_from_days`.
-fn civil_from_days(days: i64) -> (i32, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (i32::try_from(year).unwrap_or(i32::MAX), month, day)
 }
 
 #[cfg(test)]
