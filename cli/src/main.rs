@@ -56,7 +56,9 @@ enum Command {
     /// Echo test (回响测试).
     Echo,
     /// Sale (消费).
-    #[command(after_help = "Examples:\n  pos sale 12.34 --card debit\n  pos sale 1,234.00 --card credit --json")]
+    #[command(
+        after_help = "Examples:\n  pos sale 12.34 --card debit\n  pos sale 1,234.00 --card credit --json\n  pos sale 10,000.00 --card credit --confirm-risk   # go ahead despite a risk warning"
+    )]
     Sale {
         /// Amount, e.g. 12.34 or 1,234.00.
         amount: String,
@@ -64,6 +66,8 @@ enum Command {
         card: terminal_cmd::CardArg,
         #[command(flatten)]
         preference: queue_cmd::PreferenceArgs,
+        #[command(flatten)]
+        risk: terminal_cmd::RiskArgs,
     },
     /// Void a sale of the current batch (消费撤销).
     #[command(after_help = "Example:\n  pos void --voucher 3")]
@@ -227,8 +231,8 @@ fn main() -> ExitCode {
         Command::SignIn => terminal_cmd::run(g, T::SignIn),
         Command::SignOff => terminal_cmd::run(g, T::SignOff),
         Command::Echo => terminal_cmd::run(g, T::Echo),
-        Command::Sale { amount, card, preference } => {
-            terminal_cmd::run(g, T::Sale(amount, card, preference.preference()))
+        Command::Sale { amount, card, preference, risk } => {
+            terminal_cmd::run(g, T::Sale(amount, card, preference.preference(), risk))
         }
         Command::Void { orig, card } => terminal_cmd::run(g, T::Void(orig, card)),
         Command::Refund { amount, orig, card } => terminal_cmd::run(g, T::Refund(amount, orig, card)),

@@ -14,8 +14,9 @@ use pos_core::iso8583::Stan;
 use pos_core::money::Amount;
 use pos_core::offline::OfflinePreference;
 use pos_core::reader::{KeyMemory, SoftwareReader};
+use pos_core::risk::RiskError;
 use pos_core::store::VoucherNo;
-use pos_core::terminal::{AdminOutcome, OriginalRef, SystemClock, Terminal, TerminalConfig, TxnOutcome};
+use pos_core::terminal::{AdminOutcome, OriginalRef, SystemClock, Terminal, TerminalConfig, TerminalError, TxnOutcome};
 use pos_core::{deck, provision, Bilingual};
 use serde_json::{json, Value};
 
@@ -49,6 +50,16 @@ pub struct CardArg {
     card: String,
 }
 
+/// How the operator answers a risk warning (风控提示).
+#[derive(Args, Clone, Copy, Default)]
+pub struct RiskArgs {
+    /// Confirm a risk warning up front: the warning is shown, journaled as confirmed by this
+    /// operator, and the payment goes ahead. Without it a terminal asks; a script gets the
+    /// warning as an error (exit 2) with the token for `pos risk confirm`.
+    #[arg(long)]
+    confirm_risk: bool,
+}
+
 /// Pre-authorization commands.
 #[derive(Subcommand)]
 pub enum PreauthCmd {
@@ -59,6 +70,8 @@ pub enum PreauthCmd {
         amount: String,
         #[command(flatten)]
         card: CardArg,
+        #[command(flatten)]
+        risk: RiskArgs,
     },
     /// Release a hold (预授权撤销).
     #[command(after_help = "Example:\n  pos preauth cancel 300.00 --voucher 5")]
@@ -98,8 +111,8 @@ pub enum TermCmd {
     SignOff,
     /// Echo test.
     Echo,
-    /// Sale, with how it may use offline approval.
-    Sale(String, CardArg, OfflinePreference),
+    /// Sale, with how it may use offline approval and answer a risk warning.
+    Sale(String, CardArg, OfflinePreference, RiskArgs),
     /// Void.
     Void(OrigArgs, CardArg),
     /// Refund.
@@ -257,11 +270,11 @@ pub fn run(g: &Global, cmd: TermCmd) -> Result<ExitCode, CliError> {
             TermCmd::SignIn => admin(g, open_terminal(g, None).await?.terminal.sign_in().await?),
             TermCmd::SignOff => admin(g, open_terminal(g, None).await?.terminal.sign_off().await?),
             TermCmd::Echo => admin(g, open_terminal(g, None).await?.terminal.echo().await?),
-            TermCmd::Sale(a, c, preference) => {
+            TermCmd::Sale(a, c, preference, risk) => {
                 let amt = amount(&a)?;
                 let st = open_terminal(g, Some(&c.card)).await?;
                 let t = &st.terminal;
-                with_pin_retries(g, || t.sale_with(amt, preference)).await
+                with_risk_confirmation(g, t, risk, || t.sale_with(amt, preference)).await
             }
             TermCmd::Void(o, c) => {
                 let orig = o.to_ref()?;
@@ -275,11 +288,11 @@ pub fn run(g: &Global, cmd: TermCmd) -> Result<ExitCode, CliError> {
                 let t = &st.terminal;
                 with_pin_retries(g, || t.refund(amt, orig.clone())).await
             }
-            TermCmd::Preauth(PreauthCmd::Open { amount: a, card }) => {
+            TermCmd::Preauth(PreauthCmd::Open { amount: a, card, risk }) => {
                 let amt = amount(&a)?;
                 let st = open_terminal(g, Some(&card.card)).await?;
                 let t = &st.terminal;
-                with_pin_retries(g, || t.pre_auth(amt)).await
+                with_risk_confirmation(g, t, risk, || t.pre_auth(amt)).await
             }
             TermCmd::Preauth(PreauthCmd::Cancel { amount: a, orig, card }) => {
                 let (amt, orig) = (amount(&a)?, orig.to_ref()?);
@@ -308,11 +321,86 @@ pub fn run(g: &Global, cmd: TermCmd) -> Result<ExitCode, CliError> {
     })
 }
 
-/// Runs `op`, letting the cardholder re-enter a wrong PIN (`55`) up to twice more.
+/// Runs a payment; when risk rules warn, the operator confirms (by `--confirm-risk` or at the
+/// prompt), the confirmation is journaled, and the payment runs once more.
+async fn with_risk_confirmation<F, Fut>(g: &Global, t: &Terminal, risk: RiskArgs, op: F) -> Result<ExitCode, CliError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<TxnOutcome, TerminalError>>,
+{
+    let token = match pin_retries(g, &op).await {
+        Err(TerminalError::Risk(RiskError::ConfirmationRequired { token, rules, zh, en })) => {
+            let warning = RiskError::ConfirmationRequired { token, rules, zh, en };
+            if !g.json {
+                eprintln!("{}", crate::say(g, &warning));
+            }
+            if !(risk.confirm_risk || (!g.json && ask_operator(g))) {
+                return Err(RiskNotConfirmed(token).into());
+            }
+            token
+        }
+        done => return finish(g, done?),
+    };
+    t.confirm_risk(token, &t.config().operator)?;
+    if !g.json {
+        println!(
+            "{}",
+            crate::say_pair(
+                g,
+                &format!("操作员已确认风控提示 {token}，继续交易"),
+                &format!("risk warning {token} confirmed by the operator; going ahead")
+            )
+        );
+    }
+    finish(g, pin_retries(g, &op).await?)
+}
+
+/// Asks the operator on the terminal (stdin a TTY) whether to go ahead despite a warning.
+fn ask_operator(g: &Global) -> bool {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    eprint!("{} [y/N] ", crate::say_pair(g, "确认继续交易？", "Go ahead with the payment?"));
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).is_ok() && matches!(line.trim(), "y" | "Y" | "yes" | "是")
+}
+
+/// The operator did not confirm a risk warning: nothing was charged.
+#[derive(Debug)]
+struct RiskNotConfirmed(pos_core::risk::AuditId);
+
+impl Bilingual for RiskNotConfirmed {
+    fn zh(&self) -> String {
+        format!(
+            "风控提示未确认，交易未发起，未扣款。确认后重试：加 --confirm-risk，或先执行 pos risk confirm {}",
+            self.0
+        )
+    }
+    fn en(&self) -> String {
+        format!(
+            "risk warning not confirmed: nothing was charged. To go ahead, add --confirm-risk, or run \
+             `pos risk confirm {}` and the payment again",
+            self.0
+        )
+    }
+}
+
+/// Runs `op` and prints the outcome, letting the cardholder re-enter a wrong PIN.
 async fn with_pin_retries<F, Fut>(g: &Global, op: F) -> Result<ExitCode, CliError>
 where
     F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<TxnOutcome, pos_core::terminal::TerminalError>>,
+    Fut: std::future::Future<Output = Result<TxnOutcome, TerminalError>>,
+{
+    finish(g, pin_retries(g, &op).await?)
+}
+
+/// Runs `op`, letting the cardholder re-enter a wrong PIN (`55`) up to twice more.
+async fn pin_retries<F, Fut>(g: &Global, op: &F) -> Result<TxnOutcome, TerminalError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<TxnOutcome, TerminalError>>,
 {
     let mut outcome = op().await?;
     for _ in 0..2 {
@@ -328,6 +416,11 @@ where
         }
         outcome = op().await?;
     }
+    Ok(outcome)
+}
+
+/// Prints the outcome; the exit code says whether it was approved.
+fn finish(g: &Global, outcome: TxnOutcome) -> Result<ExitCode, CliError> {
     print_outcome(g, &outcome);
     Ok(if outcome.approved { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

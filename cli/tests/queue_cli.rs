@@ -50,7 +50,8 @@ fn offline_round_then_sync() {
     assert!(q["payments"].as_array().unwrap().iter().all(|p| p["state"] == "accepted"));
 
     // Forced offline while online, then uploaded.
-    let forced = json(&pos(&sim, &dir, &["sale", "8.00", "--card", "contactless", "--offline", "--json"]));
+    let forced =
+        json(&pos(&sim, &dir, &["sale", "8.00", "--card", "contactless", "--offline", "--confirm-risk", "--json"]));
     assert_eq!(forced["transaction"], "offline_sale");
     let report = json(&pos(&sim, &dir, &["sync", "--json"]));
     assert_eq!((report["accepted"].as_u64(), report["clean"].as_bool()), (Some(1), Some(true)));

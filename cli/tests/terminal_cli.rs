@@ -71,3 +71,28 @@ fn clear_errors_for_bad_amount_refused_connection_and_missing_original() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("name the original"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_risk_warning_stops_the_sale_until_the_operator_confirms() {
+    let sim = start_sim();
+    let dir = temp_dir("risk");
+    assert_eq!(pos(&sim, &dir, &["sign-in"]).status.code(), Some(0));
+    let balance = || json(&pos(&sim, &dir, &["balance", "--card", "contactless", "--json"]))["balance_minor"].clone();
+    assert_eq!(json(&pos(&sim, &dir, &["sale", "10.00", "--card", "contactless", "--json"]))["approved"], true);
+    let before = balance();
+
+    // The same card again within five minutes: the default policy warns; a script (no TTY)
+    // gets the warning as an error and nothing is charged.
+    let out = pos(&sim, &dir, &["sale", "11.00", "--card", "contactless"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("风控提示") && err.contains("Risk warning") && err.contains("--confirm-risk"), "{err}");
+    assert_eq!(balance(), before, "nothing charged without the confirmation");
+
+    let sale = json(&pos(&sim, &dir, &["sale", "11.00", "--card", "contactless", "--confirm-risk", "--json"]));
+    assert_eq!(sale["approved"], true);
+    assert_eq!(balance().as_i64().unwrap(), before.as_i64().unwrap() - 1_100);
+    let report = json(&pos(&sim, &dir, &["risk", "report", "--json"]));
+    assert_eq!(report["confirmed"], 1, "{report}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -69,6 +69,9 @@ pub async fn start_with(sim: SimConfig, tweak: impl FnOnce(&mut TerminalConfig))
     let dir = TempDir::new("online");
     let reader = demo_reader();
     let mut config = TerminalConfig::demo_at(sim.addr().to_string());
+    // Pays with the same few cards many times a day; the default risk policy would ask for
+    // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
+    config.risk_policy = None;
     config.response_timeout = RESPONSE_TIMEOUT;
     config.card_timeout = Duration::from_secs(2);
     tweak(&mut config);

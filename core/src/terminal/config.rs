@@ -94,7 +94,8 @@ pub struct TerminalConfig {
     pub preference: OfflinePreference,
     /// Pacing of uploads.
     pub sync: SyncPolicy,
-    /// The provisioned risk policy (`None`: no risk checks until the acquirer pushes one).
+    /// The provisioned risk policy, evaluated before every payment (the default CNY policy
+    /// unless provisioned otherwise; `None`: no risk checks until the acquirer pushes one).
     pub risk_policy: Option<crate::risk::RiskPolicy>,
 }
 
@@ -124,7 +125,7 @@ impl TerminalConfig {
             offline: OfflineLimits::defaults(Currency::CNY),
             preference: OfflinePreference::PreferOnline,
             sync: SyncPolicy::default(),
-            risk_policy: None,
+            risk_policy: Some(crate::risk::RiskPolicy::default_cny()),
         }
     }
 
@@ -160,5 +161,6 @@ mod tests {
         assert_eq!(c.response_timeout, Duration::from_secs(60));
         assert_eq!(c.acquirer().response_timeout, c.response_timeout);
         assert!(c.pin_policy.asks(TxnType::Sale) && !c.pin_policy.asks(TxnType::Void));
+        assert_eq!(c.risk_policy, Some(crate::risk::RiskPolicy::default_cny()), "risk checks are on out of the box");
     }
 }

@@ -50,6 +50,9 @@ impl Lane {
         pos_e2e::init_tracing();
         let sim = Simulator::start(sim.listening_on("127.0.0.1:0")).await.expect("simulator starts");
         let mut config = TerminalConfig::demo_at(sim.addr().to_string());
+        // Pays with the same few cards many times a day; the default risk policy would ask for
+        // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
+        config.risk_policy = None;
         config.response_timeout = Duration::from_millis(600);
         config.card_timeout = Duration::from_secs(2);
         config.sync.backoff_base = Duration::from_millis(50);

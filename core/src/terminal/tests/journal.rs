@@ -106,6 +106,9 @@ async fn rig_with_clock(clock: Arc<ManualClock>) -> Rig {
     let host = FakeHost::start().await;
     let dir = TempDir::new("terminal");
     let mut config = TerminalConfig::demo_at(host.addr.clone());
+    // Pays with the same few cards many times a day; the default risk policy would ask for
+    // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
+    config.risk_policy = None;
     config.response_timeout = Duration::from_millis(400);
     config.card_timeout = Duration::from_millis(200);
     let reader =

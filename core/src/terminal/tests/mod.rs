@@ -36,6 +36,9 @@ async fn rig() -> Rig {
     let host = FakeHost::start().await;
     let dir = TempDir::new("terminal");
     let mut config = TerminalConfig::demo_at(host.addr.clone());
+    // Pays with the same few cards many times a day; the default risk policy would ask for
+    // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
+    config.risk_policy = None;
     config.response_timeout = Duration::from_millis(400);
     config.card_timeout = Duration::from_millis(200);
     let reader =
