@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
+use pos_core::i18n::Bilingual;
 use pos_core::iso8583::{MerchantId, TerminalId};
 use pos_core::offline::OfflinePreference as CorePreference;
+use pos_core::risk::RiskPolicy;
 use pos_core::terminal::TerminalConfig;
 
 use crate::error::PosError;
@@ -104,6 +106,9 @@ pub struct TerminalSettings {
     pub sync_interval_secs: u32,
     /// The receipt roll.
     pub paper_width: PaperWidth,
+    /// The provisioned risk policy as JSON (what the acquirer provisions; `None`: no risk
+    /// checks until the acquirer pushes one with `Terminal.set_risk_policy`).
+    pub risk_policy_json: Option<String>,
 }
 
 fn hours(h: u32) -> Duration {
@@ -144,6 +149,7 @@ pub fn demo_settings(host: String) -> TerminalSettings {
         preference: c.preference.into(),
         sync_interval_secs: u32::try_from(c.sync.interval.as_secs()).unwrap_or(u32::MAX),
         paper_width: PaperWidth::Mm58,
+        risk_policy_json: c.risk_policy.as_ref().map(RiskPolicy::to_json),
     }
 }
 
@@ -204,6 +210,13 @@ impl TerminalSettings {
         c.offline.upload_deadline = hours(o.upload_deadline_hours);
         c.preference = self.preference.into();
         c.sync.interval = Duration::from_secs(u64::from(self.sync_interval_secs.max(1)));
+        c.risk_policy = match &self.risk_policy_json {
+            None => None,
+            Some(json) => Some(RiskPolicy::from_json(json).map_err(|e| PosError::InvalidInput {
+                zh: format!("风控策略设置无效：{}。请重新下载收单机构下发的风控策略", e.zh()),
+                en: format!("the risk policy setting is invalid ({e}): download the acquirer's policy again"),
+            })?),
+        };
         Ok(c)
     }
 }
@@ -211,7 +224,7 @@ impl TerminalSettings {
 /// The default risk policy for CNY terminals as JSON (what an acquirer would push first).
 #[uniffi::export]
 pub fn default_risk_policy() -> String {
-    pos_core::risk::RiskPolicy::default_cny().to_json()
+    RiskPolicy::default_cny().to_json()
 }
 
 #[cfg(test)]
@@ -239,5 +252,35 @@ mod tests {
         let mut s = demo_settings("127.0.0.1:9".into());
         s.offline.per_payment_minor = s.offline.total_minor + 1;
         assert!(s.to_config().is_err());
+    }
+
+    #[test]
+    fn the_demo_settings_carry_the_default_risk_policy() {
+        let s = demo_settings("127.0.0.1:9".into());
+        assert_eq!(s.risk_policy_json.as_deref(), Some(default_risk_policy().as_str()));
+        assert_eq!(s.to_config().unwrap().risk_policy, Some(RiskPolicy::default_cny()));
+    }
+
+    #[test]
+    fn a_bad_risk_policy_is_refused_in_both_languages() {
+        let mut s = demo_settings("127.0.0.1:9".into());
+        s.risk_policy_json = Some("{not json".into());
+        let e = s.to_config().unwrap_err();
+        assert!(matches!(e, PosError::InvalidInput { .. }), "{e:?}");
+        assert!(e.zh().contains("风控策略") && e.zh().contains("重新下载"), "{}", e.zh());
+        assert!(e.en().contains("risk policy") && e.en().contains("download"), "{}", e.en());
+        // Well-formed JSON that fails validation (version 0): the error names the field.
+        let mut bad = RiskPolicy::default_cny();
+        bad.version = 0;
+        s.risk_policy_json = Some(bad.to_json());
+        let e = s.to_config().unwrap_err();
+        assert!(e.zh().contains("风控策略") && e.en().contains("version"), "{}", e.en());
+    }
+
+    #[test]
+    fn no_risk_policy_means_no_risk_checks() {
+        let mut s = demo_settings("127.0.0.1:9".into());
+        s.risk_policy_json = None;
+        assert_eq!(s.to_config().unwrap().risk_policy, None);
     }
 }

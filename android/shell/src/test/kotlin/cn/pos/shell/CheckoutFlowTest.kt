@@ -224,7 +224,9 @@ class CheckoutFlowTest {
     @Test
     fun `a risk warning waits for the operator's confirmation, then the sale goes through`(): Unit = runBlocking {
         Rig().use { rig ->
-            rig.terminal.setRiskPolicy(defaultRiskPolicy())
+            // The default policy comes with the settings (provisioned), nothing pushed afterwards.
+            assertEquals(defaultRiskPolicy(), rig.terminal.settings().riskPolicyJson)
+            assertEquals(defaultRiskPolicy(), rig.terminal.riskPolicy())
             assertTrue(rig.terminal.riskPolicy()!!.contains("card_interval"))
             rig.devices.presentCard("debit")
             val m = rig.checkout()

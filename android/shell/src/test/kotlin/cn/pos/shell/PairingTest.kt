@@ -20,6 +20,7 @@ import cn.pos.shell.devices.PairingStore
 import cn.pos.shell.devices.reconnectDelayMs
 import cn.pos.shell.checkout.CheckoutMachine
 import cn.pos.shell.checkout.CheckoutState
+import cn.pos.shell.checkout.FailureKind
 import cn.pos.core.SlipCopy
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -133,7 +134,9 @@ class PairingTest {
             val reader = pm.readerHandle!!
             assertEquals(false, reader.deviceInfo().tampered)
 
-            val terminal = Terminal.open(File(dir, "t").path, testSettings(sim.address()), SoftwareKeyVault(), reader, null)
+            // The same card before and after the reconnect, seconds apart: no risk policy (the
+            // card-interval rule would warn; this is about the link, not risk).
+            val terminal = Terminal.open(File(dir, "t").path, noRiskSettings(sim.address()), SoftwareKeyVault(), reader, null)
             assertTrue(terminal.signIn().approved)
             val peripheral = gateway.peripheral!!
             peripheral.presentCard("debit")
@@ -184,7 +187,11 @@ class PairingTest {
             gateway.printer!!.setPaperOut(true)
             m.type(700)
             m.confirm()
-            m.state.await { it is CheckoutState.Result }
+            // The same card again within minutes: the default risk policy warns, the operator confirms.
+            val warned = m.state.await { it is CheckoutState.Failed } as CheckoutState.Failed
+            assertEquals(FailureKind.RISK_CONFIRM, warned.kind, warned.toString())
+            m.confirmRisk("01")
+            assertTrue((m.state.await { it is CheckoutState.Result } as CheckoutState.Result).outcome.approved)
             m.printReceipt()
             val failed = m.state.await { it is CheckoutState.ReceiptFailed } as CheckoutState.ReceiptFailed
             assertEquals(SlipCopy.MERCHANT, failed.copy)

@@ -26,7 +26,9 @@ import kotlin.random.Random
 class PresentersTest {
     @Test
     fun `history lists the journal newest first and reports net the batch`(): Unit = runBlocking {
-        Rig().use { rig ->
+        // Two sales on one card seconds apart fill the journal: no risk policy (the card-interval
+        // rule would warn; this is about the history and reports).
+        Rig(settings = ::noRiskSettings).use { rig ->
             rig.devices.presentCard("debit")
             val first = rig.terminal.sale(1234, null)
             val second = rig.terminal.sale(5000, null)
@@ -94,6 +96,11 @@ class PresentersTest {
             Terminal.open(tempDir("bad").path, good.copy(tid = "123"), SoftwareKeyVault(), Rig.Companion.noReader(), null)
         }
         assertTrue(e.zh.contains("终端号") && e.en.contains("terminal ID"), e.en)
+        // The provisioned risk policy is checked too: something that is not a policy is refused.
+        val policy = assertThrows<PosException.InvalidInput> {
+            Terminal.open(tempDir("badpolicy").path, good.copy(riskPolicyJson = "{}"), SoftwareKeyVault(), Rig.Companion.noReader(), null)
+        }
+        assertTrue(policy.zh.contains("风控策略") && policy.en.contains("risk policy"), policy.en)
     }
 
     @Test

@@ -57,12 +57,22 @@ fun tempDir(tag: String): File {
     return Files.createTempDirectory(base.toPath(), "$tag-").toFile()
 }
 
-/** Test settings against [host]: short timeouts so fault paths finish quickly. */
+/**
+ * Test settings against [host]: short timeouts so fault paths finish quickly. The default
+ * risk policy stays provisioned, as on a real terminal: paying with one card again within
+ * minutes is a risk warning the operator confirms.
+ */
 fun testSettings(host: String): TerminalSettings = demoSettings(host).copy(
     responseTimeoutMs = 3_000u,
     cardTimeoutMs = 3_000u,
     connectTimeoutMs = 1_000u,
 )
+
+/**
+ * [testSettings] without a risk policy, for tests that pay with one test card again and again
+ * for another purpose (the card-interval and card-daily rules would warn about it).
+ */
+fun noRiskSettings(host: String): TerminalSettings = testSettings(host).copy(riskPolicyJson = null)
 
 /** The acquirer simulator, the simulated reader and printer, and a terminal on them. */
 class Rig(signIn: Boolean = true, settings: (String) -> TerminalSettings = ::testSettings) : AutoCloseable {

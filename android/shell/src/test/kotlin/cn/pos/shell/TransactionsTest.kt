@@ -10,6 +10,7 @@ import kotlinx.coroutines.withTimeout
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
@@ -19,7 +20,10 @@ import java.util.concurrent.CopyOnWriteArrayList
 class TransactionsTest {
     @Test
     fun `balance, the pre-auth family, refund, void, echo and sign-off`(): Unit = runBlocking {
-        Rig().use { rig ->
+        // One credit card through every transaction within seconds: no risk policy, the
+        // card-interval rule would warn about each payment after the first (not what this tests).
+        Rig(settings = ::noRiskSettings).use { rig ->
+            assertNull(rig.terminal.riskPolicy(), "no risk checks without a provisioned policy")
             rig.devices.presentCard("credit")
             val start = rig.sim.availableMinor("credit")
 

@@ -2,6 +2,7 @@ package cn.pos.shell.bench
 
 import cn.pos.core.noop
 import cn.pos.shell.Rig
+import cn.pos.shell.noRiskSettings
 import kotlinx.coroutines.runBlocking
 
 /** Nanoseconds per call of [f], best of [rounds] rounds of [n] calls (after a warm-up). */
@@ -25,7 +26,8 @@ private inline fun perCall(n: Int, rounds: Int = 5, f: () -> Unit): Double {
 fun main() {
     val noopNs = perCall(1_000_000) { noop() }
     println("boundary: no-op export            %8.3f µs/call".format(noopNs / 1_000))
-    Rig().use { rig ->
+    // 50 sales on one card within seconds: no risk policy (the card rules would warn).
+    Rig(settings = ::noRiskSettings).use { rig ->
         // 50 journal rows: contactless sales (no PIN) against the simulated host.
         rig.devices.presentCard("contactless")
         runBlocking { repeat(50) { rig.terminal.sale(100L + it, null) } }
