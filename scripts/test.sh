@@ -14,6 +14,15 @@ t0=$(date +%s)
 step "format"
 cargo fmt --all -- --check
 
+step "headless Chromium and a Chinese font for the HTML report test (demo/tests/report_renders.rs)"
+if [ "${POS_SKIP_CHROMIUM:-0}" != "1" ] && [ -z "${POS_CHROMIUM:-}" ] \
+  && { ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'WenQuanYi Zen Hei'; }; then
+  sudo_cmd=""; [ "$(id -u)" = "0" ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium fonts-wqy-zenhei >/dev/null
+fi
+POS_CHROMIUM="${POS_CHROMIUM:-$(command -v chromium || true)}"; export POS_CHROMIUM
+
 step "unit, integration, property and interop tests (cargo test --workspace)"
 # The interop test installs pyiso8583 from PyPI into target/tmp/pyiso-venv itself.
 if [ -n "${POS_PROPTEST_CASES:-}" ]; then export PROPTEST_CASES="$POS_PROPTEST_CASES"; fi
@@ -31,8 +40,8 @@ fi
 cargo build -p pos-cli --features ble --locked
 cargo test -p pos-core --features ble --locked --lib devices::ble
 
-step "CLI smoke: the README's main-job command"
-./scripts/demo.sh >/dev/null
+step "the main job as the README runs it: ./scripts/demo.sh (pos demo; exit 3 if an invariant broke)"
+POS_DEMO_OUT="$root/target/tmp/demo-out" ./scripts/demo.sh | tail -n 16
 
 step "benchmarks compile (run them with POS_BENCH=1)"
 if [ "${POS_BENCH:-0}" = "1" ]; then

@@ -120,7 +120,8 @@ async fn process(bytes: Vec<u8>, shared: Arc<Shared>, tx: mpsc::Sender<Outgoing>
         return;
     }
     let host = shared.host.clone();
-    let reply = match tokio::task::spawn_blocking(move || host.handle(&inbound)).await {
+    let unbalanced = fault == Some(FaultMode::Unbalanced);
+    let reply = match tokio::task::spawn_blocking(move || host.handle(&inbound, unbalanced)).await {
         Ok(Some(reply)) => reply,
         Ok(None) => return,
         Err(e) => {
@@ -139,7 +140,7 @@ async fn process(bytes: Vec<u8>, shared: Arc<Shared>, tx: mpsc::Sender<Outgoing>
         }
     };
     match fault {
-        None | Some(FaultMode::Close) => send(reply).await,
+        None | Some(FaultMode::Close) | Some(FaultMode::Unbalanced) => send(reply).await,
         Some(FaultMode::Delay { ms }) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             send(reply).await;

@@ -30,6 +30,9 @@ pub enum FaultMode {
     SendTwice,
     /// Answer after the configured `timeouts.late_ms`, later than a terminal waits.
     Late,
+    /// Settlement only: answer "not balanced" although the totals agree, as a host does that
+    /// booked a payment on the other side of its cut-over; the terminal then uploads the batch.
+    Unbalanced,
 }
 
 /// Which requests a plan applies to.

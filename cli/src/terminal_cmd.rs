@@ -130,6 +130,13 @@ pub struct ArgProblem {
     en: String,
 }
 
+impl ArgProblem {
+    /// A problem with both texts.
+    pub fn new(zh: &str, en: &str) -> ArgProblem {
+        ArgProblem { zh: zh.into(), en: en.into() }
+    }
+}
+
 impl Bilingual for ArgProblem {
     fn zh(&self) -> String {
         self.zh.clone()

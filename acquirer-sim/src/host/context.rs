@@ -18,6 +18,8 @@ pub(crate) struct Ctx<'a> {
     pub session: &'a Session,
     pub now_ms: i64,
     pub local: LocalTime,
+    /// Answer a settlement as not balanced whatever the totals (fault injection).
+    pub unbalanced: bool,
 }
 
 impl Ctx<'_> {

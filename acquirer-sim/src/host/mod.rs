@@ -80,8 +80,9 @@ impl Host {
         self.sessions.get(tid).is_some()
     }
 
-    /// Decides on one decoded request; `None` means nothing is sent back.
-    pub(crate) fn handle(&self, inbound: &Inbound) -> Option<Reply> {
+    /// Decides on one decoded request; `None` means nothing is sent back. `unbalanced`: a
+    /// settlement is answered as not balanced whatever the totals (the `Unbalanced` fault).
+    pub(crate) fn handle(&self, inbound: &Inbound, unbalanced: bool) -> Option<Reply> {
         let msg = inbound.message();
         if !msg.mti().is_request() {
             debug!(mti = %msg.mti(), "ignoring a response-class message sent to the host");
@@ -119,11 +120,18 @@ impl Host {
             warn!(tid, "merchant ID does not match the terminal's");
             return reply::encode(inbound, bare(msg, "03"), Some(key));
         }
-        self.decide(inbound, term, &session, key)
+        self.decide(inbound, term, &session, key, unbalanced)
     }
 
     /// The authenticated part: duplicates, then the transaction rules, in one ledger transaction.
-    fn decide(&self, inbound: &Inbound, term: &TerminalProfile, session: &Session, key: MacKey<'_>) -> Option<Reply> {
+    fn decide(
+        &self,
+        inbound: &Inbound,
+        term: &TerminalProfile,
+        session: &Session,
+        key: MacKey<'_>,
+        unbalanced: bool,
+    ) -> Option<Reply> {
         let msg = inbound.message();
         let batch = msg.get(60).and_then(|v| Field60::parse(v).ok()).map(|f| f.batch.value());
         let stan = msg.get(11).and_then(|v| Stan::parse(11, v).ok()).map(|s| s.value());
@@ -146,7 +154,7 @@ impl Host {
                 }
                 Seen::Different | Seen::New => {}
             }
-            let ctx = Ctx { db, host: self, term, session, now_ms, local: self.clock.local_at(now_ms) };
+            let ctx = Ctx { db, host: self, term, session, now_ms, local: self.clock.local_at(now_ms), unbalanced };
             let response = match msg.mti().as_str() {
                 "0400" => reversal::handle(&ctx, msg)?,
                 "0500" => settlement::settle(&ctx, msg)?,

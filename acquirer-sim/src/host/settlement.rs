@@ -35,8 +35,12 @@ pub(crate) fn settle(ctx: &Ctx<'_>, msg: &Message) -> Result<Message, HostError>
         return answer(ctx, &req, "0510", "77", None);
     }
     let ours = host_totals(ctx, tid, req.batch.value())?;
-    let domestic = reconcile(&theirs.domestic, &ours.domestic);
+    let mut domestic = reconcile(&theirs.domestic, &ours.domestic);
     let foreign = reconcile(&theirs.foreign, &ours.foreign);
+    if ctx.unbalanced {
+        warn!(tid, batch = req.batch.value(), "fault: settlement answered as not balanced (cut-over glitch)");
+        domestic.reconciliation = Reconciliation::Unbalanced;
+    }
     let balanced =
         domestic.reconciliation == Reconciliation::Balanced && foreign.reconciliation == Reconciliation::Balanced;
     settlement_log::record_settlement(

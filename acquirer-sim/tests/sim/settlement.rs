@@ -109,6 +109,35 @@ async fn unequal_totals_then_upload_then_close() {
 }
 
 #[tokio::test]
+async fn the_unbalanced_fault_asks_for_the_batch_though_the_totals_agree() {
+    let sim = start(demo()).await;
+    let mut t = Term::signed_in(&sim).await;
+    trade(&mut t).await;
+    sim.faults().set(
+        DEMO_TID,
+        pos_acquirer_sim::FaultPlan::once(pos_acquirer_sim::FaultMode::Unbalanced)
+            .on(pos_acquirer_sim::RequestClass::Settlement),
+    );
+    let r = t.call(AdminKind::Settlement(expected())).await;
+    let got = r.totals.unwrap();
+    assert_eq!(got.domestic.reconciliation, Reconciliation::Unbalanced, "the fault's answer");
+    assert_eq!(got.foreign.reconciliation, Reconciliation::Balanced, "the other section is as it is");
+    let state = sim.ledger().batch(DEMO_TID).unwrap().unwrap();
+    assert_eq!((state.current, state.uploading), (1, true), "waiting for the upload");
+    let s = &sim.ledger().settlements(DEMO_TID).unwrap()[0];
+    assert!(!s.balanced && s.host_totals == expected().to_field().unwrap(), "the books themselves agree");
+    let end = t.admin(AdminKind::BatchEnd { code: NetCode::BatchEnd, count: 0 });
+    assert_eq!(t.send_admin(&end).await.response_code.as_str(), "00");
+    assert_eq!(sim.current_batch(DEMO_TID).unwrap(), Some(2), "closed after the upload");
+    // Used once: the next batch settles balanced.
+    let mut t = Term::signed_in(&sim).await;
+    let zero = SettlementTotals { domestic: totals(0, 0, 0, 0), foreign: totals(0, 0, 0, 0) };
+    let r = t.call(AdminKind::Settlement(zero)).await;
+    assert_eq!(r.totals.unwrap().domestic.reconciliation, Reconciliation::Balanced);
+    invariants(&sim);
+}
+
+#[tokio::test]
 async fn settlement_of_another_batch_is_77() {
     let sim = start(demo()).await;
     let mut t = Term::signed_in(&sim).await;

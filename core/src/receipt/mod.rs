@@ -10,7 +10,7 @@ mod record;
 mod settlement;
 mod slip;
 
-pub use labels::Label;
+pub use labels::{txn_type as txn_label, Label};
 pub use model::{CopyKind, MerchantInfo, Receipt, ReceiptContext, ReceiptError, Verification};
 pub use pan_scan::{redact_pans, unmasked_pans};
 pub use print::{print_slips, SlipNotPrinted};

@@ -11,5 +11,5 @@ mod summary;
 
 pub use day::Day;
 pub use error::ReportError;
-pub use render::ReportFormat;
+pub use render::{major, ReportFormat};
 pub use summary::{DailySummary, Figure};

@@ -49,6 +49,8 @@ impl RiskReport {
                 }
                 "proceeded" => report.proceeded += 1,
                 "blocked" => report.blocked += 1,
+                // A warning the operator confirmed is no longer waiting: its re-run counts it.
+                "awaiting_confirmation" if rec.confirmed_by.is_some() => {}
                 "awaiting_confirmation" => report.awaiting_confirmation += 1,
                 _ => report.online_required += 1,
             }

@@ -216,6 +216,6 @@ fn audit_confirmation_and_report() {
     let rec = audit::load(&store, used).ok().flatten().unwrap_or_else(|| unreachable!());
     assert_eq!(rec.confirmation_of, Some(token));
     let report = RiskReport::of_day(&store, "2025-03-05").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((report.evaluations, report.proceeded, report.confirmed, report.awaiting_confirmation), (2, 1, 1, 1));
+    assert_eq!((report.evaluations, report.proceeded, report.confirmed, report.awaiting_confirmation), (2, 1, 1, 0));
     assert_eq!(report.rules.first().map(|r| (r.rule.as_str(), r.fired)), Some(("card_interval", 2)));
 }

@@ -40,7 +40,7 @@ pub use retention::{Purged, RetentionPolicy};
 pub use reversal::{DueReversal, ReversalRecord};
 pub use session::{NewSession, Session};
 pub use settlement::{SettlementRow, SettlementState, UploadItemRow, UploadProgressRow};
-pub(crate) use txn::type_name;
+pub use txn::type_name;
 pub use txn::{Failure, HostAnswer, NewTxn, OriginalRefs, TxnId, TxnLookup, TxnRecord, TxnStatus};
 pub use voucher::VoucherNo;
 

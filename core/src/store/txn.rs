@@ -190,7 +190,7 @@ pub enum TxnLookup {
 }
 
 /// The stable stored name of each type (kept even if the enum is renamed).
-pub(crate) fn type_name(t: TxnType) -> &'static str {
+pub fn type_name(t: TxnType) -> &'static str {
     match t {
         TxnType::BalanceInquiry => "balance_inquiry",
         TxnType::PreAuth => "pre_auth",

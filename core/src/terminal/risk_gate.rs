@@ -64,6 +64,11 @@ impl Terminal {
         Ok(RiskReport::of_day(&self.store, day.unwrap_or(&today))?)
     }
 
+    /// Every evaluation of a local day (`YYYY-MM-DD`), oldest first: the audit trail behind the report.
+    pub fn risk_audits(&self, day: &str) -> Result<Vec<AuditRecord>, TerminalError> {
+        Ok(risk::audit::of_day(&self.store, day)?)
+    }
+
     /// Records a card's limit as the reader or the host reported it (for the card-limit rule).
     pub fn note_card_limit(&self, card: CardFingerprint, limit: Amount, source: &str) -> Result<(), TerminalError> {
         Ok(risk::audit::note_card_limit(&self.store, card, limit, source, &self.clock.now().to_string())?)
