@@ -45,6 +45,8 @@ pub struct DemoRun {
     pub station: Station,
     /// Where the output went.
     pub dirs: Dirs,
+    /// What the day left besides the journal (slips, confirmed warnings, settlement).
+    pub log: day::DayLog,
 }
 
 /// Plays the day and writes the output directory. A broken invariant does not make this
@@ -63,7 +65,7 @@ pub async fn run(opts: &DemoOptions, view: &dyn DemoView) -> Result<DemoRun, Dem
     summary.ok = summary.invariants.iter().all(|i| i.ok);
     slips::write(&dirs.out, SUMMARY_FILE, to_json(&summary)?.as_bytes())?;
     slips::write(&dirs.out, REPORT_FILE, html::render(&summary, opts.lang).as_bytes())?;
-    Ok(DemoRun { summary, station, dirs })
+    Ok(DemoRun { summary, station, dirs, log })
 }
 
 fn to_json(s: &DemoSummary) -> Result<String, DemoError> {

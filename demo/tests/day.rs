@@ -206,3 +206,36 @@ async fn an_output_directory_of_something_else_is_refused() {
     assert_eq!(std::fs::read_to_string(dir.join("thesis.tex")).unwrap(), "mine", "nothing of the operator's touched");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_invariants_catch_a_charge_the_terminal_never_made() {
+    use std::sync::Arc;
+
+    use pos_core::card::DeviceSecret;
+    use pos_core::crypto::{FileVault, SecretKey};
+    use pos_core::reader::SoftwareReader;
+    use pos_core::terminal::{SystemClock, Terminal};
+
+    let (day, _) = play("rogue", 4, 4, FaultLevel::None).await;
+    // A second device with the same terminal identity charges a card at the acquirer: the
+    // journal of the demo's terminal never sees it.
+    let dir = out_dir("rogue-terminal");
+    std::fs::create_dir_all(&dir).unwrap();
+    let reader = Arc::new(SoftwareReader::new(
+        SecretKey::from_hex(pos_core::provision::DEMO_TMK_HEX).unwrap(),
+        DeviceSecret::generate().unwrap(),
+    ));
+    let mut config = day.station.terminal.config().clone();
+    config.risk_policy = None;
+    let vault = Arc::new(FileVault::open_or_create(dir.join("vault.key")).unwrap());
+    let rogue = Terminal::open(&dir, config, vault, reader.clone(), Arc::new(SystemClock::default())).unwrap();
+    assert!(rogue.sign_in().await.unwrap().approved);
+    reader.present("debit").unwrap();
+    assert!(rogue.sale(pos_core::money::Amount::cny(1_000).unwrap()).await.unwrap().approved);
+
+    let summary = pos_demo::collect::summary(&day.station, &DemoOptions::new(&day.dirs.out), &day.log).unwrap();
+    let checked = pos_demo::invariants::check(&day.station, &day.log, &summary).unwrap();
+    let failed: Vec<&str> = checked.iter().filter(|i| !i.ok).map(|i| i.id.as_str()).collect();
+    assert!(failed.contains(&"charged_once") && failed.contains(&"ledger_net"), "{checked:#?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
