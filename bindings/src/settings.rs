@@ -132,7 +132,7 @@ pub fn demo_settings(host: String) -> TerminalSettings {
         host: c.host.clone(),
         tid: c.tid.as_str().to_string(),
         mid: c.mid.as_str().to_string(),
-        merchant_name: "演示商户 DEMO MERCHANT".into(),
+        merchant_name: c.merchant_name.clone(),
         operator: c.operator.clone(),
         connect_timeout_ms: millis(c.connect_timeout),
         response_timeout_ms: millis(c.response_timeout),
@@ -181,6 +181,7 @@ impl TerminalSettings {
             ));
         }
         c.operator = self.operator.clone();
+        c.merchant_name = self.merchant_name.trim().to_string();
         let ms = |v: u32, what_zh: &str, what_en: &str| {
             if v == 0 {
                 Err(PosError::InvalidInput {

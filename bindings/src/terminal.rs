@@ -239,8 +239,7 @@ impl Terminal {
 
     /// Prints the last settlement's slip.
     pub async fn print_settlement_slip(&self, printer: Arc<ReceiptPrinter>) -> Result<(), PosError> {
-        let mut slip = self.last_slip()?;
-        slip.merchant.name = self.settings.merchant_name.clone();
+        let slip = self.last_slip()?;
         let (bytes, p) = (slip.render(self.width()), printer.printer());
         run(async move {
             p.print(&bytes).await?;

@@ -470,9 +470,8 @@ impl<'a> Day<'a> {
             view.progress_end(Work::BatchUpload);
         }
         self.host_normal();
-        let mut outcome = result.map_err(|e| DemoError::at("settlement", &e))?;
+        let outcome = result.map_err(|e| DemoError::at("settlement", &e))?;
         self.view.screen(Tone::Good, &outcome.zh(), &outcome.en());
-        outcome.slip.merchant = self.st.merchant.clone();
         self.settlement_slip = Some(print_settlement(self.st, self.dirs, self.view, &outcome.slip).await?);
         self.settlement = Some(outcome);
         self.st.at(20, 55);

@@ -90,11 +90,7 @@ impl Station {
         let printer = BlePrinter::new(Arc::new(p_phone), p_phone_rx, PrinterConfig::default());
 
         let vault = Arc::new(FileVault::open_or_create(dirs.terminal.join("vault.key"))?);
-        let merchant = MerchantInfo {
-            name: provision::DEMO_MERCHANT_NAME.to_string(),
-            mid: config.mid.clone(),
-            tid: config.tid.clone(),
-        };
+        let merchant = config.merchant();
         let terminal = Terminal::open(&dirs.terminal, config, vault, Arc::new(reader_client), clock.clone())?;
         Ok(Station { sim, terminal, reader, printer, paper, clock, merchant, width })
     }

@@ -82,6 +82,8 @@ pub struct TerminalConfig {
     pub card_timeout: Duration,
     /// Operator number sent at sign-in (field 63).
     pub operator: String,
+    /// The merchant's name as registered with the acquirer, printed on slips.
+    pub merchant_name: String,
     /// Currency of amounts entered at this terminal.
     pub currency: Currency,
     /// PIN prompts per transaction type.
@@ -119,6 +121,7 @@ impl TerminalConfig {
             read_timeout: AcquirerConfig::DEFAULT_READ_TIMEOUT,
             card_timeout: Duration::from_secs(60),
             operator: "01".into(),
+            merchant_name: provision::DEMO_MERCHANT_NAME.into(),
             currency: Currency::CNY,
             pin_policy: PinPolicy::default(),
             reversal: ReversalPolicy::default(),
@@ -132,6 +135,11 @@ impl TerminalConfig {
     /// The demo terminal against the demo simulator address.
     pub fn demo() -> TerminalConfig {
         TerminalConfig::demo_at(provision::DEMO_HOST)
+    }
+
+    /// The merchant and terminal as slips print them.
+    pub fn merchant(&self) -> crate::receipt::MerchantInfo {
+        crate::receipt::MerchantInfo { name: self.merchant_name.clone(), mid: self.mid.clone(), tid: self.tid.clone() }
     }
 
     /// The acquirer client's part of the configuration.
@@ -161,6 +169,7 @@ mod tests {
         assert_eq!(c.response_timeout, Duration::from_secs(60));
         assert_eq!(c.acquirer().response_timeout, c.response_timeout);
         assert!(c.pin_policy.asks(TxnType::Sale) && !c.pin_policy.asks(TxnType::Void));
+        assert_eq!(c.merchant().name, provision::DEMO_MERCHANT_NAME, "slips carry the merchant's name");
         assert_eq!(c.risk_policy, Some(crate::risk::RiskPolicy::default_cny()), "risk checks are on out of the box");
     }
 }

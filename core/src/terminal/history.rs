@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::card::CardScheme;
-use crate::receipt::{MerchantInfo, Receipt, ReceiptContext};
+use crate::receipt::{Receipt, ReceiptContext};
 use crate::report::{DailySummary, Day, ReportError};
 use crate::store::{
     type_name, HistoryFilter, HistoryStatus, Purged, RetentionPolicy, TxnRecord, VoucherNo, DEFAULT_PAGE_SIZE,
@@ -145,7 +145,7 @@ impl Terminal {
         }
         .ok_or(ReportError::NoReceipt)?;
         let ctx = ReceiptContext {
-            merchant: MerchantInfo { name: String::new(), mid: self.config.mid.clone(), tid: self.config.tid.clone() },
+            merchant: self.config.merchant(),
             operator: self.config.operator.clone(),
             printed_at: self.clock.now(),
             offline: false,

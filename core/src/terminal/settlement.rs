@@ -14,7 +14,7 @@ use crate::iso8583::{
     AdminKind, AdminRequest, AdminResponse, BatchNo, CodecError, Reconciliation, SettlementTotals, Totals,
 };
 use crate::money::Amount;
-use crate::receipt::{CardTotals, MerchantInfo, SettlementSlip};
+use crate::receipt::{CardTotals, SettlementSlip};
 use crate::settlement::{batch_totals, plan_upload, SettlementError, SettlementOutcome, UploadProgress, RESUME_NOTICE};
 use crate::store::Session;
 
@@ -187,7 +187,7 @@ impl Terminal {
         };
         let next_batch = self.store.batch().unwrap_or(next);
         let slip = SettlementSlip {
-            merchant: MerchantInfo { name: String::new(), mid: self.config.mid.clone(), tid: self.config.tid.clone() },
+            merchant: self.config.merchant(),
             operator: self.config.operator.clone(),
             batch,
             settled_at: self.clock.now(),
