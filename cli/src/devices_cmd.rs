@@ -27,6 +27,14 @@ pub enum Kind {
 }
 
 impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Reader => "reader",
+            Kind::Printer => "printer",
+            Kind::PrinterIssc => "printer-issc",
+        }
+    }
+
     fn profile(self) -> GattProfile {
         use pos_core::devices::printer::{ISSC_TRANSPARENT_UART, SERVICE_18F0};
         let printer = |g| GattProfile::printer(g).unwrap_or(GattProfile::READER);
@@ -42,7 +50,9 @@ impl Kind {
 #[derive(Subcommand)]
 pub enum DevicesCmd {
     /// List nearby readers or printers.
-    #[command(after_help = "Example:\n  pos devices scan --kind reader --seconds 5")]
+    #[command(
+        after_help = "Examples:\n  pos devices scan --kind reader --seconds 5\n  pos devices scan --kind printer --json"
+    )]
     Scan {
         /// Device kind.
         #[arg(long, value_enum, default_value = "reader")]
@@ -52,7 +62,9 @@ pub enum DevicesCmd {
         seconds: u64,
     },
     /// Connect to a device, check it, and remember it in the data directory.
-    #[command(after_help = "Example:\n  pos devices pair AA:BB:CC:DD:EE:FF --kind reader")]
+    #[command(
+        after_help = "Examples:\n  pos devices pair AA:BB:CC:DD:EE:FF --kind reader\n  pos devices pair 11:22:33:44:55:66 --kind printer --json\n\nThe address is the one `pos devices scan` shows."
+    )]
     Pair {
         /// Bluetooth address.
         address: String,
@@ -65,7 +77,7 @@ pub enum DevicesCmd {
     },
     /// Print a test slip (Chinese and English) on a printer; the paired one when no address is given.
     #[command(
-        after_help = "Examples:\n  pos devices test-print\n  pos devices test-print AA:BB:CC:DD:EE:FF --kind printer-issc"
+        after_help = "Examples:\n  pos devices test-print\n  pos devices test-print AA:BB:CC:DD:EE:FF --kind printer-issc --json"
     )]
     TestPrint {
         /// Bluetooth address (default: the paired printer).
@@ -125,7 +137,11 @@ pub fn run(g: &Global, cmd: DevicesCmd) -> Result<ExitCode, CliError> {
                     Kind::Printer | Kind::PrinterIssc => "printer".to_string(),
                 };
                 remember(&g.data_dir, kind, &address)?;
-                println!("{} {address}: {detail}", crate::say_pair(g, "已配对", "paired"));
+                if g.json {
+                    println!("{}", json!({"paired": address, "kind": kind.name(), "detail": detail}));
+                } else {
+                    println!("{} {address}: {detail}", crate::say_pair(g, "已配对", "paired"));
+                }
                 Ok(ExitCode::SUCCESS)
             }
             DevicesCmd::TestPrint { address, kind, mtu } => {
@@ -133,21 +149,42 @@ pub fn run(g: &Global, cmd: DevicesCmd) -> Result<ExitCode, CliError> {
                     Some(a) => a,
                     None => std::fs::read_to_string(g.data_dir.join("paired-printer.txt"))
                         .map(|a| a.trim().to_string())
-                        .map_err(|e| crate::terminal_cmd::io_problem(&g.data_dir, e))?,
+                        .map_err(|e| no_paired_printer(&g.data_dir, &e))?,
                 };
                 let (link, events) =
                     BtleplugLink::connect(&address, kind.profile(), mtu, Duration::from_secs(5)).await?;
                 let printer = BlePrinter::new(Arc::new(link), events, PrinterConfig::default());
                 let report = printer.print(&test_page()).await?;
-                println!(
-                    "{} {address}: {} bytes",
-                    crate::say_pair(g, "测试页已打印", "test page printed"),
-                    report.bytes
-                );
+                if g.json {
+                    println!("{}", json!({"printed": address, "bytes": report.bytes}));
+                } else {
+                    println!(
+                        "{} {address}: {} bytes",
+                        crate::say_pair(g, "测试页已打印", "test page printed"),
+                        report.bytes
+                    );
+                }
                 Ok(ExitCode::SUCCESS)
             }
         }
     })
+}
+
+/// No printer address given and none remembered.
+fn no_paired_printer(dir: &Path, e: &std::io::Error) -> CliError {
+    crate::terminal_cmd::ArgProblem::new(
+        &format!(
+            "数据目录 {} 中没有已配对的打印机（{}）。请先执行 `pos devices pair 地址 --kind printer`，或直接给出打印机地址",
+            dir.display(),
+            crate::advice::io_zh(e)
+        ),
+        &format!(
+            "no paired printer in the data directory {} ({e}). Run `pos devices pair ADDRESS --kind printer` first, \
+             or give the printer's address",
+            dir.display()
+        ),
+    )
+    .into()
 }
 
 fn remember(dir: &Path, kind: Kind, address: &str) -> Result<(), CliError> {

@@ -10,21 +10,22 @@ use pos_core::redact::{mask_pan_digits, mask_track};
 use serde_json::{json, Map, Value};
 
 use crate::hex_input::parse_hex;
-use crate::CliError;
+use crate::{say_pair, CliError, Global};
 
 /// Frame tools.
 #[derive(Subcommand)]
 pub enum FrameCmd {
     /// Print every part of a frame: length, TPDU, header, MTI, fields, 60 subfields, 55 TLV.
     ///
-    /// Example: pos frame decode "00 2E 60 00 03 00 00 60 31 00 00 00 00 08 00 ..."
+    /// Card data is masked (field 2, tracks, PIN block, sensitive field 55 tags). With --json:
+    /// field numbers as keys, binary fields as uppercase hex.
     #[command(
-        after_help = "Examples:\n  pos frame decode 002E6000030000603100000000080000200000C00016...\n  pos frame decode --json --body 0800002000...   (hex starting at the MTI)"
+        after_help = "Examples:\n  pos frame decode 0043600003000060310000000002003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733\n  pos frame decode --json --body 02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733   # hex starting at the MTI"
     )]
     Decode(DecodeArgs),
     /// Compute the MAC over a frame's MAB (MTI to the end of the last field before 64) and compare with field 64.
     #[command(
-        after_help = "Example:\n  pos frame mac --algo ecb --key C24A8FB57AA20123 0057600003...\nExit status: 0 when field 64 matches, 1 when it differs or is absent."
+        after_help = "Examples:\n  pos frame mac --algo ecb --key C24A8FB57AA20123 0043600003000060310000000002003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733\n  pos frame mac --algo x919 --key C24A8FB57AA20123 --json --body 02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733   # not this MAC: exit 1\n\nExit status: 0 when field 64 matches, 1 when it differs or is absent, 2 bad input."
     )]
     Mac(MacArgs),
 }
@@ -37,9 +38,6 @@ pub struct DecodeArgs {
     /// The hex starts at the MTI (no length, TPDU or header).
     #[arg(long)]
     body: bool,
-    /// Print JSON: field numbers as keys, binary fields as uppercase hex.
-    #[arg(long)]
-    json: bool,
 }
 
 /// Arguments of `pos frame mac`.
@@ -56,16 +54,13 @@ pub struct MacArgs {
     /// The hex starts at the MTI.
     #[arg(long)]
     body: bool,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
 }
 
 /// Runs a frame subcommand.
-pub fn run(cmd: FrameCmd) -> Result<ExitCode, CliError> {
+pub fn run(g: &Global, cmd: FrameCmd) -> Result<ExitCode, CliError> {
     match cmd {
-        FrameCmd::Decode(a) => decode(a),
-        FrameCmd::Mac(a) => mac(a),
+        FrameCmd::Decode(a) => decode(g, a),
+        FrameCmd::Mac(a) => mac(g, a),
     }
 }
 
@@ -89,11 +84,11 @@ fn normalise(hex: &str, body_only: bool) -> Result<(Vec<u8>, bool), CliError> {
     Ok((bytes, prefixed))
 }
 
-fn decode(a: DecodeArgs) -> Result<ExitCode, CliError> {
+fn decode(g: &Global, a: DecodeArgs) -> Result<ExitCode, CliError> {
     let (bytes, _) = normalise(&a.hex, a.body)?;
     let (frame, _) = Frame::decode_with_layout(unionpay(), &bytes)?;
     let view = FrameView::of(&frame, bytes.len() - 2);
-    if a.json {
+    if g.json {
         println!("{}", serde_json::to_string_pretty(&view.to_json()).unwrap_or_default());
     } else {
         print!("{}", view.to_table(a.body));
@@ -244,7 +239,7 @@ fn len_hex(n: usize) -> String {
     }
 }
 
-fn mac(a: MacArgs) -> Result<ExitCode, CliError> {
+fn mac(g: &Global, a: MacArgs) -> Result<ExitCode, CliError> {
     let key = SecretKey::from_hex(&a.key)?;
     let (bytes, _) = normalise(&a.hex, a.body)?;
     let (_, layout): (Frame, FrameLayout) = Frame::decode_with_layout(unionpay(), &bytes)?;
@@ -255,7 +250,7 @@ fn mac(a: MacArgs) -> Result<ExitCode, CliError> {
     let computed = compute_mac(a.algo, &key, mab);
     let matches = field64 == Some(&computed[..]);
     let ascii = |m: &[u8]| m.iter().all(u8::is_ascii_alphanumeric).then(|| String::from_utf8_lossy(m).into_owned());
-    if a.json {
+    if g.json {
         println!(
             "{}",
             json!({
@@ -277,9 +272,16 @@ fn mac(a: MacArgs) -> Result<ExitCode, CliError> {
         );
         match field64 {
             Some(f) => println!("field 64:   {}", hex::encode_upper(f)),
-            None => println!("field 64:   absent / 无"),
+            None => println!("field 64:   {}", say_pair(g, "无", "absent")),
         }
-        println!("{}", if matches { "MAC 正确 / MAC matches" } else { "MAC 不符 / MAC does not match" });
+        println!(
+            "{}",
+            if matches {
+                say_pair(g, "MAC 正确", "MAC matches")
+            } else {
+                say_pair(g, "MAC 不符", "MAC does not match")
+            }
+        );
     }
     Ok(if matches { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

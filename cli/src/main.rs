@@ -1,5 +1,6 @@
 //! `pos`: the desktop operator and integrator CLI.
 
+mod advice;
 mod demo_cmd;
 #[cfg(feature = "ble")]
 mod devices_cmd;
@@ -20,7 +21,13 @@ use pos_core::i18n::{Bilingual, Lang};
 
 /// Mobile POS command line: run the acquirer simulator, drive the terminal, debug host traffic.
 #[derive(Parser)]
-#[command(name = "pos", version, about, long_about = None, after_help = "Examples:\n  pos demo                       # the whole day on the built-in simulator\n  pos sim &                      # acquirer simulator on 127.0.0.1:8583\n  pos sign-in\n  pos sale 12.34 --card debit\n  pos void --voucher 1\n  pos frame decode --json <hex>")]
+#[command(
+    name = "pos",
+    version,
+    about,
+    long_about = None,
+    after_help = "Examples:\n  pos demo                       # the whole day on the built-in simulator\n  pos sim &                      # acquirer simulator on 127.0.0.1:8583\n  pos sign-in\n  pos sale 12.34 --card debit\n  pos void --voucher 1\n  pos settle --json\n  pos --lang en history\n\nEvery command takes --json (one JSON document on stdout), --lang zh|en, --host and --data-dir;\n`pos <command> --help` shows its examples.\nExit status: 0 done, 1 declined or not clean, 2 error (what happened and what to do on stderr;\nwith --json also as {\"error\":true,\"message_zh\",\"message_en\"} on stdout), 3 demo invariant broken."
+)]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -31,10 +38,10 @@ struct Cli {
 /// Options every command understands.
 #[derive(clap::Args)]
 pub struct Global {
-    /// Operator language: zh or en (both are shown when unset).
+    /// Operator language: zh or en (both are shown when unset); also for errors.
     #[arg(long, global = true, value_parser = parse_lang)]
     lang: Option<Lang>,
-    /// Print JSON for scripts.
+    /// Print one JSON document on stdout for scripts (errors too); progress goes to stderr or is hidden.
     #[arg(long, global = true)]
     json: bool,
     /// Acquirer host:port.
@@ -59,14 +66,16 @@ enum Command {
         after_help = "Examples:\n  pos demo\n  pos demo --seed 7 --payments 40 --faults many --out /tmp/day --lang en\n  pos demo --faults none --json > summary.json\n\nExit status: 0 every invariant holds, 3 an invariant broke, 2 the demo could not run."
     )]
     Demo(demo_cmd::DemoArgs),
-    /// Run the acquirer host simulator.
+    /// Run the acquirer host simulator (收单模拟器) in the foreground until Ctrl-C.
     Sim(sim_cmd::SimArgs),
     /// Sign in: fetch fresh working keys (签到).
-    #[command(after_help = "Example:\n  pos sign-in --host 127.0.0.1:8583")]
+    #[command(after_help = "Examples:\n  pos sign-in --host 127.0.0.1:8583\n  pos sign-in --json")]
     SignIn,
-    /// Sign off (签退).
+    /// Sign off (签退); refused while the batch is unsettled or payments wait to be uploaded.
+    #[command(after_help = "Examples:\n  pos settle && pos sign-off\n  pos sign-off --json")]
     SignOff,
-    /// Echo test (回响测试).
+    /// Echo test (回响测试): checks the link and the host without moving money.
+    #[command(after_help = "Examples:\n  pos echo\n  pos echo --host 127.0.0.1:8583 --json")]
     Echo,
     /// Sale (消费).
     #[command(
@@ -83,7 +92,7 @@ enum Command {
         risk: terminal_cmd::RiskArgs,
     },
     /// Void a sale of the current batch (消费撤销).
-    #[command(after_help = "Example:\n  pos void --voucher 3")]
+    #[command(after_help = "Examples:\n  pos void --voucher 3\n  pos void --stan 12 --card credit --json")]
     Void {
         #[command(flatten)]
         orig: terminal_cmd::OrigArgs,
@@ -103,10 +112,13 @@ enum Command {
         card: terminal_cmd::CardArg,
     },
     /// Pre-authorization: open, cancel, complete, complete-cancel (预授权).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  pos preauth open 300.00 --card credit\n  pos preauth complete 280.00 --voucher 5 --card credit\n  pos preauth cancel 300.00 --voucher 5 --card credit"
+    )]
     Preauth(terminal_cmd::PreauthCmd),
     /// Balance inquiry (余额查询).
-    #[command(after_help = "Example:\n  pos balance --card debit")]
+    #[command(after_help = "Examples:\n  pos balance --card debit\n  pos balance --card lowbal --json")]
     Balance {
         #[command(flatten)]
         card: terminal_cmd::CardArg,
@@ -140,7 +152,7 @@ enum Command {
         format: Option<String>,
     },
     /// Print a slip again, marked 重打印 REPRINT: the last one or by voucher number (重打印).
-    #[command(after_help = "Examples:\n  pos reprint --last\n  pos reprint --voucher 3")]
+    #[command(after_help = "Examples:\n  pos reprint --last\n  pos reprint --voucher 3\n  pos reprint --json")]
     Reprint {
         /// Voucher (slip) number.
         #[arg(long, conflicts_with = "last")]
@@ -150,7 +162,9 @@ enum Command {
         last: bool,
     },
     /// Send due reversals and upload the stored payments now, with a progress bar (上送).
-    #[command(after_help = "Example:\n  pos offline off && pos sync")]
+    #[command(
+        after_help = "Examples:\n  pos offline off && pos sync\n  pos sync --json\n\nExit status: 0 everything sent, 1 something is still waiting (the reason says why)."
+    )]
     Sync,
     /// The demo's offline switch: `on` makes sales go offline and syncs wait (离线模式).
     #[command(
@@ -159,16 +173,26 @@ enum Command {
     )]
     Offline(queue_cmd::OfflineCmd),
     /// The risk engine: check a payment, confirm a warning, the day's report, the policy (风控).
-    #[command(subcommand, after_help = "Examples:\n  pos risk check 10000.00 --card debit\n  pos risk report")]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  pos risk check 10000.00 --card debit\n  pos risk report\n  pos risk policy --json"
+    )]
     Risk(risk_cmd::RiskCmd),
-    /// List the test cards the software reader can present.
+    /// List the test cards the software reader can present (for --card).
+    #[command(after_help = "Examples:\n  pos cards\n  pos cards --json")]
     Cards,
     /// Decode frames and compute MACs (integrators debugging host traffic).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  pos frame decode --body 02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733\n  pos frame mac --key C24A8FB57AA20123 --body 02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733"
+    )]
     Frame(frame_cmd::FrameCmd),
     /// Bluetooth readers and printers: scan, pair (built with the `ble` feature).
     #[cfg(feature = "ble")]
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  pos devices scan --kind reader\n  pos devices pair AA:BB:CC:DD:EE:FF --kind reader\n  pos devices test-print --json"
+    )]
     Devices(devices_cmd::DevicesCmd),
 }
 
@@ -180,12 +204,16 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
     }
 }
 
-/// An error as the operator sees it: bilingual, with the exit code.
+/// An error as the operator sees it: what happened and what to do, bilingual; exit code 2.
 pub struct CliError(Box<dyn Bilingual>);
 
 impl<E: Bilingual + 'static> From<E> for CliError {
     fn from(e: E) -> Self {
-        CliError(Box::new(e))
+        // Core errors do not know the CLI's commands and flags: add the next step where the CLI knows it.
+        match advice::next_step(&e) {
+            Some(next) => CliError(Box::new(advice::WithNextStep::new(Box::new(e), next))),
+            None => CliError(Box::new(e)),
+        }
     }
 }
 
@@ -212,10 +240,10 @@ pub struct RuntimeFailure(String);
 
 impl Bilingual for RuntimeFailure {
     fn zh(&self) -> String {
-        format!("无法启动运行时：{}", self.0)
+        format!("无法启动运行时（{}）。系统资源可能不足：关闭其他程序后重试", self.0)
     }
     fn en(&self) -> String {
-        format!("cannot start the runtime: {}", self.0)
+        format!("cannot start the runtime ({}). The system may be out of threads or memory: close other programs and try again", self.0)
     }
 }
 
@@ -238,10 +266,11 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let g = &cli.global;
+    advice::set_data_dir(&g.data_dir);
     use terminal_cmd::TermCmd as T;
     let result = match cli.command {
         Command::Demo(a) => demo_cmd::run(g, a),
-        Command::Sim(a) => sim_cmd::run(a),
+        Command::Sim(a) => sim_cmd::run(g, a),
         Command::SignIn => terminal_cmd::run(g, T::SignIn),
         Command::SignOff => terminal_cmd::run(g, T::SignOff),
         Command::Echo => terminal_cmd::run(g, T::Echo),
@@ -261,18 +290,136 @@ fn main() -> ExitCode {
         Command::Offline(cmd) => queue_cmd::offline(g, cmd),
         Command::Risk(cmd) => risk_cmd::run(g, cmd),
         Command::Cards => Ok(terminal_cmd::list_cards(g)),
-        Command::Frame(cmd) => frame_cmd::run(cmd),
+        Command::Frame(cmd) => frame_cmd::run(g, cmd),
         #[cfg(feature = "ble")]
         Command::Devices(cmd) => devices_cmd::run(g, cmd),
     };
     match result {
         Ok(code) => code,
-        Err(CliError(e)) => {
-            if g.json {
-                println!("{}", serde_json::json!({"error": true, "message_zh": e.zh(), "message_en": e.en()}));
-            }
-            eprintln!("错误 / error: {}", say(g, e.as_ref()));
-            ExitCode::from(2)
+        Err(e) => report_error(g, &e),
+    }
+}
+
+/// The error object printed on stdout in `--json` mode: the operator's language, or both.
+fn error_json(g: &Global, e: &dyn Bilingual) -> serde_json::Value {
+    let mut v = serde_json::json!({"error": true, "exit_code": 2});
+    if g.lang != Some(Lang::En) {
+        v["message_zh"] = e.zh().into();
+    }
+    if g.lang != Some(Lang::Zh) {
+        v["message_en"] = e.en().into();
+    }
+    v
+}
+
+/// Shows an error (stderr; also stdout as JSON with `--json`) and gives exit status 2.
+fn report_error(g: &Global, CliError(e): &CliError) -> ExitCode {
+    if g.json {
+        println!("{}", error_json(g, e.as_ref()));
+    }
+    let label = match g.lang {
+        Some(Lang::Zh) => "错误：",
+        Some(Lang::En) => "error: ",
+        None => "错误 / error: ",
+    };
+    eprintln!("{label}{}", say(g, e.as_ref()));
+    ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Every subcommand at every depth, with its path (`pos preauth open`).
+    fn walk(cmd: &clap::Command, path: &str, out: &mut Vec<(String, clap::Command)>) {
+        for sub in cmd.get_subcommands() {
+            let name = format!("{path} {}", sub.get_name());
+            out.push((name.clone(), sub.clone()));
+            walk(sub, &name, out);
         }
+    }
+
+    fn all_commands() -> Vec<(String, clap::Command)> {
+        let root = Cli::command();
+        let mut all = vec![("pos".to_string(), root.clone())];
+        walk(&root, "pos", &mut all);
+        all
+    }
+
+    fn after_help(c: &clap::Command) -> String {
+        c.get_after_help().or(c.get_after_long_help()).map(|h| h.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_has_examples() {
+        let all = all_commands();
+        assert!(all.len() > 25, "the walk found only {} commands", all.len());
+        let missing: Vec<&str> =
+            all.iter().filter(|(_, c)| !after_help(c).contains("Example")).map(|(n, _)| n.as_str()).collect();
+        assert!(missing.is_empty(), "no after_help with \"Example\" on: {missing:?}");
+    }
+
+    /// The command lines of an after_help: `  pos ...` lines, split at `&&`, without comments,
+    /// background `&` and redirections.
+    fn example_lines(help: &str) -> Vec<Vec<String>> {
+        let mut lines = Vec::new();
+        for line in help.lines().map(str::trim).filter(|l| l.starts_with("pos ") || *l == "pos") {
+            let line = line.split(" #").next().unwrap_or(line);
+            for part in line.split("&&") {
+                let part = part.split('>').next().unwrap_or(part).trim().trim_end_matches('&').trim();
+                lines.push(part.split_whitespace().map(String::from).collect());
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn every_example_parses() {
+        let mut checked = 0;
+        for (name, c) in all_commands() {
+            let help = after_help(&c);
+            let examples = example_lines(&help);
+            assert!(name == "pos" || !examples.is_empty(), "{name}: no `pos ...` example line in {help:?}");
+            for args in examples {
+                if let Err(e) = Cli::try_parse_from(&args) {
+                    panic!("{name}: example `{}` does not parse:\n{e}", args.join(" "));
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 40, "only {checked} examples");
+    }
+
+    #[test]
+    fn json_errors_follow_the_language() {
+        let e = terminal_cmd::ArgProblem::new("中文", "English");
+        let g = |lang| Global { lang, json: true, host: String::new(), data_dir: PathBuf::new() };
+        let both = error_json(&g(None), &e);
+        assert_eq!((both["message_zh"].as_str(), both["message_en"].as_str()), (Some("中文"), Some("English")));
+        let en = error_json(&g(Some(Lang::En)), &e);
+        assert!(en.get("message_zh").is_none() && en["message_en"] == "English" && en["error"] == true);
+        let zh = error_json(&g(Some(Lang::Zh)), &e);
+        assert!(zh.get("message_en").is_none() && zh["message_zh"] == "中文");
+    }
+
+    #[test]
+    fn core_errors_get_the_next_step() {
+        use pos_core::acquirer::{AcquirerError, ConnectFailure};
+        let e = CliError::from(pos_core::terminal::TerminalError::NotSignedIn);
+        assert!(e.0.zh().contains("pos sign-in") && e.0.en().contains("Run `pos sign-in`"), "{}", e.0.en());
+        let refused = AcquirerError::ConnectFailed { target: "127.0.0.1:1".into(), cause: ConnectFailure::Refused };
+        let e = CliError::from(refused);
+        assert!(e.0.en().contains("127.0.0.1:1") && e.0.en().contains("pos sim") && e.0.en().contains("--host"));
+        assert!(e.0.zh().starts_with("无法连接收单主机") && e.0.zh().contains("--host"), "{}", e.0.zh());
+        // Errors the CLI has nothing to add to stay as they are.
+        let e = CliError::from(terminal_cmd::ArgProblem::new("甲", "a"));
+        assert_eq!((e.0.zh(), e.0.en()), ("甲".to_string(), "a".to_string()));
     }
 }

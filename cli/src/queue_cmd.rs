@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use pos_core::offline::OfflinePreference;
 use pos_core::store::{QueueEntry, ReversalRecord, UploadState};
-use pos_core::sync::{SyncEvent, SyncReport};
+use pos_core::sync::{SyncEvent, SyncReport, SyncStop};
 use pos_core::terminal::Terminal;
 use pos_core::Bilingual;
 use serde_json::{json, Value};
@@ -22,10 +22,13 @@ const OFFLINE_SWITCH: &str = "cli.offline";
 #[derive(Subcommand, Clone, Copy)]
 pub enum OfflineCmd {
     /// Pretend the network is gone: sales go offline, syncs wait.
+    #[command(after_help = "Examples:\n  pos offline on\n  pos offline on --json")]
     On,
     /// The network is back: the next `pos sync` uploads.
+    #[command(after_help = "Examples:\n  pos offline off && pos sync\n  pos offline off --json")]
     Off,
     /// Show the switch.
+    #[command(after_help = "Examples:\n  pos offline status\n  pos offline status --json")]
     Status,
 }
 
@@ -238,7 +241,30 @@ pub fn sync(g: &Global) -> Result<ExitCode, CliError> {
     })
 }
 
+/// What the operator can do about a sync that stopped early.
+fn next_step(g: &Global, stop: &SyncStop) -> (String, String) {
+    let host = &g.host;
+    match stop {
+        SyncStop::Offline => (
+            "离线开关已打开：执行 `pos offline off` 后再执行 `pos sync`".into(),
+            "The offline switch is on: run `pos offline off`, then `pos sync`".into(),
+        ),
+        SyncStop::HostUnreachable => (
+            format!("收单主机 {host} 是否在运行？测试时先启动 `pos sim`，或用 --host 指定主机，然后再执行 `pos sync`"),
+            format!("Is the acquirer at {host} running? For testing start `pos sim`, or pass --host; then run `pos sync` again"),
+        ),
+        SyncStop::NeedsSignIn => {
+            ("执行 `pos sign-in` 后再执行 `pos sync`".into(), "Run `pos sign-in`, then `pos sync`".into())
+        }
+        SyncStop::NoAnswer | SyncStop::HostTrouble { .. } => (
+            "稍后再执行 `pos sync`；`pos queue` 列出待上送的交易".into(),
+            "Run `pos sync` again later; `pos queue` lists what is waiting".into(),
+        ),
+    }
+}
+
 fn print_report(g: &Global, r: &SyncReport) {
+    let next = r.stop.as_ref().map(|s| next_step(g, s));
     if g.json {
         let v = json!({
             "clean": r.is_clean(),
@@ -252,9 +278,14 @@ fn print_report(g: &Global, r: &SyncReport) {
             "stopped": r.stop,
             "message_zh": r.zh(),
             "message_en": r.en(),
+            "next_step_zh": next.as_ref().map(|n| &n.0),
+            "next_step_en": next.as_ref().map(|n| &n.1),
         });
         println!("{v}");
     } else {
         println!("{}", say(g, r));
+        if let Some((zh, en)) = next {
+            println!("{}", say_pair(g, &zh, &en));
+        }
     }
 }

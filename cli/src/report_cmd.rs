@@ -70,6 +70,10 @@ const TYPE_NAMES: [(&str, TxnType); 9] = [
     ("offline_sale", TxnType::OfflineSale),
 ];
 
+/// The values of `--status` and `--scheme`, as their help lists them.
+const STATUSES: &str = "approved, voided, reversed, declined, failed, pending";
+const SCHEMES: &str = "unionpay, visa, mastercard, jcb, amex, other";
+
 fn scheme(s: &str) -> Option<CardScheme> {
     [
         CardScheme::UnionPay,
@@ -97,18 +101,31 @@ impl HistoryArgs {
         let mut types = Vec::new();
         for t in &self.types {
             let found = TYPE_NAMES.iter().find(|(n, _)| n == t).map(|(_, t)| *t);
-            types.push(found.ok_or_else(|| bad(format!("未知交易类型：{t}"), format!("unknown type: {t}")))?);
+            types.push(found.ok_or_else(|| {
+                let names = TYPE_NAMES.map(|(n, _)| n).join(", ");
+                bad(
+                    format!("未知交易类型：{t}。--type 可用：{names}"),
+                    format!("unknown type: {t}. --type takes {names}"),
+                )
+            })?);
         }
         let mut statuses = Vec::new();
         for s in &self.status {
-            statuses.push(
-                HistoryStatus::parse(s).ok_or_else(|| bad(format!("未知状态：{s}"), format!("unknown status: {s}")))?,
-            );
+            statuses.push(HistoryStatus::parse(s).ok_or_else(|| {
+                bad(
+                    format!("未知状态：{s}。--status 可用：{STATUSES}"),
+                    format!("unknown status: {s}. --status takes {STATUSES}"),
+                )
+            })?);
         }
         let mut schemes = Vec::new();
         for s in &self.scheme {
-            schemes
-                .push(scheme(s).ok_or_else(|| bad(format!("未知卡组织：{s}"), format!("unknown card scheme: {s}")))?);
+            schemes.push(scheme(s).ok_or_else(|| {
+                bad(
+                    format!("未知卡组织：{s}。--scheme 可用：{SCHEMES}"),
+                    format!("unknown card scheme: {s}. --scheme takes {SCHEMES}"),
+                )
+            })?);
         }
         Ok(HistoryFilter {
             from,
@@ -167,9 +184,15 @@ pub fn history(g: &Global, args: HistoryArgs) -> Result<ExitCode, CliError> {
 /// `pos report --day`.
 pub fn report(g: &Global, day: &str, format: Option<&str>) -> Result<ExitCode, CliError> {
     let day = Day::parse(day)?;
-    let format = match (format, g.json) {
-        (Some(f), _) => ReportFormat::parse(f)?,
-        (None, true) => ReportFormat::Json,
+    let format = match (format.map(ReportFormat::parse).transpose()?, g.json) {
+        (Some(ReportFormat::Json) | None, true) => ReportFormat::Json,
+        (Some(_), true) => {
+            return Err(bad(
+                "--json 输出 JSON，与 --format text/csv 冲突：去掉其中一个".into(),
+                "--json prints JSON and --format asks for text or csv: drop one of them".into(),
+            ))
+        }
+        (Some(f), false) => f,
         (None, false) => ReportFormat::Text,
     };
     crate::runtime()?.block_on(async move {
@@ -188,7 +211,12 @@ pub fn reprint(g: &Global, voucher: Option<u32>) -> Result<ExitCode, CliError> {
     let target = match voucher {
         None => ReprintTarget::Last,
         Some(n) => ReprintTarget::Voucher(VoucherNo::new(n).ok_or_else(|| {
-            bad(format!("凭证号应为 1 至 999999：{n}"), format!("voucher numbers are 1 to 999999: {n}"))
+            bad(
+                format!("凭证号应为 1 至 999999：{n}。`pos history` 列出交易及其凭证号"),
+                format!(
+                    "voucher numbers are 1 to 999999: {n}. `pos history` lists the transactions and their vouchers"
+                ),
+            )
         })?),
     };
     crate::runtime()?.block_on(async move {

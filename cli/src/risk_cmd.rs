@@ -33,14 +33,16 @@ pub enum RiskCmd {
         offline: bool,
     },
     /// The risk report of a day: evaluations by decision and the rules that fired.
-    #[command(after_help = "Example:\n  pos risk report --day 2025-03-05")]
+    #[command(after_help = "Examples:\n  pos risk report\n  pos risk report --day 2025-03-05 --json")]
     Report {
         /// Local date YYYY-MM-DD (today when absent).
         #[arg(long)]
         day: Option<String>,
     },
     /// Confirm a risk warning (journaled); then run the payment again.
-    #[command(after_help = "Example:\n  pos risk confirm R12 --operator 01")]
+    #[command(
+        after_help = "Examples:\n  pos risk confirm R12 --operator 01\n  pos risk confirm R12 --json && pos sale 10000.00 --card debit"
+    )]
     Confirm {
         /// The token the warning showed (R12).
         token: String,
@@ -49,7 +51,9 @@ pub enum RiskCmd {
         operator: String,
     },
     /// Show the policy in force, or install one (JSON) as the acquirer pushes it.
-    #[command(after_help = "Examples:\n  pos risk policy\n  pos risk policy --set policy.json")]
+    #[command(
+        after_help = "Examples:\n  pos risk policy > policy.json\n  pos risk policy --set policy.json\n  pos risk policy --json   # {\"installed\":...,\"policy\":{...}}"
+    )]
     Policy {
         /// A policy file to validate and install.
         #[arg(long)]
@@ -61,6 +65,18 @@ fn problem(zh: &str, en: &str) -> CliError {
     CliError::from(pos_core::terminal::TerminalError::InvalidInput { zh: zh.into(), en: en.into() })
 }
 
+/// A policy file that cannot be read.
+fn unreadable(path: &std::path::Path, e: &std::io::Error) -> CliError {
+    let (file, why) = (path.display(), crate::advice::io_zh(e));
+    problem(
+        &format!("无法读取风控策略文件 {file}（{why}）。请检查路径；`pos risk policy > 文件` 可导出当前策略作为模板"),
+        &format!(
+            "cannot read the risk policy file {file}: {e}. Check the path; \
+             `pos risk policy > FILE` writes the policy in force as a template"
+        ),
+    )
+}
+
 /// Runs a risk command.
 pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
     crate::runtime()?.block_on(async move {
@@ -69,7 +85,12 @@ pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
         match cmd {
             RiskCmd::Check { amount, card, offline } => {
                 let amount: Amount = amount.parse()?;
-                let test = deck::find(&card).ok_or_else(|| problem("没有这张测试卡", "no such test card"))?;
+                let test = deck::find(&card).ok_or_else(|| {
+                    problem(
+                        &format!("没有测试卡 {card}：`pos cards` 列出可用的测试卡"),
+                        &format!("no test card {card:?}: `pos cards` lists the test cards"),
+                    )
+                })?;
                 let fp = fingerprint(&device_secret(&g.data_dir)?, &Pan::parse(test.pan)?);
                 let txn = if offline { TxnType::OfflineSale } else { TxnType::Sale };
                 let eval = t.risk_check(txn, amount, Some(fp), offline)?;
@@ -110,20 +131,39 @@ pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
                 }
             }
             RiskCmd::Confirm { token, operator } => {
-                let id: AuditId = token.parse().map_err(|_| problem("确认码格式应为 R12", "a token looks like R12"))?;
+                let id: AuditId = token.parse().map_err(|_| {
+                    problem(
+                        &format!("确认码 {token} 格式不对：应为风控提示中显示的确认码，例如 R12"),
+                        &format!("{token:?} is not a token: copy the one the risk warning showed, e.g. R12"),
+                    )
+                })?;
                 t.confirm_risk(id, &operator)?;
-                println!("{}", say_pair(g, &format!("已确认 {id}，请重新发起交易"), &format!("{id} confirmed: run the payment again")));
+                if g.json {
+                    println!("{}", json!({"confirmed": id.to_string(), "operator": operator}));
+                } else {
+                    println!("{}", say_pair(g, &format!("已确认 {id}，请重新发起交易"), &format!("{id} confirmed: run the payment again")));
+                }
             }
             RiskCmd::Policy { set } => {
                 if let Some(path) = set {
-                    let text = std::fs::read_to_string(&path).map_err(|e| crate::terminal_cmd::io_problem(&path, e))?;
+                    let text = std::fs::read_to_string(&path).map_err(|e| unreadable(&path, &e))?;
                     let p = t.set_risk_policy(&text)?;
-                    println!("{}", say_pair(g, &format!("已安装风控策略 v{}", p.version), &format!("risk policy v{} installed", p.version)));
+                    if g.json {
+                        println!("{}", json!({"installed": true, "version": p.version, "rules": p.rules.len()}));
+                    } else {
+                        println!("{}", say_pair(g, &format!("已安装风控策略 v{}", p.version), &format!("risk policy v{} installed", p.version)));
+                    }
                 } else {
-                    match t.risk_policy() {
+                    let installed = t.risk_policy();
+                    match installed {
+                        _ if g.json => {
+                            let p = installed.as_deref().cloned().unwrap_or_else(pos_core::risk::RiskPolicy::default_cny);
+                            println!("{}", json!({"installed": installed.is_some(), "policy": p}));
+                        }
                         Some(p) => println!("{}", p.to_json()),
                         None => {
-                            println!("{}", say_pair(g, "未安装风控策略；默认策略如下", "no risk policy installed; the default is"));
+                            // On stderr: stdout stays a policy file (`pos risk policy > policy.json`).
+                            eprintln!("{}", say_pair(g, "未安装风控策略；默认策略如下", "no risk policy installed; the default is"));
                             println!("{}", pos_core::risk::RiskPolicy::default_cny().to_json());
                         }
                     }

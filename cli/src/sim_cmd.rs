@@ -5,41 +5,56 @@ use std::process::ExitCode;
 
 use clap::Args;
 use pos_acquirer_sim::{SimConfig, Simulator};
+use pos_core::i18n::Lang;
 
-use crate::CliError;
+use crate::{say_pair, CliError, Global};
 
 /// A simulator failure as the operator sees it.
 #[derive(Debug)]
-pub struct SimFailure(String);
-
-impl SimFailure {
-    fn from_display(e: impl std::fmt::Display) -> SimFailure {
-        SimFailure(e.to_string())
-    }
+pub enum SimFailure {
+    /// The configuration file could not be used.
+    Config(PathBuf, String),
+    /// The simulator did not start (most often: the port is taken).
+    Start(String),
 }
 
 impl pos_core::Bilingual for SimFailure {
     fn zh(&self) -> String {
-        format!("收单模拟器无法启动：{}（检查配置文件和端口是否被占用）", self.0)
+        match self {
+            SimFailure::Config(p, e) => format!(
+                "无法使用收单模拟器配置文件 {}：{e}。请修改该文件，或去掉 --config 使用演示默认配置",
+                p.display()
+            ),
+            SimFailure::Start(e) => format!(
+                "收单模拟器无法启动：{e}。端口可能已被占用（是否已有 `pos sim` 在运行？）：\
+                 用 --listen 127.0.0.1:9000 换一个端口，管理端口用 --admin 127.0.0.1:9001 或 --admin off"
+            ),
+        }
     }
     fn en(&self) -> String {
-        format!(
-            "the acquirer simulator cannot start: {} (check the config file and whether the port is in use)",
-            self.0
-        )
+        match self {
+            SimFailure::Config(p, e) => format!(
+                "cannot use the simulator configuration {}: {e}. Fix the file, or drop --config for the demo defaults",
+                p.display()
+            ),
+            SimFailure::Start(e) => format!(
+                "the acquirer simulator cannot start: {e}. The port may be in use (is another `pos sim` running?): \
+                 pick another with --listen 127.0.0.1:9000, and --admin 127.0.0.1:9001 or --admin off"
+            ),
+        }
     }
 }
 
 /// Arguments of `pos sim`.
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  pos sim                       # demo terminal 10000001 + the test card deck, on 127.0.0.1:8583\n  pos sim --listen 127.0.0.1:9000 --admin off\n  pos sim --config sim.json"
+    after_help = "Examples:\n  pos sim                       # demo terminal 10000001 + the test card deck, on 127.0.0.1:8583\n  pos sim --listen 127.0.0.1:9000 --admin off\n  pos sim --config sim.json\n  pos sim --listen 127.0.0.1:0 --json   # prints {\"listening\":\"127.0.0.1:PORT\",\"admin\":...}"
 )]
 pub struct SimArgs {
     /// JSON configuration (terminals, accounts, limits); default: the demo terminal and the test deck.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// ISO 8583 listen address.
+    /// ISO 8583 listen address (port 0: any free port, shown in the banner).
     #[arg(long)]
     listen: Option<String>,
     /// Admin (fault injection, flags) address on loopback, or "off".
@@ -48,9 +63,9 @@ pub struct SimArgs {
 }
 
 /// Runs the simulator until Ctrl-C.
-pub fn run(a: SimArgs) -> Result<ExitCode, CliError> {
+pub fn run(g: &Global, a: SimArgs) -> Result<ExitCode, CliError> {
     let mut config = match &a.config {
-        Some(p) => SimConfig::load(p).map_err(SimFailure::from_display)?,
+        Some(p) => SimConfig::load(p).map_err(|e| SimFailure::Config(p.clone(), e.to_string()))?,
         None => SimConfig { admin_listen: Some("127.0.0.1:8584".into()), ..SimConfig::demo() },
     };
     if let Some(l) = &a.listen {
@@ -63,15 +78,44 @@ pub fn run(a: SimArgs) -> Result<ExitCode, CliError> {
     }
     let rt = crate::runtime()?;
     rt.block_on(async {
-        let handle = Simulator::start(config).await.map_err(SimFailure::from_display)?;
+        let handle = Simulator::start(config).await.map_err(|e| SimFailure::Start(e.to_string()))?;
         // Whoever reads the banner may go away (a closed pipe): the simulator keeps serving.
         use std::io::Write;
         let mut out = std::io::stdout();
-        let _ = writeln!(out, "收单模拟器已启动 / acquirer simulator listening on {}", handle.addr());
-        if let Some(admin) = handle.admin_addr() {
-            let _ = writeln!(out, "管理端口 / admin port on {admin}");
+        if g.json {
+            // One line, one document: scripts read the addresses from it.
+            let banner = serde_json::json!({
+                "listening": handle.addr().to_string(),
+                "admin": handle.admin_addr().map(|a| a.to_string()),
+            });
+            let _ = writeln!(out, "{banner}");
+        } else {
+            // Unchanged without --lang: the address is the first line's last word (the CLI tests read it).
+            let addr = handle.addr();
+            let line = |zh: String, en: String, both: String| match g.lang {
+                Some(Lang::Zh) => zh,
+                Some(Lang::En) => en,
+                None => both,
+            };
+            let _ = writeln!(
+                out,
+                "{}",
+                line(
+                    format!("收单模拟器已启动，监听 {addr}"),
+                    format!("acquirer simulator listening on {addr}"),
+                    format!("收单模拟器已启动 / acquirer simulator listening on {addr}"),
+                )
+            );
+            if let Some(admin) = handle.admin_addr() {
+                let text = line(
+                    format!("管理端口 {admin}"),
+                    format!("admin port on {admin}"),
+                    format!("管理端口 / admin port on {admin}"),
+                );
+                let _ = writeln!(out, "{text}");
+            }
+            let _ = writeln!(out, "{}", say_pair(g, "按 Ctrl-C 停止", "press Ctrl-C to stop"));
         }
-        let _ = writeln!(out, "按 Ctrl-C 停止 / press Ctrl-C to stop");
         let _ = out.flush();
         let _ = tokio::signal::ctrl_c().await;
         handle.shutdown().await;

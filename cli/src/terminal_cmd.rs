@@ -146,11 +146,19 @@ impl Bilingual for ArgProblem {
     }
 }
 
-/// An I/O failure on the data directory, as the operator sees it.
+/// An I/O failure on the data directory, as the operator sees it: what failed and what to do.
 pub fn io_problem(dir: &Path, e: std::io::Error) -> CliError {
     problem(
-        &format!("无法写入数据目录 {}：{e}", dir.display()),
-        &format!("cannot write the data directory {}: {e}", dir.display()),
+        &format!(
+            "无法写入数据目录 {}（{}）。请检查路径、权限和剩余空间，或用 --data-dir（环境变量 POS_DATA_DIR）指定其他目录",
+            dir.display(),
+            crate::advice::io_zh(&e)
+        ),
+        &format!(
+            "cannot write the data directory {}: {e}. Check the path, its permissions and free space, \
+             or pass --data-dir (or set POS_DATA_DIR)",
+            dir.display()
+        ),
     )
 }
 
@@ -162,14 +170,20 @@ impl OrigArgs {
     fn to_ref(&self) -> Result<OriginalRef, CliError> {
         let date = || self.date.clone().unwrap_or_default();
         if let Some(v) = self.voucher {
-            return VoucherNo::new(v)
-                .map(OriginalRef::Voucher)
-                .ok_or_else(|| problem("凭证号应为 1-999999", "the voucher number must be 1-999999"));
+            return VoucherNo::new(v).map(OriginalRef::Voucher).ok_or_else(|| {
+                problem(
+                    "凭证号应为 1-999999：即签购单上的凭证号，`pos history` 可查",
+                    "the voucher number must be 1-999999: the one on the slip; `pos history` lists them",
+                )
+            });
         }
         if let Some(s) = self.stan {
-            return Stan::new(s)
-                .map(OriginalRef::Stan)
-                .ok_or_else(|| problem("流水号应为 1-999999", "the STAN must be 1-999999"));
+            return Stan::new(s).map(OriginalRef::Stan).ok_or_else(|| {
+                problem(
+                    "流水号应为 1-999999：即签购单上的流水号，也可改用 --voucher",
+                    "the STAN must be 1-999999: the one on the slip, or use --voucher instead",
+                )
+            });
         }
         if let Some(rrn) = &self.rrn {
             return Ok(OriginalRef::Host { rrn: rrn.clone(), date: date() });
@@ -178,8 +192,9 @@ impl OrigArgs {
             return Ok(OriginalRef::Auth { auth_code: auth.clone(), date: date() });
         }
         Err(problem(
-            "请指定原交易：--voucher、--stan、--rrn 加 --date 或 --auth 加 --date",
-            "name the original: --voucher, --stan, --rrn with --date, or --auth with --date",
+            "请指定原交易：--voucher、--stan、--rrn 加 --date 或 --auth 加 --date，例如 --voucher 3（`pos history` 可查凭证号）",
+            "name the original: --voucher, --stan, --rrn with --date, or --auth with --date, e.g. --voucher 3 \
+             (`pos history` lists the vouchers)",
         ))
     }
 }
@@ -220,12 +235,12 @@ impl ReaderObserver for ConsoleEvents {
         if matches!(e, ReaderEvent::PinProgress(n) if n < 6) {
             return;
         }
-        let line = match self.lang {
-            Some(pos_core::i18n::Lang::Zh) => zh,
-            Some(pos_core::i18n::Lang::En) => en,
-            None => format!("{zh} / {en}"),
+        let (label, line) = match self.lang {
+            Some(pos_core::i18n::Lang::Zh) => ("读卡器", zh),
+            Some(pos_core::i18n::Lang::En) => ("reader", en),
+            None => ("读卡器 reader", format!("{zh} / {en}")),
         };
-        eprintln!("  [读卡器 reader] {line}");
+        eprintln!("  [{label}] {line}");
     }
 }
 
@@ -241,8 +256,16 @@ pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Stat
     let dir: &PathBuf = &g.data_dir;
     std::fs::create_dir_all(dir).map_err(|e| {
         problem(
-            &format!("无法创建数据目录 {}：{e}", dir.display()),
-            &format!("cannot create the data directory {}: {e}", dir.display()),
+            &format!(
+                "无法创建数据目录 {}（{}）。请检查路径和权限，或用 --data-dir（环境变量 POS_DATA_DIR）指定其他目录",
+                dir.display(),
+                crate::advice::io_zh(&e)
+            ),
+            &format!(
+                "cannot create the data directory {}: {e}. Check the path and its permissions, \
+                 or pass --data-dir (or set POS_DATA_DIR)",
+                dir.display()
+            ),
         )
     })?;
     let vault: Arc<dyn KeyVault> = Arc::new(FileVault::open_or_create(dir.join("vault.key"))?);
