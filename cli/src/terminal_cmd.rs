@@ -486,7 +486,7 @@ fn outcome_json(o: &TxnOutcome) -> Value {
         "action_zh": o.action.zh(),
         "action_en": o.action.en(),
         "amount_minor": o.amount.map(|a| a.minor()),
-        "currency": o.amount.map(|a| a.currency().code()),
+        "currency": o.amount.map(|a| a.currency().alpha()),
         "card": o.masked_pan.as_str(),
         "entry_mode": o.entry_mode.to_field(),
         "stan": o.stan.to_string(),

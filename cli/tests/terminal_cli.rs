@@ -18,6 +18,7 @@ fn a_merchant_session_from_the_command_line() {
     let sale = json(&pos(&sim, &dir, &["sale", "12.34", "--card", "debit", "--json"]));
     assert_eq!(sale["approved"], true);
     assert_eq!(sale["amount_minor"], 1234);
+    assert_eq!(sale["currency"], "CNY", "alphabetic, as the reports print it");
     assert_eq!(sale["card"], "622848*********0018");
     let voucher = sale["voucher"].as_str().unwrap().trim_start_matches('0').to_string();
 
