@@ -259,7 +259,8 @@ async fn upload_resumes_after_a_lost_answer_at_every_item() {
 
 #[tokio::test]
 async fn day_end_guard_refuses_each_operation_until_settled() {
-    let lane = Lane::start(|_| {}).await;
+    // With the default risk policy: its audit trail refers to the journal rows erased at the end.
+    let lane = Lane::start(|c| c.risk_policy = Some(pos_core::risk::RiskPolicy::default_cny())).await;
     upload_day(&lane, 1, 0).await;
     lane.present("offline");
     assert!(lane.terminal.sale_with(cny(900), OfflinePreference::ForceOffline).await.unwrap().approved);
@@ -285,4 +286,5 @@ async fn day_end_guard_refuses_each_operation_until_settled() {
     lane.terminal.decommission().await.unwrap();
     assert!(lane.terminal.is_decommissioned().unwrap());
     assert!(lane.terminal.store().recent_txns(10).unwrap().is_empty());
+    assert_eq!(lane.terminal.risk_report(None).unwrap().evaluations, 0, "the risk audit trail went with the journal");
 }

@@ -5,8 +5,9 @@ use super::error::StoreError;
 use super::Store;
 
 impl Store {
-    /// Deletes the session, the journal, the queue, settlements and settings; counters
-    /// go back to their first values. The data key stays, so the file remains usable.
+    /// Deletes the session, the journal, the queue, settlements, the risk audit trail and
+    /// history, and settings; counters go back to their first values. The data key stays, so
+    /// the file remains usable.
     pub fn erase_records(&self) -> Result<(), StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -16,8 +17,11 @@ impl Store {
              DELETE FROM reversal;
              DELETE FROM batch_upload;
              DELETE FROM settlement;
+             DELETE FROM risk_audit;
+             DELETE FROM risk_card_limit;
              UPDATE txn SET orig_txn_id = NULL, cancelled_by = NULL;
              DELETE FROM txn;
+             DELETE FROM risk_day;
              DELETE FROM settings;
              UPDATE counters SET value = CASE name WHEN 'batch' THEN 1 ELSE 0 END;",
         )?;
