@@ -7,10 +7,13 @@ use pos_core::devices::printer::PrinterError;
 use pos_core::i18n::Bilingual;
 use pos_core::reader::ReaderError;
 use pos_core::receipt::{CopyKind, ReceiptError, SlipNotPrinted};
+use pos_core::report::ReportError;
 use pos_core::risk::RiskError;
-use pos_core::settlement::SettlementError;
+use pos_core::settlement::{DayEndError, SettlementError};
 use pos_core::store::StoreError;
 use pos_core::terminal::TerminalError;
+
+use crate::day_end::{DayEndBlocker, DayEndOperation};
 
 /// Which copy of a slip (签购单).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -70,6 +73,14 @@ pub enum PosError {
     /// A slip copy did not print: print again, or cancel the payment (it is then reversed).
     #[error("{en}")]
     NotPrinted { copy: SlipCopy, printed: Vec<SlipCopy>, zh: String, en: String },
+    /// No slip to print again (`code`: `no_such_voucher`, `nothing_to_reprint`, `not_approved`
+    /// — declined or failed transactions have no slip —, `no_amount`: an inquiry).
+    #[error("{en}")]
+    NoReceipt { code: String, voucher: Option<u32>, zh: String, en: String },
+    /// Sign-off, switching device, factory reset or decommission refused: `blockers` says what
+    /// to do first (settle, restore the connection and sync), in that order.
+    #[error("{en}")]
+    DayEndRefused { operation: DayEndOperation, blockers: Vec<DayEndBlocker>, zh: String, en: String },
     /// A message from or for the host is malformed.
     #[error("{en}")]
     Protocol { zh: String, en: String },
@@ -128,6 +139,8 @@ impl PosError {
             | PosError::Tampered { zh, en }
             | PosError::Device { zh, en, .. }
             | PosError::NotPrinted { zh, en, .. }
+            | PosError::NoReceipt { zh, en, .. }
+            | PosError::DayEndRefused { zh, en, .. }
             | PosError::Protocol { zh, en }
             | PosError::Security { zh, en }
             | PosError::Storage { zh, en }
@@ -270,6 +283,35 @@ impl From<ReceiptError> for PosError {
     }
 }
 
+impl From<ReportError> for PosError {
+    fn from(e: ReportError) -> Self {
+        let (zh, en) = (e.zh(), e.en());
+        let code = match e {
+            ReportError::Store(s) => return s.into(),
+            ReportError::BadDay(_) | ReportError::BadFilter { .. } => return PosError::InvalidInput { zh, en },
+            ReportError::NoReceipt => "nothing_to_reprint",
+            ReportError::Receipt(ReceiptError::NotApproved) => "not_approved",
+            ReportError::Receipt(ReceiptError::NoAmount) => "no_amount",
+        };
+        PosError::NoReceipt { code: code.into(), voucher: None, zh, en }
+    }
+}
+
+impl From<DayEndError> for PosError {
+    fn from(e: DayEndError) -> Self {
+        let (zh, en) = (e.zh(), e.en());
+        match e {
+            DayEndError::Terminal(t) => t.into(),
+            DayEndError::Refused { op, reasons } => PosError::DayEndRefused {
+                operation: op.into(),
+                blockers: reasons.iter().map(DayEndBlocker::from).collect(),
+                zh,
+                en,
+            },
+        }
+    }
+}
+
 impl From<LinkError> for PosError {
     fn from(e: LinkError) -> Self {
         let code = match e {
@@ -293,6 +335,38 @@ mod tests {
         assert!(matches!(&e, PosError::Device { code, .. } if code == "reader_timeout"));
         let e = PosError::from(TerminalError::NotSignedIn);
         assert_eq!((e.zh(), e.en()), ("请重新签到", "Please sign in again"));
+    }
+
+    #[test]
+    fn a_refused_day_end_names_every_reason_in_both_languages() {
+        use crate::day_end::DayEndBlockerKind;
+        use pos_core::settlement::{DayEndOp, DayEndRefusal};
+        let e = PosError::from(DayEndError::Refused {
+            op: DayEndOp::FactoryReset,
+            reasons: vec![DayEndRefusal::ReversalPending { count: 1 }, DayEndRefusal::BatchUnsettled { count: 3 }],
+        });
+        let PosError::DayEndRefused { operation, blockers, zh, en } = &e else { panic!("{e:?}") };
+        assert_eq!(*operation, DayEndOperation::FactoryReset);
+        let kinds: Vec<_> = blockers.iter().map(|b| (b.kind, b.count)).collect();
+        assert_eq!(kinds, vec![(DayEndBlockerKind::ReversalPending, 1), (DayEndBlockerKind::BatchUnsettled, 3)]);
+        assert!(zh.contains("恢复出厂设置") && zh.contains("3笔交易未结算"), "{zh}");
+        assert!(en.contains("factory reset") && en.contains("settle first"), "{en}");
+        assert!(blockers[1].zh.contains("请先结算") && blockers[1].en.contains("settle first"), "{blockers:?}");
+        assert!(blockers.iter().all(|b| !b.code.is_empty()));
+        // An allowed operation that then fails keeps the terminal's own error.
+        let e = PosError::from(DayEndError::Terminal(TerminalError::NotSignedIn));
+        assert!(matches!(e, PosError::NotSignedIn { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn report_errors_say_why_there_is_no_slip() {
+        let e = PosError::from(ReportError::Receipt(ReceiptError::NotApproved));
+        assert!(matches!(&e, PosError::NoReceipt { code, .. } if code == "not_approved"), "{e:?}");
+        assert_eq!((e.zh(), e.en()), ("交易未成功，不打印签购单", "The transaction was not approved: no slip"));
+        let e = PosError::from(ReportError::NoReceipt);
+        assert!(matches!(&e, PosError::NoReceipt { code, .. } if code == "nothing_to_reprint"), "{e:?}");
+        let e = PosError::from(ReportError::BadFilter { zh: "页码".into(), en: "Pages".into() });
+        assert_eq!(e, PosError::InvalidInput { zh: "页码".into(), en: "Pages".into() });
     }
 
     #[test]

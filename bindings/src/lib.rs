@@ -8,6 +8,7 @@
 //! ([`BleLink`], [`KeyVault`], [`Clock`]) are foreign traits the shell implements.
 
 mod clock;
+mod day_end;
 mod error;
 mod history;
 mod link;
@@ -20,6 +21,7 @@ mod progress;
 mod queue;
 mod reader;
 mod report;
+mod reprint;
 mod runtime;
 mod settings;
 mod settlement;
@@ -32,8 +34,9 @@ mod terminal;
 mod vault;
 
 pub use clock::{Clock, ClockReading};
+pub use day_end::{DayEndBlocker, DayEndBlockerKind, DayEndOperation};
 pub use error::{PosError, SlipCopy};
-pub use history::{HistoryRow, TxnStatus};
+pub use history::{CardScheme, HistoryEntry, HistoryPage, HistoryQuery, HistoryRow, HistoryStatus, TxnStatus};
 pub use link::{BleLink, LinkInbox};
 pub use money::{parse_amount, Money};
 pub use observers::{
@@ -47,6 +50,7 @@ pub use progress::PaymentStage;
 pub use queue::{QueueItem, QueueSummary, UploadState};
 pub use reader::{connect_reader, CardMethod, CardReaderHandle, DeviceInfo, ReaderEvent};
 pub use report::{DailyReport, ReportFigure};
+pub use reprint::{ReprintPreview, ReprintResult};
 pub use settings::{
     default_risk_policy, demo_settings, OfflinePreference, OfflineSettings, PaperWidth, TerminalSettings,
 };

@@ -46,6 +46,22 @@ impl From<TxnType> for TxnKind {
     }
 }
 
+impl From<TxnKind> for TxnType {
+    fn from(k: TxnKind) -> Self {
+        match k {
+            TxnKind::BalanceInquiry => TxnType::BalanceInquiry,
+            TxnKind::PreAuth => TxnType::PreAuth,
+            TxnKind::PreAuthCancel => TxnType::PreAuthCancel,
+            TxnKind::PreAuthCompletion => TxnType::PreAuthCompletion,
+            TxnKind::CompletionCancel => TxnType::CompletionCancel,
+            TxnKind::Sale => TxnType::Sale,
+            TxnKind::Void => TxnType::Void,
+            TxnKind::Refund => TxnType::Refund,
+            TxnKind::OfflineSale => TxnType::OfflineSale,
+        }
+    }
+}
+
 /// What the operator should do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum OperatorAction {

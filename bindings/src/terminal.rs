@@ -1,5 +1,7 @@
 //! The `Terminal` object the shell drives: open, sign-in, the transactions, receipts,
-//! offline queue and sync, history, connectivity and the observers.
+//! offline queue and sync, history, connectivity and the observers. History pages, reprints
+//! and the day-end operations are exported from their own modules (`history.rs`,
+//! `reprint.rs`, `day_end.rs`).
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -8,9 +10,8 @@ use std::sync::{Arc, Mutex};
 use pos_core::clock::{Clock as CoreClock, SystemClock};
 use pos_core::devices::printer::sim::render;
 use pos_core::devices::printer::PaperWidth as CoreWidth;
-use pos_core::i18n::Bilingual;
 use pos_core::receipt::{print_slips, MerchantInfo, Receipt, ReceiptContext, SettlementSlip};
-use pos_core::report::{Day, ReportError};
+use pos_core::report::Day;
 use pos_core::store::TxnId;
 use pos_core::terminal::{OriginalRef as CoreRef, Terminal as CoreTerminal, TxnOutcome as CoreOutcome};
 use tokio::sync::broadcast;
@@ -115,8 +116,23 @@ impl Terminal {
             .ok_or_else(|| PosError::invalid("本次运行尚未结算", "nothing settled in this session yet"))
     }
 
-    fn width(&self) -> CoreWidth {
+    pub(crate) fn width(&self) -> CoreWidth {
         self.settings.paper_width.into()
+    }
+
+    /// The core terminal, for the exports of other modules (history pages, reprints, day end).
+    pub(crate) fn core(&self) -> Arc<CoreTerminal> {
+        self.inner.clone()
+    }
+
+    /// Forgets this session's slip data (after the records were erased).
+    pub(crate) fn forget_session(&self) {
+        if let Ok(mut kept) = self.outcomes.lock() {
+            kept.clear();
+        }
+        if let Ok(mut last) = self.last_settlement.lock() {
+            *last = None;
+        }
     }
 }
 
@@ -443,10 +459,10 @@ impl Terminal {
     /// The summary of local day `day` (`YYYY-MM-DD`; today when absent), from the journal.
     pub fn daily_report(&self, day: Option<String>) -> Result<DailyReport, PosError> {
         let day = match day {
-            Some(d) => Day::parse(&d).map_err(report_error)?,
+            Some(d) => Day::parse(&d)?,
             None => Day::of(self.clock.now()),
         };
-        Ok(DailyReport::from(&self.inner.daily_summary(day).map_err(report_error)?))
+        Ok(DailyReport::from(&self.inner.daily_summary(day)?))
     }
 
     /// What needs the operator (stuck reversals, declined or expired uploads).
@@ -481,12 +497,5 @@ impl Terminal {
                 observer.on_connectivity_changed(online);
             }
         })
-    }
-}
-
-fn report_error(e: ReportError) -> PosError {
-    match e {
-        ReportError::Store(s) => s.into(),
-        other => PosError::InvalidInput { zh: other.zh(), en: other.en() },
     }
 }

@@ -28,6 +28,8 @@ val PosException.text: Text
         is PosException.Tampered -> Text(zh, en)
         is PosException.Device -> Text(zh, en)
         is PosException.NotPrinted -> Text(zh, en)
+        is PosException.NoReceipt -> Text(zh, en)
+        is PosException.DayEndRefused -> Text(zh, en)
         is PosException.Protocol -> Text(zh, en)
         is PosException.Security -> Text(zh, en)
         is PosException.Storage -> Text(zh, en)
