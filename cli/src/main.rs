@@ -161,6 +161,15 @@ enum Command {
         #[arg(long)]
         last: bool,
     },
+    /// Delete settled, synced transactions older than --years (数据保留); also done after each settlement.
+    ///
+    /// `pos settle` applies the default (2 years) by itself after closing a batch. Never deleted,
+    /// whatever their age: transactions not settled or still pending, reversals not acknowledged,
+    /// offline payments the host has not accepted, and any row a kept one refers to.
+    #[command(
+        after_help = "Examples:\n  pos retention\n  pos retention --years 3 --json\n\nExit status: 0 done (also when nothing was old enough), 2 error."
+    )]
+    Retention(report_cmd::RetentionArgs),
     /// Send due reversals and upload the stored payments now, with a progress bar (上送).
     #[command(
         after_help = "Examples:\n  pos offline off && pos sync\n  pos sync --json\n\nExit status: 0 everything sent, 1 something is still waiting (the reason says why)."
@@ -286,6 +295,7 @@ fn main() -> ExitCode {
         Command::History(a) => report_cmd::history(g, a),
         Command::Report { day, format } => report_cmd::report(g, &day, format.as_deref()),
         Command::Reprint { voucher, last: _ } => report_cmd::reprint(g, voucher),
+        Command::Retention(a) => report_cmd::retention(g, a),
         Command::Settle => settle_cmd::settle(g),
         Command::Offline(cmd) => queue_cmd::offline(g, cmd),
         Command::Risk(cmd) => risk_cmd::run(g, cmd),

@@ -1,5 +1,6 @@
-//! `pos history`, `pos report` and `pos reprint`: the merchant's records from the journal
-//! (masked cards only), the daily summary as text, JSON or CSV, and reprinted slips.
+//! `pos history`, `pos report`, `pos reprint` and `pos retention`: the merchant's records from
+//! the journal (masked cards only), the daily summary as text, JSON or CSV, reprinted slips, and
+//! the deletion of old settled business.
 
 use std::process::ExitCode;
 
@@ -10,13 +11,13 @@ use pos_core::devices::printer::PaperWidth;
 use pos_core::iso8583::TxnType;
 use pos_core::money::{Amount, Currency};
 use pos_core::report::{Day, ReportError, ReportFormat};
-use pos_core::store::{HistoryFilter, HistoryStatus, VoucherNo};
+use pos_core::store::{HistoryFilter, HistoryStatus, Purged, RetentionPolicy, VoucherNo};
 use pos_core::terminal::{HistoryPage, ReprintTarget};
 use pos_core::Bilingual;
 use serde_json::json;
 
-use crate::terminal_cmd::open_terminal;
-use crate::{say_pair, CliError, Global};
+use crate::terminal_cmd::{open_terminal, ArgProblem};
+use crate::{say, say_pair, CliError, Global};
 
 /// Filters of `pos history`.
 #[derive(Args)]
@@ -255,5 +256,72 @@ impl Bilingual for ReportDone {
     }
     fn en(&self) -> String {
         "Reprinted (marked REPRINT)".into()
+    }
+}
+
+/// Options of `pos retention`.
+#[derive(Args)]
+pub struct RetentionArgs {
+    /// Calendar years kept, at least 1: settled, synced transactions from before the same date
+    /// that many years ago are deleted.
+    #[arg(long, default_value_t = RetentionPolicy::default().years)]
+    years: u16,
+}
+
+/// `pos retention`.
+pub fn retention(g: &Global, args: RetentionArgs) -> Result<ExitCode, CliError> {
+    if args.years == 0 {
+        return Err(ArgProblem::new(
+            "--years 至少为 1：保留 0 年会删除今天以前所有已结算的交易。请用 --years 1 或更大的值（默认 2）",
+            "--years must be at least 1: keeping 0 years would delete every settled transaction before today. \
+             Pass --years 1 or more (the default is 2)",
+        )
+        .into());
+    }
+    let years = args.years;
+    crate::runtime()?.block_on(async move {
+        let st = open_terminal(g, None).await?;
+        let purged = st.terminal.apply_retention(&RetentionPolicy { years })?;
+        let done = RetentionDone { years, purged };
+        if g.json {
+            let mut v = serde_json::to_value(purged).unwrap_or_default();
+            v["years"] = years.into();
+            v["message"] = json!({ "zh": done.zh(), "en": done.en() });
+            println!("{v}");
+        } else {
+            println!("{}", say(g, &done));
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// What a retention run did, for the operator.
+struct RetentionDone {
+    years: u16,
+    purged: Purged,
+}
+
+impl Bilingual for RetentionDone {
+    fn zh(&self) -> String {
+        let p = &self.purged;
+        let cutoff = p.cutoff.map(|d| d.to_string()).unwrap_or_default();
+        let mut s =
+            format!("保留 {} 年：删除 {cutoff} 之前的交易 {} 笔、批上送记录 {} 条", self.years, p.txns, p.upload_items);
+        if p.kept_unfinished > 0 {
+            s += &format!("；保留 {} 笔尚未结算、上送或冲正完成的旧交易", p.kept_unfinished);
+        }
+        s
+    }
+    fn en(&self) -> String {
+        let p = &self.purged;
+        let cutoff = p.cutoff.map(|d| d.to_string()).unwrap_or_default();
+        let mut s = format!(
+            "Retention {} years: deleted {} transactions and {} batch upload records from before {cutoff}",
+            self.years, p.txns, p.upload_items
+        );
+        if p.kept_unfinished > 0 {
+            s += &format!("; kept {} older ones not yet settled, uploaded or reversed", p.kept_unfinished);
+        }
+        s
     }
 }

@@ -1,6 +1,7 @@
 //! History, reprints, the daily summary and retention against the simulator: a scripted day
 //! with every transaction type, its figures checked against the host's ledger; filters and
-//! paging checked against the journal; retention never removing anything unsettled or unsynced.
+//! paging checked against the journal; retention never removing anything unsettled or unsynced,
+//! and run by the settlement itself once business is more than two years old.
 
 mod support;
 
@@ -14,9 +15,9 @@ use pos_core::devices::printer::PaperWidth;
 use pos_core::iso8583::TxnType;
 use pos_core::offline::OfflinePreference;
 use pos_core::report::{DailySummary, Day, Figure, ReportFormat};
-use pos_core::store::{scheme_key, HistoryFilter, HistoryStatus, RetentionPolicy, TxnRecord, TxnStatus};
+use pos_core::store::{scheme_key, HistoryFilter, HistoryStatus, RetentionPolicy, TxnRecord, TxnStatus, UploadState};
 use pos_core::terminal::{OriginalRef, ReprintTarget, Timestamp, TxnOutcome, CHINA_UTC_OFFSET_SECS};
-use pos_e2e::{cny, pan};
+use pos_e2e::{cny, pan, TempDir};
 use support::Lane;
 
 const DAY: &str = "2025-03-03";
@@ -305,4 +306,80 @@ async fn retention_never_removes_anything_unsettled_or_unsynced() {
     assert_eq!(t.store().queue_stats().unwrap().count, 1, "the stored payment is still queued");
     assert!(t.store().integrity_check().is_ok());
     assert!(settled.batch.value() > 0);
+}
+
+/// The host closes its open batch behind the terminal (a cut-over; here another device with the
+/// same identity settles it), then the terminal signs in and takes the host's next batch: the
+/// rows it made in the old one are never settled on the terminal.
+async fn host_closes_the_batch(lane: &Lane) {
+    let dir = TempDir::new("reports-other");
+    let other = support::open(&dir, lane.config.clone(), lane.reader.clone(), lane.clock.clone()).unwrap();
+    // Past the first terminal's STANs, so the host does not take its messages for repeats.
+    let last = lane.terminal.store().last_stan().unwrap().map_or(0, |s| s.value());
+    for _ in 0..last + 10 {
+        other.store().next_stan().unwrap();
+    }
+    assert!(other.sign_in().await.unwrap().approved);
+    let before = lane.terminal.batch().unwrap();
+    assert_eq!(other.settle().await.unwrap().batch, before);
+    drop(other);
+    assert!(lane.terminal.sign_in().await.unwrap().approved);
+    assert_eq!(lane.terminal.batch().unwrap(), before.next(), "the host's next batch");
+}
+
+#[tokio::test]
+async fn a_settlement_two_years_on_purges_old_settled_business_and_nothing_else() {
+    let lane = lane_on_the_day().await;
+    let t = &lane.terminal;
+    let out = scripted_day(&lane).await;
+    t.settle().await.unwrap();
+    let settled: Vec<i64> = all_rows(&lane).iter().map(|r| r.id.0).collect();
+
+    // The same day, in the next batch: a refund of a settled sale, a sale and a decline the
+    // host closes behind the terminal (never settled here), and an offline payment never
+    // forwarded (it expires unsent: the host never gets it).
+    lane.present("swipe12");
+    let refund = t.refund(cny(100), OriginalRef::Voucher(out[3].voucher.unwrap())).await.unwrap();
+    lane.present("debit");
+    let unsettled = t.sale(cny(1_234)).await.unwrap();
+    lane.present("lowbal");
+    let declined = t.sale(cny(5_000)).await.unwrap();
+    lane.present("offline");
+    let unsynced = t.sale_with(cny(600), OfflinePreference::ForceOffline).await.unwrap();
+    assert!(refund.approved && unsettled.approved && !declined.approved && unsynced.approved);
+    host_closes_the_batch(&lane).await;
+    let day_zero = all_rows(&lane).len();
+
+    // One day short of two years: a sale and its settlement (which expires the stored
+    // payment on the way) remove nothing.
+    lane.clock.set(at(8).plus_secs(729 * 86_400));
+    lane.present("visa");
+    let recent = t.sale(cny(2_222)).await.unwrap();
+    t.settle().await.unwrap();
+    assert_eq!(all_rows(&lane).len(), day_zero + 1, "nothing is two years old yet");
+    let entry = t.store().queue_entry(unsynced.txn_id).unwrap().unwrap();
+    assert_eq!(entry.state, UploadState::Expired, "the stored payment never reached the host");
+
+    // Two years and a day: the settlement itself purges the old settled business.
+    lane.clock.set(at(8).plus_secs(732 * 86_400));
+    lane.present("debit");
+    let today = t.sale(cny(3_333)).await.unwrap();
+    assert!(recent.approved && today.approved);
+    t.settle().await.unwrap();
+    let kept: Vec<i64> = all_rows(&lane).iter().map(|r| r.id.0).rev().collect();
+    let want: Vec<i64> =
+        [&out[3], &refund, &unsettled, &unsynced, &recent, &today].iter().map(|o| o.txn_id.0).collect();
+    assert_eq!(kept, want, "kept: the refunded sale, the unsettled, the unsynced and the recent rows");
+    for o in &out {
+        assert!(o.txn_id == out[3].txn_id || !kept.contains(&o.txn_id.0), "settled {:?} kept", o.txn);
+    }
+    assert!(!kept.contains(&declined.txn_id.0), "a decline needs no settlement");
+    assert!(settled.iter().all(|id| *id == out[3].txn_id.0 || !kept.contains(id)));
+    assert_eq!(t.store().queue_entry(unsynced.txn_id).unwrap().map(|e| e.state), Some(UploadState::Expired));
+    assert!(t.store().integrity_check().is_ok());
+
+    // Nothing left for a manual run: the settlement did it; four old rows are kept.
+    let again = t.apply_retention(&RetentionPolicy::default()).unwrap();
+    assert_eq!((again.txns, again.kept_unfinished), (0, 4), "{again:?}");
+    assert_eq!(again.cutoff.map(|d| d.to_string()), Some("2025-03-05".into()));
 }

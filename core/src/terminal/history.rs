@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::card::CardScheme;
+use crate::i18n::Bilingual;
 use crate::receipt::{Receipt, ReceiptContext};
 use crate::report::{DailySummary, Day, ReportError};
 use crate::store::{
@@ -165,5 +166,17 @@ impl Terminal {
     /// Deletes journal rows older than `policy` keeps, never one the host has not finished with.
     pub fn apply_retention(&self, policy: &RetentionPolicy) -> Result<Purged, ReportError> {
         Ok(self.store.apply_retention(policy, self.clock.now())?)
+    }
+
+    /// The scheduled run: the default policy after a settlement closed a batch, the natural
+    /// once-a-day point when the journal has just become final. Runs every time (no "last run"
+    /// setting): with nothing old it reads one end of an index and the short list of settled
+    /// batches, and a run that failed or was cut short is simply done by the next settlement. A failure is logged and never fails the
+    /// settlement, which is what counts.
+    pub(crate) fn retention_after_settlement(&self) {
+        match self.apply_retention(&RetentionPolicy::default()) {
+            Ok(p) => tracing::debug!(txns = p.txns, kept_unfinished = p.kept_unfinished, "retention after settlement"),
+            Err(e) => tracing::warn!(error = %e.en(), "retention after settlement failed; the next settlement retries"),
+        }
     }
 }

@@ -186,6 +186,8 @@ impl Terminal {
             }
         };
         let next_batch = self.store.batch().unwrap_or(next);
+        // The batch is final: old settled business can go (a failure is only logged).
+        self.retention_after_settlement();
         let slip = SettlementSlip {
             merchant: self.config.merchant(),
             operator: self.config.operator.clone(),
