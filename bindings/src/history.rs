@@ -4,9 +4,7 @@
 use pos_core::card::CardScheme as CoreScheme;
 use pos_core::iso8583::TxnType;
 use pos_core::report::Day;
-use pos_core::store::{
-    type_name, HistoryFilter, HistoryStatus as CoreHistoryStatus, TxnRecord, TxnStatus as CoreStatus,
-};
+use pos_core::store::{type_of, HistoryFilter, HistoryStatus as CoreHistoryStatus, TxnRecord, TxnStatus as CoreStatus};
 use pos_core::terminal::{HistoryItem, HistoryPage as CorePage};
 
 use crate::error::PosError;
@@ -274,10 +272,7 @@ impl TryFrom<&HistoryItem> for HistoryEntry {
     type Error = PosError;
 
     fn try_from(i: &HistoryItem) -> Result<Self, PosError> {
-        let kind = TxnType::ALL
-            .into_iter()
-            .find(|t| type_name(*t) == i.txn_type)
-            .ok_or_else(|| PosError::internal("unknown transaction type in the journal"))?;
+        let kind = type_of(i.txn_type).ok_or_else(|| PosError::internal("unknown transaction type in the journal"))?;
         Ok(HistoryEntry {
             txn_id: i.id,
             kind: kind.into(),

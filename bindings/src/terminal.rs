@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use pos_core::clock::{Clock as CoreClock, SystemClock};
 use pos_core::devices::printer::sim::render;
 use pos_core::devices::printer::PaperWidth as CoreWidth;
-use pos_core::receipt::{print_slips, MerchantInfo, Receipt, ReceiptContext, SettlementSlip};
+use pos_core::receipt::{print_slips, Receipt, ReceiptContext, SettlementSlip};
 use pos_core::report::Day;
 use pos_core::store::TxnId;
 use pos_core::terminal::{OriginalRef as CoreRef, Terminal as CoreTerminal, TxnOutcome as CoreOutcome};
@@ -94,11 +94,7 @@ impl Terminal {
     fn receipts(&self, o: &CoreOutcome, reprint: bool) -> Result<[Receipt; 2], PosError> {
         let c = self.inner.config();
         let ctx = ReceiptContext {
-            merchant: MerchantInfo {
-                name: self.settings.merchant_name.clone(),
-                mid: c.mid.clone(),
-                tid: c.tid.clone(),
-            },
+            merchant: c.merchant(),
             operator: c.operator.clone(),
             printed_at: self.clock.now(),
             offline: false,

@@ -106,12 +106,7 @@ fn print_close(g: &Global, day: &pos_demo::DemoRun) {
     }
     for i in &s.invariants {
         let mark = if i.ok { "✓" } else { "✗" };
-        let text = match g.lang {
-            Some(Lang::Zh) => i.zh.clone(),
-            Some(Lang::En) => i.en.clone(),
-            None => format!("{} / {}", i.zh, i.en),
-        };
-        println!("  {mark} {text} ({})", i.detail);
+        println!("  {mark} {} ({})", pair(&i.zh, &i.en), i.detail);
     }
     let out = &day.dirs.out;
     println!();
@@ -146,11 +141,7 @@ impl ConsoleView {
     }
 
     fn text(&self, zh: &str, en: &str) -> String {
-        match self.lang {
-            Some(Lang::Zh) => zh.to_string(),
-            Some(Lang::En) => en.to_string(),
-            None => format!("{zh} / {en}"),
-        }
+        crate::pair(self.lang, zh, en)
     }
 
     fn line(&self, s: String) {

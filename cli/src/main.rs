@@ -236,7 +236,12 @@ pub fn say(g: &Global, m: &dyn Bilingual) -> String {
 
 /// A label in the operator's language, or both.
 pub fn say_pair(g: &Global, zh: &str, en: &str) -> String {
-    match g.lang {
+    pair(g.lang, zh, en)
+}
+
+/// A label in `lang`, or both when it is unset.
+pub fn pair(lang: Option<Lang>, zh: &str, en: &str) -> String {
+    match lang {
         Some(Lang::Zh) => zh.to_string(),
         Some(Lang::En) => en.to_string(),
         None => format!("{zh} / {en}"),

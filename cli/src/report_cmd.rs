@@ -76,16 +76,7 @@ const STATUSES: &str = "approved, voided, reversed, declined, failed, pending";
 const SCHEMES: &str = "unionpay, visa, mastercard, jcb, amex, other";
 
 fn scheme(s: &str) -> Option<CardScheme> {
-    [
-        CardScheme::UnionPay,
-        CardScheme::Visa,
-        CardScheme::Mastercard,
-        CardScheme::Jcb,
-        CardScheme::Amex,
-        CardScheme::Other,
-    ]
-    .into_iter()
-    .find(|c| pos_core::store::scheme_key(*c) == s.to_ascii_lowercase())
+    pos_core::store::scheme_of(&s.to_ascii_lowercase())
 }
 
 fn minor(s: &Option<String>) -> Result<Option<u64>, CliError> {
@@ -140,10 +131,6 @@ impl HistoryArgs {
     }
 }
 
-fn yuan(minor: u64) -> String {
-    format!("{}.{:02}", minor / 100, minor % 100)
-}
-
 fn print_page(g: &Global, p: &HistoryPage) {
     println!(
         "{} {}/{}  ({} {})",
@@ -159,7 +146,7 @@ fn print_page(g: &Global, p: &HistoryPage) {
             i.created_at.get(..19).unwrap_or(&i.created_at),
             i.txn_type,
             i.status.as_str(),
-            i.amount_minor.map(yuan).unwrap_or_default(),
+            i.amount_minor.map(pos_core::report::major).unwrap_or_default(),
             i.masked_pan.as_deref().unwrap_or("-"),
             i.voucher.map(|v| format!("#{v:06}")).unwrap_or_default(),
             i.response_code.as_deref().unwrap_or("")

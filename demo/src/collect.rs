@@ -112,11 +112,7 @@ pub fn summary(st: &Station, opts: &DemoOptions, log: &DayLog) -> Result<DemoSum
             seed: opts.seed,
             payments: opts.payments,
             faults: opts.faults.as_str().to_string(),
-            lang: match opts.lang {
-                Some(pos_core::i18n::Lang::Zh) => "zh".into(),
-                Some(pos_core::i18n::Lang::En) => "en".into(),
-                None => "both".into(),
-            },
+            lang: opts.lang.map_or_else(|| "both".into(), |l| l.to_string()),
             acquirer: st.sim.addr().to_string(),
         },
         merchant: MerchantInfo {

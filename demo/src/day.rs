@@ -49,8 +49,8 @@ pub struct DayLog {
 /// Something scheduled at a local time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Event {
-    /// An ordinary sale (index into the sale plan).
-    Sale(usize),
+    /// An ordinary sale of this amount (minor units); the card is picked when it happens.
+    Sale(u64),
     Decline,
     WrongPin,
     Void,
@@ -97,8 +97,6 @@ struct Day<'a> {
     view: &'a dyn DemoView,
     till: Till<'a>,
     rng: DayRng,
-    /// Planned ordinary sales: card and amount (minor units).
-    sales: Vec<(&'static str, u64)>,
     /// Approved sales that can still be voided or refunded, with their card.
     approved: Vec<(&'static str, TxnOutcome)>,
     uses: HashMap<&'static str, u32>,
@@ -121,7 +119,6 @@ impl<'a> Day<'a> {
             view,
             till: Till::new(st, dirs, view),
             rng: DayRng::new(opts.seed),
-            sales: Vec::new(),
             approved: Vec::new(),
             uses: HashMap::new(),
             hold: None,
@@ -144,16 +141,15 @@ impl<'a> Day<'a> {
         let n = self.opts.payments.min(DemoOptions::MAX_PAYMENTS) as usize;
         let mut plan: Vec<(u32, Event)> = Vec::new();
         // Ordinary sales between 09:00 and 20:30, busiest around lunch and dinner deliveries.
-        for i in 0..n {
+        for _ in 0..n {
             let peak = if self.rng.chance(50) { 11 * 60 + 30 } else { 18 * 60 };
             let minute = if self.rng.chance(60) {
                 peak + self.rng.between(0, 150) as u32 - 75
             } else {
                 9 * 60 + self.rng.between(0, 11 * 60 + 30) as u32
             };
-            plan.push((minute.clamp(9 * 60, 20 * 60 + 30), Event::Sale(i)));
             let amount = self.amount();
-            self.sales.push(("", amount));
+            plan.push((minute.clamp(9 * 60, 20 * 60 + 30), Event::Sale(amount)));
         }
         let scripted: &[(u32, Event)] = &[
             (10 * 60 + 5, Event::Decline),
@@ -223,10 +219,7 @@ impl<'a> Day<'a> {
             &format!("蓝牙打印机已连接：{}", status.0),
             &format!("Bluetooth printer connected: {}", status.1),
         );
-        if self.opts.faults == FaultLevel::Many {
-            // A slow host: some answers take their time.
-            self.host_fault(FaultPlan::sometimes(FaultMode::Delay { ms: 300 }, 20).on(RequestClass::Financial));
-        }
+        self.host_normal();
         let o = self.st.terminal.sign_in().await.map_err(|e| DemoError::at("sign-in", &e))?;
         let tone = if o.approved { Tone::Good } else { Tone::Warn };
         self.view.screen(tone, &format!("{}，批次号 {}", o.zh(), o.batch), &format!("{}, batch {}", o.en(), o.batch));
@@ -241,7 +234,8 @@ impl<'a> Day<'a> {
         self.st.sim.faults().set(self.st.terminal.config().tid.as_str(), plan);
     }
 
-    /// Back to the day's normal host: slow now and then under `--faults many`, else clean.
+    /// The day's normal host: slow now and then under `--faults many` (some answers take their
+    /// time), else clean.
     fn host_normal(&self) {
         if self.opts.faults == FaultLevel::Many {
             self.host_fault(FaultPlan::sometimes(FaultMode::Delay { ms: 300 }, 20).on(RequestClass::Financial));
@@ -252,7 +246,10 @@ impl<'a> Day<'a> {
 
     async fn event(&mut self, event: Event) -> Result<(), DemoError> {
         match event {
-            Event::Sale(i) => self.ordinary_sale(i).await,
+            Event::Sale(minor) => {
+                let card = self.pick_card(WALLET);
+                self.ordinary_with(card, minor).await
+            }
             Event::Decline => {
                 self.chapter("余额不足的卡", "A card without enough funds");
                 self.till.run("lowbal", Op::Sale(cny(12_000)?, OfflinePreference::RequireOnline)).await?;
@@ -356,15 +353,6 @@ impl<'a> Day<'a> {
                 self.ordinary_with("contactless", amount).await
             }
         }
-    }
-
-    async fn ordinary_sale(&mut self, i: usize) -> Result<(), DemoError> {
-        let amount = self.sales.get(i).map(|s| s.1).unwrap_or(1_000);
-        let card = self.pick_card(WALLET);
-        if let Some(s) = self.sales.get_mut(i) {
-            s.0 = card;
-        }
-        self.ordinary_with(card, amount).await
     }
 
     /// A sale; when the answer is lost (the acquirer's fault plan) the customer pays again

@@ -8,12 +8,11 @@
 
 use std::fmt::Write as _;
 
-use pos_core::card::CardScheme;
 use pos_core::i18n::{Bilingual, Lang};
-use pos_core::iso8583::TxnType;
+use pos_core::receipt::txn_label;
 use pos_core::report::Figure;
 use pos_core::response_code::ResponseCode;
-use pos_core::store::scheme_key;
+use pos_core::store::{scheme_of, type_of};
 
 use crate::summary::{DemoSummary, RiskSection, SettlementInfo};
 
@@ -136,33 +135,17 @@ impl Tr {
         }
     }
 
-    /// A transaction type's stable name in words.
-    fn kind(self, key: &str, summary: &DemoSummary) -> String {
-        // The names the transactions table shows first, so both tables say the same.
-        if let Some(t) = summary.transactions.iter().find(|t| t.kind == key) {
-            return self.t(&t.kind_zh, &t.kind_en);
-        }
-        // The core's serde name of each type is its stable journal name.
-        let core = TxnType::ALL
-            .into_iter()
-            .find(|t| serde_json::to_value(t).ok().as_ref().and_then(|v| v.as_str()) == Some(key));
-        match core {
-            Some(t) => self.pick(&t),
+    /// A transaction type's stable name in words, as the slips and the transactions table name it.
+    fn kind(self, key: &str) -> String {
+        match type_of(key).map(txn_label) {
+            Some(label) => self.t(label.zh, label.en),
             None => self.term(key),
         }
     }
 
     /// A card scheme's stable name in words.
     fn scheme(self, key: &str) -> String {
-        let schemes = [
-            CardScheme::UnionPay,
-            CardScheme::Visa,
-            CardScheme::Mastercard,
-            CardScheme::Jcb,
-            CardScheme::Amex,
-            CardScheme::Other,
-        ];
-        match schemes.into_iter().find(|s| scheme_key(*s) == key) {
+        match scheme_of(key) {
             Some(s) => self.pick(&s),
             None => key.to_string(),
         }
@@ -573,7 +556,7 @@ fn totals(out: &mut String, s: &DemoSummary, tr: Tr) {
     table(out, &head, &rows);
     out.push_str("</div>\n<div>\n");
     let _ = writeln!(out, "<h3>{}</h3>", escape(&tr.t("按交易类型", "By type")));
-    let rows: Vec<Row> = d.by_type.iter().map(|(k, f)| figure_row(tr.kind(k, s), f)).collect();
+    let rows: Vec<Row> = d.by_type.iter().map(|(k, f)| figure_row(tr.kind(k), f)).collect();
     table(out, &head, &rows);
     let _ = writeln!(out, "<h3>{}</h3>", escape(&tr.t("按卡组织", "By card scheme")));
     let rows: Vec<Row> = d.by_scheme.iter().map(|(k, f)| figure_row(tr.scheme(k), f)).collect();
@@ -676,7 +659,7 @@ fn reversals(out: &mut String, s: &DemoSummary, tr: Tr) {
                 bad: r.state == "attention",
                 cells: vec![
                     Cell::Text(r.stan.clone()),
-                    Cell::Text(tr.kind(&r.kind, s)),
+                    Cell::Text(tr.kind(&r.kind)),
                     Cell::Num(opt_yuan(r.amount_minor)),
                     Cell::Text(r.reason.clone()),
                     Cell::Text(tr.term(&r.state)),
@@ -871,7 +854,7 @@ fn receipts(out: &mut String, s: &DemoSummary, tr: Tr) {
         let caption = if r.copy == "settlement" {
             tr.term("settlement")
         } else {
-            format!("{} · {} · {}", r.voucher, tr.kind(&r.kind, s), tr.term(&r.copy))
+            format!("{} · {} · {}", r.voucher, tr.kind(&r.kind), tr.term(&r.copy))
         };
         let _ = writeln!(
             out,

@@ -96,7 +96,7 @@ pub fn check(st: &Station, log: &DayLog, s: &DemoSummary) -> Result<Vec<Invarian
 
     let missing: Vec<String> = rows
         .iter()
-        .filter(|r| HistoryStatus::of(r) == HistoryStatus::Approved || HistoryStatus::of(r) == HistoryStatus::Voided)
+        .filter(|r| matches!(HistoryStatus::of(r), HistoryStatus::Approved | HistoryStatus::Voided))
         .filter(|r| r.txn_type != TxnType::BalanceInquiry)
         .filter_map(|r| r.numbers.voucher.map(|v| v.to_string()))
         .filter(|v| log.receipts.iter().filter(|f| &f.voucher == v).count() < 2)

@@ -31,7 +31,6 @@ pub async fn print_txn(
     dirs: &Dirs,
     view: &dyn DemoView,
     o: &TxnOutcome,
-    offline: bool,
     files: &mut Vec<ReceiptFile>,
     fixable: bool,
 ) -> Result<Printed, DemoError> {
@@ -39,7 +38,8 @@ pub async fn print_txn(
         merchant: st.merchant.clone(),
         operator: st.terminal.config().operator.clone(),
         printed_at: st.now(),
-        offline,
+        // An offline sale's slip is marked 离线 OFFLINE by its type.
+        offline: false,
         reprint: false,
         verification: None,
     };

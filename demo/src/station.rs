@@ -21,8 +21,6 @@ use pos_core::terminal::{Terminal, TerminalConfig};
 use crate::error::DemoError;
 use crate::options::{DemoOptions, FaultLevel};
 
-/// China Standard Time, where the merchant trades.
-pub const UTC_OFFSET_SECS: i32 = 8 * 3600;
 /// The MTU the phone negotiates with both devices (a typical Android value).
 const MTU: usize = 185;
 
@@ -49,13 +47,14 @@ pub struct Station {
 impl Station {
     /// Starts the acquirer, opens the terminal in `out/terminal` and pairs both devices.
     pub async fn start(opts: &DemoOptions, dirs: &Dirs) -> Result<Station, DemoError> {
-        let start = morning(SystemClock::with_offset(UTC_OFFSET_SECS).now());
+        let start = morning(SystemClock::default().now());
         let clock = Arc::new(ManualClock::new(start));
 
         let mut sim_config = SimConfig::demo().listening_on("127.0.0.1:0");
         sim_config.seed = opts.seed;
         sim_config.database = Some(dirs.acquirer.join("ledger.db").to_string_lossy().into_owned());
-        sim_config.utc_offset_minutes = UTC_OFFSET_SECS / 60;
+        // The merchant trades in China Standard Time, as the terminal's clock does.
+        sim_config.utc_offset_minutes = pos_core::clock::CHINA_UTC_OFFSET_SECS / 60;
         let sim = Simulator::start(sim_config).await.map_err(|e| DemoError::Acquirer(e.to_string()))?;
         sim.clock().pin(start.unix_secs * 1000);
 

@@ -148,13 +148,12 @@ impl<'a> Till<'a> {
     }
 
     async fn print(&mut self, o: &TxnOutcome) -> Result<Printed, DemoError> {
-        let offline = o.txn == pos_core::iso8583::TxnType::OfflineSale;
         if self.printer_broken {
             // The cover latch broke: nothing prints until a new printer is paired.
             self.st.paper.set_cover_open(true);
         }
         let fixable = !self.printer_broken;
-        let printed = print_txn(self.st, self.dirs, self.view, o, offline, &mut self.receipts, fixable).await?;
+        let printed = print_txn(self.st, self.dirs, self.view, o, &mut self.receipts, fixable).await?;
         if self.printer_broken {
             self.st.paper.set_cover_open(false);
             self.printer_broken = false;

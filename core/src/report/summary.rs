@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::day::Day;
-use crate::card::CardScheme;
 use crate::iso8583::TxnType;
 use crate::store::{scheme_key, type_name, HistoryStatus, TxnRecord};
 
@@ -121,23 +120,4 @@ impl DailySummary {
 /// The local hour of an RFC 3339 timestamp (`2025-03-01T14:05:09+08:00` -> 14).
 fn hour(at: &str) -> Option<u8> {
     at.get(11..13).filter(|h| h.bytes().all(|b| b.is_ascii_digit()))?.parse().ok().filter(|h| *h < 24)
-}
-
-/// The type with stable name `key`.
-pub(crate) fn type_of(key: &str) -> Option<TxnType> {
-    TxnType::ALL.into_iter().find(|t| type_name(*t) == key)
-}
-
-/// The scheme with stable name `key`.
-pub(crate) fn scheme_of(key: &str) -> Option<CardScheme> {
-    [
-        CardScheme::UnionPay,
-        CardScheme::Visa,
-        CardScheme::Mastercard,
-        CardScheme::Jcb,
-        CardScheme::Amex,
-        CardScheme::Other,
-    ]
-    .into_iter()
-    .find(|s| scheme_key(*s) == key)
 }

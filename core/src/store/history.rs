@@ -104,6 +104,20 @@ pub fn scheme_key(s: CardScheme) -> &'static str {
     }
 }
 
+/// The scheme with stable name `key`.
+pub fn scheme_of(key: &str) -> Option<CardScheme> {
+    [
+        CardScheme::UnionPay,
+        CardScheme::Visa,
+        CardScheme::Mastercard,
+        CardScheme::Jcb,
+        CardScheme::Amex,
+        CardScheme::Other,
+    ]
+    .into_iter()
+    .find(|s| scheme_key(*s) == key)
+}
+
 /// [`CardScheme::from_bin`] over `masked_pan` in SQL (NULL without a card); kept in step by a test.
 const SCHEME_SQL: &str = "(CASE
     WHEN masked_pan IS NULL THEN NULL

@@ -33,14 +33,14 @@ use crate::crypto::KeyVault;
 
 pub use counters::TxnNumbers;
 pub use error::StoreError;
-pub use history::{scheme_key, HistoryFilter, HistoryStatus, TxnPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use history::{scheme_key, scheme_of, HistoryFilter, HistoryStatus, TxnPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use offline_queue::{QueueEntry, QueuedAdvice, UploadOutcome, UploadState};
 pub use recovery::Recovered;
 pub use retention::{Purged, RetentionPolicy};
 pub use reversal::{DueReversal, ReversalRecord};
 pub use session::{NewSession, Session};
 pub use settlement::{SettlementRow, SettlementState, UploadItemRow, UploadProgressRow};
-pub use txn::type_name;
+pub use txn::{type_name, type_of};
 pub use txn::{Failure, HostAnswer, NewTxn, OriginalRefs, TxnId, TxnLookup, TxnRecord, TxnStatus};
 pub use voucher::VoucherNo;
 

@@ -189,6 +189,11 @@ pub enum TxnLookup {
     },
 }
 
+/// The type with stable stored name `key`.
+pub fn type_of(key: &str) -> Option<TxnType> {
+    TxnType::ALL.into_iter().find(|t| type_name(*t) == key)
+}
+
 /// The stable stored name of each type (kept even if the enum is renamed).
 pub fn type_name(t: TxnType) -> &'static str {
     match t {
