@@ -62,8 +62,8 @@ pub(crate) fn refund(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> Res
         // day) sends 61 as 000000 000000 MMDD: then the RRN and the date identify the original.
         Some(rrn) => txns::find_by_rrn(ctx.db, req.mid.as_str(), rrn)?.filter(|o| {
             let batch_ok = orig_ref.batch.value() == 0 || o.row.batch == orig_ref.batch.value();
-            let stan_ok = orig_ref.stan.map_or(true, |s| s.value() == o.row.stan);
-            let date_ok = orig_ref.date.as_deref().map_or(true, |d| ctx.local_at(o.row.created_ms).mmdd() == d);
+            let stan_ok = orig_ref.stan.is_none_or(|s| s.value() == o.row.stan);
+            let date_ok = orig_ref.date.as_deref().is_none_or(|d| ctx.local_at(o.row.created_ms).mmdd() == d);
             batch_ok && stan_ok && date_ok
         }),
         None => match orig_ref.stan {

@@ -80,7 +80,7 @@ fn volume_spike(ctx: &Ctx<'_>, req: &FinancialRequest) -> Result<(), LedgerError
 /// `count` or more debits of one card today that are multiples of `unit` and at least `min_amount`.
 fn round_amounts(ctx: &Ctx<'_>, req: &FinancialRequest, pan: &str, amount: u64) -> Result<(), LedgerError> {
     let rule = ctx.monitoring().round_amounts;
-    if !rule.enabled || amount % rule.unit.max(1) != 0 || amount < rule.min_amount {
+    if !rule.enabled || !amount.is_multiple_of(rule.unit.max(1)) || amount < rule.min_amount {
         return Ok(());
     }
     if monitoring::card_flagged_on(ctx.db, ROUND_AMOUNTS, pan, ctx.today())? {

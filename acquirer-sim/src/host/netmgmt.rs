@@ -57,7 +57,7 @@ fn sign_in(
     req: &AdminRequest,
     code: NetCode,
 ) -> Result<pos_core::iso8583::Message, HostError> {
-    let Some(mode) = key_mode(code).filter(|m| term.key_mode.map_or(true, |only| only == *m)) else {
+    let Some(mode) = key_mode(code).filter(|m| term.key_mode.is_none_or(|only| only == *m)) else {
         warn!(tid = term.tid.as_str(), code = code.code(), "sign-in mode not allowed for this terminal");
         return answer(host, req, code, "40", None);
     };

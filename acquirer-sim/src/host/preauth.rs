@@ -17,7 +17,7 @@ fn find(ctx: &Ctx<'_>, req: &FinancialRequest, d: &mut Draft) -> Result<Stored, 
     let candidates = match (&req.original_auth, orig_ref.stan) {
         (Some(code), stan) => txns::find_preauths(ctx.db, mid, code)?
             .into_iter()
-            .filter(|p| stan.map_or(true, |s| p.row.stan == s.value() && p.row.batch == orig_ref.batch.value()))
+            .filter(|p| stan.is_none_or(|s| p.row.stan == s.value() && p.row.batch == orig_ref.batch.value()))
             .collect(),
         (None, Some(stan)) => txns::find_preauths_at(ctx.db, mid, orig_ref.batch.value(), stan.value())?,
         (None, None) => Vec::new(),

@@ -4,7 +4,7 @@ use super::{Ctx, Reason};
 
 pub(super) fn check(ctx: &Ctx<'_>, above: u64, unit: u64) -> Option<Reason> {
     let amount = ctx.req.amount.minor();
-    (amount > above && unit > 0 && amount % unit != 0).then(|| {
+    (amount > above && unit > 0 && !amount.is_multiple_of(unit)).then(|| {
         let (a, limit) = (ctx.money(amount), ctx.money(above));
         (format!("超过{limit}的金额带角分（{a}）"), format!("cents on a payment above {limit} ({a})"))
     })

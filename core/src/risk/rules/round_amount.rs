@@ -4,7 +4,7 @@ use super::{Ctx, Reason};
 
 pub(super) fn check(ctx: &Ctx<'_>, exactly: &[u64], unit: u64, above: u64) -> Option<Reason> {
     let amount = ctx.req.amount.minor();
-    let round = exactly.contains(&amount) || (amount > above && unit > 0 && amount % unit == 0);
+    let round = exactly.contains(&amount) || (amount > above && unit > 0 && amount.is_multiple_of(unit));
     round.then(|| {
         let a = ctx.money(amount);
         (format!("整数大额{a}"), format!("a round large amount ({a})"))
