@@ -40,13 +40,10 @@ pub trait CardReader: Send + Sync {
     /// Abandons a read in progress; the waiting `read_card` returns `Cancelled`.
     async fn cancel(&self) -> Result<(), ReaderError>;
 
-    /// A challenge for the remote unlock after a tamper event (16 hex digits).
-    async fn unlock_challenge(&self) -> Result<String, ReaderError> {
-        Err(ReaderError::Unsupported)
-    }
+    /// A challenge for the remote unlock after a tamper event (16 hex digits). No default
+    /// body: a wrapper that forgot to forward it would break the unlock silently.
+    async fn unlock_challenge(&self) -> Result<String, ReaderError>;
 
     /// Gives the reader the help desk's code for its last challenge.
-    async fn unlock(&self, _code: &str) -> Result<(), ReaderError> {
-        Err(ReaderError::Unsupported)
-    }
+    async fn unlock(&self, code: &str) -> Result<(), ReaderError>;
 }

@@ -266,6 +266,16 @@ impl CardReader for SoftwareReader {
         self.cancelled.notify_waiters();
         Ok(())
     }
+
+    // The secure element alone has no tamper switch: the simulated Bluetooth reader around it
+    // (devices::reader::SimulatedReader) answers the unlock.
+    async fn unlock_challenge(&self) -> Result<String, ReaderError> {
+        Err(ReaderError::Unsupported)
+    }
+
+    async fn unlock(&self, _code: &str) -> Result<(), ReaderError> {
+        Err(ReaderError::Unsupported)
+    }
 }
 
 impl std::fmt::Debug for SoftwareReader {
