@@ -6,7 +6,6 @@ use pos_core::i18n::Bilingual;
 use pos_core::settlement::{DayEndOp, DayEndRefusal};
 
 use crate::error::PosError;
-use crate::outcome::AdminOutcome;
 use crate::runtime::run;
 use crate::terminal::Terminal;
 
@@ -89,12 +88,6 @@ impl Terminal {
     /// the order to deal with it (empty: nothing).
     pub fn day_end_blockers(&self) -> Result<Vec<DayEndBlocker>, PosError> {
         Ok(self.core().day_end_blockers()?.iter().map(DayEndBlocker::from).collect())
-    }
-
-    /// 签退 at the end of the day: refused (`DayEndRefused`) while anything is unsettled or owed.
-    pub async fn end_of_day_sign_off(&self) -> Result<AdminOutcome, PosError> {
-        let t = self.core();
-        run(async move { Ok(AdminOutcome::from(&t.end_of_day_sign_off().await?)) }).await
     }
 
     /// Prepares the move to another phone (signs off, drops the session here); guarded likewise.

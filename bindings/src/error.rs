@@ -90,6 +90,10 @@ pub enum PosError {
     /// The terminal's database failed (nothing was lost or overwritten).
     #[error("{en}")]
     Storage { zh: String, en: String },
+    /// Another process, or another open terminal in this one, owns this data directory:
+    /// nothing was done (`pid`: the owner, when known).
+    #[error("{en}")]
+    InUse { pid: Option<u32>, zh: String, en: String },
     /// A platform capability implemented by the shell failed unexpectedly.
     #[error("{en}")]
     Platform { zh: String, en: String },
@@ -144,6 +148,7 @@ impl PosError {
             | PosError::Protocol { zh, en }
             | PosError::Security { zh, en }
             | PosError::Storage { zh, en }
+            | PosError::InUse { zh, en, .. }
             | PosError::Platform { zh, en }
             | PosError::Internal { zh, en } => (zh, en),
         }
@@ -168,6 +173,7 @@ impl From<TerminalError> for PosError {
                 reversal_due: f.may_have_reached_host && f.reversal.is_some(),
             },
             TerminalError::ReversalPending { count } => PosError::ReversalPending { count: *count, zh, en },
+            TerminalError::InUse { pid, .. } => PosError::InUse { pid: *pid, zh, en },
             TerminalError::Reader(r) => r.clone().into(),
             TerminalError::Risk(r) => {
                 let (rules, confirm_token) = match r {
@@ -200,6 +206,7 @@ impl From<pos_core::PosError> for PosError {
             Core::Storage { zh, en } => PosError::Storage { zh, en },
             Core::NotSignedIn { zh, en } => PosError::NotSignedIn { zh, en },
             Core::OfflineRefused { code, zh, en } => PosError::OfflineRefused { code, zh, en },
+            Core::InUse { zh, en } => PosError::InUse { pid: None, zh, en },
         }
     }
 }

@@ -134,7 +134,9 @@ impl Terminal {
 
 #[uniffi::export(async_runtime = "tokio")]
 impl Terminal {
-    /// Opens the terminal whose data lives in `data_dir` (created if absent). Touches no
+    /// Opens the terminal whose data lives in `data_dir` (created if absent), as the one owner
+    /// of that directory: a second open, in this process or another, is `InUse` until this
+    /// terminal is closed. Touches no
     /// network; call `recover` (or start the background sync) afterwards. `clock` defaults
     /// to the system clock at UTC+8.
     #[uniffi::constructor]
@@ -156,10 +158,12 @@ impl Terminal {
             None => Arc::new(SystemClock::default()),
         };
         let (stages, _) = broadcast::channel(64);
-        reader.set_stage_sink(stages.clone());
         let progress = Arc::new(ProgressReader::new(reader.card_reader(), stages.clone()));
         let _in_runtime = runtime().enter();
+        // Opening takes the data directory's lock: a refused second open must not touch the
+        // reader the first one uses, so the stage sink moves only once this open succeeded.
         let inner = CoreTerminal::open(&dir, config, Arc::new(ForeignVault(vault)), progress, clock.clone())?;
+        reader.set_stage_sink(stages.clone());
         Ok(Arc::new(Terminal {
             inner: Arc::new(inner),
             reader,
@@ -276,7 +280,8 @@ impl Terminal {
         run(async move { Ok(AdminOutcome::from(&t.sign_in().await?)) }).await
     }
 
-    /// 签退: the session is dropped whatever the host says.
+    /// 签退: refused (`DayEndRefused`) while anything is unsettled or owed; once allowed, the
+    /// session is dropped whatever the host says.
     pub async fn sign_off(&self) -> Result<AdminOutcome, PosError> {
         let t = self.inner.clone();
         run(async move { Ok(AdminOutcome::from(&t.sign_off().await?)) }).await

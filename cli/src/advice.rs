@@ -172,9 +172,18 @@ fn terminal(e: &TerminalError) -> Option<(String, String)> {
             "`pos sync` 立即重发冲正，`pos queue` 列出待冲正交易",
             "`pos sync` sends the reversals now; `pos queue` lists them",
         ),
-        TerminalError::Codec(_) | TerminalError::OriginalNotEligible { .. } | TerminalError::InvalidInput { .. } => {
-            None
-        }
+        TerminalError::OwedBeforeSignIn { .. } => step(
+            "`pos sync` 上送离线交易和冲正，`pos queue` 查看剩余；全部送达后再执行 `pos sign-in`",
+            "`pos sync` sends the stored payments and reversals, `pos queue` shows what is left; sign in once all are sent",
+        ),
+        TerminalError::InUse { .. } => step(
+            "`pos history`、`pos queue`、`pos report` 可在其运行时使用；每个终端的数据目录同时只能由一个交易命令使用",
+            "`pos history`, `pos queue` and `pos report` work while it runs; one transacting command per data directory at a time",
+        ),
+        TerminalError::Codec(_)
+        | TerminalError::OriginalNotEligible { .. }
+        | TerminalError::InvalidInput { .. }
+        | TerminalError::ReadOnly { .. } => None,
     }
 }
 
@@ -242,7 +251,15 @@ fn store(e: &StoreError) -> Option<(String, String)> {
         )),
         StoreError::BatchFull { .. } => step("执行 `pos settle` 结算", "run `pos settle`"),
         StoreError::MissingTxn(_) => step("`pos history` 列出本终端的交易", "`pos history` lists this terminal's transactions"),
-        StoreError::Corrupt { .. } | StoreError::DiskFull => None,
+        StoreError::Missing { .. } => Some((
+            format!("请检查 --data-dir（环境变量 POS_DATA_DIR）：{dir} 中没有终端；新终端先执行 `pos sign-in`"),
+            format!("check --data-dir (or POS_DATA_DIR): there is no terminal in {dir}; a new one starts with `pos sign-in`"),
+        )),
+        StoreError::NeedsUpgrade { .. } => step(
+            "先执行一次交易类命令（如 `pos echo`）升级数据库",
+            "run one transacting command (e.g. `pos echo`) first to upgrade the database",
+        ),
+        StoreError::Corrupt { .. } | StoreError::DiskFull | StoreError::ReadOnly => None,
     }
 }
 

@@ -12,7 +12,7 @@ use pos_core::terminal::Terminal;
 use pos_core::Bilingual;
 use serde_json::{json, Value};
 
-use crate::terminal_cmd::open_terminal;
+use crate::terminal_cmd::{open_terminal, open_view};
 use crate::{say, say_pair, CliError, Global};
 
 /// The settings key of the demo's offline switch.
@@ -137,8 +137,8 @@ fn reversal_json(r: &ReversalRecord) -> Value {
 /// yet acknowledged, and what needs the operator.
 pub fn queue(g: &Global, all: bool) -> Result<ExitCode, CliError> {
     crate::runtime()?.block_on(async move {
-        let st = open_terminal(g, None).await?;
-        let t = &st.terminal;
+        let view = open_view(g)?;
+        let t = &view;
         let entries = t.store().offline_queue(!all)?;
         let reversals: Vec<ReversalRecord> = t
             .store()

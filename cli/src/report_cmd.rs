@@ -16,7 +16,7 @@ use pos_core::terminal::{HistoryPage, ReprintTarget};
 use pos_core::Bilingual;
 use serde_json::json;
 
-use crate::terminal_cmd::{open_terminal, ArgProblem};
+use crate::terminal_cmd::{open_terminal, open_view, ArgProblem};
 use crate::{say, say_pair, CliError, Global};
 
 /// Filters of `pos history`.
@@ -158,8 +158,8 @@ fn print_page(g: &Global, p: &HistoryPage) {
 pub fn history(g: &Global, args: HistoryArgs) -> Result<ExitCode, CliError> {
     let filter = args.filter()?;
     crate::runtime()?.block_on(async move {
-        let st = open_terminal(g, None).await?;
-        let page = st.terminal.history(&filter, args.page, Some(args.page_size))?;
+        let t = open_view(g)?;
+        let page = t.history(&filter, args.page, Some(args.page_size))?;
         if g.json {
             println!("{}", serde_json::to_string_pretty(&page).unwrap_or_default());
         } else {
@@ -184,8 +184,8 @@ pub fn report(g: &Global, day: &str, format: Option<&str>) -> Result<ExitCode, C
         (None, false) => ReportFormat::Text,
     };
     crate::runtime()?.block_on(async move {
-        let st = open_terminal(g, None).await?;
-        let s = st.terminal.daily_summary(day)?;
+        let t = open_view(g)?;
+        let s = t.daily_summary(day)?;
         print!("{}", s.render(format));
         if format == ReportFormat::Json {
             println!();
@@ -208,8 +208,8 @@ pub fn reprint(g: &Global, voucher: Option<u32>) -> Result<ExitCode, CliError> {
         })?),
     };
     crate::runtime()?.block_on(async move {
-        let st = open_terminal(g, None).await?;
-        let (record, copies) = st.terminal.reprint(target)?;
+        let t = open_view(g)?;
+        let (record, copies) = t.reprint(target)?;
         let width = PaperWidth::Mm58;
         // The text of what the simulated printer would print from the ESC/POS bytes.
         let texts: Vec<String> = copies.iter().map(|c| render(&c.render(width), width.columns()).to_text()).collect();

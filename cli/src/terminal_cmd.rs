@@ -288,6 +288,32 @@ pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Stat
     Ok(Station { terminal, _reader: sim_reader })
 }
 
+/// A read-only view of this data directory's terminal, for history, reports, the queue and
+/// reprint previews: it works beside a running command, and never writes or sends.
+/// A directory without a terminal is an error (a mistyped `--data-dir` must not look empty).
+pub(crate) fn open_view(g: &Global) -> Result<Terminal, CliError> {
+    let dir: &PathBuf = &g.data_dir;
+    if !dir.join(pos_core::store::Store::FILE_NAME).is_file() {
+        return Err(problem(
+            &format!(
+                "{} 中没有终端数据（未找到 pos.db）。请检查 --data-dir（环境变量 POS_DATA_DIR）是否正确；\
+                 新终端请先执行 pos sign-in",
+                dir.display()
+            ),
+            &format!(
+                "no terminal in {} (no pos.db there). Check --data-dir (or POS_DATA_DIR); \
+                 a new terminal starts with `pos sign-in`",
+                dir.display()
+            ),
+        ));
+    }
+    let vault: Arc<dyn KeyVault> = Arc::new(FileVault::open(dir.join("vault.key"))?);
+    let config = TerminalConfig::demo_at(g.host.clone());
+    let terminal = Terminal::open_read_only(dir, config, vault, Arc::new(SystemClock::default()))?;
+    crate::queue_cmd::apply_switch(&terminal)?;
+    Ok(terminal)
+}
+
 fn amount(s: &str) -> Result<Amount, CliError> {
     Ok(s.parse::<Amount>()?)
 }

@@ -90,6 +90,14 @@ pub enum PosError {
         /// English text.
         en: String,
     },
+    /// Another process (or another open in this one) owns the terminal's data directory.
+    #[error("{en}")]
+    InUse {
+        /// Chinese text.
+        zh: String,
+        /// English text.
+        en: String,
+    },
 }
 
 impl PosError {
@@ -103,6 +111,7 @@ impl PosError {
             | PosError::Device { zh, en }
             | PosError::Storage { zh, en }
             | PosError::NotSignedIn { zh, en }
+            | PosError::InUse { zh, en }
             | PosError::OfflineRefused { zh, en, .. } => (zh, en),
         }
     }
@@ -150,7 +159,11 @@ impl From<TerminalError> for PosError {
         let (zh, en) = (e.zh(), e.en());
         match e {
             TerminalError::NotSignedIn => PosError::NotSignedIn { zh, en },
-            TerminalError::Exchange(_) | TerminalError::ReversalPending { .. } => PosError::Network { zh, en },
+            TerminalError::Exchange(_)
+            | TerminalError::ReversalPending { .. }
+            | TerminalError::OwedBeforeSignIn { .. } => PosError::Network { zh, en },
+            TerminalError::InUse { .. } => PosError::InUse { zh, en },
+            TerminalError::ReadOnly { .. } => PosError::Storage { zh, en },
             TerminalError::Offline(r) => PosError::OfflineRefused { code: r.code().into(), zh, en },
             // Same shape as an offline refusal: a stable code and both texts (`risk_blocked`, ...).
             TerminalError::Risk(r) => PosError::OfflineRefused { code: r.code().into(), zh, en },

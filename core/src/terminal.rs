@@ -19,6 +19,7 @@ mod history;
 mod offline;
 mod original;
 mod outcome;
+mod owner;
 mod payments;
 mod reversals;
 mod risk_gate;
@@ -51,6 +52,7 @@ pub use error::{ExchangeFailure, TerminalError};
 pub use history::{HistoryItem, HistoryPage, ReprintTarget};
 pub use original::OriginalRef;
 pub use outcome::{AdminOp, AdminOutcome, TxnOutcome};
+pub use owner::LOCK_FILE;
 
 /// The settings key recording which terminal the data directory belongs to.
 const TID_SETTING: &str = "terminal.tid";
@@ -75,15 +77,20 @@ pub struct Terminal {
     syncing: Mutex<()>,
     /// The risk policy in force.
     risk: crate::risk::RiskState,
+    /// Owner of the data directory (holding its lock) or a read-only view.
+    access: owner::Access,
 }
 
 impl Terminal {
-    /// Opens the terminal whose data lives in `data_dir` (created if absent).
+    /// Opens the terminal whose data lives in `data_dir` (created if absent), as its one owner.
     ///
-    /// Opening touches no network. It settles locally what a crash left half done
-    /// (requests left pending become failed with their reversal due; uploads in flight go
-    /// back to stored); [`Terminal::recover`] then sends what is owed. If the directory held
-    /// another terminal's session, that session is dropped: its keys are not this terminal's.
+    /// The process takes the data directory's exclusive lock first and keeps it until the
+    /// terminal is dropped; a second opener, in this process or another, gets
+    /// [`TerminalError::InUse`] and changes nothing. Opening touches no network. It settles
+    /// locally what a crash left half done (requests left pending become failed with their
+    /// reversal due; uploads in flight go back to stored); [`Terminal::recover`] then sends
+    /// what is owed. If the directory held another terminal's session, that session is
+    /// dropped: its keys are not this terminal's.
     pub fn open(
         data_dir: impl AsRef<Path>,
         config: TerminalConfig,
@@ -91,7 +98,12 @@ impl Terminal {
         reader: Arc<dyn CardReader>,
         clock: Arc<dyn Clock>,
     ) -> Result<Terminal, TerminalError> {
-        let store = Store::open(data_dir.as_ref().join(Store::FILE_NAME), vault, &clock.now().to_string())?;
+        let dir = data_dir.as_ref();
+        crate::store::create_private_dir(dir)?;
+        // Recovery below must never run beside a live owner: it would take that owner's
+        // request in flight for an interrupted one and reverse it.
+        let lock = owner::DirLock::acquire(dir)?;
+        let store = Store::open(dir.join(Store::FILE_NAME), vault, &clock.now().to_string())?;
         if store.setting(TID_SETTING)?.as_deref() != Some(config.tid.as_str()) {
             store.clear_session()?;
             store.set_setting(TID_SETTING, config.tid.as_str())?;
@@ -105,8 +117,34 @@ impl Terminal {
                 "recovered what the last run left unfinished"
             );
         }
+        Ok(Terminal::assemble(config, store, reader, clock, owner::Access::Owner(lock)))
+    }
+
+    /// Opens a read-only view of the terminal in `data_dir`, beside its owner if one runs.
+    ///
+    /// For history, reports, the queue and reprint previews: the database is opened
+    /// read-only, no recovery runs, no lock is taken, and every operation that would write,
+    /// read a card or send is refused with [`TerminalError::ReadOnly`]. A directory without a
+    /// terminal database is an error, never a new terminal.
+    pub fn open_read_only(
+        data_dir: impl AsRef<Path>,
+        config: TerminalConfig,
+        vault: Arc<dyn KeyVault>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Terminal, TerminalError> {
+        let store = Store::open_read_only(data_dir.as_ref().join(Store::FILE_NAME), vault)?;
+        Ok(Terminal::assemble(config, store, Arc::new(owner::NoReader), clock, owner::Access::ReadOnly))
+    }
+
+    fn assemble(
+        config: TerminalConfig,
+        store: Store,
+        reader: Arc<dyn CardReader>,
+        clock: Arc<dyn Clock>,
+        access: owner::Access,
+    ) -> Terminal {
         let acquirer = AcquirerClient::new(config.acquirer());
-        Ok(Terminal {
+        Terminal {
             config,
             store,
             reader,
@@ -118,7 +156,24 @@ impl Terminal {
             reversing: Mutex::new(()),
             syncing: Mutex::new(()),
             risk: Default::default(),
-        })
+            access,
+        }
+    }
+
+    /// Whether this is a read-only view (see [`Terminal::open_read_only`]).
+    pub fn is_read_only(&self) -> bool {
+        matches!(self.access, owner::Access::ReadOnly)
+    }
+
+    /// `Ok` for the owner; a read-only view refuses `what` before anything starts.
+    pub(crate) fn owner(&self, what: &'static str) -> Result<(), TerminalError> {
+        match &self.access {
+            owner::Access::Owner(lock) => {
+                tracing::trace!(lock = %lock.path().display(), what, "owner");
+                Ok(())
+            }
+            owner::Access::ReadOnly => Err(TerminalError::ReadOnly { what }),
+        }
     }
 
     /// The configuration.

@@ -463,7 +463,7 @@ impl<'a> Day<'a> {
         self.settlement_slip = Some(print_settlement(self.st, self.dirs, self.view, &outcome.slip).await?);
         self.settlement = Some(outcome);
         self.st.at(20, 55);
-        match self.st.terminal.end_of_day_sign_off().await {
+        match self.st.terminal.sign_off().await {
             Ok(o) => self.view.screen(Tone::Good, &o.zh(), &o.en()),
             Err(e) => self.view.screen(Tone::Warn, &e.zh(), &e.en()),
         }

@@ -57,6 +57,9 @@ struct Counts {
     ops: u32,
     faulted: u32,
     recoveries: u32,
+    /// Second processes started beside a running child, and how many found it in use.
+    intruders: u32,
+    intruders_refused: u32,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -111,6 +114,14 @@ async fn kill_restart_recover_and_check_against_the_ledger() {
             cmd.env("POS_CRASH_AT", p);
         }
         let mut child = cmd.spawn().expect("child starts");
+        // Some rounds, a second process on the same data directory while the child works.
+        let intruder = (rng.below(4) == 0).then(|| {
+            let (dir, host, wait) = (dir.clone(), host.clone(), Duration::from_millis(rng.below(300)));
+            std::thread::spawn(move || {
+                std::thread::sleep(wait);
+                Command::new(CHILD).args(["intrude", &dir, &host]).env("RUST_LOG", "off").output()
+            })
+        });
         let stdout = child.stdout.take().expect("piped");
         let lines =
             std::thread::spawn(move || BufReader::new(stdout).lines().map_while(Result::ok).collect::<Vec<_>>());
@@ -135,6 +146,15 @@ async fn kill_restart_recover_and_check_against_the_ledger() {
                 child.wait().expect("reaped")
             }
         };
+        if let Some(intruder) = intruder {
+            let out = intruder.join().expect("intruder thread").expect("intruder runs");
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(out.status.success(), "iteration {i}: a second process got in beside the owner: {text}");
+            counts.intruders += 1;
+            if text.contains("refused: in use") {
+                counts.intruders_refused += 1;
+            }
+        }
         let out = lines.join().unwrap_or_default();
         counts.ops += out.iter().filter(|l| l.starts_with("op ")).count() as u32;
         if out.iter().any(|l| l == "done") && status.success() {
@@ -161,7 +181,7 @@ async fn kill_restart_recover_and_check_against_the_ledger() {
     }
     println!(
         "crash harness: {} iterations in {:.1}s: {} SIGKILLed at random, {} aborted at crash points {:?}, {} ran to the end; \
-         {} operations, {} with host faults, {} recoveries",
+         {} operations, {} with host faults, {} recoveries; {} second processes ({} refused as in use)",
         counts.iterations,
         started.elapsed().as_secs_f64(),
         counts.sigkilled,
@@ -171,10 +191,13 @@ async fn kill_restart_recover_and_check_against_the_ledger() {
         counts.ops,
         counts.faulted,
         counts.recoveries,
+        counts.intruders,
+        counts.intruders_refused,
     );
     let journal = journal_summary(&terminal_dir);
     println!("crash harness: journal {journal}");
     assert!(counts.sigkilled > 0 && !counts.aborted.is_empty(), "both kinds of death happened");
+    assert!(iterations < 40 || counts.intruders_refused > 0, "a second process met a live owner at least once");
 }
 
 /// The journal against the ledger, after a settle.

@@ -256,6 +256,13 @@ async fn echo_sign_off_and_restart() {
     assert!(second.approved);
     assert!(second.stan > first.stan && second.voucher > first.voucher);
 
+    // Sign-off waits for the day's end: refused with the batch unsettled, allowed once settled.
+    assert!(matches!(
+        terminal.sign_off().await.unwrap_err(),
+        pos_core::settlement::DayEndError::Refused { op: pos_core::settlement::DayEndOp::SignOff, .. }
+    ));
+    assert!(terminal.is_signed_in().unwrap());
+    terminal.settle().await.unwrap();
     assert!(terminal.sign_off().await.unwrap().approved);
     assert!(!sim.is_signed_in(DEMO_TID) && !terminal.is_signed_in().unwrap());
     assert_eq!(terminal.sale(cny(100)).await.unwrap_err(), TerminalError::NotSignedIn);

@@ -197,7 +197,7 @@ async fn settlement_refuses_while_a_reversal_cannot_be_delivered() {
     let e = lane.terminal.settle().await.unwrap_err();
     assert!(matches!(e, SettlementError::ReversalsPending { count: 1 }), "{e:?}");
     assert!(e.zh().contains("冲正") && e.en().contains("reversal"));
-    let refusal = lane.terminal.end_of_day_sign_off().await.unwrap_err();
+    let refusal = lane.terminal.sign_off().await.unwrap_err();
     assert!(matches!(&refusal, DayEndError::Refused { reasons, .. }
         if reasons.contains(&DayEndRefusal::ReversalPending { count: 1 })));
     lane.clear_faults();
@@ -266,7 +266,7 @@ async fn day_end_guard_refuses_each_operation_until_settled() {
     assert!(lane.terminal.sale_with(cny(900), OfflinePreference::ForceOffline).await.unwrap().approved);
     for op in [DayEndOp::SignOff, DayEndOp::SwitchDevice, DayEndOp::FactoryReset, DayEndOp::Decommission] {
         let e = match op {
-            DayEndOp::SignOff => lane.terminal.end_of_day_sign_off().await.map(|_| ()),
+            DayEndOp::SignOff => lane.terminal.sign_off().await.map(|_| ()),
             DayEndOp::SwitchDevice => lane.terminal.switch_device().await,
             DayEndOp::FactoryReset => lane.terminal.factory_reset().await,
             DayEndOp::Decommission => lane.terminal.decommission().await,
@@ -281,7 +281,7 @@ async fn day_end_guard_refuses_each_operation_until_settled() {
     assert!(lane.terminal.is_signed_in().unwrap(), "nothing was done");
     lane.terminal.settle().await.unwrap();
     assert!(lane.terminal.day_end_blockers().unwrap().is_empty());
-    assert!(lane.terminal.end_of_day_sign_off().await.unwrap().approved);
+    assert!(lane.terminal.sign_off().await.unwrap().approved);
     assert!(!lane.terminal.is_signed_in().unwrap());
     lane.terminal.decommission().await.unwrap();
     assert!(lane.terminal.is_decommissioned().unwrap());

@@ -57,7 +57,7 @@ impl Script<'_> {
         self.reader.present(card).expect("deck card");
     }
 
-    fn admin(&mut self, what: &str, r: Result<AdminOutcome, TerminalError>) {
+    fn admin<E: std::fmt::Display>(&mut self, what: &str, r: Result<AdminOutcome, E>) {
         self.exchanges += 1;
         let o = r.unwrap_or_else(|e| panic!("{what}: {e}"));
         assert!(o.approved, "{what} declined: {o:?}");
@@ -97,6 +97,10 @@ async fn record_session() -> Session {
     void_and_refund(&mut s).await;
     pre_auths(&mut s).await;
     s.txn("balance", "00", s.t.balance().await);
+    // Sign-off is refused with an unsettled batch: settle first (0500, and the batch upload
+    // if the totals differ), counting its exchanges from what the relay saw.
+    s.t.settle().await.unwrap_or_else(|e| panic!("settle: {e}"));
+    s.exchanges = relay.frames().len() / 2;
     s.admin("sign-off", s.t.sign_off().await);
     let exchanges = s.exchanges;
     drop(station);

@@ -51,6 +51,23 @@ pub enum StoreError {
         /// The batch.
         batch: u32,
     },
+    /// No terminal database where one was expected (a read-only view of a mistyped directory).
+    #[error("no terminal database at {path}")]
+    Missing {
+        /// The path looked at.
+        path: String,
+    },
+    /// A read-only view found a schema older than this build's: the owner upgrades it on open.
+    #[error("database schema version {found} is older than this app's ({latest})")]
+    NeedsUpgrade {
+        /// The version in the file.
+        found: u32,
+        /// The version this build writes.
+        latest: u32,
+    },
+    /// A write through a read-only store (a view): nothing was written.
+    #[error("the database is open read-only")]
+    ReadOnly,
     /// A transaction row that should exist does not.
     #[error("transaction {0} not found")]
     MissingTxn(i64),
@@ -63,7 +80,8 @@ impl StoreError {
         match e.sqlite_error_code() {
             Some(C::NotADatabase | C::DatabaseCorrupt) => StoreError::Corrupt { detail: e.to_string() },
             Some(C::DiskFull) => StoreError::DiskFull,
-            Some(C::CannotOpen | C::PermissionDenied | C::ReadOnly) => StoreError::Open { reason: e.to_string() },
+            Some(C::ReadOnly) => StoreError::ReadOnly,
+            Some(C::CannotOpen | C::PermissionDenied) => StoreError::Open { reason: e.to_string() },
             _ => StoreError::Sqlite(e.to_string()),
         }
     }
@@ -87,6 +105,9 @@ impl Bilingual for StoreError {
             StoreError::Sealing(e) => format!("密钥存储异常：{}", e.zh()),
             StoreError::BatchFull { .. } => "本批次流水号已用完，请先结算".into(),
             StoreError::MissingTxn(_) => "找不到交易记录".into(),
+            StoreError::Missing { path } => format!("{path} 处没有终端数据库：请检查数据目录是否正确"),
+            StoreError::NeedsUpgrade { .. } => "交易数据库需由新版本终端打开一次完成升级后，才能只读查看".into(),
+            StoreError::ReadOnly => "数据库以只读方式打开，未写入任何内容".into(),
         }
     }
 
@@ -105,6 +126,13 @@ impl Bilingual for StoreError {
             StoreError::Sealing(e) => format!("Key storage failed: {}", e.en()),
             StoreError::BatchFull { .. } => "No STAN left in this batch: settle first".into(),
             StoreError::MissingTxn(id) => format!("Transaction record {id} not found"),
+            StoreError::Missing { path } => format!("No terminal database at {path}: check the data directory"),
+            StoreError::NeedsUpgrade { .. } => {
+                "The transaction database must be opened once by the terminal itself (to upgrade it) before a \
+                 read-only view can read it"
+                    .into()
+            }
+            StoreError::ReadOnly => "The database is open read-only: nothing was written".into(),
         }
     }
 }

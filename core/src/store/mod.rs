@@ -66,8 +66,9 @@ impl Store {
     pub fn open(path: impl AsRef<Path>, vault: Arc<dyn KeyVault>, now: &str) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open { reason: e.to_string() })?;
+            create_private_dir(dir)?;
         }
+        create_private_file(&path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(&path, flags)?;
         // Reading the header first: on a foreign file this fails before anything is written.
@@ -85,6 +86,33 @@ impl Store {
         conn.busy_timeout(Duration::from_secs(5))?;
         migrations::migrate(&mut conn, now)?;
         sealing::ensure_data_key(&mut conn, vault.as_ref())?;
+        Ok(Store { conn: Mutex::new(conn), vault, path, sealer: sealing::SealerCell::new() })
+    }
+
+    /// Opens an existing database read-only, beside its owner (WAL lets readers in).
+    ///
+    /// Creates nothing and migrates nothing: a missing file is [`StoreError::Missing`], one
+    /// of an older schema [`StoreError::NeedsUpgrade`] (the owner upgrades it when it opens),
+    /// and any write through this store fails as [`StoreError::ReadOnly`].
+    pub fn open_read_only(path: impl AsRef<Path>, vault: Arc<dyn KeyVault>) -> Result<Store, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        if !path.is_file() {
+            return Err(StoreError::Missing { path: path.display().to_string() });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags)?;
+        let _: i64 = conn.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+        check_small_tables(&conn)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "query_only", "ON")?;
+        let found = migrations::current_version(&conn)?;
+        let latest = migrations::latest();
+        if found > latest {
+            return Err(StoreError::TooNew { found, supported: latest });
+        }
+        if found < latest {
+            return Err(StoreError::NeedsUpgrade { found, latest });
+        }
         Ok(Store { conn: Mutex::new(conn), vault, path, sealer: sealing::SealerCell::new() })
     }
 
@@ -136,6 +164,48 @@ impl Store {
         // uncommitted transactions roll back when dropped.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Creates `dir` (and its parents) if absent; the terminal's own directory is the owner's
+/// alone (0700 on Unix), since it holds the journal and the sealed keys.
+pub fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    let fail = |e: std::io::Error| StoreError::Open { reason: format!("{}: {e}", dir.display()) };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// Creates the database file empty with mode 0600 when absent (SQLite gives its `-wal` and
+/// `-shm` files the database's mode), and narrows an existing one to 0600.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    let fail = |e: std::io::Error| StoreError::Open { reason: format!("{}: {e}", path.display()) };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for p in [path.to_path_buf(), wal_sibling(path, "-wal"), wal_sibling(path, "-shm")] {
+            if p.exists() {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).map_err(fail)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `pos.db-wal`, `pos.db-shm`.
+#[cfg(unix)]
+fn wal_sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// The tables every payment depends on whose size does not grow with the terminal's history:

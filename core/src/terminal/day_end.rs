@@ -34,6 +34,12 @@ impl Terminal {
     }
 
     fn guard(&self, op: DayEndOp) -> Result<(), DayEndError> {
+        self.owner(match op {
+            DayEndOp::SignOff => "sign off",
+            DayEndOp::SwitchDevice => "switch device",
+            DayEndOp::FactoryReset => "reset the terminal",
+            DayEndOp::Decommission => "decommission the terminal",
+        })?;
         let reasons = self.day_end_blockers()?;
         if reasons.is_empty() {
             Ok(())
@@ -43,10 +49,11 @@ impl Terminal {
         }
     }
 
-    /// Sign-off at the end of the day (0820, 002), refused while anything is unsettled or owed.
-    pub async fn end_of_day_sign_off(&self) -> Result<AdminOutcome, DayEndError> {
+    /// Sign-off (签退, 0820 002), refused while anything is unsettled or owed: the only
+    /// sign-off there is, so no front end can end the keys with a payment still owed.
+    pub async fn sign_off(&self) -> Result<AdminOutcome, DayEndError> {
         self.guard(DayEndOp::SignOff)?;
-        Ok(self.sign_off().await?)
+        Ok(self.sign_off_unguarded().await?)
     }
 
     /// Prepares the move to another phone: signs off and drops the session here.
@@ -80,7 +87,7 @@ impl Terminal {
     /// Best-effort sign-off: the session is dropped even when the host cannot be told.
     async fn leave(&self, op: DayEndOp) -> Result<(), DayEndError> {
         if self.session().is_ok() {
-            if let Err(e) = self.sign_off().await {
+            if let Err(e) = self.sign_off_unguarded().await {
                 tracing::warn!(op = ?op, error = %e, "sign-off failed; session dropped anyway");
             }
         }

@@ -85,6 +85,29 @@ pub enum TerminalError {
         /// Reversals still due.
         count: u32,
     },
+    /// Another process owns this terminal's data directory: nothing was done.
+    #[error("the terminal in {dir} is in use by process {}", pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()))]
+    InUse {
+        /// The owner's process ID, when it could be read.
+        pid: Option<u32>,
+        /// The data directory.
+        dir: String,
+    },
+    /// A read-only view was asked to write or send: nothing was done.
+    #[error("read-only view: {what} needs the terminal itself")]
+    ReadOnly {
+        /// What was asked (English).
+        what: &'static str,
+    },
+    /// Payments or reversals owed under the keys in force could not reach the host, and a
+    /// sign-in would replace those keys: refused, nothing changed.
+    #[error("{stored} stored payment(s) and {reversals} reversal(s) must reach the host before new keys")]
+    OwedBeforeSignIn {
+        /// Stored offline payments still waiting.
+        stored: u32,
+        /// Reversals still due.
+        reversals: u32,
+    },
 }
 
 impl TerminalError {
@@ -164,6 +187,16 @@ impl Bilingual for TerminalError {
             TerminalError::ReversalPending { count } => {
                 format!("有{count}笔冲正尚未送达主机，请检查网络后重试（冲正会自动重发）")
             }
+            TerminalError::InUse { pid, dir } => format!(
+                "该终端（数据目录 {dir}）正由进程 {} 使用，本次未做任何操作。请等该操作结束或关闭它后重试；\
+                 查询类操作（交易查询、报表、离线队列）可同时进行",
+                pid.map(|p| p.to_string()).unwrap_or_else(|| "（未知）".into())
+            ),
+            TerminalError::ReadOnly { .. } => "当前为只读查看，不能发起交易、写入或联机；请用终端本身操作".into(),
+            TerminalError::OwedBeforeSignIn { stored, reversals } => format!(
+                "签到会更换密钥，但还有{stored}笔离线交易和{reversals}笔冲正未送达主机（只能用当前密钥上送），\
+                 签到未进行。请检查网络，全部上送成功后再签到"
+            ),
         }
     }
 
@@ -185,6 +218,19 @@ impl Bilingual for TerminalError {
             TerminalError::ReversalPending { count } => format!(
                 "{count} reversal(s) have not reached the host yet: check the connection and try again \
                  (reversals are resent automatically)"
+            ),
+            TerminalError::InUse { pid, dir } => format!(
+                "this terminal ({dir}) is in use by process {}: nothing was done. Wait for that operation to \
+                 finish or close it, then try again; read-only views (history, reports, the queue) work meanwhile",
+                pid.map(|p| p.to_string()).unwrap_or_else(|| "(unknown)".into())
+            ),
+            TerminalError::ReadOnly { what } => {
+                format!("this is a read-only view: it cannot {what}. Use the terminal itself for that")
+            }
+            TerminalError::OwedBeforeSignIn { stored, reversals } => format!(
+                "sign-in would replace the keys, but {stored} stored payment(s) and {reversals} reversal(s) have not \
+                 reached the host (they can only go under the current keys): not signed in. Check the connection, \
+                 sync until everything is sent, then sign in"
             ),
         }
     }

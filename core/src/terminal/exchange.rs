@@ -33,6 +33,7 @@ impl Terminal {
         signing: Signing<'_>,
         txn: Option<TxnType>,
     ) -> Result<Reply, TerminalError> {
+        self.owner("send to the acquirer")?;
         let key = MatchKey { tid: self.config.tid.clone(), stan };
         let response_mti = message.mti().response();
         let frame = Frame::new(self.config.tpdu, self.config.header, message.clone());

@@ -165,6 +165,9 @@ impl Terminal {
 
     /// Deletes journal rows older than `policy` keeps, never one the host has not finished with.
     pub fn apply_retention(&self, policy: &RetentionPolicy) -> Result<Purged, ReportError> {
+        if self.is_read_only() {
+            return Err(crate::store::StoreError::ReadOnly.into());
+        }
         Ok(self.store.apply_retention(policy, self.clock.now())?)
     }
 

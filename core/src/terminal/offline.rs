@@ -30,6 +30,7 @@ impl Terminal {
     /// - `RequireOnline`: online or not at all.
     /// - `ForceOffline`: offline even when the host could be reached.
     pub async fn sale_with(&self, amount: Amount, preference: OfflinePreference) -> Result<TxnOutcome, TerminalError> {
+        self.owner("take a payment")?;
         self.tamper_guard()?;
         let amount = self.checked(amount)?;
         let plan = Plan { txn: TxnType::Sale, amount: Some(amount), original: None };

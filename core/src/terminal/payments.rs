@@ -111,6 +111,7 @@ impl Terminal {
 
     /// An online transaction: reversals first, then the card, then the exchange.
     pub(super) async fn run(&self, plan: Plan) -> Result<TxnOutcome, TerminalError> {
+        self.owner("take a payment")?;
         self.tamper_guard()?;
         let session = self.session()?;
         if !self.connectivity.platform_online() {

@@ -155,6 +155,7 @@ impl Terminal {
     /// the customer is never charged without a slip. The reversal is sent at once and
     /// kept until acknowledged; `Ok(true)` when the host has already acknowledged it.
     pub async fn cancel_unprinted(&self, txn: TxnId) -> Result<bool, TerminalError> {
+        self.owner("cancel a payment")?;
         if !self.store.cancel_held(txn, &self.clock.now().to_string())? {
             return Err(TerminalError::not_eligible(
                 "此交易已完成（签购单已确认），不能取消，请改用撤销",
@@ -173,6 +174,7 @@ impl Terminal {
     /// no longer be cancelled by [`Terminal::cancel_unprinted`]. Starting the next payment
     /// does the same.
     pub fn complete(&self, txn: TxnId) -> Result<(), TerminalError> {
+        self.owner("complete a payment")?;
         Ok(self.store.complete_txn(txn)?)
     }
 

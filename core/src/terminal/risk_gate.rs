@@ -45,6 +45,7 @@ impl Terminal {
     /// Journals the operator's confirmation of the warning `token`; the payment run again
     /// (same card, amount and type, within ten minutes) then goes ahead once.
     pub fn confirm_risk(&self, token: AuditId, operator: &str) -> Result<(), TerminalError> {
+        self.owner("confirm a risk warning")?;
         if risk::audit::confirm(&self.store, token, operator, &self.clock.now().to_string())? {
             tracing::info!(%token, operator, "risk warning confirmed");
             Ok(())

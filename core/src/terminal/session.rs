@@ -30,9 +30,10 @@ impl Terminal {
     /// payments carry tracks encrypted under the current TDK, which the host can no longer
     /// read once a sign-in has replaced it.
     pub async fn sign_in(&self) -> Result<AdminOutcome, TerminalError> {
+        self.owner("sign in")?;
         // A tampered reader holds no keys to load: the acquirer unlocks it first.
         self.tamper_guard()?;
-        self.flush_before_new_keys().await;
+        self.flush_before_new_keys().await?;
         let mode = self.config.key_mode;
         let (resp, stan) =
             self.admin(AdminKind::SignIn(sign_in_code(mode)), Some(self.config.operator.clone())).await?;
@@ -75,26 +76,46 @@ impl Terminal {
         self.admin_outcome(AdminOp::SignIn, &resp, stan)
     }
 
-    /// Best effort: a sync under the session in force, when there is one and work is waiting.
-    async fn flush_before_new_keys(&self) {
+    /// Under the session in force, sends what is owed (due reversals, stored payments) and
+    /// refuses the sign-in if anything is left: stored payments carry tracks under the
+    /// current TDK and reversals go under the current MAK, so new keys would strand them
+    /// (the host would decline them, and the merchant would carry the loss).
+    ///
+    /// Without a session in force (never signed in, or the host itself asked for a new
+    /// sign-in, which ends the old keys at the host too) there is nothing to send under.
+    async fn flush_before_new_keys(&self) -> Result<(), TerminalError> {
         if self.session().is_err() {
-            return;
+            return Ok(());
         }
-        let waiting = self.store.queue_stats().map(|s| s.count).unwrap_or(0);
-        let due = self.store.due_reversal_count().unwrap_or(0);
-        if waiting == 0 && due == 0 {
-            return;
+        let owed = |t: &Terminal| -> Result<(u32, u32), TerminalError> {
+            Ok((t.store.queue_stats()?.count, t.store.due_reversal_count()?))
+        };
+        if owed(self)? == (0, 0) {
+            return Ok(());
         }
         match self.sync().await {
             Ok(r) if r.is_clean() => tracing::info!(uploaded = r.accepted, "queue flushed before the new keys"),
-            Ok(r) => tracing::warn!(left = r.left, "sign-in with payments still stored under the old keys"),
+            Ok(r) => tracing::warn!(left = r.left, "payments still stored under the old keys"),
             Err(e) => tracing::warn!(error = %e, "could not flush the queue before signing in"),
+        }
+        // The sync may have ended the session (the host asked for a new sign-in): then the
+        // host has dropped the old keys itself, and only a sign-in can move on.
+        if self.session().is_err() {
+            return Ok(());
+        }
+        match owed(self)? {
+            (0, 0) => Ok(()),
+            (stored, reversals) => {
+                tracing::warn!(stored, reversals, "sign-in refused: work owed under the keys in force");
+                Err(TerminalError::OwedBeforeSignIn { stored, reversals })
+            }
         }
     }
 
-    /// Signs off (0820, 002). The local session is dropped whatever the host says, since
-    /// a terminal that meant to stop must not go on transacting with old keys.
-    pub async fn sign_off(&self) -> Result<AdminOutcome, TerminalError> {
+    /// Signs off (0820, 002) without the day-end guard: only for [`Terminal::sign_off`] and
+    /// the guarded day-end operations. The local session is dropped whatever the host says,
+    /// since a terminal that meant to stop must not go on transacting with old keys.
+    pub(super) async fn sign_off_unguarded(&self) -> Result<AdminOutcome, TerminalError> {
         let result = self.admin(AdminKind::SignOff, None).await;
         self.store.clear_session()?;
         let (resp, stan) = result?;

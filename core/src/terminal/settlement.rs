@@ -40,6 +40,7 @@ impl Terminal {
         &self,
         mut progress: impl FnMut(UploadProgress) + Send,
     ) -> Result<SettlementOutcome, SettlementError> {
+        self.owner("settle")?;
         if let Some(open) = self.store.open_settlement()? {
             tracing::warn!(batch = %open.batch, "{} / {}", RESUME_NOTICE.0, RESUME_NOTICE.1);
             let totals = SettlementTotals::parse(open.terminal_totals.as_bytes()).map_err(TerminalError::from)?;

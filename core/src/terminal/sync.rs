@@ -37,6 +37,7 @@ impl Terminal {
     /// Sync now: sends due reversals, then uploads the stored payments. Safe to call at
     /// any time (one sync runs at a time); progress goes to [`Terminal::subscribe`].
     pub async fn sync(&self) -> Result<SyncReport, TerminalError> {
+        self.owner("send reversals or upload stored payments")?;
         let _one_sync = self.syncing.lock().await;
         let zero = self.zero();
         let mut report = SyncReport::empty(zero);

@@ -4,9 +4,11 @@
 //! aborts it; then again, to recover and sync everything.
 //!
 //! `crash_child work <data dir> <host:port> <seed> <ops>`, `crash_child settle <data dir> <host:port>`
-//! (sync everything) or `crash_child day-end <data dir> <host:port> <sales>` (make `sales` sales
+//! (sync everything), `crash_child intrude <data dir> <host:port>` (a second process beside a
+//! running `work`: a read-only view, then an open that must be refused) or `crash_child day-end <data dir> <host:port> <sales>` (make `sales` sales
 //! when the batch is empty, then settle, printing `acked N/T` after each upload message).
-//! Exit codes: 0 done, 2 bad arguments, 3 the terminal could not start, 4 not settled.
+//! Exit codes: 0 done, 2 bad arguments, 3 the terminal could not start, 4 not settled, 5 a
+//! second process got in beside a live owner.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -90,8 +92,22 @@ fn outcome(r: &Result<pos_core::terminal::TxnOutcome, TerminalError>) -> String 
     }
 }
 
+/// [`open`], waiting (bounded) while a second process holds the data directory briefly.
+async fn open_when_free(dir: &Path, host: &str) -> Result<(Terminal, Arc<SoftwareReader>), String> {
+    let mut tries = 0;
+    loop {
+        match open(dir, host) {
+            Err(e) if e.contains("in use by process") && tries < 100 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 async fn work(dir: &Path, host: &str, seed: u64, ops: u32) -> ExitCode {
-    let (t, reader) = match open(dir, host) {
+    let (t, reader) = match open_when_free(dir, host).await {
         Ok(v) => v,
         Err(e) => {
             say(&format!("cannot open: {e}"));
@@ -152,7 +168,7 @@ async fn work(dir: &Path, host: &str, seed: u64, ops: u32) -> ExitCode {
 }
 
 async fn settle(dir: &Path, host: &str) -> ExitCode {
-    let (t, _reader) = match open(dir, host) {
+    let (t, _reader) = match open_when_free(dir, host).await {
         Ok(v) => v,
         Err(e) => {
             say(&format!("cannot open: {e}"));
@@ -178,6 +194,45 @@ async fn settle(dir: &Path, host: &str) -> ExitCode {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     ExitCode::from(4)
+}
+
+/// A second process on the same data directory while `work` runs: a read-only view, then an
+/// attempt to open the terminal itself. While the owner lives the open must be refused
+/// (`in use`); if the owner is already gone the lock is free and this process recovers, as
+/// the next start of the app would. Exit 0 either way; 5 if the rule was broken.
+async fn intrude(dir: &Path, host: &str) -> ExitCode {
+    match FileVault::open(dir.join("vault.key")) {
+        Ok(vault) => {
+            let view = Terminal::open_read_only(dir, config(host), Arc::new(vault), Arc::new(SystemClock::default()));
+            match view {
+                Ok(v) => {
+                    let rows = v.store().recent_txns(5).map(|r| r.len());
+                    let refused = matches!(v.sync().await, Err(TerminalError::ReadOnly { .. }));
+                    say(&format!("view rows {rows:?} sync refused {refused}"));
+                    if !refused {
+                        return ExitCode::from(5);
+                    }
+                }
+                Err(e) => say(&format!("view error {e}")),
+            }
+        }
+        Err(e) => say(&format!("no vault yet: {e}")),
+    }
+    match open(dir, host) {
+        Ok((t, _reader)) => {
+            say("owner gone: recovering");
+            match t.recover().await {
+                Ok(r) => say(&format!("recovered {} reversals, {} uploads", r.reversals_acknowledged, r.accepted)),
+                Err(e) => say(&format!("recover failed: {e}")),
+            }
+        }
+        Err(e) if e.contains("in use by process") => say("refused: in use"),
+        Err(e) => {
+            say(&format!("open failed otherwise: {e}"));
+            return ExitCode::from(5);
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 async fn day_end(dir: &Path, host: &str, sales: u32) -> ExitCode {
@@ -224,6 +279,7 @@ fn main() -> ExitCode {
             rt.block_on(work(&PathBuf::from(dir), host, seed, ops))
         }
         [mode, dir, host] if mode == "settle" => rt.block_on(settle(&PathBuf::from(dir), host)),
+        [mode, dir, host] if mode == "intrude" => rt.block_on(intrude(&PathBuf::from(dir), host)),
         [mode, dir, host, sales] if mode == "day-end" => {
             let Ok(sales) = sales.parse() else { return ExitCode::from(2) };
             rt.block_on(day_end(&PathBuf::from(dir), host, sales))

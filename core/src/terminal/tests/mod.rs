@@ -305,3 +305,88 @@ async fn logs_never_hold_a_full_pan_track_or_key() {
         assert!(!logs.contains(secret), "{secret} leaked into the logs");
     }
 }
+
+/// A second owner of the same data directory is refused (naming this process) and changes
+/// nothing; the lock goes with the first terminal.
+#[tokio::test]
+async fn one_owner_per_data_directory() {
+    let r = signed_in().await;
+    let dir = r._dir.0.clone();
+    let second = || {
+        let vault = Arc::new(FileVault::open_or_create(dir.join("vault.key")).unwrap());
+        let config = TerminalConfig::demo_at(r.host.addr.clone());
+        Terminal::open(&dir, config, vault, r.reader.clone(), Arc::new(SystemClock::default()))
+    };
+    match second() {
+        Err(TerminalError::InUse { pid, .. }) => assert_eq!(pid, Some(std::process::id())),
+        other => panic!("second owner: {other:?}"),
+    }
+    let e = second().unwrap_err();
+    assert!(e.zh().contains(&format!("正由进程 {} 使用", std::process::id())), "{}", e.zh());
+    assert!(e.en().contains("in use by process") && e.en().contains("nothing was done"), "{}", e.en());
+    assert!(matches!(crate::PosError::from(e), crate::PosError::InUse { .. }));
+    // The refused open took nothing from the owner.
+    r.reader.present("debit").unwrap();
+    assert!(r.terminal.sale(cny(100)).await.unwrap().approved);
+    let Rig { terminal, .. } = r;
+    drop(terminal);
+    assert!(second().is_ok(), "the lock is released with its owner");
+}
+
+/// A view beside an owner whose sale is in flight: it sees the request pending with its
+/// reversal only armed, arms nothing itself, and refuses to write, read a card or send.
+#[tokio::test]
+async fn a_read_only_view_beside_a_sale_in_flight_changes_nothing() {
+    let r = Arc::new(signed_in().await);
+    r.host.script(Script::Silent);
+    r.reader.present("debit").unwrap();
+    let owner = r.clone();
+    let sale = tokio::spawn(async move { owner.terminal.sale(cny(400)).await });
+    // Until the request is on the wire (its row and armed reversal committed).
+    let dir = r._dir.0.clone();
+    let view = || {
+        let vault = Arc::new(FileVault::open(dir.join("vault.key")).unwrap());
+        Terminal::open_read_only(
+            &dir,
+            TerminalConfig::demo_at(r.host.addr.clone()),
+            vault,
+            Arc::new(SystemClock::default()),
+        )
+        .unwrap()
+    };
+    let mut pending = false;
+    for _ in 0..200 {
+        let v = view();
+        if v.store().recent_txns(1).unwrap().first().is_some_and(|t| t.status == TxnStatus::Pending) {
+            pending = true;
+            let reversals = v.store().open_reversals().unwrap();
+            assert_eq!(reversals.len(), 1);
+            assert_eq!(v.store().due_reversal_count().unwrap(), 0, "a view arms nothing");
+            assert!(v.is_read_only());
+            assert!(matches!(v.sale(cny(1)).await, Err(TerminalError::ReadOnly { .. })));
+            assert!(matches!(v.sync().await, Err(TerminalError::ReadOnly { .. })));
+            assert!(matches!(v.sign_in().await, Err(TerminalError::ReadOnly { .. })));
+            assert!(v.sign_off().await.is_err());
+            assert!(matches!(v.store().set_setting("x", "y"), Err(crate::store::StoreError::ReadOnly)));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(pending, "the sale never showed as pending");
+    // The owner's own timeout settles it: failed, its reversal due, under the owner alone.
+    let e = sale.await.unwrap().unwrap_err();
+    assert!(e.exchange_failure().is_some(), "{e:?}");
+    assert_eq!(r.terminal.store().due_reversal_count().unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_view_of_a_directory_without_a_terminal_is_an_error_and_creates_nothing() {
+    let dir = TempDir::new("no-terminal");
+    let missing = dir.0.join("mistyped");
+    let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).unwrap());
+    let e = Terminal::open_read_only(&missing, TerminalConfig::demo(), vault, Arc::new(SystemClock::default()))
+        .unwrap_err();
+    assert!(matches!(e, TerminalError::Store(crate::store::StoreError::Missing { .. })), "{e:?}");
+    assert!(e.en().contains("No terminal database") && e.zh().contains("没有终端数据库"), "{}", e.en());
+    assert!(!missing.exists());
+}

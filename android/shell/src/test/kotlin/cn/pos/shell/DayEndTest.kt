@@ -53,7 +53,7 @@ class DayEndTest {
             assertEquals(Pair("签退", "Sign-off"), DayEndOperation.SIGN_OFF.label().let { it.zh to it.en })
 
             // Directly: the exception carries the operation and the reasons.
-            val e = assertThrows<PosException.DayEndRefused> { runBlocking { rig.terminal.endOfDaySignOff() } }
+            val e = assertThrows<PosException.DayEndRefused> { runBlocking { rig.terminal.signOff() } }
             assertEquals(DayEndOperation.SIGN_OFF, e.operation)
             assertEquals(blockers, e.blockers)
             val sw = assertThrows<PosException.DayEndRefused> { runBlocking { rig.terminal.switchDevice() } }
@@ -115,6 +115,22 @@ class DayEndTest {
             val out = flow.state.await { it is DayEndState.Done && it.operation == DayEndOperation.DECOMMISSION || it is DayEndState.Failed }
             assertTrue(out is DayEndState.Done, out.toString())
             assertTrue(rig.terminal.isDecommissioned())
+        }
+    }
+
+    @Test
+    fun `a second open of the same data directory is refused while the first is open, and allowed once it is closed`(): Unit = runBlocking {
+        Rig().use { rig ->
+            val dir = java.io.File(rig.dir, "terminal").path
+            val second = assertThrows<PosException.InUse> {
+                cn.pos.core.Terminal.open(dir, testSettings(rig.sim.address()), SoftwareKeyVault(), rig.devices.reader(), null)
+            }
+            assertEquals(ProcessHandle.current().pid().toUInt(), second.pid)
+            assertTrue(second.zh.contains("正由进程") && second.en.contains("in use by process"), second.en)
+            // The refused open changed nothing: the first is still signed in and can take a payment.
+            assertTrue(rig.terminal.isSignedIn())
+            rig.devices.presentCard("debit")
+            assertTrue(rig.terminal.sale(100, null).approved)
         }
     }
 }

@@ -65,6 +65,10 @@ class TransactionsTest {
             rig.sim.checkInvariants()
 
             assertTrue(rig.terminal.echo().approved)
+            // Sign-off ends the day: refused with the batch unsettled, done once it is settled.
+            assertThrows<PosException.DayEndRefused> { runBlocking { rig.terminal.signOff() } }
+            assertTrue(rig.terminal.isSignedIn())
+            rig.terminal.settle(null)
             assertTrue(rig.terminal.signOff().approved)
             assertFalse(rig.terminal.isSignedIn())
             assertThrows<PosException.NotSignedIn> { runBlocking { rig.terminal.sale(100, null) } }

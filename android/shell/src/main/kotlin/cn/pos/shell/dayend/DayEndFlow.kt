@@ -111,7 +111,7 @@ class DayEndFlow(private val terminal: TerminalInterface, private val scope: Cor
     private suspend fun attempt(operation: DayEndOperation): DayEndState = try {
         when (operation) {
             DayEndOperation.SIGN_OFF -> {
-                val o = terminal.endOfDaySignOff()
+                val o = terminal.signOff()
                 DayEndState.Done(operation, Text("已签退：${o.messageZh}", "Signed off: ${o.messageEn}"))
             }
             DayEndOperation.SWITCH_DEVICE -> {

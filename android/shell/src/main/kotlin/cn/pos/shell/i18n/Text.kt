@@ -33,6 +33,7 @@ val PosException.text: Text
         is PosException.Protocol -> Text(zh, en)
         is PosException.Security -> Text(zh, en)
         is PosException.Storage -> Text(zh, en)
+        is PosException.InUse -> Text(zh, en)
         is PosException.Platform -> Text(zh, en)
         is PosException.Internal -> Text(zh, en)
     }
