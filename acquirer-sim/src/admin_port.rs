@@ -45,6 +45,8 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: 
         }
     }
     clients.abort_all();
+    // Gone before `shutdown` returns: a stopped simulator holds no ledger (nor its lock).
+    while clients.join_next().await.is_some() {}
 }
 
 async fn client(stream: TcpStream, shared: Arc<Shared>) {

@@ -322,6 +322,18 @@ impl SimConfig {
         self
     }
 
+    /// The admin address used when none is configured: loopback, one port above the listen port
+    /// (`127.0.0.1:8584` next to the default `8583`), or a free port when the listen port is 0, so
+    /// that simulators on free ports run side by side. `None` when `listen` does not parse.
+    pub fn default_admin(&self) -> Option<String> {
+        let listen: SocketAddr = self.listen.parse().ok()?;
+        let port = match listen.port() {
+            0 | u16::MAX => 0,
+            p => p + 1,
+        };
+        Some(SocketAddr::from(([127, 0, 0, 1], port)).to_string())
+    }
+
     /// Parses and validates JSON text.
     pub fn from_json(text: &str) -> Result<SimConfig, ConfigError> {
         let config: SimConfig = serde_json::from_str(text).map_err(|e| ConfigError::Json(e.to_string()))?;
@@ -509,6 +521,16 @@ mod tests {
         let mut demo = SimConfig::demo();
         demo.accounts = c.accounts.clone();
         assert_eq!(c, demo, "the README shows the defaults");
+    }
+
+    #[test]
+    fn the_admin_port_follows_the_listen_port() {
+        let admin = |listen: &str| SimConfig::demo().listening_on(listen).default_admin();
+        assert_eq!(SimConfig::demo().default_admin().as_deref(), Some("127.0.0.1:8584"));
+        assert_eq!(admin("127.0.0.1:9000").as_deref(), Some("127.0.0.1:9001"));
+        assert_eq!(admin("127.0.0.1:0").as_deref(), Some("127.0.0.1:0"), "a free port beside a free port");
+        assert_eq!(admin("0.0.0.0:65535").as_deref(), Some("127.0.0.1:0"));
+        assert_eq!(admin("localhost:8583"), None, "not an address: validate says so");
     }
 
     #[test]

@@ -110,6 +110,22 @@ pub enum LedgerError {
     /// Balances or states recomputed from rows disagree with what is stored.
     #[error("ledger invariants broken: {}", .0.join("; "))]
     Invariant(Vec<String>),
+    /// The lock file next to the ledger could not be opened or locked.
+    #[error("cannot lock the ledger with {path}: {reason}")]
+    Lock {
+        /// The lock file.
+        path: String,
+        /// What the OS said.
+        reason: String,
+    },
+    /// Another simulator holds the ledger file (its lock file is locked); nothing was opened.
+    #[error("the ledger {path} is in use by {}", .pid.map_or_else(|| "another simulator".to_owned(), |p| format!("process {p}")))]
+    InUse {
+        /// The ledger file.
+        path: String,
+        /// The process holding it, when its lock file says.
+        pid: Option<u32>,
+    },
 }
 
 /// Why the simulator could not start or stop cleanly.
@@ -128,5 +144,7 @@ pub enum SimError {
         addr: String,
         /// What the OS said.
         reason: String,
+        /// Whether the address is taken (another server listens there).
+        in_use: bool,
     },
 }

@@ -1,7 +1,7 @@
 //! `pos-acquirer-sim`: the acquirer host simulator as a standalone server.
 //!
 //! ```text
-//! pos-acquirer-sim [--config FILE.json] [--listen ADDR] [--admin ADDR|off]
+//! pos-acquirer-sim [--config FILE.json] [--listen ADDR] [--admin ADDR|off] [--ledger FILE.db]
 //! ```
 //! Without a config it serves the demo terminal and the test card deck in memory.
 
@@ -10,19 +10,22 @@ use std::process::ExitCode;
 
 use pos_acquirer_sim::{SimConfig, Simulator};
 
-const USAGE: &str = "usage: pos-acquirer-sim [--config FILE.json] [--listen ADDR] [--admin ADDR|off]
+const USAGE: &str = "usage: pos-acquirer-sim [--config FILE.json] [--listen ADDR] [--admin ADDR|off] [--ledger FILE.db]
   --config  JSON configuration (see README.md); default: demo terminal + test card deck, in memory
   --listen  ISO 8583 address (default 127.0.0.1:8583, or the config's \"listen\")
-  --admin   JSON-lines admin address on loopback (default 127.0.0.1:8584); \"off\" disables it";
+  --admin   JSON-lines admin address on loopback (default: the listen port + 1, a free port when
+            the listen port is 0); \"off\" disables it
+  --ledger  SQLite ledger file (the config's \"database\"); kept across restarts, one simulator at a time";
 
 struct Args {
     config: Option<PathBuf>,
     listen: Option<String>,
     admin: Option<String>,
+    ledger: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { config: None, listen: None, admin: None };
+    let mut args = Args { config: None, listen: None, admin: None, ledger: None };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
@@ -30,6 +33,7 @@ fn parse_args() -> Result<Args, String> {
             "--config" => args.config = Some(PathBuf::from(value("--config")?)),
             "--listen" => args.listen = Some(value("--listen")?),
             "--admin" => args.admin = Some(value("--admin")?),
+            "--ledger" => args.ledger = Some(value("--ledger")?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -64,10 +68,13 @@ fn main() -> ExitCode {
     if let Some(l) = args.listen {
         config.listen = l;
     }
+    if let Some(l) = args.ledger {
+        config.database = Some(l);
+    }
     match args.admin.as_deref() {
         Some("off") => config.admin_listen = None,
         Some(a) => config.admin_listen = Some(a.to_owned()),
-        None if config.admin_listen.is_none() => config.admin_listen = Some("127.0.0.1:8584".to_owned()),
+        None if config.admin_listen.is_none() => config.admin_listen = config.default_admin(),
         None => {}
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -1,5 +1,13 @@
 //! SplitMix64: a small, seeded, deterministic generator for fault decisions and auth codes.
 
+const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// Sebastiano Vigna's SplitMix64; good enough for simulation, not for keys.
 #[derive(Debug, Clone)]
 pub(crate) struct SplitMix64(u64);
@@ -12,11 +20,14 @@ impl SplitMix64 {
 
     /// The next 64 random bits.
     pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0 = self.0.wrapping_add(GAMMA);
+        mix(self.0)
+    }
+
+    /// The `n`-th output (from 1) of the generator seeded with `seed`, without the `n - 1` before it:
+    /// a position kept in the ledger continues the sequence after a restart.
+    pub(crate) fn nth(seed: u64, n: u64) -> u64 {
+        mix(seed.wrapping_add(GAMMA.wrapping_mul(n)))
     }
 
     /// True with probability `percent`/100 (0 never, 100 always).
@@ -40,5 +51,9 @@ mod tests {
         assert!((0..100).all(|_| !r.chance(0)) && (0..100).all(|_| r.chance(100)));
         let hits = (0..10_000).filter(|_| r.chance(30)).count();
         assert!((2_500..3_500).contains(&hits), "{hits}");
+        let mut r = SplitMix64::new(42);
+        for n in 1..=20 {
+            assert_eq!(r.next_u64(), SplitMix64::nth(42, n), "output {n}");
+        }
     }
 }

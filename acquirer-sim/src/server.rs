@@ -68,19 +68,12 @@ impl Simulator {
         let host =
             Host::new(valid.terminals, ledger.clone(), clock.clone(), config.limits, config.monitoring, config.seed)
                 .map_err(|e| SimError::Ledger(LedgerError::Corrupt(e.to_string())))?;
-        let listener = TcpListener::bind(valid.listen)
-            .await
-            .map_err(|e| SimError::Bind { addr: valid.listen.to_string(), reason: e.to_string() })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| SimError::Bind { addr: valid.listen.to_string(), reason: e.to_string() })?;
+        let listener = TcpListener::bind(valid.listen).await.map_err(|e| bind_error(valid.listen, &e))?;
+        let addr = listener.local_addr().map_err(|e| bind_error(valid.listen, &e))?;
         let admin = match valid.admin {
             Some(a) => {
-                let l = TcpListener::bind(a)
-                    .await
-                    .map_err(|e| SimError::Bind { addr: a.to_string(), reason: e.to_string() })?;
-                let local =
-                    l.local_addr().map_err(|e| SimError::Bind { addr: a.to_string(), reason: e.to_string() })?;
+                let l = TcpListener::bind(a).await.map_err(|e| bind_error(a, &e))?;
+                let local = l.local_addr().map_err(|e| bind_error(a, &e))?;
                 Some((l, local))
             }
             None => None,
@@ -104,6 +97,10 @@ impl Simulator {
         info!(%addr, admin = ?admin_addr, "acquirer simulator listening");
         Ok(SimHandle { addr, admin_addr, shared, tasks })
     }
+}
+
+fn bind_error(addr: SocketAddr, e: &std::io::Error) -> SimError {
+    SimError::Bind { addr: addr.to_string(), reason: e.to_string(), in_use: e.kind() == std::io::ErrorKind::AddrInUse }
 }
 
 /// Control of a running simulator. Dropping it stops the server too (without waiting).
@@ -225,6 +222,8 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: watch
     let drain = async { while conns.join_next().await.is_some() {} };
     if tokio::time::timeout(Duration::from_secs(5), drain).await.is_err() {
         conns.abort_all();
+        // Wait for the aborted ones too: a shut-down simulator holds no ledger (nor its lock).
+        while conns.join_next().await.is_some() {}
     }
 }
 

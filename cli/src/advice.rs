@@ -162,6 +162,11 @@ fn terminal(e: &TerminalError) -> Option<(String, String)> {
         TerminalError::Reader(r) => reader(r),
         TerminalError::Store(s) => store(s),
         TerminalError::Crypto(c) => crypto(c),
+        TerminalError::HostBatchBehind { .. } => step(
+            "若主机是 `pos sim`：它可能用了新的或内存账本（--memory）；请用原来的账本重启（--ledger 文件.db）",
+            "if the host is `pos sim`, it was probably started on a new or in-memory ledger (--memory): restart it on \
+             its previous ledger (--ledger FILE.db)",
+        ),
         TerminalError::OriginalNotFound => step(
             "用 `pos history` 查找原交易的凭证号，再用 --voucher 指定",
             "look up the original's voucher number with `pos history` and pass it with --voucher",

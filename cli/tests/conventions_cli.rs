@@ -224,7 +224,7 @@ fn every_command_prints_one_json_document() {
 /// The first line `pos sim <args>` prints (its banner); the simulator is stopped after it.
 fn sim_banner(args: &[&str]) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
-        .arg("sim")
+        .args(["sim", "--memory"])
         .args(args)
         .stdout(Stdio::piped())
         .spawn()

@@ -169,7 +169,7 @@ impl From<TerminalError> for PosError {
             TerminalError::Risk(r) => PosError::OfflineRefused { code: r.code().into(), zh, en },
             TerminalError::Reader(_) => PosError::Device { zh, en },
             TerminalError::Store(_) => PosError::Storage { zh, en },
-            TerminalError::Codec(_) => PosError::Protocol { zh, en },
+            TerminalError::Codec(_) | TerminalError::HostBatchBehind { .. } => PosError::Protocol { zh, en },
             TerminalError::Crypto(_) => PosError::Security { zh, en },
             TerminalError::OriginalNotFound
             | TerminalError::OriginalNotEligible { .. }

@@ -4,7 +4,7 @@
 use pos_acquirer_sim::{FaultMode, FaultPlan, RequestClass, TxnStatus as HostStatus};
 use pos_core::acquirer::AcquirerError;
 use pos_core::i18n::Bilingual;
-use pos_core::iso8583::TxnType;
+use pos_core::iso8583::{BatchNo, TxnType};
 use pos_core::provision::DEMO_TID;
 use pos_core::response_code::OperatorAction;
 use pos_core::store::TxnStatus;
@@ -226,9 +226,14 @@ async fn a_dropped_connection_is_reconnected_on_the_next_request() {
 #[tokio::test]
 async fn batch_out_of_step_asks_for_a_new_sign_in() {
     let rig = signed_in().await;
+    // A settled batch puts the host at 000002; the terminal then falls behind it.
     rig.reader.present("debit").unwrap();
+    assert!(rig.terminal.sale(cny(100)).await.unwrap().approved);
+    rig.terminal.settle().await.unwrap();
     let batch = rig.terminal.batch().unwrap();
-    rig.terminal.store().set_batch(batch.next()).unwrap();
+    assert_eq!(rig.sim.current_batch(DEMO_TID).unwrap(), Some(batch.value()));
+    rig.terminal.store().set_batch(BatchNo::new(batch.value() - 1).unwrap()).unwrap();
+    rig.reader.present("debit").unwrap();
     let o = rig.terminal.sale(cny(100)).await.unwrap();
     assert_eq!((o.response_code.as_str(), o.action), ("77", OperatorAction::SignInAgain));
     let e = rig.terminal.sale(cny(100)).await.unwrap_err();
@@ -236,6 +241,31 @@ async fn batch_out_of_step_asks_for_a_new_sign_in() {
     assert!(rig.terminal.sign_in().await.unwrap().approved);
     assert_eq!(rig.terminal.batch().unwrap(), batch);
     assert!(rig.terminal.sale(cny(100)).await.unwrap().approved);
+}
+
+#[tokio::test]
+async fn a_host_batch_below_the_terminals_is_refused_at_sign_in() {
+    // The acquirer's books went back (a simulator restarted in memory): its sign-in answer
+    // carries batch 000001 while the terminal has settled 000001 already.
+    let rig = signed_in().await;
+    rig.reader.present("debit").unwrap();
+    let sale = rig.terminal.sale(cny(100)).await.unwrap();
+    let ours = sale.batch.next();
+    rig.terminal.store().set_batch(ours).unwrap();
+    let mak = rig.terminal.store().session().unwrap().unwrap().mak;
+
+    let e = rig.terminal.sign_in().await.unwrap_err();
+    assert_eq!(e, TerminalError::HostBatchBehind { ours, host: sale.batch });
+    assert_eq!(rig.terminal.batch().unwrap(), ours, "the terminal's batch is unchanged");
+    assert_eq!(rig.terminal.store().session().unwrap().unwrap().mak, mak, "the keys in force are kept");
+    assert!(e.zh().contains("批次号倒退") && e.en().contains("went backwards"), "{}", e.both());
+    let public = PosError::from(e);
+    assert!(matches!(public, PosError::Protocol { .. }), "{public:?}");
+    // No void of the settled sale can go out against the reset host: it is not in the batch.
+    rig.reader.present("debit").unwrap();
+    assert!(rig.terminal.void(OriginalRef::Voucher(sale.voucher.unwrap())).await.is_err());
+    let voids = rig.sim.ledger().transactions_for(DEMO_TID).unwrap();
+    assert!(voids.iter().all(|r| r.kind != pos_acquirer_sim::RowKind::Txn(TxnType::Void)), "{voids:?}");
 }
 
 #[tokio::test]

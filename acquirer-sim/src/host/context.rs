@@ -8,6 +8,7 @@ use crate::clock::LocalTime;
 use crate::config::{Limits, MonitoringConfig, TerminalProfile};
 use crate::error::LedgerError;
 use crate::ledger::txns;
+use crate::rng::SplitMix64;
 
 /// The context of one authenticated request.
 pub(crate) struct Ctx<'a> {
@@ -41,10 +42,12 @@ impl Ctx<'_> {
         Ok(format!("{:012}", txns::next_counter(self.db, "rrn")? % 1_000_000_000_000))
     }
 
-    /// A fresh 6-digit authorization code from the seeded generator.
-    pub(crate) fn auth_code(&self) -> String {
-        let mut rng = self.host.codes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        format!("{:06}", rng.next_u64() % 1_000_000)
+    /// A fresh 6-digit authorization code: the next of the seeded sequence, whose position the
+    /// ledger keeps (committed with the answer), so a restarted host continues instead of repeating.
+    pub(crate) fn auth_code(&self) -> Result<String, LedgerError> {
+        let n = txns::next_counter(self.db, "auth_code")?;
+        let n = u64::try_from(n).map_err(|_| LedgerError::Corrupt(format!("auth code counter {n}")))?;
+        Ok(format!("{:06}", SplitMix64::nth(self.host.codes_seed, n) % 1_000_000))
     }
 
     /// The local day, key of per-day limits.

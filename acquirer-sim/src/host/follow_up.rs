@@ -47,7 +47,7 @@ pub(crate) fn cancel_in_batch(
     }
     let credit = Move { anchor: Anchor::Row(orig.row.id), kind: EffectKind::Credit, amount: orig.row.amount };
     d.updates.push(Update::Status(orig.row.id, TxnStatus::Voided));
-    Ok(d.approve(vec![credit]).with_auth(ctx.auth_code()))
+    Ok(d.approve(vec![credit]).with_auth(ctx.auth_code()?))
 }
 
 /// Refund (0220/25) of a sale, completion or offline sale of this merchant, any batch.
@@ -88,7 +88,7 @@ pub(crate) fn refund(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> Res
     }
     let credit = Move { anchor: Anchor::Row(orig.row.id), kind: EffectKind::Credit, amount };
     d.updates.push(Update::Refunded(orig.row.id, amount));
-    Ok(d.approve(vec![credit]).with_auth(ctx.auth_code()))
+    Ok(d.approve(vec![credit]).with_auth(ctx.auth_code()?))
 }
 
 /// When the request carries a card it must be the original's (`25`), and a PIN sent is checked.

@@ -24,7 +24,7 @@ mod sessions;
 mod settlement;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use pos_core::iso8583::{check_mac, Field60, MacCheck, Stan};
 use tracing::{debug, error, warn};
@@ -33,7 +33,6 @@ use crate::clock::SimClock;
 use crate::config::{Limits, MonitoringConfig, TerminalProfile};
 use crate::ledger::replies::{self, ReplyClass, Seen};
 use crate::ledger::Ledger;
-use crate::rng::SplitMix64;
 pub(crate) use context::Ctx;
 pub(crate) use error::HostError;
 pub(crate) use inbound::Inbound;
@@ -49,7 +48,8 @@ pub(crate) struct Host {
     clock: Arc<SimClock>,
     limits: Limits,
     monitoring: MonitoringConfig,
-    codes: Mutex<SplitMix64>,
+    /// Seed of the auth code sequence (its position is a ledger counter).
+    codes_seed: u64,
 }
 
 impl Host {
@@ -65,8 +65,8 @@ impl Host {
             terminals.into_iter().map(|t| (t.tid.as_str().to_owned(), t)).collect();
         let sessions = Sessions::restore(&ledger, &terminals)?;
         // A different stream from the fault generator's, so faults do not shift auth codes.
-        let codes = Mutex::new(SplitMix64::new(seed ^ 0xA17C_0DE5));
-        Ok(Host { terminals, sessions, ledger, clock, limits, monitoring, codes })
+        let codes_seed = seed ^ 0xA17C_0DE5;
+        Ok(Host { terminals, sessions, ledger, clock, limits, monitoring, codes_seed })
     }
 
     /// Whether `tid` holds working keys from a sign-in.

@@ -40,7 +40,7 @@ pub(crate) fn cancel(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> Res
     }
     let release = Move { anchor: Anchor::Row(pa.row.id), kind: EffectKind::Release, amount: pa.row.amount };
     d.updates.push(Update::Status(pa.row.id, TxnStatus::Cancelled));
-    Ok(d.approve(vec![release]).with_auth(ctx.auth_code()))
+    Ok(d.approve(vec![release]).with_auth(ctx.auth_code()?))
 }
 
 /// Completion (0200/20): captures up to the held amount (`61` above) and releases the whole hold.
@@ -59,6 +59,9 @@ pub(crate) fn complete(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> R
     ];
     d.updates.push(Update::Status(pa.row.id, TxnStatus::Completed));
     d.updates.push(Update::Captured(pa.row.id, amount));
-    let code = pa.row.auth_code.clone().unwrap_or_else(|| ctx.auth_code());
+    let code = match pa.row.auth_code.clone() {
+        Some(c) => c,
+        None => ctx.auth_code()?,
+    };
     Ok(d.approve(moves).with_auth(code).watched())
 }

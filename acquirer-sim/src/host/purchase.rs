@@ -17,7 +17,7 @@ pub(crate) fn sale(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> Resul
     risk(ctx, req, &d, true)?;
     funds(&d, &account, amount)?;
     let debit = Move { anchor: Anchor::This, kind: EffectKind::Debit, amount };
-    Ok(d.approve(vec![debit]).with_auth(ctx.auth_code()).watched())
+    Ok(d.approve(vec![debit]).with_auth(ctx.auth_code()?).watched())
 }
 
 /// Pre-auth (0100/10): holds the amount until cancelled or completed.
@@ -29,7 +29,7 @@ pub(crate) fn pre_auth(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> R
     risk(ctx, req, &d, true)?;
     funds(&d, &account, amount)?;
     let hold = Move { anchor: Anchor::This, kind: EffectKind::Hold, amount };
-    Ok(d.approve(vec![hold]).with_auth(ctx.auth_code()))
+    Ok(d.approve(vec![hold]).with_auth(ctx.auth_code()?))
 }
 
 /// Offline sale upload (0220/30): the terminal approved it offline; the host applies it
@@ -41,7 +41,10 @@ pub(crate) fn offline(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> Re
     risk(ctx, req, &d, false)?;
     funds(&d, &account, amount)?;
     let debit = Move { anchor: Anchor::This, kind: EffectKind::Debit, amount };
-    let code = req.original_auth.clone().unwrap_or_else(|| ctx.auth_code());
+    let code = match req.original_auth.clone() {
+        Some(c) => c,
+        None => ctx.auth_code()?,
+    };
     Ok(d.approve(vec![debit]).with_auth(code).watched())
 }
 

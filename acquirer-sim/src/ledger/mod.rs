@@ -16,6 +16,8 @@ pub(crate) mod sessions;
 pub(crate) mod settlement_log;
 pub(crate) mod txns;
 
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Write};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pos_core::redact::mask_pan_digits;
@@ -29,6 +31,36 @@ pub use rows::{BatchState, Flag, Hold, RowKind, SettlementRecord, TxnRow, TxnSta
 #[derive(Debug)]
 pub struct Ledger {
     conn: Mutex<Connection>,
+    /// The exclusive lock on `<file>.lock` of a ledger on disk, held while the ledger is open.
+    _owner: Option<File>,
+}
+
+/// Takes the exclusive OS lock on `<ledger>.lock` (writing this process's ID into it), so a
+/// second simulator on the same file is refused instead of interleaving its writes.
+fn lock_ledger(path: &str) -> Result<File, LedgerError> {
+    let lock_path = format!("{path}.lock");
+    let in_use = |pid| LedgerError::InUse { path: path.to_owned(), pid };
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(|e| LedgerError::Lock { path: lock_path.clone(), reason: e.to_string() })?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let _ = file.read_to_string(&mut text);
+            return Err(in_use(text.trim().parse().ok()));
+        }
+        Err(TryLockError::Error(e)) => {
+            return Err(LedgerError::Lock { path: lock_path, reason: e.to_string() });
+        }
+    }
+    // The holder's ID is a courtesy for the error above; the lock is what protects the file.
+    let _ = file.set_len(0).and_then(|()| file.write_all(std::process::id().to_string().as_bytes()));
+    Ok(file)
 }
 
 impl Ledger {
@@ -38,9 +70,11 @@ impl Ledger {
         accounts: &[AccountConfig],
         terminals: &[TerminalProfile],
     ) -> Result<Ledger, LedgerError> {
+        let mut owner = None;
         let conn = match path {
             None | Some(":memory:") => Connection::open_in_memory()?,
             Some(p) => {
+                owner = Some(lock_ledger(p)?);
                 let c = Connection::open(p)?;
                 // WAL: readers (tests, admin port) never block the request path for long.
                 c.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
@@ -53,7 +87,7 @@ impl Ledger {
         schema::migrate(&conn)?;
         schema::seed_accounts(&conn, accounts)?;
         schema::seed_batches(&conn, terminals)?;
-        Ok(Ledger { conn: Mutex::new(conn) })
+        Ok(Ledger { conn: Mutex::new(conn), _owner: owner })
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {

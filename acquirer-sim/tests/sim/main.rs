@@ -12,6 +12,7 @@ mod follow_ups;
 mod ledger_checks;
 mod monitoring;
 mod response_codes;
+mod restart;
 mod reversals;
 mod robustness;
 mod settlement;

@@ -19,10 +19,16 @@ impl Drop for Sim {
     }
 }
 
-/// Starts `pos sim` on 127.0.0.1:0 and reads its address from the banner.
+/// Starts `pos sim` on 127.0.0.1:0 with a throwaway in-memory ledger and reads its address from the banner.
 pub fn start_sim() -> Sim {
+    start_sim_with(&["--memory", "--admin", "off"])
+}
+
+/// Starts `pos sim --listen 127.0.0.1:0 <args>` and reads its address from the banner.
+pub fn start_sim_with(args: &[&str]) -> Sim {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
-        .args(["sim", "--listen", "127.0.0.1:0", "--admin", "off"])
+        .args(["sim", "--listen", "127.0.0.1:0"])
+        .args(args)
         .stdout(Stdio::piped())
         .spawn()
         .expect("pos sim starts");
@@ -32,6 +38,55 @@ pub fn start_sim() -> Sim {
     let addr = line.trim().rsplit(' ').next().expect("address").to_string();
     assert!(addr.starts_with("127.0.0.1:"), "banner: {line}");
     Sim { child, addr }
+}
+
+/// Starts `pos sim --json <args>` in `cwd` and reads its JSON banner.
+pub fn start_sim_json(args: &[&str], cwd: &std::path::Path) -> (Sim, serde_json::Value) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
+        .args(["sim", "--json"])
+        .args(args)
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("pos sim starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("banner");
+    let banner: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    let addr = banner["listening"].as_str().unwrap_or_else(|| panic!("banner: {line}")).to_string();
+    (Sim { child, addr }, banner)
+}
+
+impl Sim {
+    /// The simulator's process ID.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether it is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+/// Runs `pos <args>` that is expected to end by itself; killed (and the test failed) after 30 s.
+pub fn pos_ends(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pos runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while matches!(child.try_wait(), Ok(None)) {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!("pos {args:?} did not end: {}", String::from_utf8_lossy(&out.stdout));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
 }
 
 /// Runs `pos` against `sim` with `dir` as its data directory.

@@ -5,7 +5,7 @@ use thiserror::Error;
 use crate::acquirer::AcquirerError;
 use crate::crypto::CryptoError;
 use crate::i18n::Bilingual;
-use crate::iso8583::{CodecError, Message, TxnType};
+use crate::iso8583::{BatchNo, CodecError, Message, TxnType};
 use crate::offline::OfflineRefusal;
 use crate::reader::ReaderError;
 use crate::response_code::ResponseCode;
@@ -39,6 +39,15 @@ pub enum TerminalError {
     /// No valid sign-in: the keys are missing, or the host asked for a new sign-in.
     #[error("not signed in")]
     NotSignedIn,
+    /// The host answered a sign-in with a batch number below the terminal's (its books were reset
+    /// or restored): refused before anything changed, keys and batch included.
+    #[error("the host's batch {host} is below the terminal's {ours}")]
+    HostBatchBehind {
+        /// The terminal's batch number.
+        ours: BatchNo,
+        /// The batch number the host answered.
+        host: BatchNo,
+    },
     /// The acquirer exchange failed (never an approval).
     #[error("{}", .0.error)]
     Exchange(Box<ExchangeFailure>),
@@ -172,6 +181,10 @@ impl Bilingual for TerminalError {
     fn zh(&self) -> String {
         match self {
             TerminalError::NotSignedIn => "请重新签到".into(),
+            TerminalError::HostBatchBehind { ours, host } => format!(
+                "收单主机返回的批次号 {host} 小于本终端的批次号 {ours}（主机的批次号倒退了），签到被拒绝，\
+                 终端未做任何更改。请勿继续交易，联系收单机构或客服热线核对主机的批次"
+            ),
             TerminalError::Exchange(f) if f.may_have_reached_host && f.reversal.is_some() => {
                 format!("{}，交易未成功，需冲正", f.error.zh())
             }
@@ -203,6 +216,11 @@ impl Bilingual for TerminalError {
     fn en(&self) -> String {
         match self {
             TerminalError::NotSignedIn => "Please sign in again".into(),
+            TerminalError::HostBatchBehind { ours, host } => format!(
+                "The host answered batch number {host}, below this terminal's {ours}: the host's batch went \
+                 backwards. Sign-in refused, nothing was changed on the terminal. Do not transact; contact the \
+                 acquirer's help desk to have the host's batch checked"
+            ),
             TerminalError::Exchange(f) if f.may_have_reached_host && f.reversal.is_some() => {
                 format!("{}: not approved, to be reversed", f.error.en())
             }

@@ -7,7 +7,7 @@
 use crate::acquirer::AcquirerError;
 use crate::crypto::kcv::check_value_matches;
 use crate::crypto::{split_field62, CryptoError, KeyKind, KeyMode};
-use crate::iso8583::{AdminKind, AdminRequest, AdminResponse, CodecError, NetCode, Stan};
+use crate::iso8583::{AdminKind, AdminRequest, AdminResponse, BatchNo, CodecError, NetCode, Stan};
 use crate::store::NewSession;
 
 use super::error::TerminalError;
@@ -21,6 +21,11 @@ fn sign_in_code(mode: KeyMode) -> NetCode {
         KeyMode::Double003 => NetCode::SignInDouble,
         KeyMode::DoubleWithTrack004 => NetCode::SignInDoubleTdk,
     }
+}
+
+/// 999999 is followed by 000001: a host just past the wrap is ahead, not behind.
+fn wrapped(ours: BatchNo, host: BatchNo) -> bool {
+    ours.value() > 999_000 && host.value() < 1_000
 }
 
 impl Terminal {
@@ -40,6 +45,13 @@ impl Terminal {
         if !resp.response_code.is_approved() {
             tracing::info!(rc = %resp.response_code, "sign-in declined");
             return self.admin_outcome(AdminOp::SignIn, &resp, stan);
+        }
+        // A host batch below ours (its books reset or restored) would reopen settled vouchers:
+        // refused before the keys or the batch change. 000000 means "keep yours" on some hosts.
+        let ours = self.store.batch()?;
+        if resp.batch.value() != 0 && resp.batch < ours && !wrapped(ours, resp.batch) {
+            tracing::warn!(host = %resp.batch, ours = %ours, "sign-in refused: the host's batch went backwards");
+            return Err(TerminalError::HostBatchBehind { ours, host: resp.batch });
         }
         let block = resp.key_block.as_deref().ok_or(CodecError::MissingField(62))?;
         let keys = split_field62(mode, block)?;

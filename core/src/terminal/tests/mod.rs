@@ -1,5 +1,6 @@
 //! The terminal end to end against a scripted host and the software reader.
 
+mod batch;
 mod fake_host;
 mod journal;
 
