@@ -301,7 +301,10 @@ impl SimConfig {
             timeouts: Timeouts::default(),
             limits: Limits::default(),
             monitoring: MonitoringConfig::default(),
-            terminals: vec![TerminalConfig::new(provision::DEMO_TID, provision::DEMO_MID, provision::DEMO_TMK_HEX)],
+            // The demo acquirer supports X9.19, so its terminals use it (see DESIGN: the ECB MAC
+            // only for hosts that require it).
+            terminals: vec![TerminalConfig::new(provision::DEMO_TID, provision::DEMO_MID, provision::DEMO_TMK_HEX)
+                .with_mac(MacAlgorithm::X919)],
             include_deck: true,
             accounts: Vec::new(),
         }
@@ -310,9 +313,10 @@ impl SimConfig {
     /// The demo host plus `n` load-test terminals `demo_tid(1..=n)` of the demo merchant.
     pub fn demo_fleet(n: u32) -> SimConfig {
         let mut c = SimConfig::demo();
-        c.terminals.extend(
-            (1..=n).map(|i| TerminalConfig::new(&provision::demo_tid(i), provision::DEMO_MID, provision::DEMO_TMK_HEX)),
-        );
+        c.terminals.extend((1..=n).map(|i| {
+            TerminalConfig::new(&provision::demo_tid(i), provision::DEMO_MID, provision::DEMO_TMK_HEX)
+                .with_mac(MacAlgorithm::X919)
+        }));
         c
     }
 

@@ -39,6 +39,10 @@ pub struct Recorded {
 
 type Log = Arc<Mutex<Vec<Recorded>>>;
 
+/// A man in the middle: sees each whole frame (prefix included) and returns what to forward
+/// instead (`None` drops it). The record keeps the frame as it arrived.
+pub type Tamper = Arc<dyn Fn(Direction, Vec<u8>) -> Option<Vec<u8>> + Send + Sync>;
+
 /// A running relay; dropping it stops accepting and closes its connections.
 pub struct Relay {
     addr: SocketAddr,
@@ -50,10 +54,15 @@ impl Relay {
     /// Listens on 127.0.0.1:0 and relays every connection to `upstream`. Frames whose
     /// length prefix exceeds `max_frame` close that connection instead of being buffered.
     pub async fn start(upstream: SocketAddr, max_frame: usize) -> io::Result<Relay> {
+        Relay::start_tampering(upstream, max_frame, Arc::new(|_, f| Some(f))).await
+    }
+
+    /// As [`Relay::start`], passing every frame through `tamper` before forwarding it.
+    pub async fn start_tampering(upstream: SocketAddr, max_frame: usize, tamper: Tamper) -> io::Result<Relay> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let log = Log::default();
-        let accept = tokio::spawn(accept_loop(listener, upstream, max_frame, log.clone()));
+        let accept = tokio::spawn(accept_loop(listener, upstream, max_frame, log.clone(), tamper));
         Ok(Relay { addr, log, accept })
     }
 
@@ -75,11 +84,11 @@ impl Drop for Relay {
     }
 }
 
-async fn accept_loop(listener: TcpListener, upstream: SocketAddr, max_frame: usize, log: Log) {
+async fn accept_loop(listener: TcpListener, upstream: SocketAddr, max_frame: usize, log: Log, tamper: Tamper) {
     let mut connections = JoinSet::new();
     let mut next_id = 0;
     while let Ok((terminal, _)) = listener.accept().await {
-        connections.spawn(relay_connection(terminal, upstream, next_id, max_frame, log.clone()));
+        connections.spawn(relay_connection(terminal, upstream, next_id, max_frame, log.clone(), tamper.clone()));
         next_id += 1;
         // Reap finished connections so a long session does not accumulate handles.
         while connections.try_join_next().is_some() {}
@@ -87,7 +96,14 @@ async fn accept_loop(listener: TcpListener, upstream: SocketAddr, max_frame: usi
 }
 
 /// Connects upstream and pumps both directions until either side closes.
-async fn relay_connection(terminal: TcpStream, upstream: SocketAddr, id: usize, max_frame: usize, log: Log) {
+async fn relay_connection(
+    terminal: TcpStream,
+    upstream: SocketAddr,
+    id: usize,
+    max_frame: usize,
+    log: Log,
+    tamper: Tamper,
+) {
     let Ok(host) = TcpStream::connect(upstream).await else {
         // The terminal sees its connection closed, as it would with an unreachable host.
         return;
@@ -95,7 +111,7 @@ async fn relay_connection(terminal: TcpStream, upstream: SocketAddr, id: usize, 
     let _ = (terminal.set_nodelay(true), host.set_nodelay(true));
     let (from_terminal, to_terminal) = terminal.into_split();
     let (from_host, to_host) = host.into_split();
-    let pipe = |direction| Pipe { connection: id, direction, max_frame, log: log.clone() };
+    let pipe = |direction| Pipe { connection: id, direction, max_frame, log: log.clone(), tamper: tamper.clone() };
     tokio::join!(
         pipe(Direction::ToHost).pump(from_terminal, to_host),
         pipe(Direction::ToTerminal).pump(from_host, to_terminal)
@@ -108,6 +124,7 @@ struct Pipe {
     direction: Direction,
     max_frame: usize,
     log: Log,
+    tamper: Tamper,
 }
 
 impl Pipe {
@@ -116,6 +133,7 @@ impl Pipe {
     async fn pump(self, mut from: OwnedReadHalf, mut to: OwnedWriteHalf) {
         while let Some(frame) = self.read_frame(&mut from).await {
             self.record(&frame);
+            let Some(frame) = (self.tamper)(self.direction, frame) else { continue };
             if to.write_all(&frame).await.is_err() {
                 break;
             }

@@ -50,8 +50,14 @@ pub(crate) fn handle(ctx: &Ctx<'_>, msg: &Message) -> Result<Message, HostError>
 
 fn decide(ctx: &Ctx<'_>, req: &FinancialRequest) -> Result<Plan, Refusal> {
     let d = Draft { amount: req.amount.map(|a| a.minor()).unwrap_or(0), ..Draft::default() };
-    if req.card.icc.as_deref().is_some_and(|icc| parse_tlv(icc).is_err()) {
-        return Err(d.decline("30"));
+    if let Some(icc) = req.card.icc.as_deref() {
+        let Ok(objects) = parse_tlv(icc) else { return Err(d.decline("30")) };
+        // The chip authorised an amount (9F02, in its cryptogram's data): it must be the one
+        // the message charges, or field 4 was changed after the card saw it.
+        if !icc_amount_matches(&objects, req.amount.map(|a| a.minor())) {
+            warn!(tid = req.tid.as_str(), stan = req.stan.value(), "field 4 differs from the chip's 9F02");
+            return Err(d.decline("30"));
+        }
     }
     // A reversal that arrived before its original: the terminal has given up on it.
     if txns::find_reversal(ctx.db, req.tid.as_str(), req.batch.value(), req.stan.value())?.is_some() {
@@ -209,4 +215,39 @@ pub(crate) fn funds(d: &Draft, account: &Account, amount: u64) -> Result<(), Ref
         return Err(d.decline("51"));
     }
     Ok(())
+}
+
+/// Whether tag 9F02 (Amount, Authorised: n12 BCD), when present, equals field 4.
+fn icc_amount_matches(objects: &[pos_core::card::Tlv], field4: Option<u64>) -> bool {
+    let Some(tlv) = pos_core::card::find(objects, pos_core::card::Tag(0x9F02)) else { return true };
+    let pos_core::card::TlvValue::Primitive(bcd) = &tlv.value else { return false };
+    let mut minor: u64 = 0;
+    for b in bcd {
+        let (hi, lo) = (u64::from(b >> 4), u64::from(b & 0x0F));
+        if hi > 9 || lo > 9 {
+            return false;
+        }
+        minor = minor.saturating_mul(100).saturating_add(hi * 10 + lo);
+    }
+    match field4 {
+        Some(amount) => minor == amount,
+        // No field 4 (a balance inquiry): the chip may only have authorised zero.
+        None => minor == 0,
+    }
+}
+
+#[cfg(test)]
+mod icc_tests {
+    use super::icc_amount_matches;
+    use pos_core::card::{Tag, Tlv};
+
+    #[test]
+    fn the_chips_amount_must_be_field_4() {
+        let with = |bcd: &[u8]| vec![Tlv::primitive(Tag(0x9F02), bcd.to_vec())];
+        assert!(icc_amount_matches(&with(&[0, 0, 0, 0x01, 0x23, 0x45]), Some(12_345)));
+        assert!(!icc_amount_matches(&with(&[0, 0, 0, 0x01, 0x23, 0x45]), Some(888_800)));
+        assert!(!icc_amount_matches(&with(&[0, 0, 0, 0x01, 0x2A, 0x45]), Some(12_345)), "not BCD");
+        assert!(icc_amount_matches(&[], Some(100)), "no 9F02: nothing to compare");
+        assert!(icc_amount_matches(&with(&[0; 6]), None));
+    }
 }

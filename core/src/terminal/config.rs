@@ -115,7 +115,10 @@ impl TerminalConfig {
             tpdu: provision::DEMO_TPDU,
             header: Header::IC,
             key_mode,
-            mac_algorithm: MacAlgorithm::UnionPayEcb,
+            // X9.19 wherever the acquirer supports it (the simulator does): the UnionPay ECB MAC
+            // can be forged by anyone who can edit the frame (it depends only on the XOR of the
+            // blocks, and 32 bits travel), so it is for hosts that require it, by provisioning.
+            mac_algorithm: MacAlgorithm::X919,
             connect_timeout: AcquirerConfig::DEFAULT_CONNECT_TIMEOUT,
             response_timeout: AcquirerConfig::DEFAULT_RESPONSE_TIMEOUT,
             read_timeout: AcquirerConfig::DEFAULT_READ_TIMEOUT,

@@ -54,7 +54,13 @@ impl Terminal {
                 let result = self.online(&plan, &session, &card).await;
                 self.risk_link(risk, &result);
                 match result {
-                    Err(e @ TerminalError::Exchange(_)) => self.fall_back(e, amount, Some(card), risk).await,
+                    // Offline only when no answer came at all. An answer that came but fails
+                    // its MAC, is malformed or answers something else is a tampered answer:
+                    // the host may have declined (a stolen card), so it is never turned into
+                    // an offline approval; it stays a decline with its reversal armed.
+                    Err(TerminalError::Exchange(f)) if f.error.is_no_answer() => {
+                        self.fall_back(TerminalError::Exchange(f), amount, Some(card), risk).await
+                    }
                     other => other,
                 }
             }

@@ -274,17 +274,12 @@ impl Terminal {
         let unmatched = |e: AcquirerError| TerminalError::from(failure(Some(plan.txn), request, e));
         let resp = FinancialResponse::from_message(&reply.frame.message)
             .map_err(|e| unmatched(AcquirerError::Malformed(e)))?;
-        let differs = if resp.txn != plan.txn {
-            Some("transaction type")
-        } else if resp.stan != record.numbers.stan || resp.tid != self.config.tid {
-            Some("terminal or STAN")
-        } else if resp.mid != self.config.mid {
-            Some("merchant")
-        } else if resp.amount.is_some() && plan.amount.is_some() && resp.amount != plan.amount {
-            Some("amount")
-        } else {
-            None
-        };
+        let differs = answer_differs(
+            &resp,
+            Expected { txn: plan.txn, stan: record.numbers.stan, batch: record.numbers.batch, amount: plan.amount },
+            &self.config.tid,
+            &self.config.mid,
+        );
         match differs {
             Some(what) => Err(unmatched(AcquirerError::Unmatched { reason: what.into() })),
             None => Ok(resp),
@@ -315,8 +310,11 @@ impl Terminal {
             },
             &self.clock.now().to_string(),
         )?;
-        if rc.action() == OperatorAction::SignInAgain {
-            // The host says our keys or batch are out of step: no more requests until a sign-in.
+        if rc.action() == OperatorAction::SignInAgain && authenticated {
+            // The host says, under the MAK, that our keys or batch are out of step: no more
+            // requests until a sign-in. An unsigned "sign in again" only declines this payment:
+            // anyone on the path could send one, and ending the session on it would let them
+            // stop the terminal (the operator sees the decline and can sign in).
             self.store.clear_session()?;
         }
         tracing::info!(txn = ?plan.txn, stan = %record.numbers.stan, rc = %rc, pan = %card.masked_pan, "answered");
@@ -340,6 +338,46 @@ impl Terminal {
             host_time: resp.time,
             txn_id: record.id,
         })
+    }
+}
+
+/// What an answer must echo of its request.
+pub(super) struct Expected {
+    /// The transaction type (MTI and processing code).
+    pub txn: TxnType,
+    /// Field 11.
+    pub stan: crate::iso8583::Stan,
+    /// 60.2.
+    pub batch: crate::iso8583::BatchNo,
+    /// Field 4 (and 49).
+    pub amount: Option<Amount>,
+}
+
+/// What in `resp` differs from the request it claims to answer (`None`: it answers it).
+///
+/// Checked before anything of the answer is applied: an answer the proxy rewrote (another
+/// amount, type, terminal, merchant or batch) is a tampered answer, never an approval. An
+/// approval must echo the amount; a decline may leave it out (hosts answer format errors bare).
+pub(super) fn answer_differs(
+    resp: &FinancialResponse,
+    want: Expected,
+    tid: &crate::iso8583::TerminalId,
+    mid: &crate::iso8583::MerchantId,
+) -> Option<&'static str> {
+    if resp.txn != want.txn {
+        Some("transaction type")
+    } else if resp.stan != want.stan || &resp.tid != tid {
+        Some("terminal or STAN")
+    } else if &resp.mid != mid {
+        Some("merchant")
+    } else if resp.batch != want.batch {
+        Some("batch")
+    } else if resp.amount.is_some() && resp.amount != want.amount {
+        Some("amount")
+    } else if resp.response_code.is_approved() && want.amount.is_some() && resp.amount.is_none() {
+        Some("amount missing")
+    } else {
+        None
     }
 }
 

@@ -234,6 +234,7 @@ fn read_answer(m: &Message, mac: MacCheck) -> Answer {
     }
     Answer::Refused {
         text: if signed { format!("reversal answered {}", rc.en()) } else { format!("unsigned reversal answer {rc}") },
-        sign_in: rc.action() == OperatorAction::SignInAgain,
+        // Only a signed answer may end the session (see `Terminal::finish`).
+        sign_in: signed && rc.action() == OperatorAction::SignInAgain,
     }
 }

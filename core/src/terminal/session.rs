@@ -7,13 +7,18 @@
 use crate::acquirer::AcquirerError;
 use crate::crypto::kcv::check_value_matches;
 use crate::crypto::{split_field62, CryptoError, KeyKind, KeyMode};
-use crate::iso8583::{AdminKind, AdminRequest, AdminResponse, BatchNo, CodecError, NetCode, Stan};
+use crate::iso8583::{AdminKind, AdminRequest, AdminResponse, BatchNo, CodecError, Field60, NetCode, Stan};
 use crate::store::NewSession;
 
-use super::error::TerminalError;
+use super::error::{ExchangeFailure, TerminalError};
 use super::exchange::{failure, Signing};
 use super::outcome::{AdminOp, AdminOutcome};
 use super::Terminal;
+
+/// The settings key listing the check values of the MAKs this terminal has signed in with.
+const SEEN_MAK_KCVS: &str = "signin.seen_mak_kcvs";
+/// How many of them are kept (4 bytes each, far below one a day for years).
+const SEEN_KCV_LIMIT: usize = 512;
 
 fn sign_in_code(mode: KeyMode) -> NetCode {
     match mode {
@@ -55,6 +60,19 @@ impl Terminal {
         }
         let block = resp.key_block.as_deref().ok_or(CodecError::MissingField(62))?;
         let keys = split_field62(mode, block)?;
+        if self.replayed_keys(keys.mak.check_value)? {
+            tracing::warn!(stan = %stan, "sign-in answer refused: its keys were used before (a replayed answer)");
+            let reason = "the sign-in answer carries keys used before (a replayed answer)".to_string();
+            return Err(ExchangeFailure {
+                txn: None,
+                may_have_reached_host: true,
+                reversal_reason: AcquirerError::Unmatched { reason: reason.clone() }.reversal_reason(),
+                error: AcquirerError::Unmatched { reason },
+                txn_id: None,
+                reversal: None,
+            }
+            .into());
+        }
         let ack = self.reader.load_working_keys(&keys).await.map_err(|e| self.note_reader_error(e))?;
         // The reader checked its keys; check the MAK we are about to seal ourselves too.
         let same = |ours: [u8; 4], theirs: [u8; 4]| ours == theirs;
@@ -78,6 +96,7 @@ impl Terminal {
             tdk_kcv: ack.tdk_kcv,
             at: &at,
         })?;
+        self.remember_keys(ack.mak_kcv)?;
         // 000000 means "keep yours" on some hosts.
         if resp.batch.value() != 0 {
             self.store.set_batch(resp.batch)?;
@@ -155,7 +174,47 @@ impl Terminal {
         let reply = self.exchange(&message, stan, Signing::None, None).await?;
         let resp = AdminResponse::from_message(&reply.frame.message)
             .map_err(|e| TerminalError::from(failure(None, &message, AcquirerError::Malformed(e))))?;
+        // Bound to its request before anything is applied: the same terminal, merchant, STAN
+        // and network management code (an echo's answer cannot pass for a sign-in's).
+        let asked = message.get(60).map(Field60::parse).transpose()?.map(|f| f.net);
+        let differs = if resp.stan != stan || resp.tid != self.config.tid {
+            Some("terminal or STAN")
+        } else if resp.mid != self.config.mid {
+            Some("merchant")
+        } else if asked.is_some_and(|net| net != resp.net) {
+            Some("network management code")
+        } else {
+            None
+        };
+        if let Some(what) = differs {
+            return Err(failure(None, &message, AcquirerError::Unmatched { reason: what.into() }).into());
+        }
         Ok((resp, stan))
+    }
+
+    /// Whether a sign-in answer carries a MAK this terminal has had before (by check value).
+    ///
+    /// The 0810 is unsigned in the profile, so a man in the middle could replay an old one
+    /// with the new STAN written in: its keys would pass their check values (they were real
+    /// keys once) and the terminal would go back to keys the host has retired, or that have
+    /// leaked since. A host never issues the same random key twice, so a MAK whose check
+    /// value was seen before is a replay and is refused before the reader loads anything.
+    fn replayed_keys(&self, mak_kcv: [u8; 4]) -> Result<bool, TerminalError> {
+        let hex = hex::encode_upper(mak_kcv);
+        let current = self.store.session()?.is_some_and(|s| s.mak_kcv == mak_kcv);
+        let seen = self.store.setting(SEEN_MAK_KCVS)?.unwrap_or_default();
+        Ok(current || seen.split(',').any(|k| k == hex))
+    }
+
+    /// Remembers the MAK of a sign-in just applied (the newest [`SEEN_KCV_LIMIT`] are kept).
+    fn remember_keys(&self, mak_kcv: [u8; 4]) -> Result<(), TerminalError> {
+        let hex = hex::encode_upper(mak_kcv);
+        let seen = self.store.setting(SEEN_MAK_KCVS)?.unwrap_or_default();
+        let mut list: Vec<&str> = seen.split(',').filter(|k| !k.is_empty() && *k != hex).collect();
+        list.push(&hex);
+        let skip = list.len().saturating_sub(SEEN_KCV_LIMIT);
+        self.store.set_setting(SEEN_MAK_KCVS, &list[skip..].join(","))?;
+        Ok(())
     }
 
     fn admin_outcome(&self, op: AdminOp, resp: &AdminResponse, stan: Stan) -> Result<AdminOutcome, TerminalError> {

@@ -52,7 +52,7 @@ impl Terminal {
             let batch = self.store.batch()?;
             let rows = self.store.batch_txns(batch)?;
             let totals = batch_totals(&rows);
-            let resp = self.send_admin(&session, AdminKind::Settlement(totals), None, batch).await?;
+            let (resp, _) = self.send_admin(&session, AdminKind::Settlement(totals), None, batch).await?;
             if resp.response_code.as_str() == OUT_OF_STEP {
                 if attempt > 0 {
                     return Err(SettlementError::OutOfStep);
@@ -139,10 +139,14 @@ impl Terminal {
             |acked: u32, e: &dyn Bilingual| SettlementError::UploadInterrupted { acked, total, zh: e.zh(), en: e.en() };
         for item in items.into_iter().filter(|i| !i.acked) {
             let session = self.session().map_err(|e| interrupted(acked, &e))?;
-            let resp = match self.send_admin(&session, item.kind, Some(item.stan), batch).await {
+            let (resp, signed) = match self.send_admin(&session, item.kind, Some(item.stan), batch).await {
                 Ok(r) => r,
                 Err(e) => return Err(interrupted(acked, &e)),
             };
+            if resp.response_code.as_str() == OUT_OF_STEP && !signed {
+                // Unsigned: it stops this upload (resumable), it does not end the session.
+                return Err(interrupted(acked, &resp.response_code));
+            }
             if resp.response_code.as_str() == OUT_OF_STEP {
                 // The host lost the batch's upload state; a sign-in brings its view back.
                 self.store.clear_session()?;
@@ -229,7 +233,7 @@ impl Terminal {
         kind: AdminKind,
         stan: Option<crate::iso8583::Stan>,
         batch: BatchNo,
-    ) -> Result<AdminResponse, TerminalError> {
+    ) -> Result<(AdminResponse, bool), TerminalError> {
         let operator = matches!(kind, AdminKind::Settlement(_)).then(|| self.config.operator.clone());
         let stan = match stan {
             Some(s) => s,
@@ -239,7 +243,8 @@ impl Terminal {
             AdminRequest { kind, stan, tid: self.config.tid.clone(), mid: self.config.mid.clone(), batch, operator };
         let message = request.to_message(true)?;
         let reply = self.exchange(&message, stan, Signing::Mak(&session.mak, session.mac_algorithm), None).await?;
-        AdminResponse::from_message(&reply.frame.message)
-            .map_err(|e| TerminalError::from(failure(None, &message, AcquirerError::Malformed(e))))
+        let resp = AdminResponse::from_message(&reply.frame.message)
+            .map_err(|e| TerminalError::from(failure(None, &message, AcquirerError::Malformed(e))))?;
+        Ok((resp, reply.mac == crate::iso8583::MacCheck::Valid))
     }
 }

@@ -217,12 +217,22 @@ impl Terminal {
                 return retry(e.en(), stop);
             }
         };
+        let want = super::payments::Expected {
+            txn: TxnType::OfflineSale,
+            stan,
+            batch: advice.txn.numbers.batch,
+            amount: advice.txn.amount,
+        };
         let resp = match FinancialResponse::from_message(&reply.frame.message) {
-            Ok(r) if r.txn == TxnType::OfflineSale && r.stan == stan && r.tid == self.config.tid => r,
+            Ok(r) if super::payments::answer_differs(&r, want, &self.config.tid, &self.config.mid).is_none() => r,
             Ok(_) => return retry("the answer does not match the upload".into(), SyncStop::NoAnswer),
             Err(e) => return retry(format!("unreadable answer: {e}"), SyncStop::NoAnswer),
         };
         let rc = resp.response_code;
+        if rc.action() == OperatorAction::SignInAgain && reply.mac != crate::iso8583::MacCheck::Valid {
+            // Unsigned: it may stop this upload, never end the session.
+            return retry(format!("unsigned answer {rc}"), SyncStop::NoAnswer);
+        }
         if rc.action() == OperatorAction::SignInAgain {
             if let Err(e) = self.store.clear_session() {
                 tracing::error!(error = %e, "could not drop the session");

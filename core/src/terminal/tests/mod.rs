@@ -37,6 +37,8 @@ async fn rig() -> Rig {
     let host = FakeHost::start().await;
     let dir = TempDir::new("terminal");
     let mut config = TerminalConfig::demo_at(host.addr.clone());
+    // The scripted host signs with the UnionPay ECB MAC, as hosts that require it do.
+    config.mac_algorithm = crate::crypto::MacAlgorithm::UnionPayEcb;
     // Pays with the same few cards many times a day; the default risk policy would ask for
     // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
     config.risk_policy = None;
