@@ -172,9 +172,15 @@ fn terminal(e: &TerminalError) -> Option<(String, String)> {
             "`pos sync` 立即重发冲正，`pos queue` 列出待冲正交易",
             "`pos sync` sends the reversals now; `pos queue` lists them",
         ),
-        TerminalError::Codec(_) | TerminalError::OriginalNotEligible { .. } | TerminalError::InvalidInput { .. } => {
-            None
-        }
+        TerminalError::RefundInDoubt { .. } => step(
+            "`pos sync` 立即向主机确认上一笔退货，之后再重试",
+            "`pos sync` asks the host about the earlier refund now; then try again",
+        ),
+        TerminalError::Codec(_)
+        | TerminalError::OriginalNotEligible { .. }
+        | TerminalError::InvalidInput { .. }
+        | TerminalError::RefundAboveRemainder { .. }
+        | TerminalError::CompletionAboveHold { .. } => None,
     }
 }
 

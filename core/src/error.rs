@@ -150,7 +150,9 @@ impl From<TerminalError> for PosError {
         let (zh, en) = (e.zh(), e.en());
         match e {
             TerminalError::NotSignedIn => PosError::NotSignedIn { zh, en },
-            TerminalError::Exchange(_) | TerminalError::ReversalPending { .. } => PosError::Network { zh, en },
+            TerminalError::Exchange(_)
+            | TerminalError::ReversalPending { .. }
+            | TerminalError::RefundInDoubt { .. } => PosError::Network { zh, en },
             TerminalError::Offline(r) => PosError::OfflineRefused { code: r.code().into(), zh, en },
             // Same shape as an offline refusal: a stable code and both texts (`risk_blocked`, ...).
             TerminalError::Risk(r) => PosError::OfflineRefused { code: r.code().into(), zh, en },
@@ -160,7 +162,9 @@ impl From<TerminalError> for PosError {
             TerminalError::Crypto(_) => PosError::Security { zh, en },
             TerminalError::OriginalNotFound
             | TerminalError::OriginalNotEligible { .. }
-            | TerminalError::InvalidInput { .. } => PosError::InvalidInput { zh, en },
+            | TerminalError::InvalidInput { .. }
+            | TerminalError::RefundAboveRemainder { .. }
+            | TerminalError::CompletionAboveHold { .. } => PosError::InvalidInput { zh, en },
         }
     }
 }

@@ -20,6 +20,7 @@ mod offline;
 mod original;
 mod outcome;
 mod payments;
+mod repeats;
 mod reversals;
 mod risk_gate;
 mod session;

@@ -151,7 +151,10 @@ async fn refunds_partial_by_voucher_and_by_reference() {
     r.reader.present("debit").unwrap();
     let sale = r.terminal.sale(cny(10_000)).await.unwrap();
     let v = OriginalRef::Voucher(sale.voucher.unwrap());
-    assert!(matches!(r.terminal.refund(cny(10_001), v.clone()).await, Err(TerminalError::InvalidInput { .. })));
+    assert_eq!(
+        r.terminal.refund(cny(10_001), v.clone()).await.unwrap_err(),
+        TerminalError::RefundAboveRemainder { left: cny(10_000) }
+    );
     let refund = r.terminal.refund(cny(4_000), v).await.unwrap();
     assert!(refund.approved && refund.txn == TxnType::Refund);
     assert_eq!(r.host.seen().field61, Some(format!("{}{}0301", sale.batch, sale.stan)));
