@@ -283,3 +283,32 @@ async fn sync_settles_an_unanswered_refund() {
     assert_eq!(host_refunds(&lane).len(), 1);
     ledger.check_invariants().unwrap();
 }
+
+#[tokio::test]
+async fn a_refund_cut_off_by_a_crash_is_settled_at_start_up_once() {
+    let mut lane = Lane::start(|_| {}).await;
+    lane.present("debit");
+    let sale = lane.terminal.sale(cny(7_000)).await.unwrap();
+    let paid = lane.sim.ledger().available(pan("debit")).unwrap();
+    // The host answers after 1.5 s; the app "dies" after 300 ms, with the refund sent.
+    lane.fault(FaultMode::Delay { ms: 1_500 }, 1, RequestClass::Financial);
+    let voucher = OriginalRef::Voucher(sale.voucher.unwrap());
+    let cut =
+        tokio::time::timeout(std::time::Duration::from_millis(300), lane.terminal.refund(cny(2_500), voucher.clone()));
+    assert!(cut.await.is_err(), "the refund was still waiting");
+    let pending = lane.terminal.store().recent_txns(1).unwrap().remove(0);
+    assert_eq!((pending.txn_type, pending.status), (TxnType::Refund, TxnStatus::Pending));
+    tokio::time::sleep(std::time::Duration::from_millis(1_400)).await;
+    assert_eq!(host_refunds(&lane).len(), 1, "the host made it");
+
+    lane.restart();
+    let report = lane.terminal.recover().await.unwrap();
+    assert_eq!(report.reversals_acknowledged, 0, "a refund is not reversed");
+    let mine = lane.terminal.store().txn(pending.id).unwrap().unwrap();
+    assert_eq!(mine.status, TxnStatus::Approved, "settled by its repeat");
+    assert_eq!(host_refunds(&lane).len(), 1);
+    assert_eq!(lane.sim.ledger().available(pan("debit")).unwrap(), paid + 2_500);
+    let e = lane.terminal.refund(cny(4_501), voucher).await.unwrap_err();
+    assert!(e.en().contains("at most 45.00 CNY left to refund"), "{}", e.en());
+    lane.sim.ledger().check_invariants().unwrap();
+}

@@ -124,6 +124,12 @@ impl Store {
         Ok(())
     }
 
+    /// Drops the request kept for a repeat of `id`: the host's answer to the repeat settled it.
+    pub fn drop_repeat(&self, id: TxnId) -> Result<(), StoreError> {
+        self.lock().execute("DELETE FROM repeat WHERE txn_id = ?1", [id.0])?;
+        Ok(())
+    }
+
     /// Whether transaction `id` keeps a repeat (its answer is not known yet).
     pub fn has_repeat(&self, id: TxnId) -> Result<bool, StoreError> {
         Ok(self.lock().query_row("SELECT 1 FROM repeat WHERE txn_id = ?1", [id.0], |_| Ok(())).optional()?.is_some())
@@ -160,7 +166,79 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::iso8583::{Stan, TxnType};
+    use crate::money::Amount;
+    use crate::response_code::ResponseCode;
+    use crate::reversal::ReversalCause;
     use crate::store::tests::{open, TempDir};
+    use crate::store::{Failure, HostAnswer, NewTxn, OriginalRefs};
+
+    fn refund_of(store: &Store, original: &TxnRecord) -> TxnRecord {
+        let new = NewTxn {
+            txn_type: TxnType::Refund,
+            amount: Amount::cny(500).ok(),
+            masked_pan: None,
+            fingerprint: None,
+            entry_mode: None,
+            original: OriginalRefs { txn_id: Some(original.id), ..OriginalRefs::default() },
+            local_date: "0301".into(),
+            at: "2025-03-01T10:00:00+08:00".into(),
+        };
+        let body = || Ok::<_, StoreError>(((), Guard::Repeat(Zeroizing::new(b"0220 body".to_vec()))));
+        store.begin_guarded(&new, |_| body()).unwrap().0
+    }
+
+    fn answer(code: &str, authenticated: bool) -> HostAnswer {
+        HostAnswer {
+            response_code: ResponseCode::parse(code).unwrap(),
+            rrn: None,
+            auth_code: None,
+            host_date: None,
+            host_time: None,
+            authenticated,
+        }
+    }
+
+    #[test]
+    fn a_refund_is_kept_for_a_repeat_until_the_host_has_surely_answered() {
+        let dir = TempDir::new("repeat");
+        let store = open(&dir);
+        let sale = store.begin_txn(&crate::store::tests::sale(1_000)).unwrap();
+        store.record_answer(sale.id, &answer("00", true), "t").unwrap();
+        let at = "2025-03-01T10:00:01+08:00";
+
+        // No answer, may have reached the host: in doubt, counted, its request kept sealed.
+        let a = refund_of(&store, &sale);
+        let lost = Failure { text: "timeout", may_have_reached_host: true, cause: ReversalCause::NoResponse };
+        store.record_failure(a.id, &lost, at).unwrap();
+        let due = store.due_repeats().unwrap();
+        assert_eq!((due.len(), due[0].txn.id, due[0].body.as_slice()), (1, a.id, &b"0220 body"[..]));
+        assert_eq!(store.follow_ups(&sale).unwrap().refunds_in_doubt.len(), 1);
+        assert!(store.reversal(a.id).unwrap().is_none(), "a refund is never reversed");
+        // Its signed answer settles it.
+        store.record_answer(a.id, &answer("00", true), at).unwrap();
+        assert!(!store.has_repeat(a.id).unwrap());
+        let f = store.follow_ups(&sale).unwrap();
+        assert_eq!((f.refunded_minor, f.refunds_in_doubt.len()), (500, 0));
+
+        // Surely never sent: nothing to repeat.
+        let b = refund_of(&store, &sale);
+        let unsent = Failure { text: "no route", may_have_reached_host: false, cause: ReversalCause::NoResponse };
+        store.record_failure(b.id, &unsent, at).unwrap();
+        assert!(!store.has_repeat(b.id).unwrap());
+
+        // An unsigned decline settles nothing by itself.
+        let c = refund_of(&store, &sale);
+        store.record_answer(c.id, &answer("05", false), at).unwrap();
+        assert!(store.has_repeat(c.id).unwrap());
+        assert_eq!(store.due_repeat_count().unwrap(), 1);
+        store.repeat_failed(c.id, "no answer", at).unwrap();
+        assert_eq!(store.due_repeats().unwrap()[0].attempts, 1);
+        store.drop_repeat(c.id).unwrap();
+        assert_eq!(store.due_repeat_count().unwrap(), 0);
+        // Numbers were taken as for any request (the guard does not change them).
+        assert_eq!(c.numbers.stan, Stan::new(sale.numbers.stan.value() + 3).unwrap());
+    }
 
     #[test]
     fn follow_ups_are_found_by_index() {

@@ -13,6 +13,10 @@
 //! - the host never saw it: it decides it now, once;
 //! - the host declined it: the same decline.
 //!
+//! Only a signed answer drops the kept request at once. An unsigned decline (which hosts commonly
+//! send, and anyone on the path could forge) leaves it kept: the refund is repeated once more
+//! before anything else for its original, and a second decline settles it as declined.
+//!
 //! A retry with a new STAN could never be told apart from a second refund, which is how a
 //! retried refund refunded twice. A `94` to a repeat means the host holds a different request
 //! under that STAN: nothing can be concluded, so the refund stays in doubt (counted against what
@@ -121,8 +125,11 @@ impl Terminal {
         let entry = t.entry_mode.ok_or(StoreError::BadValue { table: "txn", column: "entry_mode" })?;
         let outcome = self.finish(&plan, t, (masked, entry), resp, reply.mac == MacCheck::Valid)?;
         if self.store.has_repeat(t.id)? {
-            // An unsigned answer settles nothing: anyone could have sent it.
-            return failed(format!("unsigned answer {}", outcome.response_code), false);
+            // An unsigned decline (hosts commonly leave declines unsigned) of the repeat confirms
+            // the first one: the host's record says declined twice, so the refund is settled as
+            // declined and a new one may be sent. (Approvals are always signed.)
+            self.store.drop_repeat(t.id)?;
+            tracing::info!(stan = %t.numbers.stan, rc = %outcome.response_code, "repeat declined again (unsigned)");
         }
         tracing::info!(stan = %t.numbers.stan, rc = %outcome.response_code, "repeat answered");
         Ok(Repeated::Settled(Box::new(outcome)))
