@@ -44,6 +44,8 @@ pub enum DayEndBlockerKind {
     ReversalPending,
     /// Payments approved offline not yet uploaded: restore the connection and sync.
     PaymentsStored,
+    /// Refunds whose answer was lost, not yet confirmed by the host: restore the connection and sync.
+    RefundInDoubt,
 }
 
 /// One reason a day-end operation is refused, with what to do first.
@@ -70,6 +72,7 @@ impl From<&DayEndRefusal> for DayEndBlocker {
             DayEndRefusal::UploadUnfinished => (DayEndBlockerKind::UploadUnfinished, 0),
             DayEndRefusal::ReversalPending { count } => (DayEndBlockerKind::ReversalPending, count),
             DayEndRefusal::PaymentsStored { count } => (DayEndBlockerKind::PaymentsStored, count),
+            DayEndRefusal::RefundInDoubt { count } => (DayEndBlockerKind::RefundInDoubt, count),
         };
         DayEndBlocker {
             kind,

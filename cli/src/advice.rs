@@ -185,10 +185,16 @@ fn terminal(e: &TerminalError) -> Option<(String, String)> {
             "`pos history`、`pos queue`、`pos report` 可在其运行时使用；每个终端的数据目录同时只能由一个交易命令使用",
             "`pos history`, `pos queue` and `pos report` work while it runs; one transacting command per data directory at a time",
         ),
+        TerminalError::RefundInDoubt { .. } => step(
+            "`pos sync` 立即向主机确认上一笔退货，之后再重试",
+            "`pos sync` asks the host about the earlier refund now; then try again",
+        ),
         TerminalError::Codec(_)
         | TerminalError::OriginalNotEligible { .. }
         | TerminalError::InvalidInput { .. }
-        | TerminalError::ReadOnly { .. } => None,
+        | TerminalError::ReadOnly { .. }
+        | TerminalError::RefundAboveRemainder { .. }
+        | TerminalError::CompletionAboveHold { .. } => None,
     }
 }
 

@@ -161,7 +161,8 @@ impl From<TerminalError> for PosError {
             TerminalError::NotSignedIn => PosError::NotSignedIn { zh, en },
             TerminalError::Exchange(_)
             | TerminalError::ReversalPending { .. }
-            | TerminalError::OwedBeforeSignIn { .. } => PosError::Network { zh, en },
+            | TerminalError::OwedBeforeSignIn { .. }
+            | TerminalError::RefundInDoubt { .. } => PosError::Network { zh, en },
             TerminalError::InUse { .. } => PosError::InUse { zh, en },
             TerminalError::ReadOnly { .. } => PosError::Storage { zh, en },
             TerminalError::Offline(r) => PosError::OfflineRefused { code: r.code().into(), zh, en },
@@ -173,7 +174,9 @@ impl From<TerminalError> for PosError {
             TerminalError::Crypto(_) => PosError::Security { zh, en },
             TerminalError::OriginalNotFound
             | TerminalError::OriginalNotEligible { .. }
-            | TerminalError::InvalidInput { .. } => PosError::InvalidInput { zh, en },
+            | TerminalError::InvalidInput { .. }
+            | TerminalError::RefundAboveRemainder { .. }
+            | TerminalError::CompletionAboveHold { .. } => PosError::InvalidInput { zh, en },
         }
     }
 }

@@ -63,8 +63,9 @@ async fn void_refund_and_balance() {
     assert!(refund.approved, "{refund:?}");
     assert_eq!(host_row(&rig, sale.stan.value()).refunded, 4_000);
     assert_eq!(ledger.available(pan("credit")).unwrap(), start - 6_000);
-    let too_much = rig.terminal.refund(cny(6_001), OriginalRef::Voucher(sale.voucher.unwrap())).await.unwrap();
-    assert_eq!(too_much.response_code.as_str(), "61", "the host keeps the refund total within the sale");
+    let too_much = rig.terminal.refund(cny(6_001), OriginalRef::Voucher(sale.voucher.unwrap())).await.unwrap_err();
+    assert_eq!(too_much, TerminalError::RefundAboveRemainder { left: cny(6_000) }, "refused before sending");
+    assert!(too_much.en().contains("at most 60.00 CNY left to refund"), "{}", too_much.en());
 
     let balance = rig.terminal.balance().await.unwrap();
     assert!(balance.approved && balance.voucher.is_none());
@@ -88,6 +89,10 @@ async fn pre_auth_completion_and_cancels() {
     assert_eq!(ledger.available(pan("credit")).unwrap(), start - 48_000);
     let cc = rig.terminal.completion_cancel(OriginalRef::Voucher(done.voucher.unwrap())).await.unwrap();
     assert!(cc.approved, "{cc:?}");
+    // The cancelled completion opens the pre-auth again: its hold is back until it is cancelled.
+    assert_eq!(ledger.available(pan("credit")).unwrap(), start - 50_000);
+    let reopened = rig.terminal.pre_auth_cancel(cny(50_000), OriginalRef::Voucher(pa.voucher.unwrap())).await.unwrap();
+    assert!(reopened.approved, "{reopened:?}");
     assert_eq!(ledger.available(pan("credit")).unwrap(), start);
 
     let pa = rig.terminal.pre_auth(cny(30_000)).await.unwrap();

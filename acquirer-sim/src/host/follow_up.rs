@@ -10,7 +10,8 @@ use crate::ledger::effects::EffectKind;
 use crate::ledger::rows::{RowKind, TxnStatus};
 use crate::ledger::txns::{self, Stored};
 
-/// Void (0200/23) of a sale, or completion cancel (0200/21) of a completion.
+/// Void (0200/23) of a sale, or completion cancel (0200/21) of a completion (which opens
+/// its pre-auth again: see [`reopen_pre_auth`]).
 ///
 /// The original (61 batch + STAN at this terminal; 37 and 38 must agree when sent) must
 /// be approved and in force (`25` otherwise, `12` if already voided or refunded), in the
@@ -45,9 +46,27 @@ pub(crate) fn cancel_in_batch(
     if req.amount.map(|a| a.minor()) != Some(orig.row.amount) {
         return Err(d.decline("64"));
     }
-    let credit = Move { anchor: Anchor::Row(orig.row.id), kind: EffectKind::Credit, amount: orig.row.amount };
+    let mut moves = vec![Move { anchor: Anchor::Row(orig.row.id), kind: EffectKind::Credit, amount: orig.row.amount }];
     d.updates.push(Update::Status(orig.row.id, TxnStatus::Voided));
-    Ok(d.approve(vec![credit]).with_auth(ctx.auth_code()?))
+    if target == TxnType::PreAuthCompletion {
+        reopen_pre_auth(ctx, &orig, &mut d, &mut moves)?;
+    }
+    Ok(d.approve(moves).with_auth(ctx.auth_code()?))
+}
+
+/// A cancelled completion opens its pre-auth again (预授权完成撤销后原预授权恢复): the hold the
+/// completion released is placed again, whole, and nothing counts as captured, so the pre-auth
+/// can be completed again or cancelled. A reversal of the cancel undoes exactly this.
+fn reopen_pre_auth(ctx: &Ctx<'_>, completion: &Stored, d: &mut Draft, moves: &mut Vec<Move>) -> Result<(), Refusal> {
+    let Some(pa_id) = completion.row.original_id else { return Ok(()) };
+    let Some(pa) = txns::by_id(ctx.db, pa_id)? else { return Ok(()) };
+    if pa.row.status != TxnStatus::Completed || pa.row.kind != RowKind::Txn(TxnType::PreAuth) {
+        return Ok(());
+    }
+    moves.push(Move { anchor: Anchor::Row(pa.row.id), kind: EffectKind::Hold, amount: pa.row.amount });
+    d.updates.push(Update::Status(pa.row.id, TxnStatus::Approved));
+    d.updates.push(Update::Captured(pa.row.id, 0));
+    Ok(())
 }
 
 /// Refund (0220/25) of a sale, completion or offline sale of this merchant, any batch.

@@ -12,7 +12,7 @@ use tracing::{info, warn};
 
 use super::reply::bare;
 use super::{Ctx, HostError};
-use crate::ledger::effects;
+use crate::ledger::effects::{self, EffectKind};
 use crate::ledger::rows::{RowKind, TxnStatus};
 use crate::ledger::txns::{self, NewTxn, Stored};
 
@@ -34,12 +34,17 @@ pub(crate) fn handle(ctx: &Ctx<'_>, msg: &Message) -> Result<Message, HostError>
     }
     let original = txns::find_request(ctx.db, tid, batch, stan)?
         .filter(|o| o.row.kind == RowKind::Txn(req.txn) && o.row.amount == amount);
-    let undoable = original.as_ref().filter(|o| {
+    let mut undoable = original.as_ref().filter(|o| {
         o.row.response_code == "00"
             && o.row.status == TxnStatus::Approved
             && o.row.refunded == 0
             && req.txn.is_reversible()
     });
+    if let Some(o) = undoable {
+        if !reopened_still_open(ctx, o)? {
+            undoable = None;
+        }
+    }
     let id = txns::insert(
         ctx.db,
         &NewTxn {
@@ -78,8 +83,17 @@ fn undo(ctx: &Ctx<'_>, reversal_id: i64, o: &Stored, txn: TxnType) -> Result<(),
     txns::set_status(ctx.db, o.row.id, TxnStatus::Reversed)?;
     if let Some(target) = o.row.original_id {
         match txn {
-            TxnType::Void | TxnType::CompletionCancel | TxnType::PreAuthCancel => {
+            TxnType::Void | TxnType::PreAuthCancel => {
                 txns::set_status(ctx.db, target, TxnStatus::Approved)?;
+            }
+            TxnType::CompletionCancel => {
+                txns::set_status(ctx.db, target, TxnStatus::Approved)?;
+                // The pre-auth the cancel had opened again is completed by that completion again.
+                if let Some(pa) = reopened_pre_auth(ctx, o)? {
+                    let captured = txns::by_id(ctx.db, target)?.map(|c| c.row.amount).unwrap_or(0);
+                    txns::set_status(ctx.db, pa.row.id, TxnStatus::Completed)?;
+                    txns::set_captured(ctx.db, pa.row.id, captured)?;
+                }
             }
             TxnType::PreAuthCompletion => {
                 txns::set_status(ctx.db, target, TxnStatus::Approved)?;
@@ -89,6 +103,23 @@ fn undo(ctx: &Ctx<'_>, reversal_id: i64, o: &Stored, txn: TxnType) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// The pre-auth a completion cancel opened again (the row its hold was placed on), if any.
+fn reopened_pre_auth(ctx: &Ctx<'_>, cancel: &Stored) -> Result<Option<Stored>, HostError> {
+    let Some(anchor) = effects::made_by(ctx.db, cancel.row.id)?.into_iter().find(|e| e.kind == EffectKind::Hold) else {
+        return Ok(None);
+    };
+    Ok(txns::by_id(ctx.db, anchor.anchor_id)?)
+}
+
+/// False when the original is a completion cancel whose pre-auth has moved on since (completed
+/// again or cancelled): undoing it then would capture twice, so it is recorded without effect.
+fn reopened_still_open(ctx: &Ctx<'_>, o: &Stored) -> Result<bool, HostError> {
+    if o.row.kind != RowKind::Txn(TxnType::CompletionCancel) {
+        return Ok(true);
+    }
+    Ok(reopened_pre_auth(ctx, o)?.is_none_or(|pa| pa.row.status == TxnStatus::Approved))
 }
 
 fn respond(ctx: &Ctx<'_>, req: &FinancialRequest, rrn: String) -> Result<Message, HostError> {

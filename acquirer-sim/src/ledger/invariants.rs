@@ -113,10 +113,11 @@ fn check_capture(t: &Stored, txns: &[Stored], problems: &mut Vec<String>) {
     let completions: Vec<u64> = txns
         .iter()
         .filter(|o| {
+            // In force: neither reversed nor cancelled (a cancelled completion opens its pre-auth again).
             o.row.kind == RowKind::Txn(TxnType::PreAuthCompletion)
                 && o.row.original_id == Some(r.id)
                 && o.row.response_code == "00"
-                && o.row.status != TxnStatus::Reversed
+                && o.row.status == TxnStatus::Approved
         })
         .map(|o| o.row.amount)
         .collect();

@@ -156,6 +156,11 @@ pub(crate) fn find_request(conn: &Connection, tid: &str, batch: u32, stan: u32) 
     )?))
 }
 
+/// The row with ledger id `id`.
+pub(crate) fn by_id(conn: &Connection, id: i64) -> Result<Option<Stored>, LedgerError> {
+    Ok(first(query(conn, "id = ?1", params![id])?))
+}
+
 /// The reversal row of terminal + batch + STAN.
 pub(crate) fn find_reversal(
     conn: &Connection,

@@ -78,3 +78,27 @@ async fn duplicates_across_batches_are_distinct() {
     assert_eq!(sim.ledger().available(DEBIT).unwrap(), 10_000_000 - 200);
     invariants(&sim);
 }
+
+#[tokio::test]
+async fn a_refund_repeated_after_a_lost_answer_is_answered_from_the_record() {
+    // A refund is not reversible: the terminal repeats it (same STAN and content) until answered.
+    let sim = start(demo()).await;
+    let mut t = Term::signed_in(&sim).await;
+    let (sale, sale_resp) = t.sale("debit", 8_000).await;
+    let card = t.deck_card("debit");
+    let refund = t.follow_up(TxnType::Refund, Some(3_000), card, &sale, &sale_resp);
+    let first = t.send(&refund).await;
+    assert_eq!(rc(&first), "00");
+    sim.clock().advance(std::time::Duration::from_secs(30));
+    let repeat = t.send(&refund).await;
+    assert_eq!(repeat, first, "the answer on record, not a second refund");
+    // Another request under the same STAN is not taken for it: 94, and no effect either.
+    let mut other = refund.clone();
+    other.amount = Some(pos_core::money::Amount::cny(3_001).unwrap());
+    assert_eq!(rc(&t.send(&other).await), "94");
+    assert_eq!(sim.ledger().available(DEBIT).unwrap(), 10_000_000 - 5_000);
+    let rows = sim.ledger().transactions_for(pos_core::provision::DEMO_TID).unwrap();
+    let sale_row = rows.iter().find(|r| r.stan == sale.stan.value()).unwrap();
+    assert_eq!(sale_row.refunded, 3_000, "refunded once");
+    invariants(&sim);
+}

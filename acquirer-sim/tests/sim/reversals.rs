@@ -108,13 +108,19 @@ async fn reversal_of_each_reversible_type_restores_the_state_before_it() {
     let comp_resp = t.send(&comp).await;
     assert_eq!(rc(&comp_resp), "00");
 
-    // Completion cancel reversed: the capture stands again.
+    // Completion cancel reversed: the capture stands again, and the hold it had put back goes.
     let card = t.deck_card("credit");
     let cc = t.follow_up(TxnType::CompletionCancel, Some(25_000), card, &comp, &comp_resp);
     assert_eq!(rc(&t.send(&cc).await), "00");
-    assert_eq!(l.available(CREDIT).unwrap(), 5_000_000);
+    assert_eq!(l.available(CREDIT).unwrap(), 5_000_000 - 40_000, "the pre-auth is open again");
+    assert_eq!(l.holds(CREDIT).unwrap()[0].amount, 40_000);
+    invariants(&sim);
     t.reverse(&cc).await;
     assert_eq!(l.available(CREDIT).unwrap(), 5_000_000 - 25_000);
+    assert!(l.holds(CREDIT).unwrap().is_empty());
+    let rows = l.transactions_for(DEMO_TID).unwrap();
+    let pa_row = rows.iter().find(|r| r.stan == pa.stan.value() && !r.kind.is_reversal()).unwrap();
+    assert_eq!((pa_row.status, pa_row.captured), (TxnStatus::Completed, 25_000));
     invariants(&sim);
 
     // Void reversed: the sale stands again and can be voided afresh.
@@ -142,5 +148,31 @@ async fn reversal_after_a_later_change_does_not_undo() {
     // The sale was partly refunded since: its reversal no longer applies.
     assert_eq!(rc(&t.reverse(&sale).await), "00");
     assert_eq!(sim.ledger().available(DEBIT).unwrap(), 10_000_000 - 3_000);
+    invariants(&sim);
+}
+
+#[tokio::test]
+async fn a_completion_cancel_reversed_after_its_pre_auth_moved_on_changes_nothing() {
+    let sim = start(demo()).await;
+    let mut t = Term::signed_in(&sim).await;
+    let l = sim.ledger();
+    let card = t.deck_card("credit");
+    let (pa, pa_resp) = t.run(TxnType::PreAuth, Some(40_000), card).await;
+    let card = t.deck_card("credit");
+    let comp = t.follow_up(TxnType::PreAuthCompletion, Some(30_000), card, &pa, &pa_resp);
+    let comp_resp = t.send(&comp).await;
+    let card = t.deck_card("credit");
+    let cc = t.follow_up(TxnType::CompletionCancel, Some(30_000), card, &comp, &comp_resp);
+    assert_eq!(rc(&t.send(&cc).await), "00");
+    // The pre-auth, open again, is completed afresh (another terminal, by its auth code).
+    let card = t.deck_card("credit");
+    let again = t.follow_up(TxnType::PreAuthCompletion, Some(10_000), card, &pa, &pa_resp);
+    assert_eq!(rc(&t.send(&again).await), "00");
+    // A late reversal of the cancel would capture twice if it undid anything: it is only recorded.
+    assert_eq!(rc(&t.reverse(&cc).await), "00");
+    assert_eq!(l.available(CREDIT).unwrap(), 5_000_000 - 10_000);
+    let rows = l.transactions_for(DEMO_TID).unwrap();
+    let rev = rows.iter().find(|r| r.stan == cc.stan.value() && r.kind.is_reversal()).unwrap();
+    assert_eq!(rev.status, TxnStatus::Recorded);
     invariants(&sim);
 }

@@ -127,15 +127,27 @@ async fn pre_auth_hold_cancel_completion_and_completion_cancel() {
     assert!(l.holds(credit).unwrap().is_empty());
     invariants(&sim);
 
-    // Completion cancel gives the capture back; the hold does not return.
+    // Completion cancel gives the capture back and opens the pre-auth again: its whole hold returns.
     let card = t.deck_card("credit");
     let cc = t.follow_up(TxnType::CompletionCancel, Some(150_000), card, &completion, &comp_resp);
     assert_eq!(rc(&t.send(&cc).await), "00");
-    assert_eq!(l.available(credit).unwrap(), 5_000_000);
+    assert_eq!(l.available(credit).unwrap(), 5_000_000 - 200_000);
+    let holds = l.holds(credit).unwrap();
+    assert_eq!((holds.len(), holds[0].amount, holds[0].stan), (1, 200_000, pa.stan.value()));
+    let rows = l.transactions_for(DEMO_TID).unwrap();
+    let pa_row = rows.iter().find(|r| r.stan == pa.stan.value()).unwrap();
+    assert_eq!((pa_row.status, pa_row.captured), (TxnStatus::Approved, 0));
+    invariants(&sim);
+
+    // So it can be completed again, and the new completion releases the hold once more.
+    let card = t.deck_card("credit");
+    let again = t.follow_up(TxnType::PreAuthCompletion, Some(120_000), card, &pa, &pa_resp);
+    assert_eq!(rc(&t.send(&again).await), "00");
+    assert_eq!(l.available(credit).unwrap(), 5_000_000 - 120_000);
     assert!(l.holds(credit).unwrap().is_empty());
     let rows = l.transactions_for(DEMO_TID).unwrap();
     let pa_row = rows.iter().find(|r| r.stan == pa.stan.value()).unwrap();
-    assert_eq!((pa_row.status, pa_row.captured), (TxnStatus::Completed, 150_000));
+    assert_eq!((pa_row.status, pa_row.captured), (TxnStatus::Completed, 120_000));
     invariants(&sim);
 }
 

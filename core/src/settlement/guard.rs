@@ -64,6 +64,11 @@ pub enum DayEndRefusal {
         /// Payments waiting.
         count: u32,
     },
+    /// Refunds whose answer was lost, not yet confirmed by the host: restore the connection and sync.
+    RefundInDoubt {
+        /// Refunds in doubt.
+        count: u32,
+    },
 }
 
 impl DayEndRefusal {
@@ -74,6 +79,7 @@ impl DayEndRefusal {
             DayEndRefusal::UploadUnfinished => "upload_unfinished",
             DayEndRefusal::ReversalPending { .. } => "reversal_pending",
             DayEndRefusal::PaymentsStored { .. } => "payments_stored",
+            DayEndRefusal::RefundInDoubt { .. } => "refund_in_doubt",
         }
     }
 }
@@ -85,6 +91,7 @@ impl Bilingual for DayEndRefusal {
             DayEndRefusal::UploadUnfinished => "批上送未完成，请先结算以继续上送".into(),
             DayEndRefusal::ReversalPending { count } => format!("有{count}笔冲正未送达，请恢复网络后同步"),
             DayEndRefusal::PaymentsStored { count } => format!("有{count}笔离线交易未上送，请恢复网络后同步"),
+            DayEndRefusal::RefundInDoubt { count } => format!("有{count}笔退货未得到主机确认，请恢复网络后同步"),
         }
     }
     fn en(&self) -> String {
@@ -98,6 +105,9 @@ impl Bilingual for DayEndRefusal {
             }
             DayEndRefusal::PaymentsStored { count } => {
                 format!("{count} offline payment(s) not uploaded: restore the connection and sync")
+            }
+            DayEndRefusal::RefundInDoubt { count } => {
+                format!("{count} refund(s) not confirmed by the host: restore the connection and sync")
             }
         }
     }

@@ -15,6 +15,7 @@ impl Store {
             "DELETE FROM session;
              DELETE FROM offline_queue;
              DELETE FROM reversal;
+             DELETE FROM repeat;
              DELETE FROM batch_upload;
              DELETE FROM settlement;
              DELETE FROM risk_audit;

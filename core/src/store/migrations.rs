@@ -242,6 +242,31 @@ CREATE TABLE batch_upload (
 CREATE INDEX txn_by_created ON txn (created_at, id);
 "#,
     },
+    Migration {
+        version: 5,
+        name: "follow-ups: repeats of unanswered refunds, follow-ups by original",
+        sql: r#"
+-- A refund is not reversible in the profile: when its answer does not come, the same request
+-- (same STAN, same bytes) is sent again as a repeat until the host answers it, and the host
+-- answers a repeat from its record without a second effect. One row per refund, written with
+-- the request in the transaction that takes its STAN; deleted once the host's signed answer is
+-- recorded, or when the request surely never left.
+CREATE TABLE repeat (
+    txn_id     INTEGER PRIMARY KEY REFERENCES txn (id),
+    -- The request without field 64 (signed at send time), AES-256-GCM.
+    sealed     BLOB NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+
+-- The follow-ups of an original (its refunds, completions, voids), read before each follow-up:
+-- by its row, or by its RRN for refunds named from the slip. Partial: only follow-up rows pay.
+CREATE INDEX txn_by_original ON txn (orig_txn_id) WHERE orig_txn_id IS NOT NULL;
+CREATE INDEX txn_by_original_rrn ON txn (orig_rrn) WHERE orig_rrn IS NOT NULL;
+"#,
+    },
 ];
 
 /// The newest schema version this build knows.

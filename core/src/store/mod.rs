@@ -14,6 +14,7 @@ mod history;
 mod migrations;
 mod offline_queue;
 mod recovery;
+mod repeat;
 mod retention;
 mod reversal;
 mod sealing;
@@ -36,6 +37,7 @@ pub use error::StoreError;
 pub use history::{scheme_key, scheme_of, HistoryFilter, HistoryStatus, TxnPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use offline_queue::{QueueEntry, QueuedAdvice, UploadOutcome, UploadState};
 pub use recovery::Recovered;
+pub use repeat::{DueRepeat, FollowUps, Guard};
 pub use retention::{Purged, RetentionPolicy};
 pub use reversal::{DueReversal, ReversalRecord};
 pub use session::{NewSession, Session};
@@ -211,7 +213,8 @@ fn wal_sibling(path: &Path, suffix: &str) -> PathBuf {
 /// The tables every payment depends on whose size does not grow with the terminal's history:
 /// checked in full at every open. History tables (the journal, the offline queue, audits,
 /// uploads) are left to [`Store::integrity_check`] and to SQLite's check of each page it reads.
-const CHECKED_AT_OPEN: [&str; 6] = ["schema_version", "counters", "settings", "data_key", "session", "reversal"];
+const CHECKED_AT_OPEN: [&str; 7] =
+    ["schema_version", "counters", "settings", "data_key", "session", "reversal", "repeat"];
 
 /// `quick_check` of the small state tables that exist (a fresh file has none yet).
 fn check_small_tables(conn: &Connection) -> Result<(), StoreError> {

@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 
 use super::counters::{batch, take_stan, take_voucher, TxnNumbers};
 use super::error::StoreError;
+use super::repeat::Guard;
 use super::voucher::VoucherNo;
 use super::Store;
 use crate::card::{CardFingerprint, MaskedPan};
@@ -393,15 +394,37 @@ impl Store {
         new: &NewTxn,
         build: impl FnOnce(&TxnRecord) -> Result<(T, Option<Zeroizing<Vec<u8>>>), E>,
     ) -> Result<(TxnRecord, T), E> {
+        self.begin_guarded(new, |record| {
+            let (value, reversal) = build(record)?;
+            Ok((value, reversal.map_or(Guard::None, Guard::Reversal)))
+        })
+    }
+
+    /// As [`Store::begin_journaled`], with the guard the request's type needs: an armed
+    /// reversal, or (for types that are not reversed) the request kept for a repeat. Either is
+    /// sealed and written in the transaction that takes the STAN.
+    pub fn begin_guarded<T, E: From<StoreError>>(
+        &self,
+        new: &NewTxn,
+        build: impl FnOnce(&TxnRecord) -> Result<(T, Guard), E>,
+    ) -> Result<(TxnRecord, T), E> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(StoreError::from)?;
         super::reversal::complete_held(&tx)?;
         let record = insert(&tx, new, &Initial::PENDING)?;
-        let (value, reversal) = build(&record)?;
-        if let Some(body) = reversal {
-            let sealed =
-                self.sealer(&tx)?.seal(&super::reversal::aad(record.id), &body).map_err(StoreError::Sealing)?;
-            super::reversal::arm(&tx, record.id, &sealed, &new.at)?;
+        let (value, guard) = build(&record)?;
+        match guard {
+            Guard::None => {}
+            Guard::Reversal(body) => {
+                let sealed =
+                    self.sealer(&tx)?.seal(&super::reversal::aad(record.id), &body).map_err(StoreError::Sealing)?;
+                super::reversal::arm(&tx, record.id, &sealed, &new.at)?;
+            }
+            Guard::Repeat(body) => {
+                let sealed =
+                    self.sealer(&tx)?.seal(&super::repeat::aad(record.id), &body).map_err(StoreError::Sealing)?;
+                super::repeat::keep(&tx, record.id, &sealed, &new.at)?;
+            }
         }
         tx.commit().map_err(StoreError::from)?;
         Ok((record, value))
@@ -411,7 +434,8 @@ impl Store {
     ///
     /// In the same SQLite transaction the request's reversal is settled: an authenticated
     /// approval holds it (until the receipt is confirmed), an authenticated decline
-    /// clears it, an unauthenticated answer makes it due.
+    /// clears it, an unauthenticated answer makes it due. An authenticated answer also drops
+    /// the request kept for a repeat.
     pub fn record_answer(&self, id: TxnId, answer: &HostAnswer, at: &str) -> Result<TxnRecord, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -441,6 +465,10 @@ impl Store {
         {
             tx.execute("UPDATE txn SET cancelled_by = ?2, updated_at = ?3 WHERE id = ?1", params![orig.0, id.0, at])?;
         }
+        if answer.authenticated {
+            // The host's own answer: a repeat would only be answered the same.
+            super::repeat::drop_kept(&tx, id)?;
+        }
         match (answer.authenticated, status) {
             (true, TxnStatus::Approved) => super::reversal::hold(&tx, id, at)?,
             (true, _) => super::reversal::clear(&tx, id)?,
@@ -453,7 +481,8 @@ impl Store {
     }
 
     /// Records that no usable answer came; the row is never approved. Its reversal
-    /// becomes due when the request may have reached the host, and is cleared when not.
+    /// becomes due when the request may have reached the host, and is cleared when not
+    /// (as is a request kept for a repeat).
     pub fn record_failure(&self, id: TxnId, failure: &Failure<'_>, at: &str) -> Result<TxnRecord, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -469,6 +498,7 @@ impl Store {
             super::reversal::make_due(&tx, id, failure.cause, Some(failure.text), at)?;
         } else {
             super::reversal::clear(&tx, id)?;
+            super::repeat::drop_kept(&tx, id)?;
         }
         let record = load(&tx, id)?.ok_or(StoreError::MissingTxn(id.0))?;
         tx.commit()?;

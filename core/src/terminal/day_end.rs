@@ -18,6 +18,10 @@ impl Terminal {
         if due > 0 {
             out.push(DayEndRefusal::ReversalPending { count: due });
         }
+        let doubt = self.store.due_repeat_count()?;
+        if doubt > 0 {
+            out.push(DayEndRefusal::RefundInDoubt { count: doubt });
+        }
         let stored = self.store.queue_stats()?.count;
         if stored > 0 {
             out.push(DayEndRefusal::PaymentsStored { count: stored });

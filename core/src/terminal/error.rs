@@ -6,11 +6,12 @@ use crate::acquirer::AcquirerError;
 use crate::crypto::CryptoError;
 use crate::i18n::Bilingual;
 use crate::iso8583::{BatchNo, CodecError, Message, TxnType};
+use crate::money::Amount;
 use crate::offline::OfflineRefusal;
 use crate::reader::ReaderError;
 use crate::response_code::ResponseCode;
 use crate::risk::RiskError;
-use crate::store::{StoreError, TxnId};
+use crate::store::{StoreError, TxnId, VoucherNo};
 
 /// A request that got no usable answer: the seam for automatic reversal.
 ///
@@ -117,6 +118,27 @@ pub enum TerminalError {
         /// Reversals still due.
         reversals: u32,
     },
+    /// A refund for more than its original has left to refund: refused before anything is sent.
+    #[error("at most {left} left to refund")]
+    RefundAboveRemainder {
+        /// What is left to refund (zero when the original is fully refunded).
+        left: Amount,
+    },
+    /// A completion above its pre-auth's amount: refused before anything is sent.
+    #[error("a completion can be at most {hold}")]
+    CompletionAboveHold {
+        /// The pre-auth's amount, the most a completion may capture.
+        hold: Amount,
+    },
+    /// An earlier refund of the same original got no answer and the host could not be asked
+    /// about it yet: nothing more is sent for that original until it can.
+    #[error("an earlier refund of this payment is not confirmed by the host")]
+    RefundInDoubt {
+        /// The unconfirmed refund's row.
+        txn_id: TxnId,
+        /// Its slip number.
+        voucher: Option<VoucherNo>,
+    },
 }
 
 impl TerminalError {
@@ -210,6 +232,13 @@ impl Bilingual for TerminalError {
                 "签到会更换密钥，但还有{stored}笔离线交易和{reversals}笔冲正未送达主机（只能用当前密钥上送），\
                  签到未进行。请检查网络，全部上送成功后再签到"
             ),
+            TerminalError::RefundAboveRemainder { left } if left.minor() == 0 => "原交易已全额退货，不能再退".into(),
+            TerminalError::RefundAboveRemainder { left } => format!("退货金额超过可退金额：最多还可退 {left}"),
+            TerminalError::CompletionAboveHold { hold } => format!("完成金额不能超过预授权金额 {hold}"),
+            TerminalError::RefundInDoubt { voucher, .. } => format!(
+                "原交易的上一笔退货{}尚未得到主机确认，请检查网络后重试（不会重复退货）",
+                voucher.map(|v| format!("（凭证号{v}）")).unwrap_or_default()
+            ),
         }
     }
 
@@ -249,6 +278,20 @@ impl Bilingual for TerminalError {
                 "sign-in would replace the keys, but {stored} stored payment(s) and {reversals} reversal(s) have not \
                  reached the host (they can only go under the current keys): not signed in. Check the connection, \
                  sync until everything is sent, then sign in"
+            ),
+            TerminalError::RefundAboveRemainder { left } if left.minor() == 0 => {
+                "nothing left to refund: the original is fully refunded".into()
+            }
+            TerminalError::RefundAboveRemainder { left } => {
+                format!("the refund is more than is left: at most {left} left to refund")
+            }
+            TerminalError::CompletionAboveHold { hold } => {
+                format!("a completion can be at most the pre-auth amount, {hold}")
+            }
+            TerminalError::RefundInDoubt { voucher, .. } => format!(
+                "an earlier refund of this payment{} has not been confirmed by the host yet: check the \
+                 connection and try again (it will not be refunded twice)",
+                voucher.map(|v| format!(" (voucher {v})")).unwrap_or_default()
             ),
         }
     }

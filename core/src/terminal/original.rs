@@ -39,6 +39,8 @@ pub(crate) struct Resolved {
     pub amount: Option<Amount>,
     /// The original card, when known, to check the card presented now.
     pub fingerprint: Option<CardFingerprint>,
+    /// The original's row, when it is this terminal's.
+    pub record: Option<TxnRecord>,
 }
 
 impl Resolved {
@@ -55,14 +57,33 @@ impl Resolved {
     }
 }
 
-/// The transaction types each kind of follow-up may refer to.
+/// The transaction types each kind of follow-up may refer to (the profile's table: a void
+/// 消费撤销 undoes a sale 消费 only; an offline sale 离线结算 is given back by a refund 退货).
 fn acceptable_originals(txn: TxnType) -> &'static [TxnType] {
     match txn {
         TxnType::Void => &[TxnType::Sale],
         TxnType::CompletionCancel => &[TxnType::PreAuthCompletion],
         TxnType::PreAuthCancel | TxnType::PreAuthCompletion => &[TxnType::PreAuth],
-        TxnType::Refund => &[TxnType::Sale, TxnType::PreAuthCompletion],
+        TxnType::Refund => &[TxnType::Sale, TxnType::PreAuthCompletion, TxnType::OfflineSale],
         _ => &[],
+    }
+}
+
+/// The follow-up that gives back the money of an original `txn` does not apply to, if any.
+fn instead(txn: TxnType, original: TxnType) -> Option<TerminalError> {
+    match (txn, original) {
+        (TxnType::Void, TxnType::OfflineSale) => Some(TerminalError::not_eligible(
+            "离线交易不能撤销，请改用退货",
+            "an offline sale cannot be voided: use a refund",
+        )),
+        (TxnType::Void, TxnType::PreAuthCompletion) => Some(TerminalError::not_eligible(
+            "预授权完成请用完成撤销",
+            "a pre-auth completion is undone by a completion cancel",
+        )),
+        (TxnType::PreAuthCancel, TxnType::PreAuthCompletion) => {
+            Some(TerminalError::not_eligible("预授权完成请用完成撤销", "use a completion cancel for a completion"))
+        }
+        _ => None,
     }
 }
 
@@ -119,6 +140,7 @@ pub(crate) fn resolve(store: &Store, txn: TxnType, r: &OriginalRef) -> Result<Re
         }
     };
     check_eligible(txn, &record, current)?;
+    check_follow_ups(store, txn, &record)?;
     Ok(Resolved {
         refs: OriginalRefs {
             txn_id: Some(record.id),
@@ -130,15 +152,28 @@ pub(crate) fn resolve(store: &Store, txn: TxnType, r: &OriginalRef) -> Result<Re
         },
         amount: record.amount,
         fingerprint: record.fingerprint,
+        record: Some(record),
     })
 }
 
 fn check_eligible(txn: TxnType, o: &TxnRecord, current: BatchNo) -> Result<(), TerminalError> {
     if !acceptable_originals(txn).contains(&o.txn_type) {
-        return Err(TerminalError::not_eligible("原交易类型不符", "the original is not of a type this applies to"));
+        return Err(instead(txn, o.txn_type).unwrap_or_else(|| {
+            TerminalError::not_eligible("原交易类型不符", "the original is not of a type this applies to")
+        }));
     }
     if o.status != TxnStatus::Approved {
         return Err(TerminalError::not_eligible("原交易未成功", "the original was not approved"));
+    }
+    if o.reversed_at.is_some() {
+        return Err(TerminalError::not_eligible("原交易已冲正", "the original was reversed: it counts for nothing"));
+    }
+    // Approved offline, the host learns of it from its upload: until then there is nothing to give back.
+    if o.txn_type == TxnType::OfflineSale && o.response_code.is_none_or(|c| !c.is_approved()) {
+        return Err(TerminalError::not_eligible(
+            "原离线交易尚未上送主机，请先同步上送后再退货",
+            "the original offline payment has not been uploaded yet: sync first, then refund",
+        ));
     }
     if o.cancelled_by.is_some() {
         return Err(TerminalError::not_eligible("原交易已撤销", "the original has already been cancelled"));
@@ -147,6 +182,29 @@ fn check_eligible(txn: TxnType, o: &TxnRecord, current: BatchNo) -> Result<(), T
         return Err(TerminalError::not_eligible(
             "原交易不在当前批次，请改用退货",
             "the original is not in the current batch: use a refund",
+        ));
+    }
+    Ok(())
+}
+
+/// What the original's earlier follow-ups rule out: a pre-auth whose completion stands can be
+/// neither completed again nor cancelled (cancel the completion first, which opens it again);
+/// a sale refunded in part (or with a refund whose answer is unknown) cannot be voided.
+fn check_follow_ups(store: &Store, txn: TxnType, o: &TxnRecord) -> Result<(), TerminalError> {
+    if !matches!(txn, TxnType::PreAuthCompletion | TxnType::PreAuthCancel | TxnType::Void) {
+        return Ok(());
+    }
+    let f = store.follow_ups(o)?;
+    if matches!(txn, TxnType::PreAuthCompletion | TxnType::PreAuthCancel) && f.completion.is_some() {
+        return Err(TerminalError::not_eligible(
+            "预授权已完成：如需重新完成或撤销，请先做完成撤销",
+            "the pre-auth is already completed: cancel the completion first to complete it again or cancel it",
+        ));
+    }
+    if txn == TxnType::Void && (f.refunded_minor > 0 || !f.refunds_in_doubt.is_empty()) {
+        return Err(TerminalError::not_eligible(
+            "原交易已有退货，不能撤销，请对余额做退货",
+            "the original has been refunded in part and cannot be voided: refund the rest instead",
         ));
     }
     Ok(())

@@ -9,14 +9,17 @@
 use zeroize::Zeroizing;
 
 use crate::acquirer::{AcquirerError, Reply};
+use crate::card::MaskedPan;
 use crate::i18n::Bilingual;
-use crate::iso8583::{encode_message, unionpay, FinancialRequest, FinancialResponse, MacCheck, Message, TxnType};
+use crate::iso8583::{
+    encode_message, unionpay, EntryMode, FinancialRequest, FinancialResponse, MacCheck, Message, TxnType,
+};
 use crate::money::Amount;
 use crate::offline::OfflineRefusal;
 use crate::reader::{CardRead, CardRequest};
 use crate::response_code::OperatorAction;
 use crate::reversal::{reversal_message, ReversalCause};
-use crate::store::{Failure, HostAnswer, NewTxn, Session, TxnRecord, TxnStatus};
+use crate::store::{Failure, Guard, HostAnswer, NewTxn, Session, TxnRecord, TxnStatus};
 
 use super::crash_point::crash_point;
 use super::error::TerminalError;
@@ -48,12 +51,27 @@ impl Terminal {
         self.run(Plan { txn: TxnType::Void, amount: o.amount, original: Some(o) }).await
     }
 
-    /// 退货: refunds `amount` (all or part) of a sale, named by RRN and date or by a voucher of this terminal.
+    /// 退货: refunds `amount` (all or part) of a sale, completion or uploaded offline sale, named
+    /// by RRN and date or by a voucher of this terminal.
+    ///
+    /// For an original of this terminal, an earlier refund whose answer never came is settled
+    /// with the host first (see [`Terminal::settle_refunds_of`]): when that earlier refund was
+    /// for the same amount and is approved, this call is its retry and returns its outcome
+    /// without sending anything new. Then the amount is checked against what is left to refund
+    /// ([`TerminalError::RefundAboveRemainder`], before a card is read or a voucher taken).
     pub async fn refund(&self, amount: Amount, original: OriginalRef) -> Result<TxnOutcome, TerminalError> {
         let amount = self.checked(amount)?;
         let o = resolve(&self.store, TxnType::Refund, &original)?;
-        if o.amount.is_some_and(|orig| amount > orig) {
-            return Err(TerminalError::invalid("退货金额超过原交易金额", "refund exceeds the original amount"));
+        if let Some(record) = &o.record {
+            let settled = self.settle_refunds_of(record).await?;
+            if let Some(earlier) = settled.into_iter().find(|s| s.approved && s.amount == Some(amount)) {
+                tracing::info!(stan = %earlier.stan, "the refund retried was made: its answer, nothing sent again");
+                return Ok(earlier);
+            }
+            let left = self.refundable(record)?;
+            if amount > left {
+                return Err(TerminalError::RefundAboveRemainder { left });
+            }
         }
         self.run(Plan { txn: TxnType::Refund, amount: Some(amount), original: Some(o) }).await
     }
@@ -76,10 +94,15 @@ impl Terminal {
         self.run(Plan { txn: TxnType::PreAuthCancel, amount: Some(amount), original: Some(o) }).await
     }
 
-    /// 预授权完成: completes a pre-auth for `amount`, named by voucher or by auth code and date.
+    /// 预授权完成: completes a pre-auth for `amount` (at most its amount), named by voucher or by
+    /// auth code and date. A pre-auth whose completion was cancelled can be completed again.
     pub async fn pre_auth_complete(&self, amount: Amount, original: OriginalRef) -> Result<TxnOutcome, TerminalError> {
         let amount = self.checked(amount)?;
         let o = resolve(&self.store, TxnType::PreAuthCompletion, &original)?;
+        // The host captures at most what the pre-auth holds: say so here rather than have it declined.
+        if let Some(hold) = o.amount.filter(|hold| amount > *hold) {
+            return Err(TerminalError::CompletionAboveHold { hold });
+        }
         self.run(Plan { txn: TxnType::PreAuthCompletion, amount: Some(amount), original: Some(o) }).await
     }
 
@@ -176,10 +199,17 @@ impl Terminal {
             local_date: at.mmdd(),
             at: at.to_string(),
         };
-        let (record, message) = self.store.begin_journaled(&new, |record| -> Result<_, TerminalError> {
+        let (record, message) = self.store.begin_guarded(&new, |record| -> Result<_, TerminalError> {
             let message = self.request(plan, &original, card, record)?;
-            let reversal = if plan.txn.is_reversible() { Some(reversal_body(&message)?) } else { None };
-            Ok((message, reversal))
+            let guard = if plan.txn.is_reversible() {
+                Guard::Reversal(reversal_body(&message)?)
+            } else if plan.txn == TxnType::Refund {
+                // Not reversible: kept to be sent again, as a repeat, if its answer does not come.
+                Guard::Repeat(request_body(&message)?)
+            } else {
+                Guard::None
+            };
+            Ok((message, guard))
         })?;
         crash_point("journal_committed");
         tracing::info!(
@@ -194,7 +224,8 @@ impl Terminal {
         match answered {
             Ok((resp, mac)) => {
                 crash_point("after_send");
-                let outcome = self.finish(plan, &record, card, resp, mac == MacCheck::Valid);
+                let outcome =
+                    self.finish(plan, &record, (&card.masked_pan, card.entry_mode), resp, mac == MacCheck::Valid);
                 if let Err(e) = &outcome {
                     // Not recorded (a full disk, say), though the host may have approved:
                     // make the reversal due now rather than at the next start.
@@ -264,7 +295,7 @@ impl Terminal {
     }
 
     /// Reads the reply and checks it answers this very request.
-    fn read_response(
+    pub(super) fn read_response(
         &self,
         plan: &Plan,
         record: &TxnRecord,
@@ -289,11 +320,11 @@ impl Terminal {
     /// Records the answer and builds the outcome. If the row cannot be written the
     /// error is returned even for an approval: the row stays `pending`, and a pending
     /// money-moving row is what the journal's recovery reverses.
-    fn finish(
+    pub(super) fn finish(
         &self,
         plan: &Plan,
         record: &TxnRecord,
-        card: &CardRead,
+        (masked_pan, entry_mode): (&MaskedPan, EntryMode),
         resp: FinancialResponse,
         authenticated: bool,
     ) -> Result<TxnOutcome, TerminalError> {
@@ -317,7 +348,7 @@ impl Terminal {
             // stop the terminal (the operator sees the decline and can sign in).
             self.store.clear_session()?;
         }
-        tracing::info!(txn = ?plan.txn, stan = %record.numbers.stan, rc = %rc, pan = %card.masked_pan, "answered");
+        tracing::info!(txn = ?plan.txn, stan = %record.numbers.stan, rc = %rc, pan = %masked_pan, "answered");
         Ok(TxnOutcome {
             txn: plan.txn,
             approved: rc.is_approved(),
@@ -331,8 +362,8 @@ impl Terminal {
             rrn: resp.rrn,
             auth_code: resp.auth_code,
             amount: plan.amount,
-            masked_pan: card.masked_pan.clone(),
-            entry_mode: card.entry_mode,
+            masked_pan: masked_pan.clone(),
+            entry_mode,
             balance: resp.balance.as_deref().and_then(|b| parse_balance(b, self.config.currency)),
             host_date: resp.date,
             host_time: resp.time,
@@ -379,6 +410,13 @@ pub(super) fn answer_differs(
     } else {
         None
     }
+}
+
+/// The encoded request as sent (its MAC is computed at each send), kept for a repeat.
+pub(super) fn request_body(request: &Message) -> Result<Zeroizing<Vec<u8>>, TerminalError> {
+    let mut body = Zeroizing::new(Vec::with_capacity(256));
+    encode_message(unionpay(), request, &mut body)?;
+    Ok(body)
 }
 
 /// The encoded 0400 of `request` without field 39, which is set when it is sent.

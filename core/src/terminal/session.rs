@@ -119,7 +119,8 @@ impl Terminal {
             return Ok(());
         }
         let owed = |t: &Terminal| -> Result<(u32, u32), TerminalError> {
-            Ok((t.store.queue_stats()?.count, t.store.due_reversal_count()?))
+            // A refund in doubt is settled by its repeat, which the sync sends like a reversal.
+            Ok((t.store.queue_stats()?.count, t.store.due_reversal_count()? + t.store.due_repeat_count()?))
         };
         if owed(self)? == (0, 0) {
             return Ok(());

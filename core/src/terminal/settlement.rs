@@ -96,7 +96,9 @@ impl Terminal {
     async fn flush_for_settlement(&self) -> Result<(), SettlementError> {
         let waiting = self.store.queue_stats()?.count;
         let due = self.store.due_reversal_count()?;
-        if waiting > 0 || due > 0 {
+        // A refund whose answer is unknown is settled first, so the totals count it as the host does.
+        let repeats = self.store.due_repeat_count()?;
+        if waiting > 0 || due > 0 || repeats > 0 {
             if let Err(e) = self.sync().await {
                 tracing::warn!(error = %e.en(), "sync before settlement failed");
             }

@@ -1,5 +1,5 @@
-//! The sync engine: due reversals first, then the stored payments in order as 0220
-//! advices (one at a time by default, or a window in flight), each group's answers
+//! The sync engine: due reversals first, then repeats of refunds whose answer is unknown,
+//! then the stored payments in order as 0220 advices (one at a time by default, or a window in flight), each group's answers
 //! recorded in one commit.
 //!
 //! Every advice is claimed (`uploading`) before it is sent and goes back to `stored` on
@@ -63,6 +63,13 @@ impl Terminal {
         } else {
             None
         };
+        // Refunds whose answer is unknown are settled by repeating them (see `repeats`).
+        if report.stop.is_none() && self.store.due_repeat_count()? > 0 {
+            if let Ok(session) = self.session() {
+                let (settled, left) = self.send_due_repeats(&session).await?;
+                tracing::info!(settled, left, "refunds in doubt repeated");
+            }
+        }
         // Reversals before advices: an advice never overtakes a reversal still owed.
         if report.stop.is_none() {
             self.expire(&mut report)?;

@@ -154,7 +154,10 @@ async fn refunds_partial_by_voucher_and_by_reference() {
     r.reader.present("debit").unwrap();
     let sale = r.terminal.sale(cny(10_000)).await.unwrap();
     let v = OriginalRef::Voucher(sale.voucher.unwrap());
-    assert!(matches!(r.terminal.refund(cny(10_001), v.clone()).await, Err(TerminalError::InvalidInput { .. })));
+    assert_eq!(
+        r.terminal.refund(cny(10_001), v.clone()).await.unwrap_err(),
+        TerminalError::RefundAboveRemainder { left: cny(10_000) }
+    );
     let refund = r.terminal.refund(cny(4_000), v).await.unwrap();
     assert!(refund.approved && refund.txn == TxnType::Refund);
     assert_eq!(r.host.seen().field61, Some(format!("{}{}0301", sale.batch, sale.stan)));
@@ -168,6 +171,52 @@ async fn refunds_partial_by_voucher_and_by_reference() {
     );
     let bad = OriginalRef::Host { rrn: "42".into(), date: "1340".into() };
     assert!(matches!(r.terminal.refund(cny(1), bad).await, Err(TerminalError::InvalidInput { .. })));
+}
+
+#[tokio::test]
+async fn a_refund_repeat_answered_94_stays_in_doubt_and_holds_back_more_refunds_of_its_sale() {
+    let r = signed_in().await;
+    r.reader.present("debit").unwrap();
+    let sale = r.terminal.sale(cny(10_000)).await.unwrap();
+    let v = OriginalRef::Voucher(sale.voucher.unwrap());
+    r.host.script(Script::Silent);
+    let e = r.terminal.refund(cny(4_000), v.clone()).await.unwrap_err();
+    let id = e.exchange_failure().and_then(|f| f.txn_id).unwrap();
+    assert!(r.terminal.store().has_repeat(id).unwrap(), "kept for a repeat");
+    // The host says it holds another request under that STAN: nothing can be concluded.
+    r.host.script(Script::Code("94"));
+    let e = r.terminal.refund(cny(1_000), v.clone()).await.unwrap_err();
+    assert!(matches!(e, TerminalError::RefundInDoubt { txn_id, .. } if txn_id == id), "{e:?}");
+    assert!(e.zh().contains("不会重复退货") && e.en().contains("not be refunded twice"), "{}", e.en());
+    assert!(r.terminal.store().has_repeat(id).unwrap(), "still in doubt");
+    assert_eq!(r.terminal.store().txn(id).unwrap().unwrap().status, TxnStatus::Failed);
+    // Once the host answers the repeat, the retry is that refund, and nothing more is sent.
+    let retry = r.terminal.refund(cny(4_000), v.clone()).await.unwrap();
+    assert!(retry.approved && retry.txn_id == id, "{retry:?}");
+    assert!(!r.terminal.store().has_repeat(id).unwrap());
+    assert_eq!(
+        r.terminal.refund(cny(6_001), v).await.unwrap_err(),
+        TerminalError::RefundAboveRemainder { left: cny(6_000) }
+    );
+}
+
+#[tokio::test]
+async fn an_unsigned_refund_decline_is_confirmed_by_one_repeat_before_a_new_refund() {
+    let r = signed_in().await;
+    r.reader.present("debit").unwrap();
+    let sale = r.terminal.sale(cny(1_000)).await.unwrap();
+    let v = OriginalRef::Voucher(sale.voucher.unwrap());
+    // This host leaves declines unsigned: anyone could have sent one, so the refund is kept.
+    r.host.script(Script::Code("05"));
+    let declined = r.terminal.refund(cny(1_000), v.clone()).await.unwrap();
+    assert!(!declined.approved);
+    assert!(r.terminal.store().has_repeat(declined.txn_id).unwrap());
+    // The next refund of the sale repeats it first; declined again, it is settled, and the new one goes.
+    r.host.script(Script::Code("05"));
+    let again = r.terminal.refund(cny(1_000), v).await.unwrap();
+    assert!(again.approved && again.txn_id != declined.txn_id, "{again:?}");
+    assert!(!r.terminal.store().has_repeat(declined.txn_id).unwrap());
+    assert_eq!(r.terminal.store().txn(declined.txn_id).unwrap().unwrap().status, TxnStatus::Declined);
 }
 
 #[tokio::test]
