@@ -59,7 +59,7 @@ fn base_fields() -> Vec<FieldSpec> {
         spec(55, "IC card data", LllVar(255), Binary),
         spec(60, "Reserved private (message type, batch, network code)", LllVar(17), BcdLeft),
         spec(61, "Original message data", LllVar(29), BcdLeft),
-        spec(62, "Reserved private (working keys)", LllVar(512), Binary),
+        spec(62, "Reserved private (working keys; terminal information in requests)", LllVar(512), Binary),
         spec(63, "Reserved private (operator / card organisation)", LllVar(163), Ascii),
         spec(64, "Message authentication code", Fixed(8), Binary),
         // Behind a secondary bitmap: account identification, which some acquirers' transfer
