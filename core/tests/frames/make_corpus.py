@@ -299,7 +299,7 @@ frame(
     "07-preauth-f60-24",
     "0100 pre-authorisation, condition code 06, field 60 of 24 digits",
     "0100",
-    sale_fields(f60("10", "000004", "000", "6", "0", "1", "000", "00000000"), {3: n_fix("030000"), 25: n_fix("06")}),
+    sale_fields(f60("10", "000004", "000", "6", "0", "1", "000", "0000000"), {3: n_fix("030000"), 25: n_fix("06")}),
     mac=ECB,
 )
 frame(
@@ -307,7 +307,7 @@ frame(
     "0200 void (200000) with 37/38 and 61, field 60 of 25 digits",
     "0200",
     sale_fields(
-        f60("23", "000005", "000", "6", "0", "1", "000", "123456789"),
+        f60("23", "000005", "000", "6", "0", "1", "000", "12345678"),
         {3: n_fix("200000"), 37: a_fix("251660012345"), 38: a_fix("A1B2C3"), 61: n_var("000005000122", LLL)},
     ),
     mac=X919,
@@ -317,7 +317,7 @@ frame(
     "0220 refund with field 61 of 31 digits (batch, STAN, date and 15 more) and 60 of 26 digits",
     "0220",
     sale_fields(
-        f60("25", "000005", "000", "6", "0", "1", "000", "1234567890"),
+        f60("25", "000005", "000", "6", "0", "1", "000", "123456789"),
         {
             3: n_fix("200000"),
             37: a_fix("251660012345"),
@@ -515,7 +515,7 @@ frame(
     mac=X919,
 )
 frame(
-    "24-batch-end-0320-f48-count-odd",
+    "24-batch-end-0320-f48-count",
     "0320 end of batch upload (60.3 = 207): 48 = count n4, 60 of 13 digits",
     "0320",
     {
@@ -562,7 +562,7 @@ frame(
 
 frame(
     "27-sale-f55-long",
-    "0200 chip sale whose 55 is 318 bytes (9F63, DF31, a long 9F10 and issuer discretionary data)",
+    "0200 chip sale whose 55 is 326 bytes (9F63, DF31, a long 9F10 and issuer discretionary data)",
     "0200",
     sale_fields(
         f60("22", "000010", "000", "5", "0", "1", "000", "00"),
@@ -573,7 +573,7 @@ frame(
 )
 frame(
     "28-sale-response-f55-scripts",
-    "0210 approval with 55 of 285 bytes: 91 issuer authentication data and 71/72 issuer scripts",
+    "0210 approval with 55 of 287 bytes: 91 issuer authentication data and 71/72 issuer scripts",
     "0210",
     response_fields(
         f60("22", "000010", "000", "5", "0", "1", "000"),
