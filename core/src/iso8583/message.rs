@@ -235,13 +235,6 @@ impl Message {
         }
     }
 
-    /// Sets the pad nibble of field `n`'s odd-length BCD value (a host's convention, say `F`).
-    pub fn set_pad(&mut self, n: u8, pad: u8) {
-        if let Some(s) = self.spans.get_mut(usize::from(n)) {
-            s.wire.pad = pad & 0x0F;
-        }
-    }
-
     /// True when the message was received with a secondary bitmap and no field above 64.
     pub fn has_empty_secondary(&self) -> bool {
         self.empty_secondary

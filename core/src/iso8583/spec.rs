@@ -32,15 +32,6 @@ impl LengthKind {
             LengthKind::LllVar(_) => 3,
         }
     }
-
-    /// The largest length the prefix can state: 99 for LLVAR, 999 for LLLVAR (the fixed length for fixed).
-    pub fn ceiling(&self) -> usize {
-        match *self {
-            LengthKind::Fixed(n) => usize::from(n),
-            LengthKind::LlVar(_) => 99,
-            LengthKind::LllVar(_) => 999,
-        }
-    }
 }
 
 /// How a field's content is carried; lengths count digits for BCD and bytes otherwise.
