@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use pos_core::card::tlv::{parse_tlv, Tlv, TlvValue};
 use pos_core::crypto::{compute_mac, MacAlgorithm, SecretKey};
-use pos_core::iso8583::{unionpay, Encoding, Field60, Frame, FrameLayout, Header, Tpdu};
+use pos_core::iso8583::{unionpay, Encoding, Field60, Frame, FrameLayout, Header, OriginalData, Tpdu};
 use pos_core::redact::{mask_pan_digits, mask_track};
 use serde_json::{json, Map, Value};
 
@@ -15,10 +15,14 @@ use crate::{say_pair, CliError, Global};
 /// Frame tools.
 #[derive(Subcommand)]
 pub enum FrameCmd {
-    /// Print every part of a frame: length, TPDU, header, MTI, fields, 60 subfields, 55 TLV.
+    /// Print every part of a frame: length, TPDU, header, MTI, fields, subfields of 54, 60, 61,
+    /// 62 (requests) and 63, 55 TLV.
     ///
-    /// Card data is masked (field 2, tracks, PIN block, sensitive field 55 tags). With --json:
-    /// field numbers as keys, binary fields as uppercase hex.
+    /// Frames from later editions and other hosts decode too (field 60 past 17 digits, 62 in
+    /// requests, any TPDU and header): subfields this profile does not know are shown raw with
+    /// their position and length. Card data is masked (field 2, tracks, PIN block, sensitive
+    /// field 55 tags). With --json: field numbers as keys, binary fields as uppercase hex, each
+    /// subfield with its position and length, unknown ones marked raw.
     #[command(
         after_help = "Examples:\n  pos frame decode 0043600003000060310000000002003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733\n  pos frame decode --json --body 02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733   # hex starting at the MTI"
     )]
@@ -96,12 +100,46 @@ fn decode(g: &Global, a: DecodeArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One subfield row: where it sits in its field, and whether this profile knows it.
+struct SubView {
+    id: String,
+    name: String,
+    value: String,
+    /// 1-based position in the field (digits for numeric fields, characters or bytes
+    /// otherwise) and length in the same unit; `None` for TLV rows.
+    at: Option<(usize, usize)>,
+    /// Not a subfield this profile knows: shown raw as received.
+    raw: bool,
+}
+
+impl SubView {
+    fn known(id: &str, name: &str, value: impl Into<String>, start: usize, len: usize) -> SubView {
+        SubView { id: id.into(), name: name.into(), value: value.into(), at: Some((start + 1, len)), raw: false }
+    }
+
+    /// What follows the known subfields of field `n`, from 0-based `start`, in `unit`s.
+    fn unknown(n: u8, next: usize, value: &str, start: usize, unit: &str) -> SubView {
+        let len = value.chars().count();
+        SubView {
+            id: format!("{n}.{next}+"),
+            name: format!("unknown subfields: {unit} {}-{}, {len} {unit}s", start + 1, start + len),
+            value: value.into(),
+            at: Some((start + 1, len)),
+            raw: true,
+        }
+    }
+
+    fn tlv(id: String, name: String, value: String) -> SubView {
+        SubView { id, name, value, at: None, raw: false }
+    }
+}
+
 /// One field as shown: value masked where it is card data.
 struct FieldView {
     number: u8,
     name: String,
     value: String,
-    sub: Vec<(String, String, String)>,
+    sub: Vec<SubView>,
 }
 
 struct FrameView {
@@ -115,6 +153,7 @@ struct FrameView {
 impl FrameView {
     fn of(frame: &Frame, length: usize) -> FrameView {
         let p = unionpay();
+        let request = frame.message.mti().is_request();
         let fields = frame
             .message
             .fields()
@@ -126,8 +165,12 @@ impl FrameView {
                     2 => (mask_pan_digits(&text()), vec![]),
                     35 | 36 => (mask_track(&text()), vec![]),
                     52 => ("*".repeat(16), vec![]),
+                    54 => (text(), field54_view(v)),
                     55 => tlv_view(v),
                     60 => (text(), field60_view(v)),
+                    61 => (text(), field61_view(v)),
+                    62 if request => (hex::encode_upper(v), field62_view(v)),
+                    63 => (text(), field63_view(v, request)),
                     _ if binary => (hex::encode_upper(v), vec![]),
                     _ => (text(), vec![]),
                 };
@@ -153,8 +196,8 @@ impl FrameView {
         s += &format!("{:<6} {:<52} {}\n", "", "MTI", self.mti);
         for f in &self.fields {
             s += &format!("{:<6} {:<52} {}\n", format!("{:03}", f.number), f.name, f.value);
-            for (id, name, value) in &f.sub {
-                s += &format!("  {:<8} {:<50} {}\n", id, name, value);
+            for sub in &f.sub {
+                s += &format!("  {:<8} {:<50} {}\n", sub.id, sub.name, sub.value);
             }
         }
         s
@@ -166,8 +209,21 @@ impl FrameView {
         for f in &self.fields {
             fields.insert(f.number.to_string(), Value::String(f.value.clone()));
             if !f.sub.is_empty() {
-                let items: Vec<Value> =
-                    f.sub.iter().map(|(id, name, value)| json!({"id": id, "name": name, "value": value})).collect();
+                let items: Vec<Value> = f
+                    .sub
+                    .iter()
+                    .map(|sub| {
+                        let mut item = json!({"id": sub.id, "name": sub.name, "value": sub.value});
+                        if let Some((position, length)) = sub.at {
+                            item["position"] = json!(position);
+                            item["length"] = json!(length);
+                        }
+                        if sub.raw {
+                            item["raw"] = json!(true);
+                        }
+                        item
+                    })
+                    .collect();
                 subfields.insert(f.number.to_string(), Value::Array(items));
             }
         }
@@ -182,49 +238,158 @@ impl FrameView {
     }
 }
 
-fn field60_view(v: &[u8]) -> Vec<(String, String, String)> {
-    let Ok(f) = Field60::parse(v) else { return vec![] };
+/// Field 60: 60.1-60.7 as far as present, then whatever follows raw with its position.
+fn field60_view(v: &[u8]) -> Vec<SubView> {
+    let Ok(f) = Field60::parse(v) else {
+        return vec![SubView::unknown(60, 1, &String::from_utf8_lossy(v), 0, "digit")];
+    };
     let mut out = vec![
-        ("60.1".into(), "message type code".into(), format!("{:02}", f.msg_type)),
-        ("60.2".into(), "batch number".into(), f.batch.to_string()),
-        ("60.3".into(), "network management code".into(), format!("{:03}", f.net.code())),
+        SubView::known("60.1", "message type code", format!("{:02}", f.msg_type), 0, 2),
+        SubView::known("60.2", "batch number", f.batch.to_string(), 2, 6),
     ];
-    if let Some(c) = f.read_capability {
-        out.push(("60.4".into(), "terminal read capability".into(), c.to_string()));
+    if v.len() >= 11 {
+        out.push(SubView::known("60.3", "network management code", format!("{:03}", f.net.code()), 8, 3));
     }
-    if let Some(c) = f.ic_condition {
-        out.push(("60.5".into(), "IC condition code".into(), c.to_string()));
+    let singles = [
+        ("60.4", "terminal read capability", f.read_capability),
+        ("60.5", "IC condition code", f.ic_condition),
+        ("60.6", "partial approval / balance return supported", f.partial_approval),
+    ];
+    for (i, (id, name, d)) in singles.into_iter().enumerate() {
+        if let Some(d) = d {
+            out.push(SubView::known(id, name, d.to_string(), 11 + i, 1));
+        }
+    }
+    if let Some(a) = f.account_type {
+        out.push(SubView::known("60.7", "account type", format!("{a:03}"), 14, 3));
     }
     if !f.rest.is_empty() {
-        out.push(("60.6+".into(), "further subfields".into(), f.rest.clone()));
+        let start = f.rest_offset();
+        let next = match start {
+            0..=11 => 4,
+            12 => 5,
+            13 => 6,
+            14 => 7,
+            _ => 8,
+        };
+        out.push(SubView::unknown(60, next, &f.rest, start, "digit"));
+    }
+    out
+}
+
+/// Field 61: original batch, STAN and date, then whatever follows raw.
+fn field61_view(v: &[u8]) -> Vec<SubView> {
+    let text = String::from_utf8_lossy(v).into_owned();
+    let Ok(o) = OriginalData::parse(v) else {
+        return vec![SubView::unknown(61, 1, &text, 0, "digit")];
+    };
+    let mut out = vec![
+        SubView::known("61.1", "original batch number", o.batch.to_string(), 0, 6),
+        SubView::known("61.2", "original STAN", text.get(6..12).unwrap_or_default(), 6, 6),
+    ];
+    if let Some(d) = &o.date {
+        out.push(SubView::known("61.3", "original date (MMDD)", d.clone(), 12, 4));
+    }
+    if !o.rest.is_empty() {
+        out.push(SubView::unknown(61, 4, &o.rest, 16, "digit"));
+    }
+    out
+}
+
+/// Field 62 of a request (terminal information): one row per BER-TLV object when it is
+/// BER-TLV (a serial number under 5F01, say), otherwise the bytes raw with their length.
+fn field62_view(v: &[u8]) -> Vec<SubView> {
+    match parse_tlv(v) {
+        Ok(objects) if !objects.is_empty() => {
+            let mut rows = Vec::new();
+            for o in &objects {
+                tlv_hex(o, 0, &mut rows);
+            }
+            rows.into_iter()
+                .map(|sub| {
+                    let text = hex::decode(&sub.value)
+                        .ok()
+                        .filter(|b| !b.is_empty() && b.iter().all(|c| c.is_ascii_graphic() || *c == b' '))
+                        .map(|b| format!("{} (\"{}\")", sub.value, String::from_utf8_lossy(&b)));
+                    // The TLV dictionary is EMV's; 5F01 carries the terminal's serial number here.
+                    let name = match (sub.name.is_empty(), sub.id.trim()) {
+                        (true, "5F01") => "terminal serial number".to_string(),
+                        _ => sub.name.clone(),
+                    };
+                    SubView { value: text.unwrap_or(sub.value), name, ..sub }
+                })
+                .collect()
+        }
+        _ => vec![SubView::unknown(62, 1, &hex::encode_upper(v), 0, "hex digit")],
+    }
+}
+
+/// Field 63: the card organisation code (answers) or operator (requests), then the rest raw.
+fn field63_view(v: &[u8], request: bool) -> Vec<SubView> {
+    let text = String::from_utf8_lossy(v).into_owned();
+    let head: String = text.chars().take(3).collect();
+    let name = if request { "operator code" } else { "card organisation code (CUP, VIS, MCC, JCB, ...)" };
+    let mut out = vec![SubView::known("63.1", name, head.clone(), 0, head.chars().count())];
+    let rest: String = text.chars().skip(3).collect();
+    if !rest.is_empty() {
+        out.push(SubView::unknown(63, 2, &rest, 3, "character"));
+    }
+    out
+}
+
+/// Field 54: amount blocks of 20 (account type n2, amount type n2, currency n3, C/D, n12 in
+/// minor units), a trailing partial block raw.
+fn field54_view(v: &[u8]) -> Vec<SubView> {
+    let text = String::from_utf8_lossy(v).into_owned();
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, block) in chars.chunks(20).enumerate() {
+        let b: String = block.iter().collect();
+        let well_formed = block.len() == 20
+            && matches!(block[7], 'C' | 'D')
+            && block.iter().enumerate().all(|(j, c)| j == 7 || c.is_ascii_digit());
+        if !well_formed {
+            out.push(SubView::unknown(54, i + 1, &b, i * 20, "character"));
+            break;
+        }
+        let minor = b[8..].trim_start_matches('0');
+        let value = format!(
+            "account type {}, amount type {}, currency {}, {} {} (minor units)",
+            &b[..2],
+            &b[2..4],
+            &b[4..7],
+            if block[7] == 'C' { "credit" } else { "debit" },
+            if minor.is_empty() { "0" } else { minor }
+        );
+        out.push(SubView::known(&format!("54.{}", i + 1), "amount block", value, i * 20, 20));
     }
     out
 }
 
 /// Field 55 as hex plus one row per TLV object; cardholder data tags are masked in both.
-fn tlv_view(v: &[u8]) -> (String, Vec<(String, String, String)>) {
+fn tlv_view(v: &[u8]) -> (String, Vec<SubView>) {
     match parse_tlv(v) {
         Ok(objects) => {
             let mut rows = Vec::new();
             let hex = objects.iter().map(|o| tlv_hex(o, 0, &mut rows)).collect();
             (hex, rows)
         }
-        Err(_) => (hex::encode_upper(v), vec![("55".into(), "not BER-TLV".into(), String::new())]),
+        Err(_) => (hex::encode_upper(v), vec![SubView::tlv("55".into(), "not BER-TLV".into(), String::new())]),
     }
 }
 
-fn tlv_hex(o: &Tlv, depth: usize, rows: &mut Vec<(String, String, String)>) -> String {
+fn tlv_hex(o: &Tlv, depth: usize, rows: &mut Vec<SubView>) -> String {
     let tag = o.tag.to_string();
     let name = o.tag.name().unwrap_or("").to_string();
     let indent = "  ".repeat(depth);
     match &o.value {
         TlvValue::Primitive(b) => {
             let value = if o.tag.is_sensitive() { "*".repeat(b.len() * 2) } else { hex::encode_upper(b) };
-            rows.push((format!("{indent}{tag}"), name, value.clone()));
+            rows.push(SubView::tlv(format!("{indent}{tag}"), name, value.clone()));
             format!("{tag}{}{value}", len_hex(b.len()))
         }
         TlvValue::Constructed(children) => {
-            rows.push((format!("{indent}{tag}"), name, String::new()));
+            rows.push(SubView::tlv(format!("{indent}{tag}"), name, String::new()));
             let inner: String = children.iter().map(|c| tlv_hex(c, depth + 1, rows)).collect();
             format!("{tag}{}{inner}", len_hex(inner.len() / 2))
         }

@@ -116,7 +116,10 @@ fn field_offset(msg: &Message, n: u8) -> usize {
     for (k, v) in msg.fields().filter(|(k, _)| *k < n) {
         head.set(k, v).expect("field number in range");
     }
-    encode_body(&head).expect("a prefix of an encodable message encodes").len()
+    let len = encode_body(&head).expect("a prefix of an encodable message encodes").len();
+    // The whole message carries a secondary bitmap that its head may lack.
+    let secondary = msg.bitmap().needs_secondary() && !head.bitmap().needs_secondary();
+    len + if secondary { 8 } else { 0 }
 }
 
 fn bcd_byte(v: usize) -> u8 {
@@ -167,6 +170,22 @@ fn exercise(m: &Message) -> Result<(), TestCaseError> {
     let body = ok("re-encode of a decoded message", encode_body(m))?;
     let (again, _) = ok("decode of the re-encoded message", decode_message(unionpay(), &body))?;
     prop_assert!(again == *m, "decode(encode(m)) != m for {:?}\nbody: {}", m, hex::encode_upper(&body));
+    Ok(())
+}
+
+/// As [`exercise`], and the decoded body re-encodes to exactly the bytes received.
+fn exercise_body(m: &Message, received: &[u8]) -> Result<(), TestCaseError> {
+    exercise(m)?;
+    let body = ok("re-encode of a decoded message", encode_body(m))?;
+    prop_assert_eq!(hex::encode_upper(&body), hex::encode_upper(received), "not byte-identical");
+    Ok(())
+}
+
+/// As [`exercise`], and the decoded frame re-encodes to exactly the bytes received.
+fn exercise_frame(f: &Frame, received: &[u8]) -> Result<(), TestCaseError> {
+    exercise(&f.message)?;
+    let bytes = ok("re-encode of a decoded frame", f.encode(unionpay()))?;
+    prop_assert_eq!(hex::encode_upper(&bytes), hex::encode_upper(received), "not byte-identical");
     Ok(())
 }
 
@@ -744,7 +763,7 @@ proptest! {
         let body = ok("encode_message", encode_body(&msg))?;
         let (back, layout) = ok("decode_message", decode_message(unionpay(), &body))?;
         prop_assert!(back == msg, "body round trip changed {:?}\nbody: {}", msg, hex::encode_upper(&body));
-        prop_assert_eq!(layout.mac_offset, msg.has(64).then(|| body.len() - 8));
+        prop_assert_eq!(layout.mac_offset, msg.has(64).then(|| field_offset(&msg, 64)));
         // The encoder reports the same MAC position as the decoder finds.
         let mut out = Vec::new();
         let encoded = ok("encode_message", encode_message(unionpay(), &msg, &mut out))?;
@@ -783,7 +802,7 @@ proptest! {
             Err(e) => render(&e),
         }
         match decode_message(p, &bytes) {
-            Ok((m, _)) => exercise(&m)?,
+            Ok((m, _)) => exercise_body(&m, &bytes)?,
             Err(e) => render(&e),
         }
     }
@@ -791,13 +810,14 @@ proptest! {
     #[test]
     fn plausible_bodies_never_panic(body in plausible_body(), preamble in any::<[u8; 11]>()) {
         match decode_message(unionpay(), &body) {
-            Ok((m, _)) => exercise(&m)?,
+            Ok((m, _)) => exercise_body(&m, &body)?,
             Err(e) => render(&e),
         }
         let mut content = preamble.to_vec();
         content.extend_from_slice(&body);
-        match Frame::decode(unionpay(), &with_prefix(&content)) {
-            Ok(f) => exercise(&f.message)?,
+        let framed = with_prefix(&content);
+        match Frame::decode(unionpay(), &framed) {
+            Ok(f) => exercise_frame(&f, &framed)?,
             Err(e) => render(&e),
         }
     }
@@ -812,14 +832,14 @@ proptest! {
         let bad = edit.apply(&frame);
         // As received: the length prefix usually no longer matches.
         match Frame::decode(p, &bad) {
-            Ok(f) => exercise(&f.message)?,
+            Ok(f) => exercise_frame(&f, &bad)?,
             Err(e) => render(&e),
         }
         // With the prefix repaired, so that the edit reaches the body decoder.
         let repaired = with_prefix(bad.get(2..).unwrap_or_default());
         let result = Frame::decode(p, &repaired);
         match &result {
-            Ok(f) => exercise(&f.message)?,
+            Ok(f) => exercise_frame(f, &repaired)?,
             Err(e) => render(e),
         }
         if let Mutation::Truncate(_) = edit {
@@ -828,7 +848,7 @@ proptest! {
         }
         if bad.len() > 13 {
             match decode_message(p, &bad[13..]) {
-                Ok((m, _)) => exercise(&m)?,
+                Ok((m, _)) => exercise_body(&m, &bad[13..])?,
                 Err(e) => render(&e),
             }
         }
@@ -851,6 +871,16 @@ fn full_message() -> Message {
             Encoding::Binary => (0..len).map(|i| (i * 37) as u8).collect(),
         };
         m.set(spec.number, value).unwrap();
+    }
+    m
+}
+
+/// [`full_message`] without the fields behind a secondary bitmap.
+fn primary_message() -> Message {
+    let full = full_message();
+    let mut m = Message::new(full.mti());
+    for (n, v) in full.fields().filter(|(n, _)| *n <= 64) {
+        m.set(n, v).unwrap();
     }
     m
 }
@@ -903,7 +933,7 @@ fn expect_no_spec(msg: &Message, n: u8) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// Rewrites field `n`'s length prefix to `len` (above the maximum).
+/// Rewrites field `n`'s length prefix to `len` (above the maximum accepted).
 fn expect_out_of_range(msg: &Message, n: u8, len: usize) -> Result<(), TestCaseError> {
     let spec = spec_of(n);
     let mut body = body_of(msg);
@@ -912,7 +942,7 @@ fn expect_out_of_range(msg: &Message, n: u8, len: usize) -> Result<(), TestCaseE
     body[at..at + prefix.len()].copy_from_slice(&prefix);
     prop_assert_eq!(
         decode_message(unionpay(), &body).err(),
-        Some(CodecError::LengthOutOfRange { field: n, len, max: spec.length.max() }),
+        Some(CodecError::LengthOutOfRange { field: n, len, max: spec.max_accept() }),
         "field {} prefix {}",
         n,
         hex::encode_upper(&prefix)
@@ -984,6 +1014,11 @@ fn prefix_ceiling(k: LengthKind) -> usize {
     }
 }
 
+/// Variable fields whose prefix can state more than the field accepts.
+fn can_overflow(spec: &FieldSpec) -> bool {
+    is_variable(spec) && spec.max_accept() < prefix_ceiling(spec.length)
+}
+
 fn run(r: Result<(), TestCaseError>) {
     if let Err(e) = r {
         panic!("{e}");
@@ -1009,7 +1044,7 @@ fn bits_without_a_spec_give_no_spec() {
 
 #[test]
 fn field_65_behind_a_secondary_bitmap_gives_no_spec() {
-    let mut body = body_of(&full_message());
+    let mut body = body_of(&primary_message());
     body[2] |= 0x80;
     body.splice(10..10, [0x80, 0, 0, 0, 0, 0, 0, 0]);
     assert_eq!(decode_message(unionpay(), &body).err(), Some(CodecError::NoSpec(65)));
@@ -1019,13 +1054,8 @@ fn field_65_behind_a_secondary_bitmap_gives_no_spec() {
 fn secondary_bitmaps_round_trip_and_an_empty_one_is_harmless() {
     // A profile with a field above 64: the message needs a secondary bitmap.
     let fields = vec![
-        FieldSpec { number: 11, name: "STAN".into(), length: LengthKind::Fixed(6), encoding: Encoding::BcdLeft },
-        FieldSpec {
-            number: 70,
-            name: "Network code".into(),
-            length: LengthKind::Fixed(3),
-            encoding: Encoding::BcdRight,
-        },
+        FieldSpec::new(11, "STAN", LengthKind::Fixed(6), Encoding::BcdLeft),
+        FieldSpec::new(70, "Network code", LengthKind::Fixed(3), Encoding::BcdRight),
     ];
     let profile = Profile::new("with field 70", PrefixEncoding::Bcd, 4096, fields).unwrap();
     let mut msg = Message::new(Mti::new("0800").unwrap());
@@ -1036,23 +1066,95 @@ fn secondary_bitmaps_round_trip_and_an_empty_one_is_harmless() {
     let (back, _) = decode_message(&profile, &body).unwrap();
     assert_eq!(back, msg, "round trip through a secondary bitmap");
 
-    // UnionPay: an empty secondary bitmap is accepted and dropped on re-encoding.
-    let full = full_message();
-    let mut body = body_of(&full);
+    // UnionPay: an empty secondary bitmap (some hosts always send one) is accepted and kept
+    // on re-encoding the received message, and never added to one we compose.
+    let primary = primary_message();
+    let mut body = body_of(&primary);
+    assert_eq!(body[2] & 0x80, 0);
     body[2] |= 0x80;
     body.splice(10..10, [0u8; 8]);
     let (m, _) = decode_message(unionpay(), &body).unwrap();
-    assert_eq!(m, full);
-    assert_eq!(body_of(&m), body_of(&full));
+    assert_eq!(m, primary);
+    assert!(m.has_empty_secondary());
+    assert_eq!(hex::encode_upper(body_of(&m)), hex::encode_upper(&body));
+    assert_eq!(body_of(&primary)[2] & 0x80, 0);
+
+    // Fields behind the secondary bitmap (102, 103) set bit 1 and write the second word.
+    let full = full_message();
+    let body = body_of(&full);
+    assert_eq!(body[2] & 0x80, 0x80);
+    assert_eq!(&body[10..18], &[0, 0, 0, 0, 0x06, 0, 0, 0]);
+    let (back, _) = decode_message(unionpay(), &body).unwrap();
+    assert_eq!(back, full);
 }
 
 #[test]
-fn variable_lengths_above_the_maximum_are_out_of_range() {
+fn variable_lengths_above_the_accepted_maximum_are_out_of_range() {
     let full = full_message();
-    for spec in unionpay().fields.iter().filter(|s| is_variable(s)) {
-        let max = spec.length.max();
+    for spec in unionpay().fields.iter().filter(|s| can_overflow(s)) {
+        let max = spec.max_accept();
         for len in [max + 1, prefix_ceiling(spec.length)] {
             run(expect_out_of_range(&full, spec.number, len));
+        }
+    }
+}
+
+/// A value longer than we send but within what the profile accepts.
+fn longer_value(spec: &FieldSpec, len: usize) -> Vec<u8> {
+    match spec.encoding {
+        Encoding::BcdLeft | Encoding::BcdRight => (0..len).map(|i| b'0' + (i * 7 % 10) as u8).collect(),
+        Encoding::Track => (0..len).map(|i| HEX_UPPER[i * 5 % 16]).collect(),
+        Encoding::Ascii => (0..len).map(|i| b'a' + (i % 26) as u8).collect(),
+        Encoding::Binary => (0..len).map(|i| (i * 13) as u8).collect(),
+    }
+}
+
+/// Liberal decode, strict encode: a field longer than we send but within what the profile
+/// accepts decodes, re-encodes byte-identically as received, and is refused when we compose it.
+#[test]
+fn received_values_up_to_the_accepted_maximum_decode_and_re_encode_as_received() {
+    let grows: Vec<&FieldSpec> = unionpay().fields.iter().filter(|s| s.max_accept() > s.max_send()).collect();
+    let numbers: Vec<u8> = grows.iter().map(|s| s.number).collect();
+    assert!(
+        [44, 48, 54, 55, 60, 61, 62, 63].iter().all(|n| numbers.contains(n)),
+        "the private fields grow: {numbers:?}"
+    );
+    for spec in grows {
+        for len in [spec.max_send() + 1, (spec.max_send() + spec.max_accept()) / 2, spec.max_accept()] {
+            let value = longer_value(spec, len);
+            // The bytes a host would send, written here without our encoder.
+            let mut body = vec![0x02, 0x00];
+            let mut bitmap = [0u8; 8];
+            bitmap[usize::from(spec.number - 1) / 8] |= 0x80 >> ((spec.number - 1) % 8);
+            body.extend_from_slice(&bitmap);
+            body.extend_from_slice(&bcd_prefix(spec.length, len));
+            match spec.encoding {
+                Encoding::Ascii | Encoding::Binary => body.extend_from_slice(&value),
+                _ => {
+                    let mut nibbles: Vec<u8> = value.iter().map(|&c| (c as char).to_digit(16).unwrap() as u8).collect();
+                    if nibbles.len() % 2 == 1 {
+                        nibbles.push(0xF);
+                    }
+                    body.extend(nibbles.chunks(2).map(|p| (p[0] << 4) | p[1]));
+                }
+            }
+            let (msg, _) = decode_message(unionpay(), &body)
+                .unwrap_or_else(|e| panic!("field {} of {len} refused: {e}", spec.number));
+            assert_eq!(msg.get(spec.number), Some(&value[..]), "field {} of {len}", spec.number);
+            let again = body_of(&msg);
+            assert_eq!(hex::encode_upper(&again), hex::encode_upper(&body), "field {} of {len}", spec.number);
+            let mut composed = Message::new(Mti::new("0200").unwrap());
+            composed.set(spec.number, &value).unwrap();
+            assert_eq!(
+                encode_body(&composed).err(),
+                Some(CodecError::LengthOutOfRange { field: spec.number, len, max: spec.max_send() }),
+                "field {} of {len} composed",
+                spec.number
+            );
+            // Carried through (an echo): the received form encodes again.
+            let mut echoed = Message::new(Mti::new("0210").unwrap());
+            assert!(echoed.copy_field(&msg, spec.number));
+            assert_eq!(&body_of(&echoed)[2..], &body[2..], "field {} of {len} echoed", spec.number);
         }
     }
 }
@@ -1096,10 +1198,10 @@ proptest! {
 
     #[test]
     fn prop_variable_lengths_above_the_maximum_are_out_of_range(msg in any_message(), pick in any::<Index>(), over in any::<Index>()) {
-        let present: Vec<&FieldSpec> = msg.fields().map(|(n, _)| spec_of(n)).filter(|s| is_variable(s)).collect();
+        let present: Vec<&FieldSpec> = msg.fields().map(|(n, _)| spec_of(n)).filter(|s| can_overflow(s)).collect();
         prop_assume!(!present.is_empty());
         let spec = present[pick.index(present.len())];
-        let max = spec.length.max();
+        let max = spec.max_accept();
         let len = max + 1 + over.index(prefix_ceiling(spec.length) - max);
         expect_out_of_range(&msg, spec.number, len)?;
     }

@@ -496,10 +496,12 @@ fn bridge_spec_matches_the_profile() {
     for f in &unionpay().fields {
         let key = f.number.to_string();
         let s = &spec[&key];
-        let (len_type, max_len) = match f.length {
-            LengthKind::Fixed(n) => (0, n),
-            LengthKind::LlVar(n) => (1, n),
-            LengthKind::LllVar(n) => (2, n),
+        // pyiso8583's max_len bounds both directions: the bridge states what the profile accepts.
+        let max_len = f.max_accept();
+        let len_type = match f.length {
+            LengthKind::Fixed(_) => 0,
+            LengthKind::LlVar(_) => 1,
+            LengthKind::LllVar(_) => 2,
         };
         let (data_enc, len_count, left_pad, right_pad) = match f.encoding {
             Encoding::BcdLeft | Encoding::Track => ("b", "nibbles", None, Some("0")),
@@ -551,9 +553,14 @@ fn pyiso8583_decodes_what_we_encode() {
             }
         };
         let bitmap = theirs.remove("p");
+        let secondary = theirs.remove("1");
         let mut diffs = differences(&field_map(msg), &theirs);
         if bitmap.as_deref() != Some(&hex::encode_upper(&body[2..10])) {
             diffs.push(format!("  bitmap: ours {}, pyiso8583 {bitmap:?}", hex::encode_upper(&body[2..10])));
+        }
+        let ours_secondary = (body[2] & 0x80 != 0).then(|| hex::encode_upper(&body[10..18]));
+        if secondary != ours_secondary {
+            diffs.push(format!("  secondary bitmap: ours {ours_secondary:?}, pyiso8583 {secondary:?}"));
         }
         if !diffs.is_empty() {
             failures.push(format!("{label} ({}):\n{}", hex::encode_upper(&body), diffs.join("\n")));

@@ -99,3 +99,38 @@ fn unknown_admin_message_is_a_typed_error() {
     m.set(60, "00000001999").unwrap();
     assert!(matches!(AdminRequest::from_message(&m), Err(CodecError::UnknownTransaction { .. })));
 }
+
+/// The built-in UnionPay profile is also data: core/profiles/unionpay.json states, per field,
+/// the length-prefix encoding, the largest length sent (`length`) and accepted (`accept`).
+/// `POS_WRITE_PROFILE_JSON=1` rewrites the file from the table after a deliberate change.
+#[test]
+fn unionpay_profile_json_matches_the_built_in_table() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/unionpay.json");
+    if std::env::var("POS_WRITE_PROFILE_JSON").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, unionpay().to_json() + "\n").expect("write profile JSON");
+    }
+    let json = std::fs::read_to_string(&path).expect("core/profiles/unionpay.json");
+    let p = Profile::from_json(&json).expect("profile loads");
+    assert_eq!(&p, unionpay(), "core/profiles/unionpay.json differs from the table in profile.rs");
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for f in doc["fields"].as_array().unwrap() {
+        let variable = f["length"].get("fixed").is_none();
+        assert!(f["accept"].is_u64(), "field {} states what it accepts", f["number"]);
+        assert_eq!(f["prefix"].is_string(), variable, "field {} states its prefix encoding iff variable", f["number"]);
+    }
+    let f60 = p.field(60).unwrap();
+    assert_eq!((f60.max_send(), f60.max_accept()), (17, 999));
+    assert_eq!(p.field(2).unwrap().max_accept(), 19, "a PAN does not grow");
+    // The ASCII example profile states its prefixes too, and an accepted maximum below what is
+    // sent, or above what the prefix can state, is refused.
+    let ascii = Profile::from_json(include_str!("../profiles/iso87-ascii.json")).unwrap();
+    assert_eq!(ascii.field(55).unwrap().max_accept(), 999);
+    let bad = |accept: u16| {
+        format!(
+            r#"{{"name":"x","prefix":"bcd","max_frame":4096,"fields":[{{"number":60,"name":"f","length":{{"lll_var":17}},"encoding":"bcd_left","accept":{accept}}}]}}"#
+        )
+    };
+    assert!(Profile::from_json(&bad(16)).unwrap_err().contains("field 60"));
+    assert!(Profile::from_json(&bad(1000)).unwrap_err().contains("field 60"));
+    assert!(Profile::from_json(&bad(999)).is_ok());
+}

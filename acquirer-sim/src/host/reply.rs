@@ -29,10 +29,9 @@ pub(crate) struct MacKey<'a> {
 pub(crate) fn bare(request: &Message, rc: &str) -> Message {
     let mut m = Message::with_capacity(request.mti().response(), 96);
     for n in ECHOED {
-        if let Some(v) = request.get(n) {
-            // Values that decoded under the profile encode under it again.
-            let _ = m.set(n, v);
-        }
+        // As received: a newer terminal's longer field 60 is echoed as it came, and values
+        // that decoded under the profile encode under it again.
+        m.copy_field(request, n);
     }
     let _ = m.set(39, rc);
     m

@@ -11,6 +11,7 @@ mod faults;
 mod follow_ups;
 mod ledger_checks;
 mod monitoring;
+mod newer_terminals;
 mod response_codes;
 mod restart;
 mod reversals;

@@ -1,7 +1,7 @@
 //! Encoding and decoding of a message body (MTI, bitmap, fields) under a profile.
 
 use super::error::CodecError;
-use super::message::{Bitmap, Message, Mti};
+use super::message::{Bitmap, Message, Mti, Wire};
 use super::spec::{Encoding, FieldSpec, LengthKind, PrefixEncoding, Profile};
 
 /// Where the parts of a decoded body sit, for MAC verification over received bytes.
@@ -12,18 +12,24 @@ pub struct BodyLayout {
 }
 
 /// Encodes `msg` under `profile`, appending to `out`; offsets in the layout are relative to where it started.
+///
+/// Strict for what we compose (a value set by us is checked against the largest length the
+/// profile sends), faithful for what we carry through (a received value is checked against
+/// what the profile accepts and keeps its pad nibble, so a decoded message re-encodes
+/// byte-identically).
 pub fn encode_message(profile: &Profile, msg: &Message, out: &mut Vec<u8>) -> Result<BodyLayout, CodecError> {
     let start = out.len();
     let mut layout = BodyLayout::default();
     write_mti(profile, msg.mti(), out);
     let mut bitmap = msg.bitmap();
-    if bitmap.needs_secondary() {
+    let secondary = bitmap.needs_secondary() || msg.has_empty_secondary();
+    if secondary {
         bitmap.set(1);
     } else {
         bitmap.clear(1);
     }
     out.extend_from_slice(&bitmap.primary_bytes());
-    if bitmap.needs_secondary() {
+    if secondary {
         out.extend_from_slice(&bitmap.secondary_bytes());
     }
     for (n, value) in msg.fields() {
@@ -31,7 +37,7 @@ pub fn encode_message(profile: &Profile, msg: &Message, out: &mut Vec<u8>) -> Re
         if n == 64 {
             layout.mac_offset = Some(out.len() - start);
         }
-        encode_field(profile, spec, value, out)?;
+        encode_field(profile, spec, value, msg.wire(n), out)?;
     }
     Ok(layout)
 }
@@ -47,9 +53,16 @@ fn write_mti(profile: &Profile, mti: Mti, out: &mut Vec<u8>) {
     }
 }
 
-fn encode_field(profile: &Profile, spec: &FieldSpec, value: &[u8], out: &mut Vec<u8>) -> Result<(), CodecError> {
+fn encode_field(
+    profile: &Profile,
+    spec: &FieldSpec,
+    value: &[u8],
+    wire: Wire,
+    out: &mut Vec<u8>,
+) -> Result<(), CodecError> {
     let n = spec.number;
     let len = value.len();
+    let max = if wire.received { spec.max_accept() } else { spec.max_send() };
     match spec.length {
         LengthKind::Fixed(f) if len != usize::from(f) => {
             return Err(if len > usize::from(f) {
@@ -58,23 +71,24 @@ fn encode_field(profile: &Profile, spec: &FieldSpec, value: &[u8], out: &mut Vec
                 CodecError::TooShort { field: n, len, min: usize::from(f) }
             });
         }
-        k if len > k.max() => return Err(CodecError::LengthOutOfRange { field: n, len, max: k.max() }),
+        _ if len > max => return Err(CodecError::LengthOutOfRange { field: n, len, max }),
         _ => {}
     }
-    write_prefix(profile.prefix, spec.length.prefix_digits(), len, out);
+    write_prefix(profile.prefix_of(spec), spec.length.prefix_digits(), len, out);
     match spec.encoding {
         Encoding::BcdLeft | Encoding::BcdRight | Encoding::Track => {
             let right = spec.encoding == Encoding::BcdRight;
             let track = spec.encoding == Encoding::Track;
+            let pad = wire.pad & 0x0F;
             let mut nibbles = Nibbles::new(out);
             if right && len % 2 == 1 {
-                nibbles.push(0);
+                nibbles.push(pad);
             }
             for &c in value {
                 let v = if track { track_nibble(c) } else { digit_nibble(c) };
                 nibbles.push(v.ok_or(CodecError::BadCharacter { field: n })?);
             }
-            nibbles.finish();
+            nibbles.finish(pad);
         }
         Encoding::Ascii | Encoding::Binary => out.extend_from_slice(value),
     }
@@ -128,9 +142,9 @@ impl<'a> Nibbles<'a> {
             None => self.high = Some(v),
         }
     }
-    fn finish(self) {
+    fn finish(self, pad: u8) {
         if let Some(h) = self.high {
-            self.out.push(h << 4);
+            self.out.push((h << 4) | pad);
         }
     }
 }
@@ -175,6 +189,7 @@ pub fn decode_message(profile: &Profile, body: &[u8]) -> Result<(Message, BodyLa
     let bitmap = Bitmap::from_words(primary, secondary);
     // Unpacked digits take at most twice the wire bytes: bounded by the input.
     let mut msg = Message::with_capacity(mti, body.len() * 2);
+    msg.set_empty_secondary(primary & (1 << 63) != 0 && secondary == 0);
     let mut layout = BodyLayout::default();
     for n in bitmap.fields() {
         let spec = profile.field(n).ok_or(CodecError::NoSpec(n))?;
@@ -221,7 +236,7 @@ fn read_mti(profile: &Profile, r: &mut Reader<'_>) -> Result<Mti, CodecError> {
 fn read_len(profile: &Profile, spec: &FieldSpec, r: &mut Reader<'_>) -> Result<usize, CodecError> {
     let n = spec.number;
     let digits = spec.length.prefix_digits();
-    let len = match (profile.prefix, digits) {
+    let len = match (profile.prefix_of(spec), digits) {
         (_, 0) => return Ok(spec.length.max()),
         (PrefixEncoding::Bcd, d) => {
             let bytes = r.take(d.div_ceil(2), || format!("field {n} length"))?;
@@ -246,8 +261,9 @@ fn read_len(profile: &Profile, spec: &FieldSpec, r: &mut Reader<'_>) -> Result<u
             v
         }
     };
-    if len > spec.length.max() {
-        return Err(CodecError::LengthOutOfRange { field: n, len, max: spec.length.max() });
+    // Liberal: whatever the profile accepts, which may be more than it sends.
+    if len > spec.max_accept() {
+        return Err(CodecError::LengthOutOfRange { field: n, len, max: spec.max_accept() });
     }
     Ok(len)
 }
@@ -258,12 +274,20 @@ fn decode_field(profile: &Profile, spec: &FieldSpec, r: &mut Reader<'_>, msg: &m
     let raw = r.take(spec.encoding.wire_len(len), || format!("field {n}"))?;
     match spec.encoding {
         Encoding::Ascii | Encoding::Binary => {
-            msg.set_with(n, |buf| buf.extend_from_slice(raw));
+            msg.set_with(n, Wire { received: true, pad: 0 }, |buf| buf.extend_from_slice(raw));
         }
         enc => {
-            let skip = usize::from(enc == Encoding::BcdRight && len % 2 == 1);
+            let right = enc == Encoding::BcdRight;
+            let skip = usize::from(right && len % 2 == 1);
+            // The pad nibble of an odd-length value, kept so the value re-encodes as received
+            // (hosts pad with 0 or F).
+            let pad = match (len % 2, right) {
+                (0, _) => 0,
+                (_, true) => raw.first().map_or(0, |b| b >> 4),
+                (_, false) => raw.last().map_or(0, |b| b & 0x0F),
+            };
             let mut bad = false;
-            msg.set_with(n, |buf| {
+            msg.set_with(n, Wire { received: true, pad }, |buf| {
                 for i in skip..skip + len {
                     let b = raw[i / 2];
                     let nib = if i % 2 == 0 { b >> 4 } else { b & 0xF };

@@ -71,6 +71,12 @@ impl NetCode {
 }
 
 /// Field 60 as subfields.
+///
+/// The older edition stops at 60.5 (n...017 allows 60.1-60.5 plus padding digits); later
+/// editions and deployed terminals add 60.6 (partial approval / balance return flag, n1) and
+/// 60.7 (account type, n3), and some hosts more. Subfields this type knows are parsed; what
+/// follows them is kept in `rest`, digit for digit, so the field re-reads as received.
+/// Sources: docs/wire-profile.md.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Field60 {
     /// 60.1 message type code (n2), e.g. 22 for a sale.
@@ -83,17 +89,35 @@ pub struct Field60 {
     pub read_capability: Option<u8>,
     /// 60.5 IC condition code (n1): 0 normal, 2 fallback after chip failure.
     pub ic_condition: Option<u8>,
-    /// Any further digits, kept as received.
+    /// 60.6 partial approval and balance return supported (n1): 0 no, 1 yes (later editions).
+    #[serde(default)]
+    pub partial_approval: Option<u8>,
+    /// 60.7 account type (n3), e.g. 048 for a points account (later editions).
+    #[serde(default)]
+    pub account_type: Option<u16>,
+    /// Digits after the last subfield parsed (60.8 onwards, or an incomplete 60.7), as received.
     pub rest: String,
 }
+
+/// Digit offset (0-based) of 60.4, the first optional subfield.
+const OPTIONAL_AT: usize = 11;
 
 impl Field60 {
     /// Subfields 60.1-60.3 only.
     pub fn new(msg_type: u8, batch: BatchNo, net: NetCode) -> Field60 {
-        Field60 { msg_type, batch, net, read_capability: None, ic_condition: None, rest: String::new() }
+        Field60 {
+            msg_type,
+            batch,
+            net,
+            read_capability: None,
+            ic_condition: None,
+            partial_approval: None,
+            account_type: None,
+            rest: String::new(),
+        }
     }
 
-    /// Parses the digits of field 60; 60.1 and 60.2 are required, the rest optional.
+    /// Parses the digits of field 60; 60.1 and 60.2 are required, the rest optional and of any length.
     pub fn parse(v: &[u8]) -> Result<Field60, CodecError> {
         if v.len() < 8 {
             return Err(CodecError::TooShort { field: 60, len: v.len(), min: 8 });
@@ -108,23 +132,84 @@ impl Field60 {
             None if v.len() == 8 => NetCode::None,
             None => return Err(CodecError::bad_value(60, "60.3 incomplete")),
         };
+        let mut f = Field60::new(msg_type, batch, net);
         let digit = |i: usize| v.get(i).map(|b| b - b'0');
-        let rest = v.get(13..).map(|r| String::from_utf8_lossy(r).into_owned()).unwrap_or_default();
-        Ok(Field60 { msg_type, batch, net, read_capability: digit(11), ic_condition: digit(12), rest })
+        let mut at = OPTIONAL_AT;
+        f.read_capability = digit(at);
+        if f.read_capability.is_some() {
+            at += 1;
+            f.ic_condition = digit(at);
+        }
+        if f.ic_condition.is_some() {
+            at += 1;
+            f.partial_approval = digit(at);
+        }
+        if f.partial_approval.is_some() {
+            at += 1;
+            // 60.7 only when all three digits came; otherwise what came stays raw.
+            if let Some(d) = v.get(at..at + 3) {
+                f.account_type = Some(digits_u32(60, d, 3)? as u16);
+                at += 3;
+            }
+        }
+        f.rest = v.get(at..).map(|r| String::from_utf8_lossy(r).into_owned()).unwrap_or_default();
+        Ok(f)
+    }
+
+    /// Digit offset (0-based) where `rest` starts in the field.
+    pub fn rest_offset(&self) -> usize {
+        let known = [self.read_capability.is_some(), self.ic_condition.is_some(), self.partial_approval.is_some()];
+        let singles = known.iter().take_while(|k| **k).count();
+        OPTIONAL_AT + singles + if singles == 3 && self.account_type.is_some() { 3 } else { 0 }
     }
 }
 
 impl fmt::Display for Field60 {
-    /// The digits as carried in the field.
+    /// The digits as carried in the field: the known subfields up to the first absent one, then `rest`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:02}{}{:03}", self.msg_type, self.batch, self.net.code())?;
         if let Some(c) = self.read_capability {
             write!(f, "{c}")?;
             if let Some(ic) = self.ic_condition {
                 write!(f, "{ic}")?;
-                f.write_str(&self.rest)?;
+                if let Some(p) = self.partial_approval {
+                    write!(f, "{p}")?;
+                    if let Some(a) = self.account_type {
+                        write!(f, "{a:03}")?;
+                    }
+                }
             }
         }
-        Ok(())
+        f.write_str(&self.rest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_length_from_11_to_30_digits_reads_back_as_received() {
+        let digits = "220000010006012048123456789012345";
+        for len in 8..=30 {
+            if len == 9 || len == 10 {
+                continue;
+            }
+            let v = &digits.as_bytes()[..len];
+            let f = Field60::parse(v).unwrap_or_else(|e| panic!("{len}: {e}"));
+            assert_eq!(f.to_string().as_bytes(), if len == 8 { &digits.as_bytes()[..11] } else { v }, "{len}");
+            assert_eq!(f.rest_offset() + f.rest.len(), len.max(11), "{len}");
+        }
+        let f = Field60::parse(b"220000010006010481234").unwrap();
+        assert_eq!(
+            (f.read_capability, f.ic_condition, f.partial_approval, f.account_type),
+            (Some(6), Some(0), Some(1), Some(48))
+        );
+        assert_eq!((f.rest.as_str(), f.rest_offset()), ("1234", 17));
+        // 60.7 incomplete: its digits stay raw.
+        let f = Field60::parse(b"2200000100060120").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((f.account_type, f.rest.as_str(), f.rest_offset()), (None, "20", 14));
+        assert!(Field60::parse(b"2200000100").is_err());
+        assert!(Field60::parse(b"22000001000A").is_err());
     }
 }

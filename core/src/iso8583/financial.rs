@@ -323,12 +323,13 @@ impl FinancialResponse {
 /// Builds the 0400 reversal of a request: same fields, the reason in 39, no PIN.
 pub fn reversal_of(request: &Message, reason: ResponseCode, with_mac: bool) -> Result<Message, CodecError> {
     let mut m = Message::with_capacity(super::message::Mti::from_digits(*b"0400"), 320);
-    for (n, v) in request.fields() {
+    for n in request.bitmap().fields() {
         // A reversal never carries the PIN again (UnionPay rule), nor the old MAC.
         if matches!(n, 26 | 52 | 64) {
             continue;
         }
-        m.set(n, v)?;
+        // As sent (or received): a carried value keeps its wire form.
+        m.copy_field(request, n);
     }
     m.set(39, reason.bytes())?;
     if with_mac {

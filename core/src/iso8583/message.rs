@@ -79,6 +79,18 @@ impl fmt::Debug for Mti {
 struct Span {
     start: u32,
     len: u32,
+    wire: Wire,
+}
+
+/// How a field's value sat on the wire when it was received, so that it re-encodes
+/// byte-identically: a value we compose has the default (strict limits, pad nibble 0).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct Wire {
+    /// The value was decoded from received bytes: encode checks it against what the
+    /// profile accepts rather than what it sends.
+    pub received: bool,
+    /// The pad nibble of an odd-length BCD or track value (0 unless received otherwise).
+    pub pad: u8,
 }
 
 /// Which fields are present, as the primary and secondary bitmap.
@@ -144,6 +156,8 @@ pub struct Message {
     bitmap: Bitmap,
     spans: [Span; 129],
     buf: Vec<u8>,
+    /// Received with a secondary bitmap although no field above 64 was present.
+    empty_secondary: bool,
 }
 
 impl Message {
@@ -154,7 +168,13 @@ impl Message {
 
     /// An empty message whose arena holds `cap` bytes before growing.
     pub fn with_capacity(mti: Mti, cap: usize) -> Message {
-        Message { mti, bitmap: Bitmap::default(), spans: [Span::default(); 129], buf: Vec::with_capacity(cap) }
+        Message {
+            mti,
+            bitmap: Bitmap::default(),
+            spans: [Span::default(); 129],
+            buf: Vec::with_capacity(cap),
+            empty_secondary: false,
+        }
     }
 
     /// The message type.
@@ -180,18 +200,49 @@ impl Message {
         let v = value.as_ref();
         let start = self.buf.len();
         self.buf.extend_from_slice(v);
-        self.spans[usize::from(n)] = Span { start: start as u32, len: v.len() as u32 };
+        self.spans[usize::from(n)] = Span { start: start as u32, len: v.len() as u32, wire: Wire::default() };
         self.bitmap.set(n);
         Ok(self)
     }
 
+    /// Copies field `n` from `other` as it is there, wire form included: a value received
+    /// from the other side and carried through (an echo, a reversal) re-encodes as received.
+    /// Returns false (and changes nothing) when `other` lacks the field.
+    pub fn copy_field(&mut self, other: &Message, n: u8) -> bool {
+        let Some(v) = other.get(n) else { return false };
+        let wire = other.wire(n);
+        let start = self.buf.len();
+        self.buf.extend_from_slice(v);
+        self.spans[usize::from(n)] = Span { start: start as u32, len: v.len() as u32, wire };
+        self.bitmap.set(n);
+        true
+    }
+
     /// Appends the value of field `n` produced by `write`, avoiding a temporary.
-    pub(crate) fn set_with(&mut self, n: u8, write: impl FnOnce(&mut Vec<u8>)) {
+    pub(crate) fn set_with(&mut self, n: u8, wire: Wire, write: impl FnOnce(&mut Vec<u8>)) {
         let start = self.buf.len();
         write(&mut self.buf);
         let len = self.buf.len() - start;
-        self.spans[usize::from(n)] = Span { start: start as u32, len: len as u32 };
+        self.spans[usize::from(n)] = Span { start: start as u32, len: len as u32, wire };
         self.bitmap.set(n);
+    }
+
+    /// How field `n` sat on the wire (the default for a value we set).
+    pub fn wire(&self, n: u8) -> Wire {
+        match self.spans.get(usize::from(n)) {
+            Some(s) if self.has(n) => s.wire,
+            _ => Wire::default(),
+        }
+    }
+
+    /// True when the message was received with a secondary bitmap and no field above 64.
+    pub fn has_empty_secondary(&self) -> bool {
+        self.empty_secondary
+    }
+
+    /// Keeps (or drops) an empty secondary bitmap on encoding, as a received message had it.
+    pub fn set_empty_secondary(&mut self, keep: bool) {
+        self.empty_secondary = keep;
     }
 
     /// Removes field `n`.

@@ -7,7 +7,25 @@ use super::spec::{spec, Encoding::*, FieldSpec, LengthKind::*, PrefixEncoding, P
 /// Largest UnionPay frame we accept; real ones stay far below.
 pub const UNIONPAY_MAX_FRAME: usize = 4096;
 
+/// What a field accepts beyond what we send (docs/wire-profile.md): the private and
+/// additional-data fields grow in later editions and on deployed hosts, so they accept what
+/// their LLLVAR prefix can state; 44 grows to its LLVAR ceiling. Everything else accepts
+/// exactly what it sends (a PAN or a track longer than ISO allows is not a newer edition).
+const GROWS: [(u8, u16); 8] = [(44, 99), (48, 999), (54, 999), (55, 999), (60, 999), (61, 999), (62, 999), (63, 999)];
+
 fn unionpay_fields() -> Vec<FieldSpec> {
+    let mut fields = base_fields();
+    for f in &mut fields {
+        // Every length prefix is BCD (LL in 1 byte, LLL in 2), stated per field.
+        if f.length.prefix_digits() > 0 {
+            f.prefix = Some(PrefixEncoding::Bcd);
+        }
+        f.accept = Some(GROWS.iter().find(|(n, _)| *n == f.number).map_or(f.length.max() as u16, |&(_, m)| m));
+    }
+    fields
+}
+
+fn base_fields() -> Vec<FieldSpec> {
     vec![
         spec(2, "Primary account number", LlVar(19), BcdLeft),
         spec(3, "Processing code", Fixed(6), BcdLeft),
@@ -41,9 +59,13 @@ fn unionpay_fields() -> Vec<FieldSpec> {
         spec(55, "IC card data", LllVar(255), Binary),
         spec(60, "Reserved private (message type, batch, network code)", LllVar(17), BcdLeft),
         spec(61, "Original message data", LllVar(29), BcdLeft),
-        spec(62, "Reserved private (working keys)", LllVar(512), Binary),
+        spec(62, "Reserved private (working keys; terminal information in requests)", LllVar(512), Binary),
         spec(63, "Reserved private (operator / card organisation)", LllVar(163), Ascii),
         spec(64, "Message authentication code", Fixed(8), Binary),
+        // Behind a secondary bitmap: account identification, which some acquirers' transfer
+        // transactions carry (ISO 8583:1987 ans..28).
+        spec(102, "Account identification 1", LlVar(28), Ascii),
+        spec(103, "Account identification 2", LlVar(28), Ascii),
     ]
 }
 

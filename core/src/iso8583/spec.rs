@@ -67,16 +67,60 @@ impl Encoding {
 }
 
 /// The layout of one field.
+///
+/// Decode liberally, encode strictly: `length` carries the largest value we *send*, `accept`
+/// the largest we *accept* from the other side (deployed hosts and later editions send longer
+/// private fields than the older edition allows; a received value re-encodes as received).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldSpec {
     /// Field number, 2..=128.
     pub number: u8,
     /// What the field is, for tables and errors.
     pub name: Cow<'static, str>,
-    /// Fixed or variable length.
+    /// Fixed or variable length, with the largest length we send.
     pub length: LengthKind,
     /// Content encoding.
     pub encoding: Encoding,
+    /// How this field's length prefix is written; `None` (in JSON: absent) means the profile's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<PrefixEncoding>,
+    /// The largest length accepted on decode; `None` (in JSON: absent) means the same as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept: Option<u16>,
+}
+
+impl FieldSpec {
+    /// A field whose prefix encoding is the profile's and that accepts what it sends.
+    pub fn new(number: u8, name: impl Into<Cow<'static, str>>, length: LengthKind, encoding: Encoding) -> FieldSpec {
+        FieldSpec { number, name: name.into(), length, encoding, prefix: None, accept: None }
+    }
+
+    /// The same field accepting up to `max` on decode (at least what it sends).
+    pub fn accepting(mut self, max: u16) -> FieldSpec {
+        self.accept = Some(max);
+        self
+    }
+
+    /// The same field with its length prefix written in `enc`.
+    pub fn prefixed(mut self, enc: PrefixEncoding) -> FieldSpec {
+        self.prefix = Some(enc);
+        self
+    }
+
+    /// The largest length we send (what a value we compose is checked against).
+    pub fn max_send(&self) -> usize {
+        self.length.max()
+    }
+
+    /// The largest length we accept (what a received value is checked against).
+    pub fn max_accept(&self) -> usize {
+        self.accept.map_or(self.length.max(), usize::from)
+    }
+
+    /// The encoding of the length prefix, `default` being the profile's.
+    pub fn prefix_encoding(&self, default: PrefixEncoding) -> PrefixEncoding {
+        self.prefix.unwrap_or(default)
+    }
 }
 
 /// How length prefixes and the MTI are written in a profile.
@@ -94,7 +138,7 @@ pub enum PrefixEncoding {
 pub struct Profile {
     /// Name for logs and tables.
     pub name: Cow<'static, str>,
-    /// Length prefixes and MTI encoding.
+    /// MTI encoding, and the length-prefix encoding of fields that do not state their own.
     pub prefix: PrefixEncoding,
     /// Largest frame accepted, so a hostile length cannot make us allocate much.
     pub max_frame: usize,
@@ -142,9 +186,54 @@ impl Profile {
             if f.length.max() == 0 || f.length.max() > limit {
                 return Err(format!("field {}: maximum length {} not in 1..={limit}", f.number, f.length.max()));
             }
+            let accept = f.max_accept();
+            match f.length {
+                LengthKind::Fixed(n) if accept != usize::from(n) => {
+                    return Err(format!("field {}: fixed length {n} cannot accept {accept}", f.number));
+                }
+                _ if accept < f.max_send() || accept > limit => {
+                    return Err(format!(
+                        "field {}: accepted maximum {accept} not in {}..={limit} (at least what is sent)",
+                        f.number,
+                        f.max_send()
+                    ));
+                }
+                _ => {}
+            }
         }
         self.index = index;
         Ok(())
+    }
+
+    /// The profile with every field's prefix encoding and accepted maximum stated explicitly,
+    /// as [`Profile::to_json`] writes it.
+    pub fn resolved(&self) -> Profile {
+        let mut p = self.clone();
+        for f in &mut p.fields {
+            let variable = f.length.prefix_digits() > 0;
+            f.prefix = variable.then(|| f.prefix_encoding(self.prefix));
+            f.accept = Some(f.max_accept() as u16);
+        }
+        p
+    }
+
+    /// The profile as JSON, one field a line, every field's limits stated (what
+    /// [`Profile::from_json`] reads).
+    pub fn to_json(&self) -> String {
+        let p = self.resolved();
+        let fields: Vec<String> = p.fields.iter().map(|f| format!("    {}", compact(f))).collect();
+        format!(
+            "{{\n  \"name\": {},\n  \"prefix\": {},\n  \"max_frame\": {},\n  \"fields\": [\n{}\n  ]\n}}",
+            compact(&p.name),
+            compact(&p.prefix),
+            p.max_frame,
+            fields.join(",\n")
+        )
+    }
+
+    /// The length-prefix encoding of `spec` in this profile.
+    pub fn prefix_of(&self, spec: &FieldSpec) -> PrefixEncoding {
+        spec.prefix_encoding(self.prefix)
     }
 
     /// The spec of field `n`, if the profile has one.
@@ -155,7 +244,12 @@ impl Profile {
     }
 }
 
+/// Compact JSON of a value (profile parts always serialise).
+fn compact<T: Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
 /// Shorthand used by profile tables.
 pub(crate) fn spec(number: u8, name: &'static str, length: LengthKind, encoding: Encoding) -> FieldSpec {
-    FieldSpec { number, name: Cow::Borrowed(name), length, encoding }
+    FieldSpec::new(number, name, length, encoding)
 }

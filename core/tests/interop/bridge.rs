@@ -166,6 +166,13 @@ impl Bridge {
         serde_json::from_value(answer["fields"].clone()).map_err(|e| format!("decoded fields: {e}"))
     }
 
+    /// As [`Bridge::decode`], with some fields' pad conventions replaced, e.g.
+    /// `{"2": {"right_pad": "F"}}` for a host that pads odd-length BCD with F.
+    pub fn decode_with_pads(&mut self, body: &[u8], pads: &Value) -> Result<Fields, String> {
+        let answer = self.call(&json!({"op": "decode", "hex": hex::encode_upper(body), "pads": pads}))?;
+        serde_json::from_value(answer["fields"].clone()).map_err(|e| format!("decoded fields: {e}"))
+    }
+
     /// pyiso8583's encoding of a field set.
     pub fn encode(&mut self, fields: &Fields) -> Result<Vec<u8>, String> {
         let answer = self.call(&json!({"op": "encode", "fields": fields}))?;

@@ -4,13 +4,18 @@
 pyiso8583 (PyPI `pyiso8583`, import name `iso8583`) is an ISO 8583 codec written
 independently of ours. SPEC below describes the China UnionPay POS profile as
 tests/vectors/unionpay-profile.md gives it, in pyiso8583's own terms, so that both
-codecs can be compared on the same messages.
+codecs can be compared on the same messages. `max_len` is the largest length the
+profile *accepts* (core/profiles/unionpay.json "accept"): deployed hosts and later
+editions send longer private fields than the older edition, and pyiso8583 only uses
+the value as a bound.
 
 The frame length, TPDU and application header are handled outside: every message
 passed in or out is the body, starting at the MTI.
 
 Protocol: one JSON object per line on stdin, one JSON object per line on stdout.
   {"op": "decode", "hex": "0200..."} -> {"ok": true, "fields": {"t": "0200", "p": "...", "2": "...", ...}}
+  {"op": "decode", "hex": "...", "pads": {"2": {"right_pad": "F"}}} decodes with those fields'
+      pad conventions replaced (a host that pads odd-length BCD with F, say)
   {"op": "encode", "fields": {"t": "0200", "2": "...", ...}} -> {"ok": true, "hex": "0200..."}
   {"op": "spec"} -> {"ok": true, "spec": SPEC}
   {"op": "version"} -> {"ok": true, "version": "4.0.1"}
@@ -106,25 +111,37 @@ SPEC = {
     "39": ascii_field(2, desc="Response code"),
     "41": ascii_field(8, desc="Terminal ID"),
     "42": ascii_field(15, desc="Merchant ID"),
-    "44": ascii_field(25, LL, desc="Additional response data"),
-    "48": bcd(322, LLL, desc="Additional data (settlement totals)"),
+    "44": ascii_field(99, LL, desc="Additional response data"),
+    "48": bcd(999, LLL, desc="Additional data (settlement totals)"),
     "49": ascii_field(3, desc="Currency code"),
     "52": binary(8, desc="PIN data"),
     "53": bcd(16, desc="Security related control information"),
-    "54": ascii_field(20, LLL, desc="Additional amounts (balance)"),
-    "55": binary(255, LLL, desc="IC card data"),
-    "60": bcd(17, LLL, desc="Reserved private (message type, batch, network code)"),
-    "61": bcd(29, LLL, desc="Original message data"),
-    "62": binary(512, LLL, desc="Reserved private (working keys)"),
-    "63": ascii_field(163, LLL, desc="Reserved private (operator / card organisation)"),
+    "54": ascii_field(999, LLL, desc="Additional amounts (balance)"),
+    "55": binary(999, LLL, desc="IC card data"),
+    "60": bcd(999, LLL, desc="Reserved private (message type, batch, network code)"),
+    "61": bcd(999, LLL, desc="Original message data"),
+    "62": binary(999, LLL, desc="Reserved private (working keys; terminal information in requests)"),
+    "63": ascii_field(999, LLL, desc="Reserved private (operator / card organisation)"),
     "64": binary(8, desc="Message authentication code"),
+    "102": ascii_field(28, LL, desc="Account identification 1"),
+    "103": ascii_field(28, LL, desc="Account identification 2"),
 }
+
+
+def spec_with(pads):
+    """SPEC with some fields' pad convention replaced: {"2": {"right_pad": "F"}}."""
+    spec = dict(SPEC)
+    for key, pad in (pads or {}).items():
+        field = {k: v for k, v in spec[key].items() if k not in ("left_pad", "right_pad")}
+        field.update(pad)
+        spec[key] = field
+    return spec
 
 
 def handle(req):
     op = req.get("op")
     if op == "decode":
-        doc_dec, _ = iso8583.decode(bytes.fromhex(req["hex"]), SPEC)
+        doc_dec, _ = iso8583.decode(bytes.fromhex(req["hex"]), spec_with(req.get("pads")))
         return {"ok": True, "fields": doc_dec}
     if op == "encode":
         # encode() adds "p" (and pops "1"/"65") in the dict it is given: pass a copy.
