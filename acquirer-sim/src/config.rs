@@ -83,14 +83,15 @@ fn default_unlock_key() -> String {
 }
 
 impl TerminalConfig {
-    /// A terminal with any key mode, the UnionPay ECB MAC and batch 000001.
+    /// A terminal with any key mode, the ANSI X9.19 MAC and batch 000001 (a JSON configuration
+    /// without `mac` keeps the UnionPay ECB MAC, what hosts that say nothing use).
     pub fn new(tid: &str, mid: &str, tmk_hex: &str) -> TerminalConfig {
         TerminalConfig {
             tid: tid.to_owned(),
             mid: mid.to_owned(),
             tmk: tmk_hex.to_owned(),
             key_mode: None,
-            mac: MacAlgorithm::UnionPayEcb,
+            mac: MacAlgorithm::X919,
             batch: 1,
             unlock_key: default_unlock_key(),
         }
@@ -303,8 +304,7 @@ impl SimConfig {
             monitoring: MonitoringConfig::default(),
             // The demo acquirer supports X9.19, so its terminals use it (see DESIGN: the ECB MAC
             // only for hosts that require it).
-            terminals: vec![TerminalConfig::new(provision::DEMO_TID, provision::DEMO_MID, provision::DEMO_TMK_HEX)
-                .with_mac(MacAlgorithm::X919)],
+            terminals: vec![TerminalConfig::new(provision::DEMO_TID, provision::DEMO_MID, provision::DEMO_TMK_HEX)],
             include_deck: true,
             accounts: Vec::new(),
         }

@@ -6,6 +6,7 @@ mod demo_cmd;
 mod devices_cmd;
 mod frame_cmd;
 mod hex_input;
+mod provision_cmd;
 mod queue_cmd;
 mod report_cmd;
 mod risk_cmd;
@@ -68,6 +69,8 @@ enum Command {
     Demo(demo_cmd::DemoArgs),
     /// Run the acquirer host simulator (收单模拟器) in the foreground until Ctrl-C.
     Sim(sim_cmd::SimArgs),
+    /// This terminal's identity and keys from the acquirer: TID, MID, MAC algorithm, TMK (终端参数).
+    Provision(provision_cmd::ProvisionArgs),
     /// Sign in: fetch fresh working keys (签到).
     #[command(after_help = "Examples:\n  pos sign-in --host 127.0.0.1:8583\n  pos sign-in --json")]
     SignIn,
@@ -285,6 +288,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(a) => demo_cmd::run(g, a),
         Command::Sim(a) => sim_cmd::run(g, a),
+        Command::Provision(a) => provision_cmd::run(g, a),
         Command::SignIn => terminal_cmd::run(g, T::SignIn),
         Command::SignOff => terminal_cmd::run(g, T::SignOff),
         Command::Echo => terminal_cmd::run(g, T::Echo),

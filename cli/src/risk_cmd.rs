@@ -91,7 +91,8 @@ pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
                         &format!("no test card {card:?}: `pos cards` lists the test cards"),
                     )
                 })?;
-                let fp = fingerprint(&device_secret(&g.data_dir)?, &Pan::parse(test.pan)?);
+                let vault = crate::provision_cmd::vault(&g.data_dir)?;
+                let fp = fingerprint(&device_secret(&g.data_dir, vault.as_ref())?, &Pan::parse(test.pan)?);
                 let txn = if offline { TxnType::OfflineSale } else { TxnType::Sale };
                 let eval = t.risk_check(txn, amount, Some(fp), offline)?;
                 let policy = t.risk_policy().unwrap_or_default();

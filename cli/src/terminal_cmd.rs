@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use pos_core::card::DeviceSecret;
-use pos_core::crypto::{FileVault, KeyVault, SecretKey};
+use pos_core::crypto::{FileVault, KeyVault};
 use pos_core::devices::ble::{memory_pair, MemoryFaults, TransportConfig};
 use pos_core::devices::reader::{BleCardReader, ReaderEvent, ReaderObserver, SimulatedReader};
 use pos_core::iso8583::Stan;
@@ -17,7 +17,7 @@ use pos_core::reader::{KeyMemory, SoftwareReader};
 use pos_core::risk::RiskError;
 use pos_core::store::VoucherNo;
 use pos_core::terminal::{AdminOutcome, OriginalRef, SystemClock, Terminal, TerminalConfig, TerminalError, TxnOutcome};
-use pos_core::{deck, provision, Bilingual};
+use pos_core::{deck, Bilingual};
 use serde_json::{json, Value};
 
 use crate::{CliError, Global};
@@ -199,15 +199,17 @@ impl OrigArgs {
     }
 }
 
-/// Reads or creates the simulated reader's device secret (its fingerprint key).
-pub(crate) fn device_secret(dir: &Path) -> Result<DeviceSecret, CliError> {
-    let path = dir.join("reader-secret.bin");
-    if let Ok(bytes) = std::fs::read(&path) {
-        return Ok(DeviceSecret::from_slice(&bytes)?);
-    }
-    let secret = DeviceSecret::generate()?;
-    std::fs::write(&path, secret.expose_secret()).map_err(|e| io_problem(dir, e))?;
-    Ok(secret)
+/// Reads or creates the simulated reader's device secret (its card fingerprint key), sealed
+/// through the vault in `reader-secret.sealed`: in clear beside the journal's masked PANs and
+/// fingerprints it would give the full PANs back by brute force. An earlier version's clear
+/// `reader-secret.bin` is sealed and removed.
+pub(crate) fn device_secret(dir: &Path, vault: &dyn KeyVault) -> Result<DeviceSecret, CliError> {
+    let sealed = pos_core::crypto::SealedFile::new(dir.join("reader-secret.sealed"), vault);
+    let legacy = dir.join("reader-secret.bin");
+    // Generated up front (cheap) so that its error keeps its own type.
+    let fresh = DeviceSecret::generate()?;
+    let bytes = sealed.read_or_create(Some(&legacy), || Ok(zeroize::Zeroizing::new(fresh.expose_secret().to_vec())))?;
+    Ok(DeviceSecret::from_slice(&bytes)?)
 }
 
 /// Shows reader events as the phone's screen would, on stderr.
@@ -268,10 +270,11 @@ pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Stat
             ),
         )
     })?;
-    let vault: Arc<dyn KeyVault> = Arc::new(FileVault::open_or_create(dir.join("vault.key"))?);
-    let tmk = SecretKey::from_hex(provision::DEMO_TMK_HEX)?;
-    let inner =
-        SoftwareReader::new(tmk, device_secret(dir)?).with_key_memory(KeyMemory::at(dir.join("reader-keys.json")))?;
+    let vault = crate::provision_cmd::vault(dir)?;
+    let provisioned = crate::provision_cmd::in_force(g, vault.as_ref())?;
+    let tmk = provisioned.tmk()?;
+    let memory = KeyMemory::sealed(dir.join(crate::provision_cmd::READER_KEYS_FILE), vault.clone());
+    let inner = SoftwareReader::new(tmk, device_secret(dir, vault.as_ref())?).with_key_memory(memory)?;
     let ((phone, phone_events), (device, device_events)) = memory_pair(185, MemoryFaults::default());
     let sim_reader =
         SimulatedReader::spawn(Arc::new(device), device_events, Arc::new(inner), TransportConfig::default());
@@ -282,7 +285,7 @@ pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Stat
     if !g.json {
         reader.set_observer(Arc::new(ConsoleEvents { lang: g.lang }));
     }
-    let config = TerminalConfig::demo_at(g.host.clone());
+    let config = provisioned.config_at(g.host.clone())?;
     let terminal = Terminal::open(dir, config, vault, Arc::new(reader), Arc::new(SystemClock::default()))?;
     crate::queue_cmd::apply_switch(&terminal)?;
     Ok(Station { terminal, _reader: sim_reader })
@@ -308,7 +311,10 @@ pub(crate) fn open_view(g: &Global) -> Result<Terminal, CliError> {
         ));
     }
     let vault: Arc<dyn KeyVault> = Arc::new(FileVault::open(dir.join("vault.key"))?);
-    let config = TerminalConfig::demo_at(g.host.clone());
+    let config = match crate::provision_cmd::load(dir, vault.as_ref())? {
+        Some(p) => p.config_at(g.host.clone())?,
+        None => TerminalConfig::demo_at(g.host.clone()),
+    };
     let terminal = Terminal::open_read_only(dir, config, vault, Arc::new(SystemClock::default()))?;
     crate::queue_cmd::apply_switch(&terminal)?;
     Ok(terminal)

@@ -28,7 +28,7 @@ impl Drop for SimWithAdmin {
 
 fn start_sim() -> SimWithAdmin {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
-        .args(["--json", "sim", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"])
+        .args(["--json", "sim", "--memory", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .spawn()
         .expect("pos sim starts");

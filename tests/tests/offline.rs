@@ -277,11 +277,15 @@ async fn a_repeat_after_a_new_sign_in_is_still_recognised() {
     // flush that comes before the next sign-in.
     lane.fault(FaultMode::DropResponse, 2, RequestClass::Financial);
     assert_eq!(lane.terminal.sync().await.unwrap().left, 1);
-    // The sign-in brings a new MAK before the resend.
-    assert!(lane.terminal.sign_in().await.unwrap().approved);
+    // A sign-in would bring a new MAK (and TDK) before the resend: refused while it is owed.
+    let e = lane.terminal.sign_in().await.unwrap_err();
+    assert_eq!(e, TerminalError::OwedBeforeSignIn { stored: 1, reversals: 0 });
     let report = lane.terminal.sync().await.unwrap();
     assert_eq!((report.accepted, report.left), (1, 0), "{report:?}");
+    let rows: Vec<_> = lane.host_rows().into_iter().filter(|r| r.amount == 1_100).collect();
+    assert_eq!(rows.len(), 1, "the repeat was answered from the host's record");
     assert_eq!(ledger.available(pan("offline")).unwrap(), start - 1_100);
+    assert!(lane.terminal.sign_in().await.unwrap().approved, "nothing owed: the sign-in goes ahead");
 }
 
 #[tokio::test]

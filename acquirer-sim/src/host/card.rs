@@ -31,10 +31,15 @@ pub(crate) fn read(card: &CardFields, session: &Session) -> Result<Option<CardDa
             warn!("track data marked encrypted but the session has no TDK");
             return Err("30");
         };
-        if whole {
-            decrypt_whole_track(tdk, t).map_err(|_| "30")
-        } else {
-            decrypt_track(tdk, t).map_err(|_| "30")
+        let decrypt = |k| if whole { decrypt_whole_track(k, t) } else { decrypt_track(k, t) };
+        // A clear track must read as one: under the wrong key it does not parse.
+        let readable = |clear: &String| Track2::parse(clear).is_ok() || Track3::parse(clear).is_ok();
+        match decrypt(tdk) {
+            Ok(clear) if readable(&clear) => Ok(clear),
+            current => match session.previous_tdk.as_ref().map(decrypt) {
+                Some(Ok(clear)) if readable(&clear) => Ok(clear),
+                _ => current.map_err(|_| "30"),
+            },
         }
     };
     let track = match &card.track2 {

@@ -64,7 +64,11 @@ fn decide(ctx: &Ctx<'_>, req: &FinancialRequest) -> Result<Plan, Refusal> {
         return Err(d.decline("12"));
     }
     let current = batches::state(ctx.db, req.tid.as_str())?.map(|b| b.current);
-    if current != Some(req.batch.value()) {
+    // An offline payment belongs to the batch it was approved in: its advice is taken even
+    // when the host has closed that batch since (a cut-over), or the merchant could never be
+    // paid for it. Everything else must be in the open batch.
+    let late_advice = req.txn == TxnType::OfflineSale && current.is_some_and(|c| req.batch.value() <= c);
+    if current != Some(req.batch.value()) && !late_advice {
         return Err(d.decline("77"));
     }
     match req.txn {

@@ -65,7 +65,7 @@ fn sign_in(
     let field62 = build_working_keys(mode, &keys, &term.tmk)?;
     let now = host.clock.now_ms();
     host.ledger.transact(|db| sessions::save(db, term.tid.as_str(), mode.code(), &field62, now))?;
-    host.sessions.put(term.tid.as_str(), Session { keys });
+    host.sessions.put(term.tid.as_str(), Session { keys, previous_tdk: None });
     info!(tid = term.tid.as_str(), mode = mode.code(), "signed in");
     answer(host, req, code, "00", Some(field62))
 }

@@ -17,6 +17,9 @@ use crate::ledger::{sessions, Ledger};
 #[derive(Debug)]
 pub(crate) struct Session {
     pub keys: WorkingKeys,
+    /// The track key of the sign-in before, kept for one rollover: an offline payment stored
+    /// under it and uploaded after a sign-in the host itself asked for is still readable.
+    pub previous_tdk: Option<pos_core::crypto::SecretKey>,
 }
 
 /// Sessions by terminal ID.
@@ -38,7 +41,7 @@ impl Sessions {
             let keys = KeyMode::from_code(&mode).and_then(|m| parse_working_keys(m, &field62, &term.tmk));
             match keys {
                 Ok(keys) => {
-                    map.insert(tid, Arc::new(Session { keys }));
+                    map.insert(tid, Arc::new(Session { keys, previous_tdk: None }));
                 }
                 // A TMK changed in the config: the terminal must sign in again.
                 Err(e) => warn!(tid, error = %e, "stored session unusable; terminal must sign in"),
@@ -56,9 +59,13 @@ impl Sessions {
         self.lock().get(tid).cloned()
     }
 
-    /// Replaces the session of `tid`.
-    pub(crate) fn put(&self, tid: &str, session: Session) {
-        self.lock().insert(tid.to_owned(), Arc::new(session));
+    /// Replaces the session of `tid`, keeping the replaced one's track key as the previous.
+    pub(crate) fn put(&self, tid: &str, mut session: Session) {
+        let mut map = self.lock();
+        if let Some(old) = map.get(tid) {
+            session.previous_tdk = old.keys.tdk.clone();
+        }
+        map.insert(tid.to_owned(), Arc::new(session));
     }
 
     /// Forgets the session of `tid`.

@@ -26,7 +26,7 @@ async fn runs_from_a_config_file_and_stops_on_the_admin_port() {
         &json!({
             "listen": "127.0.0.1:0",
             "admin_listen": "127.0.0.1:0",
-            "terminals": [{"tid": "30000001", "mid": DEMO_MID, "tmk": DEMO_TMK_HEX, "key_mode": "004", "mac": "ecb"}],
+            "terminals": [{"tid": "30000001", "mid": DEMO_MID, "tmk": DEMO_TMK_HEX, "key_mode": "004", "mac": "x919"}],
             "limits": {"per_transaction": 100000}
         }),
     );

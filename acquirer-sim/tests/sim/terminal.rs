@@ -40,7 +40,8 @@ impl Term {
             tid: TerminalId::new(tid).unwrap(),
             mid: MerchantId::new(mid).unwrap(),
             tmk: SecretKey::from_hex(tmk_hex).unwrap(),
-            mac: MacAlgorithm::UnionPayEcb,
+            // What the simulator's terminals use unless configured otherwise.
+            mac: MacAlgorithm::X919,
             keys: None,
             batch: BatchNo::new(1).unwrap(),
             stan: 0,

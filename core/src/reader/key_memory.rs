@@ -7,8 +7,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
 use super::error::ReaderError;
-use crate::crypto::{EncryptedKey, EncryptedWorkingKeys};
+use crate::crypto::sealed_file::SealedFile;
+use crate::crypto::{EncryptedKey, EncryptedWorkingKeys, KeyVault};
 
 #[derive(Serialize, Deserialize)]
 struct StoredKey {
@@ -34,26 +39,47 @@ fn from_stored(k: &StoredKey) -> Result<EncryptedKey, ReaderError> {
     Ok(EncryptedKey { ciphertext, check_value })
 }
 
-/// A file holding the last working keys loaded, as ciphertext under the TMK.
-#[derive(Debug, Clone)]
+/// A file holding the last working keys loaded, as ciphertext under the TMK, optionally
+/// sealed through a [`KeyVault`] as well (a TMK can be a published demo key, so the file is
+/// only as private as the vault makes it).
+#[derive(Clone)]
 pub struct KeyMemory {
     path: PathBuf,
+    vault: Option<Arc<dyn KeyVault>>,
+}
+
+impl std::fmt::Debug for KeyMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyMemory").field("path", &self.path).field("sealed", &self.vault.is_some()).finish()
+    }
 }
 
 impl KeyMemory {
-    /// Key memory at `path` (created on the first save).
+    /// Key memory at `path` (created on the first save), ciphertext under the TMK only.
     pub fn at(path: impl AsRef<Path>) -> KeyMemory {
-        KeyMemory { path: path.as_ref().to_path_buf() }
+        KeyMemory { path: path.as_ref().to_path_buf(), vault: None }
+    }
+
+    /// Key memory at `path`, sealed through `vault` (a clear file of an earlier version is
+    /// read once and sealed on the next save).
+    pub fn sealed(path: impl AsRef<Path>, vault: Arc<dyn KeyVault>) -> KeyMemory {
+        KeyMemory { path: path.as_ref().to_path_buf(), vault: Some(vault) }
     }
 
     /// Remembers `keys`, replacing the file atomically.
     pub fn save(&self, keys: &EncryptedWorkingKeys) -> Result<(), ReaderError> {
         let stored =
             Stored { pik: to_stored(&keys.pik), mak: to_stored(&keys.mak), tdk: keys.tdk.as_ref().map(to_stored) };
-        let json =
-            serde_json::to_vec(&stored).map_err(|_| ReaderError::BadKeyBlock("cannot encode key memory".into()))?;
+        let json = Zeroizing::new(
+            serde_json::to_vec(&stored).map_err(|_| ReaderError::BadKeyBlock("cannot encode key memory".into()))?,
+        );
+        if let Some(vault) = &self.vault {
+            return SealedFile::new(&self.path, vault.as_ref())
+                .write(&json)
+                .map_err(|e| ReaderError::BadKeyBlock(format!("cannot write key memory: {e}")));
+        }
         let tmp = self.path.with_extension("tmp");
-        std::fs::write(&tmp, json)
+        std::fs::write(&tmp, &*json)
             .and_then(|()| std::fs::rename(&tmp, &self.path))
             .map_err(|e| ReaderError::BadKeyBlock(format!("cannot write key memory: {}", e.kind())))
     }
@@ -61,9 +87,17 @@ impl KeyMemory {
     /// The remembered keys, if any.
     pub fn load(&self) -> Result<Option<EncryptedWorkingKeys>, ReaderError> {
         let bytes = match std::fs::read(&self.path) {
-            Ok(b) => b,
+            Ok(b) => Zeroizing::new(b),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(ReaderError::BadKeyBlock(format!("cannot read key memory: {}", e.kind()))),
+        };
+        // Sealed unless it is an earlier version's clear JSON (sealed again on the next save).
+        let bytes = match &self.vault {
+            Some(vault) if bytes.first() != Some(&b'{') => SealedFile::new(&self.path, vault.as_ref())
+                .read()
+                .map_err(|e| ReaderError::BadKeyBlock(format!("cannot open key memory: {e}")))?
+                .unwrap_or_default(),
+            _ => bytes,
         };
         let s: Stored = serde_json::from_slice(&bytes)
             .map_err(|_| ReaderError::BadKeyBlock("stored key memory is damaged".into()))?;

@@ -98,7 +98,7 @@ impl Terminal {
         let record = |decision, confirmation| risk::audit::record(&self.store, &req, &eval, decision, confirmation);
         if !eval.fired.is_empty() {
             let rules: Vec<&str> = eval.fired.iter().map(|f| f.rule.as_str()).collect();
-            tracing::info!(?txn, card = %card.fingerprint, ?rules, verdict = verdict.as_str(), offline, "risk rules fired");
+            tracing::info!(?txn, card = %card.masked_pan, ?rules, verdict = verdict.as_str(), offline, "risk rules fired");
         }
         match verdict {
             Verdict::Allow => Ok(Some(record(AuditDecision::Proceeded, None)?)),

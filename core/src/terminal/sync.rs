@@ -237,8 +237,8 @@ impl Terminal {
         };
         let rc = resp.response_code;
         if rc.action() == OperatorAction::SignInAgain && reply.mac != crate::iso8583::MacCheck::Valid {
-            // Unsigned: it may stop this upload, never end the session.
-            return retry(format!("unsigned answer {rc}"), SyncStop::NoAnswer);
+            // Unsigned: it stops the uploads and asks for a sign-in, but ends no session.
+            return retry(format!("unsigned answer {rc}"), SyncStop::NeedsSignIn);
         }
         if rc.action() == OperatorAction::SignInAgain {
             if let Err(e) = self.store.clear_session() {

@@ -74,6 +74,12 @@ impl Lane {
     /// The app restarts: the terminal is dropped and opened again on the same directory
     /// (the reader keeps its keys, as a real one does).
     pub fn restart(&mut self) {
+        // The old terminal goes first, as the app's process does: it holds the data
+        // directory's lock. A read-only view stands in for the moment between.
+        let vault = Arc::new(FileVault::open_or_create(self.dir.0.join("vault.key")).expect("vault"));
+        let between = Terminal::open_read_only(&self.dir.0, self.config.clone(), vault, self.clock.clone())
+            .expect("a view of the directory");
+        drop(std::mem::replace(&mut self.terminal, Arc::new(between)));
         let t = open(&self.dir, self.config.clone(), self.reader.clone(), self.clock.clone()).expect("reopens");
         self.terminal = Arc::new(t);
     }

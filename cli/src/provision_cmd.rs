@@ -1,0 +1,203 @@
+//! `pos provision`: the terminal's identity and keys, per data directory (终端参数).
+//!
+//! What the acquirer gives a terminal (TID, MID, MAC algorithm, TMK, unlock key) is kept in
+//! `provision.sealed`, sealed through the data directory's vault. Keys are read from a file
+//! or standard input, never from the command line (which the process list and the shell
+//! history show). A directory never provisioned runs as the published demo terminal, and
+//! says so: those keys are for the simulator and tests only.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+use pos_core::crypto::{check_value, FileVault, KeyVault, MacAlgorithm, SealedFile};
+use pos_core::provision::Provisioning;
+use pos_core::Bilingual;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use crate::terminal_cmd::{io_problem, ArgProblem};
+use crate::{CliError, Global};
+
+/// The sealed provisioning's file name in the data directory.
+pub const PROVISION_FILE: &str = "provision.sealed";
+/// The simulated reader's key memory (sealed).
+pub const READER_KEYS_FILE: &str = "reader-keys.json";
+
+/// Arguments of `pos provision`.
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  pos provision --tid 10000002 --mid 898310048990002 --tmk-file tmk.hex\n  pos provision --tid 10000002 --mid 898310048990002 --mac ecb --tmk-file -   # the TMK on standard input\n  pos provision --demo\n  pos provision --show --json\n\nKeys are read from a file (or - for standard input), never from the command line.\nRefused while the terminal has unsettled or unsent business (settle and sync first)."
+)]
+pub struct ProvisionArgs {
+    /// Terminal ID (field 41), 8 characters.
+    #[arg(long, required_unless_present_any = ["demo", "show"], conflicts_with_all = ["demo", "show"])]
+    tid: Option<String>,
+    /// Merchant ID (field 42), 15 characters.
+    #[arg(long, required_unless_present_any = ["demo", "show"], conflicts_with_all = ["demo", "show"])]
+    mid: Option<String>,
+    /// File holding the terminal master key as hex (16, 32 or 48 digits); - reads standard input.
+    #[arg(long, required_unless_present_any = ["demo", "show"], conflicts_with_all = ["demo", "show"])]
+    tmk_file: Option<PathBuf>,
+    /// File holding the reader's remote-unlock key as hex (32 or 64 digits).
+    #[arg(long, conflicts_with_all = ["demo", "show"])]
+    unlock_key_file: Option<PathBuf>,
+    /// MAC algorithm the acquirer requires: x919 (ANSI X9.19) or ecb (UnionPay ECB, only if the host requires it).
+    #[arg(long, default_value = "x919", value_parser = ["x919", "ecb"], conflicts_with_all = ["demo", "show"])]
+    mac: String,
+    /// The merchant's registered name, printed on slips.
+    #[arg(long, conflicts_with_all = ["demo", "show"])]
+    merchant: Option<String>,
+    /// The published demo terminal (for the simulator and tests only).
+    #[arg(long, conflicts_with = "show")]
+    demo: bool,
+    /// Show the provisioning in force (never a key: the TMK's check value only).
+    #[arg(long)]
+    show: bool,
+}
+
+fn problem(zh: &str, en: &str) -> CliError {
+    ArgProblem::new(zh, en).into()
+}
+
+/// The vault of a data directory (created with the directory when absent).
+pub fn vault(dir: &Path) -> Result<Arc<dyn KeyVault>, CliError> {
+    pos_core::store::create_private_dir(dir)?;
+    Ok(Arc::new(FileVault::open_or_create(dir.join("vault.key"))?))
+}
+
+/// The provisioning of `dir`, or `None` when it was never provisioned.
+pub fn load(dir: &Path, vault: &dyn KeyVault) -> Result<Option<Provisioning>, CliError> {
+    match SealedFile::new(dir.join(PROVISION_FILE), vault).read()? {
+        Some(plain) => Ok(Some(Provisioning::from_json(&plain)?)),
+        None => Ok(None),
+    }
+}
+
+/// The provisioning in force: the sealed one, else the published demo terminal (which
+/// `pos provision --show` names as such).
+pub fn in_force(g: &Global, vault: &dyn KeyVault) -> Result<Provisioning, CliError> {
+    Ok(load(&g.data_dir, vault)?.unwrap_or_else(Provisioning::demo))
+}
+
+/// Reads a hex key from `path` (`-`: standard input), trimmed; the buffer is wiped.
+fn read_key(path: &Path, what: &str) -> Result<Zeroizing<String>, CliError> {
+    let mut text = Zeroizing::new(String::new());
+    if path == Path::new("-") {
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            eprint!("{what}: ");
+        }
+        stdin.lock().take(4096).read_to_string(&mut text).map_err(|e| io_problem(path, e))?;
+    } else {
+        let mut f = std::fs::File::open(path).map_err(|e| {
+            problem(
+                &format!("无法读取密钥文件 {}（{}）", path.display(), crate::advice::io_zh(&e)),
+                &format!("cannot read the key file {}: {e}", path.display()),
+            )
+        })?;
+        f.by_ref().take(4096).read_to_string(&mut text).map_err(|e| io_problem(path, e))?;
+    }
+    let key: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    Ok(Zeroizing::new(key))
+}
+
+/// Runs `pos provision`.
+pub fn run(g: &Global, a: ProvisionArgs) -> Result<ExitCode, CliError> {
+    let dir = &g.data_dir;
+    let vault = vault(dir)?;
+    if a.show {
+        let p = load(dir, vault.as_ref())?;
+        return show(g, p.as_ref());
+    }
+    let p = if a.demo {
+        Provisioning::demo()
+    } else {
+        let (Some(tid), Some(mid), Some(tmk)) = (a.tid, a.mid, a.tmk_file) else {
+            return Err(problem("请给出 --tid、--mid 和 --tmk-file", "give --tid, --mid and --tmk-file"));
+        };
+        Provisioning {
+            tid,
+            mid,
+            merchant_name: a.merchant,
+            mac: if a.mac == "ecb" { MacAlgorithm::UnionPayEcb } else { MacAlgorithm::X919 },
+            tmk_hex: read_key(&tmk, "TMK")?,
+            unlock_key_hex: a.unlock_key_file.as_deref().map(|f| read_key(f, "unlock key")).transpose()?,
+            demo: false,
+        }
+    };
+    p.validate()?;
+    guard(g, vault.clone())?;
+    SealedFile::new(dir.join(PROVISION_FILE), vault.as_ref()).write(&p.to_json())?;
+    // The reader's working keys were under the old TMK: a sign-in loads new ones.
+    let _ = std::fs::remove_file(dir.join(READER_KEYS_FILE));
+    tracing::info!(tid = %p.tid, demo = p.demo, "terminal provisioned");
+    show(g, Some(&p))
+}
+
+/// Refuses to change the provisioning while the terminal has business the host must see
+/// under the current identity and keys (the day-end guard's reasons).
+fn guard(g: &Global, vault: Arc<dyn KeyVault>) -> Result<(), CliError> {
+    if !g.data_dir.join(pos_core::store::Store::FILE_NAME).is_file() {
+        return Ok(());
+    }
+    let config = pos_core::terminal::TerminalConfig::demo_at(g.host.clone());
+    let view = pos_core::terminal::Terminal::open_read_only(
+        &g.data_dir,
+        config,
+        vault,
+        Arc::new(pos_core::terminal::SystemClock::default()),
+    )?;
+    let blockers = view.day_end_blockers()?;
+    if blockers.is_empty() {
+        return Ok(());
+    }
+    let zh: Vec<String> = blockers.iter().map(Bilingual::zh).collect();
+    let en: Vec<String> = blockers.iter().map(Bilingual::en).collect();
+    Err(problem(
+        &format!("暂不能更改终端参数：{}", zh.join("；")),
+        &format!("cannot change the provisioning now: {}", en.join("; ")),
+    ))
+}
+
+fn show(g: &Global, p: Option<&Provisioning>) -> Result<ExitCode, CliError> {
+    let Some(p) = p else {
+        if g.json {
+            println!("{}", json!({"provisioned": false, "demo": true}));
+        } else {
+            println!(
+                "{}",
+                crate::say_pair(g, "未设置终端参数：使用演示终端", "not provisioned: the demo terminal is used")
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let kcv = hex::encode_upper(check_value(&p.tmk()?));
+    let mac = match p.mac {
+        MacAlgorithm::X919 => "x919",
+        MacAlgorithm::UnionPayEcb => "ecb",
+    };
+    if g.json {
+        println!(
+            "{}",
+            json!({"provisioned": true, "tid": p.tid, "mid": p.mid, "mac": mac, "demo": p.demo,
+                   "tmk_check_value": kcv, "unlock_key": p.unlock_key_hex.is_some(),
+                   "merchant_name": p.merchant_name})
+        );
+    } else {
+        let pair = |zh: &str, en: &str| crate::say_pair(g, zh, en);
+        println!("{}  {}", pair("终端号", "TID"), p.tid);
+        println!("{}  {}", pair("商户号", "MID"), p.mid);
+        println!("MAC  {mac}");
+        println!("{}  {kcv}", pair("主密钥校验值", "TMK check value"));
+        if p.demo {
+            println!(
+                "{}",
+                pair("演示终端（公开密钥，仅用于模拟器）", "demo terminal (published keys, simulator only)")
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
