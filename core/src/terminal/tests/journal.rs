@@ -105,7 +105,7 @@ async fn payments_past_the_upload_deadline_expire_and_need_attention() {
 async fn rig_with_clock(clock: Arc<ManualClock>) -> Rig {
     let host = FakeHost::start().await;
     let dir = TempDir::new("terminal");
-    let mut config = TerminalConfig::demo_at(host.addr.clone());
+    let mut config = TerminalConfig::demo_at_plain(host.addr.clone());
     // Pays with the same few cards many times a day; the default risk policy would ask for
     // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
     config.risk_policy = None;

@@ -35,7 +35,7 @@ fn cny(fen: u64) -> Amount {
 async fn rig() -> Rig {
     let host = FakeHost::start().await;
     let dir = TempDir::new("terminal");
-    let mut config = TerminalConfig::demo_at(host.addr.clone());
+    let mut config = TerminalConfig::demo_at_plain(host.addr.clone());
     // Pays with the same few cards many times a day; the default risk policy would ask for
     // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
     config.risk_policy = None;
@@ -258,7 +258,7 @@ async fn unreachable_host_is_a_typed_unsent_failure() {
     let r = rig().await;
     drop(r.host);
     let dir = TempDir::new("terminal");
-    let mut config = TerminalConfig::demo_at("127.0.0.1:1");
+    let mut config = TerminalConfig::demo_at_plain("127.0.0.1:1");
     config.connect_timeout = Duration::from_secs(2);
     let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).unwrap());
     let t = Terminal::open(&dir.0, config, vault, r.reader.clone(), Arc::new(SystemClock::default())).unwrap();
@@ -314,7 +314,7 @@ async fn one_owner_per_data_directory() {
     let dir = r._dir.0.clone();
     let second = || {
         let vault = Arc::new(FileVault::open_or_create(dir.join("vault.key")).unwrap());
-        let config = TerminalConfig::demo_at(r.host.addr.clone());
+        let config = TerminalConfig::demo_at_plain(r.host.addr.clone());
         Terminal::open(&dir, config, vault, r.reader.clone(), Arc::new(SystemClock::default()))
     };
     match second() {
@@ -348,7 +348,7 @@ async fn a_read_only_view_beside_a_sale_in_flight_changes_nothing() {
         let vault = Arc::new(FileVault::open(dir.join("vault.key")).unwrap());
         Terminal::open_read_only(
             &dir,
-            TerminalConfig::demo_at(r.host.addr.clone()),
+            TerminalConfig::demo_at_plain(r.host.addr.clone()),
             vault,
             Arc::new(SystemClock::default()),
         )
