@@ -129,4 +129,7 @@ pub enum SimError {
         /// What the OS said.
         reason: String,
     },
+    /// The TLS side (CA, server certificate) could not be set up.
+    #[error("cannot set up TLS: {0}")]
+    Tls(String),
 }
