@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use pos_acquirer_sim::{SimConfig, Simulator};
+use pos_acquirer_sim::{SimConfig, SimTls, Simulator};
 use pos_core::i18n::Lang;
 
 use crate::{say_pair, CliError, Global};
@@ -48,7 +48,7 @@ impl pos_core::Bilingual for SimFailure {
 /// Arguments of `pos sim`.
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  pos sim                       # demo terminal 10000001 + the test card deck, on 127.0.0.1:8583\n  pos sim --listen 127.0.0.1:9000 --admin off\n  pos sim --config sim.json\n  pos sim --listen 127.0.0.1:0 --json   # prints {\"listening\":\"127.0.0.1:PORT\",\"admin\":...}"
+    after_help = "Examples:\n  pos sim                       # demo terminal 10000001 + the test card deck, on 127.0.0.1:8583\n  pos sim --listen 127.0.0.1:9000 --admin off\n  pos sim --config sim.json\n  pos sim --listen 127.0.0.1:0 --json   # prints {\"listening\":\"127.0.0.1:PORT\",\"admin\":...,\"ca\":...}\n  pos sim --tls-dir /tmp/sim-tls         # TLS CA kept there (terminals: --ca /tmp/sim-tls/ca.pem)\n  pos sim --plain                        # plain TCP (terminals: --plain)"
 )]
 pub struct SimArgs {
     /// JSON configuration (terminals, accounts, limits); default: the demo terminal and the test deck.
@@ -60,7 +60,13 @@ pub struct SimArgs {
     /// Admin (fault injection, flags) address on loopback, or "off".
     #[arg(long)]
     admin: Option<String>,
+    /// Folder of the TLS CA (ca.pem, ca-key.pem), made at the first start; terminals pin its ca.pem.
+    #[arg(long, default_value = DEFAULT_TLS_DIR)]
+    tls_dir: PathBuf,
 }
+
+/// Where `pos sim` keeps its CA by default (and where terminal commands look for it).
+pub const DEFAULT_TLS_DIR: &str = "pos-sim-data";
 
 /// Runs the simulator until Ctrl-C.
 pub fn run(g: &Global, a: SimArgs) -> Result<ExitCode, CliError> {
@@ -76,6 +82,8 @@ pub fn run(g: &Global, a: SimArgs) -> Result<ExitCode, CliError> {
         Some(addr) => config.admin_listen = Some(addr.to_string()),
         None => {}
     }
+    // TLS with a CA kept across restarts (terminals keep their pin), unless --plain.
+    config.tls = if g.plain { SimTls::Plain } else { SimTls::Dir(a.tls_dir.clone()) };
     let rt = crate::runtime()?;
     rt.block_on(async {
         let handle = Simulator::start(config).await.map_err(|e| SimFailure::Start(e.to_string()))?;
@@ -87,6 +95,7 @@ pub fn run(g: &Global, a: SimArgs) -> Result<ExitCode, CliError> {
             let banner = serde_json::json!({
                 "listening": handle.addr().to_string(),
                 "admin": handle.admin_addr().map(|a| a.to_string()),
+                "ca": handle.ca_path().map(|p| p.display().to_string()),
             });
             let _ = writeln!(out, "{banner}");
         } else {
@@ -114,6 +123,22 @@ pub fn run(g: &Global, a: SimArgs) -> Result<ExitCode, CliError> {
                 );
                 let _ = writeln!(out, "{text}");
             }
+            let ca = match handle.ca_path() {
+                Some(p) => {
+                    let p = p.display();
+                    line(
+                        format!("TLS，CA证书 {p}（终端用 --ca 指定）"),
+                        format!("TLS, CA certificate {p} (terminals: --ca)"),
+                        format!("TLS，CA证书 / CA certificate {p}"),
+                    )
+                }
+                None => line(
+                    "明文TCP，未加密（终端需 --plain）".into(),
+                    "plain TCP, unencrypted (terminals: --plain)".into(),
+                    "明文TCP，未加密 / plain TCP, unencrypted".into(),
+                ),
+            };
+            let _ = writeln!(out, "{ca}");
             let _ = writeln!(out, "{}", say_pair(g, "按 Ctrl-C 停止", "press Ctrl-C to stop"));
         }
         let _ = out.flush();

@@ -109,7 +109,7 @@ async fn plain_tcp_only_when_provisioned_so() {
     // The demo terminal with no transport set is TLS without a pin: it never falls back to plain.
     let station = Station::new(TerminalConfig::demo_at(plain.addr().to_string()), "tls-no-pin");
     let e = station.terminal.sign_in().await.unwrap_err();
-    assert_eq!(tls_failure(&e), Some(TlsFailure::BadPin), "{e:?}");
+    assert_eq!(tls_failure(&e), Some(TlsFailure::NoPin), "{e:?}");
     assert_eq!(plain.ledger().transactions_for(DEMO_TID).unwrap().len(), 1, "only the plain terminal's sale");
 
     // A terminal provisioned plain against a TLS host gets no approval.

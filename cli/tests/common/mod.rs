@@ -10,6 +10,8 @@ pub struct Sim {
     child: Child,
     /// Its `host:port`.
     pub addr: String,
+    /// Its CA certificate (TLS), which `pos` pins through POS_ACQUIRER_CA.
+    pub ca: std::path::PathBuf,
 }
 
 impl Drop for Sim {
@@ -19,10 +21,16 @@ impl Drop for Sim {
     }
 }
 
-/// Starts `pos sim` on 127.0.0.1:0 and reads its address from the banner.
+/// The TLS folder the test simulators share (their CA is made once, by the first to start).
+pub fn sim_tls_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("pos-cli-sim-tls-{}", std::process::id()))
+}
+
+/// Starts `pos sim` on 127.0.0.1:0 (TLS) and reads its address from the banner.
 pub fn start_sim() -> Sim {
+    let tls = sim_tls_dir();
     let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
-        .args(["sim", "--listen", "127.0.0.1:0", "--admin", "off"])
+        .args(["sim", "--listen", "127.0.0.1:0", "--admin", "off", "--tls-dir", tls.to_str().expect("utf-8 path")])
         .stdout(Stdio::piped())
         .spawn()
         .expect("pos sim starts");
@@ -31,7 +39,9 @@ pub fn start_sim() -> Sim {
     BufReader::new(stdout).read_line(&mut line).expect("banner");
     let addr = line.trim().rsplit(' ').next().expect("address").to_string();
     assert!(addr.starts_with("127.0.0.1:"), "banner: {line}");
-    Sim { child, addr }
+    let ca = tls.join("ca.pem");
+    assert!(ca.is_file(), "the CA is written before the banner");
+    Sim { child, addr, ca }
 }
 
 /// Runs `pos` against `sim` with `dir` as its data directory.
@@ -39,6 +49,7 @@ pub fn pos(sim: &Sim, dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pos"))
         .args(args)
         .env("POS_HOST", &sim.addr)
+        .env("POS_ACQUIRER_CA", &sim.ca)
         .env("POS_DATA_DIR", dir)
         .output()
         .expect("pos runs")

@@ -90,10 +90,11 @@ impl Drop for Connection {
 async fn establish(config: &AcquirerConfig) -> Result<Box<dyn Link>, ConnectFailure> {
     match &config.transport {
         Transport::Tls { trust, server_name } => {
-            // A bad pin or name fails before any packet leaves.
+            // The network first (an unreachable host is reported as such), then the pin and the
+            // name: a bad one fails before the handshake starts, and nothing is ever written.
+            let tcp = connect(&config.host).await?;
             let tls_config = tls::client_config(trust).map_err(ConnectFailure::Tls)?;
             let name = tls::server_name(&config.host, server_name.as_deref()).map_err(ConnectFailure::Tls)?;
-            let tcp = connect(&config.host).await?;
             let stream = tls::handshake(tls_config, name, tcp).await.map_err(ConnectFailure::Tls)?;
             Ok(Box::new(stream))
         }

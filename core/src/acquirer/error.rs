@@ -35,6 +35,8 @@ pub enum TlsFailure {
     Expired,
     /// The host did not answer TLS (a plain-TCP host, or the connection was cut in the handshake).
     NotTls,
+    /// No trust anchor is provisioned (an empty pin): TLS cannot check the host.
+    NoPin,
     /// The provisioned trust anchor cannot be used (no certificate in the PEM, or an unusable one),
     /// or the platform trust store is not available.
     BadPin,
@@ -146,6 +148,7 @@ impl Bilingual for TlsFailure {
             TlsFailure::WrongName => "收单主机证书的主机名与配置不符：未连接，未发送任何数据".into(),
             TlsFailure::Expired => "收单主机证书已过期或尚未生效（请检查终端时间）：未连接，未发送任何数据".into(),
             TlsFailure::NotTls => "收单主机未以TLS应答（明文主机？）：未连接，未发送任何数据".into(),
+            TlsFailure::NoPin => "未配置收单主机CA证书，无法校验主机：未连接，未发送任何数据".into(),
             TlsFailure::BadPin => "配置的收单主机CA证书无法使用：未连接，未发送任何数据".into(),
             TlsFailure::BadServerName => "配置的收单主机名无效，无法校验证书：未连接，未发送任何数据".into(),
             TlsFailure::Handshake => "与收单主机的TLS握手失败：未连接，未发送任何数据".into(),
@@ -167,6 +170,10 @@ impl Bilingual for TlsFailure {
             }
             TlsFailure::NotTls => {
                 "The acquirer did not answer TLS (a plain-TCP host?): not connected, nothing sent".into()
+            }
+            TlsFailure::NoPin => {
+                "No CA certificate is provisioned for the acquirer, so it cannot be checked: not connected, nothing sent"
+                    .into()
             }
             TlsFailure::BadPin => {
                 "The provisioned acquirer CA certificate cannot be used: not connected, nothing sent".into()

@@ -486,7 +486,7 @@ mod tls {
         assert_eq!(frames.load(Ordering::SeqCst), 0, "the TLS host took no plain frame");
         // A TLS terminal without a pin connects nowhere.
         let e = sale(&client(&addr, Transport::tls_pinned(""))).await.unwrap_err();
-        assert_eq!(tls_failure(&e), Some(TlsFailure::BadPin), "{e:?}");
+        assert_eq!(tls_failure(&e), Some(TlsFailure::NoPin), "{e:?}");
         let e = sale(&client(&addr, Transport::Tls { trust: TlsTrust::Platform, server_name: None })).await;
         assert_eq!(tls_failure(&e.unwrap_err()), Some(TlsFailure::BadPin), "no platform store off Android");
     }

@@ -111,6 +111,9 @@ struct PinnedVerifier {
 
 impl PinnedVerifier {
     fn new(pem: &str, provider: Arc<CryptoProvider>) -> Result<PinnedVerifier, TlsFailure> {
+        if pem.trim().is_empty() {
+            return Err(TlsFailure::NoPin);
+        }
         let pinned = CertificateDer::pem_slice_iter(pem.as_bytes())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| TlsFailure::BadPin)?;
@@ -203,7 +206,8 @@ mod tests {
 
     #[test]
     fn an_unreadable_pin_is_refused() {
-        for pem in ["", "not a certificate", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"] {
+        assert_eq!(client_config(&TlsTrust::Pinned(" \n".into())).unwrap_err(), TlsFailure::NoPin);
+        for pem in ["not a certificate", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"] {
             assert_eq!(client_config(&TlsTrust::Pinned(pem.into())).unwrap_err(), TlsFailure::BadPin, "{pem:?}");
         }
     }

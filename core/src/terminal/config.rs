@@ -105,7 +105,7 @@ pub struct TerminalConfig {
 
 impl TerminalConfig {
     /// The demo terminal of [`crate::provision`], against `host`, over TLS with no trust anchor
-    /// yet: connecting fails ([`crate::acquirer::TlsFailure::BadPin`]) until `transport` is set,
+    /// yet: connecting fails ([`crate::acquirer::TlsFailure::NoPin`]) until `transport` is set,
     /// as [`TerminalConfig::demo_at_tls`] and [`TerminalConfig::demo_at_plain`] do. A terminal
     /// never falls back to plain TCP by itself.
     pub fn demo_at(host: impl Into<String>) -> TerminalConfig {
