@@ -49,6 +49,18 @@ impl Transport {
         Transport::Tls { trust: TlsTrust::Pinned(ca_pem.into()), server_name: None }
     }
 
+    /// Whether the provisioned trust can be used, without connecting: a pin holds at least one
+    /// readable certificate, the server name is valid, the platform store exists here.
+    pub fn check(&self, host: &str) -> Result<(), super::TlsFailure> {
+        match self {
+            Transport::Tls { trust, server_name } => {
+                super::tls::client_config(trust)?;
+                super::tls::server_name(host, server_name.as_deref()).map(|_| ())
+            }
+            Transport::PlainTcp => Ok(()),
+        }
+    }
+
     /// Whether the link is encrypted (false only for [`Transport::PlainTcp`]).
     pub fn is_encrypted(&self) -> bool {
         matches!(self, Transport::Tls { .. })
