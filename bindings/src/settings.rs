@@ -312,7 +312,7 @@ mod tests {
 
     #[test]
     fn the_demo_settings_carry_the_default_risk_policy() {
-        let s = demo_settings("127.0.0.1:9".into());
+        let s = TerminalSettings { plain_tcp: true, ..demo_settings("127.0.0.1:9".into()) };
         assert_eq!(s.risk_policy_json.as_deref(), Some(default_risk_policy().as_str()));
         assert_eq!(s.to_config().unwrap().risk_policy, Some(RiskPolicy::default_cny()));
     }
@@ -336,6 +336,7 @@ mod tests {
     #[test]
     fn no_risk_policy_means_no_risk_checks() {
         let mut s = demo_settings("127.0.0.1:9".into());
+        s.plain_tcp = true;
         s.risk_policy_json = None;
         assert_eq!(s.to_config().unwrap().risk_policy, None);
     }
