@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use pos_core::crypto::{KeyMode, MacAlgorithm, SecretKey};
 use pos_core::deck::{AccountKind, CardStatus, Presentation, DECK};
@@ -23,6 +23,10 @@ pub struct SimConfig {
     /// Address of the ISO 8583 port; port 0 picks a free one.
     #[serde(default = "default_listen")]
     pub listen: String,
+    /// TLS of the ISO 8583 port: `"ephemeral"` (a CA made in memory at start, the default),
+    /// `{"dir": "PATH"}` (the CA kept in PATH, made at the first start) or `"plain"` (plain TCP).
+    #[serde(default)]
+    pub tls: SimTls,
     /// Address of the JSON-lines admin port (loopback only); none when absent.
     #[serde(default)]
     pub admin_listen: Option<String>,
@@ -52,6 +56,21 @@ pub struct SimConfig {
     /// Accounts beyond (or instead of) the deck.
     #[serde(default)]
     pub accounts: Vec<AccountConfig>,
+}
+
+/// How the ISO 8583 port is served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SimTls {
+    /// TLS with a CA made in memory at start: in-process tests and the demo pin
+    /// [`crate::SimHandle::ca_pem`].
+    #[default]
+    Ephemeral,
+    /// TLS with the CA kept in this folder (`ca.pem`, and `ca-key.pem` at 0600), made at the
+    /// first start: what `pos sim` does, so that terminals keep their pin across restarts.
+    Dir(PathBuf),
+    /// Plain TCP (relays that record frames, terminals provisioned for a private APN).
+    Plain,
 }
 
 /// One provisioned terminal.
@@ -295,6 +314,7 @@ impl SimConfig {
     pub fn demo() -> SimConfig {
         SimConfig {
             listen: default_listen(),
+            tls: SimTls::Ephemeral,
             admin_listen: None,
             database: None,
             seed: default_seed(),
@@ -318,6 +338,12 @@ impl SimConfig {
                 .with_mac(MacAlgorithm::X919)
         }));
         c
+    }
+
+    /// The same configuration served over plain TCP.
+    pub fn plain(mut self) -> SimConfig {
+        self.tls = SimTls::Plain;
+        self
     }
 
     /// The same configuration listening on `addr` (tests use `127.0.0.1:0`).

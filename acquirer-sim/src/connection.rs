@@ -1,4 +1,4 @@
-//! One terminal connection: a reader that spawns a task per frame (so several requests
+//! One terminal connection (a TLS session or a plain socket): a reader that spawns a task per frame (so several requests
 //! can be in flight and are answered as they complete) and a writer that sends answers.
 
 use std::net::SocketAddr;
@@ -7,9 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pos_core::iso8583::unionpay;
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, WriteHalf};
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
@@ -26,8 +24,8 @@ enum Outgoing {
 }
 
 /// Serves a connection until the peer leaves, a timeout or limit hits, a fault closes it, or shutdown.
-pub(crate) async fn serve(
-    stream: TcpStream,
+pub(crate) async fn serve<S: AsyncRead + AsyncWrite + Send + 'static>(
+    stream: S,
     peer: SocketAddr,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
@@ -36,7 +34,7 @@ pub(crate) async fn serve(
     shared.stats.open.fetch_add(1, Ordering::SeqCst);
     let t = shared.timeouts;
     let (idle, frame_timeout) = (Duration::from_millis(t.idle_ms), Duration::from_millis(t.frame_read_ms));
-    let (mut rd, wr) = stream.into_split();
+    let (mut rd, wr) = tokio::io::split(stream);
     let (tx, rx) = mpsc::channel::<Outgoing>(shared.limits.max_in_flight.saturating_mul(2).max(4));
     let (closed_tx, mut closed) = watch::channel(false);
     let mut writer = tokio::spawn(write_loop(wr, rx, closed_tx, frame_timeout));
@@ -168,8 +166,8 @@ fn corrupt_mac(mut reply: Reply) -> Reply {
     reply
 }
 
-async fn write_loop(
-    mut wr: OwnedWriteHalf,
+async fn write_loop<S: AsyncRead + AsyncWrite>(
+    mut wr: WriteHalf<S>,
     mut rx: mpsc::Receiver<Outgoing>,
     closed: watch::Sender<bool>,
     limit: Duration,

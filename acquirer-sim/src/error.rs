@@ -147,4 +147,7 @@ pub enum SimError {
         /// Whether the address is taken (another server listens there).
         in_use: bool,
     },
+    /// The TLS side (CA, server certificate) could not be set up.
+    #[error("cannot set up TLS: {0}")]
+    Tls(String),
 }

@@ -1,4 +1,4 @@
-//! A UnionPay acquirer host simulator: a tokio TCP server speaking the pos-core ISO 8583
+//! A UnionPay acquirer host simulator: a tokio TLS (or plain TCP) server speaking the pos-core ISO 8583
 //! profile, a SQLite ledger of cards and transactions, monitoring rules and run-time
 //! fault injection. Tests start it in-process with [`Simulator::start`]; the
 //! `pos-acquirer-sim` binary runs it standalone.
@@ -7,7 +7,7 @@
 //! # async fn demo() -> Result<(), pos_acquirer_sim::SimError> {
 //! use pos_acquirer_sim::{SimConfig, Simulator};
 //! let sim = Simulator::start(SimConfig::demo().listening_on("127.0.0.1:0")).await?;
-//! println!("acquirer at {}", sim.addr());
+//! println!("acquirer at {}, CA {:?}", sim.addr(), sim.ca_pem());
 //! sim.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -26,11 +26,12 @@ mod host;
 pub mod ledger;
 mod rng;
 mod server;
+pub mod tls;
 mod wire;
 
 pub use clock::{LocalTime, SimClock};
 pub use config::{
-    AccountConfig, Limits, MonitoringConfig, RoundAmountRule, SimConfig, SpikeRule, TerminalConfig, Timeouts,
+    AccountConfig, Limits, MonitoringConfig, RoundAmountRule, SimConfig, SimTls, SpikeRule, TerminalConfig, Timeouts,
 };
 pub use error::{ConfigError, LedgerError, SimError};
 pub use fault::{FaultControl, FaultMode, FaultPlan, RequestClass};

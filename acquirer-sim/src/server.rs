@@ -1,6 +1,7 @@
 //! Starting the simulator and the handle tests and the demo drive it through.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
 use tracing::{info, warn};
 
 use crate::admin_port;
@@ -36,6 +38,7 @@ pub(crate) struct Shared {
 pub(crate) struct Stats {
     pub accepted: AtomicU64,
     pub refused: AtomicU64,
+    pub handshake_failed: AtomicU64,
     pub open: AtomicUsize,
     pub frames: AtomicU64,
     pub replies: AtomicU64,
@@ -48,6 +51,8 @@ pub struct SimStats {
     pub accepted: u64,
     /// Connections closed at once because `limits.max_connections` were open.
     pub refused: u64,
+    /// Connections whose TLS handshake failed or did not finish in time (nothing read from them).
+    pub handshake_failed: u64,
     /// Connections open now.
     pub open: usize,
     /// Frames read.
@@ -63,6 +68,7 @@ impl Simulator {
     /// Validates `config`, opens the ledger, binds the ports and starts serving.
     pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         let valid = config.validate()?;
+        let tls = crate::tls::setup(&config.tls)?;
         let ledger = Arc::new(Ledger::open(config.database.as_deref(), &valid.accounts, &valid.terminals)?);
         let clock = Arc::new(SimClock::system(config.utc_offset_minutes));
         let host =
@@ -89,13 +95,21 @@ impl Simulator {
             stats: Stats::default(),
             stop,
         });
-        let mut tasks = vec![tokio::spawn(accept_loop(listener, shared.clone(), stopped.clone()))];
+        let acceptor = tls.as_ref().map(|t| t.acceptor.clone());
+        let mut tasks = vec![tokio::spawn(accept_loop(listener, acceptor, shared.clone(), stopped.clone()))];
         let admin_addr = admin.as_ref().map(|(_, a)| *a);
         if let Some((l, _)) = admin {
             tasks.push(tokio::spawn(admin_port::serve(l, shared.clone(), stopped)));
         }
-        info!(%addr, admin = ?admin_addr, "acquirer simulator listening");
-        Ok(SimHandle { addr, admin_addr, shared, tasks })
+        let (ca_pem, ca_path) = match tls {
+            Some(t) => (Some(t.ca_pem), t.ca_path),
+            None => (None, None),
+        };
+        match &ca_pem {
+            Some(_) => info!(%addr, admin = ?admin_addr, ca = ?ca_path, "acquirer simulator listening (TLS)"),
+            None => warn!(%addr, admin = ?admin_addr, "acquirer simulator listening on plain TCP (unencrypted)"),
+        }
+        Ok(SimHandle { addr, admin_addr, ca_pem, ca_path, shared, tasks })
     }
 }
 
@@ -107,6 +121,8 @@ fn bind_error(addr: SocketAddr, e: &std::io::Error) -> SimError {
 pub struct SimHandle {
     addr: SocketAddr,
     admin_addr: Option<SocketAddr>,
+    ca_pem: Option<String>,
+    ca_path: Option<PathBuf>,
     shared: Arc<Shared>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -115,6 +131,16 @@ impl SimHandle {
     /// The ISO 8583 address actually bound (the real port when configured with port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The PEM of the CA certificate terminals pin; `None` when serving plain TCP.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// The file holding the CA certificate, when the CA is kept in a folder.
+    pub fn ca_path(&self) -> Option<&Path> {
+        self.ca_path.as_deref()
     }
 
     /// The admin port's address, when configured.
@@ -163,6 +189,7 @@ impl SimHandle {
         SimStats {
             accepted: s.accepted.load(Ordering::SeqCst),
             refused: s.refused.load(Ordering::SeqCst),
+            handshake_failed: s.handshake_failed.load(Ordering::SeqCst),
             open: s.open.load(Ordering::SeqCst),
             frames: s.frames.load(Ordering::SeqCst),
             replies: s.replies.load(Ordering::SeqCst),
@@ -190,7 +217,12 @@ impl Drop for SimHandle {
     }
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut conns = JoinSet::new();
     let slots = Arc::new(Semaphore::new(shared.limits.max_connections));
     let conn_stop = stop.clone();
@@ -202,7 +234,29 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: watch
                     Ok(slot) => {
                         shared.stats.accepted.fetch_add(1, Ordering::SeqCst);
                         let _ = stream.set_nodelay(true);
-                        conns.spawn(connection::serve(stream, peer, shared.clone(), conn_stop.clone(), slot));
+                        let (shared, conn_stop) = (shared.clone(), conn_stop.clone());
+                        match tls.clone() {
+                            None => {
+                                conns.spawn(connection::serve(stream, peer, shared, conn_stop, slot));
+                            }
+                            Some(acceptor) => {
+                                conns.spawn(async move {
+                                    // The handshake gets the frame timeout: a peer cannot hold a slot by stalling it.
+                                    let limit = Duration::from_millis(shared.timeouts.frame_read_ms);
+                                    match tokio::time::timeout(limit, acceptor.accept(stream)).await {
+                                        Ok(Ok(tls)) => connection::serve(tls, peer, shared, conn_stop, slot).await,
+                                        Ok(Err(e)) => {
+                                            shared.stats.handshake_failed.fetch_add(1, Ordering::SeqCst);
+                                            info!(%peer, error = %e, "TLS handshake failed; closing");
+                                        }
+                                        Err(_) => {
+                                            shared.stats.handshake_failed.fetch_add(1, Ordering::SeqCst);
+                                            info!(%peer, "TLS handshake not finished in time; closing");
+                                        }
+                                    }
+                                });
+                            }
+                        }
                     }
                     Err(_) => {
                         shared.stats.refused.fetch_add(1, Ordering::SeqCst);

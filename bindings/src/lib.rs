@@ -7,6 +7,8 @@
 //! whose subscriptions return a cancellable [`TaskHandle`]. Platform capabilities
 //! ([`BleLink`], [`KeyVault`], [`Clock`]) are foreign traits the shell implements.
 
+#[cfg(target_os = "android")]
+mod android_trust;
 mod clock;
 mod day_end;
 mod error;

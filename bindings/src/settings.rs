@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use pos_core::acquirer::{TlsTrust, Transport};
 use pos_core::i18n::Bilingual;
 use pos_core::iso8583::{MerchantId, TerminalId};
 use pos_core::offline::OfflinePreference as CorePreference;
@@ -109,6 +110,12 @@ pub struct TerminalSettings {
     /// The provisioned risk policy as JSON (what the acquirer provisions; `None`: no risk
     /// checks until the acquirer pushes one with `Terminal.set_risk_policy`).
     pub risk_policy_json: Option<String>,
+    /// The acquirer's CA certificate (or its server certificate) in PEM, pinned for the TLS
+    /// link. `None`: the platform trust store (Android only, after `PlatformTrust.init`).
+    pub acquirer_ca_pem: Option<String>,
+    /// Plain TCP instead of TLS: only where provisioning says so (a private APN); front ends
+    /// show "未加密链路 / unencrypted link". Excludes `acquirer_ca_pem`.
+    pub plain_tcp: bool,
 }
 
 fn hours(h: u32) -> Duration {
@@ -150,7 +157,37 @@ pub fn demo_settings(host: String) -> TerminalSettings {
         sync_interval_secs: u32::try_from(c.sync.interval.as_secs()).unwrap_or(u32::MAX),
         paper_width: PaperWidth::Mm58,
         risk_policy_json: c.risk_policy.as_ref().map(RiskPolicy::to_json),
+        acquirer_ca_pem: None,
+        plain_tcp: false,
     }
+}
+
+/// The acquirer link the settings provision, checked before the terminal opens.
+fn transport(s: &TerminalSettings) -> Result<Transport, PosError> {
+    let ca = s.acquirer_ca_pem.as_deref().filter(|p| !p.trim().is_empty());
+    let transport = match (s.plain_tcp, ca) {
+        (true, Some(_)) => {
+            return Err(PosError::invalid(
+                "明文链路与收单主机CA证书只能二选一",
+                "plain TCP and an acquirer CA certificate exclude each other",
+            ))
+        }
+        (true, None) => return Ok(Transport::PlainTcp),
+        (false, Some(pem)) => Transport::tls_pinned(pem),
+        (false, None) if cfg!(target_os = "android") => Transport::Tls { trust: TlsTrust::Platform, server_name: None },
+        (false, None) => {
+            return Err(PosError::invalid(
+                "请提供收单主机CA证书（PEM）：系统证书库仅在Android上可用；专网明文链路须明确设置为明文",
+                "provide the acquirer's CA certificate (PEM): the platform trust store is only on Android; \
+                 a plain private-APN link must be set as plain explicitly",
+            ))
+        }
+    };
+    transport.check(s.host.trim()).map_err(|e| PosError::InvalidInput {
+        zh: format!("收单主机CA证书无效（{}）", e.zh()),
+        en: format!("the acquirer CA certificate is not usable ({})", e.en()),
+    })?;
+    Ok(transport)
 }
 
 impl TerminalSettings {
@@ -218,6 +255,7 @@ impl TerminalSettings {
                 en: format!("the risk policy setting is invalid ({e}): download the acquirer's policy again"),
             })?),
         };
+        c.transport = transport(self)?;
         Ok(c)
     }
 }
@@ -234,16 +272,33 @@ mod tests {
 
     #[test]
     fn demo_settings_round_trip_onto_the_demo_config() {
-        let s = demo_settings("127.0.0.1:9".into());
+        let s = TerminalSettings { plain_tcp: true, ..demo_settings("127.0.0.1:9".into()) };
         let c = s.to_config().unwrap();
-        let mut demo = TerminalConfig::demo_at("127.0.0.1:9");
+        let mut demo = TerminalConfig::demo_at_plain("127.0.0.1:9");
         demo.sync.interval = c.sync.interval;
         assert_eq!(c, demo);
     }
 
     #[test]
+    fn the_link_is_tls_with_a_pin_or_plain_when_said_so() {
+        let ca = "ca.pem"; // text that is no certificate
+        let base = demo_settings("127.0.0.1:9".into());
+        // No pin and not plain: refused off Android (no platform store here).
+        let e = base.to_config().unwrap_err();
+        assert!(e.zh().contains("CA证书") && e.en().contains("CA certificate"), "{}", e.en());
+        let bad = TerminalSettings { acquirer_ca_pem: Some(ca.into()), ..base.clone() };
+        let e = bad.to_config().unwrap_err();
+        assert!(e.zh().contains("证书无效") && e.en().contains("not usable"), "{}", e.en());
+        let both = TerminalSettings { acquirer_ca_pem: Some(ca.into()), plain_tcp: true, ..base.clone() };
+        assert!(both.to_config().unwrap_err().en().contains("exclude"));
+        let plain = TerminalSettings { plain_tcp: true, ..base };
+        assert_eq!(plain.to_config().unwrap().transport, Transport::PlainTcp);
+    }
+
+    #[test]
     fn bad_settings_are_refused_in_both_languages() {
         let mut s = demo_settings("127.0.0.1:9".into());
+        s.plain_tcp = true;
         s.tid = "123".into();
         let e = s.to_config().unwrap_err();
         assert!(e.zh().contains("终端号") && e.en().contains("terminal ID"));
@@ -257,7 +312,7 @@ mod tests {
 
     #[test]
     fn the_demo_settings_carry_the_default_risk_policy() {
-        let s = demo_settings("127.0.0.1:9".into());
+        let s = TerminalSettings { plain_tcp: true, ..demo_settings("127.0.0.1:9".into()) };
         assert_eq!(s.risk_policy_json.as_deref(), Some(default_risk_policy().as_str()));
         assert_eq!(s.to_config().unwrap().risk_policy, Some(RiskPolicy::default_cny()));
     }
@@ -281,6 +336,7 @@ mod tests {
     #[test]
     fn no_risk_policy_means_no_risk_checks() {
         let mut s = demo_settings("127.0.0.1:9".into());
+        s.plain_tcp = true;
         s.risk_policy_json = None;
         assert_eq!(s.to_config().unwrap().risk_policy, None);
     }

@@ -58,9 +58,11 @@ pub struct HostTxn {
 pub struct AcquirerSimulator {
     handle: Mutex<Option<SimHandle>>,
     addr: String,
+    ca_pem: String,
 }
 
-/// Starts the demo simulator (demo terminal, test deck, in-memory ledger) on 127.0.0.1, any port.
+/// Starts the demo simulator (demo terminal, test deck, in-memory ledger) on 127.0.0.1, any port,
+/// over TLS with a CA made for this run (pin it: `ca_pem`).
 #[uniffi::export(async_runtime = "tokio")]
 pub async fn start_acquirer_simulator() -> Result<Arc<AcquirerSimulator>, PosError> {
     run(async {
@@ -71,7 +73,8 @@ pub async fn start_acquirer_simulator() -> Result<Arc<AcquirerSimulator>, PosErr
         config.limits.daily_count_per_card = 10_000;
         let handle = Simulator::start(config).await.map_err(|e| PosError::internal(&e.to_string()))?;
         let addr = handle.addr().to_string();
-        Ok(Arc::new(AcquirerSimulator { handle: Mutex::new(Some(handle)), addr }))
+        let ca_pem = handle.ca_pem().ok_or_else(|| PosError::internal("the simulator serves no TLS"))?.to_owned();
+        Ok(Arc::new(AcquirerSimulator { handle: Mutex::new(Some(handle)), addr, ca_pem }))
     })
     .await
 }
@@ -95,6 +98,11 @@ impl AcquirerSimulator {
     /// The `host:port` to put in the terminal settings.
     pub fn address(&self) -> String {
         self.addr.clone()
+    }
+
+    /// The CA certificate (PEM) of its TLS port, for the settings' `acquirer_ca_pem`.
+    pub fn ca_pem(&self) -> String {
+        self.ca_pem.clone()
     }
 
     /// Injects `fault` into the next `count` requests of `class` from terminal `tid`.

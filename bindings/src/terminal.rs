@@ -180,6 +180,18 @@ impl Terminal {
         self.settings.clone()
     }
 
+    /// False when the acquirer link is plain TCP (provisioned so): the app shows
+    /// `link_label()` ("未加密链路 / unencrypted link") wherever it shows the host.
+    pub fn link_encrypted(&self) -> bool {
+        self.inner.link_encrypted()
+    }
+
+    /// What the app shows about the acquirer link, both languages ("中文 / English").
+    pub fn link_label(&self) -> String {
+        use pos_core::i18n::Bilingual;
+        self.inner.transport().both()
+    }
+
     /// The card reader it uses.
     pub fn reader(&self) -> Arc<CardReaderHandle> {
         self.reader.clone()

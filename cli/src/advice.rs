@@ -5,7 +5,7 @@ use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use pos_core::acquirer::{AcquirerError, ConnectFailure};
+use pos_core::acquirer::{AcquirerError, ConnectFailure, TlsFailure};
 use pos_core::crypto::CryptoError;
 use pos_core::iso8583::CodecError;
 use pos_core::money::MoneyError;
@@ -203,6 +203,22 @@ fn acquirer(e: &AcquirerError, reversal: bool) -> Option<(String, String)> {
         AcquirerError::ConnectFailed { target, cause: ConnectFailure::Dns } => (
             format!("请检查主机名 {target}：用 --host 主机:端口 或环境变量 POS_HOST 指定"),
             format!("check the host name {target}: pass --host HOST:PORT or set POS_HOST"),
+        ),
+        AcquirerError::ConnectFailed { target, cause: ConnectFailure::Tls(TlsFailure::NotTls) } => (
+            format!("{target} 可能是明文主机：确认主机地址；仅在配置为明文链路（专网）时才使用 --plain"),
+            format!("{target} may be a plain-TCP host: check the address; use --plain only where the link is provisioned plain (a private APN)"),
+        ),
+        AcquirerError::ConnectFailed { cause: ConnectFailure::Tls(TlsFailure::NoPin), .. } => (
+            "请用 --ca 文件（环境变量 POS_ACQUIRER_CA）指定收单主机的CA证书（`pos sim` 的在其启动信息所示的 ca.pem，\
+             默认 pos-sim-data/ca.pem）；仅在专网明文链路时使用 --plain"
+                .into(),
+            "pass the acquirer's CA certificate with --ca FILE (or set POS_ACQUIRER_CA; `pos sim` names its ca.pem in \
+             its banner, default pos-sim-data/ca.pem); use --plain only where the link is provisioned plain (a private APN)"
+                .into(),
+        ),
+        AcquirerError::ConnectFailed { cause: ConnectFailure::Tls(_), .. } => (
+            "请核对 --ca（环境变量 POS_ACQUIRER_CA）是否为该收单主机的CA证书；证书不符时不要继续交易".into(),
+            "check that --ca (or POS_ACQUIRER_CA) is this acquirer's CA certificate; do not trade on a link whose certificate does not match".into(),
         ),
         AcquirerError::ConnectFailed { target, .. } => (
             format!("收单主机 {target} 是否在运行？测试时先启动 `pos sim`，或用 --host 主机:端口（环境变量 POS_HOST）指定主机"),

@@ -27,7 +27,7 @@ use pos_core::i18n::{Bilingual, Lang};
     version,
     about,
     long_about = None,
-    after_help = "Examples:\n  pos demo                       # the whole day on the built-in simulator\n  pos sim &                      # acquirer simulator on 127.0.0.1:8583\n  pos sign-in\n  pos sale 12.34 --card debit\n  pos void --voucher 1\n  pos settle --json\n  pos --lang en history\n\nEvery command takes --json (one JSON document on stdout), --lang zh|en, --host and --data-dir;\n`pos <command> --help` shows its examples.\nExit status: 0 done, 1 declined or not clean, 2 error (what happened and what to do on stderr;\nwith --json also as {\"error\":true,\"message_zh\",\"message_en\"} on stdout), 3 demo invariant broken."
+    after_help = "Examples:\n  pos demo                       # the whole day on the built-in simulator\n  pos sim &                      # acquirer simulator on 127.0.0.1:8583 (TLS, CA in pos-sim-data/ca.pem)\n  pos sign-in\n  pos sale 12.34 --card debit\n  pos void --voucher 1\n  pos settle --json\n  pos --lang en history\n\nEvery command takes --json (one JSON document on stdout), --lang zh|en, --host, --data-dir,\n--ca FILE (the acquirer's CA, env POS_ACQUIRER_CA) and --plain (plain TCP, only where provisioned so);\n`pos <command> --help` shows its examples.\nExit status: 0 done, 1 declined or not clean, 2 error (what happened and what to do on stderr;\nwith --json also as {\"error\":true,\"message_zh\",\"message_en\"} on stdout), 3 demo invariant broken."
 )]
 struct Cli {
     #[command(flatten)]
@@ -51,6 +51,14 @@ pub struct Global {
     /// Terminal data directory (journal, sealed keys, reader key memory).
     #[arg(long, global = true, env = "POS_DATA_DIR", default_value = "pos-data")]
     data_dir: PathBuf,
+    /// The acquirer's CA certificate (PEM) the TLS link is pinned to; for a loopback host,
+    /// `pos sim`'s pos-sim-data/ca.pem when absent.
+    #[arg(long, global = true, env = "POS_ACQUIRER_CA", value_name = "FILE", conflicts_with = "plain")]
+    ca: Option<PathBuf>,
+    /// Plain TCP instead of TLS: terminal commands only where the link is provisioned plain
+    /// (a private APN); `pos sim` serves plain TCP.
+    #[arg(long, global = true)]
+    plain: bool,
 }
 
 #[derive(Subcommand)]
@@ -419,7 +427,8 @@ mod tests {
     #[test]
     fn json_errors_follow_the_language() {
         let e = terminal_cmd::ArgProblem::new("中文", "English");
-        let g = |lang| Global { lang, json: true, host: String::new(), data_dir: PathBuf::new() };
+        let g =
+            |lang| Global { lang, json: true, host: String::new(), data_dir: PathBuf::new(), ca: None, plain: false };
         let both = error_json(&g(None), &e);
         assert_eq!((both["message_zh"].as_str(), both["message_en"].as_str()), (Some("中文"), Some("English")));
         let en = error_json(&g(Some(Lang::En)), &e);

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use pos_acquirer_sim::{ConfigError, LedgerError, SimConfig, SimError, Simulator};
+use pos_acquirer_sim::{ConfigError, LedgerError, SimConfig, SimError, SimTls, Simulator};
 use pos_core::i18n::Lang;
 
 use crate::{say_pair, CliError, Global};
@@ -136,7 +136,7 @@ impl pos_core::Bilingual for SimFailure {
 /// Arguments of `pos sim`.
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  pos sim                       # demo terminal 10000001 + the test card deck, on 127.0.0.1:8583, ledger in pos-sim-data/\n  pos sim --listen 127.0.0.1:9000 --admin off\n  pos sim --ledger /var/tmp/acquirer.db\n  pos sim --memory              # a throwaway ledger: batches, RRNs and auth codes start again next time\n  pos sim --config sim.json\n  pos sim --listen 127.0.0.1:0 --json   # prints {\"listening\":\"127.0.0.1:PORT\",\"admin\":...,\"ledger\":...}"
+    after_help = "Examples:\n  pos sim                       # demo terminal 10000001 + the test card deck, on 127.0.0.1:8583, ledger and TLS CA in pos-sim-data/\n  pos sim --listen 127.0.0.1:9000 --admin off\n  pos sim --ledger /var/tmp/acquirer.db\n  pos sim --memory              # a throwaway ledger: batches, RRNs and auth codes start again next time\n  pos sim --config sim.json\n  pos sim --listen 127.0.0.1:0 --json   # prints {\"listening\":\"127.0.0.1:PORT\",\"admin\":...,\"ledger\":...,\"ca\":...}\n  pos sim --tls-dir /tmp/sim-tls         # TLS CA kept there (terminals: --ca /tmp/sim-tls/ca.pem)\n  pos sim --plain                        # plain TCP (terminals: --plain)"
 )]
 pub struct SimArgs {
     /// JSON configuration (terminals, accounts, limits); default: the demo terminal and the test deck.
@@ -156,7 +156,13 @@ pub struct SimArgs {
     /// Keep the ledger in memory only: a throwaway run that starts again at batch 000001.
     #[arg(long, conflicts_with = "ledger")]
     memory: bool,
+    /// Folder of the TLS CA (ca.pem, ca-key.pem), made at the first start; terminals pin its ca.pem.
+    #[arg(long, default_value = DEFAULT_TLS_DIR)]
+    tls_dir: PathBuf,
 }
+
+/// Where `pos sim` keeps its CA by default (and where terminal commands look for it).
+pub const DEFAULT_TLS_DIR: &str = "pos-sim-data";
 
 /// Runs the simulator until Ctrl-C.
 pub fn run(g: &Global, a: SimArgs) -> Result<ExitCode, CliError> {
@@ -180,6 +186,8 @@ pub fn run(g: &Global, a: SimArgs) -> Result<ExitCode, CliError> {
         std::fs::create_dir_all(parent)
             .map_err(|e| SimFailure::Ledger { path: ledger.clone().unwrap_or_default(), reason: e.to_string() })?;
     }
+    // TLS with a CA kept across restarts (terminals keep their pin), unless --plain.
+    config.tls = if g.plain { SimTls::Plain } else { SimTls::Dir(a.tls_dir.clone()) };
     let rt = crate::runtime()?;
     rt.block_on(async {
         let handle = Simulator::start(config).await.map_err(|e| SimFailure::from_start(e, ledger.as_deref()))?;
@@ -192,6 +200,7 @@ pub fn run(g: &Global, a: SimArgs) -> Result<ExitCode, CliError> {
                 "listening": handle.addr().to_string(),
                 "admin": handle.admin_addr().map(|a| a.to_string()),
                 "ledger": ledger,
+                "ca": handle.ca_path().map(|p| p.display().to_string()),
             });
             let _ = writeln!(out, "{banner}");
         } else {
@@ -228,6 +237,22 @@ pub fn run(g: &Global, a: SimArgs) -> Result<ExitCode, CliError> {
                 ),
             };
             let _ = writeln!(out, "{text}");
+            let ca = match handle.ca_path() {
+                Some(p) => {
+                    let p = p.display();
+                    line(
+                        format!("TLS，CA证书 {p}（终端用 --ca 指定）"),
+                        format!("TLS, CA certificate {p} (terminals: --ca)"),
+                        format!("TLS，CA证书 / CA certificate {p}"),
+                    )
+                }
+                None => line(
+                    "明文TCP，未加密（终端需 --plain）".into(),
+                    "plain TCP, unencrypted (terminals: --plain)".into(),
+                    "明文TCP，未加密 / plain TCP, unencrypted".into(),
+                ),
+            };
+            let _ = writeln!(out, "{ca}");
             let _ = writeln!(out, "{}", say_pair(g, "按 Ctrl-C 停止", "press Ctrl-C to stop"));
         }
         let _ = out.flush();

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
+use pos_core::acquirer::Transport;
 use pos_core::card::DeviceSecret;
 use pos_core::crypto::{FileVault, KeyVault};
 use pos_core::devices::ble::{memory_pair, MemoryFaults, TransportConfig};
@@ -285,10 +286,46 @@ pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Stat
     if !g.json {
         reader.set_observer(Arc::new(ConsoleEvents { lang: g.lang }));
     }
-    let config = provisioned.config_at(g.host.clone())?;
+    let config = TerminalConfig { transport: transport(g)?, ..provisioned.config_at(g.host.clone())? };
+    if !config.transport.is_encrypted() && !g.json {
+        eprintln!("  {}", crate::say(g, &config.transport));
+    }
     let terminal = Terminal::open(dir, config, vault, Arc::new(reader), Arc::new(SystemClock::default()))?;
     crate::queue_cmd::apply_switch(&terminal)?;
     Ok(Station { terminal, _reader: sim_reader })
+}
+
+/// How this run reaches the acquirer: `--plain`, TLS pinned to `--ca` (POS_ACQUIRER_CA), or for a
+/// loopback host `pos sim`'s CA at its default place. Never plain unless asked.
+pub(crate) fn transport(g: &Global) -> Result<Transport, CliError> {
+    if g.plain {
+        return Ok(Transport::PlainTcp);
+    }
+    let default_ca = Path::new(crate::sim_cmd::DEFAULT_TLS_DIR).join(pos_acquirer_sim::tls::CA_FILE);
+    let path = match &g.ca {
+        Some(p) => p.clone(),
+        None if is_loopback(&g.host) && default_ca.is_file() => default_ca,
+        // Nothing to pin: TLS with no trust anchor, which refuses to connect (`TlsFailure::NoPin`,
+        // with the next step naming --ca and --plain). Commands that never connect are unaffected.
+        None => return Ok(Transport::tls_pinned("")),
+    };
+    let pem = std::fs::read_to_string(&path).map_err(|e| {
+        problem(
+            &format!(
+                "无法读取CA证书 {}（{}）。请检查 --ca（环境变量 POS_ACQUIRER_CA）",
+                path.display(),
+                crate::advice::io_zh(&e)
+            ),
+            &format!("cannot read the CA certificate {}: {e}. Check --ca (or POS_ACQUIRER_CA)", path.display()),
+        )
+    })?;
+    Ok(Transport::tls_pinned(pem))
+}
+
+/// `127.0.0.1:…`, `localhost:…`, `[::1]:…`: where only a local simulator can be.
+fn is_loopback(host: &str) -> bool {
+    let name = host.rsplit_once(':').map_or(host, |(h, _)| h).trim_start_matches('[').trim_end_matches(']');
+    name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A read-only view of this data directory's terminal, for history, reports, the queue and

@@ -226,6 +226,8 @@ fn sim_banner(args: &[&str]) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
         .args(["sim", "--memory"])
         .args(args)
+        .arg("--tls-dir")
+        .arg(common::sim_tls_dir())
         .stdout(Stdio::piped())
         .spawn()
         .expect("pos sim starts");
@@ -242,6 +244,11 @@ fn the_simulator_banner_as_json() {
     let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
     assert!(v["listening"].as_str().is_some_and(|a| a.starts_with("127.0.0.1:")), "{v}");
     assert!(v["admin"].as_str().is_some_and(|a| a.starts_with("127.0.0.1:")), "{v}");
+    let ca = v["ca"].as_str().unwrap_or_else(|| panic!("TLS by default, CA named: {v}"));
+    assert!(ca.ends_with("ca.pem") && std::fs::read_to_string(ca).unwrap().contains("BEGIN CERTIFICATE"), "{v}");
+    let line = sim_banner(&["--listen", "127.0.0.1:0", "--admin", "off", "--json", "--plain"]);
+    let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    assert!(v["ca"].is_null(), "plain: no CA: {v}");
 
     // The text banner in one language keeps the address as the last word.
     let line = sim_banner(&["--listen", "127.0.0.1:0", "--admin", "off", "--lang", "en"]);

@@ -17,6 +17,7 @@ struct SimWithAdmin {
     child: Child,
     addr: String,
     admin: String,
+    ca: String,
 }
 
 impl Drop for SimWithAdmin {
@@ -29,6 +30,8 @@ impl Drop for SimWithAdmin {
 fn start_sim() -> SimWithAdmin {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
         .args(["--json", "sim", "--memory", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"])
+        .arg("--tls-dir")
+        .arg(std::env::temp_dir().join(format!("pos-cli-owner-tls-{}", std::process::id())))
         .stdout(Stdio::piped())
         .spawn()
         .expect("pos sim starts");
@@ -37,7 +40,8 @@ fn start_sim() -> SimWithAdmin {
     let banner: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
     let addr = banner["listening"].as_str().expect("listening").to_string();
     let admin = banner["admin"].as_str().expect("admin").to_string();
-    SimWithAdmin { child, addr, admin }
+    let ca = banner["ca"].as_str().expect("ca: the simulator serves TLS").to_string();
+    SimWithAdmin { child, addr, admin, ca }
 }
 
 /// One admin command, one answer.
@@ -54,7 +58,7 @@ fn admin(sim: &SimWithAdmin, cmd: serde_json::Value) -> serde_json::Value {
 
 fn pos(sim: &SimWithAdmin, dir: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pos"));
-    c.env("POS_HOST", &sim.addr).env("POS_DATA_DIR", dir).env("POS_LOG", "off");
+    c.env("POS_HOST", &sim.addr).env("POS_ACQUIRER_CA", &sim.ca).env("POS_DATA_DIR", dir).env("POS_LOG", "off");
     c
 }
 

@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 use common::{json, pos, start_sim, temp_dir};
 
@@ -96,4 +96,52 @@ fn a_risk_warning_stops_the_sale_until_the_operator_confirms() {
     let report = json(&pos(&sim, &dir, &["risk", "report", "--json"]));
     assert_eq!(report["confirmed"], 1, "{report}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `pos` against `sim` with the given CA (none: POS_ACQUIRER_CA unset) and extra arguments.
+fn pos_with_ca(sim: &common::Sim, dir: &std::path::Path, ca: Option<&std::path::Path>, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pos"));
+    c.args(args).env("POS_HOST", &sim.addr).env("POS_DATA_DIR", dir).env_remove("POS_ACQUIRER_CA");
+    if let Some(ca) = ca {
+        c.env("POS_ACQUIRER_CA", ca);
+    }
+    c.output().expect("pos runs")
+}
+
+#[test]
+fn tls_link_refuses_another_certificate_and_plain_is_explicit() {
+    let sim = start_sim();
+    let dir = temp_dir("tls");
+    // Another simulator's CA: the certificate is not the one provisioned.
+    let other = std::env::temp_dir().join(format!("pos-cli-other-ca-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
+        .args(["sim", "--listen", "127.0.0.1:0", "--admin", "off", "--tls-dir", other.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = pos_with_ca(&sim, &dir, Some(&other.join("ca.pem")), &["sign-in"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("收单主机证书与配置不符") && err.contains("not the one provisioned"), "{err}");
+    assert!(err.contains("nothing sent") && err.contains("--ca"), "{err}");
+
+    // No CA at all for a host that is not the default simulator's: refused, and told which flag to use.
+    let out = pos_with_ca(&sim, &dir, None, &["--lang", "en", "sign-in"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("No CA certificate") && err.contains("--ca") && err.contains("--plain"), "{err}");
+
+    // --plain against a TLS host: no sign-in.
+    let out = pos_with_ca(&sim, &dir, None, &["--plain", "sign-in"]);
+    assert_ne!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // The right CA: signed in over TLS.
+    let out = pos_with_ca(&sim, &dir, Some(&sim.ca), &["sign-in"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&other);
 }

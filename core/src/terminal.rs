@@ -182,6 +182,17 @@ impl Terminal {
         &self.config
     }
 
+    /// How the acquirer link is carried. Front ends show [`Transport::PlainTcp`] as
+    /// "未加密链路 / unencrypted link" (its [`crate::Bilingual`] text) wherever the host is shown.
+    pub fn transport(&self) -> &crate::acquirer::Transport {
+        &self.config.transport
+    }
+
+    /// False when the acquirer link is provisioned as plain TCP.
+    pub fn link_encrypted(&self) -> bool {
+        self.config.transport.is_encrypted()
+    }
+
     /// The store (transaction records, counters), for display and reports.
     pub fn store(&self) -> &Store {
         &self.store

@@ -58,7 +58,9 @@ impl Station {
         let sim = Simulator::start(sim_config).await.map_err(|e| DemoError::Acquirer(e.to_string()))?;
         sim.clock().pin(start.unix_secs * 1000);
 
-        let mut config = TerminalConfig::demo_at(sim.addr().to_string());
+        // TLS, the terminal pinning the CA the simulator made for this run.
+        let ca = sim.ca_pem().ok_or_else(|| DemoError::Acquirer("the simulator serves no TLS".into()))?;
+        let mut config = TerminalConfig::demo_at_tls(sim.addr().to_string(), ca);
         // A lost answer costs the operator this long; on a phone it is tens of seconds.
         config.response_timeout = Duration::from_millis(1500);
         config.card_timeout = Duration::from_secs(10);

@@ -16,7 +16,7 @@ use pos_core::crypto::FileVault;
 use pos_core::iso8583::Reconciliation;
 use pos_core::report::Day;
 use pos_core::store::{HistoryFilter, Store};
-use pos_core::terminal::{SystemClock, Terminal, TerminalConfig};
+use pos_core::terminal::{SystemClock, Terminal};
 use pos_e2e::{demo_reader, TempDir};
 use tokio::runtime::Runtime;
 
@@ -116,7 +116,7 @@ fn settle_once(rt: &Runtime, n: u32) -> Duration {
         sc.monitoring.round_amounts.enabled = false;
         sc.monitoring.volume_spike.enabled = false;
         let sim = Simulator::start(sc).await.expect("simulator");
-        let mut config = TerminalConfig::demo_at(sim.addr().to_string());
+        let mut config = pos_e2e::terminal_config(&sim);
         // Thousands of payments with one card: the risk policy would stop them.
         config.risk_policy = None;
         let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).expect("vault"));

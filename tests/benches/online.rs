@@ -23,7 +23,6 @@ use pos_acquirer_sim::{SimConfig, SimHandle, Simulator};
 use pos_core::iso8583::TerminalId;
 use pos_core::money::{Amount, MAX_MINOR};
 use pos_core::provision::{demo_tid, DEMO_TID};
-use pos_core::terminal::TerminalConfig;
 use pos_e2e::{cny, pan, Station, TempDir};
 use tokio::runtime::Runtime;
 
@@ -57,7 +56,7 @@ impl Host {
 
     /// A signed-in terminal `tid` with `card` presented.
     fn station(&self, tid: &str, card: &str) -> Arc<Station> {
-        let mut config = TerminalConfig::demo_at(self.sim.addr().to_string());
+        let mut config = pos_e2e::terminal_config(&self.sim);
         // Pays with the same few cards many times a day; the default risk policy would ask for
         // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
         config.risk_policy = None;

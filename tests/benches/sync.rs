@@ -23,7 +23,7 @@ use pos_core::money::{Amount, MAX_MINOR};
 use pos_core::offline::OfflinePreference;
 use pos_core::provision::DEMO_TMK_HEX;
 use pos_core::reader::SoftwareReader;
-use pos_core::terminal::{SystemClock, Terminal, TerminalConfig};
+use pos_core::terminal::{SystemClock, Terminal};
 use pos_e2e::{cny, pan, TempDir};
 use tokio::runtime::Runtime;
 
@@ -63,8 +63,8 @@ fn sim_config(db: &Path) -> SimConfig {
     c
 }
 
-fn open(dir: &Path, host: &str, window: u32, reader: Arc<SoftwareReader>) -> Terminal {
-    let mut config = TerminalConfig::demo_at(host);
+fn open(dir: &Path, sim: &SimHandle, window: u32, reader: Arc<SoftwareReader>) -> Terminal {
+    let mut config = pos_e2e::terminal_config(sim);
     // Pays with the same few cards many times a day; the default risk policy would ask for
     // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
     config.risk_policy = None;
@@ -94,7 +94,7 @@ impl Template {
         let db = TempDir::new("drain-template-ledger");
         let sim = rt.block_on(Simulator::start(sim_config(&db.0))).expect("simulator");
         let reader = reader();
-        let t = open(&dir.0, &sim.addr().to_string(), 1, reader.clone());
+        let t = open(&dir.0, &sim, 1, reader.clone());
         let started = Instant::now();
         rt.block_on(async {
             assert!(t.sign_in().await.expect("sign-in").approved);
@@ -127,7 +127,7 @@ impl Template {
 fn drain(rt: &Runtime, template: &Template, window: u32, n: u32) -> Duration {
     let (dir, db) = template.copy();
     let sim: SimHandle = rt.block_on(Simulator::start(sim_config(&db.0))).expect("simulator");
-    let t = open(&dir.0, &sim.addr().to_string(), window, reader());
+    let t = open(&dir.0, &sim, window, reader());
     rt.block_on(async {
         let started = Instant::now();
         let report = t.sync().await.expect("sync");

@@ -57,6 +57,16 @@ pub fn init_tracing() {
         .try_init();
 }
 
+/// The demo terminal against `sim` as it serves: TLS pinned to its CA (the default), or plain
+/// TCP when the simulator was started plain.
+pub fn terminal_config(sim: &SimHandle) -> TerminalConfig {
+    let host = sim.addr().to_string();
+    match sim.ca_pem() {
+        Some(ca) => TerminalConfig::demo_at_tls(host, ca),
+        None => TerminalConfig::demo_at_plain(host),
+    }
+}
+
 /// The demo simulator on 127.0.0.1:0 and the demo terminal against it.
 pub async fn start() -> Rig {
     start_with(SimConfig::demo(), |_| {}).await
@@ -68,7 +78,7 @@ pub async fn start_with(sim: SimConfig, tweak: impl FnOnce(&mut TerminalConfig))
     let sim = Simulator::start(sim.listening_on("127.0.0.1:0")).await.expect("simulator starts");
     let dir = TempDir::new("online");
     let reader = demo_reader();
-    let mut config = TerminalConfig::demo_at(sim.addr().to_string());
+    let mut config = terminal_config(&sim);
     // Pays with the same few cards many times a day; the default risk policy would ask for
     // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
     config.risk_policy = None;

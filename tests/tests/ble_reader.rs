@@ -12,7 +12,7 @@ use pos_core::devices::ble::{memory_pair, MemoryEndpoint, MemoryFaults, Transpor
 use pos_core::devices::reader::{BleCardReader, SimulatedReader};
 use pos_core::provision::DEMO_TMK_HEX;
 use pos_core::reader::SoftwareReader;
-use pos_core::terminal::{SystemClock, Terminal, TerminalConfig};
+use pos_core::terminal::{SystemClock, Terminal};
 use pos_e2e::{cny, pan, TempDir};
 
 struct BleRig {
@@ -34,7 +34,7 @@ async fn ble_rig(mtu: usize) -> BleRig {
     let link = Arc::new(phone);
     let reader = BleCardReader::connect(link.clone(), prx, TransportConfig::default()).await.expect("reader connects");
     let dir = TempDir::new("ble");
-    let mut tc = TerminalConfig::demo_at(sim.addr().to_string());
+    let mut tc = pos_e2e::terminal_config(&sim);
     // Pays with the same few cards many times a day; the default risk policy would ask for
     // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
     tc.risk_policy = None;

@@ -75,6 +75,7 @@ async fn kill_restart_recover_and_check_against_the_ledger() {
     sim_config.limits.daily_count_per_card = 1_000_000;
     let sim = Simulator::start(sim_config).await.expect("simulator");
     let host = sim.addr().to_string();
+    let ca = sim.ca_pem().expect("TLS").to_owned();
     let terminal_dir = work.0.join("terminal");
     std::fs::create_dir_all(&terminal_dir).unwrap();
     let dir = terminal_dir.to_string_lossy().into_owned();
@@ -109,6 +110,7 @@ async fn kill_restart_recover_and_check_against_the_ledger() {
         cmd.args(["work", &dir, &host, &(seed ^ u64::from(i)).to_string(), "300"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
+            .env("CRASH_CHILD_CA_PEM", &ca)
             .env("RUST_LOG", "off");
         if let Some(p) = &crash_at {
             cmd.env("POS_CRASH_AT", p);
@@ -116,10 +118,14 @@ async fn kill_restart_recover_and_check_against_the_ledger() {
         let mut child = cmd.spawn().expect("child starts");
         // Some rounds, a second process on the same data directory while the child works.
         let intruder = (rng.below(4) == 0).then(|| {
-            let (dir, host, wait) = (dir.clone(), host.clone(), Duration::from_millis(rng.below(300)));
+            let (dir, host, ca, wait) = (dir.clone(), host.clone(), ca.clone(), Duration::from_millis(rng.below(300)));
             std::thread::spawn(move || {
                 std::thread::sleep(wait);
-                Command::new(CHILD).args(["intrude", &dir, &host]).env("RUST_LOG", "off").output()
+                Command::new(CHILD)
+                    .args(["intrude", &dir, &host])
+                    .env("CRASH_CHILD_CA_PEM", &ca)
+                    .env("RUST_LOG", "off")
+                    .output()
             })
         });
         let stdout = child.stdout.take().expect("piped");
@@ -171,7 +177,12 @@ async fn kill_restart_recover_and_check_against_the_ledger() {
 
         // Restart: recover and sync everything, on a well-behaved host.
         sim.faults().clear(DEMO_TID);
-        let settle = Command::new(CHILD).args(["settle", &dir, &host]).env("RUST_LOG", "off").output().expect("settle");
+        let settle = Command::new(CHILD)
+            .args(["settle", &dir, &host])
+            .env("CRASH_CHILD_CA_PEM", &ca)
+            .env("RUST_LOG", "off")
+            .output()
+            .expect("settle");
         assert!(settle.status.success(), "iteration {i}: not settled: {}", String::from_utf8_lossy(&settle.stdout));
         counts.recoveries += 1;
         sim.ledger().check_invariants().unwrap_or_else(|e| panic!("iteration {i}: ledger invariants: {e}"));

@@ -7,7 +7,7 @@ use pos_acquirer_sim::{FaultMode, FaultPlan, RequestClass, SimConfig, TxnStatus 
 use pos_core::acquirer::AcquirerError;
 use pos_core::iso8583::TerminalId;
 use pos_core::provision::{demo_tid, DEMO_TID};
-use pos_core::terminal::{OriginalRef, TerminalConfig};
+use pos_core::terminal::OriginalRef;
 use pos_e2e::{cny, pan, signed_in, start_with, Station};
 
 #[tokio::test]
@@ -60,7 +60,7 @@ async fn sixteen_terminals_pay_at_once_and_the_ledger_adds_up() {
     let before = ledger.available(pan("credit")).unwrap();
     let stations: Vec<Station> = (1..=N)
         .map(|i| {
-            let mut c = TerminalConfig::demo_at(rig.sim.addr().to_string());
+            let mut c = pos_e2e::terminal_config(&rig.sim);
             // Pays with the same few cards many times a day; the default risk policy would ask for
             // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
             c.risk_policy = None;

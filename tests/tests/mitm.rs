@@ -175,7 +175,9 @@ async fn mitm_with(
     tweak: impl FnOnce(&mut TerminalConfig),
 ) -> Mitm {
     init_tracing();
-    let mut sim_config = SimConfig::demo().listening_on("127.0.0.1:0");
+    // Plain TCP so that the proxy can edit frames: the message layer is under test (over TLS
+    // the proxy could not even read them; tests/tls.rs covers the link).
+    let mut sim_config = SimConfig::demo().plain().listening_on("127.0.0.1:0");
     sim_config.terminals = vec![SimTerminal::new(DEMO_TID, DEMO_MID, DEMO_TMK_HEX).with_mac(mac)];
     sim_config.monitoring.round_amounts.enabled = false;
     sim_tweak(&mut sim_config);
@@ -185,7 +187,7 @@ async fn mitm_with(
     let relay = Relay::start_tampering(sim.addr(), unionpay().max_frame, Arc::new(move |d, f| p.tamper(d, f)))
         .await
         .expect("relay");
-    let mut config = TerminalConfig::demo_at(relay.addr().to_string());
+    let mut config = TerminalConfig::demo_at_plain(relay.addr().to_string());
     config.risk_policy = None;
     config.mac_algorithm = mac;
     config.response_timeout = RESPONSE_TIMEOUT;

@@ -31,9 +31,11 @@ async fn host_only_sale(lane: &Lane) {
     assert!(other.sale(cny(12_345)).await.unwrap().approved);
 }
 
-fn run_child(dir: &str, host: &str, crash_at: Option<String>) -> (Option<i32>, Vec<String>) {
+fn run_child(dir: &str, lane: &Lane, crash_at: Option<String>) -> (Option<i32>, Vec<String>) {
+    let host = lane.sim.addr().to_string();
     let mut cmd = Command::new(CHILD);
-    cmd.args(["day-end", dir, host, SALES]).stdout(Stdio::piped()).stderr(Stdio::null()).env("RUST_LOG", "off");
+    cmd.args(["day-end", dir, &host, SALES]).stdout(Stdio::piped()).stderr(Stdio::null()).env("RUST_LOG", "off");
+    cmd.env("CRASH_CHILD_CA_PEM", lane.sim.ca_pem().expect("TLS"));
     if let Some(p) = crash_at {
         cmd.env("POS_CRASH_AT", p);
     }
@@ -59,11 +61,11 @@ async fn crash_then_resume(point: &str, n: u32) {
     host_only_sale(&lane).await;
     let batch = lane.sim.current_batch(DEMO_TID).unwrap().unwrap();
     let dir = TempDir::new("settle-crash");
-    let (d, host) = (dir.0.to_string_lossy().into_owned(), lane.sim.addr().to_string());
-    let (code, lines) = run_child(&d, &host, Some(format!("{point}:{n}")));
+    let d = dir.0.to_string_lossy().into_owned();
+    let (code, lines) = run_child(&d, &lane, Some(format!("{point}:{n}")));
     assert_ne!(code, Some(0), "{point}:{n} should have died: {lines:?}");
     assert!(lines.iter().any(|l| l.starts_with("acked")), "died in the upload: {lines:?}");
-    let (code, lines) = run_child(&d, &host, None);
+    let (code, lines) = run_child(&d, &lane, None);
     assert_eq!(code, Some(0), "{lines:?}");
     let first = lines.iter().find(|l| l.starts_with("acked")).expect("progress");
     // After the n-th acknowledged item: resumed at n. After the n-th answer, not recorded: n - 1.
@@ -102,6 +104,7 @@ async fn sigkill_during_upload_resumes() {
     );
     let mut child = Command::new(CHILD)
         .args(["day-end", &d, &host, SALES])
+        .env("CRASH_CHILD_CA_PEM", lane.sim.ca_pem().expect("TLS"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .env("RUST_LOG", "off")
@@ -119,7 +122,7 @@ async fn sigkill_during_upload_resumes() {
     let _ = child.wait();
     assert_eq!(acked_seen, 2);
     lane.clear_faults();
-    let (code, lines) = run_child(&d, &host, None);
+    let (code, lines) = run_child(&d, &lane, None);
     assert_eq!(code, Some(0), "{lines:?}");
     let first = lines.iter().find(|l| l.starts_with("acked")).expect("progress");
     assert!(first.ends_with("resumed true") && !first.starts_with("acked 0/"), "{lines:?}");

@@ -13,14 +13,18 @@ use pos_core::devices::reader::{BleCardReader, SimulatedReader};
 use pos_core::i18n::Bilingual;
 use pos_core::provision::{DEMO_TID, DEMO_TMK_HEX};
 use pos_core::reader::{ReaderError, SoftwareReader};
-use pos_core::terminal::{SystemClock, Terminal, TerminalConfig, TerminalError};
+use pos_core::terminal::{SystemClock, Terminal, TerminalError};
 use pos_e2e::{cny, TempDir};
 
-async fn terminal_with(device_inner: Arc<SoftwareReader>, dir: &TempDir, host: String) -> (Terminal, SimulatedReader) {
+async fn terminal_with(
+    device_inner: Arc<SoftwareReader>,
+    dir: &TempDir,
+    sim: &pos_acquirer_sim::SimHandle,
+) -> (Terminal, SimulatedReader) {
     let ((phone, prx), (dev, drx)) = memory_pair(185, MemoryFaults::default());
     let device = SimulatedReader::spawn(Arc::new(dev), drx, device_inner, TransportConfig::default());
     let reader = BleCardReader::connect(Arc::new(phone), prx, TransportConfig::default()).await.unwrap();
-    let mut tc = TerminalConfig::demo_at(host);
+    let mut tc = pos_e2e::terminal_config(sim);
     // Pays with the same few cards many times a day; the default risk policy would ask for
     // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
     tc.risk_policy = None;
@@ -40,7 +44,7 @@ async fn tamper_locks_persistently_until_the_help_desk_unlocks() {
     let dir = TempDir::new("tamper");
     let inner =
         Arc::new(SoftwareReader::new(SecretKey::from_hex(DEMO_TMK_HEX).unwrap(), DeviceSecret::generate().unwrap()));
-    let (terminal, device) = terminal_with(inner.clone(), &dir, sim.addr().to_string()).await;
+    let (terminal, device) = terminal_with(inner.clone(), &dir, &sim).await;
     assert!(terminal.sign_in().await.unwrap().approved);
     device.present("debit").unwrap();
     assert!(terminal.sale(cny(100)).await.unwrap().approved);
@@ -57,7 +61,7 @@ async fn tamper_locks_persistently_until_the_help_desk_unlocks() {
     // still finds the terminal locked: the lock is in the terminal's store.
     drop(terminal);
     device.service_reset();
-    let (terminal, device2) = terminal_with(inner.clone(), &dir, sim.addr().to_string()).await;
+    let (terminal, device2) = terminal_with(inner.clone(), &dir, &sim).await;
     drop(device);
     assert!(terminal.is_tamper_locked().unwrap());
     device2.present("debit").unwrap();

@@ -81,9 +81,12 @@ fn voucher(o: &TxnOutcome) -> OriginalRef {
 /// pre-auth family, balance and sign-off, all through the relay.
 async fn record_session() -> Session {
     init_tracing();
-    let sim = Simulator::start(SimConfig::demo().listening_on("127.0.0.1:0")).await.expect("simulator starts");
+    // Plain TCP on purpose, both legs: the relay reads and records the frames, which TLS would
+    // hide (terminating TLS in the relay would test nothing more about the codec). TLS itself
+    // is tested in tests/tls.rs and core's acquirer tests.
+    let sim = Simulator::start(SimConfig::demo().plain().listening_on("127.0.0.1:0")).await.expect("simulator starts");
     let relay = Relay::start(sim.addr(), unionpay().max_frame).await.expect("relay starts");
-    let mut config = TerminalConfig::demo_at(relay.addr().to_string());
+    let mut config = TerminalConfig::demo_at_plain(relay.addr().to_string());
     // Pays with the same few cards many times a day; the default risk policy would ask for
     // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
     config.risk_policy = None;

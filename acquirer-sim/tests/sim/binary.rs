@@ -21,6 +21,8 @@ fn temp_config(name: &str, body: &serde_json::Value) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn runs_from_a_config_file_and_stops_on_the_admin_port() {
+    let dir = std::env::temp_dir().join(format!("pos-sim-bin-tls-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     let config = temp_config(
         "bin",
         &json!({
@@ -31,7 +33,7 @@ async fn runs_from_a_config_file_and_stops_on_the_admin_port() {
         }),
     );
     let mut child = Command::new(BIN)
-        .args(["--config", config.to_str().unwrap()])
+        .args(["--config", config.to_str().unwrap(), "--tls-dir", dir.join("tls").to_str().unwrap()])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -39,12 +41,14 @@ async fn runs_from_a_config_file_and_stops_on_the_admin_port() {
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    // "pos-acquirer-sim listening on ADDR admin ADDR"
+    // "pos-acquirer-sim listening on ADDR admin ADDR ca PATH"
     let words: Vec<&str> = line.split_whitespace().collect();
     let addr: std::net::SocketAddr = words[3].parse().unwrap();
     let admin: std::net::SocketAddr = words[5].parse().unwrap();
+    assert_eq!(std::path::Path::new(words[7]), dir.join("tls").join("ca.pem"), "{line}");
+    let ca = std::fs::read_to_string(words[7]).unwrap();
 
-    let mut t = Term::new_at(addr, "30000001", DEMO_MID, DEMO_TMK_HEX).await;
+    let mut t = Term::new_at(addr, &ca, "30000001", DEMO_MID, DEMO_TMK_HEX).await;
     assert_eq!(t.sign_in(KeyMode::DoubleWithTrack004).await.response_code.as_str(), "00");
     assert_eq!(rc(&t.sale("debit", 100_000).await.1), "00");
     assert_eq!(rc(&t.sale("debit", 100_001).await.1), "61", "the config's limit applies");

@@ -1,10 +1,19 @@
-//! A raw test client: connect, send a frame, read a frame with a timeout.
+//! A raw test client: connect (over TLS pinned to the simulator's CA, or plain), send a frame,
+//! read a frame with a timeout.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use pos_acquirer_sim::SimHandle;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+/// The byte stream: a TLS session or a plain socket.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
 /// What a read found.
 #[derive(Debug, PartialEq, Eq)]
@@ -24,12 +33,31 @@ impl Recv {
 }
 
 pub struct Client {
-    pub stream: TcpStream,
+    pub stream: Box<dyn Io>,
 }
 
 impl Client {
+    /// Plain TCP.
     pub async fn connect(addr: SocketAddr) -> Client {
-        Client { stream: TcpStream::connect(addr).await.expect("connect to the simulator") }
+        Client { stream: Box::new(TcpStream::connect(addr).await.expect("connect to the simulator")) }
+    }
+
+    /// However `sim` serves: TLS pinned to its CA, or plain.
+    pub async fn to(sim: &SimHandle) -> Client {
+        match sim.ca_pem() {
+            Some(ca) => Client::connect_tls(sim.addr(), ca).await,
+            None => Client::connect(sim.addr()).await,
+        }
+    }
+
+    /// TLS trusting `ca_pem` only. A connection the server closes before the handshake
+    /// completes (the connection limit) reads as closed.
+    pub async fn connect_tls(addr: SocketAddr, ca_pem: &str) -> Client {
+        let tcp = TcpStream::connect(addr).await.expect("connect to the simulator");
+        match tls_connector(ca_pem).connect(ServerName::try_from("127.0.0.1").unwrap(), tcp).await {
+            Ok(s) => Client { stream: Box::new(s) },
+            Err(_) => Client { stream: Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink())) },
+        }
     }
 
     pub async fn send(&mut self, bytes: &[u8]) {
@@ -64,4 +92,18 @@ impl Client {
         let mut b = [0u8; 1];
         matches!(tokio::time::timeout(wait, self.stream.read(&mut b)).await, Ok(Ok(0)) | Ok(Err(_)))
     }
+}
+
+/// A TLS client trusting `ca_pem` only (ring).
+pub fn tls_connector(ca_pem: &str) -> tokio_rustls::TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
 }

@@ -108,8 +108,8 @@ async fn connection_limit_closes_the_extra_connection() {
     c.limits.max_connections = 2;
     let sim = start(c).await;
     let mut a = Term::signed_in(&sim).await;
-    let _b = Client::connect(sim.addr()).await;
-    let mut extra = Client::connect(sim.addr()).await;
+    let _b = Client::to(&sim).await;
+    let mut extra = Client::to(&sim).await;
     assert!(extra.is_closed(Duration::from_secs(5)).await);
     assert_eq!(sim.stats().refused, 1);
     assert_eq!(rc(&a.sale("debit", 10).await.1), "00", "the others are served");

@@ -18,6 +18,7 @@ mod reversals;
 mod robustness;
 mod settlement;
 mod sign_in;
+mod tls;
 mod transactions;
 
 use std::io::Write;

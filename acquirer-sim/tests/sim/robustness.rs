@@ -14,8 +14,8 @@ use crate::terminal::{rc, Term};
 use crate::{demo, invariants, start, LOGS};
 
 /// Sends `bytes` on a fresh connection, half-closes, and drains whatever comes back.
-async fn throw(addr: std::net::SocketAddr, bytes: &[u8]) {
-    let mut c = Client::connect(addr).await;
+async fn throw(sim: &pos_acquirer_sim::SimHandle, bytes: &[u8]) {
+    let mut c = Client::to(sim).await;
     let _ = tokio::io::AsyncWriteExt::write_all(&mut c.stream, bytes).await;
     let _ = tokio::io::AsyncWriteExt::shutdown(&mut c.stream).await;
     for _ in 0..4 {
@@ -55,7 +55,6 @@ fn field_value(n: u8, seed: &[u8]) -> Vec<u8> {
 fn arbitrary_bytes_never_crash_the_server() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let sim = rt.block_on(start(demo()));
-    let addr = sim.addr();
     let mut t = rt.block_on(Term::signed_in(&sim));
     let mut runner = TestRunner::new(Config { cases: 96, failure_persistence: None, ..Config::default() });
 
@@ -66,7 +65,7 @@ fn arbitrary_bytes_never_crash_the_server() {
     ];
     runner
         .run(&raw, |bytes| {
-            rt.block_on(throw(addr, &bytes));
+            rt.block_on(throw(&sim, &bytes));
             Ok(())
         })
         .unwrap();
@@ -94,7 +93,7 @@ fn arbitrary_bytes_never_crash_the_server() {
             else {
                 return Ok(());
             };
-            rt.block_on(throw(addr, &bytes));
+            rt.block_on(throw(&sim, &bytes));
             Ok(())
         })
         .unwrap();
@@ -118,7 +117,7 @@ async fn a_valid_frame_with_flipped_bytes() {
     for i in 2..good.len() {
         let mut bad = good.clone();
         bad[i] ^= 0x5A;
-        throw(sim.addr(), &bad).await;
+        throw(&sim, &bad).await;
     }
     // Only flips in the TPDU and header leave the MAB intact: the first of those is processed,
     // the others are duplicates of it. Every other flip fails the MAC or the codec.
@@ -131,7 +130,7 @@ async fn a_valid_frame_with_flipped_bytes() {
 #[tokio::test]
 async fn oversize_frames_heartbeats_and_responses_sent_to_the_host() {
     let sim = start(demo()).await;
-    let mut c = Client::connect(sim.addr()).await;
+    let mut c = Client::to(&sim).await;
     c.send(&[0x10, 0x01]).await; // 4097 > the profile maximum
     assert!(c.is_closed(Duration::from_secs(5)).await);
     // A zero-length keep-alive is ignored; a 0210 sent to the host is not answered.
@@ -155,9 +154,9 @@ async fn idle_and_stalled_connections_are_closed() {
     c.timeouts.idle_ms = 200;
     c.timeouts.frame_read_ms = 200;
     let sim = start(c).await;
-    let mut idle = Client::connect(sim.addr()).await;
+    let mut idle = Client::to(&sim).await;
     assert!(idle.is_closed(Duration::from_secs(5)).await);
-    let mut stalled = Client::connect(sim.addr()).await;
+    let mut stalled = Client::to(&sim).await;
     stalled.send(&[0x00, 0x40, 0x60, 0x00]).await;
     assert!(stalled.is_closed(Duration::from_secs(5)).await);
     // A slow but steady terminal within the limits is fine.

@@ -32,10 +32,15 @@ pub struct Term {
 
 impl Term {
     pub async fn new(sim: &SimHandle, tid: &str, mid: &str, tmk_hex: &str) -> Term {
-        Term::new_at(sim.addr(), tid, mid, tmk_hex).await
+        Term::with_client(Client::to(sim).await, tid, mid, tmk_hex)
     }
 
-    pub async fn new_at(addr: std::net::SocketAddr, tid: &str, mid: &str, tmk_hex: &str) -> Term {
+    /// Over TLS pinned to `ca_pem` (the standalone binary's `ca.pem`).
+    pub async fn new_at(addr: std::net::SocketAddr, ca_pem: &str, tid: &str, mid: &str, tmk_hex: &str) -> Term {
+        Term::with_client(Client::connect_tls(addr, ca_pem).await, tid, mid, tmk_hex)
+    }
+
+    fn with_client(client: Client, tid: &str, mid: &str, tmk_hex: &str) -> Term {
         Term {
             tid: TerminalId::new(tid).unwrap(),
             mid: MerchantId::new(mid).unwrap(),
@@ -45,7 +50,7 @@ impl Term {
             keys: None,
             batch: BatchNo::new(1).unwrap(),
             stan: 0,
-            client: Client::connect(addr).await,
+            client,
         }
     }
 

@@ -10,6 +10,8 @@ pub struct Sim {
     child: Child,
     /// Its `host:port`.
     pub addr: String,
+    /// Its CA certificate (TLS), which `pos` pins through POS_ACQUIRER_CA.
+    pub ca: std::path::PathBuf,
 }
 
 impl Drop for Sim {
@@ -19,15 +21,21 @@ impl Drop for Sim {
     }
 }
 
-/// Starts `pos sim` on 127.0.0.1:0 with a throwaway in-memory ledger and reads its address from the banner.
+/// The TLS folder the test simulators share (their CA is made once, by the first to start).
+pub fn sim_tls_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("pos-cli-sim-tls-{}", std::process::id()))
+}
+
+/// Starts `pos sim` on 127.0.0.1:0 (TLS) with a throwaway in-memory ledger and reads its address from the banner.
 pub fn start_sim() -> Sim {
     start_sim_with(&["--memory", "--admin", "off"])
 }
 
-/// Starts `pos sim --listen 127.0.0.1:0 <args>` and reads its address from the banner.
+/// Starts `pos sim --listen 127.0.0.1:0 --tls-dir <shared> <args>` and reads its address from the banner.
 pub fn start_sim_with(args: &[&str]) -> Sim {
+    let tls = sim_tls_dir();
     let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
-        .args(["sim", "--listen", "127.0.0.1:0"])
+        .args(["sim", "--listen", "127.0.0.1:0", "--tls-dir", tls.to_str().expect("utf-8 path")])
         .args(args)
         .stdout(Stdio::piped())
         .spawn()
@@ -37,7 +45,9 @@ pub fn start_sim_with(args: &[&str]) -> Sim {
     BufReader::new(stdout).read_line(&mut line).expect("banner");
     let addr = line.trim().rsplit(' ').next().expect("address").to_string();
     assert!(addr.starts_with("127.0.0.1:"), "banner: {line}");
-    Sim { child, addr }
+    let ca = tls.join("ca.pem");
+    assert!(ca.is_file(), "the CA is written before the banner");
+    Sim { child, addr, ca }
 }
 
 /// Starts `pos sim --json <args>` in `cwd` and reads its JSON banner.
@@ -54,7 +64,8 @@ pub fn start_sim_json(args: &[&str], cwd: &std::path::Path) -> (Sim, serde_json:
     BufReader::new(stdout).read_line(&mut line).expect("banner");
     let banner: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
     let addr = banner["listening"].as_str().unwrap_or_else(|| panic!("banner: {line}")).to_string();
-    (Sim { child, addr }, banner)
+    let ca = banner["ca"].as_str().map(|p| cwd.join(p)).unwrap_or_default();
+    (Sim { child, addr, ca }, banner)
 }
 
 impl Sim {
@@ -94,6 +105,7 @@ pub fn pos(sim: &Sim, dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pos"))
         .args(args)
         .env("POS_HOST", &sim.addr)
+        .env("POS_ACQUIRER_CA", &sim.ca)
         .env("POS_DATA_DIR", dir)
         .output()
         .expect("pos runs")

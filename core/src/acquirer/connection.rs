@@ -1,39 +1,43 @@
-//! One TCP connection to the acquirer: a writer shared by requests and a reader task
-//! that routes every incoming frame to the request waiting for it.
+//! One connection to the acquirer (TLS, or plain TCP where provisioned): a writer shared by
+//! requests and a reader task that routes every incoming frame to the request waiting for it.
 
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::io::{AsyncRead, AsyncWrite, WriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
-use super::config::AcquirerConfig;
+use super::config::{AcquirerConfig, Transport};
 use super::error::{AcquirerError, ConnectFailure};
 use super::framing::{read_frame, write_frame, FramingError};
 use super::matching::{Pending, Received};
+use super::tls;
 use crate::iso8583::{Frame, Profile};
+
+/// The byte stream under the framing: a TLS session or, where provisioned, the bare socket.
+pub(crate) trait Link: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Link for T {}
 
 /// A live connection; dropping it stops its reader task and closes the socket.
 pub(crate) struct Connection {
-    writer: Mutex<OwnedWriteHalf>,
+    writer: Mutex<WriteHalf<Box<dyn Link>>>,
     pub pending: Pending,
     reader: JoinHandle<()>,
 }
 
 impl Connection {
-    /// Resolves and connects within the connect timeout, then starts the reader task.
+    /// Resolves, connects and (over TLS) completes the handshake within the connect timeout,
+    /// then starts the reader task. Nothing is written before the host's certificate passed.
     pub async fn open(config: &AcquirerConfig, profile: &'static Profile) -> Result<Connection, AcquirerError> {
         let failed = |cause| AcquirerError::ConnectFailed { target: config.host.clone(), cause };
-        let stream = tokio::time::timeout(config.connect_timeout, connect(&config.host))
+        let stream = tokio::time::timeout(config.connect_timeout, establish(config))
             .await
             .map_err(|_| failed(ConnectFailure::TimedOut))?
             .map_err(failed)?;
-        // Requests are small and latency matters more than packet count.
-        let _ = stream.set_nodelay(true);
-        let (mut rd, wr) = stream.into_split();
+        let (mut rd, wr) = tokio::io::split(stream);
         let pending = Pending::default();
         let routes = pending.clone();
         let (max, read_timeout) = (config.max_frame, config.read_timeout);
@@ -82,12 +86,36 @@ impl Drop for Connection {
     }
 }
 
+/// The TCP connection and, over TLS, the handshake.
+async fn establish(config: &AcquirerConfig) -> Result<Box<dyn Link>, ConnectFailure> {
+    match &config.transport {
+        Transport::Tls { trust, server_name } => {
+            // The network first (an unreachable host is reported as such), then the pin and the
+            // name: a bad one fails before the handshake starts, and nothing is ever written.
+            let tcp = connect(&config.host).await?;
+            let tls_config = tls::client_config(trust).map_err(ConnectFailure::Tls)?;
+            let name = tls::server_name(&config.host, server_name.as_deref()).map_err(ConnectFailure::Tls)?;
+            let stream = tls::handshake(tls_config, name, tcp).await.map_err(ConnectFailure::Tls)?;
+            Ok(Box::new(stream))
+        }
+        Transport::PlainTcp => {
+            let tcp = connect(&config.host).await?;
+            tracing::warn!(host = %config.host, "acquirer link is plain TCP (unencrypted), as provisioned");
+            Ok(Box::new(tcp))
+        }
+    }
+}
+
 async fn connect(host: &str) -> Result<TcpStream, ConnectFailure> {
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host(host).await.map_err(|_| ConnectFailure::Dns)?.collect();
     let mut failure = ConnectFailure::Dns;
     for addr in addrs {
         match TcpStream::connect(addr).await {
-            Ok(s) => return Ok(s),
+            Ok(s) => {
+                // Requests are small and latency matters more than packet count.
+                let _ = s.set_nodelay(true);
+                return Ok(s);
+            }
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => failure = ConnectFailure::Refused,
             Err(_) => failure = ConnectFailure::Unreachable,
         }

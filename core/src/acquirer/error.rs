@@ -17,8 +17,33 @@ pub enum ConnectFailure {
     Refused,
     /// No route, network down, or any other socket error.
     Unreachable,
-    /// The connect timeout passed.
+    /// The connect timeout passed (the TLS handshake included).
     TimedOut,
+    /// TCP connected but the TLS handshake failed: nothing was sent.
+    Tls(TlsFailure),
+}
+
+/// Why the TLS handshake with the acquirer failed. Nothing of a request was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsFailure {
+    /// The host's certificate does not chain to the provisioned CA (or is not the pinned
+    /// certificate): another host, or someone in the middle.
+    NotProvisioned,
+    /// The certificate is from the provisioned CA but for another name.
+    WrongName,
+    /// The certificate is expired or not yet valid (or the terminal's clock is wrong).
+    Expired,
+    /// The host did not answer TLS (a plain-TCP host, or the connection was cut in the handshake).
+    NotTls,
+    /// No trust anchor is provisioned (an empty pin): TLS cannot check the host.
+    NoPin,
+    /// The provisioned trust anchor cannot be used (no certificate in the PEM, or an unusable one),
+    /// or the platform trust store is not available.
+    BadPin,
+    /// The server name for the certificate check is not a valid DNS name or IP address.
+    BadServerName,
+    /// Any other handshake failure (no common protocol or cipher suite, a TLS alert).
+    Handshake,
 }
 
 /// Whether a failed request may have reached the host: decides whether it must be reversed.
@@ -126,9 +151,56 @@ impl AcquirerError {
     }
 }
 
+impl Bilingual for TlsFailure {
+    fn zh(&self) -> String {
+        match self {
+            TlsFailure::NotProvisioned => "收单主机证书与配置不符：未连接，未发送任何数据".into(),
+            TlsFailure::WrongName => "收单主机证书的主机名与配置不符：未连接，未发送任何数据".into(),
+            TlsFailure::Expired => "收单主机证书已过期或尚未生效（请检查终端时间）：未连接，未发送任何数据".into(),
+            TlsFailure::NotTls => "收单主机未以TLS应答（明文主机？）：未连接，未发送任何数据".into(),
+            TlsFailure::NoPin => "未配置收单主机CA证书，无法校验主机：未连接，未发送任何数据".into(),
+            TlsFailure::BadPin => "配置的收单主机CA证书无法使用：未连接，未发送任何数据".into(),
+            TlsFailure::BadServerName => "配置的收单主机名无效，无法校验证书：未连接，未发送任何数据".into(),
+            TlsFailure::Handshake => "与收单主机的TLS握手失败：未连接，未发送任何数据".into(),
+        }
+    }
+
+    fn en(&self) -> String {
+        match self {
+            TlsFailure::NotProvisioned => {
+                "The acquirer's certificate is not the one provisioned: not connected, nothing sent".into()
+            }
+            TlsFailure::WrongName => {
+                "The acquirer's certificate is for another host name: not connected, nothing sent".into()
+            }
+            TlsFailure::Expired => {
+                "The acquirer's certificate is expired or not yet valid (check the terminal's clock): \
+                 not connected, nothing sent"
+                    .into()
+            }
+            TlsFailure::NotTls => {
+                "The acquirer did not answer TLS (a plain-TCP host?): not connected, nothing sent".into()
+            }
+            TlsFailure::NoPin => {
+                "No CA certificate is provisioned for the acquirer, so it cannot be checked: not connected, nothing sent"
+                    .into()
+            }
+            TlsFailure::BadPin => {
+                "The provisioned acquirer CA certificate cannot be used: not connected, nothing sent".into()
+            }
+            TlsFailure::BadServerName => {
+                "The provisioned acquirer host name is not valid for a certificate check: not connected, nothing sent"
+                    .into()
+            }
+            TlsFailure::Handshake => "The TLS handshake with the acquirer failed: not connected, nothing sent".into(),
+        }
+    }
+}
+
 impl Bilingual for AcquirerError {
     fn zh(&self) -> String {
         match self {
+            AcquirerError::ConnectFailed { cause: ConnectFailure::Tls(t), .. } => t.zh(),
             AcquirerError::ConnectFailed { cause: ConnectFailure::Dns, .. } => {
                 "无法解析收单主机地址，请检查网络设置".into()
             }
@@ -149,6 +221,7 @@ impl Bilingual for AcquirerError {
 
     fn en(&self) -> String {
         match self {
+            AcquirerError::ConnectFailed { cause: ConnectFailure::Tls(t), .. } => t.en(),
             AcquirerError::ConnectFailed { cause: ConnectFailure::Dns, .. } => {
                 "Cannot resolve the acquirer host: check the network settings".into()
             }
@@ -176,6 +249,7 @@ mod tests {
     fn only_unsent_failures_need_no_reversal() {
         let not_sent = [
             AcquirerError::ConnectFailed { target: "h:1".into(), cause: ConnectFailure::Refused },
+            AcquirerError::ConnectFailed { target: "h:1".into(), cause: ConnectFailure::Tls(TlsFailure::NotTls) },
             AcquirerError::ConnectionLost { sent: false },
             AcquirerError::FrameTooLarge { len: 5000, max: 4096, outgoing: true },
         ];
@@ -207,5 +281,12 @@ mod tests {
         assert!(e.zh().contains("超时") && e.en().contains("Timed out"));
         let e = AcquirerError::ConnectFailed { target: "x:1".into(), cause: ConnectFailure::Dns };
         assert!(e.zh().contains("解析") && e.en().contains("resolve"));
+        let e = AcquirerError::ConnectFailed {
+            target: "x:1".into(),
+            cause: ConnectFailure::Tls(TlsFailure::NotProvisioned),
+        };
+        assert!(e.zh().contains("证书与配置不符") && e.en().contains("not the one provisioned"), "{}", e.both());
+        assert!(e.zh().contains("未发送") && e.en().contains("nothing sent"));
+        assert!(!e.may_have_reached_host(), "a refused handshake sent nothing");
     }
 }

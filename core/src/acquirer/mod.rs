@@ -1,4 +1,4 @@
-//! The acquirer client: 2-byte length framing over TCP, responses matched to requests
+//! The acquirer client: 2-byte length framing over TLS (or, where provisioned, plain TCP), responses matched to requests
 //! by terminal ID and STAN, timeouts, MAC checking, reconnection.
 //!
 //! Nothing here interprets a response as approved: a failure of any kind is an
@@ -10,11 +10,12 @@ mod connection;
 mod error;
 pub mod framing;
 mod matching;
+mod tls;
 
 #[cfg(test)]
 mod tests;
 
 pub use client::{AcquirerClient, Outbound, Reply, ResponseMac};
-pub use config::AcquirerConfig;
-pub use error::{AcquirerError, ConnectFailure, Delivery};
+pub use config::{AcquirerConfig, TlsTrust, Transport};
+pub use error::{AcquirerError, ConnectFailure, Delivery, TlsFailure};
 pub use matching::MatchKey;

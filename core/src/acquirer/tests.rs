@@ -63,7 +63,7 @@ async fn next(s: &mut TcpStream) -> Option<Vec<u8>> {
 
 async fn listener() -> (TcpListener, AcquirerClient) {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let mut cfg = AcquirerConfig::new(l.local_addr().unwrap().to_string());
+    let mut cfg = AcquirerConfig::new(l.local_addr().unwrap().to_string(), Transport::PlainTcp);
     cfg.response_timeout = Duration::from_secs(5);
     cfg.connect_timeout = Duration::from_secs(2);
     (l, AcquirerClient::new(cfg))
@@ -260,7 +260,7 @@ async fn connect_failures_are_typed_and_unsent() {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         l.local_addr().unwrap().port()
     };
-    let mut cfg = AcquirerConfig::new(format!("127.0.0.1:{port}"));
+    let mut cfg = AcquirerConfig::new(format!("127.0.0.1:{port}"), Transport::PlainTcp);
     cfg.connect_timeout = Duration::from_secs(2);
     let client = AcquirerClient::new(cfg.clone());
     let k = mak();
@@ -296,4 +296,198 @@ async fn duplicate_stan_in_flight_is_refused() {
     let (a, b) = tokio::join!(first, second);
     assert!(a.is_ok());
     assert!(matches!(b, Err(AcquirerError::DuplicateInFlight { .. })));
+}
+
+/// TLS: scripted hosts behind a rustls server with certificates made by rcgen.
+mod tls {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    use tokio::io::AsyncReadExt;
+
+    use super::*;
+    use crate::i18n::Bilingual;
+
+    /// A CA: its PEM and what signs with it.
+    struct Ca {
+        pem: String,
+        issuer: Issuer<'static, KeyPair>,
+    }
+
+    fn ca(name: &str) -> Ca {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        let pem = params.self_signed(&key).unwrap().pem();
+        Ca { pem, issuer: Issuer::new(params, key) }
+    }
+
+    /// A server certificate for `names` signed by `ca` (self-signed when `None`), with its key.
+    fn server_cert(ca: Option<&Ca>, names: &[&str]) -> (CertificateDer<'static>, PrivateKeyDer<'static>, String) {
+        let key = KeyPair::generate().unwrap();
+        let params = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
+        let cert = match ca {
+            Some(ca) => params.signed_by(&key, &ca.issuer).unwrap(),
+            None => params.self_signed(&key).unwrap(),
+        };
+        let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        (cert.der().clone(), der, cert.pem())
+    }
+
+    /// A TLS host presenting `cert`: answers each request `00`, counts the frames it read.
+    async fn tls_host(cert: (CertificateDer<'static>, PrivateKeyDer<'static>)) -> (String, Arc<AtomicUsize>) {
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.0], cert.1)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        let frames = Arc::new(AtomicUsize::new(0));
+        let seen = frames.clone();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = l.accept().await {
+                let (acceptor, seen) = (acceptor.clone(), seen.clone());
+                tokio::spawn(async move {
+                    let Ok(mut s) = acceptor.accept(tcp).await else { return };
+                    while let Ok(Some(req)) = read_frame(&mut s, 4096, Duration::from_secs(5)).await {
+                        seen.fetch_add(1, Ordering::SeqCst);
+                        s.write_all(&answer(&req, "00", true, false)).await.unwrap();
+                    }
+                });
+            }
+        });
+        (addr, frames)
+    }
+
+    fn client(addr: &str, transport: Transport) -> AcquirerClient {
+        let mut cfg = AcquirerConfig::new(addr, transport);
+        cfg.response_timeout = Duration::from_secs(5);
+        cfg.connect_timeout = Duration::from_secs(3);
+        AcquirerClient::new(cfg)
+    }
+
+    async fn sale(client: &AcquirerClient) -> Result<Reply, AcquirerError> {
+        let (k, r) = (mak(), request(1));
+        client.exchange(out(&r, 1, &k)).await
+    }
+
+    fn tls_failure(e: &AcquirerError) -> Option<TlsFailure> {
+        match e {
+            AcquirerError::ConnectFailed { cause: ConnectFailure::Tls(t), .. } => Some(*t),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn exchange_over_tls_with_the_pinned_ca() {
+        let ca = ca("acquirer CA");
+        let (cert, key, _) = server_cert(Some(&ca), &["localhost", "127.0.0.1"]);
+        let (addr, frames) = tls_host((cert, key)).await;
+        let c = client(&addr, Transport::tls_pinned(ca.pem.clone()));
+        let reply = sale(&c).await.unwrap();
+        assert_eq!((reply.mac, reply.frame.message.get_str(39)), (MacCheck::Valid, Some("00")));
+        // The connection is kept: a second request rides on the same TLS session.
+        let (k, r) = (mak(), request(2));
+        c.exchange(out(&r, 2, &k)).await.unwrap();
+        assert_eq!(frames.load(Ordering::SeqCst), 2);
+        // A server name given by provisioning replaces the host part.
+        let named = Transport::Tls { trust: TlsTrust::Pinned(ca.pem), server_name: Some("localhost".into()) };
+        sale(&client(&addr, named)).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_certificate_from_another_ca_is_refused_and_nothing_is_sent() {
+        let (provisioned, other) = (ca("provisioned CA"), ca("someone else"));
+        let (cert, key, _) = server_cert(Some(&other), &["127.0.0.1"]);
+        let (addr, frames) = tls_host((cert, key)).await;
+        let e = sale(&client(&addr, Transport::tls_pinned(provisioned.pem))).await.unwrap_err();
+        assert_eq!(tls_failure(&e), Some(TlsFailure::NotProvisioned), "{e:?}");
+        assert!(!e.may_have_reached_host(), "nothing was sent: no reversal");
+        assert!(
+            e.zh().contains("收单主机证书与配置不符") && e.en().contains("not the one provisioned"),
+            "{}",
+            e.both()
+        );
+        assert_eq!(frames.load(Ordering::SeqCst), 0, "the host read no frame");
+    }
+
+    #[tokio::test]
+    async fn a_certificate_for_another_name_is_refused() {
+        let ca = ca("acquirer CA");
+        let (cert, key, _) = server_cert(Some(&ca), &["acquirer.example.com"]);
+        let (addr, frames) = tls_host((cert, key)).await;
+        let e = sale(&client(&addr, Transport::tls_pinned(ca.pem))).await.unwrap_err();
+        assert_eq!(tls_failure(&e), Some(TlsFailure::WrongName), "{e:?}");
+        assert!(e.en().contains("another host name") && e.zh().contains("主机名"));
+        assert_eq!(frames.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn the_pinned_server_certificate_itself_is_trusted() {
+        // Self-signed and for another name: an exact pin needs neither a CA nor a name.
+        let (cert, key, pem) = server_cert(None, &["pinned.example"]);
+        let (addr, _) = tls_host((cert, key)).await;
+        sale(&client(&addr, Transport::tls_pinned(pem))).await.unwrap();
+        // Another self-signed certificate is not.
+        let (_, _, other_pem) = server_cert(None, &["127.0.0.1"]);
+        let e = sale(&client(&addr, Transport::tls_pinned(other_pem))).await.unwrap_err();
+        assert_eq!(tls_failure(&e), Some(TlsFailure::NotProvisioned), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn a_plain_tcp_host_is_refused_when_tls_is_provisioned() {
+        let ca = ca("acquirer CA");
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            // A plain host reads the ClientHello as a frame length it does not like, and hangs up.
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 2];
+            let _ = s.read_exact(&mut buf).await;
+            assert_eq!(buf[0], 0x16, "a TLS handshake record");
+        });
+        let e = sale(&client(&addr, Transport::tls_pinned(ca.pem))).await.unwrap_err();
+        assert_eq!(tls_failure(&e), Some(TlsFailure::NotTls), "{e:?}");
+        assert!(!e.may_have_reached_host());
+        assert!(e.en().contains("did not answer TLS") && e.zh().contains("未以TLS应答"), "{}", e.both());
+    }
+
+    #[tokio::test]
+    async fn a_host_answering_plain_bytes_is_refused() {
+        let ca = ca("acquirer CA");
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            s.write_all(&answer(&request(1), "00", false, false)).await.unwrap();
+            let mut sink = Vec::new();
+            let _ = s.read_to_end(&mut sink).await;
+        });
+        let e = sale(&client(&addr, Transport::tls_pinned(ca.pem))).await.unwrap_err();
+        assert!(matches!(tls_failure(&e), Some(TlsFailure::NotTls | TlsFailure::Handshake)), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn plain_tcp_only_when_provisioned() {
+        // A TLS client of a TLS host with plain TCP configured gets nothing usable, and the other way round.
+        let ca = ca("acquirer CA");
+        let (cert, key, _) = server_cert(Some(&ca), &["127.0.0.1"]);
+        let (addr, frames) = tls_host((cert, key)).await;
+        let mut cfg = AcquirerConfig::new(&addr, Transport::PlainTcp);
+        cfg.response_timeout = Duration::from_millis(500);
+        let e = sale(&AcquirerClient::new(cfg)).await.unwrap_err();
+        assert!(e.may_have_reached_host(), "a plain request went out: {e:?}");
+        assert_eq!(frames.load(Ordering::SeqCst), 0, "the TLS host took no plain frame");
+        // A TLS terminal without a pin connects nowhere.
+        let e = sale(&client(&addr, Transport::tls_pinned(""))).await.unwrap_err();
+        assert_eq!(tls_failure(&e), Some(TlsFailure::NoPin), "{e:?}");
+        let e = sale(&client(&addr, Transport::Tls { trust: TlsTrust::Platform, server_name: None })).await;
+        assert_eq!(tls_failure(&e.unwrap_err()), Some(TlsFailure::BadPin), "no platform store off Android");
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::acquirer::AcquirerConfig;
+use crate::acquirer::{AcquirerConfig, Transport};
 use crate::crypto::{KeyMode, MacAlgorithm};
 use crate::iso8583::{Header, MerchantId, TerminalId, Tpdu, TxnType};
 use crate::money::Currency;
@@ -60,6 +60,8 @@ impl PinPolicy {
 pub struct TerminalConfig {
     /// Acquirer `host:port`.
     pub host: String,
+    /// TLS with the provisioned pin, or (only where provisioned so) plain TCP.
+    pub transport: Transport,
     /// Field 41.
     pub tid: TerminalId,
     /// Field 42.
@@ -102,7 +104,10 @@ pub struct TerminalConfig {
 }
 
 impl TerminalConfig {
-    /// The demo terminal of [`crate::provision`], against `host`.
+    /// The demo terminal of [`crate::provision`], against `host`, over TLS with no trust anchor
+    /// yet: connecting fails ([`crate::acquirer::TlsFailure::NoPin`]) until `transport` is set,
+    /// as [`TerminalConfig::demo_at_tls`] and [`TerminalConfig::demo_at_plain`] do. A terminal
+    /// never falls back to plain TCP by itself.
     pub fn demo_at(host: impl Into<String>) -> TerminalConfig {
         // The provisioning constants are fixed, valid data (checked by a test).
         let tid = TerminalId::new(provision::DEMO_TID).unwrap_or_else(|e| unreachable!("demo TID: {e}"));
@@ -110,6 +115,7 @@ impl TerminalConfig {
         let key_mode = KeyMode::from_code(provision::DEMO_KEY_MODE).unwrap_or(KeyMode::DoubleWithTrack004);
         TerminalConfig {
             host: host.into(),
+            transport: Transport::tls_pinned(""),
             tid,
             mid,
             tpdu: provision::DEMO_TPDU,
@@ -135,6 +141,18 @@ impl TerminalConfig {
         }
     }
 
+    /// The demo terminal against `host` over TLS, trusting the CA certificate `ca_pem`
+    /// (the simulator's: `SimHandle::ca_pem` in process, or the `ca.pem` that `pos sim` writes).
+    pub fn demo_at_tls(host: impl Into<String>, ca_pem: impl Into<String>) -> TerminalConfig {
+        TerminalConfig { transport: Transport::tls_pinned(ca_pem), ..TerminalConfig::demo_at(host) }
+    }
+
+    /// The demo terminal against `host` over plain TCP: for scripted test hosts and relays
+    /// that read the frames, and a simulator started plain.
+    pub fn demo_at_plain(host: impl Into<String>) -> TerminalConfig {
+        TerminalConfig { transport: Transport::PlainTcp, ..TerminalConfig::demo_at(host) }
+    }
+
     /// The demo terminal against the demo simulator address.
     pub fn demo() -> TerminalConfig {
         TerminalConfig::demo_at(provision::DEMO_HOST)
@@ -148,11 +166,10 @@ impl TerminalConfig {
     /// The acquirer client's part of the configuration.
     pub fn acquirer(&self) -> AcquirerConfig {
         AcquirerConfig {
-            host: self.host.clone(),
             connect_timeout: self.connect_timeout,
             response_timeout: self.response_timeout,
             read_timeout: self.read_timeout,
-            ..AcquirerConfig::new(self.host.clone())
+            ..AcquirerConfig::new(self.host.clone(), self.transport.clone())
         }
     }
 }
@@ -174,5 +191,7 @@ mod tests {
         assert!(c.pin_policy.asks(TxnType::Sale) && !c.pin_policy.asks(TxnType::Void));
         assert_eq!(c.merchant().name, provision::DEMO_MERCHANT_NAME, "slips carry the merchant's name");
         assert_eq!(c.risk_policy, Some(crate::risk::RiskPolicy::default_cny()), "risk checks are on out of the box");
+        assert!(c.transport.is_encrypted() && c.acquirer().transport.is_encrypted(), "TLS unless provisioned plain");
+        assert!(!TerminalConfig::demo_at_plain("h:1").acquirer().transport.is_encrypted());
     }
 }

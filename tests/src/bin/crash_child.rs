@@ -49,7 +49,11 @@ fn say(line: &str) {
 }
 
 fn config(host: &str) -> TerminalConfig {
-    let mut c = TerminalConfig::demo_at(host);
+    // The simulator's CA, from the parent (it starts the simulator in process).
+    let mut c = match std::env::var("CRASH_CHILD_CA_PEM") {
+        Ok(ca) => TerminalConfig::demo_at_tls(host, ca),
+        Err(_) => TerminalConfig::demo_at_plain(host),
+    };
     // Pays with the same few cards many times a day; the default risk policy would ask for
     // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
     c.risk_policy = None;

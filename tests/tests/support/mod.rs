@@ -49,7 +49,7 @@ impl Lane {
     pub async fn start_with(sim: SimConfig, tweak: impl FnOnce(&mut TerminalConfig)) -> Lane {
         pos_e2e::init_tracing();
         let sim = Simulator::start(sim.listening_on("127.0.0.1:0")).await.expect("simulator starts");
-        let mut config = TerminalConfig::demo_at(sim.addr().to_string());
+        let mut config = pos_e2e::terminal_config(&sim);
         // Pays with the same few cards many times a day; the default risk policy would ask for
         // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
         config.risk_policy = None;

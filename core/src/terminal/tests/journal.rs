@@ -105,7 +105,7 @@ async fn payments_past_the_upload_deadline_expire_and_need_attention() {
 async fn rig_with_clock(clock: Arc<ManualClock>) -> Rig {
     let host = FakeHost::start().await;
     let dir = TempDir::new("terminal");
-    let mut config = TerminalConfig::demo_at(host.addr.clone());
+    let mut config = TerminalConfig::demo_at_plain(host.addr.clone());
     // The scripted host signs with the UnionPay ECB MAC, as hosts that require it do.
     config.mac_algorithm = crate::crypto::MacAlgorithm::UnionPayEcb;
     // Pays with the same few cards many times a day; the default risk policy would ask for

@@ -36,7 +36,7 @@ fn cny(fen: u64) -> Amount {
 async fn rig() -> Rig {
     let host = FakeHost::start().await;
     let dir = TempDir::new("terminal");
-    let mut config = TerminalConfig::demo_at(host.addr.clone());
+    let mut config = TerminalConfig::demo_at_plain(host.addr.clone());
     // The scripted host signs with the UnionPay ECB MAC, as hosts that require it do.
     config.mac_algorithm = crate::crypto::MacAlgorithm::UnionPayEcb;
     // Pays with the same few cards many times a day; the default risk policy would ask for
@@ -313,7 +313,7 @@ async fn unreachable_host_is_a_typed_unsent_failure() {
     let r = rig().await;
     drop(r.host);
     let dir = TempDir::new("terminal");
-    let mut config = TerminalConfig::demo_at("127.0.0.1:1");
+    let mut config = TerminalConfig::demo_at_plain("127.0.0.1:1");
     config.connect_timeout = Duration::from_secs(2);
     let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).unwrap());
     let t = Terminal::open(&dir.0, config, vault, r.reader.clone(), Arc::new(SystemClock::default())).unwrap();
@@ -369,7 +369,7 @@ async fn one_owner_per_data_directory() {
     let dir = r._dir.0.clone();
     let second = || {
         let vault = Arc::new(FileVault::open_or_create(dir.join("vault.key")).unwrap());
-        let config = TerminalConfig::demo_at(r.host.addr.clone());
+        let config = TerminalConfig::demo_at_plain(r.host.addr.clone());
         Terminal::open(&dir, config, vault, r.reader.clone(), Arc::new(SystemClock::default()))
     };
     match second() {
@@ -403,7 +403,7 @@ async fn a_read_only_view_beside_a_sale_in_flight_changes_nothing() {
         let vault = Arc::new(FileVault::open(dir.join("vault.key")).unwrap());
         Terminal::open_read_only(
             &dir,
-            TerminalConfig::demo_at(r.host.addr.clone()),
+            TerminalConfig::demo_at_plain(r.host.addr.clone()),
             vault,
             Arc::new(SystemClock::default()),
         )

@@ -123,7 +123,7 @@ class DayEndTest {
         Rig().use { rig ->
             val dir = java.io.File(rig.dir, "terminal").path
             val second = assertThrows<PosException.InUse> {
-                cn.pos.core.Terminal.open(dir, testSettings(rig.sim.address()), SoftwareKeyVault(), rig.devices.reader(), null)
+                cn.pos.core.Terminal.open(dir, testSettings(rig.sim.address()).copy(acquirerCaPem = rig.sim.caPem()), SoftwareKeyVault(), rig.devices.reader(), null)
             }
             assertEquals(ProcessHandle.current().pid().toUInt(), second.pid)
             assertTrue(second.zh.contains("正由进程") && second.en.contains("in use by process"), second.en)

@@ -136,7 +136,7 @@ class PairingTest {
 
             // The same card before and after the reconnect, seconds apart: no risk policy (the
             // card-interval rule would warn; this is about the link, not risk).
-            val terminal = Terminal.open(File(dir, "t").path, noRiskSettings(sim.address()), SoftwareKeyVault(), reader, null)
+            val terminal = Terminal.open(File(dir, "t").path, noRiskSettings(sim.address()).copy(acquirerCaPem = sim.caPem()), SoftwareKeyVault(), reader, null)
             assertTrue(terminal.signIn().approved)
             val peripheral = gateway.peripheral!!
             peripheral.presentCard("debit")

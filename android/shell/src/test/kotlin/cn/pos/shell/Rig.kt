@@ -79,7 +79,8 @@ class Rig(signIn: Boolean = true, settings: (String) -> TerminalSettings = ::tes
     val dir = tempDir("rig")
     val sim: AcquirerSimulator = runBlocking { startAcquirerSimulator() }
     val devices: SimulatedDevices = runBlocking { startSimulatedDevices(File(dir, "devices").path) }
-    val terminal: Terminal = Terminal.open(File(dir, "terminal").path, settings(sim.address()), SoftwareKeyVault(), devices.reader(), null)
+    // TLS, pinned to the CA the simulator made for this run.
+    val terminal: Terminal = Terminal.open(File(dir, "terminal").path, settings(sim.address()).copy(acquirerCaPem = sim.caPem()), SoftwareKeyVault(), devices.reader(), null)
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
 
     init {

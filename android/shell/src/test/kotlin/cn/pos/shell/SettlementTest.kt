@@ -21,7 +21,7 @@ class SettlementTest {
             // Another terminal with the same identity approves a sale this one never records, so
             // the host's totals differ. This one's STANs first move past what the other uses.
             repeat(3) { assertTrue(rig.terminal.echo().approved) }
-            val other = Terminal.open(File(rig.dir, "other").path, testSettings(rig.sim.address()), SoftwareKeyVault(), rig.devices.reader(), null)
+            val other = Terminal.open(File(rig.dir, "other").path, testSettings(rig.sim.address()).copy(acquirerCaPem = rig.sim.caPem()), SoftwareKeyVault(), rig.devices.reader(), null)
             assertTrue(other.signIn().approved)
             rig.devices.presentCard("debit")
             assertTrue(other.sale(12_345, null).approved)
