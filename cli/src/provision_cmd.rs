@@ -50,6 +50,9 @@ pub struct ProvisionArgs {
     /// The merchant's registered name, printed on slips.
     #[arg(long, conflicts_with_all = ["demo", "show"])]
     merchant: Option<String>,
+    /// The acquirer's CA (or server) certificate, PEM, pinned by the TLS link.
+    #[arg(long = "acquirer-ca", conflicts_with_all = ["demo", "show"])]
+    acquirer_ca: Option<PathBuf>,
     /// The published demo terminal (for the simulator and tests only).
     #[arg(long, conflicts_with = "show")]
     demo: bool,
@@ -125,6 +128,18 @@ pub fn run(g: &Global, a: ProvisionArgs) -> Result<ExitCode, CliError> {
             mac: if a.mac == "ecb" { MacAlgorithm::UnionPayEcb } else { MacAlgorithm::X919 },
             tmk_hex: read_key(&tmk, "TMK")?,
             unlock_key_hex: a.unlock_key_file.as_deref().map(|f| read_key(f, "unlock key")).transpose()?,
+            acquirer_ca_pem: a
+                .acquirer_ca
+                .as_deref()
+                .map(|f| {
+                    std::fs::read_to_string(f).map_err(|e| {
+                        problem(
+                            &format!("无法读取CA证书 {}（{}）", f.display(), crate::advice::io_zh(&e)),
+                            &format!("cannot read the CA certificate {}: {e}", f.display()),
+                        )
+                    })
+                })
+                .transpose()?,
             demo: false,
         }
     };
@@ -184,6 +199,7 @@ fn show(g: &Global, p: Option<&Provisioning>) -> Result<ExitCode, CliError> {
             "{}",
             json!({"provisioned": true, "tid": p.tid, "mid": p.mid, "mac": mac, "demo": p.demo,
                    "tmk_check_value": kcv, "unlock_key": p.unlock_key_hex.is_some(),
+                   "acquirer_ca": p.acquirer_ca_pem.is_some(),
                    "merchant_name": p.merchant_name})
         );
     } else {

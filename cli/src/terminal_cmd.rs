@@ -286,7 +286,11 @@ pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Stat
     if !g.json {
         reader.set_observer(Arc::new(ConsoleEvents { lang: g.lang }));
     }
-    let config = TerminalConfig { transport: transport(g)?, ..provisioned.config_at(g.host.clone())? };
+    let mut config = provisioned.config_at(g.host.clone())?;
+    // --ca / --plain on the command line win; else the provisioned pin; else the defaults.
+    if g.plain || g.ca.is_some() || provisioned.acquirer_ca_pem.is_none() {
+        config.transport = transport(g)?;
+    }
     if !config.transport.is_encrypted() && !g.json {
         eprintln!("  {}", crate::say(g, &config.transport));
     }
@@ -295,8 +299,9 @@ pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Stat
     Ok(Station { terminal, _reader: sim_reader })
 }
 
-/// How this run reaches the acquirer: `--plain`, TLS pinned to `--ca` (POS_ACQUIRER_CA), or for a
-/// loopback host `pos sim`'s CA at its default place. Never plain unless asked.
+/// How this run reaches the acquirer: `--plain`, TLS pinned to `--ca` (POS_ACQUIRER_CA), or for
+/// the demo host (`pos sim`'s default address) `pos sim`'s CA at its default place. Never plain
+/// unless asked.
 pub(crate) fn transport(g: &Global) -> Result<Transport, CliError> {
     if g.plain {
         return Ok(Transport::PlainTcp);
@@ -304,7 +309,7 @@ pub(crate) fn transport(g: &Global) -> Result<Transport, CliError> {
     let default_ca = Path::new(crate::sim_cmd::DEFAULT_TLS_DIR).join(pos_acquirer_sim::tls::CA_FILE);
     let path = match &g.ca {
         Some(p) => p.clone(),
-        None if is_loopback(&g.host) && default_ca.is_file() => default_ca,
+        None if g.host == pos_core::provision::DEMO_HOST && default_ca.is_file() => default_ca,
         // Nothing to pin: TLS with no trust anchor, which refuses to connect (`TlsFailure::NoPin`,
         // with the next step naming --ca and --plain). Commands that never connect are unaffected.
         None => return Ok(Transport::tls_pinned("")),
@@ -320,12 +325,6 @@ pub(crate) fn transport(g: &Global) -> Result<Transport, CliError> {
         )
     })?;
     Ok(Transport::tls_pinned(pem))
-}
-
-/// `127.0.0.1:…`, `localhost:…`, `[::1]:…`: where only a local simulator can be.
-fn is_loopback(host: &str) -> bool {
-    let name = host.rsplit_once(':').map_or(host, |(h, _)| h).trim_start_matches('[').trim_end_matches(']');
-    name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A read-only view of this data directory's terminal, for history, reports, the queue and

@@ -115,7 +115,7 @@ fn tls_link_refuses_another_certificate_and_plain_is_explicit() {
     // Another simulator's CA: the certificate is not the one provisioned.
     let other = std::env::temp_dir().join(format!("pos-cli-other-ca-{}", std::process::id()));
     let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
-        .args(["sim", "--listen", "127.0.0.1:0", "--admin", "off", "--tls-dir", other.to_str().unwrap()])
+        .args(["sim", "--memory", "--listen", "127.0.0.1:0", "--admin", "off", "--tls-dir", other.to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();

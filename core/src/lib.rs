@@ -15,6 +15,7 @@ pub mod iso8583;
 pub mod money;
 pub mod offline;
 pub mod provision;
+pub mod provisioning;
 pub mod reader;
 pub mod receipt;
 pub mod redact;

@@ -82,8 +82,12 @@ impl Sim {
 
 /// Runs `pos <args>` that is expected to end by itself; killed (and the test failed) after 30 s.
 pub fn pos_ends(args: &[&str]) -> Output {
+    // In a folder of its own: `pos sim` keeps its ledger and CA in ./pos-sim-data by default.
+    let cwd = std::env::temp_dir().join(format!("pos-cli-cwd-{}", std::process::id()));
+    std::fs::create_dir_all(&cwd).expect("a working folder");
     let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
         .args(args)
+        .current_dir(&cwd)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

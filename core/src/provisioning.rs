@@ -1,0 +1,177 @@
+//! What the acquirer provisions for one terminal, kept sealed in its data directory.
+
+use crate::provision::{DEMO_MERCHANT_NAME, DEMO_MID, DEMO_TID, DEMO_TMK_HEX, DEMO_UNLOCK_KEY_HEX};
+
+/// What the acquirer provisions for one terminal: its identity, its MAC algorithm and the
+/// keys injected into its reader. Kept sealed through the platform vault in the terminal's
+/// data directory (see [`crate::crypto::SealedFile`]); the TMK never appears in clear there.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct Provisioning {
+    /// Field 41, 8 characters.
+    pub tid: String,
+    /// Field 42, 15 characters.
+    pub mid: String,
+    /// The merchant's registered name, printed on slips.
+    #[serde(default)]
+    pub merchant_name: Option<String>,
+    /// The MAC algorithm the acquirer requires (X9.19 wherever it supports it).
+    pub mac: crate::crypto::MacAlgorithm,
+    /// The terminal master key, hex (16, 32 or 48 digits), injected into the reader.
+    pub tmk_hex: zeroize::Zeroizing<String>,
+    /// The key of the reader's remote unlock, hex (the help desk holds it too).
+    #[serde(default)]
+    pub unlock_key_hex: Option<zeroize::Zeroizing<String>>,
+    /// The acquirer's CA (or server) certificate, PEM, that the TLS link pins.
+    #[serde(default)]
+    pub acquirer_ca_pem: Option<String>,
+    /// True for the published demo identity and keys: for the simulator and tests only.
+    #[serde(default)]
+    pub demo: bool,
+}
+
+impl std::fmt::Debug for Provisioning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provisioning")
+            .field("tid", &self.tid)
+            .field("mid", &self.mid)
+            .field("mac", &self.mac)
+            .field("demo", &self.demo)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a provisioning cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProvisionError {
+    /// A field is not what the profile needs.
+    #[error("provisioning: {field}: {problem}")]
+    Invalid {
+        /// Which field.
+        field: &'static str,
+        /// What is wrong (never the key's value).
+        problem: String,
+    },
+}
+
+impl crate::i18n::Bilingual for ProvisionError {
+    fn zh(&self) -> String {
+        match self {
+            ProvisionError::Invalid { field, problem } => format!("终端参数 {field} 无效：{problem}"),
+        }
+    }
+    fn en(&self) -> String {
+        match self {
+            ProvisionError::Invalid { field, problem } => format!("provisioning: {field} is not valid: {problem}"),
+        }
+    }
+}
+
+impl Provisioning {
+    /// The published demo terminal (demo TID, MID, TMK and unlock key), named as such.
+    pub fn demo() -> Provisioning {
+        Provisioning {
+            tid: DEMO_TID.into(),
+            mid: DEMO_MID.into(),
+            merchant_name: Some(DEMO_MERCHANT_NAME.into()),
+            mac: crate::crypto::MacAlgorithm::X919,
+            tmk_hex: zeroize::Zeroizing::new(DEMO_TMK_HEX.into()),
+            unlock_key_hex: Some(zeroize::Zeroizing::new(DEMO_UNLOCK_KEY_HEX.into())),
+            acquirer_ca_pem: None,
+            demo: true,
+        }
+    }
+
+    /// Checks every field; the error names the field, never a key's value.
+    pub fn validate(&self) -> Result<(), ProvisionError> {
+        let bad = |field, problem: &str| ProvisionError::Invalid { field, problem: problem.into() };
+        crate::iso8583::TerminalId::new(&self.tid).map_err(|_| bad("tid", "8 characters"))?;
+        crate::iso8583::MerchantId::new(&self.mid).map_err(|_| bad("mid", "15 characters"))?;
+        let key_ok =
+            |hex: &str, lens: &[usize]| lens.contains(&hex.len()) && hex.chars().all(|c| c.is_ascii_hexdigit());
+        if !key_ok(&self.tmk_hex, &[16, 32, 48]) {
+            return Err(bad("tmk", "16, 32 or 48 hex digits"));
+        }
+        if self.unlock_key_hex.as_ref().is_some_and(|k| !key_ok(k, &[32, 64])) {
+            return Err(bad("unlock_key", "32 or 64 hex digits"));
+        }
+        Ok(())
+    }
+
+    /// The TMK as a key.
+    pub fn tmk(&self) -> Result<crate::crypto::SecretKey, crate::crypto::CryptoError> {
+        crate::crypto::SecretKey::from_hex(&self.tmk_hex)
+    }
+
+    /// The terminal configuration for `host` with this identity and MAC algorithm.
+    pub fn config_at(&self, host: impl Into<String>) -> Result<crate::terminal::TerminalConfig, ProvisionError> {
+        self.validate()?;
+        let mut c = crate::terminal::TerminalConfig::demo_at(host);
+        let invalid = |field| ProvisionError::Invalid { field, problem: "unreadable".into() };
+        c.tid = crate::iso8583::TerminalId::new(&self.tid).map_err(|_| invalid("tid"))?;
+        c.mid = crate::iso8583::MerchantId::new(&self.mid).map_err(|_| invalid("mid"))?;
+        c.mac_algorithm = self.mac;
+        if let Some(name) = &self.merchant_name {
+            c.merchant_name = name.clone();
+        }
+        if let Some(pem) = &self.acquirer_ca_pem {
+            c.transport = crate::acquirer::Transport::tls_pinned(pem.clone());
+        }
+        Ok(c)
+    }
+
+    /// The provisioning as sealed bytes' plain form (JSON), wiped when dropped.
+    pub fn to_json(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        zeroize::Zeroizing::new(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    /// Reads the plain form back.
+    pub fn from_json(bytes: &[u8]) -> Result<Provisioning, ProvisionError> {
+        let p: Provisioning = serde_json::from_slice(bytes).map_err(|e| ProvisionError::Invalid {
+            field: "file",
+            problem: format!("unreadable ({})", e.classify_name()),
+        })?;
+        p.validate()?;
+        Ok(p)
+    }
+}
+
+/// The name of a serde_json error's class, without its text (which could quote a key).
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "io",
+            serde_json::error::Category::Syntax => "syntax",
+            serde_json::error::Category::Data => "data",
+            serde_json::error::Category::Eof => "truncated",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_provisioning_is_valid_and_named_demo() {
+        let p = Provisioning::demo();
+        assert!(p.demo && p.validate().is_ok());
+        let back = Provisioning::from_json(&p.to_json()).unwrap();
+        assert_eq!((back.tid.as_str(), back.demo), (DEMO_TID, true));
+        assert!(!format!("{p:?}").contains(DEMO_TMK_HEX), "Debug never shows the TMK");
+    }
+
+    #[test]
+    fn bad_fields_are_named_without_the_key() {
+        let mut p = Provisioning::demo();
+        p.tmk_hex = zeroize::Zeroizing::new("XYZ".into());
+        let e = p.validate().unwrap_err();
+        assert!(e.to_string().contains("tmk") && !e.to_string().contains("XYZ"), "{e}");
+        let mut p = Provisioning::demo();
+        p.tid = "123".into();
+        assert!(matches!(p.validate(), Err(ProvisionError::Invalid { field: "tid", .. })));
+    }
+}
