@@ -5,72 +5,21 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{json, temp_dir};
+use common::{json, start_admin_sim, temp_dir, AdminSim};
 
-/// `pos sim` with its admin port, both on free loopback ports.
-struct SimWithAdmin {
-    child: Child,
-    addr: String,
-    admin: String,
-    ca: String,
+fn start_sim() -> AdminSim {
+    start_admin_sim(&std::env::temp_dir().join(format!("pos-cli-owner-tls-{}", std::process::id())), &[])
 }
 
-impl Drop for SimWithAdmin {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn run(sim: &AdminSim, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    sim.run(dir, args)
 }
 
-fn start_sim() -> SimWithAdmin {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
-        .args(["--json", "sim", "--memory", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"])
-        .arg("--tls-dir")
-        .arg(std::env::temp_dir().join(format!("pos-cli-owner-tls-{}", std::process::id())))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("pos sim starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("banner");
-    let banner: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
-    let addr = banner["listening"].as_str().expect("listening").to_string();
-    let admin = banner["admin"].as_str().expect("admin").to_string();
-    let ca = banner["ca"].as_str().expect("ca: the simulator serves TLS").to_string();
-    SimWithAdmin { child, addr, admin, ca }
-}
-
-/// One admin command, one answer.
-fn admin(sim: &SimWithAdmin, cmd: serde_json::Value) -> serde_json::Value {
-    let mut s = TcpStream::connect(&sim.admin).expect("admin port");
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    writeln!(s, "{cmd}").unwrap();
-    let mut line = String::new();
-    BufReader::new(s).read_line(&mut line).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
-    assert_eq!(v["ok"], true, "admin {cmd}: {v}");
-    v
-}
-
-fn pos(sim: &SimWithAdmin, dir: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pos"));
-    c.env("POS_HOST", &sim.addr).env("POS_ACQUIRER_CA", &sim.ca).env("POS_DATA_DIR", dir).env("POS_LOG", "off");
-    c
-}
-
-fn run(sim: &SimWithAdmin, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    pos(sim, dir).args(args).output().expect("pos runs")
-}
-
-fn debit_balance(sim: &SimWithAdmin) -> i64 {
-    let v = admin(sim, serde_json::json!({"cmd": "balance", "card": "debit"}));
-    let accounts = v["accounts"].as_array().unwrap_or_else(|| panic!("balance answer: {v}"));
-    assert_eq!(accounts.len(), 1, "one debit account: {v}");
-    accounts[0]["available"].as_i64().unwrap_or_else(|| panic!("balance answer: {v}"))
+fn debit_balance(sim: &AdminSim) -> i64 {
+    sim.balance("debit")
 }
 
 #[test]
@@ -80,11 +29,11 @@ fn a_second_process_neither_arms_a_reversal_nor_transacts_while_a_sale_runs() {
     assert!(run(&sim, &dir, &["sign-in"]).status.success());
     let before = debit_balance(&sim);
     // The next financial answer comes after 3 s: the sale is in flight meanwhile.
-    admin(
-        &sim,
+    sim.admin(
         serde_json::json!({"cmd": "fault", "tid": "10000001", "mode": "delay", "ms": 3000, "count": 1, "on": "financial"}),
     );
-    let mut sale = pos(&sim, &dir)
+    let mut sale = sim
+        .pos(&dir)
         .args(["--json", "sale", "4.00", "--card", "debit"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -196,18 +145,13 @@ fn sign_off_and_sign_in_never_strand_a_stored_payment() {
 
     // Back online: sign-in uploads it under the keys in force, then signs in.
     assert!(run(&sim, &dir, &["offline", "off"]).status.success());
-    let before = debit_balance_of(&sim, "offline");
+    let before = sim.balance("offline");
     let sign_in = run(&sim, &dir, &["--json", "sign-in"]);
     assert!(sign_in.status.success(), "{}", String::from_utf8_lossy(&sign_in.stdout));
     let q = json(&run(&sim, &dir, &["--json", "queue", "--all"]));
     let states: Vec<&str> =
         q["payments"].as_array().into_iter().flatten().filter_map(|p| p["state"].as_str()).collect();
     assert_eq!(states, ["accepted"], "{q}");
-    assert_eq!(debit_balance_of(&sim, "offline"), before - 700, "the acquirer collected it");
+    assert_eq!(sim.balance("offline"), before - 700, "the acquirer collected it");
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn debit_balance_of(sim: &SimWithAdmin, card: &str) -> i64 {
-    let v = admin(sim, serde_json::json!({"cmd": "balance", "card": card}));
-    v["accounts"][0]["available"].as_i64().unwrap_or_else(|| panic!("balance answer: {v}"))
 }

@@ -3,14 +3,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 
-use common::{json, temp_dir};
+use common::{json, start_admin_sim, temp_dir, AdminSim};
 use pos_core::card::{fingerprint, DeviceSecret, Pan};
 use pos_core::crypto::{check_value, FileVault, KeyVault, SealedFile, SecretKey};
 use pos_core::provision::{DEMO_MID, DEMO_TMK_HEX};
@@ -19,21 +17,7 @@ use pos_core::provision::{DEMO_MID, DEMO_TMK_HEX};
 const OTHER_TMK: &str = "0F1E2D3C4B5A69788796A5B4C3D2E1F0";
 const OTHER_TID: &str = "10000002";
 
-struct Sim {
-    child: Child,
-    addr: String,
-    admin: String,
-    ca: PathBuf,
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_sim(work: &Path) -> Sim {
+fn start_sim(work: &Path) -> AdminSim {
     let config = work.join("sim.json");
     let terminals = serde_json::json!({
         "terminals": [
@@ -42,44 +26,12 @@ fn start_sim(work: &Path) -> Sim {
         ]
     });
     std::fs::write(&config, terminals.to_string()).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
-        .args(["--json", "sim", "--memory", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--config"])
-        .arg(&config)
-        .arg("--tls-dir")
-        .arg(work.join("tls"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("pos sim starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let b: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
-    Sim {
-        child,
-        addr: b["listening"].as_str().unwrap().into(),
-        admin: b["admin"].as_str().unwrap().into(),
-        ca: PathBuf::from(b["ca"].as_str().expect("TLS CA")),
-    }
+    start_admin_sim(&work.join("tls"), &["--config".as_ref(), config.as_os_str()])
 }
 
-fn admin(sim: &Sim, cmd: serde_json::Value) -> serde_json::Value {
-    let mut s = TcpStream::connect(&sim.admin).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    writeln!(s, "{cmd}").unwrap();
-    let mut line = String::new();
-    BufReader::new(s).read_line(&mut line).unwrap();
-    serde_json::from_str(&line).unwrap()
-}
-
-fn pos(sim: &Sim, dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pos"));
-    c.args(args)
-        .env("POS_HOST", &sim.addr)
-        .env("POS_DATA_DIR", dir)
-        .env("POS_ACQUIRER_CA", &sim.ca)
-        .env("POS_LOG", "off")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+fn pos(sim: &AdminSim, dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut c = sim.pos(dir);
+    c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     if let Some(text) = stdin {
         child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
@@ -133,7 +85,7 @@ fn two_terminals_provisioned_differently_work_side_by_side_and_keep_their_secret
         assert!(s.status.success(), "{tid}: {}", String::from_utf8_lossy(&s.stdout));
         let sale = json(&pos(&sim, dir, &["--json", "sale", "3.21", "--card", "debit", "--confirm-risk"], None));
         assert_eq!(sale["approved"], true, "{tid}: {sale}");
-        let rows = admin(&sim, serde_json::json!({"cmd": "txns", "tid": tid}));
+        let rows = sim.admin(serde_json::json!({"cmd": "txns", "tid": tid}));
         let n = rows["txns"].as_array().map(|r| r.iter().filter(|t| t["amount"] == 321).count());
         assert_eq!(n, Some(1), "{tid}: the acquirer booked it under this terminal: {rows}");
     }

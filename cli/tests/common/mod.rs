@@ -126,3 +126,65 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     d
 }
+
+/// `pos sim --json` with an in-memory ledger, its admin port and TLS, on free loopback ports.
+pub struct AdminSim {
+    /// The simulator (killed on drop).
+    pub sim: Sim,
+    /// The admin port's `host:port`.
+    pub admin: String,
+}
+
+/// Starts `pos sim --json --memory --listen 127.0.0.1:0 --admin 127.0.0.1:0 <args>`, TLS in `tls`.
+pub fn start_admin_sim(tls: &std::path::Path, args: &[&std::ffi::OsStr]) -> AdminSim {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
+        .args(["--json", "sim", "--memory", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--tls-dir"])
+        .arg(tls)
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("pos sim starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("banner");
+    let banner: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    let addr = banner["listening"].as_str().expect("listening").to_string();
+    let admin = banner["admin"].as_str().expect("admin").to_string();
+    let ca = std::path::PathBuf::from(banner["ca"].as_str().expect("ca: the simulator serves TLS"));
+    AdminSim { sim: Sim { child, addr, ca }, admin }
+}
+
+impl AdminSim {
+    /// One admin command, one answer (which must be `ok`).
+    pub fn admin(&self, cmd: serde_json::Value) -> serde_json::Value {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(&self.admin).expect("admin port");
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10))).expect("timeout");
+        writeln!(s, "{cmd}").expect("admin write");
+        let mut line = String::new();
+        BufReader::new(s).read_line(&mut line).expect("admin read");
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert_eq!(v["ok"], true, "admin {cmd}: {v}");
+        v
+    }
+
+    /// The available balance of the one account of deck card `card` at the acquirer.
+    pub fn balance(&self, card: &str) -> i64 {
+        let v = self.admin(serde_json::json!({"cmd": "balance", "card": card}));
+        v["accounts"][0]["available"].as_i64().unwrap_or_else(|| panic!("balance answer: {v}"))
+    }
+
+    /// `pos` against this simulator (its CA pinned) with `dir` as the data directory.
+    pub fn pos(&self, dir: &std::path::Path) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pos"));
+        c.env("POS_HOST", &self.sim.addr)
+            .env("POS_ACQUIRER_CA", &self.sim.ca)
+            .env("POS_DATA_DIR", dir)
+            .env("POS_LOG", "off");
+        c
+    }
+
+    /// Runs `pos <args>` to its end.
+    pub fn run(&self, dir: &std::path::Path, args: &[&str]) -> Output {
+        self.pos(dir).args(args).output().expect("pos runs")
+    }
+}

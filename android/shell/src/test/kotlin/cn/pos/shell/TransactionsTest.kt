@@ -39,6 +39,10 @@ class TransactionsTest {
             assertEquals(start - 28_000, rig.sim.availableMinor("credit"), "captured 280.00, the rest released")
             val undo = rig.terminal.completionCancel(OriginalRef.Voucher(completion.voucher!!))
             assertTrue(undo.approved, undo.summaryEn)
+            // The pre-auth is open again (预授权完成撤销后原预授权恢复): its whole hold is back.
+            assertEquals(start - 30_000, rig.sim.availableMinor("credit"), "the hold is back")
+            val reopened = rig.terminal.preAuthCancel(30_000, OriginalRef.Voucher(hold.voucher!!))
+            assertTrue(reopened.approved, reopened.summaryEn)
             assertEquals(start, rig.sim.availableMinor("credit"))
 
             val second = rig.terminal.preAuth(1_000)
@@ -53,7 +57,7 @@ class TransactionsTest {
             val tooMuch = assertThrows<PosException.InvalidInput> {
                 runBlocking { rig.terminal.refund(6_000, OriginalRef.Voucher(sale.voucher!!)) }
             }
-            assertEquals("退货金额超过原交易金额", tooMuch.zh)
+            assertTrue(tooMuch.zh.startsWith("退货金额超过可退金额") && tooMuch.en.contains("left to refund"), tooMuch.en)
             val unknown = assertThrows<PosException.InvalidInput> {
                 runBlocking { rig.terminal.void(OriginalRef.Voucher(999_999u)) }
             }
