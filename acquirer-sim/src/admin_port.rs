@@ -4,7 +4,9 @@
 //! `percent`, `on`); `clear` (`tid`, or every terminal without it); `faults`; `flags`;
 //! `balance` (`pan_last4` or `card`, a deck id); `batch` (`tid`); `txns` (`tid`);
 //! `invariants`; `advance_clock` (`seconds`); `stats`; `unlock_code` (`tid`, `challenge`: the
-//! help desk's answer to a tampered reader's unlock challenge); `shutdown`.
+//! help desk's answer to a tampered reader's unlock challenge); `reset_code` (`tid`,
+//! `challenge`: the help desk's reset of a reader locked out after too many wrong codes);
+//! `shutdown`.
 //! Answers are `{"ok":true,...}` or `{"ok":false,"error":"..."}`.
 
 use std::sync::Arc;
@@ -178,6 +180,13 @@ fn command(cmd: &str, mut obj: Map<String, Value>, shared: &Shared) -> Value {
                 None => Err(format!("unknown terminal {tid}")),
             },
             _ => Err("unlock_code needs tid and challenge".to_owned()),
+        },
+        "reset_code" => match (text(&obj, "tid"), text(&obj, "challenge")) {
+            (Some(tid), Some(challenge)) => match shared.host.reset_code(tid, challenge) {
+                Some(code) => Ok(json!({ "code": code })),
+                None => Err(format!("unknown terminal {tid}")),
+            },
+            _ => Err("reset_code needs tid and challenge".to_owned()),
         },
         "invariants" => match ledger.check_invariants() {
             Ok(()) => Ok(json!({"problems": []})),

@@ -92,7 +92,9 @@ pub struct TerminalConfig {
     /// The host's batch number for this terminal when the ledger has none yet.
     #[serde(default = "default_batch")]
     pub batch: u32,
-    /// Key of the reader's remote unlock after a tamper event, hex; the demo key when absent.
+    /// Key of the reader's remote unlock after a tamper event, hex, per terminal (the help desk's
+    /// unlock and reset codes are made with it); the published demo key when absent, which is
+    /// for the demo terminal and tests only.
     #[serde(default = "default_unlock_key")]
     pub unlock_key: String,
 }
@@ -125,6 +127,12 @@ impl TerminalConfig {
     /// The same terminal using `mac`.
     pub fn with_mac(mut self, mac: MacAlgorithm) -> TerminalConfig {
         self.mac = mac;
+        self
+    }
+
+    /// The same terminal with its own unlock key (hex), as provisioned into its reader.
+    pub fn with_unlock_key(mut self, hex: &str) -> TerminalConfig {
+        hex.clone_into(&mut self.unlock_key);
         self
     }
 }

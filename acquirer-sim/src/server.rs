@@ -173,9 +173,14 @@ impl SimHandle {
         self.shared.ledger.current_batch(tid)
     }
 
-    /// The help desk's 8-digit code for a reader's tamper unlock challenge (`None`: unknown terminal).
+    /// The help desk's 12-digit code for a reader's tamper unlock challenge (`None`: unknown terminal).
     pub fn unlock_code(&self, tid: &str, challenge: &str) -> Option<String> {
         self.shared.host.unlock_code(tid, challenge)
+    }
+
+    /// The help desk's reset code, clearing a reader's unlock lockout (`None`: unknown terminal).
+    pub fn reset_code(&self, tid: &str, challenge: &str) -> Option<String> {
+        self.shared.host.reset_code(tid, challenge)
     }
 
     /// Whether `tid` holds working keys from a sign-in.

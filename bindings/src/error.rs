@@ -11,6 +11,7 @@ use pos_core::report::ReportError;
 use pos_core::risk::RiskError;
 use pos_core::settlement::{DayEndError, SettlementError};
 use pos_core::store::StoreError;
+use pos_core::tamper::UnlockError;
 use pos_core::terminal::TerminalError;
 
 use crate::day_end::{DayEndBlocker, DayEndOperation};
@@ -248,7 +249,14 @@ impl From<ReaderError> for PosError {
             ReaderError::UnknownCard(_) => "unknown_card",
             ReaderError::KeyCheckFailed(_) | ReaderError::BadKeyBlock(_) | ReaderError::Crypto(_) => "reader_keys",
             ReaderError::Protocol(_) => "reader_protocol",
-            ReaderError::UnlockRefused => "unlock_refused",
+            ReaderError::Unlock(u) => match u {
+                UnlockError::WrongCode { .. } => "unlock_refused",
+                UnlockError::Wait { .. } => "unlock_wait",
+                UnlockError::LockedOut => "unlock_locked_out",
+                UnlockError::WrongResetCode { .. } => "unlock_reset_refused",
+                UnlockError::NoChallenge => "unlock_no_challenge",
+                UnlockError::NotProvisioned => "unlock_not_provisioned",
+            },
             ReaderError::Unsupported => "unsupported",
             // Variants the core adds later (the tamper unlock, say) keep a generic code.
             #[allow(unreachable_patterns)]

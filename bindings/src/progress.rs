@@ -96,4 +96,8 @@ impl CardReader for ProgressReader {
     async fn unlock(&self, code: &str) -> Result<(), ReaderError> {
         self.inner.unlock(code).await
     }
+
+    async fn help_desk_reset(&self, code: &str) -> Result<(), ReaderError> {
+        self.inner.help_desk_reset(code).await
+    }
 }

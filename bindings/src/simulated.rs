@@ -48,7 +48,8 @@ fn storage(e: std::io::Error) -> PosError {
     }
 }
 
-/// The simulated reader's secure element: the demo TMK, a device secret and key memory kept in `dir`.
+/// The simulated reader's secure element: the demo TMK and the demo terminal's unlock key (the
+/// published test keys, for the simulation only), a device secret and key memory kept in `dir`.
 fn secure_element(dir: &Path) -> Result<SoftwareReader, PosError> {
     std::fs::create_dir_all(dir).map_err(storage)?;
     let path = dir.join("reader-secret.bin");
@@ -61,7 +62,10 @@ fn secure_element(dir: &Path) -> Result<SoftwareReader, PosError> {
         }
     };
     let tmk = SecretKey::from_hex(provision::DEMO_TMK_HEX).map_err(pos_core::PosError::from)?;
-    Ok(SoftwareReader::new(tmk, secret).with_key_memory(KeyMemory::at(dir.join("reader-keys.json")))?)
+    let unlock_key = SecretKey::from_hex(provision::DEMO_UNLOCK_KEY_HEX).map_err(pos_core::PosError::from)?;
+    Ok(SoftwareReader::new(tmk, secret)
+        .with_key_memory(KeyMemory::at(dir.join("reader-keys.json")))?
+        .with_unlock_key(provision::DEMO_TID, unlock_key))
 }
 
 /// The reader and printer simulators, connected over in-memory links.

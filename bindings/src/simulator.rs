@@ -180,6 +180,11 @@ impl AcquirerSimulator {
         self.with(|h| Ok(h.unlock_code(&tid, &challenge))).ok().flatten()
     }
 
+    /// The help desk's reset code (clears an unlock lockout) for a reader's challenge.
+    pub fn reset_code(&self, tid: String, challenge: String) -> Option<String> {
+        self.with(|h| Ok(h.reset_code(&tid, &challenge))).ok().flatten()
+    }
+
     /// Stops the simulator.
     pub async fn shutdown(&self) {
         let handle = self.handle.lock().ok().and_then(|mut h| h.take());

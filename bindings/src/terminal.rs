@@ -209,11 +209,20 @@ impl Terminal {
         run(async move { Ok(t.unlock_challenge().await?) }).await
     }
 
-    /// The help desk's 8-digit code for the last challenge (one attempt per challenge).
-    /// Unlocked, the reader has no keys: sign in again before the next payment.
+    /// The help desk's 12-digit code for the last challenge (one attempt per challenge).
+    /// Unlocked, the reader has no keys: sign in again before the next payment. Wrong codes
+    /// are counted across challenges and restarts: after 3 a wait that doubles, after 10 a
+    /// lockout (`Device` error `unlock_locked_out`) that only [`Self::help_desk_reset`] clears.
     pub async fn unlock(&self, code: String) -> Result<(), PosError> {
         let t = self.inner.clone();
         run(async move { Ok(t.unlock(&code).await?) }).await
+    }
+
+    /// After a lockout: the help desk's reset code for the last challenge clears the wrong-code
+    /// counts (the terminal stays locked: a new challenge and an unlock code follow).
+    pub async fn help_desk_reset(&self, code: String) -> Result<(), PosError> {
+        let t = self.inner.clone();
+        run(async move { Ok(t.help_desk_reset(&code).await?) }).await
     }
 
     /// Installs a risk policy pushed by the acquirer (JSON; never older than the one in force).

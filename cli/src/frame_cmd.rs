@@ -1,5 +1,7 @@
 //! `pos frame decode` and `pos frame mac`: a whole frame as a table or JSON, and its MAC.
 
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -8,8 +10,10 @@ use pos_core::crypto::{compute_mac, MacAlgorithm, SecretKey};
 use pos_core::iso8583::{unionpay, Encoding, Field60, Frame, FrameLayout, Header, OriginalData, Tpdu};
 use pos_core::redact::{mask_pan_digits, mask_track};
 use serde_json::{json, Map, Value};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::hex_input::parse_hex;
+use crate::terminal_cmd::ArgProblem;
 use crate::{say_pair, CliError, Global};
 
 /// Frame tools.
@@ -28,8 +32,13 @@ pub enum FrameCmd {
     )]
     Decode(DecodeArgs),
     /// Compute the MAC over a frame's MAB (MTI to the end of the last field before 64) and compare with field 64.
+    ///
+    /// The MAK is never taken from the command line (it would show in the process list and the
+    /// shell history): it is read from the file given with --key-file, from standard input with
+    /// --key-file -, or from standard input when that is a pipe or a file and no --key-file is
+    /// given. The key is hex (whitespace ignored), is never printed and is wiped after use.
     #[command(
-        after_help = "Examples:\n  pos frame mac --algo ecb --key C24A8FB57AA20123 0043600003000060310000000002003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733\n  pos frame mac --algo x919 --key C24A8FB57AA20123 --json --body 02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733   # not this MAC: exit 1\n\nExit status: 0 when field 64 matches, 1 when it differs or is absent, 2 bad input."
+        after_help = "Examples:\n  pos frame mac --algo ecb --key-file mak.hex 0043600003000060310000000002003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733\n  pos frame mac --algo x919 --key-file - --json --body 02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733   # key typed or piped on stdin; not this MAC: exit 1\n  cat mak.hex | pos frame mac --body 02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733   # stdin is a pipe: the key is read from it\n\nExit status: 0 when field 64 matches, 1 when it differs or is absent, 2 bad input (no key included)."
     )]
     Mac(MacArgs),
 }
@@ -50,9 +59,13 @@ pub struct MacArgs {
     /// ecb (UnionPay) or x919 (ANSI X9.19 retail MAC).
     #[arg(long, default_value = "ecb")]
     algo: MacAlgorithm,
-    /// The MAK in hex (8 or 16 bytes); it is never printed.
-    #[arg(long)]
-    key: String,
+    /// A file holding the MAK in hex (8 or 16 bytes; keep it mode 0600); `-` reads it from
+    /// standard input. Without it, the key is read from standard input when that is not a terminal.
+    #[arg(long, value_name = "PATH")]
+    key_file: Option<PathBuf>,
+    /// Refused: a key on the command line shows in the process list and the shell history.
+    #[arg(long, hide = true, value_name = "HEX")]
+    key: Option<String>,
     /// The frame as hex.
     hex: String,
     /// The hex starts at the MTI.
@@ -404,8 +417,103 @@ fn len_hex(n: usize) -> String {
     }
 }
 
-fn mac(g: &Global, a: MacArgs) -> Result<ExitCode, CliError> {
-    let key = SecretKey::from_hex(&a.key)?;
+/// Longest key file or standard input read (a hex key is at most 48 digits plus whitespace).
+const MAX_KEY_TEXT: usize = 4096;
+
+fn no_key() -> CliError {
+    ArgProblem::new(
+        "没有 MAC 密钥：请用 --key-file <文件> 指定密钥文件（十六进制），或经标准输入传入（--key-file - 或管道）",
+        "no MAC key: give --key-file <PATH> (a file holding the key in hex), or pass it on standard input \
+         (--key-file -, or a pipe)",
+    )
+    .into()
+}
+
+/// Where the key comes from, named in Chinese and English.
+type Source<'a> = (&'a str, &'a str);
+
+const STDIN: Source<'static> = ("标准输入", "standard input");
+
+fn unreadable((zh, en): Source<'_>, e: &std::io::Error) -> CliError {
+    ArgProblem::new(
+        &format!("无法从{zh}读取密钥：{}", crate::advice::io_zh(e)),
+        &format!("cannot read the key from {en}: {e}"),
+    )
+    .into()
+}
+
+/// Reads at most [`MAX_KEY_TEXT`] bytes into a buffer that never reallocates and is wiped on drop.
+fn read_key_text(mut from: impl Read, what: Source<'_>) -> Result<Zeroizing<String>, CliError> {
+    let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_KEY_TEXT + 1));
+    from.by_ref().take(MAX_KEY_TEXT as u64 + 1).read_to_end(&mut bytes).map_err(|e| unreadable(what, &e))?;
+    if bytes.len() > MAX_KEY_TEXT {
+        return Err(ArgProblem::new(
+            &format!("{}的内容过长，不是一个十六进制密钥", what.0),
+            &format!("{} holds too much to be a hex key", what.1),
+        )
+        .into());
+    }
+    let mut text = Zeroizing::new(String::with_capacity(bytes.len()));
+    text.extend(bytes.iter().map(|&b| char::from(b)).filter(|c| !c.is_ascii_whitespace()));
+    if text.is_empty() {
+        return Err(no_key());
+    }
+    Ok(text)
+}
+
+/// Warns when a key file can be read by others than its owner.
+fn warn_if_shared(g: &Global, path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                eprintln!(
+                    "{}",
+                    say_pair(
+                        g,
+                        &format!("警告：密钥文件 {} 其他用户可读，请执行 chmod 600", path.display()),
+                        &format!("warning: the key file {} is readable by other users: chmod 600 it", path.display()),
+                    )
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (g, path);
+}
+
+/// The MAK from `--key-file`, or from standard input (see `pos frame mac --help`).
+fn read_key(g: &Global, a: &mut MacArgs) -> Result<SecretKey, CliError> {
+    if let Some(mut exposed) = a.key.take() {
+        exposed.zeroize();
+        return Err(ArgProblem::new(
+            "不再接受 --key：命令行上的密钥会出现在进程列表和 shell 历史中（本次未使用该密钥，请从历史记录中删除）。\
+             请改用 --key-file <文件>，或经标准输入传入（--key-file - 或管道）",
+            "--key is refused: a key on the command line shows in the process list and the shell history \
+             (it was not used; remove it from your history). Use --key-file <PATH>, or standard input \
+             (--key-file -, or a pipe)",
+        )
+        .into());
+    }
+    let stdin = std::io::stdin();
+    let text = match a.key_file.as_deref() {
+        Some(p) if p == Path::new("-") => read_key_text(stdin.lock(), STDIN)?,
+        Some(p) => {
+            let zh = format!("密钥文件 {} ", p.display());
+            let en = format!("the key file {}", p.display());
+            let file = std::fs::File::open(p).map_err(|e| unreadable((&zh, &en), &e))?;
+            warn_if_shared(g, p);
+            read_key_text(file, (&zh, &en))?
+        }
+        None if !stdin.is_terminal() => read_key_text(stdin.lock(), STDIN)?,
+        None => return Err(no_key()),
+    };
+    Ok(SecretKey::from_hex(&text)?)
+}
+
+fn mac(g: &Global, mut a: MacArgs) -> Result<ExitCode, CliError> {
+    let key = read_key(g, &mut a)?;
     let (bytes, _) = normalise(&a.hex, a.body)?;
     let (_, layout): (Frame, FrameLayout) = Frame::decode_with_layout(unionpay(), &bytes)?;
     let (mab, field64) = match (layout.mab(&bytes), layout.mac(&bytes)) {

@@ -275,7 +275,11 @@ pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Stat
     let provisioned = crate::provision_cmd::in_force(g, vault.as_ref())?;
     let tmk = provisioned.tmk()?;
     let memory = KeyMemory::sealed(dir.join(crate::provision_cmd::READER_KEYS_FILE), vault.clone());
-    let inner = SoftwareReader::new(tmk, device_secret(dir, vault.as_ref())?).with_key_memory(memory)?;
+    let mut inner = SoftwareReader::new(tmk, device_secret(dir, vault.as_ref())?).with_key_memory(memory)?;
+    // The reader's remote-unlock key, as provisioned (the help desk holds the same).
+    if let Some(key) = &provisioned.unlock_key_hex {
+        inner = inner.with_unlock_key(&provisioned.tid, pos_core::crypto::SecretKey::from_hex(key)?);
+    }
     let ((phone, phone_events), (device, device_events)) = memory_pair(185, MemoryFaults::default());
     let sim_reader =
         SimulatedReader::spawn(Arc::new(device), device_events, Arc::new(inner), TransportConfig::default());

@@ -215,7 +215,10 @@ fn every_command_prints_one_json_document() {
     let frame = "02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733";
     let out = pos(&sim, &dir, &["--json", "frame", "decode", "--body", frame]);
     assert_eq!(one_json(&["frame", "decode"], &out)["mti"], "0200");
-    let out = pos(&sim, &dir, &["--json", "frame", "mac", "--key", "C24A8FB57AA20123", "--body", frame]);
+    let key_file = dir.join("mak.hex");
+    std::fs::write(&key_file, "C24A8FB57AA20123\n").unwrap();
+    let key_file = key_file.to_str().unwrap();
+    let out = pos(&sim, &dir, &["--json", "frame", "mac", "--key-file", key_file, "--body", frame]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(one_json(&["frame", "mac"], &out)["matches"], true);
     let _ = std::fs::remove_dir_all(&dir);
@@ -270,7 +273,8 @@ const ERRORS: &[(&[&str], &str)] = &[
     (&["risk", "policy", "--set", "/nonexistent/policy.json"], "pos risk policy"),
     (&["risk", "check", "5.00", "--card", "nosuch"], "pos cards"),
     (&["frame", "decode", "00 2G"], "hex digits"),
-    (&["frame", "mac", "--key", "0123", "00"], "--key"),
+    (&["frame", "mac", "--key", "0123", "00"], "--key-file"),
+    (&["frame", "mac", "00"], "--key-file"),
 ];
 
 #[test]

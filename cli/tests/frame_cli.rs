@@ -1,6 +1,8 @@
 //! `pos frame decode` and `pos frame mac` driven as a user would, against the published ECB MAC example.
 
-use std::process::{Command, Output};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
 
 const MAB: &str = "0200302004C020C0981100000000000000005100183402100006324392260009942820D1312101120084393136363838303134303030303030303030303030303031313536ACF46E73838A82F92600000000000000000822000001";
 const KEY: &str = "C24A8FB57AA20123";
@@ -9,6 +11,34 @@ const MAC_HEX: &str = "3841394539314238";
 
 fn pos(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pos")).args(args).output().expect("pos runs")
+}
+
+/// `pos` with `stdin` piped to its standard input.
+fn pos_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pos runs");
+    // pos may refuse before reading (bad arguments): a closed pipe is fine then.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().expect("pos ends")
+}
+
+/// A key file (mode 0600) in a fresh directory, with `text` in it.
+fn key_file(tag: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pos-frame-cli-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("mak.hex");
+    std::fs::write(&path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    path
 }
 
 fn frame_hex() -> String {
@@ -57,7 +87,8 @@ fn decode_table_shows_tlv_of_field_55() {
 
 #[test]
 fn mac_matches_the_independent_value() {
-    let out = pos(&["frame", "mac", "--algo", "ecb", "--key", KEY, "--json", &frame_hex()]);
+    // No --key-file and standard input is a pipe: the key is read from it.
+    let out = pos_stdin(&["frame", "mac", "--algo", "ecb", "--json", &frame_hex()], &format!("{KEY}\n"));
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["mac"], MAC_HEX);
@@ -69,8 +100,9 @@ fn mac_matches_the_independent_value() {
 #[test]
 fn mac_mismatch_and_bad_input_have_distinct_exit_codes() {
     let bad = frame_hex().replace("38 41 39 45", "38 41 39 46");
-    assert_eq!(pos(&["frame", "mac", "--key", KEY, &bad]).status.code(), Some(1));
-    let x919 = pos(&["frame", "mac", "--algo", "x919", "--key", KEY, &frame_hex()]);
+    let file = key_file("mismatch", KEY);
+    assert_eq!(pos(&["frame", "mac", "--key-file", file.to_str().unwrap(), &bad]).status.code(), Some(1));
+    let x919 = pos_stdin(&["frame", "mac", "--algo", "x919", "--key-file", "-", &frame_hex()], KEY);
     assert_eq!(x919.status.code(), Some(1), "a different algorithm gives a different MAC");
     let out = pos(&["frame", "decode", "00 2G"]);
     assert_eq!(out.status.code(), Some(2));
@@ -80,8 +112,60 @@ fn mac_mismatch_and_bad_input_have_distinct_exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("报文") && err.contains("Malformed"), "{err}");
-    let out = pos(&["--lang", "en", "frame", "mac", "--key", "0123", &frame_hex()]);
+    let out = pos_stdin(&["--lang", "en", "frame", "mac", &frame_hex()], "0123");
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn mac_key_comes_from_a_file_or_standard_input_never_the_command_line() {
+    // A key file, with the key split over lines and spaces as pasted.
+    let file = key_file("grouped", "C24A 8FB5\n7AA2 0123\n");
+    let out = pos(&["--json", "frame", "mac", "--key-file", file.to_str().unwrap(), &frame_hex()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "no warning for a 0600 file: {}", String::from_utf8_lossy(&out.stderr));
+    // `--key-file -`: standard input.
+    let out = pos_stdin(&["--json", "frame", "mac", "--key-file", "-", &frame_hex()], KEY);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // --key is refused, whatever the key, and the key is not echoed.
+    let out = pos(&["frame", "mac", "--key", KEY, &frame_hex()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--key-file") && err.contains("shell history") && err.contains("shell 历史"), "{err}");
+    assert!(!err.contains(KEY) && !String::from_utf8_lossy(&out.stdout).contains(KEY), "key echoed: {err}");
+    // --key is not advertised.
+    let help = String::from_utf8_lossy(&pos(&["frame", "mac", "--help"]).stdout).into_owned();
+    assert!(help.contains("--key-file") && !help.contains("--key <"), "{help}");
+
+    // No key at all (standard input empty): a clear bilingual error, exit 2.
+    let out = pos(&["frame", "mac", &frame_hex()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("没有 MAC 密钥") && err.contains("no MAC key") && err.contains("--key-file"), "{err}");
+    let out = pos_stdin(&["--json", "frame", "mac", "--key-file", "-", &frame_hex()], " \n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no MAC key"));
+
+    // A missing file, and a file that is not a key.
+    let out = pos(&["--lang", "en", "frame", "mac", "--key-file", "/nonexistent/mak.hex", &frame_hex()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot read the key from the key file /nonexistent/mak.hex"), "{err}");
+    let big = key_file("big", &"AB".repeat(4096));
+    let out = pos(&["--lang", "en", "frame", "mac", "--key-file", big.to_str().unwrap(), &frame_hex()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("too much"));
+
+    // A key file others can read works, with a warning.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let shared = key_file("shared", KEY);
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = pos(&["--lang", "en", "frame", "mac", "--key-file", shared.to_str().unwrap(), &frame_hex()]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"));
+    }
 }
 
 /// A frame of the real-world corpus (core/tests/frames), as hex without comments.
@@ -159,12 +243,14 @@ fn mac_checks_frames_with_longer_60_and_62_in_a_request_under_both_algorithms() 
         ("23-batch-upload-0320-f48-nine-records", "x919", "0123456789ABCDEFFEDCBA9876543210"),
     ] {
         let hex = corpus_hex(name);
-        let out = pos(&["--json", "frame", "mac", "--algo", algo, "--key", key, &hex]);
+        let file = key_file(name, key);
+        let file = file.to_str().unwrap();
+        let out = pos(&["--json", "frame", "mac", "--algo", algo, "--key-file", file, &hex]);
         assert_eq!(out.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&out.stdout));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["matches"], true, "{name}");
         let other = if algo == "ecb" { "x919" } else { "ecb" };
-        assert_eq!(pos(&["frame", "mac", "--algo", other, "--key", key, &hex]).status.code(), Some(1), "{name}");
+        assert_eq!(pos_stdin(&["frame", "mac", "--algo", other, &hex], key).status.code(), Some(1), "{name}");
     }
 }
 

@@ -76,6 +76,12 @@ impl Host {
         Some(pos_core::tamper::unlock_code(&t.unlock_key, tid, challenge))
     }
 
+    /// The help desk's reset code after an unlock lockout; `None` for an unknown terminal.
+    pub(crate) fn reset_code(&self, tid: &str, challenge: &str) -> Option<String> {
+        let t = self.terminals.get(tid)?;
+        Some(pos_core::tamper::reset_code(&t.unlock_key, tid, challenge))
+    }
+
     pub(crate) fn is_signed_in(&self, tid: &str) -> bool {
         self.sessions.get(tid).is_some()
     }

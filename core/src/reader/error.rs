@@ -5,6 +5,7 @@ use thiserror::Error;
 use crate::card::CardError;
 use crate::crypto::{CryptoError, KeyKind};
 use crate::i18n::Bilingual;
+use crate::tamper::UnlockError;
 
 /// A card reader failure; texts never contain card data.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -48,12 +49,18 @@ pub enum ReaderError {
     /// The reader answered something this protocol does not allow.
     #[error("reader protocol error: {0}")]
     Protocol(String),
-    /// The unlock code does not answer the reader's challenge.
-    #[error("unlock code refused")]
-    UnlockRefused,
+    /// The remote unlock (or the help desk's reset) was refused: wrong code, back-off or lockout.
+    #[error("unlock refused: {0}")]
+    Unlock(UnlockError),
     /// This reader has no remote unlock (a software reader, say).
     #[error("the reader does not support this")]
     Unsupported,
+}
+
+impl From<UnlockError> for ReaderError {
+    fn from(e: UnlockError) -> Self {
+        ReaderError::Unlock(e)
+    }
 }
 
 impl From<CardError> for ReaderError {
@@ -87,7 +94,7 @@ impl Bilingual for ReaderError {
             ReaderError::Tampered => "系统安全已触发，请联系收单机构".into(),
             ReaderError::Busy => "读卡器忙，请稍后".into(),
             ReaderError::Protocol(_) => "读卡器通讯错误，请重启读卡器".into(),
-            ReaderError::UnlockRefused => "解锁码错误，请与收单机构核对挑战码".into(),
+            ReaderError::Unlock(e) => e.zh(),
             ReaderError::Unsupported => "读卡器不支持此功能".into(),
         }
     }
@@ -109,7 +116,7 @@ impl Bilingual for ReaderError {
             ReaderError::Tampered => "Security triggered: call the acquirer".into(),
             ReaderError::Busy => "The reader is busy; wait a moment".into(),
             ReaderError::Protocol(why) => format!("Reader communication error ({why}): restart the reader"),
-            ReaderError::UnlockRefused => "Unlock code refused: check the challenge with the acquirer".into(),
+            ReaderError::Unlock(e) => e.en(),
             ReaderError::Unsupported => "The reader does not support this".into(),
         }
     }

@@ -66,6 +66,11 @@ impl KeyMemory {
         KeyMemory { path: path.as_ref().to_path_buf(), vault: Some(vault) }
     }
 
+    /// Where the reader's tamper state (switch, wrong unlock codes) is kept beside the keys.
+    pub(crate) fn tamper_path(&self) -> PathBuf {
+        self.path.with_extension("tamper.json")
+    }
+
     /// Remembers `keys`, replacing the file atomically.
     pub fn save(&self, keys: &EncryptedWorkingKeys) -> Result<(), ReaderError> {
         let stored =

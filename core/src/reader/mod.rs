@@ -10,6 +10,7 @@ mod error;
 mod key_memory;
 mod keys;
 mod software;
+mod tamper_memory;
 
 #[cfg(test)]
 mod tests;
@@ -44,6 +45,11 @@ pub trait CardReader: Send + Sync {
     /// body: a wrapper that forgot to forward it would break the unlock silently.
     async fn unlock_challenge(&self) -> Result<String, ReaderError>;
 
-    /// Gives the reader the help desk's code for its last challenge.
+    /// Gives the reader the help desk's code for its last challenge. Wrong codes are counted
+    /// (back-off, then a lockout: `ReaderError::Unlock`); a new challenge does not reset them.
     async fn unlock(&self, code: &str) -> Result<(), ReaderError>;
+
+    /// Gives the reader the help desk's reset code for its last challenge: clears a lockout of
+    /// the unlock (the wrong-code counts), never the tamper state itself.
+    async fn help_desk_reset(&self, code: &str) -> Result<(), ReaderError>;
 }

@@ -49,6 +49,8 @@ pub struct SoftwareReader {
     presented: Notify,
     cancelled: Notify,
     memory: Option<super::key_memory::KeyMemory>,
+    /// Security switch, unlock key and wrong-code counts (kept beside the key memory).
+    unlock: super::tamper_memory::SecureUnlock,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -69,19 +71,61 @@ impl SoftwareReader {
             presented: Notify::new(),
             cancelled: Notify::new(),
             memory: None,
+            unlock: super::tamper_memory::SecureUnlock::new(),
         }
     }
 
     /// Gives the reader non-volatile key memory at `memory`, reloading the keys kept there.
     ///
     /// A CLI that runs one command per process needs this, as a real reader keeps its keys.
+    /// The tamper state (switch, wrong-code counts) is kept beside it, so a restart keeps both.
     pub fn with_key_memory(mut self, memory: super::key_memory::KeyMemory) -> Result<SoftwareReader, ReaderError> {
+        self.unlock.attach(&memory.tamper_path())?;
         if let Some(keys) = memory.load()? {
             let (pik, _mak, tdk) = self.decrypt(&keys)?;
             *lock(&self.keys) = Some(LoadedKeys { pik, tdk });
         }
         self.memory = Some(memory);
         Ok(self)
+    }
+
+    /// Provisions the terminal ID and unlock key the remote unlock is checked against (per
+    /// terminal; the published `provision::DEMO_UNLOCK_KEY_HEX` only in the demo and tests).
+    pub fn with_unlock_key(self, tid: &str, key: SecretKey) -> SoftwareReader {
+        self.unlock.set_key(tid, key);
+        self
+    }
+
+    /// Replaces the provisioned unlock key.
+    pub fn set_unlock_key(&self, tid: &str, key: SecretKey) {
+        self.unlock.set_key(tid, key);
+    }
+
+    /// The reader's clock for the unlock back-off (the system clock unless set; tests inject one).
+    pub fn set_clock(&self, clock: std::sync::Arc<dyn crate::clock::Clock>) {
+        self.unlock.set_clock(clock);
+    }
+
+    /// Fires the security switch: working keys erased, transactions refused until unlocked.
+    pub fn trigger_tamper(&self) {
+        // A real PED zeroizes its key memory when the switch fires.
+        self.erase_working_keys();
+        self.unlock.trigger();
+    }
+
+    /// True once the security switch has fired (until unlocked or reset).
+    pub fn is_tampered(&self) -> bool {
+        self.unlock.is_tampered()
+    }
+
+    /// Wrong unlock and reset codes counted by the reader.
+    pub fn unlock_attempts(&self) -> crate::tamper::UnlockAttempts {
+        self.unlock.attempts()
+    }
+
+    /// A service reset at the acquirer's workshop: the switch and the wrong-code counts cleared.
+    pub fn service_reset(&self) {
+        self.unlock.service_reset();
     }
 
     fn decrypt(&self, keys: &EncryptedWorkingKeys) -> Result<(SecretKey, SecretKey, Option<SecretKey>), ReaderError> {
@@ -216,11 +260,14 @@ impl CardReader for SoftwareReader {
             pin_pad: true,
             contactless: true,
             battery_percent: 100,
-            tampered: false,
+            tampered: self.is_tampered(),
         }
     }
 
     async fn load_working_keys(&self, keys: &EncryptedWorkingKeys) -> Result<ReaderKeyAck, ReaderError> {
+        if self.is_tampered() {
+            return Err(ReaderError::Tampered);
+        }
         let (pik, mak, tdk) = self.decrypt(keys)?;
         if let Some(m) = &self.memory {
             m.save(keys)?;
@@ -237,6 +284,9 @@ impl CardReader for SoftwareReader {
     }
 
     async fn read_card(&self, req: CardRequest) -> Result<CardRead, ReaderError> {
+        if self.is_tampered() {
+            return Err(ReaderError::Tampered);
+        }
         if !self.has_working_keys() {
             return Err(ReaderError::NoWorkingKeys);
         }
@@ -267,14 +317,17 @@ impl CardReader for SoftwareReader {
         Ok(())
     }
 
-    // The secure element alone has no tamper switch: the simulated Bluetooth reader around it
-    // (devices::reader::SimulatedReader) answers the unlock.
+    // New challenges are free: each answers one try, and the tries are counted apart.
     async fn unlock_challenge(&self) -> Result<String, ReaderError> {
-        Err(ReaderError::Unsupported)
+        self.unlock.new_challenge()
     }
 
-    async fn unlock(&self, _code: &str) -> Result<(), ReaderError> {
-        Err(ReaderError::Unsupported)
+    async fn unlock(&self, code: &str) -> Result<(), ReaderError> {
+        self.unlock.unlock(code)
+    }
+
+    async fn help_desk_reset(&self, code: &str) -> Result<(), ReaderError> {
+        self.unlock.reset(code)
     }
 }
 

@@ -124,6 +124,10 @@ impl CardReader for NoReader {
     async fn unlock(&self, _code: &str) -> Result<(), ReaderError> {
         Err(ReaderError::Unsupported)
     }
+
+    async fn help_desk_reset(&self, _code: &str) -> Result<(), ReaderError> {
+        Err(ReaderError::Unsupported)
+    }
 }
 
 #[cfg(test)]

@@ -247,6 +247,11 @@ impl CardReader for BleCardReader {
         self.refresh_info().await.map(|_| ())
     }
 
+    async fn help_desk_reset(&self, code: &str) -> Result<(), ReaderError> {
+        let payload = PayloadWriter::new().text(tag::UNLOCK_CODE, code.trim()).finish();
+        self.command(cmd::UNLOCK_RESET, payload).await.map(|_| ())
+    }
+
     async fn cancel(&self) -> Result<(), ReaderError> {
         // Not under the command lock: the read in progress holds it and sees the TXN_ERROR.
         self.transport.send(FrameKind::Request, cmd::CANCEL, Vec::new()).await.map_err(link_error)

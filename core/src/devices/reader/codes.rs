@@ -17,7 +17,10 @@ pub mod cmd {
     /// A fresh challenge for the remote unlock of a tampered reader.
     pub const UNLOCK_CHALLENGE: u8 = 0x07;
     /// The help desk's code for the last challenge; clears the security state when right.
+    /// Wrong codes are counted: back-off, then a lockout (statuses 6 to 8).
     pub const UNLOCK: u8 = 0x08;
+    /// The help desk's reset code for the last challenge; clears a lockout of the unlock.
+    pub const UNLOCK_RESET: u8 = 0x09;
 }
 
 /// Reader-to-phone events (frame KIND event).
@@ -120,8 +123,12 @@ pub mod tag {
     pub const TEXT: u8 = 0x50;
     /// Unlock challenge, 16 hex digits.
     pub const CHALLENGE: u8 = 0x51;
-    /// Unlock code, 8 digits.
+    /// Unlock or reset code, 12 digits.
     pub const UNLOCK_CODE: u8 = 0x52;
+    /// Wrong unlock codes still allowed before the lockout, u8.
+    pub const TRIES_LEFT: u8 = 0x53;
+    /// Seconds before the next code is accepted, u32.
+    pub const WAIT_SECS: u8 = 0x54;
 }
 
 /// Response status codes.
@@ -138,8 +145,18 @@ pub mod status {
     pub const TAMPERED: u8 = 4;
     /// The request was malformed.
     pub const BAD_REQUEST: u8 = 5;
-    /// The unlock code is wrong (or no challenge was issued).
+    /// The unlock code is wrong (`TRIES_LEFT`, `WAIT_SECS`).
     pub const UNLOCK_REFUSED: u8 = 6;
+    /// Too many wrong codes lately: wait `WAIT_SECS`.
+    pub const UNLOCK_WAIT: u8 = 7;
+    /// Too many wrong codes: locked out until the help desk's reset.
+    pub const UNLOCK_LOCKED: u8 = 8;
+    /// The reset code is wrong (`WAIT_SECS`).
+    pub const RESET_REFUSED: u8 = 9;
+    /// No challenge to answer: ask for a new one.
+    pub const NO_CHALLENGE: u8 = 10;
+    /// No unlock key provisioned in the reader.
+    pub const UNLOCK_NOT_PROVISIONED: u8 = 11;
 }
 
 /// Transaction error codes of the `TXN_ERROR` event.

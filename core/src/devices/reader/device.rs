@@ -19,9 +19,7 @@ use super::payload::{Payload, PayloadWriter};
 use crate::crypto::SecretKey;
 use crate::devices::ble::{BleLink, Frame, FrameKind, FrameTransport, LinkEvent, TransportConfig, TransportError};
 use crate::iso8583::EntryMethod;
-use crate::provision;
 use crate::reader::{CardRead, CardReader, CardRequest, ReaderError, SoftwareReader};
-use crate::tamper::verify_unlock_code;
 
 /// Battery level below which the reader warns.
 const BATTERY_LOW: u8 = 20;
@@ -30,16 +28,12 @@ const BATTERY_LOW: u8 = 20;
 #[derive(Debug, Default)]
 struct DeviceState {
     battery: AtomicU8,
-    tampered: AtomicBool,
     remove_early: AtomicBool,
     display: Mutex<String>,
-    /// The terminal ID and unlock key provisioned with the reader (the help desk holds the key too).
-    unlock: Mutex<Option<(String, SecretKey)>>,
-    /// The last challenge shown, which the next unlock code must answer.
-    challenge: Mutex<Option<String>>,
 }
 
-/// The running simulated reader and its controls.
+/// The running simulated reader and its controls. The tamper switch, the unlock key and the
+/// wrong-code counts live in the secure element ([`SoftwareReader`]), kept in its key memory.
 pub struct SimulatedReader {
     inner: Arc<SoftwareReader>,
     state: Arc<DeviceState>,
@@ -61,12 +55,7 @@ impl SimulatedReader {
         inner: Arc<SoftwareReader>,
         config: TransportConfig,
     ) -> SimulatedReader {
-        let demo_key = SecretKey::from_hex(provision::DEMO_UNLOCK_KEY_HEX).ok();
-        let state = Arc::new(DeviceState {
-            battery: AtomicU8::new(100),
-            unlock: Mutex::new(demo_key.map(|k| (provision::DEMO_TID.to_string(), k))),
-            ..Default::default()
-        });
+        let state = Arc::new(DeviceState { battery: AtomicU8::new(100), ..Default::default() });
         let (alerts, alert_rx) = mpsc::unbounded_channel();
         let transport = FrameTransport::start(link, events, config);
         let task = tokio::spawn(run(transport, inner.clone(), state.clone(), alert_rx));
@@ -98,22 +87,18 @@ impl SimulatedReader {
 
     /// Fires the security switch: keys are erased and every transaction refused.
     pub fn trigger_tamper(&self) {
-        self.state.tampered.store(true, Ordering::SeqCst);
-        // A real PED zeroizes its key memory when the switch fires.
-        self.inner.erase_working_keys();
+        self.inner.trigger_tamper();
         let _ = self.alerts.send(event::TAMPER);
     }
 
     /// Provisions the terminal ID and unlock key the remote unlock is checked against.
     pub fn set_unlock_key(&self, tid: &str, key: SecretKey) {
-        if let Ok(mut u) = self.state.unlock.lock() {
-            *u = Some((tid.to_string(), key));
-        }
+        self.inner.set_unlock_key(tid, key);
     }
 
-    /// Clears the security state (a service reset at the acquirer's workshop).
+    /// Clears the security state and the wrong-code counts (a service reset at the acquirer's workshop).
     pub fn service_reset(&self) {
-        self.state.tampered.store(false, Ordering::SeqCst);
+        self.inner.service_reset();
     }
 
     /// What the display shows.
@@ -166,7 +151,7 @@ async fn handle(
     state: &DeviceState,
     f: Frame,
 ) -> Result<(), TransportError> {
-    let tampered = state.tampered.load(Ordering::SeqCst);
+    let tampered = inner.is_tampered();
     let payload = match Payload::parse(&f.payload) {
         Ok(p) => p,
         Err(e) => return respond(t, f.cmd, error_status(&e)).await,
@@ -205,34 +190,21 @@ async fn handle(
             }
             respond(t, f.cmd, ok()).await
         }
-        cmd::UNLOCK_CHALLENGE => {
-            let challenge = match crate::crypto::random_bytes::<8>() {
-                Ok(b) => hex::encode_upper(b),
-                Err(_) => return respond(t, f.cmd, error_status(&ReaderError::Protocol("no randomness".into()))).await,
-            };
-            if let Ok(mut c) = state.challenge.lock() {
-                *c = Some(challenge.clone());
+        cmd::UNLOCK_CHALLENGE => match inner.unlock_challenge().await {
+            Ok(challenge) => {
+                let answer = PayloadWriter::new().u8(tag::STATUS, status::OK).text(tag::CHALLENGE, &challenge);
+                respond(t, f.cmd, answer.finish()).await
             }
-            respond(
-                t,
-                f.cmd,
-                PayloadWriter::new().u8(tag::STATUS, status::OK).text(tag::CHALLENGE, &challenge).finish(),
-            )
-            .await
-        }
-        cmd::UNLOCK => {
-            // A challenge answers one attempt only, so codes cannot be guessed against it.
-            let challenge = state.challenge.lock().ok().and_then(|mut c| c.take());
-            let provision = state.unlock.lock().ok().and_then(|u| u.clone());
-            let right = match (challenge, provision, payload.text(tag::UNLOCK_CODE)) {
-                (Some(ch), Some((tid, key)), Some(code)) => verify_unlock_code(&key, &tid, &ch, code),
-                _ => false,
-            };
-            if right {
-                state.tampered.store(false, Ordering::SeqCst);
-                respond(t, f.cmd, ok()).await
-            } else {
-                respond(t, f.cmd, error_status(&ReaderError::UnlockRefused)).await
+            Err(e) => respond(t, f.cmd, error_status(&e)).await,
+        },
+        // A challenge answers one try only, and the secure element counts wrong codes (back-off,
+        // lockout) across challenges and restarts.
+        cmd::UNLOCK | cmd::UNLOCK_RESET => {
+            let code = payload.text(tag::UNLOCK_CODE).unwrap_or("");
+            let done = if f.cmd == cmd::UNLOCK { inner.unlock(code).await } else { inner.help_desk_reset(code).await };
+            match done {
+                Ok(()) => respond(t, f.cmd, ok()).await,
+                Err(e) => respond(t, f.cmd, error_status(&e)).await,
             }
         }
         cmd::TAMPER_STATUS => {

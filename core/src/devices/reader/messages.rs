@@ -10,6 +10,7 @@ use crate::crypto::{EncryptedKey, EncryptedWorkingKeys, KeyKind, SecretKey};
 use crate::iso8583::{EntryMode, SecurityControl, TxnType};
 use crate::money::{Amount, Currency};
 use crate::reader::{CardRead, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
+use crate::tamper::{UnlockError, UNLOCK_MAX_FAILURES};
 
 fn bad(why: impl Into<String>) -> ReaderError {
     ReaderError::Protocol(why.into())
@@ -104,8 +105,38 @@ pub fn status_error(p: &Payload<'_>) -> Option<ReaderError> {
             _ => KeyKind::Pik,
         })),
         status::TAMPERED => Some(ReaderError::Tampered),
-        status::UNLOCK_REFUSED => Some(ReaderError::UnlockRefused),
+        status::UNLOCK_REFUSED => Some(ReaderError::Unlock(UnlockError::WrongCode {
+            // An older reader sends no count: the phone's own count decides.
+            tries_left: p.u8(tag::TRIES_LEFT).map_or(UNLOCK_MAX_FAILURES, u32::from),
+            wait_secs: wait_secs(p),
+        })),
+        status::UNLOCK_WAIT => Some(ReaderError::Unlock(UnlockError::Wait { wait_secs: wait_secs(p) })),
+        status::UNLOCK_LOCKED => Some(ReaderError::Unlock(UnlockError::LockedOut)),
+        status::RESET_REFUSED => Some(ReaderError::Unlock(UnlockError::WrongResetCode { wait_secs: wait_secs(p) })),
+        status::NO_CHALLENGE => Some(ReaderError::Unlock(UnlockError::NoChallenge)),
+        status::UNLOCK_NOT_PROVISIONED => Some(ReaderError::Unlock(UnlockError::NotProvisioned)),
         other => Some(bad(format!("status {other}"))),
+    }
+}
+
+fn wait_secs(p: &Payload<'_>) -> u64 {
+    p.u32(tag::WAIT_SECS).map_or(0, u64::from)
+}
+
+fn unlock_status(w: PayloadWriter, e: &UnlockError) -> PayloadWriter {
+    let secs = |s: u64| u32::try_from(s).unwrap_or(u32::MAX);
+    match *e {
+        UnlockError::WrongCode { tries_left, wait_secs } => w
+            .u8(tag::STATUS, status::UNLOCK_REFUSED)
+            .u8(tag::TRIES_LEFT, u8::try_from(tries_left).unwrap_or(u8::MAX))
+            .u32(tag::WAIT_SECS, secs(wait_secs)),
+        UnlockError::Wait { wait_secs } => w.u8(tag::STATUS, status::UNLOCK_WAIT).u32(tag::WAIT_SECS, secs(wait_secs)),
+        UnlockError::LockedOut => w.u8(tag::STATUS, status::UNLOCK_LOCKED),
+        UnlockError::WrongResetCode { wait_secs } => {
+            w.u8(tag::STATUS, status::RESET_REFUSED).u32(tag::WAIT_SECS, secs(wait_secs))
+        }
+        UnlockError::NoChallenge => w.u8(tag::STATUS, status::NO_CHALLENGE),
+        UnlockError::NotProvisioned => w.u8(tag::STATUS, status::UNLOCK_NOT_PROVISIONED),
     }
 }
 
@@ -124,7 +155,7 @@ pub fn error_status(e: &ReaderError) -> Vec<u8> {
             },
         ),
         ReaderError::Tampered => w.u8(tag::STATUS, status::TAMPERED),
-        ReaderError::UnlockRefused => w.u8(tag::STATUS, status::UNLOCK_REFUSED),
+        ReaderError::Unlock(u) => unlock_status(w, u),
         _ => w.u8(tag::STATUS, status::BAD_REQUEST),
     }
     .finish()

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::card::DeviceSecret;
-use crate::clock::{Timestamp, CHINA_UTC_OFFSET_SECS};
+use crate::clock::{ManualClock, Timestamp, CHINA_UTC_OFFSET_SECS};
 use crate::crypto::{
     build_working_keys, generate_working_keys, pin_from_format0, split_field62, tdes, KeyMode, SecretKey, WorkingKeys,
 };
@@ -13,6 +13,7 @@ use crate::iso8583::{EntryMethod, TxnType};
 use crate::money::Amount;
 use crate::provision::DEMO_TMK_HEX;
 use crate::reader::{CardReader, CardRequest, ReaderError, SoftwareReader};
+use crate::tamper::{reset_code, unlock_code, UnlockError};
 
 struct Bench {
     phone: BleCardReader,
@@ -20,6 +21,7 @@ struct Bench {
     phone_link: Arc<MemoryEndpoint>,
     keys: WorkingKeys,
     log: Arc<EventLog>,
+    inner: Arc<SoftwareReader>,
 }
 
 /// Generous enough that a loaded 2-core machine never mistakes slowness for loss: a whole
@@ -32,7 +34,7 @@ async fn bench(mtu: usize, faults: MemoryFaults) -> Bench {
     let ((a, arx), (b, brx)) = memory_pair(mtu, faults);
     let tmk = SecretKey::from_hex(DEMO_TMK_HEX).unwrap();
     let inner = Arc::new(SoftwareReader::new(tmk.clone(), DeviceSecret::from_bytes([3; 32])));
-    let device = SimulatedReader::spawn(Arc::new(b), brx, inner, fast());
+    let device = SimulatedReader::spawn(Arc::new(b), brx, inner.clone(), fast());
     let phone_link = Arc::new(a);
     let phone = BleCardReader::connect(phone_link.clone(), arx, fast()).await.expect("connects");
     let log = EventLog::shared();
@@ -41,7 +43,7 @@ async fn bench(mtu: usize, faults: MemoryFaults) -> Bench {
     let block = build_working_keys(KeyMode::DoubleWithTrack004, &keys, &tmk).unwrap();
     let ack = phone.load_working_keys(&split_field62(KeyMode::DoubleWithTrack004, &block).unwrap()).await.unwrap();
     assert_eq!(ack.mak, keys.mak);
-    Bench { phone, device, phone_link, keys, log }
+    Bench { phone, device, phone_link, keys, log, inner }
 }
 
 fn request(timeout_ms: u64) -> CardRequest {
@@ -174,20 +176,70 @@ async fn remote_unlock_with_the_help_desk_code() {
     let b = bench(185, MemoryFaults::default()).await;
     b.device.trigger_tamper();
     assert!(b.phone.tamper_status().await.unwrap());
-    let key = SecretKey::from_hex(crate::provision::DEMO_UNLOCK_KEY_HEX).unwrap();
+    // No unlock key provisioned: no code can be right (and nothing is counted).
+    let _ = b.phone.unlock_challenge().await.unwrap();
+    assert_eq!(b.phone.unlock("000000000000").await.unwrap_err(), ReaderError::Unlock(UnlockError::NotProvisioned));
+    // This terminal's own key, as provisioned with the reader (not the published demo key).
+    let key = SecretKey::from_hex("0F1E2D3C4B5A69788796A5B4C3D2E1F0").unwrap();
+    b.device.set_unlock_key("10000042", key.clone());
     let challenge = b.phone.unlock_challenge().await.unwrap();
     assert_eq!(challenge.len(), 16);
-    // A wrong code is refused and uses up the challenge.
-    assert_eq!(b.phone.unlock("00000000").await.unwrap_err(), ReaderError::UnlockRefused);
-    let right_for_old = crate::tamper::unlock_code(&key, crate::provision::DEMO_TID, &challenge);
-    assert_eq!(b.phone.unlock(&right_for_old).await.unwrap_err(), ReaderError::UnlockRefused);
+    // A wrong code is refused, counted and uses up the challenge.
+    let wrong = ReaderError::Unlock(UnlockError::WrongCode { tries_left: 9, wait_secs: 0 });
+    assert_eq!(b.phone.unlock("000000000000").await.unwrap_err(), wrong);
+    let right_for_old = unlock_code(&key, "10000042", &challenge);
+    assert_eq!(b.phone.unlock(&right_for_old).await.unwrap_err(), ReaderError::Unlock(UnlockError::NoChallenge));
     let challenge = b.phone.unlock_challenge().await.unwrap();
-    let code = crate::tamper::unlock_code(&key, crate::provision::DEMO_TID, &challenge);
+    // The demo key's code, or another terminal's, is wrong for this reader.
+    let demo = SecretKey::from_hex(crate::provision::DEMO_UNLOCK_KEY_HEX).unwrap();
+    let wrong = ReaderError::Unlock(UnlockError::WrongCode { tries_left: 8, wait_secs: 0 });
+    assert_eq!(b.phone.unlock(&unlock_code(&demo, "10000042", &challenge)).await.unwrap_err(), wrong);
+    let challenge = b.phone.unlock_challenge().await.unwrap();
+    let code = unlock_code(&key, "10000042", &challenge);
     b.phone.unlock(&code).await.unwrap();
     assert!(!b.phone.tamper_status().await.unwrap() && !b.phone.device_info().tampered);
     // The keys were erased when the switch fired: the terminal must sign in again.
     b.device.present("debit").unwrap();
     assert_eq!(b.phone.read_card(request(1_000)).await.unwrap_err(), ReaderError::NoWorkingKeys);
+}
+
+#[tokio::test]
+async fn tamper_unlock_over_ble_backs_off_locks_out_and_takes_the_help_desk_reset() {
+    let b = bench(185, MemoryFaults::default()).await;
+    let clock = Arc::new(ManualClock::new(Timestamp::new(1_790_000_000, CHINA_UTC_OFFSET_SECS)));
+    b.inner.set_clock(clock.clone());
+    let key = SecretKey::from_hex("0F1E2D3C4B5A69788796A5B4C3D2E1F0").unwrap();
+    b.device.set_unlock_key("10000042", key.clone());
+    b.device.trigger_tamper();
+    let mut fails = 0;
+    loop {
+        let challenge = b.phone.unlock_challenge().await.unwrap();
+        match b.phone.unlock("111111111111").await.unwrap_err() {
+            ReaderError::Unlock(UnlockError::WrongCode { wait_secs, .. }) => {
+                fails += 1;
+                if wait_secs > 0 {
+                    // The wait is enforced on the reader's clock, and the challenge kept.
+                    let e = b.phone.unlock(&unlock_code(&key, "10000042", &challenge)).await.unwrap_err();
+                    assert!(matches!(e, ReaderError::Unlock(UnlockError::Wait { .. })), "{e:?}");
+                    clock.advance(i64::try_from(wait_secs).unwrap());
+                }
+            }
+            ReaderError::Unlock(UnlockError::LockedOut) => break,
+            e => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(fails + 1, crate::tamper::UNLOCK_MAX_FAILURES);
+    // Locked out: even the right code for a fresh challenge is refused.
+    let challenge = b.phone.unlock_challenge().await.unwrap();
+    let e = b.phone.unlock(&unlock_code(&key, "10000042", &challenge)).await.unwrap_err();
+    assert_eq!(e, ReaderError::Unlock(UnlockError::LockedOut));
+    // The help desk's reset (over a fresh challenge) clears the lockout, not the switch.
+    let challenge = b.phone.unlock_challenge().await.unwrap();
+    b.phone.help_desk_reset(&reset_code(&key, "10000042", &challenge)).await.unwrap();
+    assert!(b.phone.tamper_status().await.unwrap());
+    let challenge = b.phone.unlock_challenge().await.unwrap();
+    b.phone.unlock(&unlock_code(&key, "10000042", &challenge)).await.unwrap();
+    assert!(!b.phone.tamper_status().await.unwrap());
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 mod batch;
 mod fake_host;
 mod journal;
+mod tamper;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
