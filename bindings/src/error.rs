@@ -250,6 +250,9 @@ impl From<ReaderError> for PosError {
             ReaderError::Protocol(_) => "reader_protocol",
             ReaderError::UnlockRefused => "unlock_refused",
             ReaderError::Unsupported => "unsupported",
+            ReaderError::LinkNotEncrypted => "link_not_encrypted",
+            ReaderError::WrappedKeyRefused => "reader_key_wrap",
+            ReaderError::NoLinkKey => "reader_link_key",
             // Variants the core adds later (the tamper unlock, say) keep a generic code.
             #[allow(unreachable_patterns)]
             _ => "reader",

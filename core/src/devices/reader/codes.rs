@@ -18,6 +18,8 @@ pub mod cmd {
     pub const UNLOCK_CHALLENGE: u8 = 0x07;
     /// The help desk's code for the last challenge; clears the security state when right.
     pub const UNLOCK: u8 = 0x08;
+    /// Link key agreement (ECDH P-256): the phone's ephemeral public key for the reader's.
+    pub const LINK_KEY: u8 = 0x09;
 }
 
 /// Reader-to-phone events (frame KIND event).
@@ -62,7 +64,7 @@ pub mod tag {
     pub const PIK: u8 = 0x10;
     /// PIK check value.
     pub const PIK_KCV: u8 = 0x11;
-    /// MAK ciphertext (request) or clear MAK (response).
+    /// MAK ciphertext under the TMK (request only: a response carrying it is refused).
     pub const MAK: u8 = 0x12;
     /// MAK check value.
     pub const MAK_KCV: u8 = 0x13;
@@ -72,6 +74,8 @@ pub mod tag {
     pub const TDK_KCV: u8 = 0x15;
     /// Which key failed its check value: `P`, `M` or `T`.
     pub const FAILED_KEY: u8 = 0x16;
+    /// The MAK wrapped under the link key: counter (8) | AES-256-GCM ciphertext | tag (16).
+    pub const WRAPPED_MAK: u8 = 0x17;
     /// Transaction type (index in `TxnType::ALL`).
     pub const TXN_TYPE: u8 = 0x20;
     /// Amount in minor units, u64.
@@ -122,6 +126,10 @@ pub mod tag {
     pub const CHALLENGE: u8 = 0x51;
     /// Unlock code, 8 digits.
     pub const UNLOCK_CODE: u8 = 0x52;
+    /// The phone's ephemeral P-256 public key (65 bytes, uncompressed).
+    pub const PHONE_KEY: u8 = 0x60;
+    /// The reader's ephemeral P-256 public key (65 bytes, uncompressed).
+    pub const READER_KEY: u8 = 0x61;
 }
 
 /// Response status codes.
@@ -140,6 +148,8 @@ pub mod status {
     pub const BAD_REQUEST: u8 = 5;
     /// The unlock code is wrong (or no challenge was issued).
     pub const UNLOCK_REFUSED: u8 = 6;
+    /// No link key agreed on this connection: run `LINK_KEY` first.
+    pub const NO_LINK_KEY: u8 = 7;
 }
 
 /// Transaction error codes of the `TXN_ERROR` event.
