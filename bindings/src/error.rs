@@ -343,6 +343,9 @@ mod tests {
         assert!(e.zh().contains("系统安全已触发"), "{}", e.zh());
         let e = PosError::from(TerminalError::Reader(ReaderError::Timeout));
         assert!(matches!(&e, PosError::Device { code, .. } if code == "reader_timeout"));
+        let e = PosError::from(TerminalError::Reader(ReaderError::LinkNotEncrypted));
+        assert!(matches!(&e, PosError::Device { code, .. } if code == "link_not_encrypted"));
+        assert!(e.zh().contains("读卡器蓝牙连接未加密") && e.en().contains("not encrypted"), "{}", e.en());
         let e = PosError::from(TerminalError::NotSignedIn);
         assert_eq!((e.zh(), e.en()), ("请重新签到", "Please sign in again"));
     }
