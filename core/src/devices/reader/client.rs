@@ -261,6 +261,10 @@ impl CardReader for BleCardReader {
         info
     }
 
+    fn check_secure_link(&self) -> Result<(), ReaderError> {
+        self.require_encrypted()
+    }
+
     async fn load_working_keys(&self, keys: &EncryptedWorkingKeys) -> Result<ReaderKeyAck, ReaderError> {
         self.require_encrypted()?;
         let _one = self.command.lock().await;
