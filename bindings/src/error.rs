@@ -258,6 +258,9 @@ impl From<ReaderError> for PosError {
                 UnlockError::NotProvisioned => "unlock_not_provisioned",
             },
             ReaderError::Unsupported => "unsupported",
+            ReaderError::LinkNotEncrypted => "link_not_encrypted",
+            ReaderError::WrappedKeyRefused => "reader_key_wrap",
+            ReaderError::NoLinkKey => "reader_link_key",
             // Variants the core adds later (the tamper unlock, say) keep a generic code.
             #[allow(unreachable_patterns)]
             _ => "reader",
@@ -348,6 +351,9 @@ mod tests {
         assert!(e.zh().contains("系统安全已触发"), "{}", e.zh());
         let e = PosError::from(TerminalError::Reader(ReaderError::Timeout));
         assert!(matches!(&e, PosError::Device { code, .. } if code == "reader_timeout"));
+        let e = PosError::from(TerminalError::Reader(ReaderError::LinkNotEncrypted));
+        assert!(matches!(&e, PosError::Device { code, .. } if code == "link_not_encrypted"));
+        assert!(e.zh().contains("读卡器蓝牙连接未加密") && e.en().contains("not encrypted"), "{}", e.en());
         let e = PosError::from(TerminalError::NotSignedIn);
         assert_eq!((e.zh(), e.en()), ("请重新签到", "Please sign in again"));
     }

@@ -39,7 +39,7 @@ pub use clock::{Clock, ClockReading};
 pub use day_end::{DayEndBlocker, DayEndBlockerKind, DayEndOperation};
 pub use error::{PosError, SlipCopy};
 pub use history::{CardScheme, HistoryEntry, HistoryPage, HistoryQuery, HistoryRow, HistoryStatus, TxnStatus};
-pub use link::{BleLink, LinkInbox};
+pub use link::{BleLink, LinkInbox, LinkSecurity};
 pub use money::{parse_amount, Money};
 pub use observers::{
     ConnectivityObserver, ForwardingObserver, PaymentProgressObserver, ReaderEventObserver, SyncObserver,

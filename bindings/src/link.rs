@@ -4,13 +4,36 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use pos_core::devices::ble::{BleLink as CoreLink, LinkError, LinkEvent, LinkInbox as CoreInbox};
+use pos_core::devices::ble::{
+    BleLink as CoreLink, LinkError, LinkEvent, LinkInbox as CoreInbox, LinkSecurity as CoreSecurity,
+};
 use tokio::sync::mpsc;
 
 use crate::error::PosError;
 
 /// Events queued between the platform's callback thread and the transport.
 const INBOX_CAPACITY: usize = 4096;
+
+/// Whether the shell's link is bonded and encrypted (LE Secure Connections).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum LinkSecurity {
+    /// Bonded (`BOND_BONDED`) and the connection is encrypted.
+    Encrypted,
+    /// Not bonded, or the peripheral refused an access for insufficient authentication/encryption.
+    Unencrypted,
+    /// The platform cannot tell; the core treats it as not encrypted.
+    Unknown,
+}
+
+impl From<LinkSecurity> for CoreSecurity {
+    fn from(s: LinkSecurity) -> Self {
+        match s {
+            LinkSecurity::Encrypted => CoreSecurity::Encrypted,
+            LinkSecurity::Unencrypted => CoreSecurity::Unencrypted,
+            LinkSecurity::Unknown => CoreSecurity::Unknown,
+        }
+    }
+}
 
 /// Writes to one peripheral's characteristic (a GATT write with response); implemented by the shell.
 #[uniffi::export(foreign)]
@@ -23,6 +46,9 @@ pub trait BleLink: Send + Sync {
     fn mtu(&self) -> u32;
     /// True while connected.
     fn is_connected(&self) -> bool;
+    /// Whether the link is bonded and encrypted now; the core sends no key or PIN command
+    /// unless this says `Encrypted`.
+    fn link_security(&self) -> LinkSecurity;
 }
 
 /// Where the shell pushes what the peripheral sends (GATT notifications) and connection changes.
@@ -89,5 +115,9 @@ impl CoreLink for ForeignLink {
 
     fn is_connected(&self) -> bool {
         self.0.is_connected()
+    }
+
+    fn link_security(&self) -> CoreSecurity {
+        self.0.link_security().into()
     }
 }

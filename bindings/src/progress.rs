@@ -65,6 +65,10 @@ impl CardReader for ProgressReader {
         self.inner.device_info()
     }
 
+    fn check_secure_link(&self) -> Result<(), ReaderError> {
+        self.inner.check_secure_link()
+    }
+
     async fn load_working_keys(&self, keys: &EncryptedWorkingKeys) -> Result<ReaderKeyAck, ReaderError> {
         self.inner.load_working_keys(keys).await
     }

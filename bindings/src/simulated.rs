@@ -13,8 +13,8 @@ use async_trait::async_trait;
 use pos_core::card::DeviceSecret;
 use pos_core::crypto::SecretKey;
 use pos_core::devices::ble::{
-    memory_pair, BleLink as CoreLink, LinkError, LinkEvent, LinkInbox as CoreInbox, MemoryEndpoint, MemoryFaults,
-    TransportConfig,
+    memory_pair, BleLink as CoreLink, LinkError, LinkEvent, LinkInbox as CoreInbox, LinkSecurity, MemoryEndpoint,
+    MemoryFaults, TransportConfig,
 };
 use pos_core::devices::printer::sim::{SimPrinter, SimPrinterConfig};
 use pos_core::devices::printer::{BlePrinter, PrinterConfig, PrinterStatus};
@@ -225,6 +225,11 @@ impl CoreLink for AirLink {
 
     fn is_connected(&self) -> bool {
         self.powered.load(Ordering::SeqCst)
+    }
+
+    // The reader's end: it only answers; the phone's end is what must be encrypted.
+    fn link_security(&self) -> LinkSecurity {
+        LinkSecurity::Encrypted
     }
 }
 

@@ -55,6 +55,16 @@ pub enum ReaderError {
     /// This reader has no remote unlock (a software reader, say).
     #[error("the reader does not support this")]
     Unsupported,
+    /// The Bluetooth link is not bonded and encrypted: no key or PIN command is sent over it.
+    #[error("the reader link is not encrypted")]
+    LinkNotEncrypted,
+    /// The MAK the reader wrapped under the link key failed its authentication (changed in
+    /// transit, another link key, or a replayed answer).
+    #[error("the reader's wrapped key was refused")]
+    WrappedKeyRefused,
+    /// The reader has no link key (it restarted or the link dropped since the pairing handshake).
+    #[error("the reader has no link key")]
+    NoLinkKey,
 }
 
 impl From<UnlockError> for ReaderError {
@@ -96,6 +106,13 @@ impl Bilingual for ReaderError {
             ReaderError::Protocol(_) => "读卡器通讯错误，请重启读卡器".into(),
             ReaderError::Unlock(e) => e.zh(),
             ReaderError::Unsupported => "读卡器不支持此功能".into(),
+            ReaderError::LinkNotEncrypted => {
+                "读卡器蓝牙连接未加密，请先在系统蓝牙设置中配对（绑定）读卡器，再重新连接".into()
+            }
+            ReaderError::WrappedKeyRefused => {
+                "读卡器返回的密钥未通过校验（可能被篡改），请重新连接读卡器后重新签到".into()
+            }
+            ReaderError::NoLinkKey => "读卡器连接密钥已失效，请重新连接读卡器".into(),
         }
     }
 
@@ -118,6 +135,14 @@ impl Bilingual for ReaderError {
             ReaderError::Protocol(why) => format!("Reader communication error ({why}): restart the reader"),
             ReaderError::Unlock(e) => e.en(),
             ReaderError::Unsupported => "The reader does not support this".into(),
+            ReaderError::LinkNotEncrypted => {
+                "The reader link is not encrypted: pair (bond) the reader in Bluetooth settings first, then reconnect"
+                    .into()
+            }
+            ReaderError::WrappedKeyRefused => {
+                "The key the reader returned failed its check (it may have been tampered with): reconnect the reader and sign in again".into()
+            }
+            ReaderError::NoLinkKey => "The reader's link key is gone: reconnect the reader".into(),
         }
     }
 }

@@ -31,6 +31,14 @@ pub trait CardReader: Send + Sync {
     /// Model, serial and capabilities.
     fn device_info(&self) -> DeviceInfo;
 
+    /// Whether key and PIN commands may go to the reader now: for a Bluetooth reader, the link
+    /// must be bonded and encrypted ([`ReaderError::LinkNotEncrypted`] otherwise). The terminal
+    /// asks before a sign-in goes to the host. A reader without a radio link is always ready;
+    /// a wrapper must pass it on.
+    fn check_secure_link(&self) -> Result<(), ReaderError> {
+        Ok(())
+    }
+
     /// Loads the working keys of a sign-in (still encrypted under the TMK, which only the
     /// reader holds); the reader checks every check value and returns the MAK for sealing.
     async fn load_working_keys(&self, keys: &EncryptedWorkingKeys) -> Result<ReaderKeyAck, ReaderError>;

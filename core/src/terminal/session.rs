@@ -43,6 +43,9 @@ impl Terminal {
         self.owner("sign in")?;
         // A tampered reader holds no keys to load: the acquirer unlocks it first.
         self.tamper_guard()?;
+        // New keys the reader could not take over an unencrypted link would strand the host's
+        // new keys: refused before anything is sent.
+        self.reader.check_secure_link().map_err(TerminalError::Reader)?;
         self.flush_before_new_keys().await?;
         let mode = self.config.key_mode;
         let (resp, stan) =

@@ -15,7 +15,7 @@ use thiserror::Error;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::link::{BleLink, LinkError, LinkEvent, LinkInbox};
+use super::link::{BleLink, LinkError, LinkEvent, LinkInbox, LinkSecurity};
 use crate::i18n::Bilingual;
 
 /// The GATT service and characteristics of one kind of device.
@@ -219,6 +219,14 @@ impl BleLink for BtleplugLink {
 
     fn is_connected(&self) -> bool {
         self.connected.load(Ordering::SeqCst)
+    }
+
+    /// Best effort, and today always `Unknown`: btleplug 0.13 exposes neither the bond (BlueZ's
+    /// `org.bluez.Device1.Paired`) nor the connection's encryption on any platform. The desktop
+    /// `pos devices pair` only reads the reader's identity, which needs neither; the reader
+    /// protocol refuses key and PIN commands over this link until btleplug can tell.
+    fn link_security(&self) -> LinkSecurity {
+        LinkSecurity::Unknown
     }
 }
 

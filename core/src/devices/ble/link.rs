@@ -76,6 +76,27 @@ impl LinkInbox {
     }
 }
 
+/// Whether the platform's link to the peripheral is bonded and encrypted (LE Secure Connections).
+///
+/// The reader protocol sends no key or PIN command unless the link says [`LinkSecurity::Encrypted`]:
+/// an unknown state counts as not encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkSecurity {
+    /// Bonded, and the connection is encrypted with the bond's key.
+    Encrypted,
+    /// Not bonded, or the connection is not encrypted (yet).
+    Unencrypted,
+    /// The platform cannot tell (treated as not encrypted for key and PIN commands).
+    Unknown,
+}
+
+impl LinkSecurity {
+    /// True only for a bonded, encrypted link.
+    pub fn is_encrypted(self) -> bool {
+        self == LinkSecurity::Encrypted
+    }
+}
+
 /// Writes to one peripheral's characteristic; implemented by the platform.
 #[async_trait]
 pub trait BleLink: Send + Sync {
@@ -85,4 +106,7 @@ pub trait BleLink: Send + Sync {
     fn mtu(&self) -> usize;
     /// True while connected.
     fn is_connected(&self) -> bool;
+    /// Whether the link is bonded and encrypted now. No default: a platform that cannot tell
+    /// says [`LinkSecurity::Unknown`], and the reader protocol then refuses key and PIN commands.
+    fn link_security(&self) -> LinkSecurity;
 }

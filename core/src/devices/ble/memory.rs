@@ -1,12 +1,12 @@
 //! An in-memory BLE link between two endpoints, with seeded faults, for the simulated devices and tests.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
-use super::link::{BleLink, LinkError, LinkEvent, LinkInbox, ATT_OVERHEAD};
+use super::link::{BleLink, LinkError, LinkEvent, LinkInbox, LinkSecurity, ATT_OVERHEAD};
 
 /// Faults the link injects on every write, deterministically from `seed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,10 +46,22 @@ impl Shared {
 }
 
 /// One end of an in-memory link: writes arrive as notifications at the other end's inbox.
+///
+/// It reports itself bonded and encrypted (an in-process link has no air to listen to) unless
+/// a test says otherwise with [`MemoryEndpoint::set_link_security`].
 pub struct MemoryEndpoint {
     shared: Arc<Shared>,
     peer: LinkInbox,
     own: LinkInbox,
+    security: AtomicU8,
+}
+
+fn security_code(s: LinkSecurity) -> u8 {
+    match s {
+        LinkSecurity::Encrypted => 0,
+        LinkSecurity::Unencrypted => 1,
+        LinkSecurity::Unknown => 2,
+    }
 }
 
 /// Two connected endpoints and their inbound event receivers.
@@ -66,12 +78,18 @@ pub fn memory_pair(
     });
     let (a_in, a_rx) = LinkInbox::channel(1024);
     let (b_in, b_rx) = LinkInbox::channel(1024);
-    let a = MemoryEndpoint { shared: shared.clone(), peer: b_in.clone(), own: a_in.clone() };
-    let b = MemoryEndpoint { shared, peer: a_in, own: b_in };
+    let encrypted = || AtomicU8::new(security_code(LinkSecurity::Encrypted));
+    let a = MemoryEndpoint { shared: shared.clone(), peer: b_in.clone(), own: a_in.clone(), security: encrypted() };
+    let b = MemoryEndpoint { shared, peer: a_in, own: b_in, security: encrypted() };
     ((a, a_rx), (b, b_rx))
 }
 
 impl MemoryEndpoint {
+    /// What this end reports from [`BleLink::link_security`] (a test's unbonded link, say).
+    pub fn set_link_security(&self, security: LinkSecurity) {
+        self.security.store(security_code(security), Ordering::SeqCst);
+    }
+
     /// Drops the link, as when the reader is switched off or walks out of range.
     pub async fn disconnect(&self) {
         if self.shared.connected.swap(false, Ordering::SeqCst) {
@@ -128,5 +146,13 @@ impl BleLink for MemoryEndpoint {
 
     fn is_connected(&self) -> bool {
         self.shared.connected.load(Ordering::SeqCst)
+    }
+
+    fn link_security(&self) -> LinkSecurity {
+        match self.security.load(Ordering::SeqCst) {
+            0 => LinkSecurity::Encrypted,
+            1 => LinkSecurity::Unencrypted,
+            _ => LinkSecurity::Unknown,
+        }
     }
 }

@@ -12,7 +12,7 @@ mod transport;
 
 pub use crc::crc16_ccitt;
 pub use frame::{Frame, FrameKind, FRAME_OVERHEAD, MAX_PAYLOAD, SOF};
-pub use link::{BleLink, LinkError, LinkEvent, LinkInbox, ATT_OVERHEAD};
+pub use link::{BleLink, LinkError, LinkEvent, LinkInbox, LinkSecurity, ATT_OVERHEAD};
 pub use memory::{memory_pair, MemoryEndpoint, MemoryFaults};
 pub use reassembly::{Reassembler, Resync};
 pub use transport::{FrameTransport, TransportConfig, TransportError};

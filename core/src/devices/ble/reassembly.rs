@@ -1,5 +1,7 @@
 //! Chunks back into frames, resynchronising after garbage, a damaged or a lost chunk.
 
+use zeroize::Zeroize;
+
 use super::frame::{Frame, FrameFault, FRAME_OVERHEAD, MAX_PAYLOAD, SOF};
 
 /// Something the reassembler threw away, for the transport to react to and count.
@@ -13,10 +15,17 @@ pub enum Resync {
     Abandoned(usize),
 }
 
-/// Incremental frame reassembly with a hard bound on buffered bytes.
+/// Incremental frame reassembly with a hard bound on buffered bytes. Bytes it is done with
+/// are wiped, spare capacity included: frames carry key blocks, PIN blocks and tracks.
 #[derive(Debug, Default)]
 pub struct Reassembler {
     buf: Vec<u8>,
+}
+
+impl Drop for Reassembler {
+    fn drop(&mut self) {
+        self.buf.zeroize();
+    }
 }
 
 /// The most a buffer can legitimately hold: one maximal frame.
@@ -36,8 +45,24 @@ impl Reassembler {
     /// Drops a partial frame whose remaining chunks did not arrive in time.
     pub fn abandon_partial(&mut self) -> Option<Resync> {
         let n = self.buf.len();
-        self.buf.clear();
+        self.consume(n);
         (n > 0).then_some(Resync::Abandoned(n))
+    }
+
+    /// Drops the first `n` buffered bytes and wipes every copy of them, in the spare capacity too
+    /// (`drain` moves the rest down and leaves the old tail behind).
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.buf.len());
+        if n == 0 {
+            return;
+        }
+        self.buf[..n].zeroize();
+        self.buf.drain(..n);
+        let len = self.buf.len();
+        let cap = self.buf.capacity();
+        self.buf.resize(cap, 0);
+        self.buf[len..].zeroize();
+        self.buf.truncate(len);
     }
 
     /// Feeds one received chunk; returns complete frames and what was discarded, in order.
@@ -54,7 +79,7 @@ impl Reassembler {
         loop {
             let skip = self.buf.iter().position(|&b| b == SOF).unwrap_or(self.buf.len());
             if skip > 0 {
-                self.buf.drain(..skip);
+                self.consume(skip);
                 out.push(Err(Resync::Skipped(skip)));
             }
             if self.buf.len() < 3 {
@@ -64,7 +89,7 @@ impl Reassembler {
                 Ok(n) => n,
                 Err(_) => {
                     // Not a real start of frame: drop the marker and look for the next one.
-                    self.buf.drain(..1);
+                    self.consume(1);
                     out.push(Err(Resync::Skipped(1)));
                     continue;
                 }
@@ -74,14 +99,14 @@ impl Reassembler {
             }
             match Frame::decode(&self.buf[..need]) {
                 Ok(f) => {
-                    self.buf.drain(..need);
+                    self.consume(need);
                     out.push(Ok(f));
                 }
                 Err(FrameFault::Crc | FrameFault::Kind | FrameFault::Length) => {
                     // The length itself may be what was damaged, so only the marker is consumed:
                     // a real frame hidden in what follows is still found.
                     let seq = self.buf[3];
-                    self.buf.drain(..1);
+                    self.consume(1);
                     out.push(Err(Resync::Damaged(seq)));
                 }
             }

@@ -9,9 +9,10 @@ use std::time::Duration;
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::frame::{Frame, FrameKind};
-use super::link::{BleLink, LinkError, LinkEvent, ATT_OVERHEAD};
+use super::link::{BleLink, LinkError, LinkEvent, LinkSecurity, ATT_OVERHEAD};
 use super::reassembly::{Reassembler, Resync};
 use crate::i18n::Bilingual;
 
@@ -112,8 +113,9 @@ impl Drop for FrameTransport {
 }
 
 /// Writes a whole frame as MTU-sized chunks under the write lock, so ACKs never interleave with them.
+/// The encoded bytes are wiped afterwards (frames carry key blocks, PIN blocks and tracks).
 async fn write_frame(link: &dyn BleLink, lock: &Mutex<()>, frame: &Frame) -> Result<(), TransportError> {
-    let bytes = frame.encode().ok_or(TransportError::TooLarge)?;
+    let bytes = Zeroizing::new(frame.encode().ok_or(TransportError::TooLarge)?);
     let chunk = link.mtu().saturating_sub(ATT_OVERHEAD).max(1);
     let _guard = lock.lock().await;
     for c in bytes.chunks(chunk) {
@@ -149,17 +151,30 @@ impl FrameTransport {
         self.link.is_connected()
     }
 
-    /// Sends `kind`/`cmd`/`payload` and waits for its ACK, retransmitting as configured.
+    /// Whether the platform's link is bonded and encrypted now.
+    pub fn link_security(&self) -> LinkSecurity {
+        self.link.link_security()
+    }
+
+    /// Sends `kind`/`cmd`/`payload` and waits for its ACK, retransmitting as configured. The
+    /// payload is wiped once the frame is acknowledged or given up.
     pub async fn send(&self, kind: FrameKind, cmd: u8, payload: Vec<u8>) -> Result<(), TransportError> {
         let _one_at_a_time = self.send_lock.lock().await;
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        let frame = Frame::new(seq, kind, cmd, payload);
+        let mut frame = Frame::new(seq, kind, cmd, payload);
+        let sent = self.send_frame(&frame).await;
+        frame.payload.zeroize();
+        sent
+    }
+
+    async fn send_frame(&self, frame: &Frame) -> Result<(), TransportError> {
+        let seq = frame.seq;
         for _attempt in 0..=self.config.retries {
             let (tx, rx) = oneshot::channel();
             if let Ok(mut w) = self.acks.lock() {
                 w.insert(seq, tx);
             }
-            write_frame(self.link.as_ref(), &self.write_lock, &frame).await?;
+            write_frame(self.link.as_ref(), &self.write_lock, frame).await?;
             match tokio::time::timeout(self.config.ack_timeout, rx).await {
                 Ok(Ok(true)) => return Ok(()),
                 // A NAK: the frame arrived damaged, send it again at once.
@@ -227,8 +242,10 @@ async fn pump(
         };
         let Some(event) = event else { return };
         match event {
-            LinkEvent::Notification(bytes) => {
-                for item in reasm.push(&bytes) {
+            LinkEvent::Notification(mut bytes) => {
+                let items = reasm.push(&bytes);
+                bytes.zeroize();
+                for item in items {
                     match item {
                         Ok(f) if matches!(f.kind, FrameKind::Ack | FrameKind::Nak) => {
                             let waiter = acks.lock().ok().and_then(|mut w| w.remove(&f.seq));

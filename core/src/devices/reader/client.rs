@@ -7,10 +7,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
+use zeroize::Zeroizing;
+
 use super::codes::{cmd, event, tag};
 use super::events::{CardMethod, ReaderEvent, ReaderObserver};
+use super::link_key::{Ephemeral, LinkKey};
 use super::messages::{
-    decode_card_read, decode_device_info, decode_key_ack, encode_keys, encode_request, status_error, txn_error_of,
+    decode_card_read, decode_device_info, decode_key_ack, encode_keys, encode_request, key_ack_aad, status_error,
+    txn_error_of,
 };
 use super::payload::{Payload, PayloadWriter};
 use crate::crypto::EncryptedWorkingKeys;
@@ -38,10 +42,14 @@ pub struct BleCardReader {
     observer: Mutex<Option<Arc<dyn ReaderObserver>>>,
     command: tokio::sync::Mutex<()>,
     tampered: AtomicBool,
+    /// The key agreed with the reader on this connection (none after a disconnect).
+    link_key: Mutex<Option<LinkKey>>,
 }
 
 impl BleCardReader {
-    /// Starts the protocol over `link` and asks the reader who it is.
+    /// Starts the protocol over `link`, asks the reader who it is and agrees a link key with it
+    /// (ECDH P-256, docs/reader-protocol.md). Works on a link that is not encrypted yet, so the
+    /// app can show the reader and ask for a bond; key and PIN commands then wait for the bond.
     pub async fn connect(
         link: Arc<dyn BleLink>,
         events: mpsc::Receiver<LinkEvent>,
@@ -63,9 +71,60 @@ impl BleCardReader {
             observer: Mutex::new(None),
             command: tokio::sync::Mutex::new(()),
             tampered: AtomicBool::new(false),
+            link_key: Mutex::new(None),
         };
         reader.refresh_info().await?;
+        {
+            let _one = reader.command.lock().await;
+            reader.agree_link_key_locked().await?;
+        }
         Ok(reader)
+    }
+
+    /// Refuses a key or PIN command before anything is sent, unless the link is bonded and encrypted.
+    fn require_encrypted(&self) -> Result<(), ReaderError> {
+        let security = self.transport.link_security();
+        if security.is_encrypted() {
+            Ok(())
+        } else {
+            tracing::warn!(?security, "key or PIN command refused: the reader link is not encrypted");
+            Err(ReaderError::LinkNotEncrypted)
+        }
+    }
+
+    fn set_link_key(&self, key: Option<LinkKey>) {
+        if let Ok(mut k) = self.link_key.lock() {
+            *k = key;
+        }
+    }
+
+    /// Agrees a fresh link key with the reader: our ephemeral public key for theirs, bound to
+    /// the serial the reader reported.
+    async fn agree_link_key_locked(&self) -> Result<(), ReaderError> {
+        self.set_link_key(None);
+        let ours = Ephemeral::generate()?;
+        let request = PayloadWriter::new().bytes(tag::PHONE_KEY, ours.public_key()).finish();
+        let bytes = self.command_locked(cmd::LINK_KEY, request).await?;
+        let p = Payload::parse(&bytes)?;
+        let serial = p.text(tag::SERIAL).ok_or_else(|| ReaderError::Protocol("link key: missing serial".into()))?;
+        let known = self.info.lock().map(|i| i.serial.clone()).unwrap_or_default();
+        if serial != known {
+            return Err(ReaderError::Protocol("link key: the reader's serial differs from its device info".into()));
+        }
+        let theirs = p.need(tag::READER_KEY, "reader public key")?;
+        let key = ours.agree_as_phone(theirs, serial)?;
+        self.set_link_key(Some(key));
+        Ok(())
+    }
+
+    /// Sends `LOAD_KEYS` and unwraps the MAK of the answer under the link key.
+    async fn load_keys_locked(&self, keys: &EncryptedWorkingKeys) -> Result<ReaderKeyAck, ReaderError> {
+        let bytes = Zeroizing::new(self.command_locked(cmd::LOAD_KEYS, encode_keys(keys)).await?);
+        let p = Payload::parse(&bytes)?;
+        let aad = key_ack_aad(&keys.mak.check_value);
+        let mut guard = self.link_key.lock().map_err(|_| ReaderError::NoLinkKey)?;
+        let key = guard.as_mut().ok_or(ReaderError::NoLinkKey)?;
+        decode_key_ack(&p, key, &aad)
     }
 
     /// Sends reader events to `observer` (replacing any earlier one).
@@ -160,6 +219,15 @@ impl BleCardReader {
     }
 
     async fn command_locked(&self, code: u8, payload: Vec<u8>) -> Result<Vec<u8>, ReaderError> {
+        let r = self.exchange_locked(code, payload).await;
+        if r.as_ref().is_err_and(|e| *e == ReaderError::Disconnected) {
+            // The reader forgets the link key when the link drops; so do we.
+            self.set_link_key(None);
+        }
+        r
+    }
+
+    async fn exchange_locked(&self, code: u8, payload: Vec<u8>) -> Result<Vec<u8>, ReaderError> {
         self.transport.send(FrameKind::Request, code, payload).await.map_err(link_error)?;
         let deadline = tokio::time::Instant::now() + COMMAND_TIMEOUT;
         loop {
@@ -193,12 +261,31 @@ impl CardReader for BleCardReader {
         info
     }
 
+    fn check_secure_link(&self) -> Result<(), ReaderError> {
+        self.require_encrypted()
+    }
+
     async fn load_working_keys(&self, keys: &EncryptedWorkingKeys) -> Result<ReaderKeyAck, ReaderError> {
-        let bytes = self.command(cmd::LOAD_KEYS, encode_keys(keys)).await?;
-        decode_key_ack(&Payload::parse(&bytes)?)
+        self.require_encrypted()?;
+        let _one = self.command.lock().await;
+        let have_key = self.link_key.lock().map(|k| k.is_some()).unwrap_or(false);
+        if !have_key {
+            self.agree_link_key_locked().await?;
+        }
+        match self.load_keys_locked(keys).await {
+            // The reader lost the key (it restarted, or the link dropped and came back): agree
+            // a new one and ask once more; the reader loaded nothing without a key.
+            Err(ReaderError::NoLinkKey) => {
+                self.agree_link_key_locked().await?;
+                self.load_keys_locked(keys).await
+            }
+            other => other,
+        }
     }
 
     async fn read_card(&self, request: CardRequest) -> Result<CardRead, ReaderError> {
+        // The PIN and the tracks travel under reader keys; the link must be encrypted all the same.
+        self.require_encrypted()?;
         if self.is_tampered() {
             return Err(ReaderError::Tampered);
         }

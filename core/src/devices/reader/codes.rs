@@ -21,6 +21,8 @@ pub mod cmd {
     pub const UNLOCK: u8 = 0x08;
     /// The help desk's reset code for the last challenge; clears a lockout of the unlock.
     pub const UNLOCK_RESET: u8 = 0x09;
+    /// Link key agreement (ECDH P-256): the phone's ephemeral public key for the reader's.
+    pub const LINK_KEY: u8 = 0x0A;
 }
 
 /// Reader-to-phone events (frame KIND event).
@@ -65,7 +67,7 @@ pub mod tag {
     pub const PIK: u8 = 0x10;
     /// PIK check value.
     pub const PIK_KCV: u8 = 0x11;
-    /// MAK ciphertext (request) or clear MAK (response).
+    /// MAK ciphertext under the TMK (request only: a response carrying it is refused).
     pub const MAK: u8 = 0x12;
     /// MAK check value.
     pub const MAK_KCV: u8 = 0x13;
@@ -75,6 +77,8 @@ pub mod tag {
     pub const TDK_KCV: u8 = 0x15;
     /// Which key failed its check value: `P`, `M` or `T`.
     pub const FAILED_KEY: u8 = 0x16;
+    /// The MAK wrapped under the link key: counter (8) | AES-256-GCM ciphertext | tag (16).
+    pub const WRAPPED_MAK: u8 = 0x17;
     /// Transaction type (index in `TxnType::ALL`).
     pub const TXN_TYPE: u8 = 0x20;
     /// Amount in minor units, u64.
@@ -129,6 +133,10 @@ pub mod tag {
     pub const TRIES_LEFT: u8 = 0x53;
     /// Seconds before the next code is accepted, u32.
     pub const WAIT_SECS: u8 = 0x54;
+    /// The phone's ephemeral P-256 public key (65 bytes, uncompressed).
+    pub const PHONE_KEY: u8 = 0x60;
+    /// The reader's ephemeral P-256 public key (65 bytes, uncompressed).
+    pub const READER_KEY: u8 = 0x61;
 }
 
 /// Response status codes.
@@ -157,6 +165,8 @@ pub mod status {
     pub const NO_CHALLENGE: u8 = 10;
     /// No unlock key provisioned in the reader.
     pub const UNLOCK_NOT_PROVISIONED: u8 = 11;
+    /// No link key agreed on this connection: run `LINK_KEY` first.
+    pub const NO_LINK_KEY: u8 = 12;
 }
 
 /// Transaction error codes of the `TXN_ERROR` event.

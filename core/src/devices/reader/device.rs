@@ -9,11 +9,14 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use zeroize::Zeroize;
 
 use super::codes::{cmd, event, status, tag};
 use super::events::CardMethod;
+use super::link_key::{Ephemeral, LinkKey};
 use super::messages::{
-    decode_keys, decode_request, encode_card_read, encode_device_info, encode_key_ack, error_status, txn_error_code,
+    decode_keys, decode_request, encode_card_read, encode_device_info, encode_key_ack, error_status, key_ack_aad,
+    txn_error_code,
 };
 use super::payload::{Payload, PayloadWriter};
 use crate::crypto::SecretKey;
@@ -30,6 +33,20 @@ struct DeviceState {
     battery: AtomicU8,
     remove_early: AtomicBool,
     display: Mutex<String>,
+    /// The link key agreed with the phone on this connection (forgotten when the link drops).
+    link_key: Mutex<Option<LinkKey>>,
+}
+
+impl DeviceState {
+    fn set_link_key(&self, key: Option<LinkKey>) {
+        if let Ok(mut k) = self.link_key.lock() {
+            *k = key;
+        }
+    }
+
+    fn take_link_key(&self) -> Option<LinkKey> {
+        self.link_key.lock().ok().and_then(|mut k| k.take())
+    }
 }
 
 /// The running simulated reader and its controls. The tamper switch, the unlock key and the
@@ -101,6 +118,12 @@ impl SimulatedReader {
         self.inner.service_reset();
     }
 
+    /// Forgets the link key, as a reader that restarted would.
+    #[cfg(test)]
+    pub(crate) fn forget_link_key(&self) {
+        self.state.set_link_key(None);
+    }
+
     /// What the display shows.
     pub fn display(&self) -> String {
         self.state.display.lock().map(|d| d.clone()).unwrap_or_default()
@@ -137,11 +160,19 @@ async fn run(
         };
         let f = match f {
             Ok(f) if f.kind == FrameKind::Request => f,
-            Ok(_) | Err(TransportError::Timeout | TransportError::Disconnected) => continue,
+            Err(TransportError::Disconnected) => {
+                // A new connection agrees a new key.
+                state.set_link_key(None);
+                continue;
+            }
+            Ok(_) | Err(TransportError::Timeout) => continue,
             Err(_) => return,
         };
         // A send failing means the link dropped: the phone hears of it from its own side.
-        let _ = handle(&t, &inner, &state, f).await;
+        let mut f = f;
+        let _ = handle(&t, &inner, &state, &f).await;
+        // Requests carry key blocks under the TMK and the phone's key share: wiped once handled.
+        f.payload.zeroize();
     }
 }
 
@@ -149,7 +180,7 @@ async fn handle(
     t: &FrameTransport,
     inner: &SoftwareReader,
     state: &DeviceState,
-    f: Frame,
+    f: &Frame,
 ) -> Result<(), TransportError> {
     let tampered = inner.is_tampered();
     let payload = match Payload::parse(&f.payload) {
@@ -166,14 +197,43 @@ async fn handle(
         }
         cmd::LOAD_KEYS if tampered => respond(t, f.cmd, error_status(&ReaderError::Tampered)).await,
         cmd::LOAD_KEYS => {
+            // Without a link key the MAK could only leave in clear: refused before anything is loaded.
+            let Some(mut link) = state.take_link_key() else {
+                return respond(t, f.cmd, error_status(&ReaderError::NoLinkKey)).await;
+            };
             let answer = match decode_keys(&payload) {
                 Ok(keys) => match inner.load_working_keys(&keys).await {
-                    Ok(ack) => encode_key_ack(&ack),
+                    Ok(ack) => encode_key_ack(&ack, &mut link, &key_ack_aad(&keys.mak.check_value))
+                        .unwrap_or_else(|e| error_status(&e)),
                     Err(e) => error_status(&e),
                 },
                 Err(e) => error_status(&e),
             };
+            state.set_link_key(Some(link));
             respond(t, f.cmd, answer).await
+        }
+        cmd::LINK_KEY => {
+            let serial = inner.device_info().serial;
+            let agreed = payload.need(tag::PHONE_KEY, "phone public key").and_then(|phone| {
+                let ours = Ephemeral::generate()?;
+                let public = ours.public_key().to_vec();
+                Ok((public, ours.agree_as_reader(phone, &serial)?))
+            });
+            match agreed {
+                Ok((public, key)) => {
+                    state.set_link_key(Some(key));
+                    let answer = PayloadWriter::new()
+                        .u8(tag::STATUS, status::OK)
+                        .bytes(tag::READER_KEY, &public)
+                        .text(tag::SERIAL, &serial)
+                        .finish();
+                    respond(t, f.cmd, answer).await
+                }
+                Err(e) => {
+                    state.set_link_key(None);
+                    respond(t, f.cmd, error_status(&e)).await
+                }
+            }
         }
         cmd::START_TXN if tampered => respond(t, f.cmd, error_status(&ReaderError::Tampered)).await,
         cmd::START_TXN => match decode_request(&payload) {

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use super::codes::{status, tag, txn_error};
+use super::codes::{cmd, status, tag, txn_error};
+use super::link_key::LinkKey;
 use super::payload::{Payload, PayloadWriter};
 use crate::card::{CardFingerprint, MaskedPan};
 use crate::clock::Timestamp;
@@ -72,20 +73,32 @@ pub fn decode_keys(p: &Payload<'_>) -> Result<EncryptedWorkingKeys, ReaderError>
     Ok(EncryptedWorkingKeys { pik: key(tag::PIK, tag::PIK_KCV)?, mak: key(tag::MAK, tag::MAK_KCV)?, tdk })
 }
 
-/// The `LOAD_KEYS` response.
-pub fn encode_key_ack(a: &ReaderKeyAck) -> Vec<u8> {
-    PayloadWriter::new()
+/// What the wrapped MAK of a `LOAD_KEYS` answer is bound to: the command and the MAK check
+/// value the phone asked to load, so an answer cannot be moved to another command or sign-in.
+pub fn key_ack_aad(requested_mak_kcv: &[u8; 4]) -> [u8; 5] {
+    let k = requested_mak_kcv;
+    [cmd::LOAD_KEYS, k[0], k[1], k[2], k[3]]
+}
+
+/// The `LOAD_KEYS` response: the MAK only wrapped under the link key, never in clear.
+pub fn encode_key_ack(a: &ReaderKeyAck, link: &mut LinkKey, aad: &[u8]) -> Result<Vec<u8>, ReaderError> {
+    let wrapped = link.wrap(aad, a.mak.as_bytes())?;
+    Ok(PayloadWriter::new()
         .u8(tag::STATUS, status::OK)
-        .bytes(tag::MAK, a.mak.as_bytes())
+        .bytes(tag::WRAPPED_MAK, &wrapped)
         .bytes(tag::PIK_KCV, &a.pik_kcv)
         .bytes(tag::MAK_KCV, &a.mak_kcv)
         .opt(tag::TDK_KCV, a.tdk_kcv.as_ref().map(|k| &k[..]))
-        .finish()
+        .finish())
 }
 
-/// Reads a `LOAD_KEYS` response.
-pub fn decode_key_ack(p: &Payload<'_>) -> Result<ReaderKeyAck, ReaderError> {
-    let mak = SecretKey::from_slice(p.need(tag::MAK, "MAK")?).map_err(|_| bad("MAK of a bad length"))?;
+/// Reads a `LOAD_KEYS` response, unwrapping the MAK under the link key. A MAK in clear is refused.
+pub fn decode_key_ack(p: &Payload<'_>, link: &mut LinkKey, aad: &[u8]) -> Result<ReaderKeyAck, ReaderError> {
+    if p.get(tag::MAK).is_some() {
+        return Err(bad("the reader sent the MAK in clear"));
+    }
+    let clear = link.unwrap(aad, p.need(tag::WRAPPED_MAK, "wrapped MAK")?)?;
+    let mak = SecretKey::from_slice(&clear).map_err(|_| bad("MAK of a bad length"))?;
     let tdk_kcv = match p.get(tag::TDK_KCV) {
         Some(_) => Some(kcv(p, tag::TDK_KCV)?),
         None => None,
@@ -115,6 +128,7 @@ pub fn status_error(p: &Payload<'_>) -> Option<ReaderError> {
         status::RESET_REFUSED => Some(ReaderError::Unlock(UnlockError::WrongResetCode { wait_secs: wait_secs(p) })),
         status::NO_CHALLENGE => Some(ReaderError::Unlock(UnlockError::NoChallenge)),
         status::UNLOCK_NOT_PROVISIONED => Some(ReaderError::Unlock(UnlockError::NotProvisioned)),
+        status::NO_LINK_KEY => Some(ReaderError::NoLinkKey),
         other => Some(bad(format!("status {other}"))),
     }
 }
@@ -156,6 +170,7 @@ pub fn error_status(e: &ReaderError) -> Vec<u8> {
         ),
         ReaderError::Tampered => w.u8(tag::STATUS, status::TAMPERED),
         ReaderError::Unlock(u) => unlock_status(w, u),
+        ReaderError::NoLinkKey => w.u8(tag::STATUS, status::NO_LINK_KEY),
         _ => w.u8(tag::STATUS, status::BAD_REQUEST),
     }
     .finish()

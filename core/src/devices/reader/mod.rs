@@ -5,6 +5,7 @@ mod client;
 pub mod codes;
 mod device;
 mod events;
+pub mod link_key;
 mod messages;
 mod payload;
 

@@ -268,7 +268,7 @@ async fn a_disconnect_at_every_step_of_connect_load_and_read_is_a_clean_error() 
     let enc = split_field62(KeyMode::DoubleWithTrack004, &block).unwrap();
     let mut outcomes = [0usize; 2];
     // Each write of the exchange in turn is the one that finds the link gone.
-    for after in 1..=60 {
+    for after in 1..=130 {
         let ((a, arx), (b, brx)) =
             memory_pair(23, MemoryFaults { disconnect_after_writes: after, ..Default::default() });
         let inner = Arc::new(SoftwareReader::new(tmk.clone(), DeviceSecret::from_bytes([3; 32])));
@@ -293,4 +293,193 @@ async fn a_disconnect_at_every_step_of_connect_load_and_read_is_a_clean_error() 
         }
     }
     assert!(outcomes[1] > 0 && outcomes[0] > 0, "{outcomes:?}: both dropped and completed exchanges seen");
+}
+
+/// A link end that records every chunk it writes (a passive listener on the air) and can
+/// flip one bit of the wrapped MAK in a `LOAD_KEYS` answer (an active attacker who also fixes
+/// the CRC).
+struct Tap {
+    inner: MemoryEndpoint,
+    heard: Arc<std::sync::Mutex<Vec<u8>>>,
+    writes: std::sync::atomic::AtomicUsize,
+    flip_wrapped_mak: std::sync::atomic::AtomicBool,
+}
+
+impl Tap {
+    fn new(inner: MemoryEndpoint, heard: Arc<std::sync::Mutex<Vec<u8>>>) -> Tap {
+        Tap { inner, heard, writes: Default::default(), flip_wrapped_mak: Default::default() }
+    }
+
+    fn writes(&self) -> usize {
+        self.writes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Flips one bit in the value of the first `tag` item of a reader payload.
+fn flip_in_item(payload: &mut [u8], wanted: u8) -> bool {
+    let mut at = 0;
+    while at + 3 <= payload.len() {
+        let (t, len) = (payload[at], usize::from(u16::from_be_bytes([payload[at + 1], payload[at + 2]])));
+        if t == wanted && len > 12 && at + 3 + len <= payload.len() {
+            payload[at + 3 + 12] ^= 0x01;
+            return true;
+        }
+        at += 3 + len;
+    }
+    false
+}
+
+#[async_trait::async_trait]
+impl crate::devices::ble::BleLink for Tap {
+    async fn write(&self, mut chunk: Vec<u8>) -> Result<(), crate::devices::ble::LinkError> {
+        use crate::devices::ble::Frame;
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.flip_wrapped_mak.load(std::sync::atomic::Ordering::SeqCst) {
+            if let Ok(mut f) = Frame::decode(&chunk) {
+                if f.kind == crate::devices::ble::FrameKind::Response
+                    && f.cmd == codes::cmd::LOAD_KEYS
+                    && flip_in_item(&mut f.payload, codes::tag::WRAPPED_MAK)
+                {
+                    chunk = f.encode().unwrap();
+                }
+            }
+        }
+        self.heard.lock().unwrap().extend_from_slice(&chunk);
+        self.inner.write(chunk).await
+    }
+    fn mtu(&self) -> usize {
+        self.inner.mtu()
+    }
+    fn is_connected(&self) -> bool {
+        self.inner.is_connected()
+    }
+    fn link_security(&self) -> crate::devices::ble::LinkSecurity {
+        self.inner.link_security()
+    }
+}
+
+struct Tapped {
+    phone: BleCardReader,
+    _device: SimulatedReader,
+    phone_tap: Arc<Tap>,
+    device_tap: Arc<Tap>,
+    heard: Arc<std::sync::Mutex<Vec<u8>>>,
+    tmk: SecretKey,
+}
+
+async fn tapped(mtu: usize) -> Tapped {
+    let ((a, arx), (b, brx)) = memory_pair(mtu, MemoryFaults::default());
+    let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let tmk = SecretKey::from_hex(DEMO_TMK_HEX).unwrap();
+    let inner = Arc::new(SoftwareReader::new(tmk.clone(), DeviceSecret::from_bytes([3; 32])));
+    let device_tap = Arc::new(Tap::new(b, heard.clone()));
+    let device = SimulatedReader::spawn(device_tap.clone(), brx, inner, fast());
+    let phone_tap = Arc::new(Tap::new(a, heard.clone()));
+    let phone = BleCardReader::connect(phone_tap.clone(), arx, fast()).await.expect("connects");
+    Tapped { phone, _device: device, phone_tap, device_tap, heard, tmk }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn a_passive_listener_never_hears_the_mak() {
+    for mtu in [23, 185, 517] {
+        let t = tapped(mtu).await;
+        let keys = generate_working_keys(KeyMode::DoubleWithTrack004).unwrap();
+        let block = build_working_keys(KeyMode::DoubleWithTrack004, &keys, &t.tmk).unwrap();
+        let enc = split_field62(KeyMode::DoubleWithTrack004, &block).unwrap();
+        let ack = t.phone.load_working_keys(&enc).await.unwrap();
+        assert_eq!(ack.mak, keys.mak, "the phone unwrapped the right MAK");
+        let heard = t.heard.lock().unwrap().clone();
+        // The listener did hear the exchange: the MAK's ciphertext under the TMK crossed.
+        assert!(contains(&heard, &enc.mak.ciphertext), "mtu {mtu}: the recording holds the key block");
+        let mak = keys.mak.as_bytes();
+        assert!(!contains(&heard, mak), "mtu {mtu}: the clear MAK crossed the link");
+        for half in mak.chunks(8) {
+            assert!(!contains(&heard, half), "mtu {mtu}: a half of the MAK crossed");
+        }
+        for text in [hex::encode(mak), hex::encode_upper(mak)] {
+            assert!(!contains(&heard, text.as_bytes()), "mtu {mtu}: the MAK's hex crossed");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_flipped_bit_in_the_wrapped_mak_is_refused() {
+    let t = tapped(517).await;
+    let keys = generate_working_keys(KeyMode::DoubleWithTrack004).unwrap();
+    let block = build_working_keys(KeyMode::DoubleWithTrack004, &keys, &t.tmk).unwrap();
+    let enc = split_field62(KeyMode::DoubleWithTrack004, &block).unwrap();
+    t.device_tap.flip_wrapped_mak.store(true, std::sync::atomic::Ordering::SeqCst);
+    let e = t.phone.load_working_keys(&enc).await.unwrap_err();
+    assert_eq!(e, ReaderError::WrappedKeyRefused);
+    assert!(crate::Bilingual::zh(&e).contains("篡改") && crate::Bilingual::en(&e).contains("tampered"));
+    // Untouched, the next load goes through (the counter moved on, the key is the same).
+    t.device_tap.flip_wrapped_mak.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(t.phone.load_working_keys(&enc).await.unwrap().mak, keys.mak);
+}
+
+#[tokio::test]
+async fn key_and_pin_commands_on_an_unencrypted_link_are_refused_before_any_frame() {
+    for security in [crate::devices::ble::LinkSecurity::Unencrypted, crate::devices::ble::LinkSecurity::Unknown] {
+        let t = tapped(185).await;
+        t.phone_tap.inner.set_link_security(security);
+        // Who the reader is can still be asked (the app shows it and asks for a bond).
+        assert!(t.phone.refresh_info().await.is_ok());
+        let keys = generate_working_keys(KeyMode::DoubleWithTrack004).unwrap();
+        let block = build_working_keys(KeyMode::DoubleWithTrack004, &keys, &t.tmk).unwrap();
+        let enc = split_field62(KeyMode::DoubleWithTrack004, &block).unwrap();
+        let before = t.phone_tap.writes();
+        let e = t.phone.load_working_keys(&enc).await.unwrap_err();
+        assert_eq!(e, ReaderError::LinkNotEncrypted, "{security:?}");
+        assert_eq!(t.phone.read_card(request(500)).await.unwrap_err(), ReaderError::LinkNotEncrypted);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(t.phone_tap.writes(), before, "{security:?}: nothing was sent");
+        assert!(crate::Bilingual::zh(&e).contains("读卡器蓝牙连接未加密"));
+        assert!(crate::Bilingual::en(&e).contains("pair (bond) the reader in Bluetooth settings first"));
+        // Bonded, the same keys load.
+        t.phone_tap.inner.set_link_security(crate::devices::ble::LinkSecurity::Encrypted);
+        assert_eq!(t.phone.load_working_keys(&enc).await.unwrap().mak, keys.mak);
+    }
+}
+
+#[tokio::test]
+async fn after_the_link_drops_a_new_link_key_is_agreed_for_the_next_sign_in() {
+    let t = tapped(185).await;
+    let keys = generate_working_keys(KeyMode::DoubleWithTrack004).unwrap();
+    let block = build_working_keys(KeyMode::DoubleWithTrack004, &keys, &t.tmk).unwrap();
+    let enc = split_field62(KeyMode::DoubleWithTrack004, &block).unwrap();
+    // Dropped while idle: both sides forget the key; the first command hears of the drop.
+    t.phone_tap.inner.disconnect().await;
+    t.phone_tap.inner.reconnect().await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    match t.phone.load_working_keys(&enc).await {
+        Err(ReaderError::Disconnected) => {}
+        other => panic!("the drop is reported first: {other:?}"),
+    }
+    assert_eq!(t.phone.load_working_keys(&enc).await.unwrap().mak, keys.mak);
+    // The reader alone lost its key (it restarted): it says so, the phone agrees a new one, once.
+    t._device.forget_link_key();
+    let heard_before = t.heard.lock().unwrap().len();
+    assert_eq!(t.phone.load_working_keys(&enc).await.unwrap().mak, keys.mak);
+    let heard = t.heard.lock().unwrap()[heard_before..].to_vec();
+    assert!(contains(&heard, &[codes::cmd::LINK_KEY, codes::tag::PHONE_KEY]), "a new agreement was run");
+}
+
+#[test]
+fn a_key_answer_with_the_mak_in_clear_is_refused() {
+    use super::link_key::Ephemeral;
+    use super::messages::decode_key_ack;
+    let (phone, reader) = (Ephemeral::generate().unwrap(), Ephemeral::generate().unwrap());
+    let mut key = phone.agree_as_phone(reader.public_key(), "S").unwrap();
+    let clear = PayloadWriter::new()
+        .u8(codes::tag::STATUS, 0)
+        .bytes(codes::tag::MAK, &[1; 16])
+        .bytes(codes::tag::PIK_KCV, &[0; 4])
+        .bytes(codes::tag::MAK_KCV, &[0; 4])
+        .finish();
+    let e = decode_key_ack(&Payload::parse(&clear).unwrap(), &mut key, b"aad").unwrap_err();
+    assert!(matches!(e, ReaderError::Protocol(ref why) if why.contains("in clear")), "{e:?}");
 }

@@ -41,6 +41,9 @@ impl BleLink for Tap {
     fn is_connected(&self) -> bool {
         self.inner.is_connected()
     }
+    fn link_security(&self) -> crate::devices::ble::LinkSecurity {
+        self.inner.link_security()
+    }
 }
 
 fn is_query(chunk: &[u8]) -> bool {

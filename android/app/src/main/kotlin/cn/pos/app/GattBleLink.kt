@@ -7,9 +7,14 @@ import android.bluetooth.BluetoothGattCallback
 import android.bluetooth.BluetoothGattCharacteristic
 import android.bluetooth.BluetoothGattDescriptor
 import android.bluetooth.BluetoothProfile
+import android.content.BroadcastReceiver
 import android.content.Context
+import android.content.Intent
+import android.content.IntentFilter
+import android.os.Build
 import cn.pos.core.BleLink
 import cn.pos.core.LinkInbox
+import cn.pos.core.LinkSecurity
 import cn.pos.core.PosException
 import cn.pos.shell.devices.DeviceKind
 import cn.pos.shell.devices.GattConnection
@@ -23,6 +28,16 @@ import kotlinx.coroutines.withTimeoutOrNull
  * The core's [BleLink] over Android GATT: writes with response (one at a time, each waiting
  * for `onCharacteristicWrite`), notifications and connection changes pushed into the
  * [LinkInbox]. Thin on purpose: framing, retries and the protocols live in the core.
+ *
+ * A reader must be bonded (LE Secure Connections): after connecting, the link asks for a bond
+ * with [BluetoothDevice.createBond] and waits for `BOND_BONDED` (the system shows its pairing
+ * dialog). A write or descriptor write the reader refuses with `GATT_INSUFFICIENT_AUTHENTICATION`
+ * or `GATT_INSUFFICIENT_ENCRYPTION` also asks for a bond. [linkSecurity] says `ENCRYPTED` only
+ * for a bonded reader whose last access was not refused for security; the core sends no key or
+ * PIN command otherwise ("读卡器蓝牙连接未加密… / the reader link is not encrypted…").
+ * Android does not tell whether a bond used Secure Connections: the reader's firmware must
+ * accept only LE Secure Connections pairing and declare its characteristics encrypted with
+ * MITM protection (`PERMISSION_WRITE_ENCRYPTED_MITM`), so no access succeeds unencrypted.
  */
 @SuppressLint("MissingPermission") // BLUETOOTH_CONNECT is checked by the gateway before connecting.
 class GattBleLink(
@@ -39,8 +54,75 @@ class GattBleLink(
     @Volatile private var pendingWrite: CompletableDeferred<Int>? = null
     @Volatile private var ready: CompletableDeferred<Boolean>? = null
     @Volatile private var listener: ((Boolean) -> Unit)? = null
+    /** The reader refused an access for insufficient authentication or encryption since the last bond. */
+    @Volatile private var refusedForSecurity = false
+    /** A notification descriptor write refused for security, written again once bonded. */
+    @Volatile private var cccdAfterBond: BluetoothGattDescriptor? = null
+    @Volatile private var bonded: CompletableDeferred<Boolean>? = null
+    @Volatile private var bondReceiver: BroadcastReceiver? = null
 
     override val link: BleLink get() = this
+
+    private val needsBond: Boolean get() = kind == DeviceKind.READER
+
+    private fun isSecurityRefusal(status: Int) =
+        status == BluetoothGatt.GATT_INSUFFICIENT_AUTHENTICATION || status == BluetoothGatt.GATT_INSUFFICIENT_ENCRYPTION
+
+    /** Follows the bond state of [device]: completes [bonded], clears a refusal, re-enables notifications. */
+    private fun watchBond() {
+        if (bondReceiver != null) return
+        val receiver = object : BroadcastReceiver() {
+            override fun onReceive(c: Context, intent: Intent) {
+                if (intent.action != BluetoothDevice.ACTION_BOND_STATE_CHANGED) return
+                val which: BluetoothDevice? = if (Build.VERSION.SDK_INT >= 33) {
+                    intent.getParcelableExtra(BluetoothDevice.EXTRA_DEVICE, BluetoothDevice::class.java)
+                } else {
+                    @Suppress("DEPRECATION")
+                    intent.getParcelableExtra(BluetoothDevice.EXTRA_DEVICE)
+                }
+                if (which?.address != device.address) return
+                when (intent.getIntExtra(BluetoothDevice.EXTRA_BOND_STATE, BluetoothDevice.BOND_NONE)) {
+                    BluetoothDevice.BOND_BONDED -> {
+                        refusedForSecurity = false
+                        bonded?.complete(true)
+                        val d = cccdAfterBond
+                        val g = gatt
+                        if (d != null && g != null) {
+                            cccdAfterBond = null
+                            g.writeDescriptor(d, BluetoothGattDescriptor.ENABLE_NOTIFICATION_VALUE)
+                        }
+                    }
+                    BluetoothDevice.BOND_NONE -> bonded?.complete(false)
+                }
+            }
+        }
+        val filter = IntentFilter(BluetoothDevice.ACTION_BOND_STATE_CHANGED)
+        // The Bluetooth stack is another app: the receiver must be exported to hear it.
+        if (Build.VERSION.SDK_INT >= 33) {
+            context.registerReceiver(receiver, filter, Context.RECEIVER_EXPORTED)
+        } else {
+            context.registerReceiver(receiver, filter)
+        }
+        bondReceiver = receiver
+    }
+
+    /** Asks for a bond unless there is one or one is being made. */
+    private fun requestBond() {
+        if (device.bondState == BluetoothDevice.BOND_NONE) device.createBond()
+    }
+
+    /**
+     * Bonds with the reader (the system's pairing dialog) and waits up to [timeoutMs] for
+     * `BOND_BONDED`; true when bonded.
+     */
+    suspend fun ensureBonded(timeoutMs: Long = BOND_TIMEOUT_MS): Boolean {
+        if (device.bondState == BluetoothDevice.BOND_BONDED) return true
+        watchBond()
+        val done = CompletableDeferred<Boolean>().also { bonded = it }
+        requestBond()
+        if (device.bondState == BluetoothDevice.BOND_BONDED) return true
+        return withTimeoutOrNull(timeoutMs) { done.await() } ?: false
+    }
 
     private val callback = object : BluetoothGattCallback() {
         override fun onConnectionStateChange(g: BluetoothGatt, status: Int, newState: Int) {
@@ -77,10 +159,24 @@ class GattBleLink(
         }
 
         override fun onDescriptorWrite(g: BluetoothGatt, d: BluetoothGattDescriptor, status: Int) {
-            if (status == BluetoothGatt.GATT_SUCCESS) up() else ready?.complete(false)
+            when {
+                status == BluetoothGatt.GATT_SUCCESS -> up()
+                needsBond && isSecurityRefusal(status) -> {
+                    // The reader wants an encrypted link before it notifies: bond, then enable again.
+                    refusedForSecurity = true
+                    cccdAfterBond = d
+                    watchBond()
+                    requestBond()
+                }
+                else -> ready?.complete(false)
+            }
         }
 
         override fun onCharacteristicWrite(g: BluetoothGatt, c: BluetoothGattCharacteristic, status: Int) {
+            if (needsBond && isSecurityRefusal(status)) {
+                refusedForSecurity = true
+                requestBond()
+            }
             pendingWrite?.complete(status)
         }
 
@@ -111,8 +207,16 @@ class GattBleLink(
             }
         }
 
-    /** Connects (first time or again) and waits until notifications are on. */
+    /**
+     * Connects (first time or again) and waits until notifications are on; a reader is asked
+     * for a bond first. Without a bond the link still opens (the reader can be shown), and
+     * [linkSecurity] keeps key and PIN commands off it.
+     */
     suspend fun open(timeoutMs: Long = 15_000): Boolean {
+        if (needsBond) {
+            watchBond()
+            ensureBonded()
+        }
         val done = CompletableDeferred<Boolean>().also { ready = it }
         val g = gatt
         if (g == null) {
@@ -120,7 +224,8 @@ class GattBleLink(
         } else {
             g.connect()
         }
-        return withTimeoutOrNull(timeoutMs) { done.await() } ?: false
+        // A bond asked for by a refused descriptor write needs the user: wait for it too.
+        return withTimeoutOrNull(timeoutMs + BOND_TIMEOUT_MS) { done.await() } ?: false
     }
 
     override suspend fun write(chunk: ByteArray) {
@@ -135,6 +240,7 @@ class GattBleLink(
             }
             val status = withTimeout(WRITE_TIMEOUT_MS) { result.await() }
             if (!connected) throw disconnected()
+            if (needsBond && isSecurityRefusal(status)) throw notEncrypted()
             if (status != BluetoothGatt.GATT_SUCCESS) {
                 throw PosException.Device("link_write_failed", "蓝牙写入失败，请重试", "Bluetooth write failed ($status)")
             }
@@ -144,6 +250,12 @@ class GattBleLink(
     override fun mtu(): UInt = mtu.toUInt()
 
     override fun isConnected(): Boolean = connected
+
+    override fun linkSecurity(): LinkSecurity = when {
+        !connected || refusedForSecurity -> LinkSecurity.UNENCRYPTED
+        device.bondState == BluetoothDevice.BOND_BONDED -> LinkSecurity.ENCRYPTED
+        else -> LinkSecurity.UNENCRYPTED
+    }
 
     override fun onConnectionChange(listener: (connected: Boolean) -> Unit) {
         this.listener = listener
@@ -155,12 +267,22 @@ class GattBleLink(
         connected = false
         gatt?.close()
         gatt = null
+        bondReceiver?.let { runCatching { context.unregisterReceiver(it) } }
+        bondReceiver = null
     }
 
     private fun disconnected() =
         PosException.Device("link_disconnected", "蓝牙设备已断开，请检查设备电源和距离", "Bluetooth device disconnected")
 
+    private fun notEncrypted() = PosException.Device(
+        "link_not_encrypted",
+        "读卡器蓝牙连接未加密，请先在系统蓝牙设置中配对（绑定）读卡器，再重新连接",
+        "The reader link is not encrypted: pair (bond) the reader in Bluetooth settings first, then reconnect",
+    )
+
     private companion object {
         const val WRITE_TIMEOUT_MS = 5_000L
+        /** Time for the user to confirm the pairing dialog. */
+        const val BOND_TIMEOUT_MS = 30_000L
     }
 }

@@ -2,6 +2,7 @@ package cn.pos.shell
 
 import cn.pos.core.BleLink
 import cn.pos.core.LinkInbox
+import cn.pos.core.LinkSecurity
 import cn.pos.core.PosException
 import cn.pos.core.PrinterPeripheral
 import cn.pos.core.ReaderPeripheral
@@ -43,6 +44,9 @@ class FakeGatt(
 ) : GattConnection, BleLink {
     @Volatile
     private var up = true
+    /** False for a reader that is not bonded yet. */
+    @Volatile
+    var bonded = true
     private var listener: ((Boolean) -> Unit)? = null
 
     override val link: BleLink get() = this
@@ -56,6 +60,9 @@ class FakeGatt(
     override fun mtu(): UInt = mtu
 
     override fun isConnected(): Boolean = up
+
+    /** A bonded, encrypted link, as the app's GATT link reports once the reader is bonded. */
+    override fun linkSecurity(): LinkSecurity = if (up && bonded) LinkSecurity.ENCRYPTED else LinkSecurity.UNENCRYPTED
 
     override fun onConnectionChange(listener: (connected: Boolean) -> Unit) {
         this.listener = listener
@@ -201,6 +208,30 @@ class PairingTest {
             assertTrue((m.state.await { it is CheckoutState.Done } as CheckoutState.Done).printed)
             assertTrue(gateway.printer!!.takePaperText().contains("CARDHOLDER COPY"))
             m.close()
+        }
+    }
+
+    @Test
+    fun `a reader that is not bonded gets no keys and the operator is told to pair it`(): Unit = runBlocking {
+        val dir = tempDir("unbonded")
+        val sim = startAcquirerSimulator()
+        try {
+            val gateway = FakeGateway(dir)
+            val inbox = LinkInbox()
+            val conn = gateway.connect(gateway.device, inbox) as FakeGatt
+            conn.bonded = false
+            val reader = connectReader(conn.link, inbox)
+            assertEquals(false, reader.deviceInfo().tampered, "who the reader is can be asked unbonded")
+            val terminal = Terminal.open(File(dir, "t").path, noRiskSettings(sim.address()), SoftwareKeyVault(), reader, null)
+            val e = assertThrows<PosException.Device> { runBlocking { terminal.signIn() } }
+            assertEquals("link_not_encrypted", e.code)
+            assertTrue(e.zh.contains("读卡器蓝牙连接未加密") && e.en.contains("pair (bond) the reader"), e.en)
+            conn.bonded = true
+            assertTrue(terminal.signIn().approved, "bonded, the sign-in goes through")
+            terminal.close()
+        } finally {
+            sim.shutdown()
+            dir.deleteRecursively()
         }
     }
 
