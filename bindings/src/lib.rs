@@ -54,7 +54,8 @@ pub use reader::{connect_reader, CardMethod, CardReaderHandle, DeviceInfo, Reade
 pub use report::{DailyReport, ReportFigure};
 pub use reprint::{ReprintPreview, ReprintResult};
 pub use settings::{
-    default_risk_policy, demo_settings, OfflinePreference, OfflineSettings, PaperWidth, TerminalSettings,
+    default_risk_policy, demo_settings, MacAlgorithmSetting, OfflinePreference, OfflineSettings, PaperWidth,
+    TerminalSettings,
 };
 pub use settlement::{Reconciliation, SectionTotals, SettlementObserver, SettlementResult};
 pub use simulated::{

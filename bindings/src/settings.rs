@@ -116,6 +116,36 @@ pub struct TerminalSettings {
     /// Plain TCP instead of TLS: only where provisioning says so (a private APN); front ends
     /// show "未加密链路 / unencrypted link". Excludes `acquirer_ca_pem`.
     pub plain_tcp: bool,
+    /// The MAC algorithm the acquirer requires: X9.19 wherever it supports it; the UnionPay
+    /// ECB MAC (forgeable by anyone who can edit a frame) only for hosts that require it.
+    pub mac_algorithm: MacAlgorithmSetting,
+}
+
+/// Which MAC signs the terminal's messages (provisioned per acquirer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum MacAlgorithmSetting {
+    /// ANSI X9.19 retail MAC.
+    X919,
+    /// The UnionPay "ECB" MAC, for hosts that require it (then only over TLS).
+    UnionPayEcb,
+}
+
+impl From<MacAlgorithmSetting> for pos_core::crypto::MacAlgorithm {
+    fn from(m: MacAlgorithmSetting) -> Self {
+        match m {
+            MacAlgorithmSetting::X919 => pos_core::crypto::MacAlgorithm::X919,
+            MacAlgorithmSetting::UnionPayEcb => pos_core::crypto::MacAlgorithm::UnionPayEcb,
+        }
+    }
+}
+
+impl From<pos_core::crypto::MacAlgorithm> for MacAlgorithmSetting {
+    fn from(m: pos_core::crypto::MacAlgorithm) -> Self {
+        match m {
+            pos_core::crypto::MacAlgorithm::X919 => MacAlgorithmSetting::X919,
+            pos_core::crypto::MacAlgorithm::UnionPayEcb => MacAlgorithmSetting::UnionPayEcb,
+        }
+    }
 }
 
 fn hours(h: u32) -> Duration {
@@ -159,6 +189,7 @@ pub fn demo_settings(host: String) -> TerminalSettings {
         risk_policy_json: c.risk_policy.as_ref().map(RiskPolicy::to_json),
         acquirer_ca_pem: None,
         plain_tcp: false,
+        mac_algorithm: c.mac_algorithm.into(),
     }
 }
 
@@ -219,6 +250,7 @@ impl TerminalSettings {
         }
         c.operator = self.operator.clone();
         c.merchant_name = self.merchant_name.trim().to_string();
+        c.mac_algorithm = self.mac_algorithm.into();
         let ms = |v: u32, what_zh: &str, what_en: &str| {
             if v == 0 {
                 Err(PosError::InvalidInput {
@@ -277,6 +309,10 @@ mod tests {
         let mut demo = TerminalConfig::demo_at_plain("127.0.0.1:9");
         demo.sync.interval = c.sync.interval;
         assert_eq!(c, demo);
+        // The MAC algorithm is provisioned too: X9.19 by default, the ECB MAC where a host requires it.
+        assert_eq!(s.mac_algorithm, MacAlgorithmSetting::X919);
+        let ecb = TerminalSettings { mac_algorithm: MacAlgorithmSetting::UnionPayEcb, ..s };
+        assert_eq!(ecb.to_config().unwrap().mac_algorithm, pos_core::crypto::MacAlgorithm::UnionPayEcb);
     }
 
     #[test]
