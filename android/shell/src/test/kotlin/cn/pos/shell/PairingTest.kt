@@ -222,7 +222,7 @@ class PairingTest {
             conn.bonded = false
             val reader = connectReader(conn.link, inbox)
             assertEquals(false, reader.deviceInfo().tampered, "who the reader is can be asked unbonded")
-            val terminal = Terminal.open(File(dir, "t").path, noRiskSettings(sim.address()), SoftwareKeyVault(), reader, null)
+            val terminal = Terminal.open(File(dir, "t").path, noRiskSettings(sim.address()).copy(acquirerCaPem = sim.caPem()), SoftwareKeyVault(), reader, null)
             val e = assertThrows<PosException.Device> { runBlocking { terminal.signIn() } }
             assertEquals("link_not_encrypted", e.code)
             assertTrue(e.zh.contains("读卡器蓝牙连接未加密") && e.en.contains("pair (bond) the reader"), e.en)
