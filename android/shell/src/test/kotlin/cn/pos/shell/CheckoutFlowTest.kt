@@ -1,6 +1,8 @@
 package cn.pos.shell
 
 import cn.pos.core.CardEntry
+import cn.pos.core.SimFault
+import cn.pos.core.SimRequestClass
 import cn.pos.core.PosException
 import cn.pos.core.SlipCopy
 import cn.pos.core.defaultRiskPolicy
@@ -25,6 +27,9 @@ class CheckoutFlowTest {
             val m = rig.checkout()
             m.type(1234)
             assertEquals(CheckoutState.AmountEntry(1234), m.state.value)
+            // The host takes half a second, as a real one does: the processing screen is on
+            // meanwhile (an instant answer could overtake the stage event on a loaded machine).
+            rig.sim.injectFault("10000001", SimFault.Delay(500uL), 1u, SimRequestClass.FINANCIAL)
             m.confirm()
             val result = m.state.await { it is CheckoutState.Result } as CheckoutState.Result
             val o = result.outcome
