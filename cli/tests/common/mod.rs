@@ -40,14 +40,19 @@ pub fn start_sim_with(args: &[&str]) -> Sim {
         .stdout(Stdio::piped())
         .spawn()
         .expect("pos sim starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("banner");
+    let line = banner_line(&mut child);
     let addr = line.trim().rsplit(' ').next().expect("address").to_string();
     assert!(addr.starts_with("127.0.0.1:"), "banner: {line}");
     let ca = tls.join("ca.pem");
     assert!(ca.is_file(), "the CA is written before the banner");
     Sim { child, addr, ca }
+}
+
+/// The first line a started `pos sim` prints (its banner).
+fn banner_line(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("banner");
+    line
 }
 
 /// Starts `pos sim --json <args>` in `cwd` and reads its JSON banner.
@@ -59,9 +64,7 @@ pub fn start_sim_json(args: &[&str], cwd: &std::path::Path) -> (Sim, serde_json:
         .stdout(Stdio::piped())
         .spawn()
         .expect("pos sim starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("banner");
+    let line = banner_line(&mut child);
     let banner: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
     let addr = banner["listening"].as_str().unwrap_or_else(|| panic!("banner: {line}")).to_string();
     let ca = banner["ca"].as_str().map(|p| cwd.join(p)).unwrap_or_default();
@@ -144,8 +147,7 @@ pub fn start_admin_sim(tls: &std::path::Path, args: &[&std::ffi::OsStr]) -> Admi
         .stdout(Stdio::piped())
         .spawn()
         .expect("pos sim starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("banner");
+    let line = banner_line(&mut child);
     let banner: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
     let addr = banner["listening"].as_str().expect("listening").to_string();
     let admin = banner["admin"].as_str().expect("admin").to_string();
