@@ -1,5 +1,6 @@
 //! The simulator's TLS: a CA (ECDSA P-256, rcgen) made in memory or kept in a folder from the
-//! first start, and a server certificate for `localhost` and `127.0.0.1` signed by it at every
+//! first start, and a server certificate for `localhost`, `127.0.0.1` and the emulator's
+//! `10.0.2.2` signed by it at every
 //! start. Terminals pin the CA certificate (`ca.pem`, or [`crate::SimHandle::ca_pem`]).
 
 use std::io::Write;
@@ -46,8 +47,9 @@ pub(crate) fn setup(mode: &SimTls) -> Result<Option<TlsSetup>, SimError> {
     };
     let issuer = Issuer::new(ca_params(), ca_key);
     let key = KeyPair::generate().map_err(tls_error)?;
-    let mut params = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()])
-        .map_err(tls_error)?;
+    // 10.0.2.2: the development machine's loopback as the Android emulator reaches it.
+    let names = ["localhost", "127.0.0.1", "::1", "10.0.2.2"].map(str::to_owned).to_vec();
+    let mut params = CertificateParams::new(names).map_err(tls_error)?;
     params.distinguished_name.push(DnType::CommonName, "pos-acquirer-sim");
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let cert = params.signed_by(&key, &issuer).map_err(tls_error)?;

@@ -20,6 +20,8 @@ pub enum DayEndOperation {
     FactoryReset,
     /// 停用终端: taking the terminal out of service.
     Decommission,
+    /// 更改终端参数: installing another provisioning.
+    Reprovision,
 }
 
 impl From<DayEndOp> for DayEndOperation {
@@ -29,6 +31,7 @@ impl From<DayEndOp> for DayEndOperation {
             DayEndOp::SwitchDevice => DayEndOperation::SwitchDevice,
             DayEndOp::FactoryReset => DayEndOperation::FactoryReset,
             DayEndOp::Decommission => DayEndOperation::Decommission,
+            DayEndOp::Reprovision => DayEndOperation::Reprovision,
         }
     }
 }

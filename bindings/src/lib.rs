@@ -20,6 +20,7 @@ mod original;
 mod outcome;
 mod printer;
 mod progress;
+mod provisioning;
 mod queue;
 mod reader;
 mod report;
@@ -49,6 +50,9 @@ pub use original::OriginalRef;
 pub use outcome::{AdminOp, AdminOutcome, CardEntry, OperatorAction, TxnKind, TxnOutcome};
 pub use printer::{connect_printer, PrinterState, ReceiptPrinter, ReceiptResult};
 pub use progress::PaymentStage;
+pub use provisioning::{
+    install_demo_provisioning, install_provisioning, provisioned_settings, provisioning_info, ProvisioningInfo,
+};
 pub use queue::{QueueItem, QueueSummary, UploadState};
 pub use reader::{connect_reader, CardMethod, CardReaderHandle, DeviceInfo, ReaderEvent};
 pub use report::{DailyReport, ReportFigure};

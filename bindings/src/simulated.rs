@@ -10,8 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use pos_core::card::DeviceSecret;
-use pos_core::crypto::SecretKey;
+use pos_core::deck;
 use pos_core::devices::ble::{
     memory_pair, BleLink as CoreLink, LinkError, LinkEvent, LinkInbox as CoreInbox, LinkSecurity, MemoryEndpoint,
     MemoryFaults, TransportConfig,
@@ -19,14 +18,14 @@ use pos_core::devices::ble::{
 use pos_core::devices::printer::sim::{SimPrinter, SimPrinterConfig};
 use pos_core::devices::printer::{BlePrinter, PrinterConfig, PrinterStatus};
 use pos_core::devices::reader::{BleCardReader, SimulatedReader};
-use pos_core::reader::{KeyMemory, SoftwareReader};
-use pos_core::{deck, provision};
+use pos_core::reader::SoftwareReader;
 
 use crate::error::PosError;
 use crate::link::LinkInbox;
 use crate::printer::ReceiptPrinter;
 use crate::reader::CardReaderHandle;
 use crate::runtime::run;
+use crate::vault::{ForeignVault, KeyVault};
 
 /// The MTU the simulated links negotiate (a typical Android value).
 const SIM_MTU: usize = 185;
@@ -42,30 +41,14 @@ pub struct TestCard {
     pub masked_pan: String,
 }
 
-fn storage(e: std::io::Error) -> PosError {
-    PosError::Storage {
-        zh: "无法写入数据目录".into(), en: format!("cannot write the data directory: {}", e.kind())
-    }
-}
-
-/// The simulated reader's secure element: the demo TMK and the demo terminal's unlock key (the
-/// published test keys, for the simulation only), a device secret and key memory kept in `dir`.
-fn secure_element(dir: &Path) -> Result<SoftwareReader, PosError> {
-    std::fs::create_dir_all(dir).map_err(storage)?;
-    let path = dir.join("reader-secret.bin");
-    let secret = match std::fs::read(&path) {
-        Ok(bytes) => DeviceSecret::from_slice(&bytes).map_err(pos_core::PosError::from)?,
-        Err(_) => {
-            let s = DeviceSecret::generate().map_err(pos_core::PosError::from)?;
-            std::fs::write(&path, s.expose_secret()).map_err(storage)?;
-            s
-        }
-    };
-    let tmk = SecretKey::from_hex(provision::DEMO_TMK_HEX).map_err(pos_core::PosError::from)?;
-    let unlock_key = SecretKey::from_hex(provision::DEMO_UNLOCK_KEY_HEX).map_err(pos_core::PosError::from)?;
-    Ok(SoftwareReader::new(tmk, secret)
-        .with_key_memory(KeyMemory::at(dir.join("reader-keys.json")))?
-        .with_unlock_key(provision::DEMO_TID, unlock_key))
+/// The simulated reader's secure element for the terminal in `dir`: the TMK and unlock key
+/// of its provisioning (the published demo terminal's when it was never provisioned), its
+/// device secret and working keys sealed through `vault` beside the terminal's journal.
+fn secure_element(dir: &Path, vault: Arc<dyn KeyVault>) -> Result<SoftwareReader, PosError> {
+    pos_core::store::create_private_dir(dir).map_err(pos_core::PosError::from)?;
+    let vault: Arc<dyn pos_core::crypto::KeyVault> = Arc::new(ForeignVault(vault));
+    let provisioning = crate::provisioning::for_simulated_reader(dir, vault.as_ref())?;
+    Ok(provisioning.software_reader(dir, vault)?)
 }
 
 /// The reader and printer simulators, connected over in-memory links.
@@ -78,12 +61,17 @@ pub struct SimulatedDevices {
     printer: Arc<ReceiptPrinter>,
 }
 
-/// Starts a simulated reader (keys and device secret kept in `data_dir`) and printer.
+/// Starts a simulated reader and printer for the terminal in `data_dir`: the reader holds
+/// that terminal's provisioned keys (the demo terminal's when it was never provisioned),
+/// its device secret and working keys sealed through `vault` there.
 #[uniffi::export(async_runtime = "tokio")]
-pub async fn start_simulated_devices(data_dir: String) -> Result<Arc<SimulatedDevices>, PosError> {
+pub async fn start_simulated_devices(
+    data_dir: String,
+    vault: Arc<dyn KeyVault>,
+) -> Result<Arc<SimulatedDevices>, PosError> {
     let dir = PathBuf::from(data_dir);
     run(async move {
-        let inner = Arc::new(secure_element(&dir)?);
+        let inner = Arc::new(secure_element(&dir, vault)?);
         let ((phone, phone_rx), (device, device_rx)) = memory_pair(SIM_MTU, MemoryFaults::default());
         let reader_device = SimulatedReader::spawn(Arc::new(device), device_rx, inner, TransportConfig::default());
         let phone = Arc::new(phone);
@@ -242,16 +230,18 @@ pub struct ReaderPeripheral {
     powered: Arc<AtomicBool>,
 }
 
-/// Starts a simulated reader (keys kept in `data_dir`) answering into `phone_inbox`.
+/// Starts a simulated reader for the terminal in `data_dir` (keys as in
+/// [`start_simulated_devices`]) answering into `phone_inbox`.
 #[uniffi::export(async_runtime = "tokio")]
 pub async fn start_reader_peripheral(
     data_dir: String,
     phone_inbox: Arc<LinkInbox>,
+    vault: Arc<dyn KeyVault>,
 ) -> Result<Arc<ReaderPeripheral>, PosError> {
     let dir = PathBuf::from(data_dir);
     let phone = phone_inbox.sender();
     run(async move {
-        let inner = Arc::new(secure_element(&dir)?);
+        let inner = Arc::new(secure_element(&dir, vault)?);
         let powered = Arc::new(AtomicBool::new(true));
         let (inbox, rx) = CoreInbox::channel(4096);
         let link = AirLink { phone, powered: powered.clone() };

@@ -12,19 +12,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
-use pos_core::crypto::{check_value, FileVault, KeyVault, MacAlgorithm, SealedFile};
+use pos_core::crypto::{check_value, FileVault, KeyVault, MacAlgorithm};
 use pos_core::provision::Provisioning;
-use pos_core::Bilingual;
 use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::terminal_cmd::{io_problem, ArgProblem};
 use crate::{CliError, Global};
-
-/// The sealed provisioning's file name in the data directory.
-pub const PROVISION_FILE: &str = "provision.sealed";
-/// The simulated reader's key memory (sealed).
-pub const READER_KEYS_FILE: &str = "reader-keys.json";
 
 /// Arguments of `pos provision`.
 #[derive(Args)]
@@ -51,11 +45,21 @@ pub struct ProvisionArgs {
     #[arg(long, conflicts_with_all = ["demo", "show"])]
     merchant: Option<String>,
     /// The acquirer's CA (or server) certificate, PEM, pinned by the TLS link.
-    #[arg(long = "acquirer-ca", conflicts_with_all = ["demo", "show"])]
+    #[arg(long = "acquirer-ca", conflicts_with = "show")]
     acquirer_ca: Option<PathBuf>,
+    /// The acquirer's host:port, for the app (the CLI's commands take --host).
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "show")]
+    acquirer: Option<String>,
+    /// Plain TCP to the acquirer (only a private APN): the app shows the link as unencrypted.
+    #[arg(long, conflicts_with_all = ["show", "acquirer_ca"])]
+    plain_link: bool,
     /// The published demo terminal (for the simulator and tests only).
     #[arg(long, conflicts_with = "show")]
     demo: bool,
+    /// Write the provisioning file for the app (JSON, 0600, holds the TMK) instead of
+    /// installing it here; the app seals it on import and deletes it.
+    #[arg(long, value_name = "FILE", conflicts_with = "show")]
+    export: Option<PathBuf>,
     /// Show the provisioning in force (never a key: the TMK's check value only).
     #[arg(long)]
     show: bool,
@@ -73,10 +77,7 @@ pub fn vault(dir: &Path) -> Result<Arc<dyn KeyVault>, CliError> {
 
 /// The provisioning of `dir`, or `None` when it was never provisioned.
 pub fn load(dir: &Path, vault: &dyn KeyVault) -> Result<Option<Provisioning>, CliError> {
-    match SealedFile::new(dir.join(PROVISION_FILE), vault).read()? {
-        Some(plain) => Ok(Some(Provisioning::from_json(&plain)?)),
-        None => Ok(None),
-    }
+    Ok(Provisioning::load(dir, vault)?)
 }
 
 /// The provisioning in force: the sealed one, else the published demo terminal (which
@@ -110,13 +111,24 @@ fn read_key(path: &Path, what: &str) -> Result<Zeroizing<String>, CliError> {
 /// Runs `pos provision`.
 pub fn run(g: &Global, a: ProvisionArgs) -> Result<ExitCode, CliError> {
     let dir = &g.data_dir;
-    let vault = vault(dir)?;
     if a.show {
-        let p = load(dir, vault.as_ref())?;
+        let p = load(dir, vault(dir)?.as_ref())?;
         return show(g, p.as_ref());
     }
+    let acquirer_ca_pem = a
+        .acquirer_ca
+        .as_deref()
+        .map(|f| {
+            std::fs::read_to_string(f).map_err(|e| {
+                problem(
+                    &format!("无法读取CA证书 {}（{}）", f.display(), crate::advice::io_zh(&e)),
+                    &format!("cannot read the CA certificate {}: {e}", f.display()),
+                )
+            })
+        })
+        .transpose()?;
     let p = if a.demo {
-        Provisioning::demo()
+        Provisioning { host: a.acquirer.clone(), plain_tcp: a.plain_link, acquirer_ca_pem, ..Provisioning::demo() }
     } else {
         let (Some(tid), Some(mid), Some(tmk)) = (a.tid, a.mid, a.tmk_file) else {
             return Err(problem("请给出 --tid、--mid 和 --tmk-file", "give --tid, --mid and --tmk-file"));
@@ -128,53 +140,54 @@ pub fn run(g: &Global, a: ProvisionArgs) -> Result<ExitCode, CliError> {
             mac: if a.mac == "ecb" { MacAlgorithm::UnionPayEcb } else { MacAlgorithm::X919 },
             tmk_hex: read_key(&tmk, "TMK")?,
             unlock_key_hex: a.unlock_key_file.as_deref().map(|f| read_key(f, "unlock key")).transpose()?,
-            acquirer_ca_pem: a
-                .acquirer_ca
-                .as_deref()
-                .map(|f| {
-                    std::fs::read_to_string(f).map_err(|e| {
-                        problem(
-                            &format!("无法读取CA证书 {}（{}）", f.display(), crate::advice::io_zh(&e)),
-                            &format!("cannot read the CA certificate {}: {e}", f.display()),
-                        )
-                    })
-                })
-                .transpose()?,
+            acquirer_ca_pem,
+            host: a.acquirer.clone(),
+            plain_tcp: a.plain_link,
             demo: false,
         }
     };
     p.validate()?;
-    guard(g, vault.clone())?;
-    SealedFile::new(dir.join(PROVISION_FILE), vault.as_ref()).write(&p.to_json())?;
-    // The reader's working keys were under the old TMK: a sign-in loads new ones.
-    let _ = std::fs::remove_file(dir.join(READER_KEYS_FILE));
-    tracing::info!(tid = %p.tid, demo = p.demo, "terminal provisioned");
+    if let Some(file) = &a.export {
+        return export(g, &p, file);
+    }
+    let vault = vault(dir)?;
+    // Refused while a terminal runs here or business is owed under the current keys.
+    pos_core::terminal::Terminal::provision(dir, vault.clone(), &p)?;
     show(g, Some(&p))
 }
 
-/// Refuses to change the provisioning while the terminal has business the host must see
-/// under the current identity and keys (the day-end guard's reasons).
-fn guard(g: &Global, vault: Arc<dyn KeyVault>) -> Result<(), CliError> {
-    if !g.data_dir.join(pos_core::store::Store::FILE_NAME).is_file() {
-        return Ok(());
+/// Writes the provisioning file the app imports (0600: it holds the TMK until imported).
+fn export(g: &Global, p: &Provisioning, file: &Path) -> Result<ExitCode, CliError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(file).and_then(|mut f| {
+        std::io::Write::write_all(&mut f, &p.to_json())?;
+        f.sync_all()
+    });
+    written.map_err(|e| {
+        problem(
+            &format!("无法写入开通文件 {}（{}）；不会覆盖已有文件", file.display(), crate::advice::io_zh(&e)),
+            &format!(
+                "cannot write the provisioning file {}: {e} (an existing file is never overwritten)",
+                file.display()
+            ),
+        )
+    })?;
+    if g.json {
+        println!("{}", json!({"exported": file.display().to_string(), "tid": p.tid, "demo": p.demo}));
+    } else {
+        println!(
+            "{}",
+            crate::say_pair(
+                g,
+                &format!("开通文件已写入 {}（含主密钥：导入后删除）", file.display()),
+                &format!("provisioning file written to {} (holds the TMK: delete it once imported)", file.display())
+            )
+        );
     }
-    let config = pos_core::terminal::TerminalConfig::demo_at(g.host.clone());
-    let view = pos_core::terminal::Terminal::open_read_only(
-        &g.data_dir,
-        config,
-        vault,
-        Arc::new(pos_core::terminal::SystemClock::default()),
-    )?;
-    let blockers = view.day_end_blockers()?;
-    if blockers.is_empty() {
-        return Ok(());
-    }
-    let zh: Vec<String> = blockers.iter().map(Bilingual::zh).collect();
-    let en: Vec<String> = blockers.iter().map(Bilingual::en).collect();
-    Err(problem(
-        &format!("暂不能更改终端参数：{}", zh.join("；")),
-        &format!("cannot change the provisioning now: {}", en.join("; ")),
-    ))
+    Ok(ExitCode::SUCCESS)
 }
 
 fn show(g: &Global, p: Option<&Provisioning>) -> Result<ExitCode, CliError> {
@@ -199,7 +212,7 @@ fn show(g: &Global, p: Option<&Provisioning>) -> Result<ExitCode, CliError> {
             "{}",
             json!({"provisioned": true, "tid": p.tid, "mid": p.mid, "mac": mac, "demo": p.demo,
                    "tmk_check_value": kcv, "unlock_key": p.unlock_key_hex.is_some(),
-                   "acquirer_ca": p.acquirer_ca_pem.is_some(),
+                   "acquirer_ca": p.acquirer_ca_pem.is_some(), "acquirer": p.host, "plain_link": p.plain_tcp,
                    "merchant_name": p.merchant_name})
         );
     } else {
@@ -207,6 +220,12 @@ fn show(g: &Global, p: Option<&Provisioning>) -> Result<ExitCode, CliError> {
         println!("{}  {}", pair("终端号", "TID"), p.tid);
         println!("{}  {}", pair("商户号", "MID"), p.mid);
         println!("MAC  {mac}");
+        if let Some(host) = &p.host {
+            println!("{}  {host}", pair("收单主机", "Acquirer"));
+        }
+        if p.plain_tcp {
+            println!("{}", pair("未加密链路（专网）", "unencrypted link (private APN)"));
+        }
         println!("{}  {kcv}", pair("主密钥校验值", "TMK check value"));
         if p.demo {
             println!(

@@ -14,7 +14,6 @@ use pos_core::devices::reader::{BleCardReader, ReaderEvent, ReaderObserver, Simu
 use pos_core::iso8583::Stan;
 use pos_core::money::Amount;
 use pos_core::offline::OfflinePreference;
-use pos_core::reader::{KeyMemory, SoftwareReader};
 use pos_core::risk::RiskError;
 use pos_core::store::VoucherNo;
 use pos_core::terminal::{AdminOutcome, OriginalRef, SystemClock, Terminal, TerminalConfig, TerminalError, TxnOutcome};
@@ -200,17 +199,9 @@ impl OrigArgs {
     }
 }
 
-/// Reads or creates the simulated reader's device secret (its card fingerprint key), sealed
-/// through the vault in `reader-secret.sealed`: in clear beside the journal's masked PANs and
-/// fingerprints it would give the full PANs back by brute force. An earlier version's clear
-/// `reader-secret.bin` is sealed and removed.
+/// The simulated reader's device secret (its card fingerprint key), sealed in `dir`.
 pub(crate) fn device_secret(dir: &Path, vault: &dyn KeyVault) -> Result<DeviceSecret, CliError> {
-    let sealed = pos_core::crypto::SealedFile::new(dir.join("reader-secret.sealed"), vault);
-    let legacy = dir.join("reader-secret.bin");
-    // Generated up front (cheap) so that its error keeps its own type.
-    let fresh = DeviceSecret::generate()?;
-    let bytes = sealed.read_or_create(Some(&legacy), || Ok(zeroize::Zeroizing::new(fresh.expose_secret().to_vec())))?;
-    Ok(DeviceSecret::from_slice(&bytes)?)
+    Ok(pos_core::provisioning::device_secret(dir, vault)?)
 }
 
 /// Shows reader events as the phone's screen would, on stderr.
@@ -273,13 +264,8 @@ pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Stat
     })?;
     let vault = crate::provision_cmd::vault(dir)?;
     let provisioned = crate::provision_cmd::in_force(g, vault.as_ref())?;
-    let tmk = provisioned.tmk()?;
-    let memory = KeyMemory::sealed(dir.join(crate::provision_cmd::READER_KEYS_FILE), vault.clone());
-    let mut inner = SoftwareReader::new(tmk, device_secret(dir, vault.as_ref())?).with_key_memory(memory)?;
-    // The reader's remote-unlock key, as provisioned (the help desk holds the same).
-    if let Some(key) = &provisioned.unlock_key_hex {
-        inner = inner.with_unlock_key(&provisioned.tid, pos_core::crypto::SecretKey::from_hex(key)?);
-    }
+    // The provisioned TMK and remote-unlock key (the help desk holds the same).
+    let inner = provisioned.software_reader(dir, vault.clone())?;
     let ((phone, phone_events), (device, device_events)) = memory_pair(185, MemoryFaults::default());
     let sim_reader =
         SimulatedReader::spawn(Arc::new(device), device_events, Arc::new(inner), TransportConfig::default());

@@ -138,3 +138,38 @@ fn provisioning_refuses_a_key_on_the_command_line_and_bad_fields_without_echoing
     assert!(!dir.join("provision.sealed").exists(), "nothing provisioned");
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// `--export` writes the app's provisioning file (0600, never over an existing file) and
+/// installs nothing; the app's import reads it back as written.
+#[test]
+fn export_writes_the_apps_provisioning_file_and_installs_nothing() {
+    let work = temp_dir("provision-export");
+    std::fs::create_dir_all(&work).unwrap();
+    let sim = start_sim(&work);
+    let dir = work.join("t");
+    let file = work.join("provisioning.json");
+    let ca = work.join("tls").join("ca.pem");
+    let args = ["--json", "provision", "--demo", "--acquirer", "10.0.2.2:8583", "--acquirer-ca"];
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend([ca.to_str().unwrap(), "--export", file.to_str().unwrap()]);
+    let out = pos(&sim, &dir, &all, None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json(&out)["demo"], true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let p = pos_core::provisioning::Provisioning::from_json(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!((p.host.as_deref(), p.demo, p.plain_tcp), (Some("10.0.2.2:8583"), true, false));
+    assert!(p.acquirer_ca_pem.as_deref().is_some_and(|pem| pem.contains("BEGIN CERTIFICATE")));
+    assert!(!dir.exists(), "exporting installs nothing, creates no terminal");
+    // An existing file is never overwritten.
+    let again = pos(&sim, &dir, &all, None);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(json(&again)["message_en"].as_str().unwrap_or("").contains("never overwritten"), "{}", json(&again));
+    // A plain link and a pinned certificate exclude each other.
+    let both = pos(&sim, &dir, &["provision", "--demo", "--plain-link", "--acquirer-ca", ca.to_str().unwrap()], None);
+    assert_eq!(both.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&work);
+}

@@ -1,5 +1,10 @@
 //! What the acquirer provisions for one terminal, kept sealed in its data directory.
 
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::card::DeviceSecret;
+use crate::crypto::{CryptoError, KeyVault, SealedFile};
 use crate::provision::{DEMO_MERCHANT_NAME, DEMO_MID, DEMO_TID, DEMO_TMK_HEX, DEMO_UNLOCK_KEY_HEX};
 
 /// What the acquirer provisions for one terminal: its identity, its MAC algorithm and the
@@ -24,10 +29,26 @@ pub struct Provisioning {
     /// The acquirer's CA (or server) certificate, PEM, that the TLS link pins.
     #[serde(default)]
     pub acquirer_ca_pem: Option<String>,
+    /// The acquirer's `host:port` (the app's; the CLI takes `--host`). `None`: the front
+    /// end's default.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Plain TCP to the acquirer: only where the link is a private APN, and said so here.
+    #[serde(default)]
+    pub plain_tcp: bool,
     /// True for the published demo identity and keys: for the simulator and tests only.
     #[serde(default)]
     pub demo: bool,
 }
+
+/// The sealed provisioning's file name in a terminal's data directory.
+pub const FILE_NAME: &str = "provision.sealed";
+/// The software reader's working-key memory (sealed) in a data directory.
+pub const READER_KEYS_FILE: &str = "reader-keys.json";
+/// The software reader's device secret, its card fingerprint key (sealed).
+pub const READER_SECRET_FILE: &str = "reader-secret.sealed";
+/// An earlier version's clear device secret, sealed and removed when found.
+const LEGACY_READER_SECRET_FILE: &str = "reader-secret.bin";
 
 impl std::fmt::Debug for Provisioning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -35,9 +56,24 @@ impl std::fmt::Debug for Provisioning {
             .field("tid", &self.tid)
             .field("mid", &self.mid)
             .field("mac", &self.mac)
+            .field("host", &self.host)
+            .field("plain_tcp", &self.plain_tcp)
             .field("demo", &self.demo)
             .finish_non_exhaustive()
     }
+}
+
+/// Reads or creates the software reader's device secret (its card fingerprint key), sealed
+/// through the vault: in clear beside the journal's masked PANs and fingerprints it would give
+/// the full PANs back by brute force. An earlier version's clear file is sealed and removed.
+pub fn device_secret(dir: &Path, vault: &dyn KeyVault) -> Result<DeviceSecret, CryptoError> {
+    let sealed = SealedFile::new(dir.join(READER_SECRET_FILE), vault);
+    let legacy = dir.join(LEGACY_READER_SECRET_FILE);
+    let bytes = sealed.read_or_create(Some(&legacy), || {
+        let fresh = DeviceSecret::generate().map_err(|_| CryptoError::RandomFailed)?;
+        Ok(zeroize::Zeroizing::new(fresh.expose_secret().to_vec()))
+    })?;
+    DeviceSecret::from_slice(&bytes).map_err(|_| CryptoError::SealedTooShort { len: bytes.len() })
 }
 
 /// Why a provisioning cannot be used.
@@ -51,17 +87,22 @@ pub enum ProvisionError {
         /// What is wrong (never the key's value).
         problem: String,
     },
+    /// The sealed file could not be read or written.
+    #[error("provisioning: {0}")]
+    Sealed(#[from] CryptoError),
 }
 
 impl crate::i18n::Bilingual for ProvisionError {
     fn zh(&self) -> String {
         match self {
             ProvisionError::Invalid { field, problem } => format!("终端参数 {field} 无效：{problem}"),
+            ProvisionError::Sealed(e) => format!("终端参数无法读写：{}", e.zh()),
         }
     }
     fn en(&self) -> String {
         match self {
             ProvisionError::Invalid { field, problem } => format!("provisioning: {field} is not valid: {problem}"),
+            ProvisionError::Sealed(e) => format!("the provisioning cannot be read or written: {}", e.en()),
         }
     }
 }
@@ -77,6 +118,8 @@ impl Provisioning {
             tmk_hex: zeroize::Zeroizing::new(DEMO_TMK_HEX.into()),
             unlock_key_hex: Some(zeroize::Zeroizing::new(DEMO_UNLOCK_KEY_HEX.into())),
             acquirer_ca_pem: None,
+            host: None,
+            plain_tcp: false,
             demo: true,
         }
     }
@@ -93,6 +136,16 @@ impl Provisioning {
         }
         if self.unlock_key_hex.as_ref().is_some_and(|k| !key_ok(k, &[32, 64])) {
             return Err(bad("unlock_key", "32 or 64 hex digits"));
+        }
+        if self.plain_tcp && self.acquirer_ca_pem.is_some() {
+            return Err(bad("plain_tcp", "a plain link has no certificate to pin"));
+        }
+        if let Some(host) = &self.host {
+            let port_ok =
+                host.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok_and(|p| p > 0));
+            if !port_ok || host.len() > 255 {
+                return Err(bad("host", "host:port"));
+            }
         }
         Ok(())
     }
@@ -115,8 +168,51 @@ impl Provisioning {
         }
         if let Some(pem) = &self.acquirer_ca_pem {
             c.transport = crate::acquirer::Transport::tls_pinned(pem.clone());
+        } else if self.plain_tcp {
+            c.transport = crate::acquirer::Transport::PlainTcp;
         }
         Ok(c)
+    }
+
+    /// The provisioning sealed in `dir`, or `None` when the directory was never provisioned.
+    pub fn load(dir: &Path, vault: &dyn KeyVault) -> Result<Option<Provisioning>, ProvisionError> {
+        match SealedFile::new(dir.join(FILE_NAME), vault).read()? {
+            Some(plain) => Ok(Some(Provisioning::from_json(&plain)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Seals the provisioning into `dir` and drops the software reader's working keys (they
+    /// were under the old TMK: a sign-in loads new ones). Front ends go through
+    /// [`crate::terminal::Terminal::provision`], which refuses while business is owed.
+    pub(crate) fn seal(&self, dir: &Path, vault: &dyn KeyVault) -> Result<(), ProvisionError> {
+        self.validate()?;
+        SealedFile::new(dir.join(FILE_NAME), vault).write(&self.to_json())?;
+        match std::fs::remove_file(dir.join(READER_KEYS_FILE)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(ProvisionError::Invalid { field: "reader keys", problem: format!("cannot remove ({})", e.kind()) })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The software reader (the simulated reader's secure element) of the terminal in `dir`:
+    /// this provisioning's TMK and unlock key, its device secret and working keys sealed
+    /// through `vault` in `dir`.
+    pub fn software_reader(
+        &self,
+        dir: &Path,
+        vault: Arc<dyn KeyVault>,
+    ) -> Result<crate::reader::SoftwareReader, crate::reader::ReaderError> {
+        let tmk = self.tmk().map_err(crate::reader::ReaderError::from)?;
+        let secret = device_secret(dir, vault.as_ref()).map_err(crate::reader::ReaderError::from)?;
+        let memory = crate::reader::KeyMemory::sealed(dir.join(READER_KEYS_FILE), vault);
+        let mut reader = crate::reader::SoftwareReader::new(tmk, secret).with_key_memory(memory)?;
+        if let Some(key) = &self.unlock_key_hex {
+            let key = crate::crypto::SecretKey::from_hex(key).map_err(crate::reader::ReaderError::from)?;
+            reader = reader.with_unlock_key(&self.tid, key);
+        }
+        Ok(reader)
     }
 
     /// The provisioning as sealed bytes' plain form (JSON), wiped when dropped.

@@ -21,6 +21,7 @@ mod original;
 mod outcome;
 mod owner;
 mod payments;
+mod provisioning;
 mod repeats;
 mod reversals;
 mod risk_gate;

@@ -20,6 +20,8 @@ pub enum DayEndOp {
     FactoryReset,
     /// Taking the terminal out of service.
     Decommission,
+    /// Installing another provisioning (identity, keys, acquirer).
+    Reprovision,
 }
 
 impl Bilingual for DayEndOp {
@@ -29,6 +31,7 @@ impl Bilingual for DayEndOp {
             DayEndOp::SwitchDevice => "更换设备",
             DayEndOp::FactoryReset => "恢复出厂设置",
             DayEndOp::Decommission => "停用终端",
+            DayEndOp::Reprovision => "更改终端参数",
         }
         .into()
     }
@@ -38,6 +41,7 @@ impl Bilingual for DayEndOp {
             DayEndOp::SwitchDevice => "switching device",
             DayEndOp::FactoryReset => "factory reset",
             DayEndOp::Decommission => "decommission",
+            DayEndOp::Reprovision => "changing the provisioning",
         }
         .into()
     }

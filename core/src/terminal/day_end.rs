@@ -43,6 +43,7 @@ impl Terminal {
             DayEndOp::SwitchDevice => "switch device",
             DayEndOp::FactoryReset => "reset the terminal",
             DayEndOp::Decommission => "decommission the terminal",
+            DayEndOp::Reprovision => "change the provisioning",
         })?;
         let reasons = self.day_end_blockers()?;
         if reasons.is_empty() {

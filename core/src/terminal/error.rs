@@ -159,6 +159,16 @@ impl TerminalError {
     }
 }
 
+impl From<crate::provisioning::ProvisionError> for TerminalError {
+    fn from(e: crate::provisioning::ProvisionError) -> Self {
+        use crate::i18n::Bilingual;
+        match e {
+            crate::provisioning::ProvisionError::Sealed(c) => TerminalError::Crypto(c),
+            invalid => TerminalError::InvalidInput { zh: invalid.zh(), en: invalid.en() },
+        }
+    }
+}
+
 impl From<OfflineRefusal> for TerminalError {
     fn from(r: OfflineRefusal) -> Self {
         TerminalError::Offline(r)

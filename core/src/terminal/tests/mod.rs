@@ -446,3 +446,49 @@ async fn a_view_of_a_directory_without_a_terminal_is_an_error_and_creates_nothin
     assert!(e.en().contains("No terminal database") && e.zh().contains("没有终端数据库"), "{}", e.en());
     assert!(!missing.exists());
 }
+
+/// Provisioning goes through the one owner and the day-end guard: refused while a terminal
+/// runs on the directory and while the batch holds a payment; sealed once it is free, after
+/// which the reader's working keys are gone and nothing of the TMK is in clear.
+#[tokio::test]
+async fn provisioning_waits_for_the_owner_and_the_settled_batch() {
+    use crate::provisioning::Provisioning;
+    let r = signed_in().await;
+    let dir = r._dir.0.clone();
+    let vault: Arc<dyn crate::crypto::KeyVault> = Arc::new(FileVault::open_or_create(dir.join("vault.key")).unwrap());
+    let other = Provisioning { tid: "10000077".into(), host: Some("127.0.0.1:9".into()), ..Provisioning::demo() };
+    match Terminal::provision(&dir, vault.clone(), &other) {
+        Err(crate::settlement::DayEndError::Terminal(TerminalError::InUse { .. })) => {}
+        other => panic!("provisioning beside the owner: {other:?}"),
+    }
+    r.reader.present("debit").unwrap();
+    assert!(r.terminal.sale(cny(100)).await.unwrap().approved);
+    let Rig { terminal, .. } = r;
+    drop(terminal);
+    match Terminal::provision(&dir, vault.clone(), &other) {
+        Err(crate::settlement::DayEndError::Refused { op, reasons }) => {
+            assert_eq!(op, crate::settlement::DayEndOp::Reprovision);
+            assert!(reasons.iter().any(|r| matches!(r, crate::settlement::DayEndRefusal::BatchUnsettled { count: 1 })));
+        }
+        other => panic!("provisioning with an unsettled batch: {other:?}"),
+    }
+    assert!(Provisioning::load(&dir, vault.as_ref()).unwrap().is_none(), "nothing sealed");
+    // A bad field is named, and nothing is written.
+    let bad = Provisioning { host: Some("no-port".into()), ..other.clone() };
+    let e = Terminal::provision(&dir, vault.clone(), &bad).unwrap_err();
+    assert!(e.en().contains("host") && e.zh().contains("host"), "{}", e.en());
+    // A fresh directory is provisioned; the sealed file holds no clear key.
+    let fresh = TempDir::new("provision-fresh");
+    std::fs::write(fresh.0.join(crate::provisioning::READER_KEYS_FILE), b"{}").unwrap();
+    let v2: Arc<dyn crate::crypto::KeyVault> = Arc::new(FileVault::open_or_create(fresh.0.join("vault.key")).unwrap());
+    Terminal::provision(&fresh.0, v2.clone(), &other).unwrap();
+    let back = Provisioning::load(&fresh.0, v2.as_ref()).unwrap().unwrap();
+    assert_eq!((back.tid.as_str(), back.host.as_deref()), ("10000077", Some("127.0.0.1:9")));
+    let sealed = std::fs::read(fresh.0.join(crate::provisioning::FILE_NAME)).unwrap();
+    assert!(!sealed.windows(DEMO_TMK_HEX.len()).any(|w| w == DEMO_TMK_HEX.as_bytes()), "TMK in clear");
+    assert!(!fresh.0.join(crate::provisioning::READER_KEYS_FILE).exists(), "old working keys dropped");
+    let reader = back.software_reader(&fresh.0, v2.clone()).unwrap();
+    assert!(!reader.has_working_keys());
+    assert!(fresh.0.join(crate::provisioning::READER_SECRET_FILE).exists(), "device secret sealed");
+    assert!(!fresh.0.join("reader-secret.bin").exists());
+}

@@ -58,9 +58,11 @@ class MainActivity : Activity() {
     }
 
     private suspend fun attach(service: PosService) {
-        // The service opens the terminal in the background; wait for it.
-        while (service.terminal == null) delay(100)
+        // The service opens the terminal in the background; wait for it (or for why not).
+        while (service.terminal == null && service.problem == null) delay(100)
+        service.problem?.let { status.text = it.pick(lang) }
         val t = service.terminal ?: return
+        service.notice?.let { status.text = it.pick(lang) }
         val m = CheckoutMachine(t, service.scope, printer = { service.printer })
         m.attach(t.reader())
         machine = m

@@ -12,9 +12,13 @@ import cn.pos.core.ReceiptPrinter
 import cn.pos.core.SimulatedDevices
 import cn.pos.core.TaskHandle
 import cn.pos.core.Terminal
-import cn.pos.core.demoSettings
+import cn.pos.core.PlatformTrust
+import cn.pos.core.PosException
 import cn.pos.core.startSimulatedDevices
 import cn.pos.shell.devices.PairingManager
+import cn.pos.shell.i18n.Text
+import cn.pos.shell.i18n.text
+import cn.pos.shell.provisioning.TerminalProvisioning
 import cn.pos.shell.sync.SyncStatusPresenter
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -44,6 +48,15 @@ class PosService : Service() {
         private set
     lateinit var pairing: PairingManager
         private set
+    /** Why the terminal did not open (not provisioned, a refused file, ...), for the activity. */
+    @Volatile
+    var problem: Text? = null
+        private set
+
+    /** A provisioning file that could not be imported (the old provisioning stays in force). */
+    @Volatile
+    var notice: Text? = null
+        private set
     private var simulated: SimulatedDevices? = null
     private var connectivity: AndroidConnectivity? = null
     private var sync: TaskHandle? = null
@@ -55,11 +68,37 @@ class PosService : Service() {
         scope.launch { open() }
     }
 
-    /** Opens the terminal on the paired reader, or on the simulated devices (emulator builds). */
+    /**
+     * Opens the terminal on its provisioning (imported first from `provisioning.json` in the
+     * app's external files folder, where `adb push` or the acquirer's tool puts it), on the
+     * paired reader or on the simulated devices (emulator builds).
+     */
     private suspend fun open() {
         val dir = File(filesDir, "pos")
+        val vault = AndroidKeystoreVault()
+        val inbox = getExternalFilesDir(null) ?: filesDir
+        val prepared = TerminalProvisioning(dir, inbox, vault, allowDemo = Flavor.SIMULATED_DEVICES).prepare()
+        val settings = when (prepared) {
+            is TerminalProvisioning.Prepared.Needed -> {
+                problem = prepared.text
+                return
+            }
+            is TerminalProvisioning.Prepared.Ready -> {
+                notice = prepared.notice
+                prepared.settings
+            }
+        }
+        // No pinned certificate and not plain: the host is checked against the platform's CAs.
+        if (settings.acquirerCaPem == null && !settings.plainTcp) {
+            try {
+                PlatformTrust.init(applicationContext)
+            } catch (e: RuntimeException) {
+                problem = Text("无法使用系统证书库：${e.message}", "the platform trust store is unavailable: ${e.message}")
+                return
+            }
+        }
         val reader: CardReaderHandle = if (Flavor.SIMULATED_DEVICES) {
-            val sim = startSimulatedDevices(File(dir, "devices").path)
+            val sim = startSimulatedDevices(dir.path, vault)
             simulated = sim
             printer = sim.printer()
             sim.reader()
@@ -68,7 +107,12 @@ class PosService : Service() {
             printer = pairing.printerHandle
             pairing.readerHandle ?: return // the activity shows the pairing screen
         }
-        val t = Terminal.open(dir.path, demoSettings(Flavor.ACQUIRER_HOST), AndroidKeystoreVault(), reader, AndroidClock())
+        val t = try {
+            Terminal.open(dir.path, settings, vault, reader, AndroidClock())
+        } catch (e: PosException) {
+            problem = e.text
+            return
+        }
         terminal = t
         connectivity = AndroidConnectivity(this, t).also { it.start() }
         syncStatus = SyncStatusPresenter(t).also { it.attach() }

@@ -104,7 +104,7 @@ class FakeGateway(private val dir: File) : BluetoothGateway {
 
     override suspend fun connect(device: BleDevice, inbox: LinkInbox): GattConnection = when (device.kind) {
         DeviceKind.READER -> {
-            val p = peripheral ?: startReaderPeripheral(File(dir, "reader").path, inbox).also { peripheral = it }
+            val p = peripheral ?: startReaderPeripheral(File(dir, "reader").path, inbox, SoftwareKeyVault()).also { peripheral = it }
             FakeGatt(inbox, p.mtu(), p::isPowered, p::deliver).also { gatt = it }
         }
         DeviceKind.PRINTER -> {

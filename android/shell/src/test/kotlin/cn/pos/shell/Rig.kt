@@ -78,9 +78,12 @@ fun noRiskSettings(host: String): TerminalSettings = testSettings(host).copy(ris
 class Rig(signIn: Boolean = true, settings: (String) -> TerminalSettings = ::testSettings) : AutoCloseable {
     val dir = tempDir("rig")
     val sim: AcquirerSimulator = runBlocking { startAcquirerSimulator() }
-    val devices: SimulatedDevices = runBlocking { startSimulatedDevices(File(dir, "devices").path) }
+    val vault = SoftwareKeyVault()
+    // The simulated reader keeps its sealed secrets beside the terminal's journal, as the
+    // emulator build does.
+    val devices: SimulatedDevices = runBlocking { startSimulatedDevices(File(dir, "terminal").path, vault) }
     // TLS, pinned to the CA the simulator made for this run.
-    val terminal: Terminal = Terminal.open(File(dir, "terminal").path, settings(sim.address()).copy(acquirerCaPem = sim.caPem()), SoftwareKeyVault(), devices.reader(), null)
+    val terminal: Terminal = Terminal.open(File(dir, "terminal").path, settings(sim.address()).copy(acquirerCaPem = sim.caPem()), vault, devices.reader(), null)
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
 
     init {
@@ -94,7 +97,7 @@ class Rig(signIn: Boolean = true, settings: (String) -> TerminalSettings = ::tes
     companion object {
         /** A reader handle for tests that never read a card (settings refused before use). */
         fun noReader(): cn.pos.core.CardReaderHandle = runBlocking {
-            startSimulatedDevices(tempDir("noreader").path).reader()
+            startSimulatedDevices(tempDir("noreader").path, SoftwareKeyVault()).reader()
         }
     }
 

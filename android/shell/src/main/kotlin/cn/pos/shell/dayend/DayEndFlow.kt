@@ -19,6 +19,7 @@ fun DayEndOperation.label(): Text = when (this) {
     DayEndOperation.SWITCH_DEVICE -> Text("更换设备", "Switch device")
     DayEndOperation.FACTORY_RESET -> Text("恢复出厂设置", "Factory reset")
     DayEndOperation.DECOMMISSION -> Text("停用终端", "Decommission")
+    DayEndOperation.REPROVISION -> Text("更改终端参数", "Change the provisioning")
 }
 
 /** One reason as the operator reads it. */
@@ -126,6 +127,11 @@ class DayEndFlow(private val terminal: TerminalInterface, private val scope: Cor
                 terminal.decommission()
                 DayEndState.Done(operation, Text("终端已停用", "The terminal is out of service"))
             }
+            // Not an operation on an open terminal: the app imports a new file before opening.
+            DayEndOperation.REPROVISION -> DayEndState.Failed(
+                operation,
+                Text("新的开通文件在下次启动终端时导入", "a new provisioning file is imported when the terminal next starts"),
+            )
         }
     } catch (e: PosException.DayEndRefused) {
         DayEndState.Blocked(e.operation, e.blockers, Text(e.zh, e.en))
