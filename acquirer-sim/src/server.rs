@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use tracing::{info, warn};
@@ -96,6 +96,13 @@ impl Simulator {
             stop,
         });
         let acceptor = tls.as_ref().map(|t| t.acceptor.clone());
+        let memory = Arc::new(MemoryDial {
+            shared: shared.clone(),
+            tls: acceptor.clone(),
+            conns: Arc::default(),
+            slots: Arc::new(Semaphore::new(shared.limits.max_connections)),
+            next_peer: AtomicU64::new(0),
+        });
         let mut tasks = vec![tokio::spawn(accept_loop(listener, acceptor, shared.clone(), stopped.clone()))];
         let admin_addr = admin.as_ref().map(|(_, a)| *a);
         if let Some((l, _)) = admin {
@@ -109,7 +116,7 @@ impl Simulator {
             Some(_) => info!(%addr, admin = ?admin_addr, ca = ?ca_path, "acquirer simulator listening (TLS)"),
             None => warn!(%addr, admin = ?admin_addr, "acquirer simulator listening on plain TCP (unencrypted)"),
         }
-        Ok(SimHandle { addr, admin_addr, ca_pem, ca_path, shared, tasks })
+        Ok(SimHandle { addr, admin_addr, ca_pem, ca_path, shared, tasks, memory })
     }
 }
 
@@ -125,6 +132,7 @@ pub struct SimHandle {
     ca_path: Option<PathBuf>,
     shared: Arc<Shared>,
     tasks: Vec<JoinHandle<()>>,
+    memory: Arc<MemoryDial>,
 }
 
 impl SimHandle {
@@ -207,7 +215,21 @@ impl SimHandle {
         for t in self.tasks.drain(..) {
             let _ = t.await;
         }
+        // The in-memory connections see the stop too; wait for them as the accept loop does.
+        let mut memory = self.memory.conns.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_default();
+        let drain = async { while memory.join_next().await.is_some() {} };
+        if tokio::time::timeout(Duration::from_secs(5), drain).await.is_err() {
+            memory.abort_all();
+            while memory.join_next().await.is_some() {}
+        }
         info!(addr = %self.addr, "acquirer simulator stopped");
+    }
+
+    /// A dialer that reaches this simulator over in-memory links instead of the network, for
+    /// terminals in the same process (`TerminalConfig::dialer`): tests on tokio's paused clock
+    /// and deterministic simulations. TLS and the host's answers are the same as over TCP.
+    pub fn dialer(&self) -> pos_core::acquirer::Dialer {
+        pos_core::acquirer::Dialer::custom(self.memory.clone())
     }
 
     /// Resolves when the simulator has been asked to stop (the admin `shutdown` command).
@@ -239,29 +261,7 @@ async fn accept_loop(
                     Ok(slot) => {
                         shared.stats.accepted.fetch_add(1, Ordering::SeqCst);
                         let _ = stream.set_nodelay(true);
-                        let (shared, conn_stop) = (shared.clone(), conn_stop.clone());
-                        match tls.clone() {
-                            None => {
-                                conns.spawn(connection::serve(stream, peer, shared, conn_stop, slot));
-                            }
-                            Some(acceptor) => {
-                                conns.spawn(async move {
-                                    // The handshake gets the frame timeout: a peer cannot hold a slot by stalling it.
-                                    let limit = Duration::from_millis(shared.timeouts.frame_read_ms);
-                                    match tokio::time::timeout(limit, acceptor.accept(stream)).await {
-                                        Ok(Ok(tls)) => connection::serve(tls, peer, shared, conn_stop, slot).await,
-                                        Ok(Err(e)) => {
-                                            shared.stats.handshake_failed.fetch_add(1, Ordering::SeqCst);
-                                            info!(%peer, error = %e, "TLS handshake failed; closing");
-                                        }
-                                        Err(_) => {
-                                            shared.stats.handshake_failed.fetch_add(1, Ordering::SeqCst);
-                                            info!(%peer, "TLS handshake not finished in time; closing");
-                                        }
-                                    }
-                                });
-                            }
-                        }
+                        spawn_connection(&mut conns, stream, peer, tls.clone(), shared.clone(), conn_stop.clone(), slot);
                     }
                     Err(_) => {
                         shared.stats.refused.fetch_add(1, Ordering::SeqCst);
@@ -283,6 +283,81 @@ async fn accept_loop(
         conns.abort_all();
         // Wait for the aborted ones too: a shut-down simulator holds no ledger (nor its lock).
         while conns.join_next().await.is_some() {}
+    }
+}
+
+/// Serves one accepted stream (a socket, or an in-memory link) on `conns`: over TLS when the
+/// simulator serves TLS, the handshake bounded by the frame timeout.
+fn spawn_connection<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static>(
+    conns: &mut JoinSet<()>,
+    stream: S,
+    peer: SocketAddr,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+    conn_stop: watch::Receiver<bool>,
+    slot: OwnedSemaphorePermit,
+) {
+    match tls {
+        None => {
+            conns.spawn(connection::serve(stream, peer, shared, conn_stop, slot));
+        }
+        Some(acceptor) => {
+            conns.spawn(async move {
+                // The handshake gets the frame timeout: a peer cannot hold a slot by stalling it.
+                let limit = Duration::from_millis(shared.timeouts.frame_read_ms);
+                match tokio::time::timeout(limit, acceptor.accept(stream)).await {
+                    Ok(Ok(tls)) => connection::serve(tls, peer, shared, conn_stop, slot).await,
+                    Ok(Err(e)) => {
+                        shared.stats.handshake_failed.fetch_add(1, Ordering::SeqCst);
+                        info!(%peer, error = %e, "TLS handshake failed; closing");
+                    }
+                    Err(_) => {
+                        shared.stats.handshake_failed.fetch_add(1, Ordering::SeqCst);
+                        info!(%peer, "TLS handshake not finished in time; closing");
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// Terminals in the same process reach the simulator over in-memory links (a
+/// `tokio::io::duplex` pair per connection): no socket, so tests can run on tokio's paused
+/// clock. The same connection limit, TLS and serving as the network; a stopped simulator
+/// refuses new links.
+struct MemoryDial {
+    shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
+    conns: Arc<std::sync::Mutex<JoinSet<()>>>,
+    slots: Arc<Semaphore>,
+    next_peer: AtomicU64,
+}
+
+/// Bytes buffered each way on an in-memory link (a few frames).
+const MEMORY_LINK_BUFFER: usize = 64 * 1024;
+
+#[async_trait::async_trait]
+impl pos_core::acquirer::Dial for MemoryDial {
+    async fn dial(
+        &self,
+        _host: &str,
+    ) -> Result<Box<dyn pos_core::acquirer::AcquirerStream>, pos_core::acquirer::ConnectFailure> {
+        if *self.shared.stop.borrow() {
+            return Err(pos_core::acquirer::ConnectFailure::Refused);
+        }
+        let Ok(slot) = self.slots.clone().try_acquire_owned() else {
+            self.shared.stats.refused.fetch_add(1, Ordering::SeqCst);
+            return Err(pos_core::acquirer::ConnectFailure::Refused);
+        };
+        self.shared.stats.accepted.fetch_add(1, Ordering::SeqCst);
+        let (terminal_side, host_side) = tokio::io::duplex(MEMORY_LINK_BUFFER);
+        // A made-up peer address, only for the logs.
+        let n = self.next_peer.fetch_add(1, Ordering::SeqCst);
+        let peer = SocketAddr::from(([0, 0, 0, 0], u16::try_from(n % 65_535 + 1).unwrap_or(1)));
+        let stop = self.shared.stop.subscribe();
+        let mut conns = self.conns.lock().map_err(|_| pos_core::acquirer::ConnectFailure::Refused)?;
+        spawn_connection(&mut conns, host_side, peer, self.tls.clone(), self.shared.clone(), stop, slot);
+        Ok(Box::new(terminal_side))
     }
 }
 

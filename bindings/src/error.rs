@@ -315,6 +315,17 @@ impl From<ReportError> for PosError {
     }
 }
 
+impl From<pos_core::terminal::PrintError> for PosError {
+    fn from(e: pos_core::terminal::PrintError) -> Self {
+        use pos_core::terminal::PrintError;
+        match e {
+            PrintError::NoSlip(e) => e.into(),
+            PrintError::NotPrinted(e) => e.into(),
+            PrintError::Terminal(e) => e.into(),
+        }
+    }
+}
+
 impl From<DayEndError> for PosError {
     fn from(e: DayEndError) -> Self {
         let (zh, en) = (e.zh(), e.en());

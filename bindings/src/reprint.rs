@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use pos_core::devices::printer::sim::render;
-use pos_core::receipt::print_slips;
 use pos_core::report::ReportError;
 use pos_core::store::VoucherNo;
 use pos_core::terminal::ReprintTarget;
@@ -80,11 +79,17 @@ impl Terminal {
         printer: Arc<ReceiptPrinter>,
         voucher: Option<u32>,
     ) -> Result<ReprintResult, PosError> {
-        let (row, slips) = self.reprint_copies(voucher)?;
-        let (width, p) = (self.width(), printer.printer());
-        let reports = run(async move { Ok(print_slips(p.as_ref(), &slips, width).await?) }).await?;
+        let target = target(voucher)?;
+        let (width, p, t) = (self.width(), printer.printer(), self.core());
+        let (record, reports) = run(async move {
+            t.reprint_receipt(target, p.as_ref(), width).await.map_err(|e| match e {
+                pos_core::terminal::PrintError::NoSlip(e) => no_receipt(e, voucher),
+                other => other.into(),
+            })
+        })
+        .await?;
         Ok(ReprintResult {
-            row,
+            row: HistoryRow::from(&record),
             copies: u32::try_from(reports.len()).unwrap_or(u32::MAX),
             paper_near_end: reports.iter().any(|r| r.status_after.paper_near_end),
         })

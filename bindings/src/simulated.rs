@@ -45,7 +45,7 @@ pub struct TestCard {
 /// of its provisioning (the published demo terminal's when it was never provisioned), its
 /// device secret and working keys sealed through `vault` beside the terminal's journal.
 fn secure_element(dir: &Path, vault: Arc<dyn KeyVault>) -> Result<SoftwareReader, PosError> {
-    pos_core::store::create_private_dir(dir).map_err(pos_core::PosError::from)?;
+    pos_core::terminal::Terminal::create_data_dir(dir)?;
     let vault: Arc<dyn pos_core::crypto::KeyVault> = Arc::new(ForeignVault(vault));
     let provisioning = crate::provisioning::for_simulated_reader(dir, vault.as_ref())?;
     Ok(provisioning.software_reader(dir, vault)?)

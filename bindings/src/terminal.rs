@@ -3,14 +3,13 @@
 //! and the day-end operations are exported from their own modules (`history.rs`,
 //! `reprint.rs`, `day_end.rs`).
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use pos_core::clock::{Clock as CoreClock, SystemClock};
 use pos_core::devices::printer::sim::render;
 use pos_core::devices::printer::PaperWidth as CoreWidth;
-use pos_core::receipt::{print_slips, Receipt, ReceiptContext, SettlementSlip};
+use pos_core::receipt::SettlementSlip;
 use pos_core::report::Day;
 use pos_core::store::TxnId;
 use pos_core::terminal::{OriginalRef as CoreRef, Terminal as CoreTerminal, TxnOutcome as CoreOutcome};
@@ -35,8 +34,6 @@ use crate::sync::{AttentionItem, SyncEvent, SyncReport};
 use crate::task::TaskHandle;
 use crate::vault::{ForeignVault, KeyVault};
 
-/// Outcomes kept for printing their slips (the last few of this session).
-const KEPT_OUTCOMES: usize = 32;
 /// Largest history page.
 const MAX_PAGE: u32 = 500;
 
@@ -48,12 +45,11 @@ pub struct Terminal {
     settings: TerminalSettings,
     clock: Arc<dyn CoreClock>,
     stages: broadcast::Sender<PaymentStage>,
-    outcomes: Mutex<VecDeque<CoreOutcome>>,
     last_settlement: Mutex<Option<SettlementSlip>>,
 }
 
 impl Terminal {
-    /// Runs a transaction on the shared runtime and keeps its outcome for the receipt.
+    /// Runs a transaction on the shared runtime.
     async fn txn<F, Fut>(&self, f: F) -> Result<TxnOutcome, PosError>
     where
         F: FnOnce(Arc<CoreTerminal>) -> Fut + Send + 'static,
@@ -61,47 +57,11 @@ impl Terminal {
     {
         let inner = self.inner.clone();
         let outcome = run(async move { Ok(f(inner).await?) }).await?;
-        let out = TxnOutcome::from(&outcome);
-        if let Ok(mut kept) = self.outcomes.lock() {
-            kept.retain(|o| o.txn_id != outcome.txn_id);
-            if kept.len() >= KEPT_OUTCOMES {
-                kept.pop_front();
-            }
-            kept.push_back(outcome);
-        }
-        Ok(out)
+        Ok(TxnOutcome::from(&outcome))
     }
 
     fn amount(&self, minor: i64) -> Result<pos_core::money::Amount, PosError> {
         amount(minor, self.inner.config().currency)
-    }
-
-    fn kept(&self, txn_id: i64) -> Result<CoreOutcome, PosError> {
-        self.outcomes
-            .lock()
-            .map_err(|_| PosError::internal("outcomes lock"))?
-            .iter()
-            .find(|o| o.txn_id.0 == txn_id)
-            .cloned()
-            .ok_or_else(|| {
-                PosError::invalid(
-                    "找不到这笔交易的签购单数据（只能打印本次运行的交易）",
-                    "no slip data for this transaction (only this session's transactions can be printed)",
-                )
-            })
-    }
-
-    fn receipts(&self, o: &CoreOutcome, reprint: bool) -> Result<[Receipt; 2], PosError> {
-        let c = self.inner.config();
-        let ctx = ReceiptContext {
-            merchant: c.merchant(),
-            operator: c.operator.clone(),
-            printed_at: self.clock.now(),
-            offline: false,
-            reprint,
-            verification: None,
-        };
-        Ok(Receipt::copies(o, &ctx)?)
     }
 
     fn last_slip(&self) -> Result<SettlementSlip, PosError> {
@@ -123,9 +83,6 @@ impl Terminal {
 
     /// Forgets this session's slip data (after the records were erased).
     pub(crate) fn forget_session(&self) {
-        if let Ok(mut kept) = self.outcomes.lock() {
-            kept.clear();
-        }
         if let Ok(mut last) = self.last_settlement.lock() {
             *last = None;
         }
@@ -170,7 +127,6 @@ impl Terminal {
             settings,
             clock,
             stages,
-            outcomes: Mutex::new(VecDeque::new()),
             last_settlement: Mutex::new(None),
         }))
     }
@@ -372,18 +328,13 @@ impl Terminal {
 
     /// Prints both copies of a transaction's slip (merchant first). On success the payment is
     /// complete. A copy that fails gives `NotPrinted`: print again, or `cancel_unprinted`.
-    pub async fn print_receipt(
-        &self,
-        printer: Arc<ReceiptPrinter>,
-        txn_id: i64,
-        reprint: bool,
-    ) -> Result<ReceiptResult, PosError> {
-        let outcome = self.kept(txn_id)?;
-        let slips = self.receipts(&outcome, reprint)?;
+    pub async fn print_receipt(&self, printer: Arc<ReceiptPrinter>, txn_id: i64) -> Result<ReceiptResult, PosError> {
         let (width, p, t) = (self.width(), printer.printer(), self.inner.clone());
         run(async move {
-            let reports = print_slips(p.as_ref(), &slips, width).await?;
-            t.complete(TxnId(txn_id))?;
+            let reports = t.print_receipt(TxnId(txn_id), p.as_ref(), width).await.map_err(|e| match e {
+                pos_core::terminal::PrintError::NoSlip(e) => no_slip(e, txn_id),
+                other => other.into(),
+            })?;
             Ok(ReceiptResult {
                 copies: u32::try_from(reports.len()).unwrap_or(u32::MAX),
                 paper_near_end: reports.iter().any(|r| r.status_after.paper_near_end),
@@ -394,8 +345,7 @@ impl Terminal {
 
     /// The slip as it prints (cardholder copy), as text for the receipt screen.
     pub fn receipt_preview(&self, txn_id: i64) -> Result<String, PosError> {
-        let outcome = self.kept(txn_id)?;
-        let [_, cardholder] = self.receipts(&outcome, false)?;
+        let [_, cardholder] = self.inner.slips(TxnId(txn_id), false).map_err(|e| no_slip(e, txn_id))?;
         let width = self.width();
         Ok(render(&cardholder.render(width), width.columns()).to_text())
     }
@@ -458,24 +408,23 @@ impl Terminal {
 
     /// The offline queue, oldest first (`waiting_only`: stored and uploading).
     pub fn queue(&self, waiting_only: bool) -> Result<Vec<QueueItem>, PosError> {
-        Ok(self.inner.store().offline_queue(waiting_only)?.iter().map(QueueItem::from).collect())
+        Ok(self.inner.offline_queue(waiting_only)?.iter().map(QueueItem::from).collect())
     }
 
     /// What is waiting: offline payments and reversals.
     pub fn queue_summary(&self) -> Result<QueueSummary, PosError> {
-        let store = self.inner.store();
-        let stats = store.queue_stats()?;
+        let stats = self.inner.queue_stats()?;
         Ok(QueueSummary {
             waiting: stats.count,
             waiting_amount: money_of(stats.total_minor, self.inner.config().currency),
             oldest_stored_unix: stats.oldest_unix,
-            reversals_due: store.due_reversal_count()?,
+            reversals_due: self.inner.due_reversal_count()?,
         })
     }
 
     /// The latest `limit` journal rows, newest first (at most 500).
     pub fn history(&self, limit: u32) -> Result<Vec<HistoryRow>, PosError> {
-        Ok(self.inner.store().recent_txns(limit.min(MAX_PAGE))?.iter().map(HistoryRow::from).collect())
+        Ok(self.inner.recent_txns(limit.min(MAX_PAGE))?.iter().map(HistoryRow::from).collect())
     }
 
     /// The summary of local day `day` (`YYYY-MM-DD`; today when absent), from the journal.
@@ -519,5 +468,18 @@ impl Terminal {
                 observer.on_connectivity_changed(online);
             }
         })
+    }
+}
+
+/// Why transaction `txn_id` has no slip: an unknown (or erased) one is named as such.
+fn no_slip(e: pos_core::report::ReportError, txn_id: i64) -> PosError {
+    match e {
+        pos_core::report::ReportError::NoReceipt => PosError::NoReceipt {
+            code: "no_such_txn".into(),
+            voucher: None,
+            zh: format!("找不到这笔交易（{txn_id}）"),
+            en: format!("No such transaction ({txn_id})"),
+        },
+        other => other.into(),
     }
 }

@@ -71,7 +71,7 @@ fn problem(zh: &str, en: &str) -> CliError {
 
 /// The vault of a data directory (created with the directory when absent).
 pub fn vault(dir: &Path) -> Result<Arc<dyn KeyVault>, CliError> {
-    pos_core::store::create_private_dir(dir)?;
+    pos_core::terminal::Terminal::create_data_dir(dir)?;
     Ok(Arc::new(FileVault::open_or_create(dir.join("vault.key"))?))
 }
 

@@ -8,7 +8,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use pos_core::offline::OfflinePreference;
 use pos_core::store::{QueueEntry, ReversalRecord, UploadState};
 use pos_core::sync::{SyncEvent, SyncReport, SyncStop};
-use pos_core::terminal::Terminal;
 use pos_core::Bilingual;
 use serde_json::{json, Value};
 
@@ -16,7 +15,6 @@ use crate::terminal_cmd::{open_terminal, open_view};
 use crate::{say, say_pair, CliError, Global};
 
 /// The settings key of the demo's offline switch.
-const OFFLINE_SWITCH: &str = "cli.offline";
 
 /// `pos offline on|off|status`.
 #[derive(Subcommand, Clone, Copy)]
@@ -54,25 +52,17 @@ impl PreferenceArgs {
     }
 }
 
-/// Applies the offline switch to a freshly opened terminal.
-pub fn apply_switch(t: &Terminal) -> Result<(), CliError> {
-    if t.store().setting(OFFLINE_SWITCH)?.as_deref() == Some("on") {
-        t.set_connectivity(false);
-    }
-    Ok(())
-}
-
 /// `pos offline ...`.
 pub fn offline(g: &Global, cmd: OfflineCmd) -> Result<ExitCode, CliError> {
     crate::runtime()?.block_on(async move {
         let st = open_terminal(g, None).await?;
-        let store = st.terminal.store();
+        let t = &st.terminal;
         match cmd {
-            OfflineCmd::On => store.set_setting(OFFLINE_SWITCH, "on")?,
-            OfflineCmd::Off => store.remove_setting(OFFLINE_SWITCH)?,
+            OfflineCmd::On => t.set_offline_switch(true)?,
+            OfflineCmd::Off => t.set_offline_switch(false)?,
             OfflineCmd::Status => {}
         }
-        let on = store.setting(OFFLINE_SWITCH)?.as_deref() == Some("on");
+        let on = t.offline_switch()?;
         if g.json {
             println!("{}", json!({ "offline": on }));
         } else if on {
@@ -139,15 +129,11 @@ pub fn queue(g: &Global, all: bool) -> Result<ExitCode, CliError> {
     crate::runtime()?.block_on(async move {
         let view = open_view(g)?;
         let t = &view;
-        let entries = t.store().offline_queue(!all)?;
-        let reversals: Vec<ReversalRecord> = t
-            .store()
-            .open_reversals()?
-            .into_iter()
-            .filter(|r| r.state == pos_core::reversal::ReversalState::Due)
-            .collect();
+        let entries = t.offline_queue(!all)?;
+        let reversals: Vec<ReversalRecord> =
+            t.open_reversals()?.into_iter().filter(|r| r.state == pos_core::reversal::ReversalState::Due).collect();
         let attention = t.attention()?;
-        let stats = t.store().queue_stats()?;
+        let stats = t.queue_stats()?;
         if g.json {
             let v = json!({
                 "waiting": stats.count,
@@ -216,7 +202,7 @@ pub fn sync(g: &Global) -> Result<ExitCode, CliError> {
         let st = open_terminal(g, None).await?;
         let t = &st.terminal;
         let mut events = t.subscribe();
-        let waiting = t.store().queue_stats()?.count;
+        let waiting = t.queue_stats()?.count;
         let bar = if g.json { ProgressBar::hidden() } else { ProgressBar::new(u64::from(waiting)) };
         bar.set_style(
             ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),

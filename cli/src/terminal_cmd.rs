@@ -285,7 +285,6 @@ pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Stat
         eprintln!("  {}", crate::say(g, &config.transport));
     }
     let terminal = Terminal::open(dir, config, vault, Arc::new(reader), Arc::new(SystemClock::default()))?;
-    crate::queue_cmd::apply_switch(&terminal)?;
     Ok(Station { terminal, _reader: sim_reader })
 }
 
@@ -322,7 +321,7 @@ pub(crate) fn transport(g: &Global) -> Result<Transport, CliError> {
 /// A directory without a terminal is an error (a mistyped `--data-dir` must not look empty).
 pub(crate) fn open_view(g: &Global) -> Result<Terminal, CliError> {
     let dir: &PathBuf = &g.data_dir;
-    if !dir.join(pos_core::store::Store::FILE_NAME).is_file() {
+    if !Terminal::exists(dir) {
         return Err(problem(
             &format!(
                 "{} 中没有终端数据（未找到 pos.db）。请检查 --data-dir（环境变量 POS_DATA_DIR）是否正确；\
@@ -342,7 +341,6 @@ pub(crate) fn open_view(g: &Global) -> Result<Terminal, CliError> {
         None => TerminalConfig::demo_at(g.host.clone()),
     };
     let terminal = Terminal::open_read_only(dir, config, vault, Arc::new(SystemClock::default()))?;
-    crate::queue_cmd::apply_switch(&terminal)?;
     Ok(terminal)
 }
 

@@ -21,7 +21,9 @@ mod original;
 mod outcome;
 mod owner;
 mod payments;
+mod printing;
 mod provisioning;
+mod records;
 mod repeats;
 mod reversals;
 mod risk_gate;
@@ -55,6 +57,7 @@ pub use history::{HistoryItem, HistoryPage, ReprintTarget};
 pub use original::OriginalRef;
 pub use outcome::{AdminOp, AdminOutcome, TxnOutcome};
 pub use owner::LOCK_FILE;
+pub use printing::{PrintError, SlipRun};
 
 /// The settings key recording which terminal the data directory belongs to.
 const TID_SETTING: &str = "terminal.tid";
@@ -119,7 +122,19 @@ impl Terminal {
                 "recovered what the last run left unfinished"
             );
         }
-        Ok(Terminal::assemble(config, store, reader, clock, owner::Access::Owner(lock)))
+        let terminal = Terminal::assemble(config, store, reader, clock, owner::Access::Owner(lock));
+        terminal.apply_offline_switch()?;
+        Ok(terminal)
+    }
+
+    /// Whether `data_dir` holds a terminal (its journal), without opening anything.
+    pub fn exists(data_dir: impl AsRef<Path>) -> bool {
+        data_dir.as_ref().join(Store::FILE_NAME).is_file()
+    }
+
+    /// Creates `data_dir` for a terminal's data, private to this user (0700 on Unix).
+    pub fn create_data_dir(data_dir: impl AsRef<Path>) -> Result<(), TerminalError> {
+        Ok(crate::store::create_private_dir(data_dir.as_ref())?)
     }
 
     /// Opens a read-only view of the terminal in `data_dir`, beside its owner if one runs.
@@ -135,7 +150,9 @@ impl Terminal {
         clock: Arc<dyn Clock>,
     ) -> Result<Terminal, TerminalError> {
         let store = Store::open_read_only(data_dir.as_ref().join(Store::FILE_NAME), vault)?;
-        Ok(Terminal::assemble(config, store, Arc::new(owner::NoReader), clock, owner::Access::ReadOnly))
+        let view = Terminal::assemble(config, store, Arc::new(owner::NoReader), clock, owner::Access::ReadOnly);
+        view.apply_offline_switch()?;
+        Ok(view)
     }
 
     fn assemble(

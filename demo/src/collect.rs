@@ -22,15 +22,14 @@ use crate::summary::{
 /// The summary of the day played on `st` (invariants are added by [`crate::invariants`]).
 pub fn summary(st: &Station, opts: &DemoOptions, log: &DayLog) -> Result<DemoSummary, DemoError> {
     let t = &st.terminal;
-    let store_err = |e: pos_core::store::StoreError| DemoError::at("journal", &e);
+    let store_err = |e: pos_core::terminal::TerminalError| DemoError::at("journal", &e);
     let day = Day::of(st.now());
-    let rows = t.store().day_txns(day).map_err(store_err)?;
+    let rows = t.day_txns(day).map_err(store_err)?;
     let daily = t.daily_summary(day).map_err(|e| DemoError::at("daily summary", &e))?;
     let day_key = day.to_string();
 
     let transactions = rows.iter().map(demo_txn).collect();
     let offline = t
-        .store()
         .offline_queue(false)
         .map_err(store_err)?
         .into_iter()
@@ -46,7 +45,7 @@ pub fn summary(st: &Station, opts: &DemoOptions, log: &DayLog) -> Result<DemoSum
 
     let mut reversals = Vec::new();
     for r in &rows {
-        let Some(rec) = t.store().reversal(r.id).map_err(store_err)? else { continue };
+        let Some(rec) = t.reversal(r.id).map_err(store_err)? else { continue };
         if matches!(rec.state, ReversalState::Held) {
             continue;
         }

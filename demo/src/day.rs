@@ -390,7 +390,7 @@ impl<'a> Day<'a> {
         }
         self.st.advance(90);
         self.ordinary_with("debit", 4_500).await?;
-        let open = self.st.terminal.store().open_reversals().map_err(|e| DemoError::at("reversal", &e))?;
+        let open = self.st.terminal.open_reversals().map_err(|e| DemoError::at("reversal", &e))?;
         if open.is_empty() {
             self.view.screen(
                 Tone::Good,
@@ -404,7 +404,7 @@ impl<'a> Day<'a> {
     async fn signal_back(&mut self) -> Result<(), DemoError> {
         self.chapter("回到地面：信号恢复，上送离线交易", "Back above ground: signal returns, stored payments upload");
         self.st.terminal.set_connectivity(true);
-        let waiting = self.st.terminal.store().queue_stats().map(|q| q.count).unwrap_or(0);
+        let waiting = self.st.terminal.queue_stats().map(|q| q.count).unwrap_or(0);
         let mut events = self.st.terminal.subscribe();
         self.view.progress_start(Work::Sync, u64::from(waiting));
         let view = self.view;

@@ -21,8 +21,8 @@ fn inv(id: &str, zh: &str, en: &str, ok: bool, detail: String) -> Invariant {
 /// Checks the day's guarantees (all but the card-data scan of the written files).
 pub fn check(st: &Station, log: &DayLog, s: &DemoSummary) -> Result<Vec<Invariant>, DemoError> {
     let t = &st.terminal;
-    let store_err = |e: pos_core::store::StoreError| DemoError::at("journal", &e);
-    let rows = t.store().day_txns(Day::of(st.now())).map_err(store_err)?;
+    let store_err = |e: pos_core::terminal::TerminalError| DemoError::at("journal", &e);
+    let rows = t.day_txns(Day::of(st.now())).map_err(store_err)?;
     let mut out = Vec::new();
 
     let cards = per_card(st, &rows)?;
@@ -50,7 +50,7 @@ pub fn check(st: &Station, log: &DayLog, s: &DemoSummary) -> Result<Vec<Invarian
         format!("{} host rows", s.ledger.acquirer_rows),
     ));
 
-    let open = t.store().open_reversals().map_err(store_err)?;
+    let open = t.open_reversals().map_err(store_err)?;
     let attention = t.attention().map_err(|e| DemoError::at("attention", &e))?;
     out.push(inv(
         "no_open_reversal",
@@ -60,7 +60,7 @@ pub fn check(st: &Station, log: &DayLog, s: &DemoSummary) -> Result<Vec<Invarian
         format!("{} open reversals, {} attention items", open.len(), attention.len()),
     ));
 
-    let queue = t.store().queue_stats().map_err(store_err)?;
+    let queue = t.queue_stats().map_err(store_err)?;
     let unknown = s.offline.iter().filter(|o| o.fate != "accepted" && o.fate != "declined").count();
     out.push(inv(
         "offline_forwarded",
@@ -139,7 +139,7 @@ fn settled(st: &Station, log: &DayLog) -> Result<Invariant, DemoError> {
     let agree = host_totals
         .as_ref()
         .is_some_and(|h| same(&h.domestic, &o.totals.domestic) && same(&h.foreign, &o.totals.foreign));
-    let unsettled = st.terminal.store().unsettled_count().map_err(|e| DemoError::at("journal", &e))?;
+    let unsettled = st.terminal.unsettled_count().map_err(|e| DemoError::at("journal", &e))?;
     let ok = agree && host_batch == Some(o.next_batch.value()) && unsettled == 0;
     Ok(inv(
         "settled",

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use pos_core::devices::printer::sim::to_png;
 use pos_core::devices::printer::Printer;
-use pos_core::receipt::{CopyKind, Receipt, SettlementSlip};
+use pos_core::receipt::{CopyKind, SettlementSlip};
 use pos_core::store::type_name;
 use pos_core::terminal::TxnOutcome;
 use pos_core::Bilingual;
@@ -34,26 +34,15 @@ pub async fn print_txn(
     files: &mut Vec<ReceiptFile>,
     fixable: bool,
 ) -> Result<Printed, DemoError> {
-    let ctx = pos_core::receipt::ReceiptContext {
-        merchant: st.merchant.clone(),
-        operator: st.terminal.config().operator.clone(),
-        printed_at: st.now(),
-        // An offline sale's slip is marked 离线 OFFLINE by its type.
-        offline: false,
-        reprint: false,
-        verification: None,
-    };
-    let slips = Receipt::copies(o, &ctx).map_err(|e| DemoError::at("receipt", &e))?;
+    // The terminal builds the slips from its journal and completes the payment once both
+    // copies printed; the demo keeps each copy's paper and plays the operator between copies.
+    let mut run = st.terminal.start_slips(o.txn_id, false).map_err(|e| DemoError::at("receipt", &e))?;
     let voucher = o.voucher.map(|v| v.to_string()).unwrap_or_else(|| o.stan.to_string());
     let kind = type_name(o.txn);
-    for slip in &slips {
-        let job = slip.render(st.width);
-        let mut result = st.printer.print(&job).await;
-        if let Err(e) = &result {
+    while let Some(copy) = run.next_copy() {
+        if let Err(not_printed) = run.print_next(&st.printer, st.width).await {
             // The half-printed slip is torn off and thrown away.
             let _ = st.paper.take_paper();
-            let not_printed =
-                pos_core::receipt::SlipNotPrinted { copy: slip.copy(), printed: Vec::new(), error: e.clone() };
             view.screen(Tone::Warn, &not_printed.zh(), &not_printed.en());
             if !fixable {
                 return Ok(Printed::Cancelled);
@@ -61,21 +50,20 @@ pub async fn print_txn(
             st.paper.set_paper_out(false);
             st.paper.set_cover_open(false);
             view.screen(Tone::Info, "操作员装好新纸卷，重新打印", "the operator loads a new roll and prints again");
-            result = st.printer.print(&job).await;
+            if let Err(e) = run.print_next(&st.printer, st.width).await {
+                view.screen(Tone::Warn, &e.error.zh(), &e.error.en());
+                let _ = st.paper.take_paper();
+                return Ok(Printed::Cancelled);
+            }
         }
-        if let Err(e) = result {
-            view.screen(Tone::Warn, &e.zh(), &e.en());
-            let _ = st.paper.take_paper();
-            return Ok(Printed::Cancelled);
-        }
-        let copy = match slip.copy() {
+        let copy = match copy {
             CopyKind::Merchant => "merchant",
             CopyKind::Cardholder => "cardholder",
         };
         let stem = format!("{voucher}-{kind}-{copy}");
         files.push(save_paper(st, dirs, &stem, &voucher, copy, kind)?);
     }
-    st.terminal.complete(o.txn_id).map_err(|e| DemoError::at("receipt", &e))?;
+    st.terminal.finish_slips(run).map_err(|e| DemoError::at("receipt", &e))?;
     Ok(Printed::Both)
 }
 

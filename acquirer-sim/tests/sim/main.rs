@@ -9,6 +9,7 @@ mod concurrency;
 mod duplicates;
 mod faults;
 mod follow_ups;
+mod in_memory;
 mod ledger_checks;
 mod monitoring;
 mod newer_terminals;

@@ -98,6 +98,8 @@ pub struct AcquirerConfig {
     pub read_timeout: Duration,
     /// Largest frame accepted or sent, after the 2-byte length.
     pub max_frame: usize,
+    /// Where the bytes go: the network, or a simulation in tests.
+    pub dialer: super::Dialer,
 }
 
 impl AcquirerConfig {
@@ -117,6 +119,7 @@ impl AcquirerConfig {
             response_timeout: Self::DEFAULT_RESPONSE_TIMEOUT,
             read_timeout: Self::DEFAULT_READ_TIMEOUT,
             max_frame: UNIONPAY_MAX_FRAME,
+            dialer: super::Dialer::tcp(),
         }
     }
 }

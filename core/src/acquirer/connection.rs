@@ -1,12 +1,9 @@
 //! One connection to the acquirer (TLS, or plain TCP where provisioned): a writer shared by
 //! requests and a reader task that routes every incoming frame to the request waiting for it.
 
-use std::io;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, WriteHalf};
-use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
@@ -86,41 +83,24 @@ impl Drop for Connection {
     }
 }
 
-/// The TCP connection and, over TLS, the handshake.
+/// The stream (the network unless a simulation was plugged in) and, over TLS, the handshake.
 async fn establish(config: &AcquirerConfig) -> Result<Box<dyn Link>, ConnectFailure> {
     match &config.transport {
         Transport::Tls { trust, server_name } => {
             // The network first (an unreachable host is reported as such), then the pin and the
             // name: a bad one fails before the handshake starts, and nothing is ever written.
-            let tcp = connect(&config.host).await?;
+            let stream = config.dialer.dial(&config.host).await?;
             let tls_config = tls::client_config(trust).map_err(ConnectFailure::Tls)?;
             let name = tls::server_name(&config.host, server_name.as_deref()).map_err(ConnectFailure::Tls)?;
-            let stream = tls::handshake(tls_config, name, tcp).await.map_err(ConnectFailure::Tls)?;
+            let stream = tls::handshake(tls_config, name, stream).await.map_err(ConnectFailure::Tls)?;
             Ok(Box::new(stream))
         }
         Transport::PlainTcp => {
-            let tcp = connect(&config.host).await?;
+            let stream = config.dialer.dial(&config.host).await?;
             tracing::warn!(host = %config.host, "acquirer link is plain TCP (unencrypted), as provisioned");
-            Ok(Box::new(tcp))
+            Ok(Box::new(stream))
         }
     }
-}
-
-async fn connect(host: &str) -> Result<TcpStream, ConnectFailure> {
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(host).await.map_err(|_| ConnectFailure::Dns)?.collect();
-    let mut failure = ConnectFailure::Dns;
-    for addr in addrs {
-        match TcpStream::connect(addr).await {
-            Ok(s) => {
-                // Requests are small and latency matters more than packet count.
-                let _ = s.set_nodelay(true);
-                return Ok(s);
-            }
-            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => failure = ConnectFailure::Refused,
-            Err(_) => failure = ConnectFailure::Unreachable,
-        }
-    }
-    Err(failure)
 }
 
 fn route(profile: &Profile, pending: &Pending, bytes: Vec<u8>) {

@@ -7,6 +7,7 @@
 mod client;
 mod config;
 mod connection;
+mod dialer;
 mod error;
 pub mod framing;
 mod matching;
@@ -17,5 +18,6 @@ mod tests;
 
 pub use client::{AcquirerClient, Outbound, Reply, ResponseMac};
 pub use config::{AcquirerConfig, TlsTrust, Transport};
+pub use dialer::{AcquirerStream, Dial, Dialer};
 pub use error::{AcquirerError, ConnectFailure, Delivery, TlsFailure};
 pub use matching::MatchKey;

@@ -11,7 +11,6 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
-use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
@@ -63,12 +62,12 @@ fn host_part(host: &str) -> &str {
 }
 
 /// Runs the handshake on a connected socket.
-pub(crate) async fn handshake(
+pub(crate) async fn handshake<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     config: Arc<ClientConfig>,
     name: ServerName<'static>,
-    tcp: TcpStream,
-) -> Result<TlsStream<TcpStream>, TlsFailure> {
-    TlsConnector::from(config).connect(name, tcp).await.map_err(|e| classify(&e))
+    stream: S,
+) -> Result<TlsStream<S>, TlsFailure> {
+    TlsConnector::from(config).connect(name, stream).await.map_err(|e| classify(&e))
 }
 
 /// What a failed handshake means for the operator.

@@ -101,6 +101,8 @@ pub struct TerminalConfig {
     /// The provisioned risk policy, evaluated before every payment (the default CNY policy
     /// unless provisioned otherwise; `None`: no risk checks until the acquirer pushes one).
     pub risk_policy: Option<crate::risk::RiskPolicy>,
+    /// Where the acquirer link's bytes go: the network, or a simulation (tests).
+    pub dialer: crate::acquirer::Dialer,
 }
 
 impl TerminalConfig {
@@ -138,6 +140,7 @@ impl TerminalConfig {
             preference: OfflinePreference::PreferOnline,
             sync: SyncPolicy::default(),
             risk_policy: Some(crate::risk::RiskPolicy::default_cny()),
+            dialer: crate::acquirer::Dialer::tcp(),
         }
     }
 
@@ -169,6 +172,7 @@ impl TerminalConfig {
             connect_timeout: self.connect_timeout,
             response_timeout: self.response_timeout,
             read_timeout: self.read_timeout,
+            dialer: self.dialer.clone(),
             ..AcquirerConfig::new(self.host.clone(), self.transport.clone())
         }
     }

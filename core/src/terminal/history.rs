@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::card::CardScheme;
 use crate::i18n::Bilingual;
-use crate::receipt::{Receipt, ReceiptContext};
+use crate::receipt::Receipt;
 use crate::report::{DailySummary, Day, ReportError};
 use crate::store::{
     type_name, HistoryFilter, HistoryStatus, Purged, RetentionPolicy, TxnRecord, VoucherNo, DEFAULT_PAGE_SIZE,
@@ -145,15 +145,7 @@ impl Terminal {
             ReprintTarget::Voucher(v) => self.store.find_txn(crate::store::TxnLookup::Voucher(v))?,
         }
         .ok_or(ReportError::NoReceipt)?;
-        let ctx = ReceiptContext {
-            merchant: self.config.merchant(),
-            operator: self.config.operator.clone(),
-            printed_at: self.clock.now(),
-            offline: false,
-            reprint: true,
-            verification: None,
-        };
-        let copies = Receipt::copies_of_record(&record, &ctx)?;
+        let copies = Receipt::copies_of_record(&record, &self.receipt_context(true))?;
         tracing::info!(txn = %record.id, "receipt reprinted");
         Ok((record, copies))
     }

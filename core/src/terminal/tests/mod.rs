@@ -492,3 +492,119 @@ async fn provisioning_waits_for_the_owner_and_the_settled_batch() {
     assert!(fresh.0.join(crate::provisioning::READER_SECRET_FILE).exists(), "device secret sealed");
     assert!(!fresh.0.join("reader-secret.bin").exists());
 }
+
+/// A printer that prints into memory and fails the jobs it is told to.
+#[derive(Default)]
+struct MemoryPrinter {
+    jobs: Mutex<Vec<Vec<u8>>>,
+    /// Job numbers (0-based, counting every attempt) that fail with paper out.
+    failing: Mutex<Vec<usize>>,
+    attempts: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl crate::devices::printer::Printer for MemoryPrinter {
+    async fn status(&self) -> Result<crate::devices::printer::PrinterStatus, crate::devices::printer::PrinterError> {
+        Ok(crate::devices::printer::PrinterStatus::default())
+    }
+    async fn print(
+        &self,
+        job: &[u8],
+    ) -> Result<crate::devices::printer::PrintReport, crate::devices::printer::PrinterError> {
+        let n = self.attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.failing.lock().unwrap().contains(&n) {
+            return Err(crate::devices::printer::PrinterError::PaperOut);
+        }
+        self.jobs.lock().unwrap().push(job.to_vec());
+        Ok(crate::devices::printer::PrintReport {
+            bytes: job.len(),
+            chunks: 1,
+            barriers: 0,
+            status_after: crate::devices::printer::PrinterStatus::default(),
+        })
+    }
+}
+
+/// Printing is the terminal's: both copies from the journal, merchant first, then the payment
+/// is complete; a failed copy leaves it open (nothing completed), and a run with a copy left
+/// cannot be finished. A reprint marks the copies and completes nothing new.
+#[tokio::test]
+async fn slips_print_from_the_journal_then_the_payment_is_complete() {
+    use crate::devices::printer::PaperWidth;
+    use crate::receipt::CopyKind;
+    let r = signed_in().await;
+    r.reader.present("debit").unwrap();
+    let sale = r.terminal.sale(cny(1234)).await.unwrap();
+    assert!(sale.approved);
+    let printer = MemoryPrinter::default();
+    // The cardholder copy (second job) fails: the payment stays open, the error names the copy.
+    printer.failing.lock().unwrap().push(1);
+    match r.terminal.print_receipt(sale.txn_id, &printer, PaperWidth::Mm58).await {
+        Err(PrintError::NotPrinted(e)) => {
+            assert_eq!((e.copy, e.printed.clone()), (CopyKind::Cardholder, vec![CopyKind::Merchant]));
+            assert!(e.zh().contains("持卡人存根") && e.en().contains("cardholder copy"), "{}", e.en());
+        }
+        other => panic!("{other:?}"),
+    }
+    // Not complete: it can still be cancelled (and would be reversed).
+    let held = r.terminal.reversal(sale.txn_id).unwrap().map(|rev| rev.state);
+    assert_eq!(held, Some(crate::reversal::ReversalState::Held), "its reversal stays held");
+    let reports = r.terminal.print_receipt(sale.txn_id, &printer, PaperWidth::Mm58).await.unwrap();
+    assert_eq!(reports.len(), 2);
+    assert!(r.terminal.reversal(sale.txn_id).unwrap().is_none(), "complete after both: no reversal held");
+    let jobs = printer.jobs.lock().unwrap().clone();
+    let text = |j: &[u8]| crate::devices::printer::sim::render(j, 32).to_text();
+    assert!(text(&jobs[1]).contains("商户存根") && text(&jobs[2]).contains("持卡人存根"), "merchant first");
+    assert!(text(&jobs[2]).contains("R M B   1 2 . 3 4"), "{}", text(&jobs[2]));
+    // Step by step: a run with a copy left is refused.
+    let mut run = r.terminal.start_slips(sale.txn_id, true).unwrap();
+    assert_eq!(run.next_copy(), Some(CopyKind::Merchant));
+    run.print_next(&printer, PaperWidth::Mm58).await.unwrap();
+    let e = r.terminal.finish_slips(run).unwrap_err();
+    assert!(e.en().contains("cardholder copy did not print"), "{}", e.en());
+    assert!(text(printer.jobs.lock().unwrap().last().unwrap()).contains("重打印"));
+    // A declined payment and an unknown row have no slip.
+    r.reader.present("lowbal").unwrap();
+    let declined = r.terminal.sale(cny(999_999)).await.unwrap();
+    assert!(!declined.approved);
+    assert!(matches!(
+        r.terminal.print_receipt(declined.txn_id, &printer, PaperWidth::Mm58).await,
+        Err(PrintError::NoSlip(crate::report::ReportError::Receipt(crate::receipt::ReceiptError::NotApproved)))
+    ));
+    assert!(matches!(
+        r.terminal.print_receipt(crate::store::TxnId(9_999), &printer, PaperWidth::Mm58).await,
+        Err(PrintError::NoSlip(crate::report::ReportError::NoReceipt))
+    ));
+}
+
+/// The offline switch is the terminal's: kept across restarts and applied at open; a view
+/// cannot change it.
+#[tokio::test]
+async fn the_offline_switch_is_kept_and_applied_at_open() {
+    let r = signed_in().await;
+    assert!(!r.terminal.offline_switch().unwrap());
+    r.terminal.set_offline_switch(true).unwrap();
+    assert!(r.terminal.offline_switch().unwrap() && !r.terminal.is_online());
+    let dir = r._dir.0.clone();
+    let addr = r.host.addr.clone();
+    let reader = r.reader.clone();
+    let Rig { terminal, _dir, host, .. } = r;
+    drop(terminal);
+    let vault = Arc::new(FileVault::open_or_create(dir.join("vault.key")).unwrap());
+    let again = Terminal::open(
+        &dir,
+        TerminalConfig::demo_at_plain(addr.clone()),
+        vault.clone(),
+        reader,
+        Arc::new(SystemClock::default()),
+    )
+    .unwrap();
+    assert!(!again.is_online(), "the switch applies at open");
+    let view =
+        Terminal::open_read_only(&dir, TerminalConfig::demo_at_plain(addr), vault, Arc::new(SystemClock::default()))
+            .unwrap();
+    assert!(matches!(view.set_offline_switch(false), Err(TerminalError::ReadOnly { .. })));
+    again.set_offline_switch(false).unwrap();
+    assert!(again.is_online() && !again.offline_switch().unwrap());
+    drop((host, _dir));
+}

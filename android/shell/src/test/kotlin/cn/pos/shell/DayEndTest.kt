@@ -108,7 +108,8 @@ class DayEndTest {
             assertTrue((done as DayEndState.Done).message.zh.contains("恢复出厂设置"), done.message.zh)
             assertFalse(rig.terminal.isSignedIn())
             assertEquals(0L, HistoryPresenter(rig.terminal).show().total, "the records are erased")
-            assertThrows<PosException.InvalidInput> { rig.terminal.receiptPreview(sale.txnId) }
+            val gone = assertThrows<PosException.NoReceipt> { rig.terminal.receiptPreview(sale.txnId) }
+            assertEquals("no_such_txn", gone.code)
 
             // Decommission on an empty terminal: allowed, and remembered.
             flow.request(DayEndOperation.DECOMMISSION)

@@ -138,7 +138,7 @@ class HistoryAndReprintTest {
             rig.devices.presentCard("debit")
             val earlier = rig.terminal.sale(1_234, null)
             assertTrue(earlier.approved, earlier.summaryEn)
-            rig.terminal.printReceipt(printer, earlier.txnId, false)
+            rig.terminal.printReceipt(printer, earlier.txnId)
             val original = rig.devices.takePaperText()
             assertFalse(original.contains("重打印") || original.contains("REPRINT"), original)
             rig.devices.presentCard("credit")

@@ -278,7 +278,7 @@ class CheckoutMachine(
         move { CheckoutState.Printing(outcome) }
         job = scope.launch {
             val next = try {
-                val r = terminal.printReceipt(p, outcome.txnId, false)
+                val r = terminal.printReceipt(p, outcome.txnId)
                 val note = if (r.paperNearEnd) Text("打印纸将用完，请及时更换", "Paper is running out: change the roll soon") else null
                 CheckoutState.Done(outcome, printed = true, reversed = false, note = note)
             } catch (e: PosException.NotPrinted) {
