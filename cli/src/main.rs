@@ -94,6 +94,7 @@ enum Command {
     )]
     Sale {
         /// Amount, e.g. 12.34 or 1,234.00.
+        #[arg(allow_negative_numbers = true)]
         amount: String,
         #[command(flatten)]
         card: terminal_cmd::CardArg,
@@ -116,6 +117,7 @@ enum Command {
     )]
     Refund {
         /// Amount to refund.
+        #[arg(allow_negative_numbers = true)]
         amount: String,
         #[command(flatten)]
         orig: terminal_cmd::OrigArgs,
@@ -225,14 +227,22 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 }
 
 /// An error as the operator sees it: what happened and what to do, bilingual; exit code 2.
-pub struct CliError(Box<dyn Bilingual>);
+pub struct CliError(Box<dyn Bilingual>, Option<serde_json::Map<String, serde_json::Value>>);
+
+impl CliError {
+    /// An error whose `--json` object also carries `fields` (e.g. the risk warning's token).
+    pub fn with_fields(e: impl Bilingual + 'static, fields: serde_json::Map<String, serde_json::Value>) -> CliError {
+        let CliError(e, _) = CliError::from(e);
+        CliError(e, Some(fields))
+    }
+}
 
 impl<E: Bilingual + 'static> From<E> for CliError {
     fn from(e: E) -> Self {
         // Core errors do not know the CLI's commands and flags: add the next step where the CLI knows it.
         match advice::next_step(&e) {
-            Some(next) => CliError(Box::new(advice::WithNextStep::new(Box::new(e), next))),
-            None => CliError(Box::new(e)),
+            Some(next) => CliError(Box::new(advice::WithNextStep::new(Box::new(e), next)), None),
+            None => CliError(Box::new(e), None),
         }
     }
 }
@@ -289,7 +299,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let g = &cli.global;
     advice::set_data_dir(&g.data_dir);
     use terminal_cmd::TermCmd as T;
@@ -327,6 +340,69 @@ fn main() -> ExitCode {
     }
 }
 
+/// A command line clap refused (or `--help`/`--version`, which are no error). Under `--json`
+/// the refusal is also the one JSON document on stdout, like every other error.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let args: Vec<String> = std::env::args().skip(1).take_while(|a| a != "--").collect();
+    if args.iter().any(|a| a == "--json") {
+        let lang = lang_of(&args);
+        let en = usage_text(e);
+        let g = Global { lang, json: true, host: String::new(), data_dir: PathBuf::new(), ca: None, plain: false };
+        let problem = terminal_cmd::ArgProblem::new(
+            &format!("命令行参数有误：{en}（`pos --help` 或 `pos <命令> --help` 查看用法）"),
+            &format!("{en} (see `pos --help` or `pos <command> --help`)"),
+        );
+        let mut v = error_json(&g, &problem);
+        v["usage"] = true.into();
+        println!("{v}");
+        // The one document is on stdout: clap's text (help included) goes to stderr.
+        eprint!("{}", e.render());
+        return ExitCode::from(2);
+    }
+    let _ = e.print();
+    ExitCode::from(2)
+}
+
+/// `--lang zh|en` from raw arguments (clap refused the line, so it was not parsed).
+fn lang_of(args: &[String]) -> Option<Lang> {
+    let value = args.iter().enumerate().find_map(|(i, a)| match a.strip_prefix("--lang") {
+        Some("") => args.get(i + 1).cloned(),
+        Some(rest) => rest.strip_prefix('=').map(str::to_string),
+        None => None,
+    })?;
+    match value.as_str() {
+        "zh" => Some(Lang::Zh),
+        "en" => Some(Lang::En),
+        _ => None,
+    }
+}
+
+/// clap's message on one line, without its styling, "error: " prefix, usage and tips.
+fn usage_text(e: &clap::Error) -> String {
+    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        return "a subcommand is required".into();
+    }
+    let rendered = e.render().to_string();
+    let message: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("tip:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let text = message.join(" ");
+    let text = text.trim_start_matches("error:").trim();
+    if text.is_empty() {
+        "invalid command line".into()
+    } else {
+        text.to_string()
+    }
+}
+
 /// The error object printed on stdout in `--json` mode: the operator's language, or both.
 fn error_json(g: &Global, e: &dyn Bilingual) -> serde_json::Value {
     let mut v = serde_json::json!({"error": true, "exit_code": 2});
@@ -340,9 +416,13 @@ fn error_json(g: &Global, e: &dyn Bilingual) -> serde_json::Value {
 }
 
 /// Shows an error (stderr; also stdout as JSON with `--json`) and gives exit status 2.
-fn report_error(g: &Global, CliError(e): &CliError) -> ExitCode {
+fn report_error(g: &Global, CliError(e, fields): &CliError) -> ExitCode {
     if g.json {
-        println!("{}", error_json(g, e.as_ref()));
+        let mut v = error_json(g, e.as_ref());
+        for (k, value) in fields.iter().flatten() {
+            v[k] = value.clone();
+        }
+        println!("{v}");
     }
     let label = match g.lang {
         Some(Lang::Zh) => "错误：",

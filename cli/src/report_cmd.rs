@@ -72,6 +72,8 @@ const TYPE_NAMES: [(&str, TxnType); 9] = [
 ];
 
 /// The values of `--status` and `--scheme`, as their help lists them.
+/// The longest retention `pos retention --years` takes (a cutoff before year 1 is no date).
+const MAX_RETENTION_YEARS: u16 = 100;
 const STATUSES: &str = "approved, voided, reversed, declined, failed, pending";
 const SCHEMES: &str = "unionpay, visa, mastercard, jcb, amex, other";
 
@@ -249,7 +251,7 @@ impl Bilingual for ReportDone {
 /// Options of `pos retention`.
 #[derive(Args)]
 pub struct RetentionArgs {
-    /// Calendar years kept, at least 1: settled, synced transactions from before the same date
+    /// Calendar years kept, at least 1 and at most [`MAX_RETENTION_YEARS`]: settled, synced transactions from before the same date
     /// that many years ago are deleted.
     #[arg(long, default_value_t = RetentionPolicy::default().years)]
     years: u16,
@@ -257,6 +259,16 @@ pub struct RetentionArgs {
 
 /// `pos retention`.
 pub fn retention(g: &Global, args: RetentionArgs) -> Result<ExitCode, CliError> {
+    if args.years > MAX_RETENTION_YEARS {
+        return Err(crate::terminal_cmd::ArgProblem::new(
+            &format!("--years 至多为 {MAX_RETENTION_YEARS}：{} 年前没有交易可删除", args.years),
+            &format!(
+                "--years is at most {MAX_RETENTION_YEARS}: there is nothing from {} years ago to delete",
+                args.years
+            ),
+        )
+        .into());
+    }
     if args.years == 0 {
         return Err(ArgProblem::new(
             "--years 至少为 1：保留 0 年会删除今天以前所有已结算的交易。请用 --years 1 或更大的值（默认 2）",

@@ -24,6 +24,7 @@ pub enum RiskCmd {
     )]
     Check {
         /// Amount, e.g. 10,000.00.
+        #[arg(allow_negative_numbers = true)]
         amount: String,
         /// Test card id (see `pos cards`).
         #[arg(long, default_value = "debit")]
@@ -80,8 +81,16 @@ fn unreadable(path: &std::path::Path, e: &std::io::Error) -> CliError {
 /// Runs a risk command.
 pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
     crate::runtime()?.block_on(async move {
-        let st = open_terminal(g, None).await?;
-        let t = &st.terminal;
+        // The report only reads: a view, which also refuses a data directory with no terminal
+        // (a mistyped --data-dir) instead of creating one.
+        let (owner, view);
+        let t: &pos_core::terminal::Terminal = if matches!(cmd, RiskCmd::Report { .. }) {
+            view = crate::terminal_cmd::open_view(g)?;
+            &view
+        } else {
+            owner = open_terminal(g, None).await?;
+            &owner.terminal
+        };
         match cmd {
             RiskCmd::Check { amount, card, offline } => {
                 let amount: Amount = amount.parse()?;
@@ -116,6 +125,9 @@ pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
                 }
             }
             RiskCmd::Report { day } => {
+                // A date that does not exist is refused, as `pos history` refuses it, instead
+                // of an empty report that looks like a quiet day.
+                let day = day.as_deref().map(pos_core::report::Day::parse).transpose()?.map(|d| d.to_string());
                 let r = t.risk_report(day.as_deref())?;
                 if g.json {
                     println!("{}", serde_json::to_string(&r).unwrap_or_default());

@@ -67,6 +67,7 @@ pub enum PreauthCmd {
     #[command(after_help = "Example:\n  pos preauth open 300.00 --card credit")]
     Open {
         /// Amount, e.g. 300.00.
+        #[arg(allow_negative_numbers = true)]
         amount: String,
         #[command(flatten)]
         card: CardArg,
@@ -77,6 +78,7 @@ pub enum PreauthCmd {
     #[command(after_help = "Example:\n  pos preauth cancel 300.00 --voucher 5")]
     Cancel {
         /// The held amount.
+        #[arg(allow_negative_numbers = true)]
         amount: String,
         #[command(flatten)]
         orig: OrigArgs,
@@ -87,6 +89,7 @@ pub enum PreauthCmd {
     #[command(after_help = "Example:\n  pos preauth complete 280.00 --voucher 5")]
     Complete {
         /// Amount to capture.
+        #[arg(allow_negative_numbers = true)]
         amount: String,
         #[command(flatten)]
         orig: OrigArgs,
@@ -215,7 +218,7 @@ impl ReaderObserver for ConsoleEvents {
             ReaderEvent::WaitingForCard => {
                 ("请刷卡、插卡或挥卡".to_string(), "Swipe, insert or tap the card".to_string())
             }
-            ReaderEvent::CardDetected(m) => (format!("读卡中（{m:?}）"), format!("Reading the card ({m:?})")),
+            ReaderEvent::CardDetected(m) => (format!("读卡中（{}）", m.zh()), format!("Reading the card ({})", m.en())),
             ReaderEvent::FallbackToSwipe => ("芯片读取失败，请刷卡".into(), "Chip failed: swipe the card".into()),
             ReaderEvent::PinProgress(n) => (
                 format!("请输入密码 {}", "*".repeat(usize::from(n))),
@@ -416,12 +419,23 @@ where
 {
     let token = match pin_retries(g, &op).await {
         Err(TerminalError::Risk(RiskError::ConfirmationRequired { token, rules, zh, en })) => {
-            let warning = RiskError::ConfirmationRequired { token, rules, zh, en };
+            let warning = RiskError::ConfirmationRequired { token, rules: rules.clone(), zh, en };
             if !g.json {
                 eprintln!("{}", crate::say(g, &warning));
             }
             if !(risk.confirm_risk || (!g.json && ask_operator(g))) {
-                return Err(RiskNotConfirmed(token).into());
+                // Scripts get what to confirm as fields, not only inside the text.
+                let mut fields = serde_json::Map::new();
+                fields.insert("risk_confirmation_required".into(), true.into());
+                fields.insert("token".into(), token.to_string().into());
+                fields.insert("rules".into(), rules.into());
+                if g.lang != Some(pos_core::i18n::Lang::En) {
+                    fields.insert("warning_zh".into(), warning.zh().into());
+                }
+                if g.lang != Some(pos_core::i18n::Lang::Zh) {
+                    fields.insert("warning_en".into(), warning.en().into());
+                }
+                return Err(CliError::with_fields(RiskNotConfirmed(token), fields));
             }
             token
         }

@@ -7,14 +7,19 @@ use super::ids::{digits_u32, digits_u64, Stan};
 
 /// Reconciliation result in the 0510 (and `0` in the 0500).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+// Stable snake_case names in JSON output; the Rust names are still read (stored by earlier versions).
 pub enum Reconciliation {
     /// `0`: not yet reconciled (what the terminal sends).
+    #[serde(rename = "not_reconciled", alias = "NotReconciled")]
     NotReconciled,
     /// `1`: totals equal (对账平).
+    #[serde(rename = "balanced", alias = "Balanced")]
     Balanced,
     /// `2`: totals differ (对账不平): upload the batch.
+    #[serde(rename = "unbalanced", alias = "Unbalanced")]
     Unbalanced,
     /// `3`: error at the host.
+    #[serde(rename = "error", alias = "Error")]
     Error,
 }
 

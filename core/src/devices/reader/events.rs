@@ -34,6 +34,26 @@ impl CardMethod {
     }
 }
 
+impl crate::i18n::Bilingual for CardMethod {
+    /// How the screen names it ("读卡中（挥卡）").
+    fn zh(&self) -> String {
+        match self {
+            CardMethod::Swipe => "刷卡",
+            CardMethod::Insert => "插卡",
+            CardMethod::Tap => "挥卡",
+        }
+        .into()
+    }
+    fn en(&self) -> String {
+        match self {
+            CardMethod::Swipe => "swiped",
+            CardMethod::Insert => "chip",
+            CardMethod::Tap => "tapped",
+        }
+        .into()
+    }
+}
+
 /// A reader event for the UI ("请刷卡/插卡/挥卡", "请输入密码 ****").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReaderEvent {

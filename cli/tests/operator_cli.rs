@@ -1,0 +1,121 @@
+//! Operator experience (issue 20): the rough edges a new user met, each checked the way the
+//! user met it, against a real `pos sim` where a host is needed.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::{json, pos, start_sim, temp_dir};
+
+/// `pos <args>` with no simulator and `dir` as the data directory.
+fn pos_alone(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pos"))
+        .args(args)
+        .env("POS_HOST", "127.0.0.1:1")
+        .env("POS_DATA_DIR", dir)
+        .output()
+        .expect("pos runs")
+}
+
+/// Item 1: a command line clap refuses is still one JSON document on stdout under `--json`,
+/// in the language asked for, with exit status 2; help stays help.
+#[test]
+fn argument_errors_are_one_json_document_under_json() {
+    let dir = temp_dir("op-usage");
+    for args in
+        [&["--json", "sale"][..], &["--json", "bogus"], &["--json", "sale", "1", "--bogus"], &["preauth", "--json"]]
+    {
+        let out = pos_alone(&dir, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let v = json(&out);
+        assert_eq!((v["error"].as_bool(), v["usage"].as_bool()), (Some(true), Some(true)), "{args:?}: {v}");
+        assert!(v["message_en"].as_str().unwrap_or("").contains("--help"), "{args:?}: {v}");
+        assert!(v["message_zh"].as_str().unwrap_or("").contains("命令行参数有误"), "{args:?}: {v}");
+        assert!(!out.stderr.is_empty(), "clap's text stays on stderr");
+    }
+    let missing = json(&pos_alone(&dir, &["--json", "sale"]));
+    assert!(missing["message_en"].as_str().unwrap().contains("<AMOUNT>"), "{missing}");
+    let zh = json(&pos_alone(&dir, &["--json", "--lang", "zh", "sale"]));
+    assert!(zh.get("message_en").is_none() && zh["message_zh"].is_string(), "{zh}");
+    let help = pos_alone(&dir, &["--json", "sale", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage"));
+    assert!(!dir.exists(), "nothing was created");
+}
+
+/// Item 11 (last part): a negative amount is refused by the amount rules, not as an unknown flag.
+#[test]
+fn a_negative_amount_is_named_as_such() {
+    let dir = temp_dir("op-negative");
+    for args in [&["sale", "-5"][..], &["refund", "-1.00", "--voucher", "1"], &["preauth", "open", "-3"]] {
+        let out = pos_alone(&dir, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("cannot be negative") && err.contains("金额不能为负"), "{args:?}: {err}");
+    }
+    assert!(!dir.exists(), "refused before any terminal was opened");
+}
+
+/// Items 3 and 8: `pos risk report` reads (a mistyped data directory is an error, not a new
+/// terminal) and refuses a date that does not exist instead of printing an empty day.
+#[test]
+fn risk_report_refuses_bad_dates_and_missing_terminals() {
+    let dir = temp_dir("op-risk-report");
+    let out = pos_alone(&dir, &["--json", "risk", "report"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(json(&out)["message_en"].as_str().unwrap().contains("no terminal in"), "{}", json(&out));
+    assert!(!dir.exists(), "no terminal was created");
+    let sim = start_sim();
+    assert!(pos(&sim, &dir, &["sign-in"]).status.success());
+    for bad in ["yesterday", "2026-13-45", "2026-02-30"] {
+        let out = pos(&sim, &dir, &["--json", "risk", "report", "--day", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(json(&out)["message_en"].as_str().unwrap().contains("YYYY-MM-DD"), "{bad}: {}", json(&out));
+    }
+    let ok = pos(&sim, &dir, &["--json", "risk", "report", "--day", "2026-02-28"]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Item 2: a risk warning under `--json` gives the token and the rules as fields, and the
+/// token is what `pos risk confirm` takes.
+#[test]
+fn a_risk_warning_carries_its_token_and_rules_as_fields() {
+    let dir = temp_dir("op-risk-fields");
+    let sim = start_sim();
+    assert!(pos(&sim, &dir, &["sign-in"]).status.success());
+    let first = pos(&sim, &dir, &["--json", "sale", "9.00", "--card", "contactless", "--confirm-risk"]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stdout));
+    let warned = pos(&sim, &dir, &["--json", "sale", "9.50", "--card", "contactless"]);
+    assert_eq!(warned.status.code(), Some(2));
+    let v = json(&warned);
+    assert_eq!(v["risk_confirmation_required"], true, "{v}");
+    let token = v["token"].as_str().expect("token as a field").to_string();
+    let rules = v["rules"].as_array().expect("rules as a field");
+    assert!(!rules.is_empty() && rules.iter().all(|r| r.is_string()), "{v}");
+    assert!(v["warning_en"].is_string() && v["warning_zh"].is_string(), "{v}");
+    let confirmed = pos(&sim, &dir, &["--json", "risk", "confirm", &token]);
+    assert!(confirmed.status.success(), "{}", String::from_utf8_lossy(&confirmed.stdout));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Item 10: no Rust names or impossible dates in what the operator or a script reads.
+#[test]
+fn no_rust_internals_in_output() {
+    let dir = temp_dir("op-internals");
+    let sim = start_sim();
+    assert!(pos(&sim, &dir, &["sign-in"]).status.success());
+    assert!(pos(&sim, &dir, &["sale", "3.00", "--card", "debit", "--confirm-risk"]).status.success());
+    let settled = pos(&sim, &dir, &["--json", "settle"]);
+    assert!(settled.status.success(), "{}", String::from_utf8_lossy(&settled.stderr));
+    let text = String::from_utf8_lossy(&settled.stdout);
+    for rust in ["NotReconciled", "\"Balanced\"", "Unbalanced", "Some("] {
+        assert!(!text.contains(rust), "{rust} in {text}");
+    }
+    let out = pos(&sim, &dir, &["--json", "retention", "--years", "2027"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert!(v["message_en"].as_str().unwrap().contains("at most 100"), "{v}");
+    assert!(!v.to_string().contains("-001"), "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
