@@ -106,7 +106,7 @@ fn decode(g: &Global, a: DecodeArgs) -> Result<ExitCode, CliError> {
     let (frame, _) = Frame::decode_with_layout(unionpay(), &bytes)?;
     let view = FrameView::of(&frame, bytes.len() - 2);
     if g.json {
-        println!("{}", serde_json::to_string_pretty(&view.to_json()).unwrap_or_default());
+        println!("{}", serde_json::to_string_pretty(&view.to_json(a.body)).unwrap_or_default());
     } else {
         print!("{}", view.to_table(a.body));
     }
@@ -216,7 +216,9 @@ impl FrameView {
         s
     }
 
-    fn to_json(&self) -> Value {
+    /// As JSON; `body_only`: the input began at the MTI, so there was no length, TPDU or header
+    /// to report (the decoder fills placeholders in; they are not shown).
+    fn to_json(&self, body_only: bool) -> Value {
         let mut fields = Map::new();
         let mut subfields = Map::new();
         for f in &self.fields {
@@ -240,14 +242,17 @@ impl FrameView {
                 subfields.insert(f.number.to_string(), Value::Array(items));
             }
         }
-        json!({
-            "length": self.length,
-            "tpdu": self.tpdu,
-            "header": self.header,
+        let mut v = json!({
             "mti": self.mti,
             "fields": fields,
             "subfields": subfields,
-        })
+        });
+        if !body_only {
+            v["length"] = json!(self.length);
+            v["tpdu"] = json!(self.tpdu);
+            v["header"] = json!(self.header);
+        }
+        v
     }
 }
 

@@ -206,7 +206,7 @@ enum Command {
     /// Decode frames and compute MACs (integrators debugging host traffic).
     #[command(
         subcommand,
-        after_help = "Examples:\n  pos frame decode --body 02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733\n  pos frame mac --key C24A8FB57AA20123 --body 02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733"
+        after_help = "Examples:\n  pos frame decode --body 02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733\n  pos frame mac --key-file mak.hex --body 02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733"
     )]
     Frame(frame_cmd::FrameCmd),
     /// Bluetooth readers and printers: scan, pair (built with the `ble` feature).
@@ -216,6 +216,25 @@ enum Command {
         after_help = "Examples:\n  pos devices scan --kind reader\n  pos devices pair AA:BB:CC:DD:EE:FF --kind reader\n  pos devices test-print --json"
     )]
     Devices(devices_cmd::DevicesCmd),
+    /// Bluetooth readers and printers (this build has none: the command says how to get it).
+    #[cfg(not(feature = "ble"))]
+    #[command(after_help = "Example:\n  pos devices   # says how to build pos with Bluetooth support")]
+    Devices {
+        /// Whatever followed (scan, pair, ...): not available in this build.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        rest: Vec<String>,
+    },
+}
+
+/// `pos devices` in a build without Bluetooth: what to do instead of "unrecognized subcommand".
+#[cfg(not(feature = "ble"))]
+fn no_bluetooth() -> Result<ExitCode, CliError> {
+    Err(terminal_cmd::ArgProblem::new(
+        "此版本的 pos 未含蓝牙支持：请安装 libdbus-1-dev 后用 `cargo build -p pos-cli --features ble` 构建。模拟读卡器与打印机无需蓝牙（pos sale --card …）",
+        "this build of pos has no Bluetooth support: install libdbus-1-dev and build with \
+         `cargo build -p pos-cli --features ble`. The simulated reader and printer need no Bluetooth (pos sale --card …)",
+    )
+    .into())
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
@@ -333,6 +352,8 @@ fn main() -> ExitCode {
         Command::Frame(cmd) => frame_cmd::run(g, cmd),
         #[cfg(feature = "ble")]
         Command::Devices(cmd) => devices_cmd::run(g, cmd),
+        #[cfg(not(feature = "ble"))]
+        Command::Devices { .. } => no_bluetooth(),
     };
     match result {
         Ok(code) => code,

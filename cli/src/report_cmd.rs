@@ -162,6 +162,18 @@ pub fn history(g: &Global, args: HistoryArgs) -> Result<ExitCode, CliError> {
     crate::runtime()?.block_on(async move {
         let t = open_view(g)?;
         let page = t.history(&filter, args.page, Some(args.page_size))?;
+        if u64::from(page.page) > page.pages.max(1) {
+            return Err(crate::terminal_cmd::ArgProblem::new(
+                &format!("没有第 {} 页：共 {} 页（--page 1 至 {}）", page.page, page.pages.max(1), page.pages.max(1)),
+                &format!(
+                    "there is no page {}: {} page(s) in all (--page 1 to {})",
+                    page.page,
+                    page.pages.max(1),
+                    page.pages.max(1)
+                ),
+            )
+            .into());
+        }
         if g.json {
             println!("{}", serde_json::to_string_pretty(&page).unwrap_or_default());
         } else {

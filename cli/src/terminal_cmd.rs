@@ -202,6 +202,18 @@ impl OrigArgs {
     }
 }
 
+/// `--host` must name a port: "127.0.0.1" alone would fail later as "cannot resolve".
+pub(crate) fn check_host(host: &str) -> Result<(), CliError> {
+    let port = host.rsplit_once(':').map(|(h, p)| (h, p.parse::<u16>()));
+    match port {
+        Some((h, Ok(p))) if !h.is_empty() && p > 0 => Ok(()),
+        _ => Err(problem(
+            &format!("--host 应写成 主机:端口，例如 127.0.0.1:8583（收到 {host:?}）"),
+            &format!("--host takes host:port, e.g. 127.0.0.1:8583 (got {host:?})"),
+        )),
+    }
+}
+
 /// The simulated reader's device secret (its card fingerprint key), sealed in `dir`.
 pub(crate) fn device_secret(dir: &Path, vault: &dyn KeyVault) -> Result<DeviceSecret, CliError> {
     Ok(pos_core::provisioning::device_secret(dir, vault)?)
@@ -250,6 +262,7 @@ pub(crate) struct Station {
 /// The terminal of this data directory. Its card reader is the simulated Bluetooth reader,
 /// reached over an in-memory BLE link through the reader protocol, presenting `card`.
 pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Station, CliError> {
+    check_host(&g.host)?;
     let dir: &PathBuf = &g.data_dir;
     std::fs::create_dir_all(dir).map_err(|e| {
         problem(

@@ -119,3 +119,53 @@ fn no_rust_internals_in_output() {
     assert!(!v.to_string().contains("-001"), "{v}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Item 16: `frame decode --body` reports only what was in the input (no made-up TPDU,
+/// header or length).
+#[test]
+fn a_body_decode_invents_no_envelope() {
+    let dir = temp_dir("op-frame");
+    let body = "02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733";
+    let out = pos_alone(&dir, &["--json", "frame", "decode", "--body", body]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["mti"], "0200");
+    for invented in ["tpdu", "header", "length"] {
+        assert!(v.get(invented).is_none(), "{invented} in {v}");
+    }
+    // The whole frame (length, TPDU, header, body) shows its envelope.
+    let whole = format!("00436000030000603100000000{body}");
+    let full = json(&pos_alone(&dir, &["--json", "frame", "decode", &whole]));
+    assert_eq!((full["tpdu"].as_str(), full["length"].as_u64()), (Some("6000030000"), Some(67)), "{full}");
+}
+
+/// Item 17: `pos devices` in a build without Bluetooth says how to get it; `--host` without a
+/// port is named as such; a page past the end is refused; a one-shot `pos sync` never says
+/// the uploads resume by themselves.
+#[test]
+fn help_and_hints_say_what_is_true() {
+    let dir = temp_dir("op-hints");
+    if !cfg!(feature = "ble") {
+        let out = pos_alone(&dir, &["devices", "scan"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--features ble") && err.contains("蓝牙"), "{err}");
+    }
+    let out = pos_alone(&dir, &["--host", "127.0.0.1", "sign-in"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("host:port"));
+    assert!(!dir.exists(), "refused before any terminal was made");
+
+    let sim = start_sim();
+    assert!(pos(&sim, &dir, &["sign-in"]).status.success());
+    let out = pos(&sim, &dir, &["--json", "history", "--page", "99"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(json(&out)["message_en"].as_str().unwrap().contains("no page 99"), "{}", json(&out));
+    assert!(pos(&sim, &dir, &["offline", "on"]).status.success());
+    let out = pos(&sim, &dir, &["--json", "sync"]);
+    let v = json(&out);
+    let text = v.to_string();
+    assert!(!text.contains("automatically") && !text.contains("自动"), "{text}");
+    assert!(v["next_step_en"].as_str().unwrap_or("").contains("pos offline off"), "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

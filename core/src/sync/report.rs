@@ -32,24 +32,26 @@ impl SyncStop {
     }
 }
 
+// Neutral about who retries: the app's background sync does, a one-shot `pos sync` does not
+// (front ends add their own next step).
 impl Bilingual for SyncStop {
     fn zh(&self) -> String {
         match self {
-            SyncStop::Offline => "当前无网络，恢复后自动上送".into(),
-            SyncStop::HostUnreachable => "无法连接收单主机，稍后自动重试".into(),
-            SyncStop::NoAnswer => "收单主机未应答，稍后自动重试".into(),
+            SyncStop::Offline => "当前无网络：联网后上送".into(),
+            SyncStop::HostUnreachable => "无法连接收单主机：稍后重试".into(),
+            SyncStop::NoAnswer => "收单主机未应答：稍后重试".into(),
             SyncStop::NeedsSignIn => "请重新签到后再上送".into(),
-            SyncStop::HostTrouble { code } => format!("收单主机暂时无法处理（{}），稍后自动重试", code.zh()),
+            SyncStop::HostTrouble { code } => format!("收单主机暂时无法处理（{}）：稍后重试", code.zh()),
         }
     }
     fn en(&self) -> String {
         match self {
-            SyncStop::Offline => "No network: uploads resume automatically when it is back".into(),
-            SyncStop::HostUnreachable => "Cannot reach the acquirer: retrying automatically".into(),
-            SyncStop::NoAnswer => "The acquirer did not answer: retrying automatically".into(),
+            SyncStop::Offline => "No network: the uploads wait for the connection".into(),
+            SyncStop::HostUnreachable => "Cannot reach the acquirer: try again later".into(),
+            SyncStop::NoAnswer => "The acquirer did not answer: try again later".into(),
             SyncStop::NeedsSignIn => "Sign in again to continue uploading".into(),
             SyncStop::HostTrouble { code } => {
-                format!("The acquirer cannot take uploads now ({}): retrying automatically", code.en())
+                format!("The acquirer cannot take uploads now ({}): try again later", code.en())
             }
         }
     }
