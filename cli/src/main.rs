@@ -13,6 +13,7 @@ mod risk_cmd;
 mod settle_cmd;
 mod sim_cmd;
 mod terminal_cmd;
+mod waiting;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -20,6 +20,7 @@ use pos_core::terminal::{AdminOutcome, OriginalRef, SystemClock, Terminal, Termi
 use pos_core::{deck, Bilingual};
 use serde_json::{json, Value};
 
+use crate::waiting::{while_waiting, From};
 use crate::{CliError, Global};
 
 /// Which original transaction a void, refund or pre-auth follow-up refers to.
@@ -300,7 +301,9 @@ pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Stat
     if !config.transport.is_encrypted() && !g.json {
         eprintln!("  {}", crate::say(g, &config.transport));
     }
-    let terminal = Terminal::open(dir, config, vault, Arc::new(reader), Arc::new(SystemClock::default()))?;
+    crate::waiting::set_response_timeout(config.response_timeout);
+    let reader = Arc::new(crate::waiting::Watched(Arc::new(reader)));
+    let terminal = Terminal::open(dir, config, vault, reader, Arc::new(SystemClock::default()))?;
     Ok(Station { terminal, _reader: sim_reader })
 }
 
@@ -369,9 +372,18 @@ pub fn run(g: &Global, cmd: TermCmd) -> Result<ExitCode, CliError> {
     let rt = crate::runtime()?;
     rt.block_on(async move {
         match cmd {
-            TermCmd::SignIn => admin(g, open_terminal(g, None).await?.terminal.sign_in().await?),
-            TermCmd::SignOff => admin(g, open_terminal(g, None).await?.terminal.sign_off().await?),
-            TermCmd::Echo => admin(g, open_terminal(g, None).await?.terminal.echo().await?),
+            TermCmd::SignIn => {
+                let st = open_terminal(g, None).await?;
+                admin(g, while_waiting(g, From::Now, st.terminal.sign_in()).await?)
+            }
+            TermCmd::SignOff => {
+                let st = open_terminal(g, None).await?;
+                admin(g, while_waiting(g, From::Now, st.terminal.sign_off()).await?)
+            }
+            TermCmd::Echo => {
+                let st = open_terminal(g, None).await?;
+                admin(g, while_waiting(g, From::Now, st.terminal.echo()).await?)
+            }
             TermCmd::Sale(a, c, preference, risk) => {
                 let amt = amount(&a)?;
                 let st = open_terminal(g, Some(&c.card)).await?;
@@ -515,7 +527,7 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<TxnOutcome, TerminalError>>,
 {
-    let mut outcome = op().await?;
+    let mut outcome = while_waiting(g, From::CardRead, op()).await?;
     for _ in 0..2 {
         if !outcome.can_retry_pin() {
             break;
@@ -527,7 +539,7 @@ where
                 crate::say_pair(g, "请持卡人重新输入密码……", "asking the cardholder to enter the PIN again...")
             );
         }
-        outcome = op().await?;
+        outcome = while_waiting(g, From::CardRead, op()).await?;
     }
     Ok(outcome)
 }

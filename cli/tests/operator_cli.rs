@@ -169,3 +169,37 @@ fn help_and_hints_say_what_is_true() {
     assert!(v["next_step_en"].as_str().unwrap_or("").contains("pos offline off"), "{v}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Item 5: on a terminal, the wait for the host shows a waiting line with the time left;
+/// scripts see none of it. The terminal is a pseudo-terminal from `script` (util-linux).
+#[test]
+fn the_wait_for_the_host_is_shown_on_a_terminal() {
+    let work = temp_dir("op-waiting");
+    std::fs::create_dir_all(&work).unwrap();
+    let sim = common::start_admin_sim(&work.join("tls"), &[]);
+    let dir = work.join("t");
+    assert!(sim.run(&dir, &["sign-in"]).status.success());
+    sim.admin(serde_json::json!({"cmd": "fault", "tid": "10000001", "mode": "delay", "ms": 1500, "count": 1, "on": "financial"}));
+    let line = format!("{} sale 1.00 --card debit --confirm-risk", env!("CARGO_BIN_EXE_pos"));
+    let shown = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("POS_HOST", &sim.sim.addr)
+        .env("POS_ACQUIRER_CA", &sim.sim.ca)
+        .env("POS_DATA_DIR", &dir)
+        .env("POS_LOG", "off")
+        .output()
+        .expect("script (util-linux) runs");
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.status.success(), "{text}");
+    assert!(
+        text.contains("等待主机应答") && text.contains("waiting for the host") && text.contains("s left"),
+        "{text}"
+    );
+    assert!(text.contains("59") || text.contains("60"), "the time left counts down from the 60 s timeout: {text}");
+    // Under --json (or without a terminal) nothing of it.
+    sim.admin(serde_json::json!({"cmd": "fault", "tid": "10000001", "mode": "delay", "ms": 1500, "count": 1, "on": "financial"}));
+    let quiet = sim.run(&dir, &["--json", "sale", "1.00", "--card", "credit", "--confirm-risk"]);
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("waiting for the host"));
+    assert_eq!(json(&quiet)["approved"], true);
+    let _ = std::fs::remove_dir_all(&work);
+}
