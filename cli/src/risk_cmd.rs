@@ -105,8 +105,19 @@ pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
                 let txn = if offline { TxnType::OfflineSale } else { TxnType::Sale };
                 let eval = t.risk_check(txn, amount, Some(fp), offline)?;
                 let policy = t.risk_policy().unwrap_or_default();
+                // Offline, the risk rules are half the answer: the offline gate decides too
+                // (a swipe card never pays offline, whatever the rules say).
+                let gate = offline.then(|| t.offline_check(amount, &fp, test.entry_mode()));
                 if g.json {
-                    println!("{}", json!({"verdict": eval.verdict, "effective": eval.effective(offline), "policy_version": eval.policy_version, "fired": eval.fired}));
+                    let mut v = json!({"verdict": eval.verdict, "effective": eval.effective(offline), "policy_version": eval.policy_version, "fired": eval.fired});
+                    if let Some(gate) = &gate {
+                        v["offline_allowed"] = gate.is_ok().into();
+                        if let Err(e) = gate {
+                            v["offline_refusal_zh"] = pos_core::Bilingual::zh(e).into();
+                            v["offline_refusal_en"] = pos_core::Bilingual::en(e).into();
+                        }
+                    }
+                    println!("{v}");
                     return Ok(ExitCode::SUCCESS);
                 }
                 let label = |v: Verdict| match v {
@@ -122,6 +133,11 @@ pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
                         None if !rule.enabled => println!("  - {:<18} {}", rule.id, say_pair(g, "已停用", "disabled")),
                         None => println!("  ✓ {:<18} {}", rule.id, say_pair(g, "未触发", "not fired")),
                     }
+                }
+                match &gate {
+                    Some(Ok(())) => println!("{}", say_pair(g, "离线批准：可以", "offline approval: allowed")),
+                    Some(Err(e)) => println!("{}: {}", say_pair(g, "离线批准：不可以", "offline approval: refused"), say(g, e)),
+                    None => {}
                 }
             }
             RiskCmd::Report { day } => {

@@ -203,3 +203,22 @@ fn the_wait_for_the_host_is_shown_on_a_terminal() {
     assert_eq!(json(&quiet)["approved"], true);
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// Item 15: `pos risk check --offline` gives the offline gate's verdict too: a swipe card
+/// never pays offline, a chip card allowing offline approval does.
+#[test]
+fn an_offline_risk_check_shows_the_offline_gate() {
+    let dir = temp_dir("op-offline-check");
+    let sim = start_sim();
+    assert!(pos(&sim, &dir, &["sign-in"]).status.success());
+    let swipe = json(&pos(&sim, &dir, &["--json", "risk", "check", "50.00", "--card", "swipe12", "--offline"]));
+    assert_eq!(swipe["offline_allowed"], false, "{swipe}");
+    assert!(swipe["offline_refusal_en"].as_str().unwrap_or("").to_lowercase().contains("chip"), "{swipe}");
+    let chip = json(&pos(&sim, &dir, &["--json", "risk", "check", "50.00", "--card", "offline", "--offline"]));
+    assert_eq!(chip["offline_allowed"], true, "{chip}");
+    let text = pos(&sim, &dir, &["--lang", "en", "risk", "check", "50.00", "--card", "swipe12", "--offline"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("offline approval: refused"));
+    let online = json(&pos(&sim, &dir, &["--json", "risk", "check", "50.00", "--card", "swipe12"]));
+    assert!(online.get("offline_allowed").is_none(), "only asked offline: {online}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -91,6 +91,19 @@ pub struct TestCard {
 }
 
 impl TestCard {
+    /// How the software reader reads this card: its entry method, and a PIN for a chip
+    /// card that asks for one online (the others read without a PIN).
+    pub fn entry_mode(&self) -> crate::iso8583::EntryMode {
+        use crate::iso8583::EntryMethod;
+        let method = match self.presentation {
+            Presentation::Swipe12 | Presentation::Swipe23 | Presentation::Swipe123 => EntryMethod::Swipe,
+            Presentation::Chip | Presentation::ChipOffline => EntryMethod::Chip,
+            Presentation::Contactless => EntryMethod::Contactless,
+            Presentation::ChipFailFallback => EntryMethod::Fallback,
+        };
+        crate::iso8583::EntryMode { method, pin_entered: self.presentation == Presentation::Chip }
+    }
+
     /// Track 2 as the stripe carries it (without sentinels): PAN `=` YYMM service code discretionary.
     pub fn track2(&self) -> String {
         format!("{}={}{}{}", self.pan, self.expiry, self.service_code, "00000000")

@@ -196,3 +196,29 @@ fn offline_outcome(record: &TxnRecord, card: &CardRead, amount: Amount, auth: St
         txn_id: record.id,
     }
 }
+
+impl Terminal {
+    /// Whether a payment of `amount` with the card `fingerprint` read as `entry` could be
+    /// approved offline now, without reading a card or storing anything: the offline gate's
+    /// verdict (switched on, signed in, the limits, the queue's age, chip or contactless with no
+    /// online PIN, the card's daily count). The risk rules are [`Terminal::risk_check`]'s.
+    pub fn offline_check(
+        &self,
+        amount: Amount,
+        fingerprint: &crate::card::CardFingerprint,
+        entry: crate::iso8583::EntryMode,
+    ) -> Result<(), TerminalError> {
+        let limits = self.config.offline;
+        if !limits.enabled {
+            return Err(OfflineRefusal::Disabled.into());
+        }
+        if self.session().is_err() {
+            return Err(OfflineRefusal::NotSignedIn.into());
+        }
+        let now = self.clock.now();
+        check_amount(&limits, amount, &self.store.queue_stats()?, now.unix_secs)?;
+        let today = self.store.offline_count_for_card(fingerprint, &now.mmdd())?;
+        check_card(&limits, entry, today)?;
+        Ok(())
+    }
+}
