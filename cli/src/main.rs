@@ -311,6 +311,16 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| RuntimeFailure(e.to_string()).into())
 }
 
+/// `pos … | head` ends quietly when the reader goes away, as Unix tools do, instead of
+/// panicking on the broken pipe: the default action of SIGPIPE, which Rust sets to ignore.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -324,6 +334,11 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     let g = &cli.global;
+    // Not for the simulator: a server outlives whoever read its banner, and its writes
+    // after that are ignored, never fatal.
+    if !matches!(cli.command, Command::Sim(_)) {
+        restore_sigpipe();
+    }
     advice::set_data_dir(&g.data_dir);
     use terminal_cmd::TermCmd as T;
     let result = match cli.command {

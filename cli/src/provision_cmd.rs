@@ -112,7 +112,8 @@ fn read_key(path: &Path, what: &str) -> Result<Zeroizing<String>, CliError> {
 pub fn run(g: &Global, a: ProvisionArgs) -> Result<ExitCode, CliError> {
     let dir = &g.data_dir;
     if a.show {
-        let p = load(dir, vault(dir)?.as_ref())?;
+        // Showing creates nothing: a directory without a vault was never provisioned.
+        let p = if dir.join("vault.key").is_file() { load(dir, vault(dir)?.as_ref())? } else { None };
         return show(g, p.as_ref());
     }
     let acquirer_ca_pem = a

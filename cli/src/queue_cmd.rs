@@ -55,14 +55,15 @@ impl PreferenceArgs {
 /// `pos offline ...`.
 pub fn offline(g: &Global, cmd: OfflineCmd) -> Result<ExitCode, CliError> {
     crate::runtime()?.block_on(async move {
-        let st = open_terminal(g, None).await?;
-        let t = &st.terminal;
-        match cmd {
-            OfflineCmd::On => t.set_offline_switch(true)?,
-            OfflineCmd::Off => t.set_offline_switch(false)?,
-            OfflineCmd::Status => {}
-        }
-        let on = t.offline_switch()?;
+        // Status only reads; on and off change an existing terminal: none creates one.
+        let on = match cmd {
+            OfflineCmd::Status => crate::terminal_cmd::open_view(g)?.offline_switch()?,
+            OfflineCmd::On | OfflineCmd::Off => {
+                let st = crate::terminal_cmd::open_existing(g).await?;
+                st.terminal.set_offline_switch(matches!(cmd, OfflineCmd::On))?;
+                st.terminal.offline_switch()?
+            }
+        };
         if g.json {
             println!("{}", json!({ "offline": on }));
         } else if on {

@@ -16,7 +16,7 @@ use pos_core::terminal::{HistoryPage, ReprintTarget};
 use pos_core::Bilingual;
 use serde_json::json;
 
-use crate::terminal_cmd::{open_terminal, open_view, ArgProblem};
+use crate::terminal_cmd::{open_view, ArgProblem};
 use crate::{say, say_pair, CliError, Global};
 
 /// Filters of `pos history`.
@@ -263,7 +263,7 @@ impl Bilingual for ReportDone {
 /// Options of `pos retention`.
 #[derive(Args)]
 pub struct RetentionArgs {
-    /// Calendar years kept, at least 1 and at most [`MAX_RETENTION_YEARS`]: settled, synced transactions from before the same date
+    /// Calendar years kept, 1 to 100: settled, synced transactions from before the same date
     /// that many years ago are deleted.
     #[arg(long, default_value_t = RetentionPolicy::default().years)]
     years: u16,
@@ -291,7 +291,7 @@ pub fn retention(g: &Global, args: RetentionArgs) -> Result<ExitCode, CliError> 
     }
     let years = args.years;
     crate::runtime()?.block_on(async move {
-        let st = open_terminal(g, None).await?;
+        let st = crate::terminal_cmd::open_existing(g).await?;
         let purged = st.terminal.apply_retention(&RetentionPolicy { years })?;
         let done = RetentionDone { years, purged };
         if g.json {

@@ -12,7 +12,7 @@ use pos_core::money::Amount;
 use pos_core::risk::{AuditId, Verdict};
 use serde_json::json;
 
-use crate::terminal_cmd::{device_secret, open_terminal};
+use crate::terminal_cmd::device_secret;
 use crate::{say, say_pair, CliError, Global};
 
 /// Risk engine commands (风控).
@@ -83,12 +83,18 @@ pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
     crate::runtime()?.block_on(async move {
         // The report only reads: a view, which also refuses a data directory with no terminal
         // (a mistyped --data-dir) instead of creating one.
+        // Changing commands (confirm, policy --set) need an existing terminal too.
         let (owner, view);
-        let t: &pos_core::terminal::Terminal = if matches!(cmd, RiskCmd::Report { .. }) {
+        let reads_only = match &cmd {
+            RiskCmd::Report { .. } | RiskCmd::Check { .. } => true,
+            RiskCmd::Policy { set } => set.is_none(),
+            _ => false,
+        };
+        let t: &pos_core::terminal::Terminal = if reads_only {
             view = crate::terminal_cmd::open_view(g)?;
             &view
         } else {
-            owner = open_terminal(g, None).await?;
+            owner = crate::terminal_cmd::open_existing(g).await?;
             &owner.terminal
         };
         match cmd {

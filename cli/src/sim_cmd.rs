@@ -256,7 +256,11 @@ pub fn run(g: &Global, a: SimArgs) -> Result<ExitCode, CliError> {
             let _ = writeln!(out, "{}", say_pair(g, "按 Ctrl-C 停止", "press Ctrl-C to stop"));
         }
         let _ = out.flush();
-        let _ = tokio::signal::ctrl_c().await;
+        // Ctrl-C, or the admin port's `shutdown` command: either ends the process.
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = handle.stopped() => {}
+        }
         handle.shutdown().await;
         Ok::<_, CliError>(ExitCode::SUCCESS)
     })

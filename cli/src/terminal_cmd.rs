@@ -340,6 +340,26 @@ pub(crate) fn transport(g: &Global) -> Result<Transport, CliError> {
 /// A directory without a terminal is an error (a mistyped `--data-dir` must not look empty).
 pub(crate) fn open_view(g: &Global) -> Result<Terminal, CliError> {
     let dir: &PathBuf = &g.data_dir;
+    require_terminal(g)?;
+    let vault: Arc<dyn KeyVault> = Arc::new(FileVault::open(dir.join("vault.key"))?);
+    let config = match crate::provision_cmd::load(dir, vault.as_ref())? {
+        Some(p) => p.config_at(g.host.clone())?,
+        None => TerminalConfig::demo_at(g.host.clone()),
+    };
+    let terminal = Terminal::open_read_only(dir, config, vault, Arc::new(SystemClock::default()))?;
+    Ok(terminal)
+}
+
+/// The owner of an existing terminal: for commands that change a terminal but never start
+/// one (a mistyped --data-dir is an error, not a new terminal).
+pub(crate) async fn open_existing(g: &Global) -> Result<Station, CliError> {
+    require_terminal(g)?;
+    open_terminal(g, None).await
+}
+
+/// `Ok` when `--data-dir` holds a terminal; else the error that says to check it.
+pub(crate) fn require_terminal(g: &Global) -> Result<(), CliError> {
+    let dir: &PathBuf = &g.data_dir;
     if !Terminal::exists(dir) {
         return Err(problem(
             &format!(
@@ -354,13 +374,7 @@ pub(crate) fn open_view(g: &Global) -> Result<Terminal, CliError> {
             ),
         ));
     }
-    let vault: Arc<dyn KeyVault> = Arc::new(FileVault::open(dir.join("vault.key"))?);
-    let config = match crate::provision_cmd::load(dir, vault.as_ref())? {
-        Some(p) => p.config_at(g.host.clone())?,
-        None => TerminalConfig::demo_at(g.host.clone()),
-    };
-    let terminal = Terminal::open_read_only(dir, config, vault, Arc::new(SystemClock::default()))?;
-    Ok(terminal)
+    Ok(())
 }
 
 fn amount(s: &str) -> Result<Amount, CliError> {

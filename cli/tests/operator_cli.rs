@@ -66,7 +66,13 @@ fn risk_report_refuses_bad_dates_and_missing_terminals() {
     assert!(json(&out)["message_en"].as_str().unwrap().contains("no terminal in"), "{}", json(&out));
     assert!(!dir.exists(), "no terminal was created");
     let sim = start_sim();
-    assert!(pos(&sim, &dir, &["sign-in"]).status.success());
+    let signed = pos(&sim, &dir, &["sign-in"]);
+    assert!(
+        signed.status.success(),
+        "{} {}",
+        String::from_utf8_lossy(&signed.stdout),
+        String::from_utf8_lossy(&signed.stderr)
+    );
     for bad in ["yesterday", "2026-13-45", "2026-02-30"] {
         let out = pos(&sim, &dir, &["--json", "risk", "report", "--day", bad]);
         assert_eq!(out.status.code(), Some(2), "{bad}");
@@ -221,4 +227,63 @@ fn an_offline_risk_check_shows_the_offline_gate() {
     let online = json(&pos(&sim, &dir, &["--json", "risk", "check", "50.00", "--card", "swipe12"]));
     assert!(online.get("offline_allowed").is_none(), "only asked offline: {online}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Item 3, every command: a mistyped `--data-dir` is an error for every command that needs a
+/// terminal and does not start one, and creates nothing there.
+#[test]
+fn no_command_but_the_first_creates_a_terminal() {
+    let dir = temp_dir("op-no-terminal");
+    for args in [
+        &["offline", "status"][..],
+        &["offline", "on"],
+        &["retention"],
+        &["risk", "policy"],
+        &["risk", "confirm", "R1"],
+        &["risk", "check", "10.00", "--card", "debit"],
+        &["history"],
+        &["queue"],
+        &["report", "--day", "2026-01-01"],
+    ] {
+        let out = pos_alone(&dir, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("no terminal in"), "{args:?}");
+        assert!(!dir.exists(), "{args:?} created {}", dir.display());
+    }
+    let shown = pos_alone(&dir, &["--json", "provision", "--show"]);
+    assert!(shown.status.success());
+    assert_eq!(json(&shown)["provisioned"], false);
+    assert!(!dir.exists(), "provision --show created {}", dir.display());
+}
+
+/// Output into a pipe that closes early ends quietly (the default SIGPIPE), never a panic.
+#[test]
+fn a_closed_pipe_is_no_panic() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pos"))
+        .args(["cards"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("pos runs");
+    drop(child.stdout.take()); // the reader goes away at once
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let _ = child.wait();
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// The admin port's `shutdown` ends `pos sim` itself, not only its ports.
+#[test]
+fn the_admin_shutdown_ends_pos_sim() {
+    let work = temp_dir("op-sim-shutdown");
+    std::fs::create_dir_all(&work).unwrap();
+    let mut sim = common::start_admin_sim(&work.join("tls"), &[]);
+    sim.admin(serde_json::json!({"cmd": "shutdown"}));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while sim.sim.running() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!sim.sim.running(), "pos sim still running after the admin shutdown");
+    let _ = std::fs::remove_dir_all(&work);
 }
