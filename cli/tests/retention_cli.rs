@@ -26,6 +26,11 @@ fn pos_no_host(dir: &Path, args: &[&str]) -> Output {
 fn a_fresh_journal_purges_nothing() {
     let sim = start_sim();
     let dir = temp_dir("retention-fresh");
+    // A mistyped data directory is an error, not a new terminal to purge.
+    let missing = pos(&sim, &dir, &["retention", "--json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(!dir.exists(), "no terminal was made");
+    assert!(pos(&sim, &dir, &["sign-in"]).status.success());
     let out = pos(&sim, &dir, &["retention", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let v = json(&out);
