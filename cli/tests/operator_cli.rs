@@ -287,3 +287,32 @@ fn the_admin_shutdown_ends_pos_sim() {
     assert!(!sim.sim.running(), "pos sim still running after the admin shutdown");
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// Item 11: refusals name the number that matters and the way forward.
+#[test]
+fn refusals_name_what_matters() {
+    let dir = temp_dir("op-refusals");
+    let sim = start_sim();
+    assert!(pos(&sim, &dir, &["sign-in"]).status.success());
+    let err = |args: &[&str]| {
+        let out = pos(&sim, &dir, &[&["--json", "--lang", "en"][..], args].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stdout));
+        json(&out)["message_en"].as_str().unwrap_or_default().to_string()
+    };
+    let sale = json(&pos(&sim, &dir, &["--json", "sale", "12.00", "--card", "credit", "--confirm-risk"]));
+    let voucher = sale["voucher"].as_str().expect("voucher").to_string();
+    let hold = json(&pos(&sim, &dir, &["--json", "preauth", "open", "300.00", "--card", "visa", "--confirm-risk"]));
+    let hold_voucher = hold["voucher"].as_str().expect("voucher").to_string();
+
+    let e = err(&["void", "--rrn", "000000000001", "--date", "0101", "--card", "credit"]);
+    assert!(e.contains("voucher number") && e.contains("trace number"), "{e}");
+    let e = err(&["void", "--voucher", &hold_voucher, "--card", "visa"]);
+    assert!(e.contains("the original is a pre-auth") && e.contains("a void applies to a sale only"), "{e}");
+    let e = err(&["preauth", "cancel", "100.00", "--voucher", &hold_voucher, "--card", "visa"]);
+    assert!(e.contains("300.00"), "names the pre-auth amount: {e}");
+    let e = err(&["void", "--voucher", &voucher, "--card", "debit"]);
+    assert!(e.contains("card ending 4565"), "names the original card: {e}");
+    let e = err(&["sale", "10000000000.00", "--card", "debit"]);
+    assert!(e.contains("at most 9,999,999,999.99"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -87,7 +87,7 @@ impl Bilingual for MoneyError {
             MoneyError::Empty => "请输入金额".into(),
             MoneyError::Negative => "金额不能为负".into(),
             MoneyError::TooManyDecimals { max } => format!("金额最多 {max} 位小数"),
-            MoneyError::Overflow => "金额超出上限".into(),
+            MoneyError::Overflow => "金额超出上限：最多 9,999,999,999.99".into(),
             MoneyError::Garbage(_) => "金额格式错误，请重新输入".into(),
             MoneyError::CurrencyMismatch => "币种不一致".into(),
         }
@@ -99,7 +99,7 @@ impl Bilingual for MoneyError {
             MoneyError::TooManyDecimals { max } => {
                 format!("At most {max} decimal places")
             }
-            MoneyError::Overflow => "The amount is too large".into(),
+            MoneyError::Overflow => "The amount is too large: at most 9,999,999,999.99".into(),
             MoneyError::Garbage(_) => "Not a valid amount; enter it again".into(),
             MoneyError::CurrencyMismatch => "Currencies differ".into(),
         }
@@ -284,6 +284,9 @@ mod tests {
         assert_eq!(cny("5."), Ok(500));
         assert_eq!(cny(" 0.01 "), Ok(1));
         assert_eq!(cny("9999999999.99"), Ok(MAX_MINOR));
+        // The refusal names the largest amount, which is MAX_MINOR.
+        let said = crate::i18n::Bilingual::en(&MoneyError::Overflow);
+        assert!(said.contains("9,999,999,999.99") && MAX_MINOR == 999_999_999_999, "{said}");
     }
 
     #[test]

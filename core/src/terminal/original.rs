@@ -133,10 +133,12 @@ pub(crate) fn resolve(store: &Store, txn: TxnType, r: &OriginalRef) -> Result<Re
             return Ok(Resolved { refs, ..Resolved::default() });
         }
         _ => {
+            let (zh, en) = ways(txn);
+            let spec = txn.spec();
             return Err(TerminalError::invalid(
-                "此交易不能用这种方式指定原交易",
-                "this transaction cannot refer to its original that way",
-            ))
+                &format!("{}的原交易只能用{zh}指定", spec.zh),
+                &format!("the original of a {} is named by {en}", spec.en),
+            ));
         }
     };
     check_eligible(txn, &record, current)?;
@@ -156,10 +158,35 @@ pub(crate) fn resolve(store: &Store, txn: TxnType, r: &OriginalRef) -> Result<Re
     })
 }
 
+/// How the original of `txn` may be named (the arms of [`resolve`]).
+fn ways(txn: TxnType) -> (&'static str, &'static str) {
+    match txn {
+        TxnType::Refund => ("凭证号，或参考号加日期", "its voucher number, or its reference number (RRN) and date"),
+        TxnType::PreAuthCancel | TxnType::PreAuthCompletion => (
+            "凭证号、本批次的流水号，或授权码加日期",
+            "its voucher number, its trace number (STAN) in this batch, or its authorization code and date",
+        ),
+        _ => ("凭证号或本批次的流水号", "its voucher number or its trace number (STAN) in this batch"),
+    }
+}
+
 fn check_eligible(txn: TxnType, o: &TxnRecord, current: BatchNo) -> Result<(), TerminalError> {
     if !acceptable_originals(txn).contains(&o.txn_type) {
         return Err(instead(txn, o.txn_type).unwrap_or_else(|| {
-            TerminalError::not_eligible("原交易类型不符", "the original is not of a type this applies to")
+            // Name both types: the operator picked the wrong voucher, or the wrong operation.
+            let (this, found) = (txn.spec(), o.txn_type.spec());
+            let wanted = acceptable_originals(txn);
+            let zh: Vec<&str> = wanted.iter().map(|t| t.spec().zh).collect();
+            let en: Vec<&str> = wanted.iter().map(|t| t.spec().en).collect();
+            TerminalError::not_eligible(
+                &format!("原交易是{}，{}只适用于{}：请核对凭证号", found.zh, this.zh, zh.join("、")),
+                &format!(
+                    "the original is a {}; a {} applies to a {} only: check the voucher number",
+                    found.en,
+                    this.en,
+                    en.join(" or ")
+                ),
+            )
         }));
     }
     if o.status != TxnStatus::Approved {

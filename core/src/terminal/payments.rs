@@ -85,10 +85,10 @@ impl Terminal {
     pub async fn pre_auth_cancel(&self, amount: Amount, original: OriginalRef) -> Result<TxnOutcome, TerminalError> {
         let amount = self.checked(amount)?;
         let o = resolve(&self.store, TxnType::PreAuthCancel, &original)?;
-        if o.amount.is_some_and(|orig| amount != orig) {
+        if let Some(orig) = o.amount.filter(|orig| amount != *orig) {
             return Err(TerminalError::invalid(
-                "撤销金额须等于预授权金额",
-                "the amount must equal the pre-auth amount",
+                &format!("预授权撤销须撤销全额：预授权金额为 {orig}"),
+                &format!("a pre-auth is cancelled in full: its amount is {orig}"),
             ));
         }
         self.run(Plan { txn: TxnType::PreAuthCancel, amount: Some(amount), original: Some(o) }).await
@@ -187,7 +187,18 @@ impl Terminal {
         let at = self.clock.now();
         let original = plan.original.clone().unwrap_or_default();
         if original.fingerprint.is_some_and(|f| f != card.fingerprint) {
-            return Err(TerminalError::invalid("不是原交易的卡", "this is not the card of the original transaction"));
+            // The last four digits of the original's card, so the operator asks for the right one.
+            let last4: String = plan
+                .original
+                .as_ref()
+                .and_then(|o| o.record.as_ref())
+                .and_then(|r| r.masked_pan.as_ref())
+                .map(|p| p.as_str().chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect())
+                .unwrap_or_default();
+            return Err(TerminalError::invalid(
+                &format!("不是原交易的卡：请使用原交易的卡（卡号尾号 {last4}）"),
+                &format!("this is not the card of the original: present the card ending {last4}"),
+            ));
         }
         let new = NewTxn {
             txn_type: plan.txn,
