@@ -58,8 +58,10 @@ pub fn rebuilt_icc(r: &TxnRecord, amount: u64) -> Vec<u8> {
     let currency = r.amount.map(|a| u64::from(a.currency().numeric)).unwrap_or(156);
     v.extend_from_slice(&[0x5F, 0x2A, 0x02]);
     v.extend_from_slice(&bcd(currency, 2));
-    // created_at is RFC 3339: YYYY-MM-DD...
-    let date: u64 = r.created_at.get(2..10).map(|d| d.replace('-', "")).and_then(|d| d.parse().ok()).unwrap_or(0);
+    // 9A is the local date YYMMDD of the stored RFC 3339 time (zeros if it cannot be read).
+    let date = crate::clock::CivilTime::parse_local(&r.created_at)
+        .map(|c| c.year.rem_euclid(100) as u64 * 10_000 + u64::from(c.month) * 100 + u64::from(c.day))
+        .unwrap_or(0);
     v.extend_from_slice(&[0x9A, 0x03]);
     v.extend_from_slice(&bcd(date, 3));
     let kind = if r.txn_type.settlement_side() == Some(crate::iso8583::SettlementSide::Credit) { 0x20 } else { 0x00 };

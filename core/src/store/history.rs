@@ -13,8 +13,8 @@ use super::error::StoreError;
 use super::txn::{from_row, type_name, COLUMNS};
 use super::{Store, TxnRecord, TxnStatus};
 use crate::card::CardScheme;
+use crate::clock::Day;
 use crate::iso8583::TxnType;
-use crate::report::Day;
 
 /// Rows per page unless asked otherwise.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
