@@ -11,8 +11,8 @@ use crate::clock::{CivilTime, Timestamp};
 use crate::i18n::Bilingual;
 use crate::iso8583::{BatchNo, EntryMethod, MerchantId, TerminalId, TxnType};
 use crate::money::Amount;
+use crate::outcome::TxnOutcome;
 use crate::store::VoucherNo;
-use crate::terminal::TxnOutcome;
 
 /// Longest merchant name kept (two lines of an 80 mm slip).
 const MAX_NAME_COLUMNS: usize = 96;

@@ -3,8 +3,8 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::error::StoreError;
-use super::voucher::VoucherNo;
 use super::Store;
+use crate::ids::VoucherNo;
 use crate::iso8583::{BatchNo, Stan};
 
 /// The numbers a financial request carries.

@@ -22,7 +22,6 @@ mod session;
 mod settings;
 mod settlement;
 mod txn;
-mod voucher;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -32,6 +31,8 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::crypto::KeyVault;
 
+/// Re-exported from `ids`, where they moved below the store.
+pub use crate::ids::{TxnId, VoucherNo};
 pub use counters::TxnNumbers;
 pub use error::StoreError;
 pub use history::{scheme_key, scheme_of, HistoryFilter, HistoryStatus, TxnPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
@@ -43,8 +44,7 @@ pub use reversal::{DueReversal, ReversalRecord};
 pub use session::{NewSession, Session};
 pub use settlement::{SettlementRow, SettlementState, UploadItemRow, UploadProgressRow};
 pub use txn::{type_name, type_of};
-pub use txn::{Failure, HostAnswer, NewTxn, OriginalRefs, TxnId, TxnLookup, TxnRecord, TxnStatus};
-pub use voucher::VoucherNo;
+pub use txn::{Failure, HostAnswer, NewTxn, OriginalRefs, TxnLookup, TxnRecord, TxnStatus};
 
 /// The terminal's persistent state. Cheap operations, each its own SQLite transaction.
 pub struct Store {

@@ -6,9 +6,10 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::error::StoreError;
-use super::txn::{from_row, insert, Initial, NewTxn, TxnId, TxnRecord, TxnStatus, COLUMNS};
+use super::txn::{from_row, insert, Initial, NewTxn, TxnRecord, TxnStatus, COLUMNS};
 use super::Store;
 use crate::card::CardFingerprint;
+use crate::ids::TxnId;
 use crate::offline::QueueStats;
 use crate::response_code::ResponseCode;
 

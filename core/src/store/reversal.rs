@@ -8,8 +8,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use zeroize::Zeroizing;
 
 use super::error::StoreError;
-use super::txn::{from_row, TxnId, TxnRecord, COLUMNS};
+use super::txn::{from_row, TxnRecord, COLUMNS};
 use super::Store;
+use crate::ids::TxnId;
 use crate::response_code::ResponseCode;
 use crate::reversal::{ReversalCause, ReversalState};
 

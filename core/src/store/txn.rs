@@ -5,32 +5,19 @@
 //! written when a matched answer arrives, or the failure when none does, in the same
 //! SQLite transaction that clears, holds or schedules the reversal.
 
-use std::fmt;
-
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
-use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::counters::{batch, take_stan, take_voucher, TxnNumbers};
 use super::error::StoreError;
 use super::repeat::Guard;
-use super::voucher::VoucherNo;
 use super::Store;
 use crate::card::{CardFingerprint, MaskedPan};
+use crate::ids::{TxnId, VoucherNo};
 use crate::iso8583::{BatchNo, EntryMode, Stan, TxnType};
 use crate::money::{Amount, Currency};
 use crate::response_code::ResponseCode;
 use crate::reversal::ReversalCause;
-
-/// The row id of a transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct TxnId(pub i64);
-
-impl fmt::Display for TxnId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
 
 /// Where a transaction stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
