@@ -17,6 +17,7 @@ mod recovery;
 mod repeat;
 mod retention;
 mod reversal;
+pub(crate) mod risk;
 mod sealing;
 mod session;
 mod settings;
