@@ -25,6 +25,7 @@ pub mod report;
 pub mod response_code;
 pub mod reversal;
 pub mod risk;
+pub mod rng;
 pub mod settlement;
 pub mod store;
 pub mod sync;

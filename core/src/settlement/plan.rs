@@ -1,6 +1,7 @@
 //! The batch upload plan: magstripe rows 8 to a message (201), chip rows one each (203),
 //! then the end message (202, or 207 when chip rows went) with the count.
 
+use crate::iso8583::bcd;
 use crate::iso8583::field48::MAX_BATCH_RECORDS;
 use crate::iso8583::{AdminKind, BatchRecord, IcUploadItem, NetCode};
 use crate::store::TxnRecord;
@@ -67,19 +68,6 @@ pub fn rebuilt_icc(r: &TxnRecord, amount: u64) -> Vec<u8> {
     let kind = if r.txn_type.settlement_side() == Some(crate::iso8583::SettlementSide::Credit) { 0x20 } else { 0x00 };
     v.extend_from_slice(&[0x9C, 0x01, kind]);
     v
-}
-
-/// `n` as `len` bytes of packed BCD, right-aligned.
-fn bcd(mut n: u64, len: usize) -> Vec<u8> {
-    let mut out = vec![0u8; len];
-    for b in out.iter_mut().rev() {
-        let lo = (n % 10) as u8;
-        n /= 10;
-        let hi = (n % 10) as u8;
-        n /= 10;
-        *b = (hi << 4) | lo;
-    }
-    out
 }
 
 #[cfg(test)]
