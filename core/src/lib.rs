@@ -13,6 +13,7 @@ pub mod error;
 pub mod i18n;
 pub mod ids;
 pub mod iso8583;
+pub mod journal;
 pub mod money;
 pub mod offline;
 pub mod outcome;

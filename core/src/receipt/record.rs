@@ -6,7 +6,7 @@ use super::model::{
 };
 use crate::clock::{CivilTime, Timestamp};
 use crate::iso8583::TxnType;
-use crate::store::{TxnRecord, TxnStatus};
+use crate::journal::{TxnRecord, TxnStatus};
 
 impl Receipt {
     /// The slip of a stored approved transaction, for one copy (`ctx.reprint` marks it 重打印).

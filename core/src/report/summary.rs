@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::clock::{CivilTime, Day};
 use crate::iso8583::TxnType;
-use crate::store::{scheme_key, type_name, HistoryStatus, TxnRecord};
+use crate::journal::{scheme_key, type_name, HistoryStatus, TxnRecord};
 
 /// A count and the sum of amounts, minor units.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

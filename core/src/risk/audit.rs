@@ -115,7 +115,7 @@ pub(crate) fn record(
         day: &day,
         at: &at,
         at_unix: req.at.unix_secs,
-        txn_type: crate::store::type_name(req.txn),
+        txn_type: crate::journal::type_name(req.txn),
         amount_minor: req.amount.minor() as i64,
         card_fingerprint: req.fingerprint.map(|f| f.to_string()),
         offline: req.offline,
@@ -178,7 +178,7 @@ pub(crate) fn find_confirmation(
     let day = day_key(req.at);
     let candidates = store.risk_confirmations(&ConfirmationQuery {
         day: &day,
-        txn_type: crate::store::type_name(req.txn),
+        txn_type: crate::journal::type_name(req.txn),
         // A confirmed sale may go ahead offline as the same sale (the online attempt failed).
         sale_family: matches!(req.txn, crate::iso8583::TxnType::Sale | crate::iso8583::TxnType::OfflineSale),
         amount_minor: req.amount.minor() as i64,

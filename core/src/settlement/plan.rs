@@ -4,7 +4,7 @@
 use crate::iso8583::bcd;
 use crate::iso8583::field48::MAX_BATCH_RECORDS;
 use crate::iso8583::{AdminKind, BatchRecord, IcUploadItem, NetCode};
-use crate::store::TxnRecord;
+use crate::journal::TxnRecord;
 
 use super::totals::counts_in;
 

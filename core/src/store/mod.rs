@@ -34,18 +34,21 @@ use crate::crypto::KeyVault;
 
 /// Re-exported from `ids`, where they moved below the store.
 pub use crate::ids::{TxnId, VoucherNo};
-pub use counters::TxnNumbers;
+/// Re-exported from `journal`, where the plain records moved below the store.
+pub use crate::journal::{
+    scheme_key, scheme_of, type_name, type_of, HistoryStatus, OriginalRefs, TxnNumbers, TxnRecord, TxnStatus,
+    UploadState,
+};
 pub use error::StoreError;
-pub use history::{scheme_key, scheme_of, HistoryFilter, HistoryStatus, TxnPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-pub use offline_queue::{QueueEntry, QueuedAdvice, UploadOutcome, UploadState};
+pub use history::{HistoryFilter, TxnPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use offline_queue::{QueueEntry, QueuedAdvice, UploadOutcome};
 pub use recovery::Recovered;
 pub use repeat::{DueRepeat, FollowUps, Guard};
 pub use retention::{Purged, RetentionPolicy};
 pub use reversal::{DueReversal, ReversalRecord};
 pub use session::{NewSession, Session};
 pub use settlement::{SettlementRow, SettlementState, UploadItemRow, UploadProgressRow};
-pub use txn::{type_name, type_of};
-pub use txn::{Failure, HostAnswer, NewTxn, OriginalRefs, TxnLookup, TxnRecord, TxnStatus};
+pub use txn::{Failure, HostAnswer, NewTxn, TxnLookup};
 
 /// The terminal's persistent state. Cheap operations, each its own SQLite transaction.
 pub struct Store {

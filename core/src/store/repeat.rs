@@ -10,10 +10,11 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use zeroize::Zeroizing;
 
 use super::error::StoreError;
-use super::txn::{from_row, TxnRecord, TxnStatus, COLUMNS};
+use super::txn::{from_row, COLUMNS};
 use super::Store;
 use crate::ids::TxnId;
 use crate::iso8583::TxnType;
+use crate::journal::{TxnRecord, TxnStatus};
 
 /// What is kept with a money-moving request when it is journalled.
 #[derive(Debug)]

@@ -8,9 +8,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use zeroize::Zeroizing;
 
 use super::error::StoreError;
-use super::txn::{from_row, TxnRecord, COLUMNS};
+use super::txn::{from_row, COLUMNS};
 use super::Store;
 use crate::ids::TxnId;
+use crate::journal::TxnRecord;
 use crate::response_code::ResponseCode;
 use crate::reversal::{ReversalCause, ReversalState};
 
