@@ -11,10 +11,9 @@ mod attention;
 mod cause;
 mod message;
 mod policy;
-mod state;
 
+/// Re-exported from `journal`: the store keeps them, so they sit below it.
+pub use crate::journal::{ReversalCause, ReversalState};
 pub use attention::{Attention, AttentionKind};
-pub use cause::ReversalCause;
 pub use message::reversal_message;
 pub use policy::ReversalPolicy;
-pub use state::ReversalState;

@@ -169,9 +169,9 @@ impl Store {
 mod tests {
     use super::*;
     use crate::iso8583::{Stan, TxnType};
+    use crate::journal::ReversalCause;
     use crate::money::Amount;
     use crate::response_code::ResponseCode;
-    use crate::reversal::ReversalCause;
     use crate::store::tests::{open, TempDir};
     use crate::store::{Failure, HostAnswer, NewTxn, OriginalRefs};
 

@@ -12,8 +12,8 @@ use super::txn::{from_row, COLUMNS};
 use super::Store;
 use crate::ids::TxnId;
 use crate::journal::TxnRecord;
+use crate::journal::{ReversalCause, ReversalState};
 use crate::response_code::ResponseCode;
-use crate::reversal::{ReversalCause, ReversalState};
 
 /// A reversal with the transaction it reverses.
 #[derive(Debug, Clone, PartialEq, Eq)]

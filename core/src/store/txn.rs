@@ -15,10 +15,10 @@ use super::Store;
 use crate::card::{CardFingerprint, MaskedPan};
 use crate::ids::{TxnId, VoucherNo};
 use crate::iso8583::{BatchNo, EntryMode, Stan, TxnType};
+use crate::journal::ReversalCause;
 use crate::journal::{type_name, OriginalRefs, TxnNumbers, TxnRecord, TxnStatus};
 use crate::money::{Amount, Currency};
 use crate::response_code::ResponseCode;
-use crate::reversal::ReversalCause;
 
 /// What is known before sending.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,9 @@
 //! callers) so that receipts, reports, settlement and sync use the journal's words without
 //! depending on the database.
 
+mod reversal_cause;
+mod reversal_state;
+
 use serde::Serialize;
 
 use crate::card::{CardFingerprint, CardScheme, MaskedPan};
@@ -11,6 +14,9 @@ use crate::ids::{TxnId, VoucherNo};
 use crate::iso8583::{BatchNo, EntryMode, Stan, TxnType};
 use crate::money::Amount;
 use crate::response_code::ResponseCode;
+
+pub use reversal_cause::ReversalCause;
+pub use reversal_state::ReversalState;
 
 /// Where a transaction stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
