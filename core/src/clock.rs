@@ -321,6 +321,13 @@ mod tests {
         let t = Timestamp::new(1_700_000_000, CHINA_UTC_OFFSET_SECS);
         assert_eq!(Timestamp::parse(&t.to_string()), Some(t));
         assert_eq!(Timestamp::parse("1969-12-31T22:59:59-01:00"), Some(Timestamp::new(-1, -3600)));
+        // Offsets with minutes, either side of UTC, as the hand-written Display wrote them.
+        for (offset, text) in [(-(3 * 3600 + 1800), "1969-12-31T20:30:00-03:30"), (-1800, "1969-12-31T23:30:00-00:30")]
+        {
+            assert_eq!(Timestamp::new(0, offset).to_string(), text);
+            assert_eq!(Timestamp::parse(text), Some(Timestamp::new(0, offset)), "{text}");
+        }
+        assert_eq!(Timestamp::new(0, 19_800).to_string(), "1970-01-01T05:30:00+05:30");
         assert_eq!(Timestamp::parse("2025-02-28"), None);
         assert_eq!(Timestamp::parse("2025-02-28T23:59:59Z00:00"), None);
         assert_eq!(CivilTime::parse_local("2025-03-01T14:05:09+08:00"), Some(civil(2025, 3, 1, 14, 5, 9)));

@@ -276,3 +276,43 @@ impl UploadState {
         matches!(self, UploadState::Stored | UploadState::Uploading)
     }
 }
+
+/// A queued payment with its journal row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueEntry {
+    /// The journal row (type `OfflineSale`).
+    pub txn: TxnRecord,
+    /// Where it stands.
+    pub state: UploadState,
+    /// When it was stored (Unix seconds).
+    pub stored_unix: i64,
+    /// Uploads tried.
+    pub attempts: u32,
+    /// The host's field 39, once answered.
+    pub response_code: Option<ResponseCode>,
+    /// The last transient failure (operator text, English).
+    pub last_error: Option<String>,
+    /// Last changed.
+    pub updated_at: String,
+}
+
+/// A reversal with the transaction it reverses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReversalRecord {
+    /// The transaction reversed.
+    pub txn: TxnRecord,
+    /// Where the reversal stands.
+    pub state: ReversalState,
+    /// Field 39 of the 0400.
+    pub reason: ResponseCode,
+    /// Why it became due.
+    pub cause: Option<ReversalCause>,
+    /// Sends so far.
+    pub attempts: u32,
+    /// Attempts (rounds of sends) that ended without an acknowledgement.
+    pub rounds: u32,
+    /// The last failure (operator text, English).
+    pub last_error: Option<String>,
+    /// Last changed.
+    pub updated_at: String,
+}

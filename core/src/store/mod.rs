@@ -36,16 +36,16 @@ use crate::crypto::KeyVault;
 pub use crate::ids::{TxnId, VoucherNo};
 /// Re-exported from `journal`, where the plain records moved below the store.
 pub use crate::journal::{
-    scheme_key, scheme_of, type_name, type_of, HistoryStatus, OriginalRefs, TxnNumbers, TxnRecord, TxnStatus,
-    UploadState,
+    scheme_key, scheme_of, type_name, type_of, HistoryStatus, OriginalRefs, QueueEntry, ReversalRecord, TxnNumbers,
+    TxnRecord, TxnStatus, UploadState,
 };
 pub use error::StoreError;
 pub use history::{HistoryFilter, TxnPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-pub use offline_queue::{QueueEntry, QueuedAdvice, UploadOutcome};
+pub use offline_queue::{QueuedAdvice, UploadOutcome};
 pub use recovery::Recovered;
 pub use repeat::{DueRepeat, FollowUps, Guard};
 pub use retention::{Purged, RetentionPolicy};
-pub use reversal::{DueReversal, ReversalRecord};
+pub use reversal::DueReversal;
 pub use session::{NewSession, Session};
 pub use settlement::{SettlementRow, SettlementState, UploadItemRow, UploadProgressRow};
 pub use txn::{Failure, HostAnswer, NewTxn, TxnLookup};

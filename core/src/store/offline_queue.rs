@@ -9,28 +9,9 @@ use super::txn::{from_row, insert, Initial, NewTxn, COLUMNS};
 use super::Store;
 use crate::card::CardFingerprint;
 use crate::ids::TxnId;
-use crate::journal::{TxnRecord, TxnStatus, UploadState};
+use crate::journal::{QueueEntry, TxnRecord, TxnStatus, UploadState};
 use crate::offline::QueueStats;
 use crate::response_code::ResponseCode;
-
-/// A queued payment with its journal row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueEntry {
-    /// The journal row (type `OfflineSale`).
-    pub txn: TxnRecord,
-    /// Where it stands.
-    pub state: UploadState,
-    /// When it was stored (Unix seconds).
-    pub stored_unix: i64,
-    /// Uploads tried.
-    pub attempts: u32,
-    /// The host's field 39, once answered.
-    pub response_code: Option<ResponseCode>,
-    /// The last transient failure (operator text, English).
-    pub last_error: Option<String>,
-    /// Last changed.
-    pub updated_at: String,
-}
 
 /// A payment claimed for upload, its 0220 unsealed.
 #[derive(Debug)]
