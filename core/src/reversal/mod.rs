@@ -8,7 +8,6 @@
 //! because its receipt could not be printed) leaves it due until the host acknowledges it.
 
 mod attention;
-mod cause;
 mod message;
 mod policy;
 
