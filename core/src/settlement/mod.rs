@@ -1,8 +1,8 @@
 //! End of day (日终处理): the terminal's totals, the batch upload plan, the day-end guard.
 //!
-//! Pure domain; the errors of the exchanges (`SettlementError`, `DayEndError`) wrap
-//! `TerminalError` and so live in `terminal`. The exchanges live in `terminal/settlement.rs` and the persistence in
-//! `store/settlement.rs`. The totals follow the same rule as the acquirer simulator's
+//! Pure domain; the exchanges live in `terminal/settlement.rs` and the persistence in
+//! `store/settlement.rs`. Their errors (`SettlementError`, `DayEndError`) wrap `TerminalError`,
+//! so they live in `terminal` too. The totals follow the same rule as the acquirer simulator's
 //! ([`TxnType::settlement_side`](crate::iso8583::TxnType::settlement_side),
 //! [`CardScheme::is_foreign`](crate::card::CardScheme::is_foreign)).
 
