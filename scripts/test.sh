@@ -13,6 +13,7 @@ t0=$(date +%s)
 
 step "format"
 cargo fmt --all -- --check
+python3 scripts/check-cycles.py  # pos-core modules stay acyclic (docs/architecture.md, "Layers")
 
 step "headless Chromium and a Chinese font for the HTML report test (demo/tests/report_renders.rs)"
 if [ "${POS_SKIP_CHROMIUM:-0}" != "1" ] && [ -z "${POS_CHROMIUM:-}" ] \

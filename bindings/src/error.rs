@@ -9,10 +9,10 @@ use pos_core::reader::ReaderError;
 use pos_core::receipt::{CopyKind, ReceiptError, SlipNotPrinted};
 use pos_core::report::ReportError;
 use pos_core::risk::RiskError;
-use pos_core::settlement::{DayEndError, SettlementError};
 use pos_core::store::StoreError;
 use pos_core::tamper::UnlockError;
 use pos_core::terminal::TerminalError;
+use pos_core::terminal::{DayEndError, SettlementError};
 
 use crate::day_end::{DayEndBlocker, DayEndOperation};
 

@@ -13,9 +13,9 @@ use pos_core::offline::OfflineRefusal;
 use pos_core::reader::ReaderError;
 use pos_core::report::ReportError;
 use pos_core::risk::{PolicyError, RiskError};
-use pos_core::settlement::{DayEndError, SettlementError};
 use pos_core::store::StoreError;
 use pos_core::terminal::TerminalError;
+use pos_core::terminal::{DayEndError, SettlementError};
 use pos_core::Bilingual;
 
 /// The data directory of this run, for the texts that name it.

@@ -293,7 +293,7 @@ pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Stat
     if !g.json {
         reader.set_observer(Arc::new(ConsoleEvents { lang: g.lang }));
     }
-    let mut config = provisioned.config_at(g.host.clone())?;
+    let mut config = TerminalConfig::from_provisioning(&provisioned, g.host.clone())?;
     // --ca / --plain on the command line win; else the provisioned pin; else the defaults.
     if g.plain || g.ca.is_some() || provisioned.acquirer_ca_pem.is_none() {
         config.transport = transport(g)?;
@@ -343,7 +343,7 @@ pub(crate) fn open_view(g: &Global) -> Result<Terminal, CliError> {
     require_terminal(g)?;
     let vault: Arc<dyn KeyVault> = Arc::new(FileVault::open(dir.join("vault.key"))?);
     let config = match crate::provision_cmd::load(dir, vault.as_ref())? {
-        Some(p) => p.config_at(g.host.clone())?,
+        Some(p) => TerminalConfig::from_provisioning(&p, g.host.clone())?,
         None => TerminalConfig::demo_at(g.host.clone()),
     };
     let terminal = Terminal::open_read_only(dir, config, vault, Arc::new(SystemClock::default()))?;

@@ -7,6 +7,10 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
 /// China Standard Time, UTC+8, which has no daylight saving.
 pub const CHINA_UTC_OFFSET_SECS: i32 = 8 * 3600;
 
@@ -49,26 +53,24 @@ impl Timestamp {
     }
 
     /// A local date and time at the given offset (seconds past midnight UTC of that day).
+    ///
+    /// Days past the end of the month roll over into the next (31 April is 1 May), as before
+    /// the calendar moved onto `time`.
     pub fn from_civil(t: CivilTime, utc_offset_secs: i32) -> Timestamp {
         let days = days_from_civil(t.year, t.month, t.day);
         let local = days * 86_400 + i64::from(t.hour) * 3600 + i64::from(t.minute) * 60 + i64::from(t.second);
         Timestamp { unix_secs: local - i64::from(utc_offset_secs), utc_offset_secs }
     }
 
+    /// Parses a stored RFC 3339 local time (`2025-03-01T14:05:09+08:00`), the inverse of `Display`.
+    pub fn parse(s: &str) -> Option<Timestamp> {
+        let t = OffsetDateTime::parse(s, STORED).ok()?;
+        Some(Timestamp { unix_secs: t.unix_timestamp(), utc_offset_secs: t.offset().whole_seconds() })
+    }
+
     /// The local calendar date and time.
     pub fn civil(&self) -> CivilTime {
-        let local = self.unix_secs + i64::from(self.utc_offset_secs);
-        let days = local.div_euclid(86_400);
-        let secs = local.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
-        CivilTime {
-            year,
-            month,
-            day,
-            hour: (secs / 3600) as u8,
-            minute: (secs / 60 % 60) as u8,
-            second: (secs % 60) as u8,
-        }
+        CivilTime::of(self.local())
     }
 
     /// Field 12: local time `hhmmss`.
@@ -93,54 +95,139 @@ impl Timestamp {
     pub fn plus_secs(&self, secs: i64) -> Timestamp {
         Timestamp { unix_secs: self.unix_secs.saturating_add(secs), ..*self }
     }
+
+    /// The local date and time on `time`'s calendar.
+    ///
+    /// `time` covers the years -9999..=9999; an instant outside them reads as the nearest end,
+    /// which no terminal clock reaches.
+    fn local(&self) -> PrimitiveDateTime {
+        let local = self.unix_secs.saturating_add(i64::from(self.utc_offset_secs));
+        let local = local.clamp(
+            PrimitiveDateTime::MIN.assume_utc().unix_timestamp(),
+            PrimitiveDateTime::MAX.assume_utc().unix_timestamp(),
+        );
+        let utc = OffsetDateTime::from_unix_timestamp(local).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        PrimitiveDateTime::new(utc.date(), utc.time())
+    }
+}
+
+/// The stored form: RFC 3339 local time with its offset. SQL compares these strings as
+/// ranges, so the layout must never change.
+const STORED: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory]:[offset_minute]");
+
+/// The local part of [`STORED`].
+const LOCAL: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+
+/// A calendar day, `YYYY-MM-DD`.
+const DAY: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+
+impl CivilTime {
+    /// The local date and time of a stored timestamp, read from its first 19 characters
+    /// (`2025-03-01T14:05:09`); the offset is not needed for what is printed.
+    pub fn parse_local(stored: &str) -> Option<CivilTime> {
+        Some(CivilTime::of(PrimitiveDateTime::parse(stored.get(..19)?, LOCAL).ok()?))
+    }
+
+    fn of(t: PrimitiveDateTime) -> CivilTime {
+        CivilTime {
+            year: t.year(),
+            month: u8::from(t.month()),
+            day: t.day(),
+            hour: t.hour(),
+            minute: t.minute(),
+            second: t.second(),
+        }
+    }
 }
 
 impl fmt::Display for Timestamp {
     /// RFC 3339 local time with its offset, as stored: `2025-03-01T14:05:09+08:00`.
+    ///
+    /// Offsets beyond ±25:59 (none exists on Earth) are written as `+00:00`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = self.civil();
-        let off = self.utc_offset_secs;
-        let sign = if off < 0 { '-' } else { '+' };
-        let off = off.unsigned_abs();
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}",
-            c.year,
-            c.month,
-            c.day,
-            c.hour,
-            c.minute,
-            c.second,
-            sign,
-            off / 3600,
-            off / 60 % 60
-        )
+        let offset = UtcOffset::from_whole_seconds(self.utc_offset_secs).unwrap_or(UtcOffset::UTC);
+        let text = self.local().assume_offset(offset).format(STORED).map_err(|_| fmt::Error)?;
+        f.write_str(&text)
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+/// Days since 1970-01-01 of a date, rolling over days past the month's end and months past 12.
 fn days_from_civil(year: i32, month: u8, day: u8) -> i64 {
-    let y = i64::from(year) - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let index = i64::from(year) * 12 + i64::from(month) - 1;
+    let (year, month) = (index.div_euclid(12), index.rem_euclid(12) + 1);
+    let first = i32::try_from(year)
+        .ok()
+        .zip(Month::try_from(month as u8).ok())
+        .and_then(|(y, m)| Date::from_calendar_date(y, m, 1).ok())
+        .unwrap_or(if year < 0 { Date::MIN } else { Date::MAX });
+    i64::from(first.to_julian_day() - UNIX_EPOCH_JULIAN_DAY) + i64::from(day) - 1
 }
 
-/// The date of a day count since 1970-01-01 (inverse of [`days_from_civil`]).
-fn civil_from_days(days: i64) -> (i32, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year as i32, month, day)
+/// The Julian day number of 1970-01-01.
+const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
+
+/// One local calendar day (`YYYY-MM-DD`), the unit of reports and history date filters.
+///
+/// It lives here, below the journal and the reports, because both need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day {
+    date: Date,
+}
+
+impl Day {
+    /// Parses `YYYY-MM-DD`; impossible dates (`2025-02-30`) give `None`.
+    ///
+    /// `report::Day::parse` wraps this with the operator's error message.
+    pub fn parse_ymd(s: &str) -> Option<Day> {
+        // Exactly ten ASCII characters: `time` would also take a leading `+`.
+        if s.len() != 10 || !s.is_ascii() {
+            return None;
+        }
+        Date::parse(s, DAY).ok().map(|date| Day { date })
+    }
+
+    /// The local day of an instant.
+    pub fn of(t: Timestamp) -> Day {
+        Day { date: t.local().date() }
+    }
+
+    /// Midnight starting this day at `utc_offset_secs`.
+    pub fn start(self, utc_offset_secs: i32) -> Timestamp {
+        let local = self.date.midnight().assume_utc().unix_timestamp();
+        Timestamp { unix_secs: local - i64::from(utc_offset_secs), utc_offset_secs }
+    }
+
+    /// The following day.
+    pub fn next(self) -> Day {
+        Day { date: self.date.next_day().unwrap_or(self.date) }
+    }
+
+    /// The same date `years` earlier (29 February becomes 28 February).
+    pub fn years_before(self, years: u16) -> Day {
+        let year = self.date.year() - i32::from(years);
+        let date = Date::from_calendar_date(year, self.date.month(), self.date.day())
+            .or_else(|_| Date::from_calendar_date(year, self.date.month(), 28))
+            .unwrap_or(Date::MIN);
+        Day { date }
+    }
+
+    /// Days since Monday (0 on a Monday), for weekly windows.
+    pub fn days_from_monday(self) -> u8 {
+        self.date.weekday().number_days_from_monday()
+    }
+}
+
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.date.format(DAY).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl serde::Serialize for Day {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The operating system's clock at a fixed UTC offset (China Standard Time by default).
@@ -227,6 +314,42 @@ mod tests {
         }
         let new_year = Timestamp::from_civil(civil(2024, 12, 31, 23, 59, 59), CHINA_UTC_OFFSET_SECS);
         assert_eq!(new_year.plus_secs(1).mmdd(), "0101");
+    }
+
+    #[test]
+    fn stored_times_parse_back() {
+        let t = Timestamp::new(1_700_000_000, CHINA_UTC_OFFSET_SECS);
+        assert_eq!(Timestamp::parse(&t.to_string()), Some(t));
+        assert_eq!(Timestamp::parse("1969-12-31T22:59:59-01:00"), Some(Timestamp::new(-1, -3600)));
+        // Offsets with minutes, either side of UTC, as the hand-written Display wrote them.
+        for (offset, text) in [(-(3 * 3600 + 1800), "1969-12-31T20:30:00-03:30"), (-1800, "1969-12-31T23:30:00-00:30")]
+        {
+            assert_eq!(Timestamp::new(0, offset).to_string(), text);
+            assert_eq!(Timestamp::parse(text), Some(Timestamp::new(0, offset)), "{text}");
+        }
+        assert_eq!(Timestamp::new(0, 19_800).to_string(), "1970-01-01T05:30:00+05:30");
+        assert_eq!(Timestamp::parse("2025-02-28"), None);
+        assert_eq!(Timestamp::parse("2025-02-28T23:59:59Z00:00"), None);
+        assert_eq!(CivilTime::parse_local("2025-03-01T14:05:09+08:00"), Some(civil(2025, 3, 1, 14, 5, 9)));
+        assert_eq!(CivilTime::parse_local("2025-13-01T14:05:09+08:00"), None);
+        // Past the month's end rolls over, as the hand-written calendar did.
+        assert_eq!(Timestamp::from_civil(civil(2025, 4, 31, 0, 0, 0), 0).civil(), civil(2025, 5, 1, 0, 0, 0));
+    }
+
+    #[test]
+    fn days_parse_and_step() {
+        let d = Day::parse_ymd("2024-02-28");
+        assert_eq!(d.map(|d| d.next().to_string()), Some("2024-02-29".into()));
+        assert_eq!(Day::parse_ymd("2024-12-31").map(|d| d.next().to_string()), Some("2025-01-01".into()));
+        assert_eq!(Day::parse_ymd("2024-02-29").map(|d| d.years_before(2).to_string()), Some("2022-02-28".into()));
+        for bad in
+            ["2025-02-29", "2025-13-01", "2025-1-01", "20250101", "2025-00-10", "+2025-01-01", "２０２５-01-01", ""]
+        {
+            assert!(Day::parse_ymd(bad).is_none(), "{bad}");
+        }
+        let day = Day::of(Timestamp::new(1_700_000_000, CHINA_UTC_OFFSET_SECS));
+        assert_eq!((day.to_string(), day.days_from_monday()), ("2023-11-15".into(), 2));
+        assert_eq!(day.start(CHINA_UTC_OFFSET_SECS).to_string(), "2023-11-15T00:00:00+08:00");
     }
 
     #[test]

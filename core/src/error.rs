@@ -11,7 +11,7 @@ use crate::iso8583::CodecError;
 use crate::money::MoneyError;
 use crate::reader::ReaderError;
 use crate::store::StoreError;
-use crate::terminal::TerminalError;
+use crate::terminal::{DayEndError, SettlementError, TerminalError};
 
 /// What went wrong, as the shell and the operator need to know it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -177,6 +177,31 @@ impl From<TerminalError> for PosError {
             | TerminalError::InvalidInput { .. }
             | TerminalError::RefundAboveRemainder { .. }
             | TerminalError::CompletionAboveHold { .. } => PosError::InvalidInput { zh, en },
+        }
+    }
+}
+
+impl From<SettlementError> for PosError {
+    fn from(e: SettlementError) -> Self {
+        let (zh, en) = (e.zh(), e.en());
+        match e {
+            SettlementError::Terminal(t) => t.into(),
+            SettlementError::Declined { .. } | SettlementError::OutOfStep | SettlementError::HostError => {
+                PosError::Protocol { zh, en }
+            }
+            SettlementError::ReversalsPending { .. }
+            | SettlementError::PaymentsStored { .. }
+            | SettlementError::UploadInterrupted { .. } => PosError::Network { zh, en },
+        }
+    }
+}
+
+impl From<DayEndError> for PosError {
+    fn from(e: DayEndError) -> Self {
+        let (zh, en) = (e.zh(), e.en());
+        match e {
+            DayEndError::Terminal(t) => t.into(),
+            DayEndError::Refused { .. } => PosError::InvalidInput { zh, en },
         }
     }
 }

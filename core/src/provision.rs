@@ -26,5 +26,3 @@ pub const DEMO_TPDU: Tpdu = Tpdu::DEFAULT;
 pub fn demo_tid(n: u32) -> String {
     format!("2{:07}", n % 10_000_000)
 }
-
-pub use crate::provisioning::{ProvisionError, Provisioning};

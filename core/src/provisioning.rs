@@ -155,25 +155,6 @@ impl Provisioning {
         crate::crypto::SecretKey::from_hex(&self.tmk_hex)
     }
 
-    /// The terminal configuration for `host` with this identity and MAC algorithm.
-    pub fn config_at(&self, host: impl Into<String>) -> Result<crate::terminal::TerminalConfig, ProvisionError> {
-        self.validate()?;
-        let mut c = crate::terminal::TerminalConfig::demo_at(host);
-        let invalid = |field| ProvisionError::Invalid { field, problem: "unreadable".into() };
-        c.tid = crate::iso8583::TerminalId::new(&self.tid).map_err(|_| invalid("tid"))?;
-        c.mid = crate::iso8583::MerchantId::new(&self.mid).map_err(|_| invalid("mid"))?;
-        c.mac_algorithm = self.mac;
-        if let Some(name) = &self.merchant_name {
-            c.merchant_name = name.clone();
-        }
-        if let Some(pem) = &self.acquirer_ca_pem {
-            c.transport = crate::acquirer::Transport::tls_pinned(pem.clone());
-        } else if self.plain_tcp {
-            c.transport = crate::acquirer::Transport::PlainTcp;
-        }
-        Ok(c)
-    }
-
     /// The provisioning sealed in `dir`, or `None` when the directory was never provisioned.
     pub fn load(dir: &Path, vault: &dyn KeyVault) -> Result<Option<Provisioning>, ProvisionError> {
         match SealedFile::new(dir.join(FILE_NAME), vault).read()? {

@@ -18,7 +18,6 @@ mod exchange;
 mod history;
 mod offline;
 mod original;
-mod outcome;
 mod owner;
 mod payments;
 mod printing;
@@ -29,6 +28,7 @@ mod reversals;
 mod risk_gate;
 mod session;
 mod settlement;
+mod settlement_error;
 mod sync;
 mod tamper;
 
@@ -50,14 +50,16 @@ use crate::sync::SyncEvent;
 
 // The clock is a crate-wide capability; re-exported here because the facade takes one.
 pub use crate::clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp, CHINA_UTC_OFFSET_SECS};
+/// Re-exported from `outcome`, which sits below the receipts that print them.
+pub use crate::outcome::{AdminOp, AdminOutcome, TxnOutcome};
 pub use background::SyncTask;
 pub use config::{PinPolicy, TerminalConfig};
 pub use error::{ExchangeFailure, TerminalError};
 pub use history::{HistoryItem, HistoryPage, ReprintTarget};
 pub use original::OriginalRef;
-pub use outcome::{AdminOp, AdminOutcome, TxnOutcome};
 pub use owner::LOCK_FILE;
 pub use printing::{PrintError, SlipRun};
+pub use settlement_error::{DayEndError, SettlementError};
 
 /// The settings key recording which terminal the data directory belongs to.
 const TID_SETTING: &str = "terminal.tid";

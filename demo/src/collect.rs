@@ -136,7 +136,9 @@ pub fn summary(st: &Station, opts: &DemoOptions, log: &DayLog) -> Result<DemoSum
 
 /// `HH:MM:SS` of an RFC 3339 local time.
 fn clock_of(rfc3339: &str) -> String {
-    rfc3339.get(11..19).unwrap_or_default().to_string()
+    pos_core::clock::CivilTime::parse_local(rfc3339)
+        .map(|c| format!("{:02}:{:02}:{:02}", c.hour, c.minute, c.second))
+        .unwrap_or_default()
 }
 
 fn demo_txn(r: &TxnRecord) -> DemoTxn {

@@ -58,7 +58,7 @@ from_bilingual!(
     pos_core::reader::ReaderError,
     pos_core::store::StoreError,
     pos_core::card::CardError,
-    pos_core::settlement::SettlementError,
+    pos_core::terminal::SettlementError,
     pos_core::crypto::CryptoError
 );
 

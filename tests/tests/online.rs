@@ -294,7 +294,7 @@ async fn echo_sign_off_and_restart() {
     // Sign-off waits for the day's end: refused with the batch unsettled, allowed once settled.
     assert!(matches!(
         terminal.sign_off().await.unwrap_err(),
-        pos_core::settlement::DayEndError::Refused { op: pos_core::settlement::DayEndOp::SignOff, .. }
+        pos_core::terminal::DayEndError::Refused { op: pos_core::settlement::DayEndOp::SignOff, .. }
     ));
     assert!(terminal.is_signed_in().unwrap());
     terminal.settle().await.unwrap();

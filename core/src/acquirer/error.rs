@@ -6,6 +6,7 @@ use thiserror::Error;
 
 use crate::i18n::Bilingual;
 use crate::iso8583::{CodecError, Stan};
+use crate::journal::ReversalCause;
 use crate::response_code::ResponseCode;
 
 /// Why no connection could be made.
@@ -106,6 +107,18 @@ pub enum AcquirerError {
         /// The STAN.
         stan: Stan,
     },
+}
+
+impl ReversalCause {
+    /// The cause of a failed exchange (here, with the acquirer's errors, so the journal word
+    /// stays below the acquirer).
+    pub fn of(error: &AcquirerError) -> ReversalCause {
+        match error {
+            AcquirerError::MacFailed => ReversalCause::BadMac,
+            AcquirerError::Timeout { .. } | AcquirerError::ConnectionLost { .. } => ReversalCause::NoResponse,
+            _ => ReversalCause::Unmatched,
+        }
+    }
 }
 
 impl AcquirerError {
@@ -288,5 +301,17 @@ mod tests {
         assert!(e.zh().contains("证书与配置不符") && e.en().contains("not the one provisioned"), "{}", e.both());
         assert!(e.zh().contains("未发送") && e.en().contains("nothing sent"));
         assert!(!e.may_have_reached_host(), "a refused handshake sent nothing");
+    }
+}
+
+#[cfg(test)]
+mod reversal_cause_tests {
+    use super::*;
+
+    #[test]
+    fn exchange_failures_map_to_the_profile_reasons() {
+        assert_eq!(ReversalCause::of(&AcquirerError::MacFailed).reason().as_str(), "A0");
+        let t = AcquirerError::Timeout { waited: Duration::from_secs(1) };
+        assert_eq!(ReversalCause::of(&t).reason().as_str(), "98");
     }
 }

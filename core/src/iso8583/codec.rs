@@ -1,5 +1,6 @@
 //! Encoding and decoding of a message body (MTI, bitmap, fields) under a profile.
 
+use super::bcd::bcd_byte;
 use super::error::CodecError;
 use super::message::{Bitmap, Message, Mti, Wire};
 use super::spec::{Encoding, FieldSpec, LengthKind, PrefixEncoding, Profile};
@@ -98,20 +99,16 @@ fn encode_field(
 fn write_prefix(enc: PrefixEncoding, digits: usize, len: usize, out: &mut Vec<u8>) {
     match (enc, digits) {
         (_, 0) => {}
-        (PrefixEncoding::Bcd, 2) => out.push(bcd_byte(len % 100)),
+        (PrefixEncoding::Bcd, 2) => out.push(bcd_byte((len % 100) as u8)),
         (PrefixEncoding::Bcd, _) => {
-            out.push(bcd_byte(len / 100 % 10));
-            out.push(bcd_byte(len % 100));
+            out.push(bcd_byte((len / 100 % 10) as u8));
+            out.push(bcd_byte((len % 100) as u8));
         }
         (PrefixEncoding::Ascii, d) => {
             let s = format!("{:0d$}", len, d = d);
             out.extend_from_slice(s.as_bytes());
         }
     }
-}
-
-fn bcd_byte(v: usize) -> u8 {
-    (((v / 10) as u8) << 4) | (v % 10) as u8
 }
 
 fn digit_nibble(c: u8) -> Option<u8> {

@@ -1,5 +1,6 @@
 //! ISO 8583: a spec-driven codec and the UnionPay POS profile.
 
+pub mod bcd;
 pub mod codec;
 pub mod error;
 pub mod frame;
@@ -8,6 +9,7 @@ pub mod message;
 pub mod profile;
 pub mod spec;
 
+pub use bcd::bcd;
 pub use codec::{decode_message, encode_message, BodyLayout};
 pub use error::CodecError;
 pub use frame::{Frame, FrameLayout, Header, Tpdu};

@@ -9,7 +9,7 @@ use ring::digest;
 use crate::card::{encode_tlv, Pan, Tag, Tlv};
 use crate::crypto::{compute_mac, MacAlgorithm, SecretKey};
 use crate::deck::{AccountKind, Presentation, TestCard};
-use crate::iso8583::TxnType;
+use crate::iso8583::{bcd, TxnType};
 
 use super::card_read::CardRequest;
 
@@ -21,12 +21,6 @@ fn emv_txn_type(t: TxnType) -> u8 {
         TxnType::BalanceInquiry => 0x31,
         _ => 0x00,
     }
-}
-
-/// Decimal digits packed two per byte, as EMV `n` fields are.
-fn bcd(digits: &str) -> Vec<u8> {
-    let padded = if digits.len() % 2 == 1 { format!("0{digits}") } else { digits.to_string() };
-    hex::decode(padded).unwrap_or_default()
 }
 
 /// The simulated card's cryptogram key: a hash of the PAN (software stand-in for the card's key).
@@ -47,9 +41,10 @@ pub(crate) struct ChipSession {
 pub(crate) fn field55(card: &TestCard, pan: &Pan, req: &CardRequest, s: &ChipSession) -> Vec<u8> {
     let amount = req.amount.map(|a| a.minor()).unwrap_or(0);
     let currency = req.amount.map(|a| a.currency().numeric).unwrap_or(156);
-    let amount_bcd = bcd(&format!("{amount:012}"));
-    let currency_bcd = bcd(&format!("{currency:04}"));
-    let date = bcd(&req.at.yymmdd());
+    let amount_bcd = bcd(amount, 6);
+    let currency_bcd = bcd(u64::from(currency), 2);
+    let c = req.at.civil();
+    let date = bcd(c.year.rem_euclid(100) as u64 * 10_000 + u64::from(c.month) * 100 + u64::from(c.day), 3);
     let aip: [u8; 2] = if card.presentation == Presentation::Contactless { [0x00, 0x80] } else { [0x7C, 0x00] };
     let aid: [u8; 8] = match card.kind {
         AccountKind::Debit => [0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01],
@@ -81,7 +76,7 @@ pub(crate) fn field55(card: &TestCard, pan: &Pan, req: &CardRequest, s: &ChipSes
         tlv(0x9F02, &amount_bcd),
         tlv(0x5F2A, &currency_bcd),
         tlv(0x82, &aip),
-        tlv(0x9F1A, &bcd("0156")),
+        tlv(0x9F1A, &bcd(156, 2)),
         tlv(0x9F03, &[0u8; 6]),
         tlv(0x9F33, &[0xE0, 0xE1, 0xC8]),
         tlv(0x9F34, &cvm),
@@ -98,7 +93,8 @@ mod tests {
 
     #[test]
     fn bcd_packs_digits() {
-        assert_eq!(bcd("000000001234"), vec![0, 0, 0, 0, 0x12, 0x34]);
-        assert_eq!(bcd("156"), vec![0x01, 0x56]);
+        // The EMV `n` elements: amount 9F02 (n12), currency 5F2A (n4).
+        assert_eq!(bcd(1234, 6), vec![0, 0, 0, 0, 0x12, 0x34]);
+        assert_eq!(bcd(156, 2), vec![0x01, 0x56]);
     }
 }

@@ -9,10 +9,10 @@ use super::pan_scan::redact_pans;
 use crate::card::MaskedPan;
 use crate::clock::{CivilTime, Timestamp};
 use crate::i18n::Bilingual;
+use crate::ids::VoucherNo;
 use crate::iso8583::{BatchNo, EntryMethod, MerchantId, TerminalId, TxnType};
 use crate::money::Amount;
-use crate::store::VoucherNo;
-use crate::terminal::TxnOutcome;
+use crate::outcome::TxnOutcome;
 
 /// Longest merchant name kept (two lines of an 80 mm slip).
 const MAX_NAME_COLUMNS: usize = 96;

@@ -6,7 +6,7 @@ use super::model::{
 };
 use crate::clock::{CivilTime, Timestamp};
 use crate::iso8583::TxnType;
-use crate::store::{TxnRecord, TxnStatus};
+use crate::journal::{TxnRecord, TxnStatus};
 
 impl Receipt {
     /// The slip of a stored approved transaction, for one copy (`ctx.reprint` marks it 重打印).
@@ -22,7 +22,7 @@ impl Receipt {
         let derived = if entry.pin_entered { Verification::PinVerified } else { Verification::Signature };
         // The year (and, without host fields, the time) comes from when the row was made, not
         // from the reprint: a slip reprinted next year keeps its date.
-        let made = civil_of(&r.created_at).map(|c| Timestamp::from_civil(c, 0)).unwrap_or(ctx.printed_at);
+        let made = CivilTime::parse_local(&r.created_at).map(|c| Timestamp::from_civil(c, 0)).unwrap_or(ctx.printed_at);
         Ok(Receipt {
             copy,
             merchant: clean_merchant(&ctx.merchant),
@@ -46,19 +46,4 @@ impl Receipt {
     pub fn copies_of_record(r: &TxnRecord, ctx: &ReceiptContext) -> Result<[Receipt; 2], ReceiptError> {
         Ok([Receipt::from_record(r, ctx, CopyKind::Merchant)?, Receipt::from_record(r, ctx, CopyKind::Cardholder)?])
     }
-}
-
-/// The local date and time of an RFC 3339 timestamp (`2025-03-01T14:05:09+08:00`).
-fn civil_of(at: &str) -> Option<CivilTime> {
-    let n = |r: std::ops::Range<usize>| -> Option<u32> {
-        at.get(r).filter(|d| d.bytes().all(|b| b.is_ascii_digit()))?.parse().ok()
-    };
-    Some(CivilTime {
-        year: i32::try_from(n(0..4)?).ok()?,
-        month: u8::try_from(n(5..7)?).ok().filter(|m| (1..=12).contains(m))?,
-        day: u8::try_from(n(8..10)?).ok().filter(|d| (1..=31).contains(d))?,
-        hour: u8::try_from(n(11..13)?).ok().filter(|h| *h < 24)?,
-        minute: u8::try_from(n(14..16)?).ok().filter(|m| *m < 60)?,
-        second: u8::try_from(n(17..19)?).ok().filter(|s| *s < 60)?,
-    })
 }

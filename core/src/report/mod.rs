@@ -9,7 +9,8 @@ mod error;
 mod render;
 mod summary;
 
-pub use day::Day;
+/// Re-exported from `clock`, where it moved so the journal need not depend on the reports.
+pub use crate::clock::Day;
 pub use error::ReportError;
 pub use render::{major, ReportFormat};
 pub use summary::{DailySummary, Figure};

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use super::error::ReportError;
 use super::summary::{DailySummary, Figure};
 use crate::i18n::Bilingual;
-use crate::store::{scheme_of, type_of};
+use crate::journal::{scheme_of, type_of};
 
 /// How to write a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::day::Day;
+use crate::clock::{CivilTime, Day};
 use crate::iso8583::TxnType;
-use crate::store::{scheme_key, type_name, HistoryStatus, TxnRecord};
+use crate::journal::{scheme_key, type_name, HistoryStatus, TxnRecord};
 
 /// A count and the sum of amounts, minor units.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -94,7 +94,7 @@ impl DailySummary {
                     if let Some(card) = &r.masked_pan {
                         s.by_scheme.entry(scheme_key(card.scheme()).into()).or_default().add(r);
                     }
-                    if let Some(h) = hour(&r.created_at) {
+                    if let Some(h) = CivilTime::parse_local(&r.created_at).map(|c| c.hour) {
                         s.by_hour.entry(h).or_default().add(r);
                     }
                     if r.txn_type == TxnType::OfflineSale {
@@ -115,9 +115,4 @@ impl DailySummary {
         }
         s
     }
-}
-
-/// The local hour of an RFC 3339 timestamp (`2025-03-01T14:05:09+08:00` -> 14).
-fn hour(at: &str) -> Option<u8> {
-    at.get(11..13).filter(|h| h.bytes().all(|b| b.is_ascii_digit()))?.parse().ok().filter(|h| *h < 24)
 }

@@ -4,9 +4,9 @@ use serde::Serialize;
 
 use crate::card::MaskedPan;
 use crate::i18n::Bilingual;
+use crate::ids::{TxnId, VoucherNo};
 use crate::money::Amount;
 use crate::response_code::ResponseCode;
-use crate::store::{TxnId, VoucherNo};
 
 /// What needs the operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -8,13 +8,11 @@
 //! because its receipt could not be printed) leaves it due until the host acknowledges it.
 
 mod attention;
-mod cause;
 mod message;
 mod policy;
-mod state;
 
+/// Re-exported from `journal`: the store keeps them, so they sit below it.
+pub use crate::journal::{ReversalCause, ReversalState};
 pub use attention::{Attention, AttentionKind};
-pub use cause::ReversalCause;
 pub use message::reversal_message;
 pub use policy::ReversalPolicy;
-pub use state::ReversalState;

@@ -3,10 +3,11 @@
 
 use std::fmt;
 
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::store::{Store, StoreError, TxnId};
+use crate::ids::TxnId;
+use crate::store::risk::{ConfirmationQuery, NewRiskAudit, RiskAuditRow};
+use crate::store::{Store, StoreError};
 
 use super::calendar::day_key;
 use super::engine::RiskRequest;
@@ -109,33 +110,22 @@ pub(crate) fn record(
     decision: AuditDecision,
     confirmation_of: Option<AuditId>,
 ) -> Result<AuditId, StoreError> {
-    let mut conn = store.lock();
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    tx.prepare_cached(
-        "INSERT INTO risk_audit (day, at, at_unix, txn_type, amount_minor, card_fingerprint, offline, policy_version,
-            verdict, fired, decision, confirmation_of)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?
-    .execute(params![
-        day_key(req.at),
-        req.at.to_string(),
-        req.at.unix_secs,
-        crate::store::type_name(req.txn),
-        req.amount.minor() as i64,
-        req.fingerprint.map(|f| f.to_string()),
-        req.offline,
-        eval.policy_version,
-        eval.verdict.as_str(),
-        fired_json(eval),
-        decision.as_str(),
-        confirmation_of.map(|c| c.0),
-    ])?;
-    let id = AuditId(tx.last_insert_rowid());
-    if let Some(c) = confirmation_of {
-        tx.execute("UPDATE risk_audit SET used_by = ?2 WHERE id = ?1", params![c.0, id.0])?;
-    }
-    tx.commit()?;
-    Ok(id)
+    let (day, at, fired) = (day_key(req.at), req.at.to_string(), fired_json(eval));
+    let row = NewRiskAudit {
+        day: &day,
+        at: &at,
+        at_unix: req.at.unix_secs,
+        txn_type: crate::journal::type_name(req.txn),
+        amount_minor: req.amount.minor() as i64,
+        card_fingerprint: req.fingerprint.map(|f| f.to_string()),
+        offline: req.offline,
+        policy_version: eval.policy_version,
+        verdict: eval.verdict.as_str(),
+        fired: &fired,
+        decision: decision.as_str(),
+        confirmation_of: confirmation_of.map(|c| c.0),
+    };
+    Ok(AuditId(store.insert_risk_audit(&row, confirmation_of.map(|c| c.0))?))
 }
 
 /// Records an evaluation that went ahead on `confirmation`; `mark_used` spends it (a carried
@@ -152,7 +142,7 @@ pub(crate) fn record_carried(
     }
     let id = record(store, req, eval, AuditDecision::Proceeded, None)?;
     if let Some(c) = confirmation {
-        store.lock().execute("UPDATE risk_audit SET confirmation_of = ?2 WHERE id = ?1", params![id.0, c.0])?;
+        store.set_risk_confirmation_of(id.0, c.0)?;
     }
     Ok(id)
 }
@@ -165,29 +155,17 @@ pub(crate) fn note_card_limit(
     source: &str,
     at: &str,
 ) -> Result<(), StoreError> {
-    store.lock().execute(
-        "INSERT INTO risk_card_limit (card_fingerprint, limit_minor, currency, source, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (card_fingerprint) DO UPDATE SET limit_minor = ?2, currency = ?3, source = ?4, updated_at = ?5",
-        params![card.to_string(), limit.minor() as i64, limit.currency().numeric, source, at],
-    )?;
-    Ok(())
+    store.set_risk_card_limit(&card.to_string(), limit.minor() as i64, limit.currency().numeric, source, at)
 }
 
 /// Links an evaluation to the journal row of its payment.
 pub(crate) fn link_txn(store: &Store, id: AuditId, txn: TxnId) -> Result<(), StoreError> {
-    store.lock().execute("UPDATE risk_audit SET txn_id = ?2 WHERE id = ?1", params![id.0, txn.0])?;
-    Ok(())
+    store.link_risk_txn(id.0, txn)
 }
 
 /// Journals the operator's confirmation of a warning; `false` when `id` awaits none.
 pub(crate) fn confirm(store: &Store, id: AuditId, operator: &str, at: &str) -> Result<bool, StoreError> {
-    let changed = store.lock().execute(
-        "UPDATE risk_audit SET confirmed_by = ?2, confirmed_at = ?3
-         WHERE id = ?1 AND decision = 'awaiting_confirmation' AND confirmed_at IS NULL",
-        params![id.0, operator, at],
-    )?;
-    Ok(changed == 1)
+    store.confirm_risk_audit(id.0, operator, at)
 }
 
 /// A confirmed, unused, recent warning for the same card, amount and type that covers every
@@ -197,67 +175,45 @@ pub(crate) fn find_confirmation(
     req: &RiskRequest,
     eval: &Evaluation,
 ) -> Result<Option<AuditId>, StoreError> {
-    let conn = store.lock();
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, fired FROM risk_audit INDEXED BY risk_audit_by_day
-         WHERE day = ?1 AND decision = 'awaiting_confirmation' AND confirmed_at IS NOT NULL AND used_by IS NULL
-           AND txn_type IN ('sale', 'offline_sale', 'pre_auth') AND (txn_type = ?2 OR ?3)
-           AND amount_minor = ?4 AND card_fingerprint IS ?5 AND at_unix >= ?6
-         ORDER BY id DESC",
-    )?;
-    let kind = crate::store::type_name(req.txn);
-    // A confirmed sale may go ahead offline as the same sale (the online attempt failed).
-    let sale_family = matches!(req.txn, crate::iso8583::TxnType::Sale | crate::iso8583::TxnType::OfflineSale);
-    let mut rows = stmt.query(params![
-        day_key(req.at),
-        kind,
-        sale_family,
-        req.amount.minor() as i64,
-        req.fingerprint.map(|f| f.to_string()),
-        req.at.unix_secs - CONFIRMATION_TTL_SECS,
-    ])?;
+    let day = day_key(req.at);
+    let candidates = store.risk_confirmations(&ConfirmationQuery {
+        day: &day,
+        txn_type: crate::journal::type_name(req.txn),
+        // A confirmed sale may go ahead offline as the same sale (the online attempt failed).
+        sale_family: matches!(req.txn, crate::iso8583::TxnType::Sale | crate::iso8583::TxnType::OfflineSale),
+        amount_minor: req.amount.minor() as i64,
+        card_fingerprint: req.fingerprint.map(|f| f.to_string()),
+        since_unix: req.at.unix_secs - CONFIRMATION_TTL_SECS,
+    })?;
     let warns = eval.ids(Verdict::Warn);
-    while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        let confirmed = parse_fired(&r.get::<_, String>(1)?);
-        if warns.iter().all(|w| confirmed.iter().any(|c| &c.rule == w)) {
-            return Ok(Some(AuditId(id)));
-        }
-    }
-    Ok(None)
+    let covers = |fired: &str| {
+        let confirmed = parse_fired(fired);
+        warns.iter().all(|w| confirmed.iter().any(|c| &c.rule == w))
+    };
+    Ok(candidates.into_iter().find(|(_, fired)| covers(fired)).map(|(id, _)| AuditId(id)))
 }
 
 /// An evaluation by id.
 pub(crate) fn load(store: &Store, id: AuditId) -> Result<Option<AuditRecord>, StoreError> {
-    let conn = store.lock();
-    let found = conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM risk_audit WHERE id = ?1"))?
-        .query_row([id.0], from_row)
-        .optional()?;
-    Ok(found)
+    Ok(store.risk_audit(id.0)?.map(from_row))
 }
 
 /// The evaluations of one local day, oldest first.
 pub(crate) fn of_day(store: &Store, day: &str) -> Result<Vec<AuditRecord>, StoreError> {
-    let conn = store.lock();
-    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM risk_audit WHERE day = ?1 ORDER BY id"))?;
-    let rows = stmt.query_map([day], from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(store.risk_audits_of_day(day)?.into_iter().map(from_row).collect())
 }
 
-const COLUMNS: &str = "id, day, at, policy_version, verdict, fired, decision, confirmed_by, confirmation_of, txn_id";
-
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
-    Ok(AuditRecord {
-        id: AuditId(r.get(0)?),
-        day: r.get(1)?,
-        at: r.get(2)?,
-        policy_version: r.get(3)?,
-        verdict: Verdict::parse(&r.get::<_, String>(4)?).unwrap_or(Verdict::Allow),
-        fired: parse_fired(&r.get::<_, String>(5)?),
-        decision: r.get(6)?,
-        confirmed_by: r.get(7)?,
-        confirmation_of: r.get::<_, Option<i64>>(8)?.map(AuditId),
-        txn_id: r.get(9)?,
-    })
+fn from_row(r: RiskAuditRow) -> AuditRecord {
+    AuditRecord {
+        id: AuditId(r.id),
+        day: r.day,
+        at: r.at,
+        policy_version: r.policy_version,
+        verdict: Verdict::parse(&r.verdict).unwrap_or(Verdict::Allow),
+        fired: parse_fired(&r.fired),
+        decision: r.decision,
+        confirmed_by: r.confirmed_by,
+        confirmation_of: r.confirmation_of.map(AuditId),
+        txn_id: r.txn_id,
+    }
 }

@@ -1,18 +1,15 @@
 //! Local calendar boundaries for the rules' windows: day, week (from Monday), month.
 
-use crate::clock::{CivilTime, Timestamp};
+use crate::clock::{CivilTime, Day, Timestamp};
 
 /// Local midnight starting the day of `at`.
 pub(crate) fn day_start(at: Timestamp) -> Timestamp {
-    let c = at.civil();
-    Timestamp::from_civil(CivilTime { hour: 0, minute: 0, second: 0, ..c }, at.utc_offset_secs)
+    Day::of(at).start(at.utc_offset_secs)
 }
 
 /// Local Monday 00:00 starting the week of `at`.
 pub(crate) fn week_start(at: Timestamp) -> Timestamp {
-    let local_days = (at.unix_secs + i64::from(at.utc_offset_secs)).div_euclid(86_400);
-    // 1970-01-01 was a Thursday: Monday is 0 here.
-    let weekday = (local_days + 3).rem_euclid(7);
+    let weekday = i64::from(Day::of(at).days_from_monday());
     day_start(at).plus_secs(-weekday * 86_400)
 }
 
@@ -26,32 +23,12 @@ pub(crate) fn month_start(at: Timestamp, back: u32) -> Timestamp {
 
 /// The local date `YYYY-MM-DD`: the key of the daily totals and of the audit's days.
 pub(crate) fn day_key(at: Timestamp) -> String {
-    let c = at.civil();
-    format!("{:04}-{:02}-{:02}", c.year, c.month, c.day)
+    Day::of(at).to_string()
 }
 
 /// Unix seconds of a stored RFC 3339 local time (`2025-03-01T14:05:09+08:00`).
 pub(crate) fn parse_stored(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() != 25 {
-        return None;
-    }
-    let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let civil = CivilTime {
-        year: i32::try_from(n(0..4)?).ok()?,
-        month: u8::try_from(n(5..7)?).ok()?,
-        day: u8::try_from(n(8..10)?).ok()?,
-        hour: u8::try_from(n(11..13)?).ok()?,
-        minute: u8::try_from(n(14..16)?).ok()?,
-        second: u8::try_from(n(17..19)?).ok()?,
-    };
-    let sign = match b[19] {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let offset = sign * (n(20..22)? * 3600 + n(23..25)? * 60);
-    Some(Timestamp::from_civil(civil, i32::try_from(offset).ok()?).unix_secs)
+    Timestamp::parse(s).map(|t| t.unix_secs)
 }
 
 #[cfg(test)]

@@ -1,10 +1,9 @@
-//! The facts the rules need, read from the journal through indexed queries.
+//! The facts the rules need, read from the journal through the store's indexed queries
+//! (`Store::risk_history`, in store/risk.rs).
 //!
 //! A card's payments come from `txn_by_card` (fingerprint, time): only that card's rows in the
 //! window are read. The terminal's totals come from `risk_day`, kept per local day by triggers on
 //! the journal, so a year of history costs a few dozen key reads, not a scan.
-
-use rusqlite::params;
 
 use crate::money::Amount;
 use crate::money::Currency;
@@ -38,36 +37,16 @@ pub struct Facts {
     pub queue: QueueStats,
 }
 
-/// The stored types that present a card for a charge, for velocity.
-const CARD_TYPES: &str = "('sale', 'offline_sale', 'pre_auth')";
-
 /// Reads the facts for `req` under `policy`.
 pub(crate) fn gather(store: &Store, policy: &RiskPolicy, req: &RiskRequest) -> Result<Facts, StoreError> {
     let mut facts = Facts::default();
     if req.offline {
         facts.queue = store.queue_stats()?;
     }
-    let conn = store.lock();
     let at = req.at;
     let today = day_key(at);
     let trailing = policy.trailing_days();
     let first = day_key(day_start(at).plus_secs(-i64::from(trailing) * 86_400));
-    let mut stmt = conn.prepare_cached("SELECT day, count, total_minor FROM risk_day WHERE day >= ?1 AND day <= ?2")?;
-    let mut rows = stmt.query(params![first, today])?;
-    while let Some(r) = rows.next()? {
-        let day: String = r.get(0)?;
-        let (count, total): (i64, i64) = (r.get(1)?, r.get(2)?);
-        let total = u64::try_from(total).unwrap_or(0);
-        if day == today {
-            facts.day_total_minor = total;
-        } else if count > 0 {
-            facts.trailing_total_minor = facts.trailing_total_minor.saturating_add(total);
-            facts.trailing_active_days += 1;
-        }
-    }
-    drop(rows);
-    let Some(card) = req.fingerprint else { return Ok(facts) };
-    let card = card.to_string();
     let day = day_start(at);
     let week = week_start(at);
     let months = policy.card_months();
@@ -75,40 +54,41 @@ pub(crate) fn gather(store: &Store, policy: &RiskPolicy, req: &RiskRequest) -> R
         .into_iter()
         .min()
         .unwrap_or(week);
+    let card = req.fingerprint.map(|c| c.to_string());
+    let (since_s, at_s) = (since.to_string(), at.to_string());
+    let rows = store.risk_history(&first, &today, card.as_deref().map(|c| (c, since_s.as_str(), at_s.as_str())))?;
+    for (day, count, total) in &rows.days {
+        let total = u64::try_from(*total).unwrap_or(0);
+        if *day == today {
+            facts.day_total_minor = total;
+        } else if *count > 0 {
+            facts.trailing_total_minor = facts.trailing_total_minor.saturating_add(total);
+            facts.trailing_active_days += 1;
+        }
+    }
+    if card.is_none() {
+        return Ok(facts);
+    }
     let (day_s, week_s) = (day.to_string(), week.to_string());
     // Month starts, newest first: [this month, 1 back, 2 back, ...].
     let starts: Vec<String> = (0..months).map(|k| month_start(at, k).to_string()).collect();
     let mut seen_month = vec![false; starts.len()];
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT created_at FROM txn INDEXED BY txn_by_card
-         WHERE card_fingerprint = ?1 AND created_at >= ?2 AND created_at <= ?3
-           AND txn_type IN {CARD_TYPES} AND status = 'approved' AND reversed_at IS NULL
-         ORDER BY created_at DESC"
-    ))?;
-    let mut rows = stmt.query(params![card, since.to_string(), at.to_string()])?;
-    while let Some(r) = rows.next()? {
-        let created =
-            r.get_ref(0)?.as_str().map_err(|_| StoreError::BadValue { table: "txn", column: "created_at" })?;
+    for created in &rows.card_times {
         if facts.card_last_unix.is_none() {
             facts.card_last_unix = parse_stored(created);
         }
-        if created >= day_s.as_str() {
+        if created.as_str() >= day_s.as_str() {
             facts.card_today += 1;
         }
-        if created >= week_s.as_str() {
+        if created.as_str() >= week_s.as_str() {
             facts.card_week += 1;
         }
-        if let Some(k) = starts.iter().position(|s| created >= s.as_str()) {
+        if let Some(k) = starts.iter().position(|s| created.as_str() >= s.as_str()) {
             seen_month[k] = true;
         }
     }
-    drop(rows);
     facts.card_month_streak = seen_month.iter().skip(1).take_while(|s| **s).count() as u32;
-    let mut stmt =
-        conn.prepare_cached("SELECT limit_minor, currency FROM risk_card_limit WHERE card_fingerprint = ?1")?;
-    let mut rows = stmt.query([&card])?;
-    if let Some(r) = rows.next()? {
-        let (minor, cur): (i64, i64) = (r.get(0)?, r.get(1)?);
+    if let Some((minor, cur)) = rows.card_limit {
         let currency = u16::try_from(cur).ok().and_then(Currency::from_numeric);
         facts.card_limit = match (u64::try_from(minor), currency) {
             (Ok(m), Some(c)) => Amount::from_minor(m, c).ok(),

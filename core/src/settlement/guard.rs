@@ -2,11 +2,8 @@
 //! handed over, and the operations it protects.
 
 use serde::Serialize;
-use thiserror::Error;
 
-use crate::error::PosError;
 use crate::i18n::Bilingual;
-use crate::terminal::TerminalError;
 
 /// An operation that ends the terminal's working state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -113,65 +110,6 @@ impl Bilingual for DayEndRefusal {
             DayEndRefusal::RefundInDoubt { count } => {
                 format!("{count} refund(s) not confirmed by the host: restore the connection and sync")
             }
-        }
-    }
-}
-
-/// A day-end operation that did not run.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum DayEndError {
-    /// Refused: the reasons say what to do first.
-    #[error("{} refused: {}", op.en(), reasons.iter().map(Bilingual::en).collect::<Vec<_>>().join("; "))]
-    Refused {
-        /// The operation asked for.
-        op: DayEndOp,
-        /// Every reason, in the order to deal with them.
-        reasons: Vec<DayEndRefusal>,
-    },
-    /// It was allowed but failed.
-    #[error("{0}")]
-    Terminal(TerminalError),
-}
-
-impl From<TerminalError> for DayEndError {
-    fn from(e: TerminalError) -> Self {
-        DayEndError::Terminal(e)
-    }
-}
-
-impl From<crate::store::StoreError> for DayEndError {
-    fn from(e: crate::store::StoreError) -> Self {
-        DayEndError::Terminal(e.into())
-    }
-}
-
-impl Bilingual for DayEndError {
-    fn zh(&self) -> String {
-        match self {
-            DayEndError::Refused { op, reasons } => {
-                format!("暂不能{}：{}", op.zh(), reasons.iter().map(Bilingual::zh).collect::<Vec<_>>().join("；"))
-            }
-            DayEndError::Terminal(e) => e.zh(),
-        }
-    }
-    fn en(&self) -> String {
-        match self {
-            DayEndError::Refused { op, reasons } => format!(
-                "Cannot do {} now: {}",
-                op.en(),
-                reasons.iter().map(Bilingual::en).collect::<Vec<_>>().join("; ")
-            ),
-            DayEndError::Terminal(e) => e.en(),
-        }
-    }
-}
-
-impl From<DayEndError> for PosError {
-    fn from(e: DayEndError) -> Self {
-        let (zh, en) = (e.zh(), e.en());
-        match e {
-            DayEndError::Terminal(t) => t.into(),
-            DayEndError::Refused { .. } => PosError::InvalidInput { zh, en },
         }
     }
 }

@@ -1,9 +1,10 @@
 //! The batch upload plan: magstripe rows 8 to a message (201), chip rows one each (203),
 //! then the end message (202, or 207 when chip rows went) with the count.
 
+use crate::iso8583::bcd;
 use crate::iso8583::field48::MAX_BATCH_RECORDS;
 use crate::iso8583::{AdminKind, BatchRecord, IcUploadItem, NetCode};
-use crate::store::TxnRecord;
+use crate::journal::TxnRecord;
 
 use super::totals::counts_in;
 
@@ -58,26 +59,15 @@ pub fn rebuilt_icc(r: &TxnRecord, amount: u64) -> Vec<u8> {
     let currency = r.amount.map(|a| u64::from(a.currency().numeric)).unwrap_or(156);
     v.extend_from_slice(&[0x5F, 0x2A, 0x02]);
     v.extend_from_slice(&bcd(currency, 2));
-    // created_at is RFC 3339: YYYY-MM-DD...
-    let date: u64 = r.created_at.get(2..10).map(|d| d.replace('-', "")).and_then(|d| d.parse().ok()).unwrap_or(0);
+    // 9A is the local date YYMMDD of the stored RFC 3339 time (zeros if it cannot be read).
+    let date = crate::clock::CivilTime::parse_local(&r.created_at)
+        .map(|c| c.year.rem_euclid(100) as u64 * 10_000 + u64::from(c.month) * 100 + u64::from(c.day))
+        .unwrap_or(0);
     v.extend_from_slice(&[0x9A, 0x03]);
     v.extend_from_slice(&bcd(date, 3));
     let kind = if r.txn_type.settlement_side() == Some(crate::iso8583::SettlementSide::Credit) { 0x20 } else { 0x00 };
     v.extend_from_slice(&[0x9C, 0x01, kind]);
     v
-}
-
-/// `n` as `len` bytes of packed BCD, right-aligned.
-fn bcd(mut n: u64, len: usize) -> Vec<u8> {
-    let mut out = vec![0u8; len];
-    for b in out.iter_mut().rev() {
-        let lo = (n % 10) as u8;
-        n /= 10;
-        let hi = (n % 10) as u8;
-        n /= 10;
-        *b = (hi << 4) | lo;
-    }
-    out
 }
 
 #[cfg(test)]

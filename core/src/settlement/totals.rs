@@ -1,7 +1,7 @@
 //! The terminal's field 48 totals of a batch, by the rule the host uses.
 
 use crate::iso8583::{SettlementSide, SettlementTotals, Totals};
-use crate::store::{TxnRecord, TxnStatus};
+use crate::journal::{TxnRecord, TxnStatus};
 
 /// How a journal row counts in the settlement totals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

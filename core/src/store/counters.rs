@@ -3,20 +3,9 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::error::StoreError;
-use super::voucher::VoucherNo;
 use super::Store;
+use crate::ids::VoucherNo;
 use crate::iso8583::{BatchNo, Stan};
-
-/// The numbers a financial request carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TxnNumbers {
-    /// Field 11.
-    pub stan: Stan,
-    /// 60.2.
-    pub batch: BatchNo,
-    /// The slip number (none for inquiries).
-    pub voucher: Option<VoucherNo>,
-}
 
 fn read(conn: &Connection, name: &'static str) -> Result<u32, StoreError> {
     // Cached statements: these run in every payment's transaction.

@@ -7,115 +7,30 @@
 
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
-use serde::Serialize;
 
 use super::error::StoreError;
-use super::txn::{from_row, type_name, COLUMNS};
-use super::{Store, TxnRecord, TxnStatus};
+use super::txn::{from_row, COLUMNS};
+use super::Store;
 use crate::card::CardScheme;
+use crate::clock::Day;
 use crate::iso8583::TxnType;
-use crate::report::Day;
+use crate::journal::{scheme_key, type_name, HistoryStatus, TxnRecord};
 
 /// Rows per page unless asked otherwise.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 /// Most rows one page may hold.
 pub const MAX_PAGE_SIZE: u32 = 500;
 
-/// Where a transaction stands, as the merchant reads the history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HistoryStatus {
-    /// Approved and still standing.
-    Approved,
-    /// Approved, then voided or cancelled.
-    Voided,
-    /// Reversed at the host: it counts for nothing.
-    Reversed,
-    /// Declined by the host.
-    Declined,
-    /// No usable answer.
-    Failed,
-    /// Sent, no answer yet.
-    Pending,
-}
-
-impl HistoryStatus {
-    /// Every status.
-    pub const ALL: [HistoryStatus; 6] = [
-        HistoryStatus::Approved,
-        HistoryStatus::Voided,
-        HistoryStatus::Reversed,
-        HistoryStatus::Declined,
-        HistoryStatus::Failed,
-        HistoryStatus::Pending,
-    ];
-
-    /// The stable name (`approved`, `voided`...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HistoryStatus::Approved => "approved",
-            HistoryStatus::Voided => "voided",
-            HistoryStatus::Reversed => "reversed",
-            HistoryStatus::Declined => "declined",
-            HistoryStatus::Failed => "failed",
-            HistoryStatus::Pending => "pending",
-        }
+/// The SQL condition selecting rows in this status (mirrors `HistoryStatus::of`).
+fn status_sql(h: HistoryStatus) -> &'static str {
+    match h {
+        HistoryStatus::Reversed => "reversed_at IS NOT NULL",
+        HistoryStatus::Voided => "(reversed_at IS NULL AND status = 'approved' AND cancelled_by IS NOT NULL)",
+        HistoryStatus::Approved => "(reversed_at IS NULL AND status = 'approved' AND cancelled_by IS NULL)",
+        HistoryStatus::Declined => "(reversed_at IS NULL AND status = 'declined')",
+        HistoryStatus::Failed => "(reversed_at IS NULL AND status = 'failed')",
+        HistoryStatus::Pending => "(reversed_at IS NULL AND status = 'pending')",
     }
-
-    /// Reads a stable name.
-    pub fn parse(s: &str) -> Option<HistoryStatus> {
-        HistoryStatus::ALL.into_iter().find(|h| h.as_str() == s)
-    }
-
-    /// The status of a stored transaction.
-    pub fn of(r: &TxnRecord) -> HistoryStatus {
-        match (r.status, r.reversed_at.is_some(), r.cancelled_by.is_some()) {
-            (_, true, _) => HistoryStatus::Reversed,
-            (TxnStatus::Approved, false, true) => HistoryStatus::Voided,
-            (TxnStatus::Approved, false, false) => HistoryStatus::Approved,
-            (TxnStatus::Declined, ..) => HistoryStatus::Declined,
-            (TxnStatus::Failed, ..) => HistoryStatus::Failed,
-            (TxnStatus::Pending, ..) => HistoryStatus::Pending,
-        }
-    }
-
-    /// The SQL condition selecting rows in this status (mirrors [`HistoryStatus::of`]).
-    fn sql(self) -> &'static str {
-        match self {
-            HistoryStatus::Reversed => "reversed_at IS NOT NULL",
-            HistoryStatus::Voided => "(reversed_at IS NULL AND status = 'approved' AND cancelled_by IS NOT NULL)",
-            HistoryStatus::Approved => "(reversed_at IS NULL AND status = 'approved' AND cancelled_by IS NULL)",
-            HistoryStatus::Declined => "(reversed_at IS NULL AND status = 'declined')",
-            HistoryStatus::Failed => "(reversed_at IS NULL AND status = 'failed')",
-            HistoryStatus::Pending => "(reversed_at IS NULL AND status = 'pending')",
-        }
-    }
-}
-
-/// The scheme's stable name, as [`SCHEME_SQL`] computes it.
-pub fn scheme_key(s: CardScheme) -> &'static str {
-    match s {
-        CardScheme::UnionPay => "unionpay",
-        CardScheme::Visa => "visa",
-        CardScheme::Mastercard => "mastercard",
-        CardScheme::Jcb => "jcb",
-        CardScheme::Amex => "amex",
-        CardScheme::Other => "other",
-    }
-}
-
-/// The scheme with stable name `key`.
-pub fn scheme_of(key: &str) -> Option<CardScheme> {
-    [
-        CardScheme::UnionPay,
-        CardScheme::Visa,
-        CardScheme::Mastercard,
-        CardScheme::Jcb,
-        CardScheme::Amex,
-        CardScheme::Other,
-    ]
-    .into_iter()
-    .find(|s| scheme_key(*s) == key)
 }
 
 /// [`CardScheme::from_bin`] over `masked_pan` in SQL (NULL without a card); kept in step by a test.
@@ -176,7 +91,7 @@ impl HistoryFilter {
             conds.push(format!("txn_type IN ({})", marks.join(", ")));
         }
         if !self.statuses.is_empty() {
-            let any: Vec<&str> = self.statuses.iter().map(|s| s.sql()).collect();
+            let any: Vec<&str> = self.statuses.iter().map(|s| status_sql(*s)).collect();
             conds.push(format!("({})", any.join(" OR ")));
         }
         if !self.schemes.is_empty() {

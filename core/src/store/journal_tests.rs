@@ -6,8 +6,8 @@ use super::tests::{answer, open, sale, TempDir, NOW};
 use super::*;
 use crate::card::{fingerprint, DeviceSecret, Pan};
 use crate::iso8583::{EntryMethod, EntryMode, TxnType};
+use crate::journal::{ReversalCause, ReversalState};
 use crate::response_code::ResponseCode;
-use crate::reversal::{ReversalCause, ReversalState};
 
 fn body(tag: &str) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(format!("0400 of {tag}").into_bytes())

@@ -17,12 +17,12 @@ mod recovery;
 mod repeat;
 mod retention;
 mod reversal;
+pub(crate) mod risk;
 mod sealing;
 mod session;
 mod settings;
 mod settlement;
 mod txn;
-mod voucher;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -32,19 +32,23 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::crypto::KeyVault;
 
-pub use counters::TxnNumbers;
+/// Re-exported from `ids`, where they moved below the store.
+pub use crate::ids::{TxnId, VoucherNo};
+/// Re-exported from `journal`, where the plain records moved below the store.
+pub use crate::journal::{
+    scheme_key, scheme_of, type_name, type_of, HistoryStatus, OriginalRefs, QueueEntry, ReversalRecord, TxnNumbers,
+    TxnRecord, TxnStatus, UploadState,
+};
 pub use error::StoreError;
-pub use history::{scheme_key, scheme_of, HistoryFilter, HistoryStatus, TxnPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-pub use offline_queue::{QueueEntry, QueuedAdvice, UploadOutcome, UploadState};
+pub use history::{HistoryFilter, TxnPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use offline_queue::{QueuedAdvice, UploadOutcome};
 pub use recovery::Recovered;
 pub use repeat::{DueRepeat, FollowUps, Guard};
 pub use retention::{Purged, RetentionPolicy};
-pub use reversal::{DueReversal, ReversalRecord};
+pub use reversal::DueReversal;
 pub use session::{NewSession, Session};
 pub use settlement::{SettlementRow, SettlementState, UploadItemRow, UploadProgressRow};
-pub use txn::{type_name, type_of};
-pub use txn::{Failure, HostAnswer, NewTxn, OriginalRefs, TxnId, TxnLookup, TxnRecord, TxnStatus};
-pub use voucher::VoucherNo;
+pub use txn::{Failure, HostAnswer, NewTxn, TxnLookup};
 
 /// The terminal's persistent state. Cheap operations, each its own SQLite transaction.
 pub struct Store {

@@ -2,81 +2,16 @@
 //! uploaded in order and erased once the host has answered.
 
 use rusqlite::{params, Connection, Row, Transaction};
-use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::error::StoreError;
-use super::txn::{from_row, insert, Initial, NewTxn, TxnId, TxnRecord, TxnStatus, COLUMNS};
+use super::txn::{from_row, insert, Initial, NewTxn, COLUMNS};
 use super::Store;
 use crate::card::CardFingerprint;
+use crate::ids::TxnId;
+use crate::journal::{QueueEntry, TxnRecord, TxnStatus, UploadState};
 use crate::offline::QueueStats;
 use crate::response_code::ResponseCode;
-
-/// Where a stored payment stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UploadState {
-    /// Waiting for upload.
-    Stored,
-    /// Sent, answer not yet recorded (back to stored after a restart).
-    Uploading,
-    /// The host accepted it: collected.
-    Accepted,
-    /// The host declined it: not collected, the merchant carries it.
-    Declined,
-    /// Past the upload deadline: not sent.
-    Expired,
-}
-
-impl UploadState {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UploadState::Stored => "stored",
-            UploadState::Uploading => "uploading",
-            UploadState::Accepted => "accepted",
-            UploadState::Declined => "declined",
-            UploadState::Expired => "expired",
-        }
-    }
-
-    /// Reads a stored name.
-    pub fn parse(s: &str) -> Option<UploadState> {
-        [
-            UploadState::Stored,
-            UploadState::Uploading,
-            UploadState::Accepted,
-            UploadState::Declined,
-            UploadState::Expired,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
-    }
-
-    /// Still to be collected (stored or uploading).
-    pub fn is_waiting(self) -> bool {
-        matches!(self, UploadState::Stored | UploadState::Uploading)
-    }
-}
-
-/// A queued payment with its journal row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueEntry {
-    /// The journal row (type `OfflineSale`).
-    pub txn: TxnRecord,
-    /// Where it stands.
-    pub state: UploadState,
-    /// When it was stored (Unix seconds).
-    pub stored_unix: i64,
-    /// Uploads tried.
-    pub attempts: u32,
-    /// The host's field 39, once answered.
-    pub response_code: Option<ResponseCode>,
-    /// The last transient failure (operator text, English).
-    pub last_error: Option<String>,
-    /// Last changed.
-    pub updated_at: String,
-}
 
 /// A payment claimed for upload, its 0220 unsealed.
 #[derive(Debug)]

@@ -10,7 +10,7 @@ use rusqlite::params;
 
 use super::error::StoreError;
 use super::Store;
-use crate::reversal::ReversalCause;
+use crate::journal::ReversalCause;
 
 /// What local recovery changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

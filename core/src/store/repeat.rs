@@ -10,9 +10,11 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use zeroize::Zeroizing;
 
 use super::error::StoreError;
-use super::txn::{from_row, TxnId, TxnRecord, TxnStatus, COLUMNS};
+use super::txn::{from_row, COLUMNS};
 use super::Store;
+use crate::ids::TxnId;
 use crate::iso8583::TxnType;
+use crate::journal::{TxnRecord, TxnStatus};
 
 /// What is kept with a money-moving request when it is journalled.
 #[derive(Debug)]
@@ -167,9 +169,9 @@ impl Store {
 mod tests {
     use super::*;
     use crate::iso8583::{Stan, TxnType};
+    use crate::journal::ReversalCause;
     use crate::money::Amount;
     use crate::response_code::ResponseCode;
-    use crate::reversal::ReversalCause;
     use crate::store::tests::{open, TempDir};
     use crate::store::{Failure, HostAnswer, NewTxn, OriginalRefs};
 

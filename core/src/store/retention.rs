@@ -28,8 +28,8 @@ use serde::Serialize;
 
 use super::error::StoreError;
 use super::Store;
+use crate::clock::Day;
 use crate::clock::Timestamp;
-use crate::report::Day;
 
 /// How long the journal keeps settled, synced rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

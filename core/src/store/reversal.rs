@@ -8,31 +8,11 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use zeroize::Zeroizing;
 
 use super::error::StoreError;
-use super::txn::{from_row, TxnId, TxnRecord, COLUMNS};
+use super::txn::{from_row, COLUMNS};
 use super::Store;
+use crate::ids::TxnId;
+use crate::journal::{ReversalCause, ReversalRecord, ReversalState};
 use crate::response_code::ResponseCode;
-use crate::reversal::{ReversalCause, ReversalState};
-
-/// A reversal with the transaction it reverses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReversalRecord {
-    /// The transaction reversed.
-    pub txn: TxnRecord,
-    /// Where the reversal stands.
-    pub state: ReversalState,
-    /// Field 39 of the 0400.
-    pub reason: ResponseCode,
-    /// Why it became due.
-    pub cause: Option<ReversalCause>,
-    /// Sends so far.
-    pub attempts: u32,
-    /// Attempts (rounds of sends) that ended without an acknowledgement.
-    pub rounds: u32,
-    /// The last failure (operator text, English).
-    pub last_error: Option<String>,
-    /// Last changed.
-    pub updated_at: String,
-}
 
 /// A due reversal and its unsealed 0400 (encoded, without field 39).
 #[derive(Debug)]

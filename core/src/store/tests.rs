@@ -7,9 +7,9 @@ use super::*;
 use crate::card::{fingerprint, DeviceSecret, Pan};
 use crate::crypto::{check_value, random_bytes, FileVault, KeyMode, MacAlgorithm, SecretKey};
 use crate::iso8583::{BatchNo, EntryMethod, EntryMode, Stan, TerminalId, TxnType};
+use crate::journal::ReversalCause;
 use crate::money::Amount;
 use crate::response_code::ResponseCode;
-use crate::reversal::ReversalCause;
 
 /// A directory under the system temp dir, removed on drop.
 pub(crate) struct TempDir(pub PathBuf);

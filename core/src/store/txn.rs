@@ -5,79 +5,20 @@
 //! written when a matched answer arrives, or the failure when none does, in the same
 //! SQLite transaction that clears, holds or schedules the reversal.
 
-use std::fmt;
-
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
-use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::counters::{batch, take_stan, take_voucher, TxnNumbers};
+use super::counters::{batch, take_stan, take_voucher};
 use super::error::StoreError;
 use super::repeat::Guard;
-use super::voucher::VoucherNo;
 use super::Store;
 use crate::card::{CardFingerprint, MaskedPan};
+use crate::ids::{TxnId, VoucherNo};
 use crate::iso8583::{BatchNo, EntryMode, Stan, TxnType};
+use crate::journal::ReversalCause;
+use crate::journal::{type_name, OriginalRefs, TxnNumbers, TxnRecord, TxnStatus};
 use crate::money::{Amount, Currency};
 use crate::response_code::ResponseCode;
-use crate::reversal::ReversalCause;
-
-/// The row id of a transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct TxnId(pub i64);
-
-impl fmt::Display for TxnId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// Where a transaction stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TxnStatus {
-    /// Recorded and (about to be) sent; no answer yet.
-    Pending,
-    /// Answered `00` with a valid MAC.
-    Approved,
-    /// Answered with another response code.
-    Declined,
-    /// No usable answer (timeout, connection loss, MAC failure...): never approved.
-    Failed,
-}
-
-impl TxnStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            TxnStatus::Pending => "pending",
-            TxnStatus::Approved => "approved",
-            TxnStatus::Declined => "declined",
-            TxnStatus::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> Option<TxnStatus> {
-        [TxnStatus::Pending, TxnStatus::Approved, TxnStatus::Declined, TxnStatus::Failed]
-            .into_iter()
-            .find(|t| t.as_str() == s)
-    }
-}
-
-/// The original a void, refund, completion or cancel refers to.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OriginalRefs {
-    /// The original's row, when it was made on this terminal.
-    pub txn_id: Option<TxnId>,
-    /// 61.1.
-    pub batch: Option<BatchNo>,
-    /// 61.2.
-    pub stan: Option<Stan>,
-    /// Field 37 of the request.
-    pub rrn: Option<String>,
-    /// Field 38 of the request.
-    pub auth_code: Option<String>,
-    /// 61.3 MMDD.
-    pub date: Option<String>,
-}
 
 /// What is known before sending.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,53 +70,6 @@ pub struct Failure<'a> {
     pub cause: ReversalCause,
 }
 
-/// A stored transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TxnRecord {
-    /// Row id.
-    pub id: TxnId,
-    /// Type.
-    pub txn_type: TxnType,
-    /// STAN, batch and voucher.
-    pub numbers: TxnNumbers,
-    /// Amount.
-    pub amount: Option<Amount>,
-    /// The card, masked.
-    pub masked_pan: Option<MaskedPan>,
-    /// Keyed card fingerprint.
-    pub fingerprint: Option<CardFingerprint>,
-    /// Field 22.
-    pub entry_mode: Option<EntryMode>,
-    /// Where it stands.
-    pub status: TxnStatus,
-    /// Field 39 of the answer.
-    pub response_code: Option<ResponseCode>,
-    /// Field 37 of the answer.
-    pub rrn: Option<String>,
-    /// Field 38 of the answer.
-    pub auth_code: Option<String>,
-    /// Field 13 of the answer.
-    pub host_date: Option<String>,
-    /// Field 12 of the answer.
-    pub host_time: Option<String>,
-    /// Why it failed (operator text, English).
-    pub failure: Option<String>,
-    /// Whether a failed request may have reached the host (reversal needed if it moves money).
-    pub may_have_reached_host: bool,
-    /// The original it refers to.
-    pub original: OriginalRefs,
-    /// The approved void or cancel of this transaction.
-    pub cancelled_by: Option<TxnId>,
-    /// Local date MMDD.
-    pub local_date: String,
-    /// Created, RFC 3339 local time.
-    pub created_at: String,
-    /// Last changed.
-    pub updated_at: String,
-    /// When the host acknowledged its reversal: it then counts for nothing.
-    pub reversed_at: Option<String>,
-}
-
 /// How to find an earlier transaction of this terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TxnLookup {
@@ -188,26 +82,6 @@ pub enum TxnLookup {
         /// STAN.
         stan: Stan,
     },
-}
-
-/// The type with stable stored name `key`.
-pub fn type_of(key: &str) -> Option<TxnType> {
-    TxnType::ALL.into_iter().find(|t| type_name(*t) == key)
-}
-
-/// The stable stored name of each type (kept even if the enum is renamed).
-pub fn type_name(t: TxnType) -> &'static str {
-    match t {
-        TxnType::BalanceInquiry => "balance_inquiry",
-        TxnType::PreAuth => "pre_auth",
-        TxnType::PreAuthCancel => "pre_auth_cancel",
-        TxnType::PreAuthCompletion => "pre_auth_completion",
-        TxnType::CompletionCancel => "completion_cancel",
-        TxnType::Sale => "sale",
-        TxnType::Void => "void",
-        TxnType::Refund => "refund",
-        TxnType::OfflineSale => "offline_sale",
-    }
 }
 
 /// True for the types whose approval cancels their original.

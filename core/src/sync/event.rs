@@ -5,10 +5,11 @@
 
 use serde::Serialize;
 
+use crate::ids::{TxnId, VoucherNo};
+use crate::journal::UploadState;
 use crate::money::Amount;
 use crate::response_code::ResponseCode;
 use crate::reversal::Attention;
-use crate::store::{TxnId, UploadState, VoucherNo};
 
 use super::report::SyncReport;
 

@@ -8,6 +8,7 @@ use crate::iso8583::{Header, MerchantId, TerminalId, Tpdu, TxnType};
 use crate::money::Currency;
 use crate::offline::{OfflineLimits, OfflinePreference};
 use crate::provision;
+use crate::provisioning::{ProvisionError, Provisioning};
 use crate::reversal::ReversalPolicy;
 use crate::sync::SyncPolicy;
 
@@ -142,6 +143,28 @@ impl TerminalConfig {
             risk_policy: Some(crate::risk::RiskPolicy::default_cny()),
             dialer: crate::acquirer::Dialer::tcp(),
         }
+    }
+
+    /// The terminal configuration for `host` with the identity, MAC algorithm, merchant name
+    /// and acquirer link of `p` (the rest as in [`TerminalConfig::demo_at`]).
+    ///
+    /// It lives here, not on `Provisioning`, so `provisioning` stays below the terminal.
+    pub fn from_provisioning(p: &Provisioning, host: impl Into<String>) -> Result<TerminalConfig, ProvisionError> {
+        p.validate()?;
+        let mut c = TerminalConfig::demo_at(host);
+        let invalid = |field| ProvisionError::Invalid { field, problem: "unreadable".into() };
+        c.tid = TerminalId::new(&p.tid).map_err(|_| invalid("tid"))?;
+        c.mid = MerchantId::new(&p.mid).map_err(|_| invalid("mid"))?;
+        c.mac_algorithm = p.mac;
+        if let Some(name) = &p.merchant_name {
+            c.merchant_name = name.clone();
+        }
+        if let Some(pem) = &p.acquirer_ca_pem {
+            c.transport = Transport::tls_pinned(pem.clone());
+        } else if p.plain_tcp {
+            c.transport = Transport::PlainTcp;
+        }
+        Ok(c)
     }
 
     /// The demo terminal against `host` over TLS, trusting the CA certificate `ca_pem`

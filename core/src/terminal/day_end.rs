@@ -2,10 +2,11 @@
 //! switching device, factory reset and decommission wait until the batch is settled and
 //! nothing is owed to the host, so no payment is lost or left unreconciled.
 
-use crate::settlement::{DayEndError, DayEndOp, DayEndRefusal};
+use super::settlement_error::DayEndError;
+use crate::settlement::{DayEndOp, DayEndRefusal};
 
-use super::outcome::AdminOutcome;
 use super::Terminal;
+use crate::outcome::AdminOutcome;
 
 /// The settings key marking a decommissioned terminal.
 const DECOMMISSIONED_SETTING: &str = "terminal.decommissioned";

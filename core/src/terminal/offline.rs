@@ -13,9 +13,9 @@ use crate::store::{NewTxn, OriginalRefs, TxnRecord};
 
 use super::crash_point::crash_point;
 use super::error::TerminalError;
-use super::outcome::TxnOutcome;
 use super::payments::Plan;
 use super::Terminal;
+use crate::outcome::TxnOutcome;
 
 /// 60.4 of the advice: the reader takes stripe, chip and contactless cards.
 const READ_CAPABILITY: u8 = 6;

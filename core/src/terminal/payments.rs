@@ -25,8 +25,8 @@ use super::crash_point::crash_point;
 use super::error::TerminalError;
 use super::exchange::{failure, Signing};
 use super::original::{resolve, OriginalRef, Resolved};
-use super::outcome::{parse_balance, TxnOutcome};
 use super::Terminal;
+use crate::outcome::{parse_balance, TxnOutcome};
 
 /// 60.4: the reader takes stripe, chip and contactless cards.
 const READ_CAPABILITY: u8 = 6;

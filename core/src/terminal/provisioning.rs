@@ -3,9 +3,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::settlement_error::DayEndError;
 use crate::crypto::KeyVault;
 use crate::provisioning::Provisioning;
-use crate::settlement::{DayEndError, DayEndOp};
+use crate::settlement::DayEndOp;
 use crate::store::Store;
 
 use super::{owner, SystemClock, Terminal, TerminalConfig, TerminalError};

@@ -30,9 +30,9 @@ use crate::store::{DueRepeat, Session, StoreError, TxnRecord};
 
 use super::error::TerminalError;
 use super::exchange::Signing;
-use super::outcome::TxnOutcome;
 use super::payments::Plan;
 use super::Terminal;
+use crate::outcome::TxnOutcome;
 
 /// `94`: duplicate transmission.
 const DUPLICATE: &str = "94";

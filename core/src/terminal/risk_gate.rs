@@ -12,8 +12,8 @@ use crate::risk::{
 };
 
 use super::error::TerminalError;
-use super::outcome::TxnOutcome;
 use super::Terminal;
+use crate::outcome::TxnOutcome;
 
 impl Terminal {
     /// The risk policy in force: the one the acquirer pushed, else the provisioned one.

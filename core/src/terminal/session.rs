@@ -12,8 +12,8 @@ use crate::store::NewSession;
 
 use super::error::{ExchangeFailure, TerminalError};
 use super::exchange::{failure, Signing};
-use super::outcome::{AdminOp, AdminOutcome};
 use super::Terminal;
+use crate::outcome::{AdminOp, AdminOutcome};
 
 /// The settings key listing the check values of the MAKs this terminal has signed in with.
 const SEEN_MAK_KCVS: &str = "signin.seen_mak_kcvs";

@@ -8,6 +8,7 @@
 //! last acknowledged one, and a message whose answer was lost goes again unchanged (same
 //! STAN and content: the host answers it from its record).
 
+use super::settlement_error::SettlementError;
 use crate::acquirer::AcquirerError;
 use crate::i18n::Bilingual;
 use crate::iso8583::{
@@ -15,7 +16,7 @@ use crate::iso8583::{
 };
 use crate::money::Amount;
 use crate::receipt::{CardTotals, SettlementSlip};
-use crate::settlement::{batch_totals, plan_upload, SettlementError, SettlementOutcome, UploadProgress, RESUME_NOTICE};
+use crate::settlement::{batch_totals, plan_upload, SettlementOutcome, UploadProgress, RESUME_NOTICE};
 use crate::store::Session;
 
 use super::crash_point::crash_point;

@@ -26,18 +26,17 @@ pub struct MemoryFaults {
 struct Shared {
     connected: AtomicBool,
     writes: AtomicUsize,
-    rng: AtomicU64,
+    seed: u64,
+    rolls: AtomicU64,
     faults: MemoryFaults,
     mtu: usize,
 }
 
 impl Shared {
-    /// splitmix64: deterministic, no dependency, good enough for fault dice.
+    /// The next fault die: SplitMix64 from the seed, its position an atomic counter so both
+    /// ends can roll without a lock.
     fn next(&self) -> u64 {
-        let mut z = self.rng.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed).wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        crate::rng::SplitMix64::nth(self.seed, self.rolls.fetch_add(1, Ordering::Relaxed) + 1)
     }
 
     fn roll(&self, per_mille: u16) -> bool {
@@ -72,7 +71,8 @@ pub fn memory_pair(
     let shared = Arc::new(Shared {
         connected: AtomicBool::new(true),
         writes: AtomicUsize::new(0),
-        rng: AtomicU64::new(faults.seed),
+        seed: faults.seed,
+        rolls: AtomicU64::new(0),
         faults,
         mtu: mtu.clamp(23, 517),
     });

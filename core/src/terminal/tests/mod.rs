@@ -458,7 +458,7 @@ async fn provisioning_waits_for_the_owner_and_the_settled_batch() {
     let vault: Arc<dyn crate::crypto::KeyVault> = Arc::new(FileVault::open_or_create(dir.join("vault.key")).unwrap());
     let other = Provisioning { tid: "10000077".into(), host: Some("127.0.0.1:9".into()), ..Provisioning::demo() };
     match Terminal::provision(&dir, vault.clone(), &other) {
-        Err(crate::settlement::DayEndError::Terminal(TerminalError::InUse { .. })) => {}
+        Err(crate::terminal::DayEndError::Terminal(TerminalError::InUse { .. })) => {}
         other => panic!("provisioning beside the owner: {other:?}"),
     }
     r.reader.present("debit").unwrap();
@@ -466,7 +466,7 @@ async fn provisioning_waits_for_the_owner_and_the_settled_batch() {
     let Rig { terminal, .. } = r;
     drop(terminal);
     match Terminal::provision(&dir, vault.clone(), &other) {
-        Err(crate::settlement::DayEndError::Refused { op, reasons }) => {
+        Err(crate::terminal::DayEndError::Refused { op, reasons }) => {
             assert_eq!(op, crate::settlement::DayEndOp::Reprovision);
             assert!(reasons.iter().any(|r| matches!(r, crate::settlement::DayEndRefusal::BatchUnsettled { count: 1 })));
         }

@@ -1,8 +1,21 @@
-//! The voucher (receipt) number printed on each slip: 000001-999999.
+//! Plain identifiers shared by the journal, reversals, receipts and the facade.
+//!
+//! They sit below `store` so that modules naming a transaction or a slip number need not
+//! depend on the database (the store re-exports them for existing callers).
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+/// The row id of a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct TxnId(pub i64);
+
+impl fmt::Display for TxnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
 
 /// 凭证号: numbers the slips of this terminal, wrapping after 999999.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -1,11 +1,15 @@
-//! Why a settlement did not complete, in the operator's languages.
+//! Why a settlement or a day-end operation did not complete, in the operator's languages.
+//!
+//! Both wrap [`TerminalError`], so they live with the terminal rather than in the pure
+//! `settlement` module (which would otherwise depend on the facade above it).
 
 use thiserror::Error;
 
-use crate::error::PosError;
+use super::error::TerminalError;
 use crate::i18n::Bilingual;
 use crate::response_code::ResponseCode;
-use crate::terminal::TerminalError;
+use crate::settlement::DayEndOp;
+use crate::settlement::DayEndRefusal;
 
 /// A settlement that stopped; what was done is kept and the next attempt goes on from it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -101,17 +105,51 @@ impl Bilingual for SettlementError {
     }
 }
 
-impl From<SettlementError> for PosError {
-    fn from(e: SettlementError) -> Self {
-        let (zh, en) = (e.zh(), e.en());
-        match e {
-            SettlementError::Terminal(t) => t.into(),
-            SettlementError::Declined { .. } | SettlementError::OutOfStep | SettlementError::HostError => {
-                PosError::Protocol { zh, en }
+/// A day-end operation that did not run.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DayEndError {
+    /// Refused: the reasons say what to do first.
+    #[error("{} refused: {}", op.en(), reasons.iter().map(Bilingual::en).collect::<Vec<_>>().join("; "))]
+    Refused {
+        /// The operation asked for.
+        op: DayEndOp,
+        /// Every reason, in the order to deal with them.
+        reasons: Vec<DayEndRefusal>,
+    },
+    /// It was allowed but failed.
+    #[error("{0}")]
+    Terminal(TerminalError),
+}
+
+impl From<TerminalError> for DayEndError {
+    fn from(e: TerminalError) -> Self {
+        DayEndError::Terminal(e)
+    }
+}
+
+impl From<crate::store::StoreError> for DayEndError {
+    fn from(e: crate::store::StoreError) -> Self {
+        DayEndError::Terminal(e.into())
+    }
+}
+
+impl Bilingual for DayEndError {
+    fn zh(&self) -> String {
+        match self {
+            DayEndError::Refused { op, reasons } => {
+                format!("暂不能{}：{}", op.zh(), reasons.iter().map(Bilingual::zh).collect::<Vec<_>>().join("；"))
             }
-            SettlementError::ReversalsPending { .. }
-            | SettlementError::PaymentsStored { .. }
-            | SettlementError::UploadInterrupted { .. } => PosError::Network { zh, en },
+            DayEndError::Terminal(e) => e.zh(),
+        }
+    }
+    fn en(&self) -> String {
+        match self {
+            DayEndError::Refused { op, reasons } => format!(
+                "Cannot do {} now: {}",
+                op.en(),
+                reasons.iter().map(Bilingual::en).collect::<Vec<_>>().join("; ")
+            ),
+            DayEndError::Terminal(e) => e.en(),
         }
     }
 }

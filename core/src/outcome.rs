@@ -2,10 +2,10 @@
 
 use crate::card::MaskedPan;
 use crate::i18n::Bilingual;
+use crate::ids::{TxnId, VoucherNo};
 use crate::iso8583::{BatchNo, EntryMode, Stan, TxnType};
 use crate::money::{Amount, Currency};
 use crate::response_code::{OperatorAction, ResponseCode};
-use crate::store::{TxnId, VoucherNo};
 
 /// The outcome of a financial transaction the host answered (with a valid MAC where required).
 #[derive(Debug, Clone, PartialEq, Eq)]

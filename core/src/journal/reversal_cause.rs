@@ -1,8 +1,7 @@
-//! Why a reversal became due, and the field 39 reason it carries.
+//! Why a reversal became due, and the field 39 reason it carries (stored with the reversal).
 
 use serde::Serialize;
 
-use crate::acquirer::AcquirerError;
 use crate::i18n::Bilingual;
 use crate::response_code::ResponseCode;
 
@@ -25,7 +24,8 @@ pub enum ReversalCause {
 }
 
 impl ReversalCause {
-    const ALL: [ReversalCause; 6] = [
+    /// Every cause.
+    pub(crate) const ALL: [ReversalCause; 6] = [
         ReversalCause::NoResponse,
         ReversalCause::BadMac,
         ReversalCause::Unmatched,
@@ -49,15 +49,6 @@ impl ReversalCause {
     /// Reads a stored name.
     pub fn parse(s: &str) -> Option<ReversalCause> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-
-    /// The cause of a failed exchange.
-    pub fn of(error: &AcquirerError) -> ReversalCause {
-        match error {
-            AcquirerError::MacFailed => ReversalCause::BadMac,
-            AcquirerError::Timeout { .. } | AcquirerError::ConnectionLost { .. } => ReversalCause::NoResponse,
-            _ => ReversalCause::Unmatched,
-        }
     }
 
     /// Field 39 of the 0400 (profile: `98` no response, `A0` MAC, `06` other).
@@ -106,9 +97,8 @@ mod tests {
             assert_eq!(ReversalCause::parse(c.as_str()), Some(c));
             assert!(!c.zh().is_empty() && !c.en().is_empty());
         }
-        assert_eq!(ReversalCause::of(&AcquirerError::MacFailed).reason().as_str(), "A0");
-        let t = AcquirerError::Timeout { waited: std::time::Duration::from_secs(1) };
-        assert_eq!(ReversalCause::of(&t).reason().as_str(), "98");
+        assert_eq!(ReversalCause::BadMac.reason().as_str(), "A0");
+        assert_eq!(ReversalCause::NoResponse.reason().as_str(), "98");
         assert_eq!(ReversalCause::Interrupted.reason().as_str(), "98");
         assert_eq!(ReversalCause::CancelledUnprinted.reason().as_str(), "06");
     }
