@@ -35,6 +35,7 @@ mod sync;
 mod task;
 mod terminal;
 mod vault;
+mod vocab;
 
 pub use clock::{Clock, ClockReading};
 pub use day_end::{DayEndBlocker, DayEndBlockerKind, DayEndOperation};
@@ -72,6 +73,7 @@ pub use sync::{AttentionItem, AttentionKind, ForwardingResult, SyncEvent, SyncRe
 pub use task::TaskHandle;
 pub use terminal::Terminal;
 pub use vault::KeyVault;
+pub use vocab::{card_scheme_label, history_status_label, txn_kind_label, upload_state_label, Label};
 
 uniffi::setup_scaffolding!();
 

@@ -19,6 +19,18 @@ pub enum UploadState {
     Expired,
 }
 
+impl From<UploadState> for CoreState {
+    fn from(s: UploadState) -> Self {
+        match s {
+            UploadState::Stored => CoreState::Stored,
+            UploadState::Uploading => CoreState::Uploading,
+            UploadState::Accepted => CoreState::Accepted,
+            UploadState::Declined => CoreState::Declined,
+            UploadState::Expired => CoreState::Expired,
+        }
+    }
+}
+
 impl From<CoreState> for UploadState {
     fn from(s: CoreState) -> Self {
         match s {

@@ -83,13 +83,8 @@ pub fn offline(g: &Global, cmd: OfflineCmd) -> Result<ExitCode, CliError> {
 }
 
 fn state_pair(s: UploadState) -> (&'static str, &'static str) {
-    match s {
-        UploadState::Stored => ("待上送", "stored"),
-        UploadState::Uploading => ("上送中", "uploading"),
-        UploadState::Accepted => ("已上送", "accepted"),
-        UploadState::Declined => ("被拒", "declined"),
-        UploadState::Expired => ("已过期", "expired"),
-    }
+    let t = pos_core::vocab::upload_state(s);
+    (t.zh, t.en)
 }
 
 fn entry_json(e: &QueueEntry) -> Value {

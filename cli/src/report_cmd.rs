@@ -133,6 +133,12 @@ impl HistoryArgs {
     }
 }
 
+/// `s` padded with spaces to `columns` display columns (CJK characters count two).
+pub(crate) fn pad(s: &str, columns: usize) -> String {
+    let width = unicode_width::UnicodeWidthStr::width(s);
+    format!("{s}{}", " ".repeat(columns.saturating_sub(width)))
+}
+
 fn print_page(g: &Global, p: &HistoryPage) {
     println!(
         "{} {}/{}  ({} {})",
@@ -142,12 +148,17 @@ fn print_page(g: &Global, p: &HistoryPage) {
         p.total,
         say_pair(g, "笔", "transactions")
     );
+    // Words from the vocabulary in the operator's language, columns padded by display width
+    // (a Chinese character takes two columns).
+    let word = |t: pos_core::vocab::Term| crate::pair(g.lang, t.zh, t.en);
+    let kind_width = if g.lang == Some(pos_core::i18n::Lang::En) { 20 } else { 30 };
     for i in &p.items {
+        let kind = pos_core::journal::type_of(i.txn_type).map(pos_core::vocab::txn_type).map(word);
         println!(
-            "{:<19} {:<20} {:<9} {:>12} {:<19} {} {}",
+            "{:<19} {} {} {:>12} {:<19} {} {}",
             i.created_at.get(..19).unwrap_or(&i.created_at),
-            i.txn_type,
-            i.status.as_str(),
+            pad(&kind.unwrap_or_else(|| i.txn_type.to_string()), kind_width),
+            pad(&word(pos_core::vocab::history_status(i.status)), 16),
             i.amount_minor.map(pos_core::report::major).unwrap_or_default(),
             i.masked_pan.as_deref().unwrap_or("-"),
             i.voucher.map(|v| format!("#{v:06}")).unwrap_or_default(),

@@ -652,7 +652,8 @@ pub fn list_cards(g: &Global) -> ExitCode {
         println!("{}", Value::Array(v));
     } else {
         for c in deck::DECK {
-            println!("{:<12} {:<20} {}", c.id, pos_core::redact::mask_pan_digits(c.pan), c.description);
+            let what = crate::pair(g.lang, c.description_zh(), c.description);
+            println!("{:<12} {:<20} {}", c.id, pos_core::redact::mask_pan_digits(c.pan), what);
         }
     }
     ExitCode::SUCCESS

@@ -316,3 +316,28 @@ fn refusals_name_what_matters() {
     assert!(e.contains("at most 9,999,999,999.99"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Items 7 and 9: history and `cards` speak the operator's language, in the vocabulary's
+/// words, and columns line up by display width after Chinese text.
+#[test]
+fn history_and_cards_speak_the_operators_language() {
+    let dir = temp_dir("op-lang");
+    let sim = start_sim();
+    assert!(pos(&sim, &dir, &["sign-in"]).status.success());
+    let sale = json(&pos(&sim, &dir, &["--json", "sale", "5.00", "--card", "debit", "--confirm-risk"]));
+    let voucher = sale["voucher"].as_str().unwrap().to_string();
+    assert!(pos(&sim, &dir, &["void", "--voucher", &voucher, "--card", "debit"]).status.success());
+    let zh = String::from_utf8_lossy(&pos(&sim, &dir, &["--lang", "zh", "history"]).stdout).to_string();
+    assert!(zh.contains("消费撤销") && zh.contains("已撤销") && zh.contains("成功"), "{zh}");
+    assert!(!zh.contains(" sale ") && !zh.contains("approved") && !zh.contains("voided"), "{zh}");
+    let en = String::from_utf8_lossy(&pos(&sim, &dir, &["--lang", "en", "history"]).stdout).to_string();
+    assert!(en.contains("void") && en.contains("approved") && !en.contains("消费"), "{en}");
+    // The card column starts at the same display column on every row.
+    let starts: Vec<usize> =
+        zh.lines().filter_map(|l| l.find("622848").map(|i| unicode_width::UnicodeWidthStr::width(&l[..i]))).collect();
+    assert!(starts.len() >= 2 && starts.windows(2).all(|w| w[0] == w[1]), "{starts:?}\n{zh}");
+
+    let cards = String::from_utf8_lossy(&pos(&sim, &dir, &["--lang", "zh", "cards"]).stdout).to_string();
+    assert!(cards.contains("银联借记卡") && !cards.contains("UnionPay debit"), "{cards}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -104,6 +104,29 @@ impl TestCard {
         crate::iso8583::EntryMode { method, pin_entered: self.presentation == Presentation::Chip }
     }
 
+    /// What the card is for, in Chinese (`description` is the English).
+    pub fn description_zh(&self) -> &'static str {
+        match self.id {
+            "debit" => "银联借记卡，芯片，联机密码",
+            "credit" => "银联贷记卡，芯片，额度 50,000.00",
+            "swipe12" => "仅磁条，一二磁道",
+            "swipe23" => "仅磁条，二三磁道",
+            "swipe123" => "仅磁条，一二三磁道",
+            "contactless" => "非接（qPBOC），免密",
+            "offline" => "允许离线批准的芯片卡",
+            "expired" => "2024 年已过期（54）",
+            "lost" => "已挂失（41）",
+            "stolen" => "被盗卡（43）",
+            "restricted" => "受限卡（62）",
+            "lowbal" => "余额 10.00（超出则 51）",
+            "pinlocked" => "密码错误次数超限（75）",
+            "wrongpin" => "先输错密码（55），再输对",
+            "visa" => "外卡（Visa）贷记卡，芯片",
+            "fallback" => "芯片读取失败，降级刷卡",
+            _ => self.description,
+        }
+    }
+
     /// Track 2 as the stripe carries it (without sentinels): PAN `=` YYMM service code discretionary.
     pub fn track2(&self) -> String {
         format!("{}={}{}{}", self.pan, self.expiry, self.service_code, "00000000")
@@ -245,5 +268,17 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{}: {e}", c.id));
         }
         assert!(find("debit").is_some() && find("nope").is_none());
+    }
+}
+
+#[cfg(test)]
+mod description_tests {
+    /// Every card has its own Chinese description (no fallback to the English one).
+    #[test]
+    fn every_card_is_described_in_chinese() {
+        for c in super::DECK {
+            assert_ne!(c.description_zh(), c.description, "{}", c.id);
+            assert!(c.description_zh().chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)), "{}", c.id);
+        }
     }
 }

@@ -142,14 +142,14 @@ fn clock_of(rfc3339: &str) -> String {
 }
 
 fn demo_txn(r: &TxnRecord) -> DemoTxn {
-    let label = pos_core::receipt::txn_label(r.txn_type);
+    let label = pos_core::vocab::txn_type(r.txn_type);
     let time = clock_of(&r.created_at);
     DemoTxn {
         hour: time.get(0..2).and_then(|h| h.parse().ok()).unwrap_or(0),
         time,
         kind: type_name(r.txn_type).to_string(),
         kind_zh: label.zh.to_string(),
-        kind_en: label.en.to_string(),
+        kind_en: crate::html::capitalised(label.en),
         amount_minor: r.amount.map(|a| a.minor()),
         card: r.masked_pan.as_ref().map(|m| m.to_string()),
         scheme: r.masked_pan.as_ref().map(|m| scheme_key(CardScheme::from_bin(m.as_str())).to_string()),

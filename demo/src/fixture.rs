@@ -206,12 +206,9 @@ fn daily() -> DailySummary {
 
 /// One journal row; the STAN doubles as voucher and the RRN is made from it.
 fn txn(time: &str, kind: &str, amount: Option<u64>, card: Option<&str>, status: &str, stan: &str) -> DemoTxn {
-    let (zh, en) = match kind {
-        "sale" => ("消费", "Sale"),
-        "void" => ("消费撤销", "Void"),
-        "refund" => ("退货", "Refund"),
-        "offline_sale" => ("离线结算", "Offline sale"),
-        _ => (kind, kind),
+    let (zh, en) = match pos_core::journal::type_of(kind).map(pos_core::vocab::txn_type) {
+        Some(t) => (t.zh, t.en),
+        None => (kind, kind),
     };
     let scheme = card.map(|c| match c.as_bytes().first() {
         Some(b'4') => "visa",
@@ -224,7 +221,7 @@ fn txn(time: &str, kind: &str, amount: Option<u64>, card: Option<&str>, status: 
         hour: time.get(0..2).and_then(|h| h.parse().ok()).unwrap_or(0),
         kind: kind.into(),
         kind_zh: zh.into(),
-        kind_en: en.into(),
+        kind_en: crate::html::capitalised(en),
         amount_minor: amount,
         card: card.map(Into::into),
         scheme: scheme.map(Into::into),

@@ -9,7 +9,6 @@
 use std::fmt::Write as _;
 
 use pos_core::i18n::{Bilingual, Lang};
-use pos_core::receipt::txn_label;
 use pos_core::report::Figure;
 use pos_core::response_code::ResponseCode;
 use pos_core::store::{scheme_of, type_of};
@@ -129,6 +128,13 @@ impl Tr {
 
     /// A stable key of the summary (status, fate, decision...) in words; unknown keys as they are.
     fn term(self, key: &str) -> String {
+        // The vocabulary's statuses first (one word per idea everywhere), then the page's own.
+        let status = pos_core::vocab::all()
+            .into_iter()
+            .find(|(g, t)| matches!(*g, "history_status" | "upload_state" | "reversal_state") && t.key == key);
+        if let Some((_, t)) = status {
+            return self.t(t.zh, &capitalised(t.en));
+        }
         match TERMS.iter().find(|(k, _, _)| *k == key) {
             Some((_, zh, en)) => self.t(zh, en),
             None => key.to_string(),
@@ -137,8 +143,8 @@ impl Tr {
 
     /// A transaction type's stable name in words, as the slips and the transactions table name it.
     fn kind(self, key: &str) -> String {
-        match type_of(key).map(txn_label) {
-            Some(label) => self.t(label.zh, label.en),
+        match type_of(key).map(pos_core::vocab::txn_type) {
+            Some(label) => self.t(label.zh, &capitalised(label.en)),
             None => self.term(key),
         }
     }
@@ -161,19 +167,15 @@ impl Tr {
     }
 }
 
-/// The summary's stable keys in Chinese and English.
+/// `en` with its first letter upper case (table cells start with one).
+pub(crate) fn capitalised(en: &str) -> String {
+    let mut c = en.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// The page's own stable keys in Chinese and English (statuses come from the vocabulary).
 const TERMS: &[(&str, &str, &str)] = &[
-    ("approved", "成功", "Approved"),
-    ("declined", "拒绝", "Declined"),
-    ("reversed", "已冲正", "Reversed"),
-    ("voided", "已撤销", "Voided"),
-    ("stored", "离线存储", "Stored offline"),
-    ("pending", "未决", "Pending"),
-    ("failed", "失败", "Failed"),
-    ("accepted", "已接受", "Accepted"),
     ("waiting", "待上送", "Waiting"),
-    ("expired", "已过期", "Expired"),
-    ("acknowledged", "主机已确认", "Acknowledged"),
     ("attention", "需人工处理", "Needs attention"),
     ("proceeded", "放行", "Proceeded"),
     ("confirmed", "操作员确认", "Confirmed"),
@@ -537,20 +539,20 @@ fn totals(out: &mut String, s: &DemoSummary, tr: Tr) {
         Cell::Num(d.transactions.to_string()),
         Cell::Num(String::new()),
     ])];
-    for (zh, en, f) in [
-        ("成功", "Approved", &d.approved),
-        ("联机", "Online", &d.online),
-        ("离线", "Offline", &d.offline),
-        ("已撤销", "Voided", &d.voided),
-        ("已冲正", "Reversed", &d.reversed),
-        ("拒绝", "Declined", &d.declined),
+    for (label, f) in [
+        (tr.term("approved"), &d.approved),
+        (tr.t("联机", "Online"), &d.online),
+        (tr.t("离线", "Offline"), &d.offline),
+        (tr.term("voided"), &d.voided),
+        (tr.term("reversed"), &d.reversed),
+        (tr.term("declined"), &d.declined),
     ] {
-        rows.push(figure_row(tr.t(zh, en), f));
+        rows.push(figure_row(label, f));
     }
-    for (zh, en, n) in [("失败", "Failed", d.failed), ("未决", "Pending", d.pending)] {
+    for (label, n) in [(tr.term("failed"), d.failed), (tr.term("pending"), d.pending)] {
         rows.push(Row {
             bad: n > 0,
-            cells: vec![Cell::Text(tr.t(zh, en)), Cell::Num(n.to_string()), Cell::Num(String::new())],
+            cells: vec![Cell::Text(label), Cell::Num(n.to_string()), Cell::Num(String::new())],
         });
     }
     table(out, &head, &rows);

@@ -69,32 +69,6 @@ impl std::fmt::Display for CardScheme {
     }
 }
 
-impl Bilingual for CardScheme {
-    fn zh(&self) -> String {
-        match self {
-            CardScheme::UnionPay => "银联",
-            CardScheme::Visa => "维萨",
-            CardScheme::Mastercard => "万事达",
-            CardScheme::Jcb => "JCB",
-            CardScheme::Amex => "美国运通",
-            CardScheme::Other => "其他",
-        }
-        .to_owned()
-    }
-
-    fn en(&self) -> String {
-        match self {
-            CardScheme::UnionPay => "UnionPay",
-            CardScheme::Visa => "Visa",
-            CardScheme::Mastercard => "Mastercard",
-            CardScheme::Jcb => "JCB",
-            CardScheme::Amex => "American Express",
-            CardScheme::Other => "Other",
-        }
-        .to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::CardScheme;

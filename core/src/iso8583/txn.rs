@@ -55,6 +55,8 @@ pub struct TxnSpec {
     /// Whether a lost response must be reversed.
     pub reversible: bool,
     /// Chinese name.
+    /// The profile's name of the message in Chinese (0220 离线结算); operator words are
+    /// [`crate::vocab::txn_type`]'s.
     pub zh: &'static str,
     /// English name.
     pub en: &'static str,
@@ -170,15 +172,6 @@ impl TxnType {
                 proc_code: proc_code.chars().take(6).collect(),
                 code60: format!("{code60:02}"),
             })
-    }
-}
-
-impl crate::i18n::Bilingual for TxnType {
-    fn zh(&self) -> String {
-        self.spec().zh.into()
-    }
-    fn en(&self) -> String {
-        self.spec().en.into()
     }
 }
 

@@ -4,6 +4,7 @@
 //! glyphs of the preview font, so Chinese text printed on slips belongs here.
 
 use crate::iso8583::{EntryMethod, Reconciliation, TxnType};
+use crate::vocab;
 
 /// A bilingual caption, printed "中文 ENGLISH".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,38 +94,38 @@ pub const FOREIGN: Label = l("外卡", "FOREIGN CARDS");
 /// Settlement: reconciliation result.
 pub const RESULT: Label = l("对账结果", "RECONCILIATION");
 
-/// How a slip names a transaction type (shorter than the profile's names).
+/// How a slip names a transaction type: the vocabulary's Chinese, the slip's short English.
 pub fn txn_type(t: TxnType) -> Label {
     match t {
-        TxnType::BalanceInquiry => l("余额查询", "BALANCE"),
-        TxnType::PreAuth => l("预授权", "PRE-AUTH"),
-        TxnType::PreAuthCancel => l("预授权撤销", "PRE-AUTH VOID"),
-        TxnType::PreAuthCompletion => l("预授权完成", "AUTH COMPLETE"),
-        TxnType::CompletionCancel => l("完成撤销", "COMPLETE VOID"),
-        TxnType::Sale => l("消费", "SALE"),
-        TxnType::Void => l("消费撤销", "VOID"),
-        TxnType::Refund => l("退货", "REFUND"),
-        TxnType::OfflineSale => l("离线消费", "OFFLINE SALE"),
+        TxnType::BalanceInquiry => l(vocab::txn_type(TxnType::BalanceInquiry).zh, "BALANCE"),
+        TxnType::PreAuth => l(vocab::txn_type(TxnType::PreAuth).zh, "PRE-AUTH"),
+        TxnType::PreAuthCancel => l(vocab::txn_type(TxnType::PreAuthCancel).zh, "PRE-AUTH VOID"),
+        TxnType::PreAuthCompletion => l(vocab::txn_type(TxnType::PreAuthCompletion).zh, "AUTH COMPLETE"),
+        TxnType::CompletionCancel => l(vocab::txn_type(TxnType::CompletionCancel).zh, "COMPLETE VOID"),
+        TxnType::Sale => l(vocab::txn_type(TxnType::Sale).zh, "SALE"),
+        TxnType::Void => l(vocab::txn_type(TxnType::Void).zh, "VOID"),
+        TxnType::Refund => l(vocab::txn_type(TxnType::Refund).zh, "REFUND"),
+        TxnType::OfflineSale => l(vocab::txn_type(TxnType::OfflineSale).zh, "OFFLINE SALE"),
     }
 }
 
 /// How a slip names an entry method.
 pub fn entry_method(m: EntryMethod) -> Label {
     match m {
-        EntryMethod::Manual => l("手输", "MANUAL"),
-        EntryMethod::Swipe => l("刷卡", "SWIPE"),
-        EntryMethod::Chip => l("插卡", "CHIP"),
-        EntryMethod::Contactless => l("挥卡", "CONTACTLESS"),
-        EntryMethod::Fallback => l("降级刷卡", "FALLBACK"),
+        EntryMethod::Manual => l(vocab::entry_method(EntryMethod::Manual).zh, "MANUAL"),
+        EntryMethod::Swipe => l(vocab::entry_method(EntryMethod::Swipe).zh, "SWIPE"),
+        EntryMethod::Chip => l(vocab::entry_method(EntryMethod::Chip).zh, "CHIP"),
+        EntryMethod::Contactless => l(vocab::entry_method(EntryMethod::Contactless).zh, "CONTACTLESS"),
+        EntryMethod::Fallback => l(vocab::entry_method(EntryMethod::Fallback).zh, "FALLBACK"),
     }
 }
 
 /// How a settlement slip names the reconciliation result.
 pub fn reconciliation(r: Reconciliation) -> Label {
     match r {
-        Reconciliation::NotReconciled => l("未对账", "NOT RECONCILED"),
-        Reconciliation::Balanced => l("对账平", "BALANCED"),
-        Reconciliation::Unbalanced => l("对账不平", "UNBALANCED"),
-        Reconciliation::Error => l("对账出错", "ERROR"),
+        Reconciliation::NotReconciled => l(vocab::reconciliation(Reconciliation::NotReconciled).zh, "NOT RECONCILED"),
+        Reconciliation::Balanced => l(vocab::reconciliation(Reconciliation::Balanced).zh, "BALANCED"),
+        Reconciliation::Unbalanced => l(vocab::reconciliation(Reconciliation::Unbalanced).zh, "UNBALANCED"),
+        Reconciliation::Error => l(vocab::reconciliation(Reconciliation::Error).zh, "ERROR"),
     }
 }

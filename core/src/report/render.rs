@@ -5,7 +5,8 @@ use std::fmt::Write;
 use super::error::ReportError;
 use super::summary::{DailySummary, Figure};
 use crate::i18n::Bilingual;
-use crate::journal::{scheme_of, type_of};
+use crate::journal::{scheme_of, type_of, HistoryStatus};
+use crate::vocab;
 
 /// How to write a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,14 +59,14 @@ impl DailySummary {
         };
         let _ = writeln!(out, "日结汇总 / Daily summary  {}  ({})", self.day, self.currency);
         let _ = writeln!(out, "交易笔数 / Transactions: {}", self.transactions);
-        line(&mut out, "成功 / Approved", &self.approved);
+        line(&mut out, &both(vocab::history_status(HistoryStatus::Approved)), &self.approved);
         line(&mut out, "联机 / Online", &self.online);
         line(&mut out, "离线 / Offline", &self.offline);
-        line(&mut out, "已撤销 / Voided", &self.voided);
-        line(&mut out, "已冲正 / Reversed", &self.reversed);
-        line(&mut out, "拒绝 / Declined", &self.declined);
-        let _ = writeln!(out, "  {:<28} {:>6}", "失败 / Failed", self.failed);
-        let _ = writeln!(out, "  {:<28} {:>6}", "未决 / Pending", self.pending);
+        line(&mut out, &both(vocab::history_status(HistoryStatus::Voided)), &self.voided);
+        line(&mut out, &both(vocab::history_status(HistoryStatus::Reversed)), &self.reversed);
+        line(&mut out, &both(vocab::history_status(HistoryStatus::Declined)), &self.declined);
+        let _ = writeln!(out, "  {:<28} {:>6}", both(vocab::history_status(HistoryStatus::Failed)), self.failed);
+        let _ = writeln!(out, "  {:<28} {:>6}", both(vocab::history_status(HistoryStatus::Pending)), self.pending);
         let _ = writeln!(out, "按交易类型 / By type");
         for (k, f) in &self.by_type {
             let label = type_of(k).map(|t| format!("{} / {}", t.zh(), t.en())).unwrap_or_else(|| k.clone());
@@ -132,4 +133,15 @@ fn csv_field(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// "中文 / English" of a vocabulary term, as the text report shows every label.
+fn both(t: vocab::Term) -> String {
+    format!("{} / {}", t.zh, capitalised(t.en))
+}
+
+/// `en` with its first letter upper case (labels start a line).
+fn capitalised(en: &str) -> String {
+    let mut c = en.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }

@@ -134,10 +134,10 @@ pub(crate) fn resolve(store: &Store, txn: TxnType, r: &OriginalRef) -> Result<Re
         }
         _ => {
             let (zh, en) = ways(txn);
-            let spec = txn.spec();
+            let term = crate::vocab::txn_type(txn);
             return Err(TerminalError::invalid(
-                &format!("{}的原交易只能用{zh}指定", spec.zh),
-                &format!("the original of a {} is named by {en}", spec.en),
+                &format!("{}的原交易只能用{zh}指定", term.zh),
+                &format!("the original of a {} is named by {en}", term.en),
             ));
         }
     };
@@ -174,10 +174,10 @@ fn check_eligible(txn: TxnType, o: &TxnRecord, current: BatchNo) -> Result<(), T
     if !acceptable_originals(txn).contains(&o.txn_type) {
         return Err(instead(txn, o.txn_type).unwrap_or_else(|| {
             // Name both types: the operator picked the wrong voucher, or the wrong operation.
-            let (this, found) = (txn.spec(), o.txn_type.spec());
+            let (this, found) = (crate::vocab::txn_type(txn), crate::vocab::txn_type(o.txn_type));
             let wanted = acceptable_originals(txn);
-            let zh: Vec<&str> = wanted.iter().map(|t| t.spec().zh).collect();
-            let en: Vec<&str> = wanted.iter().map(|t| t.spec().en).collect();
+            let zh: Vec<&str> = wanted.iter().map(|t| crate::vocab::txn_type(*t).zh).collect();
+            let en: Vec<&str> = wanted.iter().map(|t| crate::vocab::txn_type(*t).en).collect();
             TerminalError::not_eligible(
                 &format!("原交易是{}，{}只适用于{}：请核对凭证号", found.zh, this.zh, zh.join("、")),
                 &format!(

@@ -34,23 +34,24 @@ impl CardMethod {
     }
 }
 
-impl crate::i18n::Bilingual for CardMethod {
-    /// How the screen names it ("读卡中（挥卡）").
-    fn zh(&self) -> String {
+impl CardMethod {
+    /// The entry method this presentation is (the vocabulary names it).
+    pub fn entry_method(self) -> crate::iso8583::EntryMethod {
         match self {
-            CardMethod::Swipe => "刷卡",
-            CardMethod::Insert => "插卡",
-            CardMethod::Tap => "挥卡",
+            CardMethod::Swipe => crate::iso8583::EntryMethod::Swipe,
+            CardMethod::Insert => crate::iso8583::EntryMethod::Chip,
+            CardMethod::Tap => crate::iso8583::EntryMethod::Contactless,
         }
-        .into()
+    }
+}
+
+impl crate::i18n::Bilingual for CardMethod {
+    /// How the screen names it ("读卡中（挥卡）"): the vocabulary's entry method.
+    fn zh(&self) -> String {
+        crate::vocab::entry_method(self.entry_method()).zh.into()
     }
     fn en(&self) -> String {
-        match self {
-            CardMethod::Swipe => "swiped",
-            CardMethod::Insert => "chip",
-            CardMethod::Tap => "tapped",
-        }
-        .into()
+        crate::vocab::entry_method(self.entry_method()).en.into()
     }
 }
 

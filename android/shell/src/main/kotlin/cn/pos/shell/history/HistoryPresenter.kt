@@ -6,6 +6,9 @@ import cn.pos.core.HistoryQuery
 import cn.pos.core.HistoryRow
 import cn.pos.core.HistoryStatus
 import cn.pos.core.PosException
+import cn.pos.core.cardSchemeLabel
+import cn.pos.core.historyStatusLabel
+import cn.pos.core.txnKindLabel
 import cn.pos.core.ReceiptPrinter
 import cn.pos.core.TerminalInterface
 import cn.pos.core.TxnKind
@@ -15,38 +18,17 @@ import cn.pos.shell.i18n.Text
 import cn.pos.shell.i18n.text
 import cn.pos.shell.money.display
 
-/** The bilingual name of a transaction type. */
-fun TxnKind.label(): Text = when (this) {
-    TxnKind.SALE -> Text("消费", "Sale")
-    TxnKind.VOID -> Text("消费撤销", "Void")
-    TxnKind.REFUND -> Text("退货", "Refund")
-    TxnKind.PRE_AUTH -> Text("预授权", "Pre-auth")
-    TxnKind.PRE_AUTH_CANCEL -> Text("预授权撤销", "Pre-auth cancel")
-    TxnKind.PRE_AUTH_COMPLETION -> Text("预授权完成", "Pre-auth completion")
-    TxnKind.COMPLETION_CANCEL -> Text("完成撤销", "Completion cancel")
-    TxnKind.BALANCE_INQUIRY -> Text("余额查询", "Balance inquiry")
-    TxnKind.OFFLINE_SALE -> Text("离线消费", "Offline sale")
-}
+/** The bilingual name of a transaction type: the core's word (one vocabulary). */
+fun TxnKind.label(): Text = txnKindLabel(this).let { Text(it.zh, it.en.capitalised()) }
 
-/** The bilingual name of a history status (the filter's choices). */
-fun HistoryStatus.label(): Text = when (this) {
-    HistoryStatus.APPROVED -> Text("成功", "Approved")
-    HistoryStatus.VOIDED -> Text("已撤销", "Voided")
-    HistoryStatus.REVERSED -> Text("已冲正", "Reversed")
-    HistoryStatus.DECLINED -> Text("拒绝", "Declined")
-    HistoryStatus.FAILED -> Text("失败", "Failed")
-    HistoryStatus.PENDING -> Text("处理中", "Pending")
-}
+/** The bilingual name of a history status (the filter's choices): the core's word. */
+fun HistoryStatus.label(): Text = historyStatusLabel(this).let { Text(it.zh, it.en.capitalised()) }
 
-/** The bilingual name of a card scheme (the filter's choices). */
-fun CardScheme.label(): Text = when (this) {
-    CardScheme.UNION_PAY -> Text("银联", "UnionPay")
-    CardScheme.VISA -> Text("维萨", "Visa")
-    CardScheme.MASTERCARD -> Text("万事达", "Mastercard")
-    CardScheme.JCB -> Text("JCB", "JCB")
-    CardScheme.AMEX -> Text("美国运通", "American Express")
-    CardScheme.OTHER -> Text("其他", "Other")
-}
+/** The bilingual name of a card scheme (the filter's choices): the core's word. */
+fun CardScheme.label(): Text = cardSchemeLabel(this).let { Text(it.zh, it.en.capitalised()) }
+
+/** A label starts with a capital in English ("Pre-auth completion"). */
+private fun String.capitalised(): String = replaceFirstChar { it.uppercaseChar() }
 
 /** One line of the history list; only masked card data. */
 data class HistoryLine(
