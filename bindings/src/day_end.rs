@@ -36,6 +36,33 @@ impl From<DayEndOp> for DayEndOperation {
     }
 }
 
+impl From<DayEndOperation> for DayEndOp {
+    fn from(op: DayEndOperation) -> Self {
+        match op {
+            DayEndOperation::SignOff => DayEndOp::SignOff,
+            DayEndOperation::SwitchDevice => DayEndOp::SwitchDevice,
+            DayEndOperation::FactoryReset => DayEndOp::FactoryReset,
+            DayEndOperation::Decommission => DayEndOp::Decommission,
+            DayEndOperation::Reprovision => DayEndOp::Reprovision,
+        }
+    }
+}
+
+/// The name of a day-end operation: the core's words.
+#[uniffi::export]
+pub fn day_end_operation_label(operation: DayEndOperation) -> crate::vocab::Label {
+    use pos_core::i18n::Bilingual;
+    let op = DayEndOp::from(operation);
+    let key = match operation {
+        DayEndOperation::SignOff => "sign_off",
+        DayEndOperation::SwitchDevice => "switch_device",
+        DayEndOperation::FactoryReset => "factory_reset",
+        DayEndOperation::Decommission => "decommission",
+        DayEndOperation::Reprovision => "reprovision",
+    };
+    crate::vocab::Label { key: key.into(), zh: op.zh(), en: op.en() }
+}
+
 /// What stands in the way of a day-end operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum DayEndBlockerKind {

@@ -38,7 +38,7 @@ mod vault;
 mod vocab;
 
 pub use clock::{Clock, ClockReading};
-pub use day_end::{DayEndBlocker, DayEndBlockerKind, DayEndOperation};
+pub use day_end::{day_end_operation_label, DayEndBlocker, DayEndBlockerKind, DayEndOperation};
 pub use error::{PosError, SlipCopy};
 pub use history::{CardScheme, HistoryEntry, HistoryPage, HistoryQuery, HistoryRow, HistoryStatus, TxnStatus};
 pub use link::{BleLink, LinkInbox, LinkSecurity};

@@ -53,6 +53,16 @@ impl crate::i18n::Bilingual for CardScheme {
     }
 }
 
+impl crate::i18n::Bilingual for crate::devices::reader::CardMethod {
+    /// How the screen names it ("读卡中（挥卡）"): its entry method's word.
+    fn zh(&self) -> String {
+        entry_method(self.entry_method()).zh.into()
+    }
+    fn en(&self) -> String {
+        entry_method(self.entry_method()).en.into()
+    }
+}
+
 /// A transaction type (its key is the journal's stored name).
 pub const fn txn_type(x: TxnType) -> Term {
     match x {

@@ -45,16 +45,6 @@ impl CardMethod {
     }
 }
 
-impl crate::i18n::Bilingual for CardMethod {
-    /// How the screen names it ("读卡中（挥卡）"): the vocabulary's entry method.
-    fn zh(&self) -> String {
-        crate::vocab::entry_method(self.entry_method()).zh.into()
-    }
-    fn en(&self) -> String {
-        crate::vocab::entry_method(self.entry_method()).en.into()
-    }
-}
-
 /// A reader event for the UI ("请刷卡/插卡/挥卡", "请输入密码 ****").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReaderEvent {

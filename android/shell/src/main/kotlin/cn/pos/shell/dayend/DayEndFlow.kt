@@ -2,6 +2,7 @@ package cn.pos.shell.dayend
 
 import cn.pos.core.DayEndBlocker
 import cn.pos.core.DayEndOperation
+import cn.pos.core.dayEndOperationLabel
 import cn.pos.core.PosException
 import cn.pos.core.TerminalInterface
 import cn.pos.shell.i18n.Text
@@ -13,14 +14,8 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.launch
 
-/** The bilingual name of a day-end operation. */
-fun DayEndOperation.label(): Text = when (this) {
-    DayEndOperation.SIGN_OFF -> Text("签退", "Sign-off")
-    DayEndOperation.SWITCH_DEVICE -> Text("更换设备", "Switch device")
-    DayEndOperation.FACTORY_RESET -> Text("恢复出厂设置", "Factory reset")
-    DayEndOperation.DECOMMISSION -> Text("停用终端", "Decommission")
-    DayEndOperation.REPROVISION -> Text("更改终端参数", "Change the provisioning")
-}
+/** The bilingual name of a day-end operation: the core's words. */
+fun DayEndOperation.label(): Text = dayEndOperationLabel(this).let { Text(it.zh, it.en.replaceFirstChar { c -> c.uppercaseChar() }) }
 
 /** One reason as the operator reads it. */
 val DayEndBlocker.text: Text get() = Text(zh, en)
