@@ -211,7 +211,7 @@ pub fn report(g: &Global, day: &str, format: Option<&str>) -> Result<ExitCode, C
     crate::runtime()?.block_on(async move {
         let t = open_view(g)?;
         let s = t.daily_summary(day)?;
-        print!("{}", s.render(format));
+        print!("{}", s.render_in(format, g.lang));
         if format == ReportFormat::Json {
             println!();
         }

@@ -341,3 +341,34 @@ fn history_and_cards_speak_the_operators_language() {
     assert!(cards.contains("银联借记卡") && !cards.contains("UnionPay debit"), "{cards}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Items 14 and 7: the report gives the debit and credit totals the settlement uses and the
+/// net (voided payments left out), in the `--lang` asked for.
+#[test]
+fn the_report_gives_net_sales_in_the_operators_language() {
+    let dir = temp_dir("op-report");
+    let sim = start_sim();
+    assert!(pos(&sim, &dir, &["sign-in"]).status.success());
+    let paid = |amount: &str, card: &str| {
+        let v = json(&pos(&sim, &dir, &["--json", "sale", amount, "--card", card, "--confirm-risk"]));
+        assert_eq!(v["approved"], true, "{v}");
+        v["voucher"].as_str().unwrap().to_string()
+    };
+    let first = paid("10.00", "credit");
+    let second = paid("5.00", "debit");
+    assert!(pos(&sim, &dir, &["void", "--voucher", &second, "--card", "debit"]).status.success());
+    let refund = pos(&sim, &dir, &["--json", "refund", "2.00", "--voucher", &first, "--card", "credit"]);
+    assert_eq!(json(&refund)["approved"], true, "{}", json(&refund));
+    let history = json(&pos(&sim, &dir, &["--json", "history"]));
+    let day = history["items"][0]["created_at"].as_str().expect("a row")[..10].to_string();
+    let v = json(&pos(&sim, &dir, &["--json", "report", "--day", &day]));
+    assert_eq!((v["debit"]["count"].as_u64(), v["debit"]["amount_minor"].as_u64()), (Some(1), Some(1_000)), "{v}");
+    assert_eq!((v["credit"]["count"].as_u64(), v["credit"]["amount_minor"].as_u64()), (Some(1), Some(200)), "{v}");
+    assert_eq!(v["net_minor"].as_i64(), Some(800), "{v}");
+    assert!(v["approved"]["amount_minor"].as_u64().unwrap() > 1_000, "approved adds every type: {v}");
+    let en = String::from_utf8_lossy(&pos(&sim, &dir, &["--lang", "en", "report", "--day", &day]).stdout).to_string();
+    assert!(en.contains("Net sales") && en.contains("8.00") && !en.contains("净额"), "{en}");
+    let zh = String::from_utf8_lossy(&pos(&sim, &dir, &["--lang", "zh", "report", "--day", &day]).stdout).to_string();
+    assert!(zh.contains("净额") && !zh.contains("Net sales"), "{zh}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

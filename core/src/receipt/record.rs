@@ -35,7 +35,12 @@ impl Receipt {
             voucher: r.numbers.voucher,
             rrn: r.rrn.as_deref().map(|s| s.chars().filter(char::is_ascii_graphic).take(12).collect()),
             auth_code: r.auth_code.as_deref().map(|s| s.chars().filter(char::is_ascii_graphic).take(6).collect()),
-            when: when(r.host_date.as_deref(), r.host_time.as_deref(), made),
+            // An offline sale's host date and time are those of its upload, hours later: its
+            // slip keeps the time of the sale.
+            when: match r.txn_type {
+                TxnType::OfflineSale => when(None, None, made),
+                _ => when(r.host_date.as_deref(), r.host_time.as_deref(), made),
+            },
             amount,
             offline: ctx.offline || r.txn_type == TxnType::OfflineSale,
             reprint: ctx.reprint,

@@ -376,3 +376,47 @@ mod printing {
         );
     }
 }
+
+/// A stored offline sale reprints with the time of the sale, not the host's time of its
+/// upload (issue 20, item 13); an online sale keeps the host's date and time.
+#[test]
+fn an_offline_sale_reprints_with_the_time_of_the_sale() {
+    use crate::journal::{OriginalRefs, TxnNumbers, TxnRecord, TxnStatus};
+    let record = |txn_type| TxnRecord {
+        id: TxnId(7),
+        txn_type,
+        numbers: TxnNumbers {
+            stan: Stan::new(7).expect("stan"),
+            batch: BatchNo::new(1).expect("batch"),
+            voucher: VoucherNo::new(7),
+        },
+        amount: Some(Amount::cny(4_500).expect("amount")),
+        masked_pan: Some(Pan::parse(deck::find("offline").expect("card").pan).expect("pan").masked()),
+        fingerprint: None,
+        entry_mode: Some(EntryMode { method: EntryMethod::Chip, pin_entered: false }),
+        status: TxnStatus::Approved,
+        response_code: None,
+        rrn: Some("000000000007".into()),
+        auth_code: Some("123456".into()),
+        // Uploaded at 18:30:00 on 03-01; the sale was made at 09:15:42.
+        host_date: Some("0301".into()),
+        host_time: Some("183000".into()),
+        failure: None,
+        may_have_reached_host: true,
+        original: OriginalRefs::default(),
+        cancelled_by: None,
+        local_date: "0301".into(),
+        created_at: "2025-03-01T09:15:42+08:00".into(),
+        updated_at: "2025-03-01T18:30:00+08:00".into(),
+        reversed_at: None,
+    };
+    let reprint = ReceiptContext { reprint: true, ..ctx() };
+    let text = |r: &TxnRecord| {
+        let slip = Receipt::from_record(r, &reprint, CopyKind::Cardholder).expect("slip");
+        render(&slip.render(PaperWidth::Mm58), 32).to_text()
+    };
+    let offline = text(&record(TxnType::OfflineSale));
+    assert!(offline.contains("2025/03/01 09:15:42") && !offline.contains("18:30:00"), "{offline}");
+    let online = text(&record(TxnType::Sale));
+    assert!(online.contains("2025/03/01 18:30:00"), "{online}");
+}

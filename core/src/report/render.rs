@@ -41,10 +41,15 @@ pub fn major(minor: u64) -> String {
 }
 
 impl DailySummary {
-    /// The summary in `format`.
+    /// The summary in `format` (text in both languages).
     pub fn render(&self, format: ReportFormat) -> String {
+        self.render_in(format, None)
+    }
+
+    /// The summary in `format`, its text in `lang` (both when `None`).
+    pub fn render_in(&self, format: ReportFormat, lang: Option<crate::i18n::Lang>) -> String {
         match format {
-            ReportFormat::Text => self.to_text(),
+            ReportFormat::Text => self.to_text_in(lang),
             // Serializing plain maps and numbers cannot fail; an empty object is the fallback.
             ReportFormat::Json => serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into()),
             ReportFormat::Csv => self.to_csv(),
@@ -53,40 +58,61 @@ impl DailySummary {
 
     /// The summary as bilingual text.
     pub fn to_text(&self) -> String {
+        self.to_text_in(None)
+    }
+
+    /// The summary as text in `lang` (both languages when `None`).
+    pub fn to_text_in(&self, lang: Option<crate::i18n::Lang>) -> String {
+        let pick = |zh: &str, en: &str| match lang {
+            Some(crate::i18n::Lang::Zh) => zh.to_string(),
+            Some(crate::i18n::Lang::En) => en.to_string(),
+            None => format!("{zh} / {en}"),
+        };
+        let both = |t: vocab::Term| pick(t.zh, &capitalised(t.en));
         let mut out = String::new();
         let line = |out: &mut String, label: &str, f: &Figure| {
-            let _ = writeln!(out, "  {label:<28} {:>6}  {:>14}", f.count, major(f.amount_minor));
+            let _ = writeln!(out, "  {} {:>6}  {:>14}", pad(label, 28), f.count, major(f.amount_minor));
         };
-        let _ = writeln!(out, "日结汇总 / Daily summary  {}  ({})", self.day, self.currency);
-        let _ = writeln!(out, "交易笔数 / Transactions: {}", self.transactions);
+        let _ = writeln!(out, "{}  {}  ({})", pick("日结汇总", "Daily summary"), self.day, self.currency);
+        let _ = writeln!(out, "{}: {}", pick("交易笔数", "Transactions"), self.transactions);
         line(&mut out, &both(vocab::history_status(HistoryStatus::Approved)), &self.approved);
-        line(&mut out, "联机 / Online", &self.online);
-        line(&mut out, "离线 / Offline", &self.offline);
+        line(&mut out, &pick("联机", "Online"), &self.online);
+        line(&mut out, &pick("离线", "Offline"), &self.offline);
         line(&mut out, &both(vocab::history_status(HistoryStatus::Voided)), &self.voided);
         line(&mut out, &both(vocab::history_status(HistoryStatus::Reversed)), &self.reversed);
         line(&mut out, &both(vocab::history_status(HistoryStatus::Declined)), &self.declined);
-        let _ = writeln!(out, "  {:<28} {:>6}", both(vocab::history_status(HistoryStatus::Failed)), self.failed);
-        let _ = writeln!(out, "  {:<28} {:>6}", both(vocab::history_status(HistoryStatus::Pending)), self.pending);
-        let _ = writeln!(out, "按交易类型 / By type");
+        let _ = writeln!(out, "  {} {:>6}", pad(&both(vocab::history_status(HistoryStatus::Failed)), 28), self.failed);
+        let _ =
+            writeln!(out, "  {} {:>6}", pad(&both(vocab::history_status(HistoryStatus::Pending)), 28), self.pending);
+        let _ = writeln!(out, "{}", pick("结算口径", "As the settlement counts"));
+        line(&mut out, &pick("借记（消费类）", "Debits"), &self.debit);
+        line(&mut out, &pick("贷记（退货）", "Credits"), &self.credit);
+        let net = if self.net_minor < 0 {
+            format!("-{}", major(self.net_minor.unsigned_abs()))
+        } else {
+            major(self.net_minor.unsigned_abs())
+        };
+        let _ = writeln!(out, "  {} {:>6}  {:>14}", pad(&pick("净额", "Net sales"), 28), "", net);
+        let _ = writeln!(out, "{}", pick("按交易类型", "By type"));
         for (k, f) in &self.by_type {
-            let label = type_of(k).map(|t| format!("{} / {}", t.zh(), t.en())).unwrap_or_else(|| k.clone());
+            let label = type_of(k).map(|t| both(vocab::txn_type(t))).unwrap_or_else(|| k.clone());
             line(&mut out, &label, f);
         }
-        let _ = writeln!(out, "按卡组织 / By card scheme");
+        let _ = writeln!(out, "{}", pick("按卡组织", "By card scheme"));
         for (k, f) in &self.by_scheme {
-            let label = scheme_of(k).map(|s| format!("{} / {}", s.zh(), s.en())).unwrap_or_else(|| k.clone());
+            let label = scheme_of(k).map(|s| both(vocab::card_scheme(s))).unwrap_or_else(|| k.clone());
             line(&mut out, &label, f);
         }
-        let _ = writeln!(out, "按小时 / By hour");
+        let _ = writeln!(out, "{}", pick("按小时", "By hour"));
         for (h, f) in &self.by_hour {
             line(&mut out, &format!("{h:02}:00-{h:02}:59"), f);
         }
-        let _ = writeln!(out, "拒绝原因 / Declines by response code");
+        let _ = writeln!(out, "{}", pick("拒绝原因", "Declines by response code"));
         for (code, n) in &self.declines_by_code {
             let text = crate::response_code::ResponseCode::parse(code)
-                .map(|c| format!("{} / {}", c.zh(), c.en()))
+                .map(|c| pick(&c.zh(), &c.en()))
                 .unwrap_or_else(|| code.clone());
-            let _ = writeln!(out, "  {text:<28} {n:>6}");
+            let _ = writeln!(out, "  {} {n:>6}", pad(&text, 28));
         }
         out
     }
@@ -135,13 +161,15 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// "中文 / English" of a vocabulary term, as the text report shows every label.
-fn both(t: vocab::Term) -> String {
-    format!("{} / {}", t.zh, capitalised(t.en))
-}
-
 /// `en` with its first letter upper case (labels start a line).
 fn capitalised(en: &str) -> String {
     let mut c = en.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// `s` padded to `columns` display columns (a Chinese character takes two), so the figures
+/// line up after Chinese labels.
+fn pad(s: &str, columns: usize) -> String {
+    let width = crate::devices::printer::str_columns(s);
+    format!("{s}{}", " ".repeat(columns.saturating_sub(width)))
 }

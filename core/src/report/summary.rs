@@ -2,7 +2,9 @@
 //! declines by response code, computed from the journal rows of one local day.
 //!
 //! "Approved" means approved and not reversed at the host; a voided sale still counts as a
-//! sale (and its void as a void), the voided originals are also shown on their own line.
+//! sale (and its void as a void), the voided originals are also shown on their own line. That
+//! line adds every type; the debit and credit totals and the net are what the settlement
+//! counts (voided, cancelled and reversed payments left out).
 
 use std::collections::BTreeMap;
 
@@ -61,6 +63,13 @@ pub struct DailySummary {
     pub failed: u64,
     /// Still waiting for an answer.
     pub pending: u64,
+    /// What the settlement counts as debits: sales, completions and offline sales that stand
+    /// (not voided, cancelled or reversed).
+    pub debit: Figure,
+    /// What the settlement counts as credits: refunds that stand.
+    pub credit: Figure,
+    /// Debits minus credits: the day's net sales, minor units (negative when refunds exceed sales).
+    pub net_minor: i64,
 }
 
 impl DailySummary {
@@ -82,6 +91,9 @@ impl DailySummary {
             declines_by_code: BTreeMap::new(),
             failed: 0,
             pending: 0,
+            debit: Figure::default(),
+            credit: Figure::default(),
+            net_minor: 0,
         };
         for r in rows {
             match HistoryStatus::of(r) {
@@ -112,7 +124,18 @@ impl DailySummary {
                 HistoryStatus::Failed => s.failed += 1,
                 HistoryStatus::Pending => s.pending += 1,
             }
+            // The settlement's own rule, so that the report and the settlement slip agree.
+            if let Some(c) = crate::settlement::counts_in(r) {
+                let f = match c.side {
+                    crate::iso8583::SettlementSide::Debit => &mut s.debit,
+                    crate::iso8583::SettlementSide::Credit => &mut s.credit,
+                };
+                f.count += 1;
+                f.amount_minor += c.amount;
+            }
         }
+        let signed = |f: &Figure| i64::try_from(f.amount_minor).unwrap_or(i64::MAX);
+        s.net_minor = signed(&s.debit).saturating_sub(signed(&s.credit));
         s
     }
 }
