@@ -11,7 +11,7 @@ use pos_core::crypto::{FileVault, SecretKey};
 use pos_core::money::Amount;
 use pos_core::provision::DEMO_TMK_HEX;
 use pos_core::reader::SoftwareReader;
-use pos_core::terminal::{SystemClock, Terminal, TerminalConfig};
+use pos_core::terminal::{SystemClock, Terminal, TerminalConfig, TerminalError};
 
 pub mod relay;
 
@@ -179,7 +179,28 @@ impl Station {
 /// Opens a terminal on `dir` (again, after a restart) with the file vault of that directory.
 pub fn open(dir: &TempDir, config: TerminalConfig, reader: Arc<SoftwareReader>) -> Terminal {
     let vault = Arc::new(FileVault::open_or_create(dir.join("vault.key")).expect("vault"));
-    Terminal::open(dir.path(), config, vault, reader, Arc::new(SystemClock::default())).expect("terminal opens")
+    let clock = Arc::new(SystemClock::default());
+    open_retrying(|| Terminal::open(dir.path(), config.clone(), vault.clone(), reader.clone(), clock.clone()))
+        .expect("terminal opens")
+}
+
+/// Runs `open` (a `Terminal::open`), again for a bounded time while it answers that this very
+/// process holds the directory's lock.
+///
+/// The tests of a binary share one process, and some spawn child processes all the time (the
+/// crash harness). A child holds a copy of every open descriptor of the process until it execs,
+/// so for that moment a terminal just dropped by one test still holds its `flock`, and
+/// reopening its directory says `InUse` with our own process ID. Every other answer, `InUse` by
+/// another process included, is returned at once.
+pub fn open_retrying(mut open: impl FnMut() -> Result<Terminal, TerminalError>) -> Result<Terminal, TerminalError> {
+    let mut last = None;
+    pos_testkit::wait_until(Duration::from_secs(10), Duration::from_millis(10), || {
+        let result = open();
+        let ours = matches!(&result, Err(TerminalError::InUse { pid, .. }) if *pid == Some(std::process::id()));
+        last = Some(result);
+        !ours
+    });
+    last.unwrap_or_else(open)
 }
 
 /// A signed-in rig.

@@ -55,7 +55,12 @@ async fn terminal_at(
     tc.risk_policy = None;
     tc.card_timeout = Duration::from_secs(2);
     let vault = Arc::new(FileVault::open_or_create(dir.join("vault.key")).unwrap());
-    let t = Terminal::open(dir.path(), tc, vault, Arc::new(reader), clock).unwrap();
+    let reader = Arc::new(reader);
+    // Reopened after a restart: retried while a child process of another test briefly holds
+    // the lock of the terminal dropped a moment ago (see `open_retrying`).
+    let t =
+        pos_e2e::open_retrying(|| Terminal::open(dir.path(), tc.clone(), vault.clone(), reader.clone(), clock.clone()))
+            .unwrap();
     (t, device)
 }
 

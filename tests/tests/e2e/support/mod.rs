@@ -123,7 +123,9 @@ pub fn open(
     clock: Arc<ManualClock>,
 ) -> Result<Terminal, pos_core::terminal::TerminalError> {
     let vault = Arc::new(FileVault::open_or_create(dir.join("vault.key")).expect("vault"));
-    Terminal::open(dir.path(), config, vault, reader, clock)
+    // Retried while a child process of another test briefly holds the lock of a terminal
+    // dropped a moment ago (see `open_retrying`).
+    pos_e2e::open_retrying(|| Terminal::open(dir.path(), config.clone(), vault.clone(), reader.clone(), clock.clone()))
 }
 
 /// Drains the events received so far.
