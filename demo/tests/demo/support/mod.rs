@@ -97,8 +97,29 @@ pub fn chromium_or_skip() -> Option<PathBuf> {
     );
 }
 
-/// Screenshots `html` (absolute) into `png` (absolute) with `browser`; returns how long it took.
+/// At most this many shots of one page to get two alike in a row.
+const SHOTS: usize = 4;
+
+/// Screenshots `html` (absolute) into `png` (absolute) with `browser`, again until two shots in a
+/// row are the same (at most [`SHOTS`]); returns how long the last one took. On a loaded machine
+/// Chromium can capture a page half painted (seen: its bottom rows missing), and two shots of one
+/// page would then differ as if its images had rendered.
 pub fn screenshot(browser: &Path, html: &Path, png: &Path, workdir: &Path) -> Duration {
+    let mut took = screenshot_once(browser, html, png, workdir);
+    let mut last = decode(png);
+    for _ in 1..SHOTS {
+        took = screenshot_once(browser, html, png, workdir);
+        let shot = decode(png);
+        if shot.differing_pixels(&last) == 0 {
+            break;
+        }
+        last = shot;
+    }
+    took
+}
+
+/// One screenshot of `html` into `png`; returns how long it took.
+fn screenshot_once(browser: &Path, html: &Path, png: &Path, workdir: &Path) -> Duration {
     let _ = fs::remove_file(png);
     // Its own profile directory: concurrent runs do not fight over a profile lock.
     let profile = workdir.join(format!("profile-{}", png.file_stem().and_then(|s| s.to_str()).unwrap_or("shot")));
