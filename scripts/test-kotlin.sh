@@ -9,6 +9,7 @@
 #   5. runs the JUnit 5 tests, loading the host-built library through JNA.
 #   POS_BENCH=1   also runs the boundary benchmark (release build of the library)
 #   POS_KOTLIN_TESTS=<pattern>  runs only test classes matching the pattern
+#   POS_KOTLIN_SAME_BUILD=1     reuse scripts/test.sh's workspace build (set by test.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -64,7 +65,15 @@ jar() {
 }
 
 echo "building the pos-ffi library ($profile) and uniffi-bindgen"
-cargo build -p pos-ffi --features cli --locked "${cargo_flags[@]}"
+if [ "$profile" = debug ] && [ "${POS_KOTLIN_SAME_BUILD:-0}" = "1" ]; then
+  # From scripts/test.sh: its test step's packages, targets and features, which cargo finds
+  # built (pos-core with crash-hooks, from pos-e2e) instead of compiling another configuration
+  # of pos-core. --all-targets matters: without it cargo leaves the dev-dependencies out of
+  # feature resolution, shared dependencies get other features, and pos-core is compiled again.
+  cargo build --workspace --all-targets --features pos-ffi/cli --locked
+else
+  cargo build -p pos-ffi --features cli --locked "${cargo_flags[@]}"
+fi
 libdir="$root/target/$profile"
 lib="$libdir/libpos_ffi.so"
 

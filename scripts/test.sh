@@ -3,6 +3,12 @@
 #   POS_FUZZ_SECONDS   seconds per fuzz target (default 20; 0 skips fuzzing)
 #   POS_PROPTEST_CASES proptest cases per property (default: proptest's 256)
 #   POS_BENCH=1        also run the criterion benchmarks (long)
+# Also honoured: POS_CRASH_ITERATIONS (crash harness), POS_SKIP_CHROMIUM, POS_KOTLIN_TESTS (test-kotlin.sh).
+#
+# pos-core is compiled in as few configurations as possible: the test, doc-test and Kotlin steps
+# all build the workspace with the same features ($features), so cargo compiles pos-core once
+# for them (crash-hooks unified from pos-e2e) and reuses it; the demo runs on the `pos` that
+# build made. Only the BLE step (feature `ble`, libdbus) and fuzzing (nightly, sanitizers) add one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -15,7 +21,7 @@ step "format"
 cargo fmt --all -- --check
 python3 scripts/check-cycles.py  # pos-core modules stay acyclic (docs/architecture.md, "Layers")
 
-step "headless Chromium and a Chinese font for the HTML report test (demo/tests/report_renders.rs)"
+step "headless Chromium and a Chinese font for the HTML report test (demo/tests/demo/report_renders.rs)"
 if [ "${POS_SKIP_CHROMIUM:-0}" != "1" ] && [ -z "${POS_CHROMIUM:-}" ] \
   && { ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'WenQuanYi Zen Hei'; }; then
   sudo_cmd=""; [ "$(id -u)" = "0" ] || sudo_cmd="sudo"
@@ -24,13 +30,16 @@ if [ "${POS_SKIP_CHROMIUM:-0}" != "1" ] && [ -z "${POS_CHROMIUM:-}" ] \
 fi
 POS_CHROMIUM="${POS_CHROMIUM:-$(command -v chromium || true)}"; export POS_CHROMIUM
 
-step "unit, integration, property and interop tests (cargo test --workspace)"
+# pos-ffi/cli: the uniffi-bindgen binary the Kotlin step needs, built here with everything else.
+features=(--workspace --features pos-ffi/cli --locked)
+
+step "unit, integration, property and interop tests; benchmarks run once in test mode (cargo test --workspace --all-targets)"
 # The interop test installs pyiso8583 from PyPI into target/tmp/pyiso-venv itself.
 if [ -n "${POS_PROPTEST_CASES:-}" ]; then export PROPTEST_CASES="$POS_PROPTEST_CASES"; fi
-cargo test --workspace --all-targets --locked
+cargo test "${features[@]}" --all-targets
 
 step "doc tests"
-cargo test --workspace --doc --locked
+cargo test "${features[@]}" --doc
 
 step "Bluetooth transport (cargo feature ble: btleplug over BlueZ D-Bus)"
 if ! pkg-config --exists dbus-1 2>/dev/null; then
@@ -42,16 +51,16 @@ cargo build -p pos-cli --features ble --locked
 cargo test -p pos-core --features ble --locked --lib devices::ble
 
 step "the main job as the README runs it: ./scripts/demo.sh (pos demo; exit 3 if an invariant broke)"
-POS_DEMO_OUT="$root/target/tmp/demo-out" ./scripts/demo.sh | tail -n 16
+# On the `pos` the test step built (no second, release build of the whole tree just for this).
+POS_DEMO_BIN="$root/target/debug/pos" POS_DEMO_OUT="$root/target/tmp/demo-out" ./scripts/demo.sh | tail -n 16
 
-step "benchmarks compile (run them with POS_BENCH=1)"
 if [ "${POS_BENCH:-0}" = "1" ]; then
-  cargo bench --workspace
-else
-  cargo bench --workspace --no-run --locked
+  step "benchmarks (POS_BENCH=1)"
+  cargo bench --workspace --locked
 fi
+# Without POS_BENCH the benchmarks were compiled and run once in test mode by --all-targets above.
 
-step "Kotlin shell on the JVM"; ./scripts/test-kotlin.sh
+step "Kotlin shell on the JVM"; POS_KOTLIN_SAME_BUILD=1 ./scripts/test-kotlin.sh
 
 step "fuzzing (cargo-fuzz, nightly)"
 fuzz_secs="${POS_FUZZ_SECONDS:-20}"

@@ -10,41 +10,25 @@
 //! `cargo bench -p pos-core --bench journal`. Under `cargo test --benches` everything runs once.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pos_core::card::{fingerprint, DeviceSecret, Pan};
-use pos_core::crypto::{random_bytes, FileVault, SecretKey};
+use pos_core::crypto::{FileVault, SecretKey};
 use pos_core::iso8583::{EntryMethod, EntryMode, TxnType};
 use pos_core::money::Amount;
 use pos_core::provision::DEMO_TMK_HEX;
 use pos_core::reader::SoftwareReader;
 use pos_core::store::{NewTxn, OriginalRefs, Store, StoreError};
 use pos_core::terminal::{ManualClock, Terminal, TerminalConfig, Timestamp, CHINA_UTC_OFFSET_SECS};
+use pos_testkit::TempDir;
 use rusqlite::{params, Connection};
 use zeroize::Zeroizing;
 
 const NOW: &str = "2025-03-01T10:00:00+08:00";
 const JOURNAL_ROWS: u32 = 100_000;
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(tag: &str) -> Dir {
-        let suffix = hex::encode(random_bytes::<6>().unwrap_or([0; 6]));
-        let d = std::env::temp_dir().join(format!("pos-bench-{tag}-{suffix}"));
-        std::fs::create_dir_all(&d).expect("bench dir");
-        Dir(d)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn vault(dir: &Path) -> Arc<FileVault> {
     Arc::new(FileVault::open_or_create(dir.join("vault.key")).expect("vault"))
@@ -89,9 +73,9 @@ fn offline_commit(store: &Store, payment: &NewTxn, body: &[u8]) {
 }
 
 fn durable_commit(c: &mut Criterion) {
-    let dir = Dir::new("commit");
-    let store = Store::open(dir.0.join(Store::FILE_NAME), vault(&dir.0), NOW).expect("store");
-    let mut plain = bare(&dir.0);
+    let dir = TempDir::new("bench-commit");
+    let store = Store::open(dir.join(Store::FILE_NAME), vault(dir.path()), NOW).expect("store");
+    let mut plain = bare(dir.path());
     // A 0220 as the terminal seals it: ~300 bytes of fields, track and chip data.
     let body = vec![0x5Au8; 300];
     // Card data comes from the reader: the payment itself is built outside the timing.
@@ -180,19 +164,19 @@ fn terminal_open(dir: &Path) -> Terminal {
 }
 
 fn open_100k(c: &mut Criterion) {
-    let dir = Dir::new("open");
-    drop(Store::open(dir.0.join(Store::FILE_NAME), vault(&dir.0), NOW).expect("schema"));
+    let dir = TempDir::new("bench-open");
+    drop(Store::open(dir.join(Store::FILE_NAME), vault(dir.path()), NOW).expect("schema"));
     let started = Instant::now();
-    fill(&dir.0.join(Store::FILE_NAME), JOURNAL_ROWS);
+    fill(&dir.join(Store::FILE_NAME), JOURNAL_ROWS);
     eprintln!("open_100k: journal of {JOURNAL_ROWS} rows written in {:.1}s", started.elapsed().as_secs_f64());
-    drop(terminal_open(&dir.0));
-    c.bench_function("open_100k", |b| b.iter(|| black_box(terminal_open(&dir.0))));
+    drop(terminal_open(dir.path()));
+    c.bench_function("open_100k", |b| b.iter(|| black_box(terminal_open(dir.path()))));
 
     let rounds = if benchmarking() { 50 } else { 2 };
     let mut times: Vec<Duration> = (0..rounds)
         .map(|_| {
             let t = Instant::now();
-            black_box(terminal_open(&dir.0));
+            black_box(terminal_open(dir.path()));
             t.elapsed()
         })
         .collect();
@@ -204,13 +188,13 @@ fn open_100k(c: &mut Criterion) {
     );
 
     // The one-time migration of a schema-1 journal of the same size (devices in the field).
-    let old = Dir::new("migrate");
-    let path = old.0.join(Store::FILE_NAME);
-    std::fs::copy(dir.0.join(Store::FILE_NAME), &path).expect("copy");
-    std::fs::copy(dir.0.join("vault.key"), old.0.join("vault.key")).expect("copy vault");
+    let old = TempDir::new("bench-migrate");
+    let path = old.join(Store::FILE_NAME);
+    std::fs::copy(dir.join(Store::FILE_NAME), &path).expect("copy");
+    std::fs::copy(dir.join("vault.key"), old.join("vault.key")).expect("copy vault");
     downgrade_to_schema_1(&path);
     let t = Instant::now();
-    drop(terminal_open(&old.0));
+    drop(terminal_open(old.path()));
     eprintln!(
         "open_100k: first open after upgrading from schema 1 (every later migration) took {:.1} ms",
         t.elapsed().as_secs_f64() * 1e3

@@ -9,32 +9,24 @@
 //! `cargo bench -p pos-core --bench risk`. Under `cargo test --benches` it runs once.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pos_core::card::CardFingerprint;
 use pos_core::clock::{CivilTime, Timestamp, CHINA_UTC_OFFSET_SECS};
-use pos_core::crypto::{random_bytes, FileVault};
+use pos_core::crypto::FileVault;
 use pos_core::iso8583::TxnType;
 use pos_core::money::{Amount, Currency};
 use pos_core::offline::OfflineLimits;
 use pos_core::risk::{evaluate, RiskPolicy, RiskRequest};
 use pos_core::store::Store;
+use pos_testkit::TempDir;
 use rusqlite::{params, Connection};
 
 const PAYMENTS: u32 = 200_000;
 const CARDS: u32 = 20_000;
 const SAMPLES: usize = 20_000;
-
-struct Dir(PathBuf);
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn card(i: u32) -> String {
     format!("{:064x}", u64::from(i).wrapping_mul(0x9E37_79B9_7F4A_7C15))
@@ -46,13 +38,10 @@ fn year_start() -> Timestamp {
 }
 
 /// A journal with a year of approved sales, written in one transaction (the triggers fill `risk_day`).
-fn journal() -> (Dir, Store) {
-    let dir = Dir(
-        std::env::temp_dir().join(format!("pos-bench-risk-{}", hex::encode(random_bytes::<6>().unwrap_or([0; 6]))))
-    );
-    std::fs::create_dir_all(&dir.0).expect("bench dir");
-    let path = dir.0.join(Store::FILE_NAME);
-    let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).expect("vault"));
+fn journal() -> (TempDir, Store) {
+    let dir = TempDir::new("bench-risk");
+    let path = dir.join(Store::FILE_NAME);
+    let vault = Arc::new(FileVault::open_or_create(dir.join("vault.key")).expect("vault"));
     drop(Store::open(&path, vault.clone(), &year_start().to_string()).expect("migrated"));
     let mut conn = Connection::open(&path).expect("open");
     conn.pragma_update(None, "synchronous", "OFF").expect("pragma");

@@ -198,6 +198,10 @@ fn daily() -> DailySummary {
         voided: fig(1, 5880),
         reversed: fig(1, 7770),
         declined: fig(1, 8800),
+        // The settlement's view: the six sales that stand and the offline sale; the refund.
+        debit: fig(7, 186_056),
+        credit: fig(1, 2000),
+        net_minor: 184_056,
         declines_by_code: BTreeMap::from([("51".into(), 1)]),
         failed: 0,
         pending: 0,

@@ -69,8 +69,8 @@ fn history(c: &mut Criterion) {
     let rows = if benchmarking() { 100_000 } else { 2_000 };
     let per_day = rows / 100;
     let dir = TempDir::new("bench-history");
-    let db = dir.0.join(Store::FILE_NAME);
-    let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).expect("vault"));
+    let db = dir.join(Store::FILE_NAME);
+    let vault = Arc::new(FileVault::open_or_create(dir.join("vault.key")).expect("vault"));
     drop(Store::open(&db, vault.clone(), "2025-01-01T00:00:00+08:00").expect("store"));
     // One batch per day, as a terminal settling daily would have.
     for d in 0..100 {
@@ -119,16 +119,16 @@ fn settle_once(rt: &Runtime, n: u32) -> Duration {
         let mut config = pos_e2e::terminal_config(&sim);
         // Thousands of payments with one card: the risk policy would stop them.
         config.risk_policy = None;
-        let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).expect("vault"));
+        let vault = Arc::new(FileVault::open_or_create(dir.join("vault.key")).expect("vault"));
         let open = || {
-            Terminal::open(&dir.0, config.clone(), vault.clone(), demo_reader(), Arc::new(SystemClock::default()))
+            Terminal::open(dir.path(), config.clone(), vault.clone(), demo_reader(), Arc::new(SystemClock::default()))
                 .expect("terminal")
         };
         let t = open();
         assert!(t.sign_in().await.expect("sign-in").approved);
         let batch = t.batch().expect("batch").value();
         drop(t);
-        seed(&dir.0.join(Store::FILE_NAME), n, batch, 500_000, n);
+        seed(&dir.join(Store::FILE_NAME), n, batch, 500_000, n);
         let t = open();
         let start = Instant::now();
         let o = t.settle().await.expect("settlement");

@@ -58,7 +58,7 @@ impl Host {
     fn station(&self, tid: &str, card: &str) -> Arc<Station> {
         let mut config = pos_e2e::terminal_config(&self.sim);
         // Pays with the same few cards many times a day; the default risk policy would ask for
-        // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
+        // confirmations (the risk engine has its own tests: tests/e2e/risk.rs, core risk::tests).
         config.risk_policy = None;
         config.tid = TerminalId::new(tid).expect("TID");
         // Generous: a timeout under load would abort the run, not measure anything.
@@ -75,7 +75,7 @@ impl Host {
 /// benchmark's cards funded for any run length.
 fn bench_config(db: &TempDir, fleet: u32) -> SimConfig {
     let mut c = SimConfig::demo_fleet(fleet).listening_on("127.0.0.1:0");
-    c.database = Some(db.0.join("ledger.sqlite").display().to_string());
+    c.database = Some(db.join("ledger.sqlite").display().to_string());
     c.limits.daily_count_per_card = u32::MAX;
     let funded = CARDS.map(pan);
     c.accounts = c

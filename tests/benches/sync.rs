@@ -66,7 +66,7 @@ fn sim_config(db: &Path) -> SimConfig {
 fn open(dir: &Path, sim: &SimHandle, window: u32, reader: Arc<SoftwareReader>) -> Terminal {
     let mut config = pos_e2e::terminal_config(sim);
     // Pays with the same few cards many times a day; the default risk policy would ask for
-    // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
+    // confirmations (the risk engine has its own tests: tests/e2e/risk.rs, core risk::tests).
     config.risk_policy = None;
     config.response_timeout = Duration::from_secs(30);
     config.offline.count = u32::MAX;
@@ -92,9 +92,9 @@ impl Template {
     fn build(rt: &Runtime, n: u32) -> Template {
         let dir = TempDir::new("drain-template");
         let db = TempDir::new("drain-template-ledger");
-        let sim = rt.block_on(Simulator::start(sim_config(&db.0))).expect("simulator");
+        let sim = rt.block_on(Simulator::start(sim_config(db.path()))).expect("simulator");
         let reader = reader();
-        let t = open(&dir.0, &sim, 1, reader.clone());
+        let t = open(dir.path(), &sim, 1, reader.clone());
         let started = Instant::now();
         rt.block_on(async {
             assert!(t.sign_in().await.expect("sign-in").approved);
@@ -115,19 +115,19 @@ impl Template {
         let copy_dir = |from: &Path, tag: &str| {
             let to = TempDir::new(tag);
             for e in std::fs::read_dir(from).expect("read dir").flatten() {
-                std::fs::copy(e.path(), to.0.join(e.file_name())).expect("copy");
+                std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
             }
             to
         };
-        (copy_dir(&self.dir.0, "drain"), copy_dir(&self.ledger.0, "drain-ledger"))
+        (copy_dir(self.dir.path(), "drain"), copy_dir(self.ledger.path(), "drain-ledger"))
     }
 }
 
 /// One drain from a fresh copy against a fresh host: returns the time `sync` took.
 fn drain(rt: &Runtime, template: &Template, window: u32, n: u32) -> Duration {
     let (dir, db) = template.copy();
-    let sim: SimHandle = rt.block_on(Simulator::start(sim_config(&db.0))).expect("simulator");
-    let t = open(&dir.0, &sim, window, reader());
+    let sim: SimHandle = rt.block_on(Simulator::start(sim_config(db.path()))).expect("simulator");
+    let t = open(dir.path(), &sim, window, reader());
     rt.block_on(async {
         let started = Instant::now();
         let report = t.sync().await.expect("sync");

@@ -1,38 +1,22 @@
 //! Helpers shared by the end-to-end tests: a simulator on loopback and a terminal in a
 //! temporary directory, wired to the software reader.
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use pos_acquirer_sim::{SimConfig, SimHandle, Simulator};
 use pos_core::card::DeviceSecret;
-use pos_core::crypto::{random_bytes, FileVault, SecretKey};
+use pos_core::crypto::{FileVault, SecretKey};
 use pos_core::money::Amount;
 use pos_core::provision::DEMO_TMK_HEX;
 use pos_core::reader::SoftwareReader;
-use pos_core::terminal::{SystemClock, Terminal, TerminalConfig};
+use pos_core::terminal::{SystemClock, Terminal, TerminalConfig, TerminalError};
 
 pub mod relay;
 
-/// A directory under the system temp dir, removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    /// A fresh, empty directory.
-    pub fn new(tag: &str) -> TempDir {
-        let suffix = hex::encode(random_bytes::<8>().unwrap_or([0; 8]));
-        let dir = std::env::temp_dir().join(format!("pos-e2e-{tag}-{}-{suffix}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+/// A fresh directory removed on drop (the workspace's one temp-dir helper).
+pub use pos_testkit::TempDir;
 
 /// A simulator and a terminal talking to it.
 pub struct Rig {
@@ -49,12 +33,87 @@ pub struct Rig {
 /// Short timeouts so that fault tests finish quickly.
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(800);
 
-/// Logs to the test output when `RUST_LOG` is set.
+/// Logs to the test output when `RUST_LOG` is set (errors otherwise), and feeds [`LogCapture`].
+///
+/// One subscriber for the whole test binary, installed once: the tests share a process, and a
+/// global subscriber can be set only once (a second `set_global_default` would fail).
 pub fn init_tracing() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        use tracing_subscriber::Layer;
+        let output = tracing_subscriber::fmt::layer()
+            .with_test_writer()
+            .with_filter(tracing_subscriber::EnvFilter::from_default_env());
+        // Everything, at TRACE, but only while a capture is running (checked per event, so
+        // the other tests pay one atomic load when none is).
+        let capture = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(|| Captured).with_filter(
+            // Dynamic: asked at every event. (A plain `filter_fn` caches its first answer
+            // per call site, and most sites are first hit while no capture runs.)
+            tracing_subscriber::filter::dynamic_filter_fn(|_, _| capture::ACTIVE.load(Ordering::Relaxed))
+                // Without a hint the output layer's (ERROR unless RUST_LOG says more) would
+                // set the process's maximum level, and lower events would never reach here.
+                .with_max_level_hint(tracing::level_filters::LevelFilter::TRACE),
+        );
+        let _ = tracing_subscriber::registry().with(output).with(capture).try_init();
+    });
+}
+
+/// The logs of the whole process at TRACE, from [`LogCapture::start`] until it is dropped
+/// (for tests that scan what gets logged). Other tests running at the same time add their
+/// lines too, which only gives such a scan more to look at. One capture at a time: a second
+/// `start` waits for the first to be dropped.
+pub struct LogCapture {
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+mod capture {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Mutex;
+
+    /// Whether a capture is running.
+    pub static ACTIVE: AtomicBool = AtomicBool::new(false);
+    /// What was captured.
+    pub static BUFFER: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+    /// Held by the running capture.
+    pub static TURN: Mutex<()> = Mutex::new(());
+}
+
+impl LogCapture {
+    /// Starts capturing (installs the binary's subscriber first if needed).
+    pub fn start() -> LogCapture {
+        init_tracing();
+        let turn = capture::TURN.lock().unwrap_or_else(PoisonError::into_inner);
+        capture::BUFFER.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        capture::ACTIVE.store(true, Ordering::SeqCst);
+        LogCapture { _turn: turn }
+    }
+
+    /// What has been logged since the start.
+    pub fn bytes(&self) -> Vec<u8> {
+        capture::BUFFER.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+impl Drop for LogCapture {
+    fn drop(&mut self) {
+        capture::ACTIVE.store(false, Ordering::SeqCst);
+        capture::BUFFER.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+}
+
+/// The capture layer's writer: appends to the buffer.
+struct Captured;
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        capture::BUFFER.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The demo terminal against `sim` as it serves: TLS pinned to its CA (the default), or plain
@@ -80,7 +139,7 @@ pub async fn start_with(sim: SimConfig, tweak: impl FnOnce(&mut TerminalConfig))
     let reader = demo_reader();
     let mut config = terminal_config(&sim);
     // Pays with the same few cards many times a day; the default risk policy would ask for
-    // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
+    // confirmations (the risk engine has its own tests: tests/e2e/risk.rs, core risk::tests).
     config.risk_policy = None;
     config.response_timeout = RESPONSE_TIMEOUT;
     config.card_timeout = Duration::from_secs(2);
@@ -119,8 +178,29 @@ impl Station {
 
 /// Opens a terminal on `dir` (again, after a restart) with the file vault of that directory.
 pub fn open(dir: &TempDir, config: TerminalConfig, reader: Arc<SoftwareReader>) -> Terminal {
-    let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).expect("vault"));
-    Terminal::open(&dir.0, config, vault, reader, Arc::new(SystemClock::default())).expect("terminal opens")
+    let vault = Arc::new(FileVault::open_or_create(dir.join("vault.key")).expect("vault"));
+    let clock = Arc::new(SystemClock::default());
+    open_retrying(|| Terminal::open(dir.path(), config.clone(), vault.clone(), reader.clone(), clock.clone()))
+        .expect("terminal opens")
+}
+
+/// Runs `open` (a `Terminal::open`), again for a bounded time while it answers that this very
+/// process holds the directory's lock.
+///
+/// The tests of a binary share one process, and some spawn child processes all the time (the
+/// crash harness). A child holds a copy of every open descriptor of the process until it execs,
+/// so for that moment a terminal just dropped by one test still holds its `flock`, and
+/// reopening its directory says `InUse` with our own process ID. Every other answer, `InUse` by
+/// another process included, is returned at once.
+pub fn open_retrying(mut open: impl FnMut() -> Result<Terminal, TerminalError>) -> Result<Terminal, TerminalError> {
+    let mut last = None;
+    pos_testkit::wait_until(Duration::from_secs(10), Duration::from_millis(10), || {
+        let result = open();
+        let ours = matches!(&result, Err(TerminalError::InUse { pid, .. }) if *pid == Some(std::process::id()));
+        last = Some(result);
+        !ours
+    });
+    last.unwrap_or_else(open)
 }
 
 /// A signed-in rig.

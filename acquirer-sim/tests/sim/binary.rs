@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use pos_core::crypto::KeyMode;
 use pos_core::provision::{DEMO_MID, DEMO_TMK_HEX};
+use pos_testkit::TempDir;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
@@ -13,18 +14,18 @@ use crate::terminal::{rc, Term};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pos-acquirer-sim");
 
-fn temp_config(name: &str, body: &serde_json::Value) -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!("pos-sim-{name}-{}.json", std::process::id()));
+/// `body` as `config.json` in `dir`.
+fn temp_config(dir: &TempDir, body: &serde_json::Value) -> std::path::PathBuf {
+    let path = dir.join("config.json");
     std::fs::write(&path, body.to_string()).unwrap();
     path
 }
 
 #[tokio::test]
 async fn runs_from_a_config_file_and_stops_on_the_admin_port() {
-    let dir = std::env::temp_dir().join(format!("pos-sim-bin-tls-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = TempDir::new("sim-bin");
     let config = temp_config(
-        "bin",
+        &dir,
         &json!({
             "listen": "127.0.0.1:0",
             "admin_listen": "127.0.0.1:0",
@@ -68,12 +69,12 @@ async fn runs_from_a_config_file_and_stops_on_the_admin_port() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert!(status.success());
-    let _ = std::fs::remove_file(config);
 }
 
 #[test]
 fn bad_config_exits_2_with_a_clear_message() {
-    let config = temp_config("bad", &json!({"terminals": [{"tid": "10000001", "mid": DEMO_MID, "tmk": "not-hex"}]}));
+    let dir = TempDir::new("sim-bad-config");
+    let config = temp_config(&dir, &json!({"terminals": [{"tid": "10000001", "mid": DEMO_MID, "tmk": "not-hex"}]}));
     let out = Command::new(BIN).args(["--config", config.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("terminal 10000001: TMK is not hexadecimal"));
@@ -81,5 +82,4 @@ fn bad_config_exits_2_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(2));
     let out = Command::new(BIN).arg("--help").output().unwrap();
     assert!(out.status.success() && String::from_utf8_lossy(&out.stderr).contains("usage"));
-    let _ = std::fs::remove_file(config);
 }

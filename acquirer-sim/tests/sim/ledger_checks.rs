@@ -8,9 +8,7 @@ use crate::{demo, start};
 
 #[tokio::test]
 async fn tampering_is_detected() {
-    let dir = std::env::temp_dir().join(format!("pos-sim-tamper-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = pos_testkit::TempDir::new("sim-tamper");
     let db = dir.join("ledger.db");
     let mut c = demo();
     c.database = Some(db.display().to_string());
@@ -65,5 +63,4 @@ async fn tampering_is_detected() {
         tamper("UPDATE txns SET rc = '51' WHERE kind = 'refund'", "UPDATE txns SET rc = '00' WHERE kind = 'refund'");
     assert!(p.iter().any(|x| x.contains("declined") || x.contains("status")), "{p:?}");
     sim.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

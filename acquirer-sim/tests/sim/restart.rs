@@ -4,14 +4,14 @@
 use pos_acquirer_sim::{LedgerError, SimConfig, SimError, Simulator};
 use pos_core::iso8583::{AdminKind, Reconciliation, SettlementTotals, Totals};
 use pos_core::provision::DEMO_TID;
+use pos_testkit::TempDir;
 
 use crate::terminal::{rc, Term};
 use crate::{demo, invariants, start};
 
-fn temp_ledger(name: &str) -> (std::path::PathBuf, String) {
-    let dir = std::env::temp_dir().join(format!("pos-sim-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+/// A ledger file path in a fresh directory (removed when the returned dir is dropped).
+fn temp_ledger(name: &str) -> (TempDir, String) {
+    let dir = TempDir::new(&format!("sim-{name}"));
     let db = dir.join("ledger.db").display().to_string();
     (dir, db)
 }
@@ -45,7 +45,7 @@ async fn day(t: &mut Term) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn batches_rrns_and_auth_codes_continue_after_a_restart() {
-    let (dir, db) = temp_ledger("continue");
+    let (_dir, db) = temp_ledger("continue");
     let sim = start(on_file(&db)).await;
     let mut t = Term::signed_in(&sim).await;
     assert_eq!(t.batch.value(), 1);
@@ -66,7 +66,6 @@ async fn batches_rrns_and_auth_codes_continue_after_a_restart() {
     assert!(rrns.windows(2).all(|w| w[0] < w[1]), "RRNs go on rising: {rrns:?}");
     invariants(&sim);
     sim.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
@@ -85,7 +84,7 @@ async fn a_fresh_ledger_gives_the_same_codes_as_before() {
 
 #[tokio::test]
 async fn a_second_simulator_on_the_same_ledger_is_refused() {
-    let (dir, db) = temp_ledger("twice");
+    let (_dir, db) = temp_ledger("twice");
     let sim = start(on_file(&db)).await;
     let mut t = Term::signed_in(&sim).await;
     assert_eq!(rc(&t.sale("debit", 500).await.1), "00");
@@ -108,5 +107,4 @@ async fn a_second_simulator_on_the_same_ledger_is_refused() {
     let sim = start(on_file(&db)).await;
     assert_eq!(sim.ledger().transactions_for(DEMO_TID).unwrap().len(), 2);
     sim.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -127,9 +127,7 @@ async fn x919_terminal() {
 
 #[tokio::test]
 async fn ledger_and_sessions_survive_a_restart() {
-    let dir = std::env::temp_dir().join(format!("pos-sim-restart-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = pos_testkit::TempDir::new("sim-restart");
     let db = dir.join("ledger.db");
     let config = || {
         let mut c: SimConfig = demo();
@@ -159,5 +157,4 @@ async fn ledger_and_sessions_survive_a_restart() {
         let mak = t2.keys.as_ref().unwrap().mak.as_bytes().to_vec();
         assert!(!bytes.windows(mak.len()).any(|w| w == mak.as_slice()), "clear MAK stored");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,8 +2,8 @@
 //! the cargo target directory, one Python process serving JSON-lines decode/encode requests
 //! (see pyiso8583_bridge.py), and the field maps both codecs are compared as.
 //!
-//! Included with `#[path = ...] mod bridge;` by core/tests/interop_pyiso8583.rs and
-//! tests/tests/traffic_interop.rs (pos-e2e); each uses part of it.
+//! Included with `mod bridge;` by core/tests/integration/main.rs (the interop and frame corpus tests) and
+//! with `#[path = ...] mod bridge;` by tests/tests/e2e/traffic_interop.rs (pos-e2e); each uses part of it.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;

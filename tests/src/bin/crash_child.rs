@@ -1,4 +1,4 @@
-//! The terminal as the crash harness (`tests/tests/crash.rs`) runs it in a child process:
+//! The terminal as the crash harness (`tests/tests/e2e/crash.rs`) runs it in a child process:
 //! sales online and offline, syncs and cancellations against the simulator, until the
 //! harness kills it (SIGKILL) or a crash point (`POS_CRASH_AT`, feature `crash-hooks`)
 //! aborts it; then again, to recover and sync everything.
@@ -24,23 +24,7 @@ use pos_core::provision::DEMO_TMK_HEX;
 use pos_core::reader::{KeyMemory, SoftwareReader};
 use pos_core::store::TxnId;
 use pos_core::terminal::{SystemClock, Terminal, TerminalConfig, TerminalError};
-
-/// SplitMix64: the same seed, the same run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use pos_testkit::SplitMix64;
 
 fn say(line: &str) {
     let mut out = std::io::stdout().lock();
@@ -55,7 +39,7 @@ fn config(host: &str) -> TerminalConfig {
         Err(_) => TerminalConfig::demo_at_plain(host),
     };
     // Pays with the same few cards many times a day; the default risk policy would ask for
-    // confirmations (the risk engine has its own tests: tests/risk.rs, core risk::tests).
+    // confirmations (the risk engine has its own tests: tests/e2e/risk.rs, core risk::tests).
     c.risk_policy = None;
     c.response_timeout = Duration::from_millis(300);
     c.connect_timeout = Duration::from_millis(500);
@@ -126,7 +110,8 @@ async fn work(dir: &Path, host: &str, seed: u64, ops: u32) -> ExitCode {
         Ok(r) => say(&format!("recovered {} reversals, {} uploads", r.reversals_acknowledged, r.accepted)),
         Err(e) => say(&format!("recover failed: {e}")),
     }
-    let mut rng = Rng(seed);
+    // SplitMix64: the same seed, the same run (the parent and the child each draw their own).
+    let mut rng = SplitMix64::new(seed);
     let mut last_approved: Option<TxnId> = None;
     for i in 0..ops {
         let Ok(amount) = Amount::from_minor(1 + rng.below(5_000), Currency::CNY) else { continue };
