@@ -33,6 +33,9 @@ POS_CHROMIUM="${POS_CHROMIUM:-$(command -v chromium || true)}"; export POS_CHROM
 # pos-ffi/cli: the uniffi-bindgen binary the Kotlin step needs, built here with everything else.
 features=(--workspace --features pos-ffi/cli --locked)
 
+step "lints (cargo clippy, warnings are errors)"
+cargo clippy "${features[@]}" --all-targets -- -D warnings
+
 step "unit, integration, property and interop tests; benchmarks run once in test mode (cargo test --workspace --all-targets)"
 # The interop test installs pyiso8583 from PyPI into target/tmp/pyiso-venv itself.
 if [ -n "${POS_PROPTEST_CASES:-}" ]; then export PROPTEST_CASES="$POS_PROPTEST_CASES"; fi

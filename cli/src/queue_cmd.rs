@@ -14,8 +14,6 @@ use serde_json::{json, Value};
 use crate::terminal_cmd::{open_terminal, open_view};
 use crate::{say, say_pair, CliError, Global};
 
-/// The settings key of the demo's offline switch.
-
 /// `pos offline on|off|status`.
 #[derive(Subcommand, Clone, Copy)]
 pub enum OfflineCmd {
