@@ -135,7 +135,7 @@ impl HistoryArgs {
 
 /// `s` padded with spaces to `columns` display columns (CJK characters count two).
 pub(crate) fn pad(s: &str, columns: usize) -> String {
-    let width = unicode_width::UnicodeWidthStr::width(s);
+    let width = pos_core::devices::printer::str_columns(s);
     format!("{s}{}", " ".repeat(columns.saturating_sub(width)))
 }
 

@@ -24,6 +24,14 @@ const fn t(key: &'static str, zh: &'static str, en: &'static str) -> Term {
     Term { key, zh, en }
 }
 
+impl Term {
+    /// The English as a label starts a line or a cell ("Pre-auth completion").
+    pub fn en_label(&self) -> String {
+        let mut c = self.en.chars();
+        c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    }
+}
+
 impl crate::i18n::Bilingual for Term {
     fn zh(&self) -> String {
         self.zh.into()

@@ -149,7 +149,7 @@ fn demo_txn(r: &TxnRecord) -> DemoTxn {
         time,
         kind: type_name(r.txn_type).to_string(),
         kind_zh: label.zh.to_string(),
-        kind_en: crate::html::capitalised(label.en),
+        kind_en: label.en_label(),
         amount_minor: r.amount.map(|a| a.minor()),
         card: r.masked_pan.as_ref().map(|m| m.to_string()),
         scheme: r.masked_pan.as_ref().map(|m| scheme_key(CardScheme::from_bin(m.as_str())).to_string()),

@@ -211,8 +211,8 @@ fn daily() -> DailySummary {
 /// One journal row; the STAN doubles as voucher and the RRN is made from it.
 fn txn(time: &str, kind: &str, amount: Option<u64>, card: Option<&str>, status: &str, stan: &str) -> DemoTxn {
     let (zh, en) = match pos_core::journal::type_of(kind).map(pos_core::vocab::txn_type) {
-        Some(t) => (t.zh, t.en),
-        None => (kind, kind),
+        Some(t) => (t.zh.to_string(), t.en_label()),
+        None => (kind.to_string(), kind.to_string()),
     };
     let scheme = card.map(|c| match c.as_bytes().first() {
         Some(b'4') => "visa",
@@ -224,8 +224,8 @@ fn txn(time: &str, kind: &str, amount: Option<u64>, card: Option<&str>, status: 
         time: time.into(),
         hour: time.get(0..2).and_then(|h| h.parse().ok()).unwrap_or(0),
         kind: kind.into(),
-        kind_zh: zh.into(),
-        kind_en: crate::html::capitalised(en),
+        kind_zh: zh,
+        kind_en: en,
         amount_minor: amount,
         card: card.map(Into::into),
         scheme: scheme.map(Into::into),

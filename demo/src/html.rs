@@ -133,7 +133,7 @@ impl Tr {
             .into_iter()
             .find(|(g, t)| matches!(*g, "history_status" | "upload_state" | "reversal_state") && t.key == key);
         if let Some((_, t)) = status {
-            return self.t(t.zh, &capitalised(t.en));
+            return self.t(t.zh, &t.en_label());
         }
         match TERMS.iter().find(|(k, _, _)| *k == key) {
             Some((_, zh, en)) => self.t(zh, en),
@@ -144,7 +144,7 @@ impl Tr {
     /// A transaction type's stable name in words, as the slips and the transactions table name it.
     fn kind(self, key: &str) -> String {
         match type_of(key).map(pos_core::vocab::txn_type) {
-            Some(label) => self.t(label.zh, &capitalised(label.en)),
+            Some(label) => self.t(label.zh, &label.en_label()),
             None => self.term(key),
         }
     }
@@ -165,12 +165,6 @@ impl Tr {
             None => code.to_string(),
         }
     }
-}
-
-/// `en` with its first letter upper case (table cells start with one).
-pub(crate) fn capitalised(en: &str) -> String {
-    let mut c = en.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// The page's own stable keys in Chinese and English (statuses come from the vocabulary).

@@ -45,17 +45,8 @@ impl RowKind {
 
 /// The snake_case name of a transaction type, as stored and shown.
 pub fn txn_name(t: TxnType) -> &'static str {
-    match t {
-        TxnType::BalanceInquiry => "balance_inquiry",
-        TxnType::PreAuth => "pre_auth",
-        TxnType::PreAuthCancel => "pre_auth_cancel",
-        TxnType::PreAuthCompletion => "pre_auth_completion",
-        TxnType::CompletionCancel => "completion_cancel",
-        TxnType::Sale => "sale",
-        TxnType::Void => "void",
-        TxnType::Refund => "refund",
-        TxnType::OfflineSale => "offline_sale",
-    }
+    // The terminal's journal names: the ledger and the terminal agree on every type's name.
+    pos_core::journal::type_name(t)
 }
 
 fn txn_from_name(s: &str) -> Option<TxnType> {

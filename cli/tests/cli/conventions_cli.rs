@@ -9,16 +9,6 @@ use std::process::{Command, Output, Stdio};
 use crate::common::{pos, start_sim, temp_dir, Sim};
 use serde_json::Value;
 
-/// `pos` without a simulator (the host refuses connections).
-fn pos_offline(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pos"))
-        .args(args)
-        .env("POS_HOST", "127.0.0.1:1")
-        .env("POS_DATA_DIR", dir)
-        .output()
-        .expect("pos runs")
-}
-
 /// The whole stdout as exactly one JSON document (anything else on stdout fails).
 fn one_json(args: &[&str], out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -278,7 +268,7 @@ const ERRORS: &[(&[&str], &str)] = &[
 fn errors_say_what_to_do_in_the_operators_language() {
     let dir = temp_dir("errors-lang");
     for (args, next) in ERRORS {
-        let run = |extra: &[&str]| pos_offline(&dir, &[args, extra].concat());
+        let run = |extra: &[&str]| crate::common::pos_no_host(&dir, &[args, extra].concat());
         let what = args.join(" ");
 
         let en = run(&["--lang", "en"]);
@@ -315,16 +305,16 @@ fn errors_say_what_to_do_in_the_operators_language() {
 #[test]
 fn a_refused_connection_names_the_host_and_the_way_out() {
     let dir = temp_dir("errors-host");
-    let out = pos_offline(&dir, &["echo", "--lang", "en"]);
+    let out = crate::common::pos_no_host(&dir, &["echo", "--lang", "en"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(err.contains("Cannot connect") && err.contains("127.0.0.1:1"), "{err}");
     assert!(err.contains("start `pos sim`") && err.contains("--host"), "{err}");
-    let out = pos_offline(&dir, &["echo", "--lang", "zh"]);
+    let out = crate::common::pos_no_host(&dir, &["echo", "--lang", "zh"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("无法连接收单主机") && err.contains("启动 `pos sim`") && err.contains("--host"), "{err}");
     // Without --lang both languages, as before.
-    let out = pos_offline(&dir, &["echo"]);
+    let out = crate::common::pos_no_host(&dir, &["echo"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.starts_with("错误 / error: ") && err.contains("无法连接收单主机") && err.contains("Cannot connect"),
@@ -336,11 +326,11 @@ fn a_refused_connection_names_the_host_and_the_way_out() {
 #[test]
 fn a_test_print_without_a_paired_printer_says_how_to_pair_one() {
     let dir = temp_dir("errors-ble");
-    let out = pos_offline(&dir, &["devices", "test-print", "--lang", "en", "--json"]);
+    let out = crate::common::pos_no_host(&dir, &["devices", "test-print", "--lang", "en", "--json"]);
     assert_eq!(out.status.code(), Some(2));
     let v = one_json(&["devices", "test-print"], &out);
     assert!(v["message_en"].as_str().is_some_and(|m| m.contains("pos devices pair")), "{v}");
-    let out = pos_offline(&dir, &["devices", "test-print", "--lang", "zh"]);
+    let out = crate::common::pos_no_host(&dir, &["devices", "test-print", "--lang", "zh"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(has_cjk(&err) && !has_english_sentence(&err) && err.contains("pos devices pair"), "{err}");
 }

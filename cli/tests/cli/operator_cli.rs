@@ -1,19 +1,9 @@
 //! Operator experience (issue 20): the rough edges a new user met, each checked the way the
 //! user met it, against a real `pos sim` where a host is needed.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use crate::common::{json, pos, start_sim, temp_dir};
-
-/// `pos <args>` with no simulator and `dir` as the data directory.
-fn pos_alone(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pos"))
-        .args(args)
-        .env("POS_HOST", "127.0.0.1:1")
-        .env("POS_DATA_DIR", dir)
-        .output()
-        .expect("pos runs")
-}
 
 /// Item 1: a command line clap refuses is still one JSON document on stdout under `--json`,
 /// in the language asked for, with exit status 2; help stays help.
@@ -23,7 +13,7 @@ fn argument_errors_are_one_json_document_under_json() {
     for args in
         [&["--json", "sale"][..], &["--json", "bogus"], &["--json", "sale", "1", "--bogus"], &["preauth", "--json"]]
     {
-        let out = pos_alone(&dir, args);
+        let out = crate::common::pos_no_host(&dir, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let v = json(&out);
         assert_eq!((v["error"].as_bool(), v["usage"].as_bool()), (Some(true), Some(true)), "{args:?}: {v}");
@@ -31,11 +21,11 @@ fn argument_errors_are_one_json_document_under_json() {
         assert!(v["message_zh"].as_str().unwrap_or("").contains("命令行参数有误"), "{args:?}: {v}");
         assert!(!out.stderr.is_empty(), "clap's text stays on stderr");
     }
-    let missing = json(&pos_alone(&dir, &["--json", "sale"]));
+    let missing = json(&crate::common::pos_no_host(&dir, &["--json", "sale"]));
     assert!(missing["message_en"].as_str().unwrap().contains("<AMOUNT>"), "{missing}");
-    let zh = json(&pos_alone(&dir, &["--json", "--lang", "zh", "sale"]));
+    let zh = json(&crate::common::pos_no_host(&dir, &["--json", "--lang", "zh", "sale"]));
     assert!(zh.get("message_en").is_none() && zh["message_zh"].is_string(), "{zh}");
-    let help = pos_alone(&dir, &["--json", "sale", "--help"]);
+    let help = crate::common::pos_no_host(&dir, &["--json", "sale", "--help"]);
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("Usage"));
     assert!(!dir.exists(), "nothing was created");
@@ -46,7 +36,7 @@ fn argument_errors_are_one_json_document_under_json() {
 fn a_negative_amount_is_named_as_such() {
     let dir = temp_dir("op-negative");
     for args in [&["sale", "-5"][..], &["refund", "-1.00", "--voucher", "1"], &["preauth", "open", "-3"]] {
-        let out = pos_alone(&dir, args);
+        let out = crate::common::pos_no_host(&dir, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("cannot be negative") && err.contains("金额不能为负"), "{args:?}: {err}");
@@ -59,7 +49,7 @@ fn a_negative_amount_is_named_as_such() {
 #[test]
 fn risk_report_refuses_bad_dates_and_missing_terminals() {
     let dir = temp_dir("op-risk-report");
-    let out = pos_alone(&dir, &["--json", "risk", "report"]);
+    let out = crate::common::pos_no_host(&dir, &["--json", "risk", "report"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(json(&out)["message_en"].as_str().unwrap().contains("no terminal in"), "{}", json(&out));
     assert!(!dir.exists(), "no terminal was created");
@@ -130,7 +120,7 @@ fn no_rust_internals_in_output() {
 fn a_body_decode_invents_no_envelope() {
     let dir = temp_dir("op-frame");
     let body = "02003020000000C0800100000000000000123400012331303030303030313839383331303034383939303030313135363235314635463733";
-    let out = pos_alone(&dir, &["--json", "frame", "decode", "--body", body]);
+    let out = crate::common::pos_no_host(&dir, &["--json", "frame", "decode", "--body", body]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v = json(&out);
     assert_eq!(v["mti"], "0200");
@@ -139,7 +129,7 @@ fn a_body_decode_invents_no_envelope() {
     }
     // The whole frame (length, TPDU, header, body) shows its envelope.
     let whole = format!("00436000030000603100000000{body}");
-    let full = json(&pos_alone(&dir, &["--json", "frame", "decode", &whole]));
+    let full = json(&crate::common::pos_no_host(&dir, &["--json", "frame", "decode", &whole]));
     assert_eq!((full["tpdu"].as_str(), full["length"].as_u64()), (Some("6000030000"), Some(67)), "{full}");
 }
 
@@ -150,12 +140,12 @@ fn a_body_decode_invents_no_envelope() {
 fn help_and_hints_say_what_is_true() {
     let dir = temp_dir("op-hints");
     if !cfg!(feature = "ble") {
-        let out = pos_alone(&dir, &["devices", "scan"]);
+        let out = crate::common::pos_no_host(&dir, &["devices", "scan"]);
         assert_eq!(out.status.code(), Some(2));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("--features ble") && err.contains("蓝牙"), "{err}");
     }
-    let out = pos_alone(&dir, &["--host", "127.0.0.1", "sign-in"]);
+    let out = crate::common::pos_no_host(&dir, &["--host", "127.0.0.1", "sign-in"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("host:port"));
     assert!(!dir.exists(), "refused before any terminal was made");
@@ -243,12 +233,12 @@ fn no_command_but_the_first_creates_a_terminal() {
         &["queue"],
         &["report", "--day", "2026-01-01"],
     ] {
-        let out = pos_alone(&dir, args);
+        let out = crate::common::pos_no_host(&dir, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(String::from_utf8_lossy(&out.stderr).contains("no terminal in"), "{args:?}");
         assert!(!dir.exists(), "{args:?} created {}", dir.display());
     }
-    let shown = pos_alone(&dir, &["--json", "provision", "--show"]);
+    let shown = crate::common::pos_no_host(&dir, &["--json", "provision", "--show"]);
     assert!(shown.status.success());
     assert_eq!(json(&shown)["provisioned"], false);
     assert!(!dir.exists(), "provision --show created {}", dir.display());

@@ -1,23 +1,10 @@
 //! `pos retention`: one JSON document saying what was deleted (nothing, on a fresh journal), the
 //! same in the operator's language as text, and `--years 0` refused with what to do instead.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use crate::common::{json, pos, start_sim, temp_dir};
 
 fn has_cjk(s: &str) -> bool {
     s.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3000}'..='\u{303F}').contains(&c))
-}
-
-/// `pos` with no acquirer at all (nothing listens on port 1).
-fn pos_no_host(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pos"))
-        .args(args)
-        .env("POS_HOST", "127.0.0.1:1")
-        .env("POS_DATA_DIR", dir)
-        .output()
-        .expect("pos runs")
 }
 
 #[test]
@@ -57,20 +44,20 @@ fn a_fresh_journal_purges_nothing() {
 #[test]
 fn zero_years_is_refused_with_what_to_do_in_either_language() {
     let dir = temp_dir("retention-zero");
-    let en = pos_no_host(&dir, &["retention", "--years", "0", "--lang", "en"]);
+    let en = crate::common::pos_no_host(&dir, &["retention", "--years", "0", "--lang", "en"]);
     assert_eq!(en.status.code(), Some(2));
     let err = String::from_utf8_lossy(&en.stderr);
     assert!(err.starts_with("error: --years must be at least 1") && err.contains("--years 1 or more"), "{err}");
     assert!(!has_cjk(&err), "{err}");
 
-    let zh = pos_no_host(&dir, &["retention", "--years", "0", "--lang", "zh"]);
+    let zh = crate::common::pos_no_host(&dir, &["retention", "--years", "0", "--lang", "zh"]);
     assert_eq!(zh.status.code(), Some(2));
     let err = String::from_utf8_lossy(&zh.stderr);
     assert!(err.starts_with("错误：--years 至少为 1") && err.contains("--years 1 或更大"), "{err}");
     assert!(!err.contains("must"), "{err}");
 
     // --json: the error object on stdout, in both languages when none is chosen.
-    let out = pos_no_host(&dir, &["retention", "--years", "0", "--json"]);
+    let out = crate::common::pos_no_host(&dir, &["retention", "--years", "0", "--json"]);
     assert_eq!(out.status.code(), Some(2));
     let v = json(&out);
     assert_eq!((v["error"].as_bool(), v["exit_code"].as_u64()), (Some(true), Some(2)), "{v}");

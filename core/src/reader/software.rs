@@ -186,12 +186,7 @@ impl SoftwareReader {
         let keys = lock(&self.keys);
         let keys = keys.as_ref().ok_or(ReaderError::NoWorkingKeys)?;
         let pan = Pan::parse(card.pan)?;
-        let method = match card.presentation {
-            Presentation::Swipe12 | Presentation::Swipe23 | Presentation::Swipe123 => EntryMethod::Swipe,
-            Presentation::Chip | Presentation::ChipOffline => EntryMethod::Chip,
-            Presentation::Contactless => EntryMethod::Contactless,
-            Presentation::ChipFailFallback => EntryMethod::Fallback,
-        };
+        let method = card.entry_mode().method;
         let pin_block = match pin {
             Some(pin) => Some(tdes::encrypt_block(&keys.pik, &pin_block_format0(pin, pan.as_digits())?)),
             None => None,

@@ -68,7 +68,7 @@ impl DailySummary {
             Some(crate::i18n::Lang::En) => en.to_string(),
             None => format!("{zh} / {en}"),
         };
-        let both = |t: vocab::Term| pick(t.zh, &capitalised(t.en));
+        let both = |t: vocab::Term| pick(t.zh, &t.en_label());
         let mut out = String::new();
         let line = |out: &mut String, label: &str, f: &Figure| {
             let _ = writeln!(out, "  {} {:>6}  {:>14}", pad(label, 28), f.count, major(f.amount_minor));
@@ -159,12 +159,6 @@ fn csv_field(s: &str) -> String {
     } else {
         s.to_string()
     }
-}
-
-/// `en` with its first letter upper case (labels start a line).
-fn capitalised(en: &str) -> String {
-    let mut c = en.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// `s` padded to `columns` display columns (a Chinese character takes two), so the figures

@@ -193,7 +193,7 @@ impl Terminal {
                 .as_ref()
                 .and_then(|o| o.record.as_ref())
                 .and_then(|r| r.masked_pan.as_ref())
-                .map(|p| p.as_str().chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect())
+                .map(|p| p.last4().to_string())
                 .unwrap_or_default();
             return Err(TerminalError::invalid(
                 &format!("不是原交易的卡：请使用原交易的卡（卡号尾号 {last4}）"),

@@ -106,6 +106,16 @@ pub fn pos_ends(args: &[&str]) -> Output {
     child.wait_with_output().expect("output")
 }
 
+/// Runs `pos` with no acquirer at all (nothing listens on port 1) and `dir` as its data directory.
+pub fn pos_no_host(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pos"))
+        .args(args)
+        .env("POS_HOST", "127.0.0.1:1")
+        .env("POS_DATA_DIR", dir)
+        .output()
+        .expect("pos runs")
+}
+
 /// Runs `pos` against `sim` with `dir` as its data directory.
 pub fn pos(sim: &Sim, dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pos"))
