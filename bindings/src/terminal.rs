@@ -441,6 +441,12 @@ impl Terminal {
         Ok(self.inner.attention()?.iter().map(AttentionItem::from).collect())
     }
 
+    /// The operator told the customer about transaction `txn_id`: its attention items leave
+    /// [`Terminal::attention`] (a stuck reversal keeps being retried). Returns them.
+    pub fn acknowledge_attention(&self, txn_id: i64) -> Result<Vec<AttentionItem>, PosError> {
+        Ok(self.inner.acknowledge_attention(TxnId(txn_id))?.iter().map(AttentionItem::from).collect())
+    }
+
     /// Payment stages until the handle is cancelled: waiting for the card, card detected, PIN
     /// digits, processing (in the order they happened).
     pub fn subscribe_payment_progress(&self, observer: Arc<dyn PaymentProgressObserver>) -> Arc<TaskHandle> {

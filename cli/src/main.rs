@@ -138,11 +138,17 @@ enum Command {
         card: terminal_cmd::CardArg,
     },
     /// The offline queue: stored payments, reversals due, what needs attention (离线队列).
-    #[command(after_help = "Examples:\n  pos queue\n  pos queue --all --json")]
+    #[command(
+        after_help = "Examples:\n  pos queue\n  pos queue --all --json\n  pos queue --ack 7   # the customer of voucher 7 was told: the item leaves the list"
+    )]
     Queue {
         /// Also the payments already uploaded, declined or expired.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "ack")]
         all: bool,
+        /// Acknowledge what needs attention for this voucher (slip) number, once the customer
+        /// has been told; a stuck reversal keeps being retried.
+        #[arg(long, value_name = "VOUCHER")]
+        ack: Option<u32>,
     },
     /// Settle the batch (结算): reconcile, upload the batch with a progress bar when totals
     /// differ (an interrupted upload continues), then the slip totals.
@@ -355,7 +361,8 @@ fn main() -> ExitCode {
         Command::Refund { amount, orig, card } => terminal_cmd::run(g, T::Refund(amount, orig, card)),
         Command::Preauth(p) => terminal_cmd::run(g, T::Preauth(p)),
         Command::Balance { card } => terminal_cmd::run(g, T::Balance(card)),
-        Command::Queue { all } => queue_cmd::queue(g, all),
+        Command::Queue { all, ack: None } => queue_cmd::queue(g, all),
+        Command::Queue { ack: Some(voucher), .. } => queue_cmd::acknowledge(g, voucher),
         Command::Sync => queue_cmd::sync(g),
         Command::History(a) => report_cmd::history(g, a),
         Command::Report { day, format } => report_cmd::report(g, &day, format.as_deref()),

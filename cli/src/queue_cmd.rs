@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use pos_core::offline::OfflinePreference;
+use pos_core::reversal::{Attention, AttentionKind};
 use pos_core::store::{QueueEntry, ReversalRecord, UploadState};
 use pos_core::sync::{SyncEvent, SyncReport, SyncStop};
 use pos_core::Bilingual;
@@ -134,10 +135,7 @@ pub fn queue(g: &Global, all: bool) -> Result<ExitCode, CliError> {
                 "waiting_amount_minor": stats.total_minor,
                 "payments": entries.iter().map(entry_json).collect::<Vec<_>>(),
                 "reversals_due": reversals.iter().map(reversal_json).collect::<Vec<_>>(),
-                "attention": attention.iter().map(|a| json!({
-                    "kind": a.kind, "txn_id": a.txn_id.0, "message_zh": a.zh(), "message_en": a.en(),
-                    "tell_customer_zh": a.tell_customer_zh(), "tell_customer_en": a.tell_customer_en(),
-                })).collect::<Vec<_>>(),
+                "attention": attention.iter().map(attention_json).collect::<Vec<_>>(),
             });
             println!("{v}");
             return Ok(ExitCode::SUCCESS);
@@ -183,11 +181,70 @@ pub fn queue(g: &Global, all: bool) -> Result<ExitCode, CliError> {
                 r.last_error.as_ref().map(|m| format!("  ({m})")).unwrap_or_default(),
             );
         }
-        for a in &attention {
-            println!("! {}", say(g, a));
+        print_attention(g, &attention);
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `pos queue --ack N`: the operator told the customer of voucher N; its attention items
+/// leave the list (nothing else changes: a stuck reversal keeps being retried).
+pub fn acknowledge(g: &Global, voucher: u32) -> Result<ExitCode, CliError> {
+    crate::runtime()?.block_on(async move {
+        let st = crate::terminal_cmd::open_existing(g).await?;
+        let t = &st.terminal;
+        let Some(item) = t.attention()?.into_iter().find(|a| a.voucher.map(|v| v.value()) == Some(voucher)) else {
+            return Err(crate::terminal_cmd::ArgProblem::new(
+                &format!("凭证号{voucher}没有需要处理的提醒（可能已确认过）；`pos queue` 列出需要处理的交易"),
+                &format!(
+                    "voucher {voucher} has nothing needing attention (it may be acknowledged already); \
+                     `pos queue` lists what does"
+                ),
+            )
+            .into());
+        };
+        let acked = t.acknowledge_attention(item.txn_id)?;
+        if g.json {
+            println!("{}", json!({ "acknowledged": acked.iter().map(attention_json).collect::<Vec<_>>() }));
+        } else {
+            for a in &acked {
+                println!("{}", say_pair(g, &format!("已确认：凭证号{voucher}"), &format!("acknowledged: voucher {voucher}")));
+                if a.kind == AttentionKind::ReversalStuck {
+                    println!(
+                        "{}",
+                        say_pair(g, "冲正仍会自动重试（`pos sync`）", "the reversal keeps being retried (`pos sync`)")
+                    );
+                }
+            }
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+fn attention_json(a: &Attention) -> Value {
+    json!({
+        "kind": a.kind, "txn_id": a.txn_id.0, "voucher": a.voucher.map(|v| v.value()),
+        "amount_minor": a.amount.map(|x| x.minor()),
+        "card": a.masked_pan.as_ref().map(|p| p.as_str().to_string()),
+        "message_zh": a.zh(), "message_en": a.en(),
+        "tell_customer_zh": a.tell_customer_zh(), "tell_customer_en": a.tell_customer_en(),
+    })
+}
+
+/// Each item needing attention, what to tell the customer, and how to acknowledge it.
+fn print_attention(g: &Global, attention: &[Attention]) {
+    for a in attention {
+        println!("! {}", say(g, a));
+        if let Some(v) = a.voucher {
+            println!(
+                "  {}",
+                say_pair(
+                    g,
+                    &format!("告知顾客后执行 `pos queue --ack {v}`"),
+                    &format!("once the customer is told, run `pos queue --ack {v}`")
+                )
+            );
+        }
+    }
 }
 
 /// `pos sync`: sends due reversals and uploads the queue, with a progress bar.
@@ -216,7 +273,8 @@ pub fn sync(g: &Global) -> Result<ExitCode, CliError> {
         let (report, ()) = tokio::join!(t.sync(), watch);
         bar.finish_and_clear();
         let report = report?;
-        print_report(g, &report);
+        let attention = t.attention()?;
+        print_report(g, &report, &attention);
         Ok(if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) })
     })
 }
@@ -243,7 +301,7 @@ fn next_step(g: &Global, stop: &SyncStop) -> (String, String) {
     }
 }
 
-fn print_report(g: &Global, r: &SyncReport) {
+fn print_report(g: &Global, r: &SyncReport, attention: &[Attention]) {
     let next = r.stop.as_ref().map(|s| next_step(g, s));
     if g.json {
         let v = json!({
@@ -260,6 +318,7 @@ fn print_report(g: &Global, r: &SyncReport) {
             "message_en": r.en(),
             "next_step_zh": next.as_ref().map(|n| &n.0),
             "next_step_en": next.as_ref().map(|n| &n.1),
+            "attention": attention.iter().map(attention_json).collect::<Vec<_>>(),
         });
         println!("{v}");
     } else {
@@ -267,5 +326,6 @@ fn print_report(g: &Global, r: &SyncReport) {
         if let Some((zh, en)) = next {
             println!("{}", say_pair(g, &zh, &en));
         }
+        print_attention(g, attention);
     }
 }

@@ -360,3 +360,67 @@ fn the_report_gives_net_sales_in_the_operators_language() {
     assert!(zh.contains("净额") && !zh.contains("Net sales"), "{zh}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Item 12: after an upload the host declines, `pos sync` itself says what to tell the
+/// customer and how to acknowledge it; `pos queue --ack` takes the item off both lists and
+/// keeps the record; a second acknowledgement, or one for a voucher with nothing pending, is
+/// refused with the way forward.
+#[test]
+fn sync_tells_the_customer_and_queue_ack_clears_the_item() {
+    use pos_core::provision::{DEMO_MID, DEMO_TID, DEMO_TMK_HEX};
+    let work = temp_dir("op-ack");
+    std::fs::create_dir_all(&work).unwrap();
+    let config = work.join("sim.json");
+    let cfg = serde_json::json!({
+        "terminals": [{"tid": DEMO_TID, "mid": DEMO_MID, "tmk": DEMO_TMK_HEX, "mac": "x919"}],
+        // 200.00: the 300.00 offline sale below is declined (61) when it is uploaded.
+        "limits": {"per_transaction": 20_000}
+    });
+    std::fs::write(&config, cfg.to_string()).unwrap();
+    let sim = crate::common::start_admin_sim(&work.join("tls"), &["--config".as_ref(), config.as_os_str()]);
+    let dir = work.join("terminal");
+    let run = |args: &[&str]| {
+        let out = sim.run(&dir, args);
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    assert_eq!(run(&["sign-in"]).0, Some(0));
+    let sale = |amount: &str| {
+        let (code, out, err) = run(&["--json", "sale", amount, "--card", "offline", "--offline", "--confirm-risk"]);
+        assert_eq!(code, Some(0), "{out} {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["voucher"].as_str().and_then(|s| s.parse::<u64>().ok()).unwrap_or_else(|| panic!("{v}"))
+    };
+    let kept = sale("50.00");
+    let declined = sale("300.00");
+
+    let (code, out, _) = run(&["sync"]);
+    assert_eq!(code, Some(0), "everything was sent (one declined): {out}");
+    assert!(out.contains("请告知顾客") && out.contains("Tell the customer"), "{out}");
+    assert!(out.contains(&format!("pos queue --ack {declined:06}")), "the way to acknowledge it: {out}");
+    let (_, js, _) = run(&["--json", "sync"]);
+    let v: serde_json::Value = serde_json::from_str(&js).unwrap();
+    assert_eq!(v["attention"][0]["voucher"].as_u64(), Some(declined), "{v}");
+    assert!(v["attention"][0]["tell_customer_en"].as_str().unwrap().contains("not charged"), "{v}");
+
+    // Nothing pending for the accepted one: refused, with where to look.
+    let (code, _, err) = run(&["queue", "--ack", &kept.to_string()]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("nothing needing attention") && err.contains("pos queue"), "{err}");
+    let (code, out, err) = run(&["--json", "queue", "--ack", &format!("{declined:06}")]);
+    assert_eq!(code, Some(0), "{out} {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["acknowledged"][0]["kind"], "upload_declined", "{v}");
+    let (_, out, _) = run(&["queue"]);
+    assert!(!out.contains("请告知顾客") && !out.contains("Tell the customer"), "gone from the queue: {out}");
+    let (_, out, _) = run(&["--json", "queue", "--all"]);
+    let q: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(q["attention"].as_array().map(Vec::len), Some(0), "{q}");
+    assert!(
+        q["payments"].as_array().unwrap().iter().any(|p| p["state"] == "declined"),
+        "the record is kept: {q}"
+    );
+    let (_, out, _) = run(&["sync"]);
+    assert!(!out.contains("Tell the customer"), "gone from sync too: {out}");
+    let (code, _, err) = run(&["queue", "--ack", &declined.to_string()]);
+    assert_eq!(code, Some(2), "already acknowledged: {err}");
+}

@@ -267,6 +267,18 @@ CREATE INDEX txn_by_original ON txn (orig_txn_id) WHERE orig_txn_id IS NOT NULL;
 CREATE INDEX txn_by_original_rrn ON txn (orig_rrn) WHERE orig_rrn IS NOT NULL;
 "#,
     },
+    Migration {
+        version: 6,
+        name: "attention acknowledged by the operator",
+        sql: r#"
+-- When the operator confirmed having told the customer about a payment that needs attention
+-- (an offline payment the host declined or that expired, a reversal stuck after repeated
+-- rounds). The item leaves the attention list; the row and its state are kept as they were,
+-- and a stuck reversal keeps being retried.
+ALTER TABLE offline_queue ADD COLUMN attention_acked_at TEXT;
+ALTER TABLE reversal ADD COLUMN attention_acked_at TEXT;
+"#,
+    },
 ];
 
 /// The newest schema version this build knows.

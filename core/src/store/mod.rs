@@ -7,6 +7,7 @@
 //! and a keyed fingerprint, plus the sealed (AES-256-GCM) messages a reversal or an
 //! upload still needs, erased once the host has answered; no clear key reaches the file.
 
+mod attention;
 mod counters;
 mod erase;
 mod error;

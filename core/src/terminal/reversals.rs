@@ -180,17 +180,24 @@ impl Terminal {
 
     /// What needs the operator: reversals failing repeatedly, stored payments the host
     /// declined or that expired. Each says what to tell the customer.
+    /// Items the operator acknowledged ([`Terminal::acknowledge_attention`]) are left out.
     pub fn attention(&self) -> Result<Vec<Attention>, TerminalError> {
+        let acked = self.store.acknowledged_attention()?;
         let mut out: Vec<Attention> = self
             .store
             .open_reversals()?
             .iter()
             .filter(|r| {
-                r.state == crate::reversal::ReversalState::Due && self.config.reversal.needs_attention(r.rounds)
+                r.state == crate::reversal::ReversalState::Due
+                    && self.config.reversal.needs_attention(r.rounds)
+                    && !acked.reversals.contains(&r.txn.id)
             })
             .map(stuck)
             .collect();
         for e in self.store.failed_uploads()? {
+            if acked.uploads.contains(&e.txn.id) {
+                continue;
+            }
             out.push(Attention {
                 kind: if e.state == UploadState::Expired {
                     AttentionKind::UploadExpired
@@ -206,6 +213,24 @@ impl Terminal {
             });
         }
         Ok(out)
+    }
+}
+
+impl Terminal {
+    /// Records that the operator dealt with what needs attention for transaction `txn` (told
+    /// the customer): its items leave [`Terminal::attention`]; a stuck reversal keeps being
+    /// retried, and the journal is unchanged. Returns the items acknowledged.
+    pub fn acknowledge_attention(&self, txn: TxnId) -> Result<Vec<Attention>, TerminalError> {
+        self.owner("acknowledge an item needing attention")?;
+        let items: Vec<Attention> = self.attention()?.into_iter().filter(|a| a.txn_id == txn).collect();
+        if items.is_empty() {
+            return Err(TerminalError::InvalidInput {
+                zh: format!("交易{}没有需要处理的提醒（可能已确认过）", txn.0),
+                en: format!("transaction {} has nothing needing attention (it may be acknowledged already)", txn.0),
+            });
+        }
+        self.store.acknowledge_attention(txn, &self.clock.now().to_string())?;
+        Ok(items)
     }
 }
 

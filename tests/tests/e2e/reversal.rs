@@ -112,6 +112,11 @@ async fn a_reversal_is_resent_kept_and_flagged_until_acknowledged() {
     assert!(a.zh().contains("请告知顾客") && a.tell_customer_zh().contains("自动退回"), "{}", a.zh());
     assert!(a.en().contains("Tell the customer") && a.tell_customer_en().contains("returns the money"), "{}", a.en());
     assert!(wait_for(&mut events, |e| matches!(e, SyncEvent::Attention(_))).await.is_some());
+    // The operator told the customer: the item leaves the list, the reversal stays due and is
+    // still sent (below), and new online requests stay blocked until it is acknowledged.
+    assert_eq!(lane.terminal.acknowledge_attention(id).unwrap().len(), 1);
+    assert!(lane.terminal.attention().unwrap().is_empty());
+    assert_eq!(lane.terminal.store().reversal(id).unwrap().unwrap().state, ReversalState::Due);
 
     // Six sends later the host's answers get through: acknowledged, never a second effect.
     let report = lane.terminal.sync().await.unwrap();

@@ -100,6 +100,13 @@ async fn payments_past_the_upload_deadline_expire_and_need_attention() {
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].kind, crate::reversal::AttentionKind::UploadExpired);
     assert!(a[0].zh().contains("收单机构") && a[0].en().contains("acquirer"));
+    // The operator told the customer: the item leaves the list, the queue entry stays expired,
+    // and a second acknowledgement is refused (nothing left to acknowledge).
+    let acked = r.terminal.acknowledge_attention(o.txn_id).unwrap();
+    assert_eq!(acked, a);
+    assert!(r.terminal.attention().unwrap().is_empty());
+    assert_eq!(r.terminal.store().queue_entry(o.txn_id).unwrap().unwrap().state, UploadState::Expired);
+    assert!(matches!(r.terminal.acknowledge_attention(o.txn_id), Err(TerminalError::InvalidInput { .. })));
 }
 
 async fn rig_with_clock(clock: Arc<ManualClock>) -> Rig {
