@@ -207,7 +207,10 @@ pub fn acknowledge(g: &Global, voucher: u32) -> Result<ExitCode, CliError> {
             println!("{}", json!({ "acknowledged": acked.iter().map(attention_json).collect::<Vec<_>>() }));
         } else {
             for a in &acked {
-                println!("{}", say_pair(g, &format!("已确认：凭证号{voucher}"), &format!("acknowledged: voucher {voucher}")));
+                println!(
+                    "{}",
+                    say_pair(g, &format!("已确认：凭证号{voucher}"), &format!("acknowledged: voucher {voucher}"))
+                );
                 if a.kind == AttentionKind::ReversalStuck {
                     println!(
                         "{}",

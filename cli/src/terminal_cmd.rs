@@ -16,7 +16,10 @@ use pos_core::money::Amount;
 use pos_core::offline::OfflinePreference;
 use pos_core::risk::RiskError;
 use pos_core::store::VoucherNo;
-use pos_core::terminal::{AdminOutcome, OriginalRef, SystemClock, Terminal, TerminalConfig, TerminalError, TxnOutcome};
+use pos_core::terminal::{
+    AdminOutcome, OriginalRef, RiskConfirmer, RiskWarning, SystemClock, Terminal, TerminalConfig, TerminalError,
+    TxnOutcome,
+};
 use pos_core::{deck, Bilingual};
 use serde_json::{json, Value};
 
@@ -449,58 +452,94 @@ pub fn run(g: &Global, cmd: TermCmd) -> Result<ExitCode, CliError> {
     })
 }
 
-/// Runs a payment; when risk rules warn, the operator confirms (by `--confirm-risk` or at the
-/// prompt), the confirmation is journaled, and the payment runs once more.
+/// Runs a payment; when risk rules warn, the operator decides while the card is still held
+/// (`--confirm-risk` up front, or `y` at the prompt on a terminal): a confirmed warning is
+/// journaled and the payment goes ahead on the same card read, one PIN entry. Otherwise it ends
+/// with the warning and its token (fields under `--json`).
 async fn with_risk_confirmation<F, Fut>(g: &Global, t: &Terminal, risk: RiskArgs, op: F) -> Result<ExitCode, CliError>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<TxnOutcome, TerminalError>>,
 {
-    let token = match pin_retries(g, &op).await {
+    let ask = !g.json && std::io::IsTerminal::is_terminal(&std::io::stdin());
+    if risk.confirm_risk || ask {
+        t.set_risk_confirmer(Some(Arc::new(OperatorConfirms {
+            lang: g.lang,
+            json: g.json,
+            upfront: risk.confirm_risk,
+        })));
+    }
+    let result = pin_retries(g, &op).await;
+    t.set_risk_confirmer(None);
+    match result {
         Err(TerminalError::Risk(RiskError::ConfirmationRequired { token, rules, zh, en })) => {
             let warning = RiskError::ConfirmationRequired { token, rules: rules.clone(), zh, en };
-            if !g.json {
+            if !g.json && !ask {
                 eprintln!("{}", crate::say(g, &warning));
             }
-            if !(risk.confirm_risk || (!g.json && ask_operator(g))) {
-                // Scripts get what to confirm as fields, not only inside the text.
-                let mut fields = serde_json::Map::new();
-                fields.insert("risk_confirmation_required".into(), true.into());
-                fields.insert("token".into(), token.to_string().into());
-                fields.insert("rules".into(), rules.into());
-                if g.lang != Some(pos_core::i18n::Lang::En) {
-                    fields.insert("warning_zh".into(), warning.zh().into());
-                }
-                if g.lang != Some(pos_core::i18n::Lang::Zh) {
-                    fields.insert("warning_en".into(), warning.en().into());
-                }
-                return Err(CliError::with_fields(RiskNotConfirmed(token), fields));
+            // Scripts get what to confirm as fields, not only inside the text.
+            let mut fields = serde_json::Map::new();
+            fields.insert("risk_confirmation_required".into(), true.into());
+            fields.insert("token".into(), token.to_string().into());
+            fields.insert("rules".into(), rules.into());
+            if g.lang != Some(pos_core::i18n::Lang::En) {
+                fields.insert("warning_zh".into(), warning.zh().into());
             }
-            token
+            if g.lang != Some(pos_core::i18n::Lang::Zh) {
+                fields.insert("warning_en".into(), warning.en().into());
+            }
+            Err(CliError::with_fields(RiskNotConfirmed(token), fields))
         }
-        done => return finish(g, done?),
-    };
-    t.confirm_risk(token, &t.config().operator)?;
-    if !g.json {
-        println!(
-            "{}",
-            crate::say_pair(
-                g,
-                &format!("操作员已确认风控提示 {token}，继续交易"),
-                &format!("risk warning {token} confirmed by the operator; going ahead")
-            )
-        );
+        done => finish(g, done?),
     }
-    finish(g, pin_retries(g, &op).await?)
 }
 
-/// Asks the operator on the terminal (stdin a TTY) whether to go ahead despite a warning.
-fn ask_operator(g: &Global) -> bool {
-    use std::io::{BufRead, IsTerminal, Write};
-    if !std::io::stdin().is_terminal() {
-        return false;
+/// The operator's answer to a risk warning during the payment: given up front
+/// (`--confirm-risk`) or asked on the terminal.
+struct OperatorConfirms {
+    lang: Option<pos_core::i18n::Lang>,
+    json: bool,
+    upfront: bool,
+}
+
+#[async_trait::async_trait]
+impl RiskConfirmer for OperatorConfirms {
+    async fn confirm(&self, w: &RiskWarning) -> bool {
+        let lang = self.lang;
+        let warning = RiskError::from(w.clone());
+        let text = crate::pair(lang, &warning.zh(), &warning.en());
+        let yes = if self.upfront {
+            if !self.json {
+                eprintln!("{text}");
+            }
+            true
+        } else {
+            crate::waiting::asking_operator(move || {
+                eprintln!("{text}");
+                ask_operator(lang)
+            })
+            .await
+            .unwrap_or(false)
+        };
+        if yes && !self.json {
+            let token = w.token;
+            println!(
+                "{}",
+                crate::pair(
+                    lang,
+                    &format!("操作员已确认风控提示 {token}，继续交易"),
+                    &format!("risk warning {token} confirmed by the operator; going ahead")
+                )
+            );
+        }
+        yes
     }
-    eprint!("{} [y/N] ", crate::say_pair(g, "确认继续交易？", "Go ahead with the payment?"));
+}
+
+/// Asks the operator on the terminal whether to go ahead despite a warning.
+fn ask_operator(lang: Option<pos_core::i18n::Lang>) -> bool {
+    use std::io::{BufRead, Write};
+    eprint!("{} [y/N] ", crate::pair(lang, "确认继续交易？", "Go ahead with the payment?"));
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).is_ok() && matches!(line.trim(), "y" | "Y" | "yes" | "是")

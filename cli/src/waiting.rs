@@ -30,6 +30,24 @@ fn card_reads() -> &'static watch::Sender<u64> {
     CARD_READS.get_or_init(|| watch::channel(0).0)
 }
 
+/// Whether the operator is being asked something (the waiting line steps aside).
+static ASKING: OnceLock<watch::Sender<bool>> = OnceLock::new();
+
+fn asking() -> &'static watch::Sender<bool> {
+    ASKING.get_or_init(|| watch::channel(false).0)
+}
+
+/// Runs `ask` (a question on the terminal) with the waiting line cleared; the line comes back,
+/// counting from then, once it is answered.
+pub(crate) async fn asking_operator<T: Send + 'static>(ask: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    asking().send_replace(true);
+    // Let the waiting line clear itself before the question is written.
+    tokio::task::yield_now().await;
+    let answer = tokio::task::spawn_blocking(ask).await.ok();
+    asking().send_replace(false);
+    answer
+}
+
 /// The reader, passing everything on, noting each card read.
 pub(crate) struct Watched(pub Arc<dyn CardReader>);
 
@@ -83,7 +101,9 @@ pub(crate) async fn while_waiting<T>(g: &Global, from: From, work: impl Future<O
     }
     let mut reads = card_reads().subscribe();
     reads.mark_unchanged();
-    let bar = ProgressBar::hidden();
+    let mut asks = asking().subscribe();
+    let mut asks_open = true;
+    let mut bar = ProgressBar::hidden();
     let started: Option<Instant> = None;
     let show = |bar: &ProgressBar, since: Instant| {
         let left = timeout.saturating_sub(since.elapsed()).as_secs();
@@ -111,6 +131,16 @@ pub(crate) async fn while_waiting<T>(g: &Global, from: From, work: impl Future<O
             out = &mut work => break out,
             changed = reads.changed(), if started.is_none() => {
                 if changed.is_ok() {
+                    started = Some(Instant::now());
+                }
+            }
+            changed = asks.changed(), if asks_open => {
+                asks_open = changed.is_ok();
+                if asks_open && *asks.borrow_and_update() {
+                    bar.finish_and_clear();
+                    bar = ProgressBar::hidden();
+                    started = None;
+                } else if asks_open {
                     started = Some(Instant::now());
                 }
             }

@@ -59,6 +59,7 @@ pub use history::{HistoryItem, HistoryPage, ReprintTarget};
 pub use original::OriginalRef;
 pub use owner::LOCK_FILE;
 pub use printing::{PrintError, SlipRun};
+pub use risk_gate::{RiskConfirmer, RiskWarning};
 pub use settlement_error::{DayEndError, SettlementError};
 
 /// The settings key recording which terminal the data directory belongs to.
@@ -84,6 +85,9 @@ pub struct Terminal {
     syncing: Mutex<()>,
     /// The risk policy in force.
     risk: crate::risk::RiskState,
+    /// Who decides on a risk warning while the card is still held (none: the warning ends the
+    /// payment with its confirmation token).
+    risk_confirmer: std::sync::Mutex<Option<Arc<dyn RiskConfirmer>>>,
     /// Owner of the data directory (holding its lock) or a read-only view.
     access: owner::Access,
 }
@@ -177,6 +181,7 @@ impl Terminal {
             reversing: Mutex::new(()),
             syncing: Mutex::new(()),
             risk: Default::default(),
+            risk_confirmer: std::sync::Mutex::new(None),
             access,
         }
     }

@@ -381,7 +381,11 @@ fn sync_tells_the_customer_and_queue_ack_clears_the_item() {
     let dir = work.join("terminal");
     let run = |args: &[&str]| {
         let out = sim.run(&dir, args);
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
     };
     assert_eq!(run(&["sign-in"]).0, Some(0));
     let sale = |amount: &str| {
@@ -415,12 +419,66 @@ fn sync_tells_the_customer_and_queue_ack_clears_the_item() {
     let (_, out, _) = run(&["--json", "queue", "--all"]);
     let q: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(q["attention"].as_array().map(Vec::len), Some(0), "{q}");
-    assert!(
-        q["payments"].as_array().unwrap().iter().any(|p| p["state"] == "declined"),
-        "the record is kept: {q}"
-    );
+    assert!(q["payments"].as_array().unwrap().iter().any(|p| p["state"] == "declined"), "the record is kept: {q}");
     let (_, out, _) = run(&["sync"]);
     assert!(!out.contains("Tell the customer"), "gone from sync too: {out}");
     let (code, _, err) = run(&["queue", "--ack", &declined.to_string()]);
     assert_eq!(code, Some(2), "already acknowledged: {err}");
+}
+
+/// Item 6: `--confirm-risk` confirms the warning while the card is held: one card prompt, one
+/// PIN entry, and the audit trail shows the warning confirmed by the operator and used once.
+#[test]
+fn confirm_risk_reads_the_card_once() {
+    let dir = temp_dir("op-risk-once");
+    let sim = start_sim();
+    assert!(pos(&sim, &dir, &["sign-in"]).status.success());
+    assert!(pos(&sim, &dir, &["--json", "sale", "9.00", "--card", "contactless", "--confirm-risk"]).status.success());
+    // The same card again within minutes: the velocity rule warns.
+    let out = pos(&sim, &dir, &["--lang", "en", "sale", "9.50", "--card", "contactless", "--confirm-risk"]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout} {stderr}");
+    assert!(stdout.contains("confirmed by the operator"), "the warning was confirmed: {stdout} {stderr}");
+    assert_eq!(stderr.matches("Swipe, insert or tap the card").count(), 1, "one card prompt: {stderr}");
+    assert!(stdout.contains("APPROVED") || stdout.to_lowercase().contains("approved"), "{stdout}");
+    let report = json(&pos(&sim, &dir, &["--json", "risk", "report"]));
+    let text = report.to_string();
+    assert!(text.contains("confirm"), "the confirmation is in the risk report: {text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Item 6, at the prompt: on a terminal (a pseudo-terminal from `script`) the operator answers
+/// `y` while the card is held; one card prompt, approved. `n` ends it with the token and no charge.
+#[test]
+fn the_prompt_confirms_on_the_same_card_read() {
+    let dir = temp_dir("op-risk-prompt");
+    let sim = start_sim();
+    assert!(pos(&sim, &dir, &["sign-in"]).status.success());
+    assert!(pos(&sim, &dir, &["--json", "sale", "9.00", "--card", "contactless", "--confirm-risk"]).status.success());
+    let on_tty = |amount: &str, answer: &str| {
+        let cmd = format!("{} --lang en sale {amount} --card contactless", env!("CARGO_BIN_EXE_pos"));
+        let mut child = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("POS_HOST", &sim.addr)
+            .env("POS_ACQUIRER_CA", &sim.ca)
+            .env("POS_DATA_DIR", &dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("script(1) from util-linux");
+        use std::io::Write;
+        // Typed ahead: the terminal keeps it until the question reads it.
+        child.stdin.take().unwrap().write_all(answer.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    let (code, text) = on_tty("9.50", "y\n");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("Go ahead with the payment?") && text.contains("confirmed by the operator"), "{text}");
+    assert_eq!(text.matches("Swipe, insert or tap the card").count(), 1, "one card prompt: {text}");
+    let (code, text) = on_tty("9.70", "n\n");
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("nothing was charged") && text.contains("pos risk confirm R"), "{text}");
+    assert_eq!(text.matches("Swipe, insert or tap the card").count(), 1, "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -51,10 +51,8 @@ impl Store {
             Ok(out)
         };
         Ok(AcknowledgedAttention {
-            uploads: ids(
-                "SELECT txn_id FROM offline_queue
-                 WHERE attention_acked_at IS NOT NULL AND state IN ('declined', 'expired')",
-            )?,
+            uploads: ids("SELECT txn_id FROM offline_queue
+                 WHERE attention_acked_at IS NOT NULL AND state IN ('declined', 'expired')")?,
             reversals: ids("SELECT txn_id FROM reversal WHERE attention_acked_at IS NOT NULL AND state = 'due'")?,
         })
     }

@@ -50,7 +50,7 @@ impl Terminal {
                     Ok(()) => {}
                 }
                 let card = self.read(&plan).await?;
-                let risk = self.risk_gate(plan.txn, plan.amount, &card, false, None)?;
+                let risk = self.risk_gate(plan.txn, plan.amount, &card, false, None).await?;
                 let result = self.online(&plan, &session, &card).await;
                 self.risk_link(risk, &result);
                 match result {
@@ -113,7 +113,7 @@ impl Terminal {
         };
         let today = self.store.offline_count_for_card(&card.fingerprint, &now.mmdd())?;
         check_card(&limits, card.entry_mode, today)?;
-        let risk = self.risk_gate(TxnType::OfflineSale, Some(amount), &card, true, carried)?;
+        let risk = self.risk_gate(TxnType::OfflineSale, Some(amount), &card, true, carried).await?;
         let new = NewTxn {
             txn_type: TxnType::OfflineSale,
             amount: Some(amount),

@@ -145,7 +145,7 @@ impl Terminal {
         }
         self.reversals_first().await?;
         let card = self.read(&plan).await?;
-        let risk = self.risk_gate(plan.txn, plan.amount, &card, false, None)?;
+        let risk = self.risk_gate(plan.txn, plan.amount, &card, false, None).await?;
         let result = self.online(&plan, &session, &card).await;
         self.risk_link(risk, &result);
         result

@@ -15,6 +15,35 @@ use super::error::TerminalError;
 use super::Terminal;
 use crate::outcome::TxnOutcome;
 
+/// A risk warning waiting for the operator's decision, the card still held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskWarning {
+    /// The audit entry of the warning (what `pos risk confirm` takes).
+    pub token: AuditId,
+    /// The rules that warned.
+    pub rules: Vec<String>,
+    /// The warnings, in Chinese.
+    pub zh: String,
+    /// The warnings, in English.
+    pub en: String,
+}
+
+impl From<RiskWarning> for RiskError {
+    fn from(w: RiskWarning) -> RiskError {
+        RiskError::ConfirmationRequired { token: w.token, rules: w.rules, zh: w.zh, en: w.en }
+    }
+}
+
+/// Asks the operator about a risk warning during the payment, so that a confirmed warning
+/// goes ahead on the card already read (one card read, one PIN entry).
+#[async_trait::async_trait]
+pub trait RiskConfirmer: Send + Sync {
+    /// `true`: the operator confirms and the payment goes ahead (journaled as confirmed by the
+    /// terminal's operator); `false`: it ends with the warning. Waited for at most the card
+    /// timeout; no answer by then counts as `false`.
+    async fn confirm(&self, warning: &RiskWarning) -> bool;
+}
+
 impl Terminal {
     /// The risk policy in force: the one the acquirer pushed, else the provisioned one.
     pub fn risk_policy(&self) -> Option<Arc<RiskPolicy>> {
@@ -40,6 +69,11 @@ impl Terminal {
         let policy = self.risk_policy().unwrap_or_default();
         let req = RiskRequest { txn, amount, fingerprint: card, offline, at: self.clock.now() };
         Ok(risk::evaluate(&self.store, &policy, &self.config.offline, &req)?)
+    }
+
+    /// Installs (or removes) who decides on risk warnings during a payment; see [`RiskConfirmer`].
+    pub fn set_risk_confirmer(&self, confirmer: Option<Arc<dyn RiskConfirmer>>) {
+        *self.risk_confirmer.lock().unwrap_or_else(|p| p.into_inner()) = confirmer;
     }
 
     /// Journals the operator's confirmation of the warning `token`; the payment run again
@@ -79,7 +113,7 @@ impl Terminal {
     ///
     /// `carried`: an evaluation of the same payment that already went ahead online, whose
     /// warnings the operator confirmed; the offline fallback does not ask again.
-    pub(super) fn risk_gate(
+    pub(super) async fn risk_gate(
         &self,
         txn: TxnType,
         amount: Option<Amount>,
@@ -128,13 +162,27 @@ impl Terminal {
                 }
                 let token = record(AuditDecision::AwaitingConfirmation, None)?;
                 let warns: Vec<_> = eval.fired.iter().filter(|f| f.verdict == Verdict::Warn).collect();
-                Err(RiskError::ConfirmationRequired {
+                let warning = RiskWarning {
                     token,
                     rules: warns.iter().map(|f| f.rule.clone()).collect(),
                     zh: warns.iter().map(|f| f.zh.as_str()).collect::<Vec<_>>().join("；"),
                     en: warns.iter().map(|f| f.en.as_str()).collect::<Vec<_>>().join("; "),
+                };
+                let confirmer = self.risk_confirmer.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                let Some(confirmer) = confirmer else { return Err(RiskError::from(warning).into()) };
+                let confirmed =
+                    tokio::time::timeout(self.config.card_timeout, confirmer.confirm(&warning)).await.unwrap_or(false);
+                if !confirmed {
+                    return Err(RiskError::from(warning).into());
                 }
-                .into())
+                // The same journal as a confirmation given between two runs: the warning
+                // confirmed by the operator, then a run that uses that confirmation.
+                let now = self.clock.now().to_string();
+                if !risk::audit::confirm(&self.store, token, &self.config.operator, &now)? {
+                    return Err(RiskError::UnknownConfirmation(token).into());
+                }
+                tracing::info!(%token, operator = %self.config.operator, "risk warning confirmed during the payment");
+                Ok(Some(risk::audit::record_carried(&self.store, &req, &eval, Some(token), true)?))
             }
         }
     }

@@ -177,3 +177,65 @@ async fn the_simulator_escalates_round_amounts_to_34_after_the_terminal_warned()
     let report = rig.terminal.risk_report(None).expect("report");
     assert!(report.rules.iter().any(|r| r.rule == "round_amount" && r.fired >= 4), "{report:?}");
 }
+
+/// The operator's decision during the payment, with the customer's card taken away as soon as
+/// the question is asked: a payment that needed a second read could not go through.
+struct Decides {
+    answer: Option<bool>,
+    asked: std::sync::Mutex<Vec<pos_core::terminal::RiskWarning>>,
+    reader: std::sync::Arc<pos_core::reader::SoftwareReader>,
+}
+
+#[async_trait::async_trait]
+impl pos_core::terminal::RiskConfirmer for Decides {
+    async fn confirm(&self, warning: &pos_core::terminal::RiskWarning) -> bool {
+        self.asked.lock().unwrap().push(warning.clone());
+        self.reader.remove();
+        match self.answer {
+            Some(a) => a,
+            // Never answers: the terminal stops waiting at the card timeout.
+            None => std::future::pending().await,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_warning_confirmed_during_the_payment_uses_the_card_already_read() {
+    let rig = rig_with(SimConfig::demo(), Some(RiskPolicy::default_cny())).await;
+    assert!(sale(&rig, cny(12_345)).await.expect("first sale").approved);
+    let before = rig.sim.ledger().available(pan("debit")).expect("balance");
+    let decides =
+        |answer| std::sync::Arc::new(Decides { answer, asked: Default::default(), reader: rig.reader.clone() });
+
+    let yes = decides(Some(true));
+    rig.terminal.set_risk_confirmer(Some(yes.clone()));
+    let second = sale(&rig, cny(12_345)).await.expect("confirmed during the payment");
+    assert!(second.approved);
+    let asked = yes.asked.lock().unwrap().clone();
+    assert_eq!(asked.len(), 1);
+    assert!(asked[0].rules.contains(&"card_interval".to_string()), "{asked:?}");
+    let shown = RiskError::from(asked[0].clone());
+    assert!(shown.zh().contains("确认") && shown.en().contains("confirm"), "{}", shown.en());
+    assert_eq!(rig.sim.ledger().available(pan("debit")).expect("balance"), before - 12_345, "charged once");
+    // Journaled as if confirmed between two runs: the warning confirmed by the operator, the
+    // run that used it linked to the payment.
+    let warned = rig.terminal.risk_audit(asked[0].token).expect("audit").expect("row");
+    assert_eq!(warned.confirmed_by.as_deref(), Some(rig.terminal.config().operator.as_str()));
+    let used = rig.terminal.risk_audit(pos_core::risk::AuditId(asked[0].token.0 + 1)).expect("audit").expect("row");
+    assert_eq!((used.confirmation_of, used.txn_id), (Some(asked[0].token), Some(second.txn_id.0)), "{used:?}");
+
+    let no = decides(Some(false));
+    rig.terminal.set_risk_confirmer(Some(no.clone()));
+    let e = sale(&rig, cny(12_345)).await.expect_err("declined by the operator");
+    let TerminalError::Risk(RiskError::ConfirmationRequired { token, .. }) = e else { panic!("{e:?}") };
+    assert_eq!(token, no.asked.lock().unwrap()[0].token, "the warning's token, for a later confirmation");
+
+    let silent = decides(None);
+    rig.terminal.set_risk_confirmer(Some(silent));
+    let e = sale(&rig, cny(12_345)).await.expect_err("no answer within the card timeout");
+    assert!(matches!(e, TerminalError::Risk(RiskError::ConfirmationRequired { .. })), "{e:?}");
+    assert_eq!(rig.sim.ledger().available(pan("debit")).expect("balance"), before - 12_345, "nothing more charged");
+    let report = rig.terminal.risk_report(None).expect("report");
+    assert_eq!((report.proceeded, report.confirmed, report.awaiting_confirmation), (2, 1, 2), "{report:?}");
+    rig.sim.ledger().check_invariants().expect("ledger");
+}
