@@ -244,6 +244,29 @@ fn no_bluetooth() -> Result<ExitCode, CliError> {
     .into())
 }
 
+/// The command line as `--help` shows it: the terminal's options (`--host`, `--data-dir`,
+/// `--ca`, `--plain`) are hidden from the commands that do not use them. They stay accepted
+/// there (one global set for every command, so `pos --host … sim` still parses).
+fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let unused: [(&str, &[&str]); 4] = [
+        ("sim", &["host", "data_dir", "ca"]),
+        ("cards", &["host", "data_dir", "ca", "plain"]),
+        ("demo", &["host", "data_dir", "ca", "plain"]),
+        ("frame", &["host", "data_dir", "ca", "plain"]),
+    ];
+    for (sub, ids) in unused {
+        // A subcommand that has an argument of the same id keeps its own copy instead of the
+        // propagated global one: the same argument, hidden (mutating after the build would
+        // leave clap's lookup table pointing at the wrong arguments).
+        let hidden: Vec<clap::Arg> =
+            cmd.get_arguments().filter(|a| ids.contains(&a.get_id().as_str())).map(|a| a.clone().hide(true)).collect();
+        cmd = cmd.mut_subcommand(sub, |c| c.args(hidden));
+    }
+    cmd
+}
+
 fn parse_lang(s: &str) -> Result<Lang, String> {
     match s {
         "zh" => Ok(Lang::Zh),
@@ -335,7 +358,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = match Cli::try_parse() {
+    let cli = match command().try_get_matches().and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m)) {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
@@ -493,7 +516,7 @@ mod tests {
     }
 
     fn all_commands() -> Vec<(String, clap::Command)> {
-        let root = Cli::command();
+        let root = command();
         let mut all = vec![("pos".to_string(), root.clone())];
         walk(&root, "pos", &mut all);
         all
@@ -506,6 +529,7 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 
     #[test]
@@ -539,7 +563,10 @@ mod tests {
             let examples = example_lines(&help);
             assert!(name == "pos" || !examples.is_empty(), "{name}: no `pos ...` example line in {help:?}");
             for args in examples {
-                if let Err(e) = Cli::try_parse_from(&args) {
+                let parsed = command()
+                    .try_get_matches_from(&args)
+                    .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+                if let Err(e) = parsed {
                     panic!("{name}: example `{}` does not parse:\n{e}", args.join(" "));
                 }
                 checked += 1;

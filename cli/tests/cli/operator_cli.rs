@@ -482,3 +482,30 @@ fn the_prompt_confirms_on_the_same_card_read() {
     assert_eq!(text.matches("Swipe, insert or tap the card").count(), 1, "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Item 17 (help): the terminal's options are not offered where they do nothing, and stay
+/// accepted there (scripts that set them everywhere keep working).
+#[test]
+fn help_lists_only_the_options_a_command_uses() {
+    let dir = temp_dir("op-help");
+    let help = |args: &[&str]| String::from_utf8_lossy(&crate::common::pos_no_host(&dir, args).stdout).to_string();
+    for cmd in [&["sim", "--help"][..], &["cards", "--help"], &["demo", "--help"], &["frame", "decode", "--help"]] {
+        let text = help(cmd);
+        assert!(text.contains("Usage") && text.contains("--lang"), "{cmd:?}: {text}");
+        // The options list, not the examples (the simulator's say what terminals pass).
+        let text = text.split("Examples").next().unwrap_or(&text).to_string();
+        for unused in ["--host", "--data-dir", "--ca "] {
+            assert!(!text.contains(unused), "{cmd:?} offers {unused}: {text}");
+        }
+    }
+    assert!(help(&["sim", "--help"]).contains("--plain"), "the simulator serves plain TCP with --plain");
+    for used in ["--host", "--data-dir", "--ca ", "--plain"] {
+        assert!(help(&["sale", "--help"]).contains(used), "sale uses {used}");
+    }
+    let out =
+        crate::common::pos_no_host(&dir, &["--host", "127.0.0.1:9", "--data-dir", "/nonexistent", "cards", "--json"]);
+    assert!(out.status.success(), "still accepted: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(json(&out).as_array().is_some_and(|a| a.len() > 5));
+    let out = crate::common::pos_no_host(&dir, &["cards", "--host", "127.0.0.1:9"]);
+    assert!(out.status.success(), "after the command too: {}", String::from_utf8_lossy(&out.stderr));
+}
