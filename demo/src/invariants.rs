@@ -111,7 +111,12 @@ pub fn check(st: &Station, log: &DayLog, s: &DemoSummary) -> Result<Vec<Invarian
         "每笔成功交易都打印了两联签购单；无法打印而取消的已冲正",
         "every approval printed both slip copies; one cancelled for want of a slip was reversed",
         missing.is_empty() && cancelled_in_force == 0,
-        format!("{} without slips {:?}, {} cancelled still in force", missing.len(), missing, cancelled_in_force),
+        format!(
+            "{} without slips ({}), {} cancelled still in force",
+            missing.len(),
+            if missing.is_empty() { "none".to_string() } else { missing.join(", ") },
+            cancelled_in_force
+        ),
     ));
 
     out.push(settled(st, log)?);
@@ -147,8 +152,11 @@ fn settled(st: &Station, log: &DayLog) -> Result<Invariant, DemoError> {
         en,
         ok,
         format!(
-            "batch {} → {}, host now {:?}, totals agree: {agree}, uploaded {}, unsettled left {unsettled}",
-            o.batch, o.next_batch, host_batch, o.upload_count
+            "batch {} → {}, host now {}, totals agree: {agree}, uploaded {}, unsettled left {unsettled}",
+            o.batch,
+            o.next_batch,
+            host_batch.map(|b| format!("{b:06}")).unwrap_or_else(|| "unknown".into()),
+            o.upload_count
         ),
     ))
 }

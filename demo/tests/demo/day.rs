@@ -168,6 +168,14 @@ async fn a_day_with_the_scripted_faults_agrees_with_the_acquirer() {
 async fn a_clean_day_settles_balanced_without_an_upload() {
     let (_out, day, _) = play("none", 3, 12, FaultLevel::None).await;
     assert!(day.summary.reversals.is_empty() && day.summary.offline.is_empty());
+    // What was measured reads as words and numbers, never Rust's debug forms (issue 20, item 10).
+    for i in &day.summary.invariants {
+        for rust in ["Some(", "None", "[]", "[\""] {
+            assert!(!i.detail.contains(rust), "{}: {}", i.id, i.detail);
+        }
+    }
+    let settled = day.summary.invariants.iter().find(|i| i.id == "settled").expect("settled invariant");
+    assert!(settled.detail.contains("host now 00000"), "{}", settled.detail);
     rows_match_the_ledger(&day);
     settlement_matches_the_host(&day, false);
     files_are_there(&day);
