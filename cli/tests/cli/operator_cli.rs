@@ -509,3 +509,32 @@ fn help_lists_only_the_options_a_command_uses() {
     let out = crate::common::pos_no_host(&dir, &["cards", "--host", "127.0.0.1:9"]);
     assert!(out.status.success(), "after the command too: {}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Item 18: the README's command table names every command `pos --help` lists, and nothing else.
+#[test]
+fn the_readme_lists_every_command() {
+    let dir = temp_dir("op-readme");
+    let help = String::from_utf8_lossy(&crate::common::pos_no_host(&dir, &["--help"]).stdout).to_string();
+    let listed: Vec<String> = help
+        .split("Commands:")
+        .nth(1)
+        .and_then(|s| s.split("Options:").next())
+        .expect("a Commands: section")
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(listed.len() > 20, "{listed:?}");
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README.md");
+    let table: Vec<String> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `pos "))
+        .filter_map(|l| l.split(['`', ' ']).next().map(String::from))
+        .collect();
+    for c in &listed {
+        assert!(table.contains(c), "`pos {c}` is missing from the README's command table");
+    }
+    for c in &table {
+        assert!(listed.contains(c), "the README lists `pos {c}`, which `pos --help` does not");
+    }
+}
