@@ -97,6 +97,7 @@ impl Simulator {
         });
         let acceptor = tls.as_ref().map(|t| t.acceptor.clone());
         let memory = Arc::new(MemoryDial {
+            addr: addr.to_string(),
             shared: shared.clone(),
             tls: acceptor.clone(),
             conns: Arc::default(),
@@ -324,8 +325,11 @@ fn spawn_connection<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unp
 /// Terminals in the same process reach the simulator over in-memory links (a
 /// `tokio::io::duplex` pair per connection): no socket, so tests can run on tokio's paused
 /// clock. The same connection limit, TLS and serving as the network; a stopped simulator
-/// refuses new links.
+/// refuses new links, and so does any address but the simulator's own (a test that points the
+/// terminal at a dead host sees it refused, as on the network).
 struct MemoryDial {
+    /// The simulator's listening address, `host:port`.
+    addr: String,
     shared: Arc<Shared>,
     tls: Option<TlsAcceptor>,
     conns: Arc<std::sync::Mutex<JoinSet<()>>>,
@@ -340,9 +344,9 @@ const MEMORY_LINK_BUFFER: usize = 64 * 1024;
 impl pos_core::acquirer::Dial for MemoryDial {
     async fn dial(
         &self,
-        _host: &str,
+        host: &str,
     ) -> Result<Box<dyn pos_core::acquirer::AcquirerStream>, pos_core::acquirer::ConnectFailure> {
-        if *self.shared.stop.borrow() {
+        if *self.shared.stop.borrow() || host != self.addr {
             return Err(pos_core::acquirer::ConnectFailure::Refused);
         }
         let Ok(slot) = self.slots.clone().try_acquire_owned() else {

@@ -30,7 +30,7 @@ pub struct Rig {
     pub dir: TempDir,
 }
 
-/// Short timeouts so that fault tests finish quickly.
+/// A short host timeout for the tests that run on the wall clock (a relay on loopback).
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(800);
 
 /// Logs to the test output when `RUST_LOG` is set (errors otherwise), and feeds [`LogCapture`].
@@ -117,13 +117,18 @@ impl std::io::Write for Captured {
 }
 
 /// The demo terminal against `sim` as it serves: TLS pinned to its CA (the default), or plain
-/// TCP when the simulator was started plain.
+/// TCP when the simulator was started plain; over the simulator's in-memory links, so that a
+/// test may run on tokio's paused clock (`#[tokio::test(start_paused = true)]`). A test that
+/// needs the network (a relay in between, another process) sets `dialer` back to
+/// [`pos_core::acquirer::Dialer::tcp`] or builds its own configuration.
 pub fn terminal_config(sim: &SimHandle) -> TerminalConfig {
     let host = sim.addr().to_string();
-    match sim.ca_pem() {
+    let mut config = match sim.ca_pem() {
         Some(ca) => TerminalConfig::demo_at_tls(host, ca),
         None => TerminalConfig::demo_at_plain(host),
-    }
+    };
+    config.dialer = sim.dialer();
+    config
 }
 
 /// The demo simulator on 127.0.0.1:0 and the demo terminal against it.
@@ -141,8 +146,8 @@ pub async fn start_with(sim: SimConfig, tweak: impl FnOnce(&mut TerminalConfig))
     // Pays with the same few cards many times a day; the default risk policy would ask for
     // confirmations (the risk engine has its own tests: tests/e2e/risk.rs, core risk::tests).
     config.risk_policy = None;
-    config.response_timeout = RESPONSE_TIMEOUT;
-    config.card_timeout = Duration::from_secs(2);
+    // The production timeouts (60 s for the host, the card's): the tests that use this rig
+    // run on tokio's paused clock over in-memory links, where waiting them out costs nothing.
     tweak(&mut config);
     let terminal = open(&dir, config, reader.clone());
     Rig { sim, terminal, reader, dir }

@@ -28,8 +28,8 @@ async fn a_silent_host_times_out_on_simulated_time_and_the_sale_is_reversed() {
     let sim = super::start(super::demo()).await;
     let dir = Dir(std::env::temp_dir().join(format!("pos-sim-in-memory-{}", std::process::id())));
     let _ = std::fs::remove_dir_all(&dir.0);
-    // The name is only the TLS server name: the bytes go through the simulator's dialer.
-    let mut config = TerminalConfig::demo_at_tls("127.0.0.1:8583", sim.ca_pem().expect("TLS by default"));
+    // The bytes go through the simulator's dialer, which answers to the simulator's address only.
+    let mut config = TerminalConfig::demo_at_tls(sim.addr().to_string(), sim.ca_pem().expect("TLS by default"));
     config.dialer = sim.dialer();
     config.risk_policy = None;
     assert_eq!(config.response_timeout, Duration::from_secs(60), "the real UnionPay timeout");

@@ -114,7 +114,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_passive_listener_never_hears_the_mak_across_sign_in_and_a_payment() {
     for mtu in [23, 185] {
         let rig = rig(mtu).await;
@@ -140,7 +140,7 @@ fn hex_of(b: &[u8], upper: bool) -> String {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_bit_flipped_in_the_wrapped_mak_fails_the_sign_in_and_saves_no_session() {
     let rig = rig(185).await;
     rig.device_air.flip_wrapped_mak.store(true, Ordering::SeqCst);
@@ -155,7 +155,7 @@ async fn a_bit_flipped_in_the_wrapped_mak_fails_the_sign_in_and_saves_no_session
     assert!(rig.terminal.is_signed_in().unwrap());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn on_an_unencrypted_link_the_sign_in_sends_no_key_command() {
     let rig = rig(185).await;
     rig.phone_air.inner.set_link_security(LinkSecurity::Unencrypted);

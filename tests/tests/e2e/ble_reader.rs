@@ -45,7 +45,7 @@ async fn ble_rig(mtu: usize) -> BleRig {
     BleRig { sim, terminal, device, link, _dir: dir }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn every_card_in_the_deck_through_a_full_payment() {
     let rig = ble_rig(185).await;
     let ledger = rig.sim.ledger();
@@ -75,7 +75,7 @@ async fn every_card_in_the_deck_through_a_full_payment() {
     ledger.check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_reader_dropping_mid_payment_charges_nothing_and_the_next_payment_works() {
     let rig = ble_rig(23).await;
     let before = rig.sim.ledger().available(pan("debit")).unwrap();

@@ -10,7 +10,7 @@ use pos_core::provision::{demo_tid, DEMO_TID};
 use pos_core::terminal::OriginalRef;
 use pos_e2e::{cny, pan, signed_in, start_with, Station};
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn refund_by_rrn_and_date_from_the_slip() {
     let rig = signed_in().await;
     rig.reader.present("debit").unwrap();
@@ -29,11 +29,13 @@ async fn refund_by_rrn_and_date_from_the_slip() {
     rig.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_answer_after_the_terminal_gave_up_is_never_taken() {
     let mut sim = SimConfig::demo();
-    sim.timeouts.late_ms = 1_200;
+    // A second past the terminal's 60 s (simulated time).
+    sim.timeouts.late_ms = 61_000;
     let rig = start_with(sim, |_| {}).await;
+    assert_eq!(rig.terminal.config().response_timeout, Duration::from_secs(60));
     assert!(rig.terminal.sign_in().await.unwrap().approved);
     rig.reader.present("debit").unwrap();
     rig.sim.faults().set(DEMO_TID, FaultPlan::once(FaultMode::Late).on(RequestClass::Financial));
@@ -41,14 +43,14 @@ async fn an_answer_after_the_terminal_gave_up_is_never_taken() {
     let f = e.exchange_failure().expect("exchange failure");
     assert!(matches!(f.error, AcquirerError::Timeout { .. }), "{:?}", f.error);
     assert!(f.may_have_reached_host, "the host may have acted: the terminal must plan a reversal");
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
     // The late 0210 arrived meanwhile; the next sale gets its own answer, not that one.
     let next = rig.terminal.sale(cny(4_300)).await.unwrap();
     assert!(next.approved && next.amount == Some(cny(4_300)));
     rig.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn sixteen_terminals_pay_at_once_and_the_ledger_adds_up() {
     const N: u32 = 16;
     const SALES: u64 = 5;

@@ -22,7 +22,7 @@ fn host_refunds(lane: &Lane) -> Vec<pos_acquirer_sim::TxnRow> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_uploaded_offline_sale_is_refunded_by_voucher() {
     let lane = Lane::start(|_| {}).await;
     let ledger = lane.sim.ledger();
@@ -54,7 +54,7 @@ async fn an_uploaded_offline_sale_is_refunded_by_voucher() {
     ledger.check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_void_of_an_offline_sale_points_to_a_refund() {
     let lane = Lane::start(|_| {}).await;
     lane.present("contactless");
@@ -71,7 +71,7 @@ async fn a_void_of_an_offline_sale_points_to_a_refund() {
     lane.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_pre_auth_whose_completion_was_cancelled_is_open_again() {
     let lane = Lane::start(|_| {}).await;
     let ledger = lane.sim.ledger();
@@ -120,7 +120,7 @@ async fn a_pre_auth_whose_completion_was_cancelled_is_open_again() {
     ledger.check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_reversed_completion_cancel_leaves_the_pre_auth_completed() {
     let lane = Lane::start(|_| {}).await;
     let ledger = lane.sim.ledger();
@@ -145,7 +145,7 @@ async fn a_reversed_completion_cancel_leaves_the_pre_auth_completed() {
     assert!(matches!(e, TerminalError::OriginalNotEligible { .. }), "{e:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_refund_above_what_is_left_is_refused_here_naming_the_amount_and_uses_no_voucher() {
     let lane = Lane::start(|_| {}).await;
     lane.present("credit");
@@ -173,7 +173,7 @@ async fn a_refund_above_what_is_left_is_refused_here_naming_the_amount_and_uses_
     lane.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_completion_above_the_hold_is_refused_here() {
     let lane = Lane::start(|_| {}).await;
     lane.present("credit");
@@ -188,7 +188,7 @@ async fn a_completion_above_the_hold_is_refused_here() {
     lane.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_refund_whose_answer_was_lost_is_retried_without_refunding_twice() {
     let lane = Lane::start(|_| {}).await;
     let ledger = lane.sim.ledger();
@@ -221,7 +221,7 @@ async fn a_refund_whose_answer_was_lost_is_retried_without_refunding_twice() {
     ledger.check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_refund_that_never_reached_the_host_is_made_once_on_retry() {
     let lane = Lane::start(|_| {}).await;
     let ledger = lane.sim.ledger();
@@ -241,7 +241,7 @@ async fn a_refund_that_never_reached_the_host_is_made_once_on_retry() {
     ledger.check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unanswered_refund_is_settled_with_the_host_before_another_refund_of_its_sale() {
     let lane = Lane::start(|_| {}).await;
     let ledger = lane.sim.ledger();
@@ -262,7 +262,7 @@ async fn an_unanswered_refund_is_settled_with_the_host_before_another_refund_of_
     ledger.check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn sync_settles_an_unanswered_refund() {
     let lane = Lane::start(|_| {}).await;
     let ledger = lane.sim.ledger();
@@ -282,7 +282,7 @@ async fn sync_settles_an_unanswered_refund() {
     ledger.check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_refund_cut_off_by_a_crash_is_settled_at_start_up_once() {
     let mut lane = Lane::start(|_| {}).await;
     lane.present("debit");

@@ -18,7 +18,7 @@ use pos_e2e::{cny, pan};
 
 const FORCE: OfflinePreference = OfflinePreference::ForceOffline;
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn offline_payments_are_stored_then_uploaded_in_order() {
     let lane = Lane::start(|_| {}).await;
     let ledger = lane.sim.ledger();
@@ -74,7 +74,7 @@ async fn offline_payments_are_stored_then_uploaded_in_order() {
     ledger.check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn prefer_online_goes_online_when_it_can_and_offline_when_the_network_is_gone() {
     let lane = Lane::start(|_| {}).await;
     lane.present("contactless");
@@ -95,7 +95,7 @@ async fn prefer_online_goes_online_when_it_can_and_offline_when_the_network_is_g
     assert_eq!(sync.left, 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn fallback_after_a_lost_answer_never_charges_twice() {
     let lane = Lane::start(|_| {}).await;
     let ledger = lane.sim.ledger();
@@ -129,7 +129,7 @@ async fn fallback_after_a_lost_answer_never_charges_twice() {
     ledger.check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn require_online_and_online_only_types_refuse_while_offline() {
     let lane = Lane::start(|_| {}).await;
     lane.present("contactless");
@@ -150,7 +150,7 @@ async fn require_online_and_online_only_types_refuse_while_offline() {
     assert!(lane.terminal.void(OriginalRef::Voucher(sale.voucher.unwrap())).await.unwrap().approved);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn each_refusal_has_its_own_reason() {
     let lane = Lane::start(|c| {
         c.offline.per_payment = cny(10_000);
@@ -210,7 +210,7 @@ async fn each_refusal_has_its_own_reason() {
     assert_eq!(refused(never.terminal.sale_with(cny(1), FORCE).await.unwrap_err()), OfflineRefusal::NotSignedIn);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_payment_declined_on_upload_is_reported_and_the_others_go_on() {
     let mut sim = sim_config();
     sim.limits.per_transaction = 20_000;
@@ -244,7 +244,7 @@ async fn a_payment_declined_on_upload_is_reported_and_the_others_go_on() {
     lane.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_upload_whose_answer_was_lost_is_resent_as_a_repeat_without_a_second_effect() {
     let lane = Lane::start(|_| {}).await;
     let ledger = lane.sim.ledger();
@@ -264,7 +264,7 @@ async fn an_upload_whose_answer_was_lost_is_resent_as_a_repeat_without_a_second_
     ledger.check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_repeat_after_a_new_sign_in_is_still_recognised() {
     let lane = Lane::start(|_| {}).await;
     let ledger = lane.sim.ledger();
@@ -286,7 +286,7 @@ async fn a_repeat_after_a_new_sign_in_is_still_recognised() {
     assert!(lane.terminal.sign_in().await.unwrap().approved, "nothing owed: the sign-in goes ahead");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn uploads_resume_on_connectivity_return() {
     let lane = Lane::start(|c| c.sync.window = 2).await;
     lane.terminal.set_connectivity(false);
@@ -307,7 +307,7 @@ async fn uploads_resume_on_connectivity_return() {
     assert_eq!(lane.terminal.store().queue_stats().unwrap().count, 0);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn progress_counts_down_by_group() {
     let lane = Lane::start(|c| c.sync.group = 2).await;
     lane.present("contactless");
@@ -326,7 +326,7 @@ async fn progress_counts_down_by_group() {
     assert_eq!(progress, [(2, 3, 1_200), (4, 1, 500), (5, 0, 0)], "one progress event per group");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unreachable_host_keeps_everything_for_later() {
     let mut lane = Lane::start(|_| {}).await;
     lane.present("contactless");
@@ -345,7 +345,7 @@ async fn an_unreachable_host_keeps_everything_for_later() {
     assert_eq!(lane.terminal.sync().await.unwrap().accepted, 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn payments_stored_before_a_new_sign_in_are_uploaded_under_the_keys_they_were_read_with() {
     let lane = Lane::start(|_| {}).await;
     lane.present("contactless");
@@ -357,7 +357,7 @@ async fn payments_stored_before_a_new_sign_in_are_uploaded_under_the_keys_they_w
     assert_eq!(e.state, UploadState::Accepted, "{e:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_background_task_uploads_on_its_timer_and_retries_after_failures() {
     let lane = Lane::start(|c| c.sync.interval = Duration::from_millis(300)).await;
     let mut events = lane.terminal.subscribe();

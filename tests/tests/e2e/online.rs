@@ -21,7 +21,7 @@ fn fault(rig: &pos_e2e::Rig, mode: FaultMode) {
     rig.sim.faults().set(DEMO_TID, FaultPlan::once(mode).on(RequestClass::Financial));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn sign_in_then_a_sale_with_pin() {
     let rig = start().await;
     rig.reader.present("debit").unwrap();
@@ -45,7 +45,7 @@ async fn sign_in_then_a_sale_with_pin() {
     rig.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn void_refund_and_balance() {
     let rig = signed_in().await;
     let ledger = rig.sim.ledger();
@@ -73,7 +73,7 @@ async fn void_refund_and_balance() {
     ledger.check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn pre_auth_completion_and_cancels() {
     let rig = signed_in().await;
     let ledger = rig.sim.ledger();
@@ -109,7 +109,7 @@ async fn pre_auth_completion_and_cancels() {
     ledger.check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn every_way_of_reading_a_card() {
     let rig = signed_in().await;
     for (card, entry) in [
@@ -128,7 +128,7 @@ async fn every_way_of_reading_a_card() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn declines_carry_their_bilingual_text_and_action() {
     let rig = signed_in().await;
     for (card, code, zh, en, action) in [
@@ -149,7 +149,7 @@ async fn declines_carry_their_bilingual_text_and_action() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn wrong_pin_then_the_right_one() {
     let rig = signed_in().await;
     rig.reader.present("wrongpin").unwrap();
@@ -163,7 +163,7 @@ async fn wrong_pin_then_the_right_one() {
     assert_eq!(rig.sim.ledger().pin_tries(pan("wrongpin")).unwrap(), 0);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_mac_failure_is_never_approved() {
     let rig = signed_in().await;
     rig.reader.present("debit").unwrap();
@@ -183,7 +183,7 @@ async fn a_mac_failure_is_never_approved() {
     assert!(rig.terminal.sale(cny(100)).await.unwrap().approved);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn no_response_times_out_and_the_next_payment_goes_through() {
     let rig = signed_in().await;
     rig.reader.present("debit").unwrap();
@@ -196,17 +196,19 @@ async fn no_response_times_out_and_the_next_payment_goes_through() {
     assert!(rig.terminal.sale(cny(300)).await.unwrap().approved);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_late_or_doubled_answer_never_lands_on_another_payment() {
     let rig = signed_in().await;
     rig.reader.present("debit").unwrap();
-    fault(&rig, FaultMode::Delay { ms: 1_500 });
+    // A second and a half past the terminal's 60 s (simulated time).
+    assert_eq!(rig.terminal.config().response_timeout, std::time::Duration::from_secs(60));
+    fault(&rig, FaultMode::Delay { ms: 61_500 });
     let late = rig.terminal.sale(cny(111)).await.unwrap_err();
     assert!(matches!(late.exchange_failure().map(|f| &f.error), Some(AcquirerError::Timeout { .. })));
     // While the late answer is on its way, the next payment gets its own answer.
     let next = rig.terminal.sale(cny(222)).await.unwrap();
     assert!(next.approved && next.amount == Some(cny(222)));
-    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
 
     fault(&rig, FaultMode::SendTwice);
     let once = rig.terminal.sale(cny(333)).await.unwrap();
@@ -216,7 +218,7 @@ async fn a_late_or_doubled_answer_never_lands_on_another_payment() {
     assert_ne!(once.rrn, after.rrn);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_dropped_connection_is_reconnected_on_the_next_request() {
     let rig = signed_in().await;
     rig.reader.present("debit").unwrap();
@@ -228,7 +230,7 @@ async fn a_dropped_connection_is_reconnected_on_the_next_request() {
     assert!(rig.sim.stats().accepted >= 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn batch_out_of_step_asks_for_a_new_sign_in() {
     let rig = signed_in().await;
     // A settled batch puts the host at 000002; the terminal then falls behind it.
@@ -248,7 +250,7 @@ async fn batch_out_of_step_asks_for_a_new_sign_in() {
     assert!(rig.terminal.sale(cny(100)).await.unwrap().approved);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_host_batch_below_the_terminals_is_refused_at_sign_in() {
     // The acquirer's books went back (a simulator restarted in memory): its sign-in answer
     // carries batch 000001 while the terminal has settled 000001 already.
@@ -273,7 +275,7 @@ async fn a_host_batch_below_the_terminals_is_refused_at_sign_in() {
     assert!(voids.iter().all(|r| r.kind != pos_acquirer_sim::RowKind::Txn(TxnType::Void)), "{voids:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn echo_sign_off_and_restart() {
     let rig = start().await;
     assert!(rig.terminal.echo().await.unwrap().approved);

@@ -13,7 +13,7 @@ use pos_core::terminal::TerminalError;
 use pos_core::PosError;
 use pos_e2e::cny;
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_full_disk_refuses_new_payments_and_loses_nothing() {
     let mut lane = Lane::start(|_| {}).await;
     lane.present("contactless");
@@ -73,7 +73,7 @@ async fn a_full_disk_refuses_new_payments_and_loses_nothing() {
     lane.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_corrupt_database_is_reported_and_never_overwritten() {
     let lane = Lane::start(|_| {}).await;
     lane.present("contactless");

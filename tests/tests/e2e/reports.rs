@@ -81,7 +81,7 @@ fn all_rows(lane: &Lane) -> Vec<TxnRecord> {
     lane.terminal.store().recent_txns(10_000).unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn daily_summary_matches_the_hosts_ledger() {
     let lane = lane_on_the_day().await;
     scripted_day(&lane).await;
@@ -179,7 +179,7 @@ fn expected(rows: &[TxnRecord], f: &HistoryFilter) -> Vec<i64> {
     out.iter().map(|r| r.id.0).collect()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn history_filters_and_pages_without_full_card_numbers() {
     let lane = lane_on_the_day().await;
     scripted_day(&lane).await;
@@ -239,7 +239,7 @@ async fn history_filters_and_pages_without_full_card_numbers() {
     assert!(json.contains("\"scheme\":\"Visa\""), "{json}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn reprints_are_marked_and_carry_the_masked_card() {
     let lane = lane_on_the_day().await;
     let out = scripted_day(&lane).await;
@@ -264,7 +264,7 @@ async fn reprints_are_marked_and_carry_the_masked_card() {
     assert!(lane.terminal.reprint(ReprintTarget::Voucher(declined.voucher.unwrap())).is_err());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn retention_never_removes_anything_unsettled_or_unsynced() {
     let lane = lane_on_the_day().await;
     let t = &lane.terminal;
@@ -333,7 +333,7 @@ async fn host_closes_the_batch(lane: &Lane) {
     assert_eq!(lane.terminal.batch().unwrap(), before.next(), "the host's next batch");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_settlement_two_years_on_purges_old_settled_business_and_nothing_else() {
     let lane = lane_on_the_day().await;
     let t = &lane.terminal;

@@ -14,7 +14,7 @@ use pos_core::sync::SyncEvent;
 use pos_core::terminal::{OriginalRef, TerminalError};
 use pos_e2e::{cny, pan};
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_lost_answer_is_reversed_before_the_next_request() {
     let lane = Lane::start(|_| {}).await;
     lane.present("debit");
@@ -44,7 +44,7 @@ async fn a_lost_answer_is_reversed_before_the_next_request() {
     lane.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_bad_mac_is_reversed_with_reason_a0() {
     let lane = Lane::start(|_| {}).await;
     lane.present("credit");
@@ -64,7 +64,7 @@ async fn a_bad_mac_is_reversed_with_reason_a0() {
     lane.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_connection_lost_after_sending_is_reversed_even_if_the_host_did_nothing() {
     let lane = Lane::start(|_| {}).await;
     lane.present("debit");
@@ -83,7 +83,7 @@ async fn a_connection_lost_after_sending_is_reversed_even_if_the_host_did_nothin
     lane.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_reversal_is_resent_kept_and_flagged_until_acknowledged() {
     let lane = Lane::start(|c| c.reversal.attention_after = 2).await;
     lane.present("debit");
@@ -129,7 +129,7 @@ async fn a_reversal_is_resent_kept_and_flagged_until_acknowledged() {
     lane.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_crash_between_send_and_persist_is_reversed_at_start_up() {
     let mut lane = Lane::start(|_| {}).await;
     lane.present("debit");
@@ -156,7 +156,7 @@ async fn a_crash_between_send_and_persist_is_reversed_at_start_up() {
     lane.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_approval_without_a_printable_receipt_is_cancelled_and_reversed() {
     let lane = Lane::start(|_| {}).await;
     lane.present("credit");
@@ -180,7 +180,7 @@ async fn an_approval_without_a_printable_receipt_is_cancelled_and_reversed() {
     lane.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_reversed_void_lets_the_sale_stand_again() {
     let lane = Lane::start(|_| {}).await;
     lane.present("credit");
@@ -201,7 +201,7 @@ async fn a_reversed_void_lets_the_sale_stand_again() {
     lane.sim.ledger().check_invariants().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn reversals_go_out_on_connectivity_return_and_at_start_up() {
     let mut lane = Lane::start(|c| c.sync.interval = Duration::from_secs(3_600)).await;
     lane.present("debit");

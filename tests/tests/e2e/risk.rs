@@ -41,7 +41,7 @@ async fn sale_confirmed(rig: &Rig, amount: Amount) -> TxnOutcome {
     unreachable!("a confirmed warning lets the sale through")
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_block_reaches_the_operator_and_nothing_is_charged() {
     let rig = rig_with(SimConfig::demo(), Some(RiskPolicy::default_cny())).await;
     let before = rig.sim.ledger().available(pan("debit")).expect("balance");
@@ -69,7 +69,7 @@ async fn a_block_reaches_the_operator_and_nothing_is_charged() {
     assert!(o.approved, "{o:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_warning_needs_the_operators_confirmation_which_is_journaled() {
     let rig = rig_with(SimConfig::demo(), Some(RiskPolicy::default_cny())).await;
     let first = sale(&rig, cny(12_345)).await.expect("first sale");
@@ -102,7 +102,7 @@ async fn a_warning_needs_the_operators_confirmation_which_is_journaled() {
     assert_eq!((rec.confirmation_of, rec.txn_id), (Some(*token), Some(second.txn_id.0)), "{rec:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn require_online_turns_an_offline_payment_away() {
     let rig = rig_with(SimConfig::demo(), Some(RiskPolicy::default_cny())).await;
     let mut p = RiskPolicy::default_cny();
@@ -138,7 +138,7 @@ async fn require_online_turns_an_offline_payment_away() {
     assert!(e.en().contains("rules[0].max"), "{}", e.en());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_simulator_answers_61_above_its_per_transaction_limit() {
     let rig = rig_with(SimConfig::demo(), None).await;
     rig.terminal.set_risk_policy(&no_rules()).expect("pushed");
@@ -148,7 +148,7 @@ async fn the_simulator_answers_61_above_its_per_transaction_limit() {
     assert!(o.approved, "{o:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_simulator_answers_65_beyond_the_daily_count_per_card() {
     let mut sim = SimConfig::demo();
     sim.limits.daily_count_per_card = 2;
@@ -161,7 +161,7 @@ async fn the_simulator_answers_65_beyond_the_daily_count_per_card() {
     assert_eq!((o.approved, o.response_code.as_str()), (false, "65"));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_simulator_escalates_round_amounts_to_34_after_the_terminal_warned() {
     let mut sim = SimConfig::demo();
     sim.monitoring.round_amounts.decline = true;
@@ -199,7 +199,7 @@ impl pos_core::terminal::RiskConfirmer for Decides {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_warning_confirmed_during_the_payment_uses_the_card_already_read() {
     let rig = rig_with(SimConfig::demo(), Some(RiskPolicy::default_cny())).await;
     assert!(sale(&rig, cny(12_345)).await.expect("first sale").approved);

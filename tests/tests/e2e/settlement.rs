@@ -96,7 +96,7 @@ fn counted_stans(lane: &Lane, batch: BatchNo) -> Vec<u32> {
     rows.iter().filter(|r| pos_core::settlement::counts_in(r).is_some()).map(|r| r.numbers.stan.value()).collect()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn equal_totals_close_the_batch_without_upload() {
     let lane = Lane::start(|_| {}).await;
     scripted_day(&lane).await;
@@ -125,7 +125,7 @@ async fn equal_totals_close_the_batch_without_upload() {
     assert!(lane.terminal.day_end_blockers().unwrap().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unequal_totals_upload_the_batch_then_close() {
     let lane = Lane::start(|_| {}).await;
     scripted_day(&lane).await;
@@ -157,7 +157,7 @@ fn assert_assert_progress(seen: &[u32], sent: u32) {
     assert!(seen.windows(2).all(|w| w[1] == w[0] + 1), "{seen:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn batch_out_of_step_signs_in_again_and_settles() {
     // The terminal behind the host: `77`, a sign-in brings the host's batch, the batch settles.
     // (A host behind the terminal is refused at sign-in: online.rs.)
@@ -173,7 +173,7 @@ async fn batch_out_of_step_signs_in_again_and_settles() {
     assert_eq!(lane.terminal.batch().unwrap(), batch.next());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn settlement_flushes_stored_payments_first_and_refuses_when_it_cannot() {
     let lane = Lane::start(|_| {}).await;
     lane.present("offline");
@@ -191,7 +191,7 @@ async fn settlement_flushes_stored_payments_first_and_refuses_when_it_cannot() {
     assert_eq!(o.totals.domestic.debit_amount, 2_000);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn settlement_refuses_while_a_reversal_cannot_be_delivered() {
     let lane = Lane::start(|_| {}).await;
     lane.present("swipe12");
@@ -247,21 +247,21 @@ async fn interrupted_at(k: u32, mode: FaultMode) {
     assert_eq!(lane.terminal.batch().unwrap(), batch.next());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn upload_resumes_after_a_lost_connection_at_every_item() {
     for k in 0..5 {
         interrupted_at(k, FaultMode::Close).await;
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn upload_resumes_after_a_lost_answer_at_every_item() {
     for k in 0..5 {
         interrupted_at(k, FaultMode::DropResponse).await;
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn day_end_guard_refuses_each_operation_until_settled() {
     // With the default risk policy: its audit trail refers to the journal rows erased at the end.
     let lane = Lane::start(|c| c.risk_policy = Some(pos_core::risk::RiskPolicy::default_cny())).await;

@@ -68,7 +68,7 @@ fn is_tamper(e: &TerminalError) -> bool {
     matches!(e, TerminalError::Reader(ReaderError::Tampered))
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn tamper_locks_persistently_until_the_help_desk_unlocks() {
     let sim = Simulator::start(sim_config()).await.unwrap();
     let dir = TempDir::new("tamper");
@@ -125,7 +125,7 @@ fn refusal(e: TerminalError) -> UnlockError {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn tamper_unlock_brute_force_is_bounded_until_the_help_desk_resets_it() {
     let sim = Simulator::start(sim_config()).await.unwrap();
     let dir = TempDir::new("tamper-lockout");

@@ -53,10 +53,7 @@ impl Lane {
         // Pays with the same few cards many times a day; the default risk policy would ask for
         // confirmations (the risk engine has its own tests: tests/e2e/risk.rs, core risk::tests).
         config.risk_policy = None;
-        config.response_timeout = Duration::from_millis(600);
-        config.card_timeout = Duration::from_secs(2);
-        config.sync.backoff_base = Duration::from_millis(50);
-        config.sync.backoff_cap = Duration::from_millis(400);
+        // The production timeouts and back-off: these tests run on tokio's paused clock.
         config.offline.per_card_per_day = 100;
         tweak(&mut config);
         let dir = TempDir::new("journal");
