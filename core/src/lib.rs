@@ -32,6 +32,7 @@ pub mod store;
 pub mod sync;
 pub mod tamper;
 pub mod terminal;
+pub mod tms;
 pub mod vocab;
 
 pub use error::PosError;
