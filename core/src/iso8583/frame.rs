@@ -51,13 +51,83 @@ impl Header {
     pub fn version(&self) -> u8 {
         self.0[1]
     }
-    /// Terminal status / processing requirement (a host sets it to ask for sign-in, for example).
+    /// The whole status byte: terminal status (high nibble) and processing requirement (low).
     pub fn status(&self) -> u8 {
         self.0[2]
+    }
+    /// The terminal status, the high nibble of byte 3: 0 normal, 1 test.
+    pub fn terminal_status(&self) -> u8 {
+        self.0[2] >> 4
+    }
+    /// What the host asks the terminal to do next, the low nibble of byte 3.
+    pub fn processing_requirement(&self) -> ProcessingRequirement {
+        ProcessingRequirement::from_nibble(self.0[2] & 0x0F)
+    }
+    /// This header with the processing requirement set (a host's answer asking for `r`).
+    pub fn with_requirement(mut self, r: ProcessingRequirement) -> Header {
+        self.0[2] = (self.0[2] & 0xF0) | r.nibble();
+        self
     }
     /// The 3-byte sub-version.
     pub fn sub_version(&self) -> [u8; 3] {
         [self.0[3], self.0[4], self.0[5]]
+    }
+}
+
+/// What a host asks of the terminal in the header of any answer (处理要求), to be done after
+/// the current transaction. Values from the profile's terminals and hosts (sources in
+/// `docs/terminal-management.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProcessingRequirement {
+    /// 0: nothing.
+    None,
+    /// 1: download the terminal parameters (60.3 360).
+    DownloadParameters,
+    /// 2: upload the terminal's status (362).
+    UploadStatus,
+    /// 3: sign in again.
+    SignIn,
+    /// 4: update the CA public keys (372, 370..., 371).
+    UpdatePublicKeys,
+    /// 5: download the IC parameters (382, 380..., 381).
+    DownloadIcParameters,
+    /// 6: TMS parameter download (364/365; one host only).
+    TmsDownload,
+    /// 7: download the card blacklist (390..., 391).
+    DownloadBlacklist,
+    /// Any other value (8: rates; 9-F unassigned): ignored.
+    Other(u8),
+}
+
+impl ProcessingRequirement {
+    /// From the low nibble.
+    pub fn from_nibble(n: u8) -> ProcessingRequirement {
+        match n & 0x0F {
+            0 => ProcessingRequirement::None,
+            1 => ProcessingRequirement::DownloadParameters,
+            2 => ProcessingRequirement::UploadStatus,
+            3 => ProcessingRequirement::SignIn,
+            4 => ProcessingRequirement::UpdatePublicKeys,
+            5 => ProcessingRequirement::DownloadIcParameters,
+            6 => ProcessingRequirement::TmsDownload,
+            7 => ProcessingRequirement::DownloadBlacklist,
+            n => ProcessingRequirement::Other(n),
+        }
+    }
+
+    /// The low nibble.
+    pub fn nibble(self) -> u8 {
+        match self {
+            ProcessingRequirement::None => 0,
+            ProcessingRequirement::DownloadParameters => 1,
+            ProcessingRequirement::UploadStatus => 2,
+            ProcessingRequirement::SignIn => 3,
+            ProcessingRequirement::UpdatePublicKeys => 4,
+            ProcessingRequirement::DownloadIcParameters => 5,
+            ProcessingRequirement::TmsDownload => 6,
+            ProcessingRequirement::DownloadBlacklist => 7,
+            ProcessingRequirement::Other(n) => n & 0x0F,
+        }
     }
 }
 

@@ -12,7 +12,7 @@ pub mod spec;
 pub use bcd::bcd;
 pub use codec::{decode_message, encode_message, BodyLayout};
 pub use error::CodecError;
-pub use frame::{Frame, FrameLayout, Header, Tpdu};
+pub use frame::{Frame, FrameLayout, Header, ProcessingRequirement, Tpdu};
 pub use mac::{check_mac, encode_signed, encode_signed_into, MacCheck};
 pub use message::{Bitmap, Message, Mti, Wire};
 pub use profile::unionpay;

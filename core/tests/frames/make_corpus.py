@@ -663,12 +663,12 @@ frame(
 
 frame(
     "36-sale-other-tpdu-and-header-status",
-    "0200 sale through TPDU 60 0001 8000 with header 60 31 10 (terminal status 1: host asked for a "
-    "parameter download) and sub-version 000001",
+    "0200 sale through TPDU 60 0001 8000 with header 60 31 01 (processing requirement 1: the host "
+    "asks for a parameter download) and sub-version 000001",
     "0200",
     sale_fields(f60("22", "000013", "000", "6", "0", "1", "000", "00")),
     tpdu=bytes.fromhex("6000018000"),
-    header=bytes.fromhex("603110000001"),
+    header=bytes.fromhex("603101000001"),
     mac=ECB,
 )
 frame(
@@ -683,7 +683,8 @@ frame(
 )
 frame(
     "38-echo-response-0830-f60-20",
-    "0830 echo answer with 60 of 20 digits and a header asking the terminal to sign in (status 3)",
+    "0830 echo answer with 60 of 20 digits and a header asking the terminal to sign in again "
+    "(processing requirement 3)",
     "0830",
     {
         11: n_fix("000130"),
@@ -696,7 +697,7 @@ frame(
         60: n_var(f60("00", "000013", "301", "000000000"), LLL),
     },
     tpdu=TPDU_REPLY,
-    header=bytes.fromhex("603130000000"),
+    header=bytes.fromhex("603103000000"),
 )
 
 

@@ -165,6 +165,18 @@ fn corpus_covers_the_shapes_of_later_editions_and_other_hosts() {
     let headers: BTreeSet<[u8; 6]> = frames.iter().map(|(_, f)| f.header.0).collect();
     assert!(tpdus.len() >= 4 && headers.len() >= 5, "{} TPDUs, {} headers", tpdus.len(), headers.len());
     assert!(tpdus.iter().any(|t| t[0] != 0x60), "a TPDU whose protocol id is not 60");
+    // The host's processing requirement is the low nibble of header byte 3.
+    use pos_core::iso8583::ProcessingRequirement as R;
+    let asks = |name: &str| {
+        let (_, f) = frames.iter().find(|(c, _)| c.starts_with(name)).expect("frame");
+        (f.header.terminal_status(), f.header.processing_requirement())
+    };
+    assert_eq!(asks("36-"), (0, R::DownloadParameters));
+    assert_eq!(asks("38-"), (0, R::SignIn));
+    assert_eq!(pos_core::iso8583::Header::MAGSTRIPE.with_requirement(R::DownloadBlacklist).0[2], 0x07);
+    for n in 0..16 {
+        assert_eq!(R::from_nibble(n).nibble(), n);
+    }
 }
 
 /// pyiso8583 decodes every body (with the pad convention each frame states) to our values.
