@@ -30,6 +30,26 @@ pub enum NetCode {
     BatchEndIc,
     /// `301`: echo test.
     Echo,
+    /// `360`: terminal parameter download.
+    ParameterDownload,
+    /// `362`: terminal status upload.
+    StatusUpload,
+    /// `370`: one CA public key.
+    CapkDownload,
+    /// `371`: end of the CA public key download.
+    CapkEnd,
+    /// `372`: CA public key query (the host's list).
+    CapkQuery,
+    /// `380`: one application's IC parameters.
+    AidDownload,
+    /// `381`: end of the IC parameter download.
+    AidEnd,
+    /// `382`: IC parameter query (the host's AID list).
+    AidQuery,
+    /// `390`: one page of the card blacklist.
+    BlacklistPage,
+    /// `391`: end of the blacklist download.
+    BlacklistEnd,
     /// Any other code, kept as received.
     Other(u16),
 }
@@ -48,6 +68,16 @@ impl NetCode {
             NetCode::IcBatchUpload => 203,
             NetCode::BatchEndIc => 207,
             NetCode::Echo => 301,
+            NetCode::ParameterDownload => 360,
+            NetCode::StatusUpload => 362,
+            NetCode::CapkDownload => 370,
+            NetCode::CapkEnd => 371,
+            NetCode::CapkQuery => 372,
+            NetCode::AidDownload => 380,
+            NetCode::AidEnd => 381,
+            NetCode::AidQuery => 382,
+            NetCode::BlacklistPage => 390,
+            NetCode::BlacklistEnd => 391,
             NetCode::Other(c) => *c,
         }
     }
@@ -65,6 +95,16 @@ impl NetCode {
             203 => NetCode::IcBatchUpload,
             207 => NetCode::BatchEndIc,
             301 => NetCode::Echo,
+            360 => NetCode::ParameterDownload,
+            362 => NetCode::StatusUpload,
+            370 => NetCode::CapkDownload,
+            371 => NetCode::CapkEnd,
+            372 => NetCode::CapkQuery,
+            380 => NetCode::AidDownload,
+            381 => NetCode::AidEnd,
+            382 => NetCode::AidQuery,
+            390 => NetCode::BlacklistPage,
+            391 => NetCode::BlacklistEnd,
             c => NetCode::Other(c),
         }
     }

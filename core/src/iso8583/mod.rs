@@ -33,5 +33,5 @@ pub use field60::{Field60, NetCode};
 pub use field61::OriginalData;
 pub use financial::{reversal_of, CardFields, FinancialRequest, FinancialResponse};
 pub use ids::{BatchNo, MerchantId, Stan, TerminalId};
-pub use netmgmt::{AdminKind, AdminRequest, AdminResponse, IcUploadItem};
+pub use netmgmt::{AdminKind, AdminRequest, AdminResponse, IcUploadItem, Management};
 pub use txn::{SettlementSide, TxnSpec, TxnType, TXN_TABLE};

@@ -39,6 +39,98 @@ pub enum AdminKind {
         /// Records uploaded in total.
         count: u32,
     },
+    /// Terminal management (`docs/terminal-management.md`): parameter download, status upload,
+    /// CA public keys, IC parameters, blacklist. Field 62 as the kind says.
+    Management(Management),
+}
+
+/// A terminal-management request: its 60.3 code and MTI, and field 62.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Management {
+    /// 0800 / 360: the terminal parameters.
+    ParameterDownload,
+    /// 0820 / 362: the terminal's status list.
+    StatusUpload(Vec<u8>),
+    /// 0820 / 372: the host's CA public key list, `held` entries already received.
+    CapkQuery {
+        /// Entries of the list received so far (0 the first time).
+        held: u8,
+    },
+    /// 0800 / 370: one CA public key (62 = 9F06 + 9F22).
+    CapkDownload(Vec<u8>),
+    /// 0800 / 371: the CA public keys are complete.
+    CapkEnd,
+    /// 0820 / 382: the host's AID list, `held` entries already received.
+    AidQuery {
+        /// Entries of the list received so far.
+        held: u8,
+    },
+    /// 0800 / 380: one application's parameters (62 = 9F06).
+    AidDownload(Vec<u8>),
+    /// 0800 / 381: the IC parameters are complete.
+    AidEnd,
+    /// 0800 / 390: one blacklist page from an index (62 = 3 or 7 digits).
+    BlacklistPage(Vec<u8>),
+    /// 0800 / 391: the blacklist is complete.
+    BlacklistEnd,
+}
+
+impl Management {
+    /// The MTI and 60.3 code.
+    pub fn route(&self) -> (Mti, NetCode) {
+        match self {
+            Management::ParameterDownload => (M0800, NetCode::ParameterDownload),
+            Management::StatusUpload(_) => (M0820, NetCode::StatusUpload),
+            Management::CapkQuery { .. } => (M0820, NetCode::CapkQuery),
+            Management::CapkDownload(_) => (M0800, NetCode::CapkDownload),
+            Management::CapkEnd => (M0800, NetCode::CapkEnd),
+            Management::AidQuery { .. } => (M0820, NetCode::AidQuery),
+            Management::AidDownload(_) => (M0800, NetCode::AidDownload),
+            Management::AidEnd => (M0800, NetCode::AidEnd),
+            Management::BlacklistPage(_) => (M0800, NetCode::BlacklistPage),
+            Management::BlacklistEnd => (M0800, NetCode::BlacklistEnd),
+        }
+    }
+
+    /// Field 62 of the request, if it has one.
+    pub fn field62(&self) -> Option<Vec<u8>> {
+        match self {
+            Management::StatusUpload(v)
+            | Management::CapkDownload(v)
+            | Management::AidDownload(v)
+            | Management::BlacklistPage(v) => Some(v.clone()),
+            Management::CapkQuery { held } | Management::AidQuery { held } => {
+                Some(format!("1{:02}", held.min(&99)).into_bytes())
+            }
+            Management::ParameterDownload | Management::CapkEnd | Management::AidEnd | Management::BlacklistEnd => None,
+        }
+    }
+
+    /// Reads the request from its MTI, 60.3 code and field 62 (the host's side).
+    fn from_parts(mti: &str, net: NetCode, f62: Option<&[u8]>) -> Option<Result<Management, CodecError>> {
+        let f62 = || f62.map(<[u8]>::to_vec).ok_or(CodecError::MissingField(62));
+        let held = || -> Result<u8, CodecError> {
+            let v = f62()?;
+            match v.as_slice() {
+                [b'1', a, b] if a.is_ascii_digit() && b.is_ascii_digit() => Ok((a - b'0') * 10 + (b - b'0')),
+                _ => Err(CodecError::BadCharacter { field: 62 }),
+            }
+        };
+        Some(match (mti, net) {
+            ("0800", NetCode::ParameterDownload) => Ok(Management::ParameterDownload),
+            ("0820", NetCode::StatusUpload) => f62().map(Management::StatusUpload),
+            // One host family sends the queries as 0800 (docs/terminal-management.md).
+            ("0820" | "0800", NetCode::CapkQuery) => held().map(|held| Management::CapkQuery { held }),
+            ("0800", NetCode::CapkDownload) => f62().map(Management::CapkDownload),
+            ("0800", NetCode::CapkEnd) => Ok(Management::CapkEnd),
+            ("0820" | "0800", NetCode::AidQuery) => held().map(|held| Management::AidQuery { held }),
+            ("0800", NetCode::AidDownload) => f62().map(Management::AidDownload),
+            ("0800", NetCode::AidEnd) => Ok(Management::AidEnd),
+            ("0800", NetCode::BlacklistPage) => f62().map(Management::BlacklistPage),
+            ("0800", NetCode::BlacklistEnd) => Ok(Management::BlacklistEnd),
+            _ => return None,
+        })
+    }
 }
 
 /// One chip transaction in an IC batch upload.
@@ -80,6 +172,7 @@ impl AdminRequest {
             AdminKind::BatchUpload(_) => (M0320, NetCode::Settlement),
             AdminKind::IcBatchUpload(_) => (M0320, NetCode::IcBatchUpload),
             AdminKind::BatchEnd { code, .. } => (M0320, *code),
+            AdminKind::Management(m) => m.route(),
         };
         let mut m = Message::with_capacity(mti, 400);
         if let AdminKind::IcBatchUpload(item) = &self.kind {
@@ -107,6 +200,11 @@ impl AdminRequest {
         m.set(60, Field60::new(0, self.batch, net).to_string())?;
         if let AdminKind::IcBatchUpload(item) = &self.kind {
             m.set(61, format!("{}{}", self.batch, item.original_stan))?;
+        }
+        if let AdminKind::Management(mgmt) = &self.kind {
+            if let Some(v) = mgmt.field62() {
+                m.set(62, v)?;
+            }
         }
         if let Some(op) = &self.operator {
             m.set(63, op)?;
@@ -142,13 +240,16 @@ impl AdminRequest {
             ("0320", code @ (NetCode::BatchEnd | NetCode::BatchEndIc)) => {
                 AdminKind::BatchEnd { code, count: parse_batch_count(m.require(48)?)? }
             }
-            (mti, net) => {
-                return Err(CodecError::UnknownTransaction {
-                    mti: mti.to_string(),
-                    proc_code: String::new(),
-                    code60: format!("{:03}", net.code()),
-                })
-            }
+            (mti, net) => match Management::from_parts(mti, net, m.get(62)) {
+                Some(r) => AdminKind::Management(r?),
+                None => {
+                    return Err(CodecError::UnknownTransaction {
+                        mti: mti.to_string(),
+                        proc_code: String::new(),
+                        code60: format!("{:03}", net.code()),
+                    })
+                }
+            },
         };
         Ok(AdminRequest {
             kind,
@@ -186,7 +287,7 @@ pub struct AdminResponse {
     pub rrn: Option<String>,
     /// Field 48: settlement totals with the reconciliation codes (0510).
     pub totals: Option<SettlementTotals>,
-    /// Field 62: working keys under the TMK (0810).
+    /// Field 62: working keys under the TMK (sign-in), or what a management download carries.
     pub key_block: Option<Vec<u8>>,
 }
 

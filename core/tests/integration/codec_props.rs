@@ -15,9 +15,9 @@ use std::fmt::Debug;
 use pos_core::iso8583::{
     decode_message, encode_message, reversal_of, unionpay, AdminKind, AdminRequest, AdminResponse, BatchNo,
     BatchRecord, CardFields, CodecError, Encoding, EntryMethod, EntryMode, FieldSpec, FinancialRequest,
-    FinancialResponse, Frame, Header, IcUploadItem, LengthKind, MerchantId, Message, Mti, NetCode, OriginalData,
-    PrefixEncoding, Profile, Reconciliation, SecurityControl, SettlementTotals, Stan, TerminalId, Totals, Tpdu,
-    TxnType,
+    FinancialResponse, Frame, Header, IcUploadItem, LengthKind, Management, MerchantId, Message, Mti, NetCode,
+    OriginalData, PrefixEncoding, Profile, Reconciliation, SecurityControl, SettlementTotals, Stan, TerminalId, Totals,
+    Tpdu, TxnType,
 };
 use pos_core::money::{Amount, Currency, MAX_MINOR};
 use pos_core::response_code::{ResponseCode, RESPONSE_CODES};
@@ -465,7 +465,62 @@ fn admin_kinds() -> Vec<(&'static str, BoxedStrategy<AdminKind>)> {
                 .prop_map(|(code, count)| AdminKind::BatchEnd { code, count })
                 .boxed(),
         ),
+        ("parameter download 360", Just(mgmt(Management::ParameterDownload)).boxed()),
+        ("status upload 362", bytes(1..=200).prop_map(|v| mgmt(Management::StatusUpload(v))).boxed()),
+        ("CAPK query 372", (0u8..=99).prop_map(|held| mgmt(Management::CapkQuery { held })).boxed()),
+        ("CAPK download 370", bytes(1..=40).prop_map(|v| mgmt(Management::CapkDownload(v))).boxed()),
+        ("CAPK end 371", Just(mgmt(Management::CapkEnd)).boxed()),
+        ("AID query 382", (0u8..=99).prop_map(|held| mgmt(Management::AidQuery { held })).boxed()),
+        ("AID download 380", bytes(1..=40).prop_map(|v| mgmt(Management::AidDownload(v))).boxed()),
+        ("AID end 381", Just(mgmt(Management::AidEnd)).boxed()),
+        ("blacklist page 390", bytes(1..=7).prop_map(|v| mgmt(Management::BlacklistPage(v))).boxed()),
+        ("blacklist end 391", Just(mgmt(Management::BlacklistEnd)).boxed()),
     ]
+}
+
+fn mgmt(m: Management) -> AdminKind {
+    AdminKind::Management(m)
+}
+
+/// The management requests' MTI, 60.3 and 62 as the profile's terminals send them
+/// (docs/terminal-management.md).
+#[test]
+fn management_requests_carry_the_profile_codes() {
+    let cases: [(Management, &str, &str, Option<&[u8]>); 5] = [
+        (Management::ParameterDownload, "0800", "360", None),
+        (Management::CapkQuery { held: 0 }, "0820", "372", Some(b"100")),
+        (Management::AidQuery { held: 7 }, "0820", "382", Some(b"107")),
+        (Management::BlacklistPage(b"000".to_vec()), "0800", "390", Some(b"000")),
+        (Management::CapkEnd, "0800", "371", None),
+    ];
+    for (m, mti, code, f62) in cases {
+        let req = AdminRequest {
+            kind: AdminKind::Management(m.clone()),
+            stan: Stan::FIRST,
+            tid: TerminalId::new("12345678").unwrap(),
+            mid: MerchantId::new("123456789012345").unwrap(),
+            batch: BatchNo::new(1).unwrap(),
+            operator: None,
+        };
+        let msg = req.to_message(false).unwrap();
+        assert_eq!(msg.mti().as_str(), mti, "{m:?}");
+        assert_eq!(&msg.get_str(60).unwrap()[8..11], code, "{m:?}");
+        assert_eq!(msg.get(62), f62, "{m:?}");
+        assert!(msg.get(64).is_none(), "management requests are not MACed");
+    }
+    // A query some hosts send as 0800 reads the same.
+    let mut m = AdminRequest {
+        kind: AdminKind::Management(Management::CapkQuery { held: 3 }),
+        stan: Stan::FIRST,
+        tid: TerminalId::new("12345678").unwrap(),
+        mid: MerchantId::new("123456789012345").unwrap(),
+        batch: BatchNo::new(1).unwrap(),
+        operator: None,
+    }
+    .to_message(false)
+    .unwrap();
+    m.set_mti(Mti::new("0800").unwrap());
+    assert_eq!(AdminRequest::from_message(&m).unwrap().kind, AdminKind::Management(Management::CapkQuery { held: 3 }));
 }
 
 fn admin_request(kind: BoxedStrategy<AdminKind>) -> BoxedStrategy<AdminRequest> {
