@@ -6,7 +6,7 @@ use super::Store;
 
 impl Store {
     /// Deletes the session, the journal, the queue, settlements, the risk audit trail and
-    /// history, and settings; counters go back to their first values. The data key stays, so
+    /// history, the downloads (keys, chip parameters, blacklist), and settings; counters go back to their first values. The data key stays, so
     /// the file remains usable.
     pub fn erase_records(&self) -> Result<(), StoreError> {
         let mut conn = self.lock();
@@ -23,6 +23,9 @@ impl Store {
              UPDATE txn SET orig_txn_id = NULL, cancelled_by = NULL;
              DELETE FROM txn;
              DELETE FROM risk_day;
+             DELETE FROM tms_item;
+             DELETE FROM tms_blacklist;
+             DELETE FROM tms_state;
              DELETE FROM settings;
              UPDATE counters SET value = CASE name WHEN 'batch' THEN 1 ELSE 0 END;",
         )?;

@@ -279,6 +279,45 @@ ALTER TABLE offline_queue ADD COLUMN attention_acked_at TEXT;
 ALTER TABLE reversal ADD COLUMN attention_acked_at TEXT;
 "#,
     },
+    Migration {
+        version: 7,
+        name: "terminal management: CA public keys, IC parameters, blacklist, staged downloads",
+        sql: r#"
+-- Each download (kind: capk, aid, blacklist) goes to staged rows as its pages arrive, durable
+-- page by page so an interrupted download resumes at `staging_next`; the host's end message
+-- then swaps the staged rows in for the live ones in one transaction. Nothing half downloaded
+-- is ever used.
+CREATE TABLE tms_state (
+    kind               TEXT PRIMARY KEY CHECK (kind IN ('capk', 'aid', 'blacklist')),
+    entries            INTEGER NOT NULL DEFAULT 0,
+    -- SHA-256 over the live rows in key order (what `pos params show` prints).
+    digest             BLOB,
+    applied_at         TEXT,
+    -- Blacklist: bit n set when an entry has n digits (live, and of the staged rows).
+    lengths            INTEGER NOT NULL DEFAULT 0,
+    staging_lengths    INTEGER NOT NULL DEFAULT 0,
+    -- The next index to ask for; NULL when no download is under way.
+    staging_next       INTEGER,
+    staging_started_at TEXT
+) STRICT;
+
+-- CA public keys (key: RID and index; value: the TLV as verified) and IC parameters (key: AID).
+CREATE TABLE tms_item (
+    kind   TEXT NOT NULL CHECK (kind IN ('capk', 'aid')),
+    staged INTEGER NOT NULL CHECK (staged IN (0, 1)),
+    key    BLOB NOT NULL,
+    value  BLOB NOT NULL,
+    PRIMARY KEY (kind, staged, key)
+) STRICT, WITHOUT ROWID;
+
+-- The blacklist as keyed fingerprints (never the card numbers).
+CREATE TABLE tms_blacklist (
+    staged INTEGER NOT NULL CHECK (staged IN (0, 1)),
+    fp     BLOB NOT NULL,
+    PRIMARY KEY (staged, fp)
+) STRICT, WITHOUT ROWID;
+"#,
+    },
 ];
 
 /// The newest schema version this build knows.

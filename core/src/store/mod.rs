@@ -23,6 +23,7 @@ mod sealing;
 mod session;
 mod settings;
 mod settlement;
+mod tms;
 mod txn;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +50,7 @@ pub use retention::{Purged, RetentionPolicy};
 pub use reversal::DueReversal;
 pub use session::{NewSession, Session};
 pub use settlement::{SettlementRow, SettlementState, UploadItemRow, UploadProgressRow};
+pub use tms::{TmsItem, TmsKind, TmsState};
 pub use txn::{Failure, HostAnswer, NewTxn, TxnLookup};
 
 /// The terminal's persistent state. Cheap operations, each its own SQLite transaction.
