@@ -56,6 +56,68 @@ pub struct SimConfig {
     /// Accounts beyond (or instead of) the deck.
     #[serde(default)]
     pub accounts: Vec<AccountConfig>,
+    /// What terminal management serves: CA public keys, IC parameters, the blacklist.
+    #[serde(default)]
+    pub tms: TmsConfig,
+}
+
+/// Terminal-management content (`docs/terminal-management.md`), served as configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TmsConfig {
+    /// CA public keys, each the TLV of a 370 answer in hex. Default: the published test keys
+    /// (UnionPay 08 and 09, Visa 92, Mastercard EF).
+    #[serde(default = "default_capks")]
+    pub capks: Vec<String>,
+    /// IC parameters, each the TLV of a 380 answer in hex. Default: UnionPay debit, credit and
+    /// quasi-credit.
+    #[serde(default = "default_aids")]
+    pub aids: Vec<String>,
+    /// Blacklisted card-number prefixes or numbers (1-19 digits): served by 390 and declined
+    /// online with `62`. Default: none.
+    #[serde(default)]
+    pub blacklist: Vec<String>,
+}
+
+impl Default for TmsConfig {
+    fn default() -> TmsConfig {
+        TmsConfig { capks: default_capks(), aids: default_aids(), blacklist: Vec::new() }
+    }
+}
+
+/// The published EMV test keys, as the core's vector file holds them.
+fn default_capks() -> Vec<String> {
+    include_str!("../../core/tests/vectors/ca-public-keys.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split_once(' ').map(|(_, h)| h.trim().to_owned()))
+        .collect()
+}
+
+/// UnionPay debit, credit and quasi-credit with the profile's usual action codes and limits.
+fn default_aids() -> Vec<String> {
+    ["A000000333010101", "A000000333010102", "A000000333010103"]
+        .iter()
+        .map(|aid| {
+            let p = pos_core::tms::aid::IcParams {
+                aid: hex::decode(aid).unwrap_or_default(),
+                exact_match: false,
+                version: [0x00, 0x30],
+                tac: [[0xD8, 0x40, 0x00, 0xA8, 0x00], [0xD8, 0x40, 0x04, 0xF8, 0x00], [0x00, 0x10, 0x00, 0x00, 0x00]],
+                floor_limit: 0,
+                threshold: 0,
+                max_target_percent: 99,
+                target_percent: 99,
+                default_ddol: vec![0x9F, 0x37, 0x04],
+                online_pin: true,
+                ec_limit: Some(100_000),
+                cl_floor_limit: Some(0),
+                cl_limit: Some(100_000),
+                cl_cvm_limit: Some(30_000),
+            };
+            hex::encode_upper(p.to_tlv())
+        })
+        .collect()
 }
 
 /// How the ISO 8583 port is served.
@@ -315,6 +377,7 @@ pub(crate) struct ValidConfig {
     pub admin: Option<SocketAddr>,
     pub terminals: Vec<TerminalProfile>,
     pub accounts: Vec<AccountConfig>,
+    pub tms: crate::host::TmsContent,
 }
 
 impl SimConfig {
@@ -335,6 +398,7 @@ impl SimConfig {
             terminals: vec![TerminalConfig::new(provision::DEMO_TID, provision::DEMO_MID, provision::DEMO_TMK_HEX)],
             include_deck: true,
             accounts: Vec::new(),
+            tms: TmsConfig::default(),
         }
     }
 
@@ -432,7 +496,46 @@ impl SimConfig {
                 return Err(ConfigError::DuplicateAccount { pan: mask_pan_digits(&a.pan) });
             }
         }
-        Ok(ValidConfig { listen, admin, terminals, accounts })
+        let tms = self.validate_tms()?;
+        Ok(ValidConfig { listen, admin, terminals, accounts, tms })
+    }
+
+    /// The terminal-management content, well-formed enough to list and find (not checked
+    /// further: a test may serve a damaged key on purpose).
+    fn validate_tms(&self) -> Result<crate::host::TmsContent, ConfigError> {
+        let bad = |what: &'static str, reason: String| ConfigError::BadSetting { what, reason };
+        if self.tms.capks.len() > pos_core::tms::capk::MAX_KEYS || self.tms.aids.len() > pos_core::tms::aid::MAX_AIDS {
+            return Err(bad("tms", "too many keys or applications".into()));
+        }
+        let mut capks = Vec::new();
+        for (i, h) in self.tms.capks.iter().enumerate() {
+            let tlv = hex::decode(h.trim()).map_err(|_| bad("tms.capks", format!("entry {i} is not hex")))?;
+            let rid = crate::host::tms_tag(&tlv, 0x9F06).filter(|r| r.len() == 5);
+            let index = crate::host::tms_tag(&tlv, 0x9F22).and_then(|i| match i.as_slice() {
+                [b] => Some(*b),
+                _ => None,
+            });
+            let (Some(rid), Some(index)) = (rid, index) else {
+                return Err(bad("tms.capks", format!("entry {i} has no RID (9F06) or index (9F22)")));
+            };
+            capks.push((tlv, index, rid));
+        }
+        let mut aids = Vec::new();
+        for (i, h) in self.tms.aids.iter().enumerate() {
+            let tlv = hex::decode(h.trim()).map_err(|_| bad("tms.aids", format!("entry {i} is not hex")))?;
+            let aid = crate::host::tms_tag(&tlv, 0x9F06)
+                .ok_or_else(|| bad("tms.aids", format!("entry {i} has no AID (9F06)")))?;
+            aids.push((aid, tlv));
+        }
+        if self.tms.blacklist.len() > pos_core::tms::blacklist::MAX_ENTRIES {
+            return Err(bad("tms.blacklist", "too many entries".into()));
+        }
+        if let Some(e) = self.tms.blacklist.iter().find(|e| {
+            !pos_core::tms::blacklist::ENTRY_DIGITS.contains(&e.len()) || !e.bytes().all(|b| b.is_ascii_digit())
+        }) {
+            return Err(bad("tms.blacklist", format!("an entry of {} characters is not 1-19 digits", e.len())));
+        }
+        Ok(crate::host::TmsContent { capks, aids, blacklist: self.tms.blacklist.clone() })
     }
 
     fn check_settings(&self) -> Result<(), ConfigError> {

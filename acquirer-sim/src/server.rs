@@ -71,9 +71,16 @@ impl Simulator {
         let tls = crate::tls::setup(&config.tls)?;
         let ledger = Arc::new(Ledger::open(config.database.as_deref(), &valid.accounts, &valid.terminals)?);
         let clock = Arc::new(SimClock::system(config.utc_offset_minutes));
-        let host =
-            Host::new(valid.terminals, ledger.clone(), clock.clone(), config.limits, config.monitoring, config.seed)
-                .map_err(|e| SimError::Ledger(LedgerError::Corrupt(e.to_string())))?;
+        let host = Host::new(
+            valid.terminals,
+            ledger.clone(),
+            clock.clone(),
+            config.limits,
+            config.monitoring,
+            config.seed,
+            valid.tms,
+        )
+        .map_err(|e| SimError::Ledger(LedgerError::Corrupt(e.to_string())))?;
         let listener = TcpListener::bind(valid.listen).await.map_err(|e| bind_error(valid.listen, &e))?;
         let addr = listener.local_addr().map_err(|e| bind_error(valid.listen, &e))?;
         let admin = match valid.admin {

@@ -146,8 +146,12 @@ pub(crate) fn required_card(
     card_account(ctx, req, d)?.ok_or_else(|| d.decline("30"))
 }
 
-/// Issuer status and expiry: `41` lost, `43` stolen, `62` restricted, `54` expired.
+/// Issuer status and expiry: `41` lost, `43` stolen, `62` restricted or blacklisted, `54` expired.
 pub(crate) fn status(ctx: &Ctx<'_>, d: &Draft, card: &CardData, account: &Account) -> Result<(), Refusal> {
+    // A card on the blacklist the terminals download (390) is refused online too.
+    if ctx.host.tms().lists(&card.pan) {
+        return Err(d.decline("62"));
+    }
     match account.status {
         CardStatus::Lost => return Err(d.decline("41")),
         CardStatus::Stolen => return Err(d.decline("43")),

@@ -22,6 +22,7 @@ mod reply;
 mod reversal;
 mod sessions;
 mod settlement;
+mod tms;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,6 +40,7 @@ pub(crate) use inbound::Inbound;
 pub(crate) use reply::Reply;
 use reply::{bare, MacKey};
 pub(crate) use sessions::{Session, Sessions};
+pub(crate) use tms::{tag_value as tms_tag, TmsContent};
 
 /// Everything a request is decided against.
 pub(crate) struct Host {
@@ -50,6 +52,8 @@ pub(crate) struct Host {
     monitoring: MonitoringConfig,
     /// Seed of the auth code sequence (its position is a ledger counter).
     codes_seed: u64,
+    /// What terminal management serves.
+    tms: TmsContent,
 }
 
 impl Host {
@@ -60,13 +64,14 @@ impl Host {
         limits: Limits,
         monitoring: MonitoringConfig,
         seed: u64,
+        tms: TmsContent,
     ) -> Result<Host, HostError> {
         let terminals: HashMap<String, TerminalProfile> =
             terminals.into_iter().map(|t| (t.tid.as_str().to_owned(), t)).collect();
         let sessions = Sessions::restore(&ledger, &terminals)?;
         // A different stream from the fault generator's, so faults do not shift auth codes.
         let codes_seed = seed ^ 0xA17C_0DE5;
-        Ok(Host { terminals, sessions, ledger, clock, limits, monitoring, codes_seed })
+        Ok(Host { terminals, sessions, ledger, clock, limits, monitoring, codes_seed, tms })
     }
 
     /// Whether `tid` holds working keys from a sign-in.
@@ -80,6 +85,11 @@ impl Host {
     pub(crate) fn reset_code(&self, tid: &str, challenge: &str) -> Option<String> {
         let t = self.terminals.get(tid)?;
         Some(pos_core::tamper::reset_code(&t.unlock_key, tid, challenge))
+    }
+
+    /// What terminal management serves.
+    pub(crate) fn tms(&self) -> &TmsContent {
+        &self.tms
     }
 
     pub(crate) fn is_signed_in(&self, tid: &str) -> bool {

@@ -31,6 +31,10 @@ pub(crate) fn handle(host: &Host, inbound: &Inbound, term: &TerminalProfile) -> 
         AdminKind::SignIn(code) => sign_in(host, term, &req, *code),
         AdminKind::SignOff => sign_off(host, term, &req),
         AdminKind::Echo => answer(host, &req, NetCode::Echo, "00", None),
+        AdminKind::Management(m) => {
+            let (rc, f62) = super::tms::answer(host.tms(), &req, m);
+            answer(host, &req, m.route().1, rc, f62)
+        }
         _ => return reply::encode(inbound, bare(msg, "12"), None),
     };
     match answer {
@@ -90,7 +94,12 @@ fn answer(
         Ok((batch, txns::next_counter(db, "rrn")?))
     })?;
     let local = host.clock.local_now();
-    let mti = if matches!(req.kind, AdminKind::SignIn(_)) { "0810" } else { "0830" };
+    // The answer's MTI: 0800 → 0810, 0820 → 0830.
+    let mti = match &req.kind {
+        AdminKind::SignIn(_) => "0810",
+        AdminKind::Management(m) if m.route().0.as_str() == "0800" => "0810",
+        _ => "0830",
+    };
     let resp = AdminResponse {
         mti: pos_core::iso8583::Mti::new(mti)?,
         net,

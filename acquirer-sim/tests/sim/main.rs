@@ -20,6 +20,7 @@ mod robustness;
 mod settlement;
 mod sign_in;
 mod tls;
+mod tms;
 mod transactions;
 
 use std::io::Write;

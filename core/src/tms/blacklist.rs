@@ -26,7 +26,7 @@ const DOMAIN: &[u8] = b"pos-blacklist-v1\0";
 pub const ENTRY_DIGITS: std::ops::RangeInclusive<usize> = 1..=19;
 /// Entries one terminal keeps (a national hot-card list is in the hundreds of thousands).
 pub const MAX_ENTRIES: usize = 2_000_000;
-/// Entries in one page (field 62 holds 999 bytes: about 60 entries of 16 digits).
+/// Entries in one page (field 62 holds 512 bytes here: about 28 entries of 16 digits).
 pub const MAX_PAGE_ENTRIES: usize = 500;
 
 /// The width of the page index: the profile's 3 digits, or our 7.
