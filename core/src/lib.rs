@@ -34,6 +34,6 @@ pub mod tamper;
 pub mod terminal;
 pub mod vocab;
 
-pub use error::PosError;
+pub use error::{Error, ErrorCode};
 pub use i18n::Bilingual;
 pub use money::{Amount, Currency};

@@ -13,7 +13,6 @@ mod config;
 mod connectivity;
 mod crash_point;
 mod day_end;
-mod error;
 mod exchange;
 mod history;
 mod offline;
@@ -28,13 +27,13 @@ mod reversals;
 mod risk_gate;
 mod session;
 mod settlement;
-mod settlement_error;
 mod sync;
 mod tamper;
 
 #[cfg(test)]
 mod tests;
 
+use crate::error::Error;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -54,12 +53,11 @@ pub use crate::clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp, CH
 pub use crate::outcome::{AdminOp, AdminOutcome, TxnOutcome};
 pub use background::SyncTask;
 pub use config::{PinPolicy, TerminalConfig};
-pub use error::{ExchangeFailure, TerminalError};
+pub(crate) use crate::error::TerminalError;
 pub use history::{HistoryItem, HistoryPage, ReprintTarget};
 pub use original::OriginalRef;
 pub use owner::LOCK_FILE;
-pub use printing::{PrintError, SlipRun};
-pub use settlement_error::{DayEndError, SettlementError};
+pub use printing::SlipRun;
 
 /// The settings key recording which terminal the data directory belongs to.
 const TID_SETTING: &str = "terminal.tid";
@@ -104,7 +102,7 @@ impl Terminal {
         vault: Arc<dyn KeyVault>,
         reader: Arc<dyn CardReader>,
         clock: Arc<dyn Clock>,
-    ) -> Result<Terminal, TerminalError> {
+    ) -> Result<Terminal, Error> {
         let dir = data_dir.as_ref();
         crate::store::create_private_dir(dir)?;
         // Recovery below must never run beside a live owner: it would take that owner's
@@ -135,7 +133,7 @@ impl Terminal {
     }
 
     /// Creates `data_dir` for a terminal's data, private to this user (0700 on Unix).
-    pub fn create_data_dir(data_dir: impl AsRef<Path>) -> Result<(), TerminalError> {
+    pub fn create_data_dir(data_dir: impl AsRef<Path>) -> Result<(), Error> {
         Ok(crate::store::create_private_dir(data_dir.as_ref())?)
     }
 
@@ -150,7 +148,7 @@ impl Terminal {
         config: TerminalConfig,
         vault: Arc<dyn KeyVault>,
         clock: Arc<dyn Clock>,
-    ) -> Result<Terminal, TerminalError> {
+    ) -> Result<Terminal, Error> {
         let store = Store::open_read_only(data_dir.as_ref().join(Store::FILE_NAME), vault)?;
         let view = Terminal::assemble(config, store, Arc::new(owner::NoReader), clock, owner::Access::ReadOnly);
         view.apply_offline_switch()?;
@@ -219,12 +217,12 @@ impl Terminal {
     }
 
     /// Whether a sign-in is in force.
-    pub fn is_signed_in(&self) -> Result<bool, TerminalError> {
+    pub fn is_signed_in(&self) -> Result<bool, Error> {
         Ok(self.store.session()?.is_some_and(|s| s.tid == self.config.tid))
     }
 
     /// The current batch number.
-    pub fn batch(&self) -> Result<BatchNo, TerminalError> {
+    pub fn batch(&self) -> Result<BatchNo, Error> {
         Ok(self.store.batch()?)
     }
 

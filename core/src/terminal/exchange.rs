@@ -10,7 +10,7 @@ use crate::iso8583::{encode_signed, unionpay, Frame, Message, Stan, TxnType};
 use crate::response_code::ResponseCode;
 use crate::reversal::{reversal_message, ReversalCause};
 
-use super::error::{ExchangeFailure, TerminalError};
+use crate::error::{ExchangeFailure, TerminalError};
 use super::Terminal;
 
 /// How to sign the request and check the response.

@@ -1,9 +1,10 @@
 //! Installing a terminal's provisioning (identity, keys, acquirer) in its data directory.
 
+use crate::error::Error;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::settlement_error::DayEndError;
+use crate::error::DayEndError;
 use crate::crypto::KeyVault;
 use crate::provisioning::Provisioning;
 use crate::settlement::DayEndOp;
@@ -24,7 +25,7 @@ impl Terminal {
         data_dir: impl AsRef<Path>,
         vault: Arc<dyn KeyVault>,
         provisioning: &Provisioning,
-    ) -> Result<(), DayEndError> {
+    ) -> Result<(), Error> {
         provisioning.validate().map_err(TerminalError::from)?;
         let dir = data_dir.as_ref();
         crate::store::create_private_dir(dir)?;
@@ -43,7 +44,7 @@ impl Terminal {
             let reasons = view.day_end_blockers()?;
             if !reasons.is_empty() {
                 tracing::info!(reasons = ?reasons, "provisioning refused: business owed");
-                return Err(DayEndError::Refused { op: DayEndOp::Reprovision, reasons });
+                return Err(DayEndError::Refused { op: DayEndOp::Reprovision, reasons }.into());
             }
         }
         provisioning.seal(dir, vault.as_ref()).map_err(TerminalError::from)?;

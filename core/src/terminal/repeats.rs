@@ -28,7 +28,7 @@ use crate::money::Amount;
 use crate::offline::OfflineRefusal;
 use crate::store::{DueRepeat, Session, StoreError, TxnRecord};
 
-use super::error::TerminalError;
+use crate::error::TerminalError;
 use super::exchange::Signing;
 use super::payments::Plan;
 use super::Terminal;

@@ -6,6 +6,7 @@
 //! nothing to undo). Any other outcome keeps it due for the next attempt: before the next
 //! online request, on connectivity return, on the sync timer.
 
+use crate::error::Error;
 use crate::i18n::Bilingual;
 use crate::iso8583::{decode_message, unionpay, FinancialResponse, MacCheck, Message};
 use crate::response_code::{OperatorAction, ResponseCode};
@@ -14,7 +15,7 @@ use crate::store::{DueReversal, TxnId, UploadState};
 use crate::sync::SyncEvent;
 
 use super::crash_point::crash_point;
-use super::error::TerminalError;
+use crate::error::TerminalError;
 use super::exchange::Signing;
 use super::Terminal;
 
@@ -154,13 +155,14 @@ impl Terminal {
     /// Reverses an approval whose receipt could not be printed, at the operator's request:
     /// the customer is never charged without a slip. The reversal is sent at once and
     /// kept until acknowledged; `Ok(true)` when the host has already acknowledged it.
-    pub async fn cancel_unprinted(&self, txn: TxnId) -> Result<bool, TerminalError> {
+    pub async fn cancel_unprinted(&self, txn: TxnId) -> Result<bool, Error> {
         self.owner("cancel a payment")?;
         if !self.store.cancel_held(txn, &self.clock.now().to_string())? {
             return Err(TerminalError::not_eligible(
                 "此交易已完成（签购单已确认），不能取消，请改用撤销",
                 "this payment is already complete (its receipt was confirmed): use a void instead",
-            ));
+            )
+            .into());
         }
         tracing::info!(txn = %txn, "approval cancelled: receipt could not be printed");
         if let Err(e) = self.send_due_reversals().await {
@@ -173,14 +175,14 @@ impl Terminal {
     /// Marks a payment complete (its receipt printed, or the customer declined one): it can
     /// no longer be cancelled by [`Terminal::cancel_unprinted`]. Starting the next payment
     /// does the same.
-    pub fn complete(&self, txn: TxnId) -> Result<(), TerminalError> {
+    pub fn complete(&self, txn: TxnId) -> Result<(), Error> {
         self.owner("complete a payment")?;
         Ok(self.store.complete_txn(txn)?)
     }
 
     /// What needs the operator: reversals failing repeatedly, stored payments the host
     /// declined or that expired. Each says what to tell the customer.
-    pub fn attention(&self) -> Result<Vec<Attention>, TerminalError> {
+    pub fn attention(&self) -> Result<Vec<Attention>, Error> {
         let mut out: Vec<Attention> = self
             .store
             .open_reversals()?

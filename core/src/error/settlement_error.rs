@@ -1,11 +1,11 @@
 //! Why a settlement or a day-end operation did not complete, in the operator's languages.
 //!
-//! Both wrap [`TerminalError`], so they live with the terminal rather than in the pure
-//! `settlement` module (which would otherwise depend on the facade above it).
+//! Both wrap [`TerminalError`], so they live with it in the error module (below the facade that
+//! returns them as [`crate::Error`]) rather than in the pure `settlement` module.
 
 use thiserror::Error;
 
-use super::error::TerminalError;
+use super::terminal_error::TerminalError;
 use crate::i18n::Bilingual;
 use crate::response_code::ResponseCode;
 use crate::settlement::DayEndOp;
@@ -53,7 +53,7 @@ pub enum SettlementError {
     },
     /// Sign-in, store or link failure.
     #[error("{0}")]
-    Terminal(TerminalError),
+    Terminal(#[source] TerminalError),
 }
 
 impl From<TerminalError> for SettlementError {
@@ -118,7 +118,7 @@ pub enum DayEndError {
     },
     /// It was allowed but failed.
     #[error("{0}")]
-    Terminal(TerminalError),
+    Terminal(#[source] TerminalError),
 }
 
 impl From<TerminalError> for DayEndError {
