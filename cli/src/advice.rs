@@ -259,3 +259,115 @@ pub fn frame_step() -> (String, String) {
         "paste the whole frame as hex (with or without its 2-byte length); add --body when it starts at the MTI".into(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use pos_core::error::Detail;
+
+    use super::*;
+
+    fn with_code(code: C) -> Error {
+        Error::InvalidInput { code, detail: Detail::new("甲", "a") }
+    }
+
+    fn advice(code: C) -> Option<(String, String)> {
+        next_step(&with_code(code))
+    }
+
+    /// Each code the CLI knows a way out of gets its step (both languages, naming the command),
+    /// the others none.
+    #[test]
+    fn the_next_step_follows_the_code() {
+        let cases: &[(C, &str, &str)] = &[
+            (C::NotSignedIn, "pos sign-in", "pos sign-in"),
+            (C::OfflineNotSignedIn, "pos sign-in", "pos sign-in"),
+            (C::ReaderKeys, "pos sign-in", "pos sign-in"),
+            (C::KeyCheck, "pos sign-in", "pos sign-in"),
+            (C::SettlementOutOfStep, "pos sign-in", "pos sign-in"),
+            (C::HostBatchBehind, "--ledger", "--ledger"),
+            (C::OriginalNotFound, "pos history", "pos history"),
+            (C::ReversalPending, "pos sync", "pos sync"),
+            (C::OwedBeforeSignIn, "pos sync", "pos sync"),
+            (C::RefundInDoubt, "pos sync", "pos sync"),
+            (C::InUse, "pos history", "pos history"),
+            (C::DayEndRefused, "pos settle", "pos settle"),
+            (C::UnknownCard, "pos cards", "pos cards"),
+            (C::StoreOpen, "--data-dir", "--data-dir"),
+            (C::Sqlite, "--data-dir", "--data-dir"),
+            (C::StoreTooNew, "升级 pos", "upgrade pos"),
+            (C::BatchFull, "pos settle", "pos settle"),
+            (C::StoreMissingTxn, "pos history", "pos history"),
+            (C::StoreMissing, "pos sign-in", "pos sign-in"),
+            (C::NeedsUpgrade, "pos echo", "pos echo"),
+            (C::KeyFormat, "--key", "--key"),
+            (C::Vault, "vault.key", "vault.key"),
+            (C::RiskBlocked, "pos risk check", "pos risk check"),
+            (C::RiskOnlineRequired, "pos offline off", "pos offline off"),
+            (C::RiskUnknownConfirmation, "--confirm-risk", "--confirm-risk"),
+            (C::RiskPolicyStale, "version", "version"),
+            (C::RiskPolicyInvalid, "pos risk policy", "pos risk policy"),
+            (C::OfflineQueueTooOld, "pos offline status", "pos offline status"),
+            (C::OfflineOnlinePin, "pos cards", "pos cards"),
+            (C::OfflineAmountOverLimit, "pos offline off", "pos offline off"),
+            (C::AmountGarbage, "12.34", "12.34"),
+            (C::BadDay, "--day", "--day"),
+            (C::NothingToReprint, "pos history", "pos history"),
+            (C::SettlementPaymentsStored, "pos queue", "pos queue"),
+            (C::SettlementDeclined, "pos settle", "pos settle"),
+            (C::SettlementUploadInterrupted, "pos settle", "pos settle"),
+            (C::BleWrongDevice, "--kind", "--kind"),
+        ];
+        for (code, zh, en) in cases {
+            let (z, e) = advice(*code).unwrap_or_else(|| panic!("no step for {code}"));
+            assert!(z.contains(zh) && e.contains(en), "{code}: {z} / {e}");
+        }
+        for code in [
+            C::OfflineDisabled,
+            C::RiskConfirm,
+            C::AmountOverflow,
+            C::CurrencyMismatch,
+            C::StoreCorrupt,
+            C::DiskFull,
+            C::StoreReadOnly,
+            C::SettlementHostError,
+            C::Protocol,
+            C::Input,
+            C::OriginalNotEligible,
+            C::CardData,
+        ] {
+            assert_eq!(advice(code), None, "{code}");
+        }
+        // Every code is answered without a panic, and a step is never empty.
+        for code in C::ALL {
+            if let Some((zh, en)) = advice(*code) {
+                assert!(!zh.is_empty() && !en.is_empty(), "{code}");
+            }
+        }
+    }
+
+    /// A failed exchange names the host it could not reach and says when the reversal goes.
+    #[test]
+    fn a_network_failure_names_the_host_and_the_reversal() {
+        let network = |code, reversal_due| Error::Network {
+            code,
+            txn_id: None,
+            may_have_reached_host: reversal_due,
+            reversal_due,
+            reversal_reason: None,
+            target: Some("10.0.0.9:7000".into()),
+            detail: Detail::new("甲", "a"),
+        };
+        let (zh, en) = next_step(&network(C::ConnectRefused, false)).unwrap();
+        assert!(zh.contains("10.0.0.9:7000") && en.contains("pos sim") && !en.contains("reversal"), "{en}");
+        let (zh, en) = next_step(&network(C::ConnectDns, false)).unwrap();
+        assert!(zh.contains("主机名 10.0.0.9:7000") && en.contains("host name"), "{en}");
+        assert!(next_step(&network(C::TlsNotTls, false)).unwrap().1.contains("--plain"));
+        assert!(next_step(&network(C::TlsNoPin, false)).unwrap().1.contains("--ca FILE"));
+        assert!(next_step(&network(C::TlsBadPin, false)).unwrap().1.contains("do not trade"));
+        let (zh, en) = next_step(&network(C::ResponseTimeout, true)).unwrap();
+        assert!(zh.contains("冲正会在下一笔交易前自动发送") && en.contains("the reversal goes out"), "{en}");
+        assert!(next_step(&network(C::MacFailed, true)).unwrap().1.contains("pos sign-in"));
+        assert!(next_step(&network(C::Unmatched, true)).unwrap().1.contains("--host"));
+        assert!(next_step(&network(C::DuplicateInFlight, false)).unwrap().1.contains("wait"));
+    }
+}

@@ -481,7 +481,7 @@ where
             }
             token
         }
-        done => return finish(g, done.map_err(pos_core::Error::from)?),
+        done => return finish(g, done?),
     };
     t.confirm_risk(token, &t.config().operator)?;
     if !g.json {
@@ -494,7 +494,7 @@ where
             )
         );
     }
-    finish(g, pin_retries(g, &op).await.map_err(pos_core::Error::from)?)
+    finish(g, pin_retries(g, &op).await?)
 }
 
 /// Asks the operator on the terminal (stdin a TTY) whether to go ahead despite a warning.
@@ -535,7 +535,7 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<TxnOutcome, Error>>,
 {
-    finish(g, pin_retries(g, &op).await.map_err(pos_core::Error::from)?)
+    finish(g, pin_retries(g, &op).await?)
 }
 
 /// Runs `op`, letting the cardholder re-enter a wrong PIN (`55`) up to twice more.

@@ -49,11 +49,11 @@ use crate::sync::SyncEvent;
 
 // The clock is a crate-wide capability; re-exported here because the facade takes one.
 pub use crate::clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp, CHINA_UTC_OFFSET_SECS};
+pub(crate) use crate::error::TerminalError;
 /// Re-exported from `outcome`, which sits below the receipts that print them.
 pub use crate::outcome::{AdminOp, AdminOutcome, TxnOutcome};
 pub use background::SyncTask;
 pub use config::{PinPolicy, TerminalConfig};
-pub(crate) use crate::error::TerminalError;
 pub use history::{HistoryItem, HistoryPage, ReprintTarget};
 pub use original::OriginalRef;
 pub use owner::LOCK_FILE;

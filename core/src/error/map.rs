@@ -2,6 +2,7 @@
 //! exhaustive `match` without a wildcard arm: an internal variant added later does not compile
 //! until it is mapped here. The internal error becomes the public error's source.
 
+use super::{DayEndError, ExchangeFailure, SettlementError, TerminalError};
 use super::{Detail, Error, ErrorCode as C};
 use crate::acquirer::{AcquirerError, ConnectFailure, TlsFailure};
 use crate::card::CardError;
@@ -18,7 +19,6 @@ use crate::report::ReportError;
 use crate::risk::{PolicyError, RiskError};
 use crate::store::StoreError;
 use crate::tamper::UnlockError;
-use super::{DayEndError, ExchangeFailure, SettlementError, TerminalError};
 
 impl From<TerminalError> for Error {
     fn from(e: TerminalError) -> Self {
@@ -424,5 +424,63 @@ mod tests {
         assert_eq!(src.downcast_ref::<ReaderError>(), Some(&ReaderError::Timeout));
         // Equality is by code, fields and texts, not by source.
         assert_eq!(e, Error::from(ReaderError::Timeout));
+    }
+
+    #[test]
+    fn a_sqlite_failure_keeps_sqlite_s_error_in_the_source_chain() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let raw = conn.execute("NOT SQL AT ALL", []).unwrap_err();
+        let store = StoreError::from(raw);
+        assert!(matches!(store, StoreError::Sqlite(_)), "{store:?}");
+        let e: Error = TerminalError::Store(store).into();
+        assert_eq!(e.code(), C::Sqlite);
+        assert!(e.en().starts_with("Transaction database error: ") && e.en().contains("syntax error"), "{}", e.en());
+        // Error -> StoreError -> SqliteFailure -> rusqlite::Error.
+        let mut chain: Vec<&(dyn std::error::Error + 'static)> = Vec::new();
+        let mut next = e.source();
+        while let Some(s) = next {
+            chain.push(s);
+            next = s.source();
+        }
+        assert!(chain.first().is_some_and(|s| s.is::<StoreError>()), "{chain:?}");
+        let sqlite = chain.iter().find_map(|s| s.downcast_ref::<rusqlite::Error>()).expect("rusqlite's error");
+        assert!(sqlite.to_string().contains("syntax error"), "{sqlite}");
+    }
+
+    #[test]
+    fn wrappers_keep_their_inner_error_as_the_source() {
+        let e: Error = SettlementError::Terminal(TerminalError::Reader(ReaderError::Busy)).into();
+        assert!(matches!(e, Error::Reader { code: C::ReaderBusy, .. }));
+        let e: Error = ReportError::Store(StoreError::DiskFull).into();
+        assert_eq!(e.code(), C::DiskFull);
+        assert_eq!(e.source().and_then(|s| s.downcast_ref::<StoreError>()), Some(&StoreError::DiskFull));
+        let e: Error = TerminalError::Risk(RiskError::Policy(PolicyError::Stale { offered: 1, installed: 2 })).into();
+        assert_eq!(e.code(), C::RiskPolicyStale);
+    }
+
+    #[test]
+    fn a_refused_day_end_names_every_reason_in_both_languages() {
+        use crate::settlement::{DayEndOp, DayEndRefusal};
+        let reasons = vec![DayEndRefusal::ReversalPending { count: 1 }, DayEndRefusal::BatchUnsettled { count: 3 }];
+        let e: Error = DayEndError::Refused { op: DayEndOp::FactoryReset, reasons: reasons.clone() }.into();
+        let Error::DayEndRefused { op, blockers, .. } = &e else { panic!("{e:?}") };
+        assert_eq!((*op, blockers), (DayEndOp::FactoryReset, &reasons));
+        assert!(e.zh().contains("恢复出厂设置") && e.zh().contains("3笔交易未结算"), "{}", e.zh());
+        assert!(e.en().contains("factory reset") && e.en().contains("settle first"), "{}", e.en());
+        // An allowed operation that then fails keeps the terminal's own error.
+        let e: Error = DayEndError::Terminal(TerminalError::NotSignedIn).into();
+        assert!(matches!(e, Error::NotSignedIn { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn settlement_refusals_carry_their_counts() {
+        let e: Error = SettlementError::PaymentsStored { count: 2 }.into();
+        assert!(matches!(e, Error::Settlement { code: C::SettlementPaymentsStored, stored: Some(2), .. }));
+        let e: Error = SettlementError::ReversalsPending { count: 1 }.into();
+        assert!(matches!(e, Error::ReversalPending { count: 1, .. }));
+        let e: Error =
+            SettlementError::UploadInterrupted { acked: 3, total: 5, zh: "断开".into(), en: "closed".into() }.into();
+        assert!(matches!(e, Error::Settlement { progress: Some((3, 5)), .. }), "{e:?}");
+        assert_eq!(e.code().as_str(), "upload_interrupted");
     }
 }

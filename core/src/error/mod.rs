@@ -24,9 +24,13 @@ use crate::response_code::ResponseCode;
 use crate::risk::AuditId;
 use crate::settlement::{DayEndOp, DayEndRefusal};
 
-/// The operator's text of an error and the internal error behind it (its source).
+/// The operator's text of an error and the internal error behind it (its source); boxed, so
+/// that [`Error`] stays small in every `Result`.
 #[derive(Clone)]
-pub struct Detail {
+pub struct Detail(Box<Texts>);
+
+#[derive(Clone)]
+struct Texts {
     zh: String,
     en: String,
     source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
@@ -35,29 +39,33 @@ pub struct Detail {
 impl Detail {
     /// Texts without a source.
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Detail {
-        Detail { zh: zh.into(), en: en.into(), source: None }
+        Detail(Box::new(Texts { zh: zh.into(), en: en.into(), source: None }))
     }
 
     /// The texts of `e`, with `e` as the source.
     pub(crate) fn of<E: Bilingual + std::error::Error + Send + Sync + 'static>(e: E) -> Detail {
-        Detail { zh: e.zh(), en: e.en(), source: Some(Arc::new(e)) }
+        Detail(Box::new(Texts { zh: e.zh(), en: e.en(), source: Some(Arc::new(e)) }))
     }
 
     /// The Chinese text.
     pub fn zh(&self) -> &str {
-        &self.zh
+        &self.0.zh
     }
 
     /// The English text.
     pub fn en(&self) -> &str {
-        &self.en
+        &self.0.en
+    }
+
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
 impl PartialEq for Detail {
     /// By text: two errors with the same code, fields and texts are equal, whatever their source.
     fn eq(&self, other: &Detail) -> bool {
-        self.zh == other.zh && self.en == other.en
+        self.zh() == other.zh() && self.en() == other.en()
     }
 }
 
@@ -66,7 +74,7 @@ impl Eq for Detail {}
 impl std::fmt::Debug for Detail {
     // The texts only: a source's Debug could show more than an operator should see.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Detail").field("zh", &self.zh).field("en", &self.en).finish_non_exhaustive()
+        f.debug_struct("Detail").field("zh", &self.zh()).field("en", &self.en()).finish_non_exhaustive()
     }
 }
 
@@ -426,15 +434,15 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.detail().source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.detail().source()
     }
 }
 
 impl Bilingual for Error {
     fn zh(&self) -> String {
-        self.detail().zh.clone()
+        self.detail().zh().to_string()
     }
     fn en(&self) -> String {
-        self.detail().en.clone()
+        self.detail().en().to_string()
     }
 }

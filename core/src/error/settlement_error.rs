@@ -13,7 +13,7 @@ use crate::settlement::DayEndRefusal;
 
 /// A settlement that stopped; what was done is kept and the next attempt goes on from it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum SettlementError {
+pub(crate) enum SettlementError {
     /// Reversals are still owed to the host: settling now would close a batch the host
     /// still counts differently.
     #[error("{count} reversal(s) could not be delivered before settlement")]
@@ -107,7 +107,7 @@ impl Bilingual for SettlementError {
 
 /// A day-end operation that did not run.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum DayEndError {
+pub(crate) enum DayEndError {
     /// Refused: the reasons say what to do first.
     #[error("{} refused: {}", op.en(), reasons.iter().map(Bilingual::en).collect::<Vec<_>>().join("; "))]
     Refused {

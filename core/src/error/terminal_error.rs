@@ -20,7 +20,7 @@ use crate::store::{StoreError, TxnId, VoucherNo};
 /// money, `reversal` holds the 0400 to send (field 39 = `reversal_reason`, MAC to be
 /// filled at send time): the next step of the journal persists and sends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExchangeFailure {
+pub(crate) struct ExchangeFailure {
     /// The financial type, `None` for sign-in, sign-off and echo.
     pub txn: Option<TxnType>,
     /// What went wrong on the link.
@@ -49,7 +49,7 @@ impl std::error::Error for ExchangeFailure {
 
 /// A terminal operation that ended without an outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum TerminalError {
+pub(crate) enum TerminalError {
     /// No valid sign-in: the keys are missing, or the host asked for a new sign-in.
     #[error("not signed in")]
     NotSignedIn,

@@ -13,9 +13,9 @@ use crate::response_code::{OperatorAction, ResponseCode};
 use crate::store::{NewTxn, OriginalRefs, TxnRecord};
 
 use super::crash_point::crash_point;
-use crate::error::TerminalError;
 use super::payments::Plan;
 use super::Terminal;
+use crate::error::TerminalError;
 use crate::outcome::TxnOutcome;
 
 /// 60.4 of the advice: the reader takes stripe, chip and contactless cards.

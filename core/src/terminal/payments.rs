@@ -23,10 +23,10 @@ use crate::reversal::{reversal_message, ReversalCause};
 use crate::store::{Failure, Guard, HostAnswer, NewTxn, Session, TxnRecord, TxnStatus};
 
 use super::crash_point::crash_point;
-use crate::error::TerminalError;
 use super::exchange::{failure, Signing};
 use super::original::{resolve, OriginalRef, Resolved};
 use super::Terminal;
+use crate::error::TerminalError;
 use crate::outcome::{parse_balance, TxnOutcome};
 
 /// 60.4: the reader takes stripe, chip and contactless cards.

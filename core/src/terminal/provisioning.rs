@@ -4,8 +4,8 @@ use crate::error::Error;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::DayEndError;
 use crate::crypto::KeyVault;
+use crate::error::DayEndError;
 use crate::provisioning::Provisioning;
 use crate::settlement::DayEndOp;
 use crate::store::Store;

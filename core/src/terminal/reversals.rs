@@ -15,9 +15,9 @@ use crate::store::{DueReversal, TxnId, UploadState};
 use crate::sync::SyncEvent;
 
 use super::crash_point::crash_point;
-use crate::error::TerminalError;
 use super::exchange::Signing;
 use super::Terminal;
+use crate::error::TerminalError;
 
 /// What one round of reversal sending achieved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -12,8 +12,8 @@ use crate::risk::{
     self, AuditDecision, AuditId, AuditRecord, Evaluation, RiskError, RiskPolicy, RiskReport, RiskRequest, Verdict,
 };
 
-use crate::error::TerminalError;
 use super::Terminal;
+use crate::error::TerminalError;
 use crate::outcome::TxnOutcome;
 
 impl Terminal {

@@ -11,9 +11,9 @@ use crate::error::Error;
 use crate::iso8583::{AdminKind, AdminRequest, AdminResponse, BatchNo, CodecError, Field60, NetCode, Stan};
 use crate::store::NewSession;
 
-use crate::error::{ExchangeFailure, TerminalError};
 use super::exchange::{failure, Signing};
 use super::Terminal;
+use crate::error::{ExchangeFailure, TerminalError};
 use crate::outcome::{AdminOp, AdminOutcome};
 
 /// The settings key listing the check values of the MAKs this terminal has signed in with.

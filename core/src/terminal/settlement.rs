@@ -8,9 +8,9 @@
 //! last acknowledged one, and a message whose answer was lost goes again unchanged (same
 //! STAN and content: the host answers it from its record).
 
-use crate::error::SettlementError;
 use crate::acquirer::AcquirerError;
 use crate::error::Error;
+use crate::error::SettlementError;
 use crate::i18n::Bilingual;
 use crate::iso8583::{
     AdminKind, AdminRequest, AdminResponse, BatchNo, CodecError, Reconciliation, SettlementTotals, Totals,
@@ -21,9 +21,9 @@ use crate::settlement::{batch_totals, plan_upload, SettlementOutcome, UploadProg
 use crate::store::Session;
 
 use super::crash_point::crash_point;
-use crate::error::TerminalError;
 use super::exchange::{failure, Signing};
 use super::Terminal;
+use crate::error::TerminalError;
 
 /// `77`: the batch number is not the host's.
 const OUT_OF_STEP: &str = "77";

@@ -17,9 +17,9 @@ use crate::store::{QueuedAdvice, Session, TxnId, UploadOutcome, UploadState};
 use crate::sync::{join_all, SyncEvent, SyncReport, SyncStop};
 
 use super::crash_point::crash_point;
-use crate::error::TerminalError;
 use super::exchange::Signing;
 use super::Terminal;
+use crate::error::TerminalError;
 
 /// One upload's outcome and, when it says so, why the sync should stop.
 struct Uploaded {

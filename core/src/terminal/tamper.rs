@@ -13,8 +13,8 @@ use crate::error::Error;
 use crate::reader::ReaderError;
 use crate::tamper::{stricter, UnlockAttempts, UnlockError, UNLOCK_MAX_FAILURES};
 
-use crate::error::TerminalError;
 use super::Terminal;
+use crate::error::TerminalError;
 
 /// Settings key of the lock; its value is when it was set.
 const TAMPER_LOCK: &str = "tamper_lock";
