@@ -91,7 +91,7 @@ impl Terminal {
     ///
     /// The process takes the data directory's exclusive lock first and keeps it until the
     /// terminal is dropped; a second opener, in this process or another, gets
-    /// [`TerminalError::InUse`] and changes nothing. Opening touches no network. It settles
+    /// [`Error::InUse`] and changes nothing. Opening touches no network. It settles
     /// locally what a crash left half done (requests left pending become failed with their
     /// reversal due; uploads in flight go back to stored); [`Terminal::recover`] then sends
     /// what is owed. If the directory held another terminal's session, that session is
@@ -141,7 +141,7 @@ impl Terminal {
     ///
     /// For history, reports, the queue and reprint previews: the database is opened
     /// read-only, no recovery runs, no lock is taken, and every operation that would write,
-    /// read a card or send is refused with [`TerminalError::ReadOnly`]. A directory without a
+    /// read a card or send is refused with [`Error::ReadOnly`]. A directory without a
     /// terminal database is an error, never a new terminal.
     pub fn open_read_only(
         data_dir: impl AsRef<Path>,

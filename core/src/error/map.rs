@@ -51,34 +51,36 @@ impl From<TerminalError> for Error {
 
 /// A failed exchange: the terminal's texts (they say whether it is reversed) and error as the
 /// source (its source is the acquirer's error).
-fn exchange(f: ExchangeFailure, outer: Detail) -> Error {
-    let reversal_due = f.may_have_reached_host && f.reversal.is_some();
-    match Error::from(f.error) {
-        Error::Network { code, target, .. } => Error::Network {
-            code,
-            txn_id: f.txn_id,
-            may_have_reached_host: f.may_have_reached_host,
-            reversal_due,
-            reversal_reason: Some(f.reversal_reason),
-            target,
-            detail: outer,
-        },
-        other => other,
+fn exchange(f: ExchangeFailure, detail: Detail) -> Error {
+    let (code, target) = link(&f.error);
+    Error::Network {
+        code,
+        txn_id: f.txn_id,
+        may_have_reached_host: f.may_have_reached_host,
+        reversal_due: f.may_have_reached_host && f.reversal.is_some(),
+        reversal_reason: Some(f.reversal_reason),
+        target,
+        detail,
+    }
+}
+
+/// The code of a link failure, and the `host:port` for a connection that could not be made.
+fn link(e: &AcquirerError) -> (C, Option<String>) {
+    match e {
+        AcquirerError::ConnectFailed { target, cause } => (connect(*cause), Some(target.clone())),
+        AcquirerError::Timeout { .. } => (C::ResponseTimeout, None),
+        AcquirerError::ConnectionLost { .. } => (C::ConnectionLost, None),
+        AcquirerError::FrameTooLarge { .. } => (C::FrameTooLarge, None),
+        AcquirerError::Malformed(_) => (C::Malformed, None),
+        AcquirerError::MacFailed => (C::MacFailed, None),
+        AcquirerError::Unmatched { .. } => (C::Unmatched, None),
+        AcquirerError::DuplicateInFlight { .. } => (C::DuplicateInFlight, None),
     }
 }
 
 impl From<AcquirerError> for Error {
     fn from(e: AcquirerError) -> Self {
-        let (code, target) = match &e {
-            AcquirerError::ConnectFailed { target, cause } => (connect(*cause), Some(target.clone())),
-            AcquirerError::Timeout { .. } => (C::ResponseTimeout, None),
-            AcquirerError::ConnectionLost { .. } => (C::ConnectionLost, None),
-            AcquirerError::FrameTooLarge { .. } => (C::FrameTooLarge, None),
-            AcquirerError::Malformed(_) => (C::Malformed, None),
-            AcquirerError::MacFailed => (C::MacFailed, None),
-            AcquirerError::Unmatched { .. } => (C::Unmatched, None),
-            AcquirerError::DuplicateInFlight { .. } => (C::DuplicateInFlight, None),
-        };
+        let (code, target) = link(&e);
         Error::Network {
             code,
             txn_id: None,

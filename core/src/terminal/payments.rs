@@ -59,7 +59,7 @@ impl Terminal {
     /// with the host first (see [`Terminal::settle_refunds_of`]): when that earlier refund was
     /// for the same amount and is approved, this call is its retry and returns its outcome
     /// without sending anything new. Then the amount is checked against what is left to refund
-    /// ([`TerminalError::RefundAboveRemainder`], before a card is read or a voucher taken).
+    /// ([`Error::RefundAboveRemainder`], before a card is read or a voucher taken).
     pub async fn refund(&self, amount: Amount, original: OriginalRef) -> Result<TxnOutcome, Error> {
         let amount = self.checked(amount)?;
         let o = resolve(&self.store, TxnType::Refund, &original)?;

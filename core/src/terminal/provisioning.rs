@@ -15,7 +15,7 @@ use super::{owner, SystemClock, Terminal, TerminalConfig, TerminalError};
 impl Terminal {
     /// Seals `provisioning` into the terminal directory `data_dir` (created if absent).
     ///
-    /// Refused with [`TerminalError::InUse`] while a terminal runs on the directory (close it
+    /// Refused with [`Error::InUse`] while a terminal runs on the directory (close it
     /// first: a running terminal would keep signing with the old keys), and with the
     /// day-end reasons while the directory holds business the host must see under the
     /// current identity and keys (reversals owed, stored payments, an unsettled batch). The
