@@ -1,18 +1,11 @@
-//! The one public error of the bindings (`PosException` in Kotlin), mapped from the core's
-//! internal errors; every variant carries the operator's text in Chinese and English, and
-//! none carries card data or keys.
+//! The one public error of the bindings (`PosException` in Kotlin): the core's one error
+//! ([`pos_core::Error`]) mapped variant by variant in [`From<pos_core::Error>`], plus the two
+//! failures only the bindings meet (a shell callback, a task). Every variant carries the
+//! operator's text in Chinese and English, and none carries card data or keys.
 
-use pos_core::devices::ble::LinkError;
-use pos_core::devices::printer::PrinterError;
 use pos_core::i18n::Bilingual;
-use pos_core::reader::ReaderError;
-use pos_core::receipt::{CopyKind, ReceiptError, SlipNotPrinted};
-use pos_core::report::ReportError;
-use pos_core::risk::RiskError;
-use pos_core::store::StoreError;
-use pos_core::tamper::UnlockError;
-use pos_core::terminal::TerminalError;
-use pos_core::terminal::{DayEndError, SettlementError};
+use pos_core::receipt::CopyKind;
+use pos_core::Error as Core;
 
 use crate::day_end::{DayEndBlocker, DayEndOperation};
 
@@ -162,242 +155,115 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for PosError {
     }
 }
 
-impl From<TerminalError> for PosError {
-    fn from(e: TerminalError) -> Self {
+impl From<Core> for PosError {
+    /// One arm per core variant, no wildcard: a variant the core adds does not compile here
+    /// until it is mapped. Kotlin's shape is kept: the device variants share `Device` with
+    /// their stable code, the host's `Network` keeps the reversal flags.
+    fn from(e: Core) -> Self {
         let (zh, en) = (e.zh(), e.en());
-        match &e {
-            TerminalError::Exchange(f) => PosError::Network {
-                zh,
-                en,
-                txn_id: f.txn_id.map(|id| id.0),
-                may_have_reached_host: f.may_have_reached_host,
-                reversal_due: f.may_have_reached_host && f.reversal.is_some(),
-            },
-            TerminalError::ReversalPending { count } => PosError::ReversalPending { count: *count, zh, en },
-            TerminalError::InUse { pid, .. } => PosError::InUse { pid: *pid, zh, en },
-            TerminalError::Reader(r) => r.clone().into(),
-            TerminalError::Risk(r) => {
-                let (rules, confirm_token) = match r {
-                    RiskError::Blocked { rule, .. } | RiskError::OnlineRequired { rule, .. } => {
-                        (vec![rule.clone()], None)
-                    }
-                    RiskError::ConfirmationRequired { token, rules, .. } => (rules.clone(), Some(token.0)),
-                    _ => (Vec::new(), None),
-                };
-                PosError::RiskRefused { code: r.code().into(), rules, confirm_token, zh, en }
-            }
-            // Everything else as the core's public error maps it (kept in one place, the core).
-            _ => pos_core::PosError::from(e).into(),
-        }
-    }
-}
-
-impl From<pos_core::PosError> for PosError {
-    fn from(e: pos_core::PosError) -> Self {
-        use pos_core::PosError as Core;
+        let code = e.code().as_str().to_string();
         match e {
-            Core::InvalidInput { zh, en } => PosError::InvalidInput { zh, en },
-            Core::Protocol { zh, en } => PosError::Protocol { zh, en },
-            Core::Security { zh, en } => PosError::Security { zh, en },
-            Core::CardData { zh, en } => PosError::Device { code: "card_data".into(), zh, en },
-            Core::Network { zh, en } => {
+            Core::InvalidInput { .. }
+            | Core::OriginalNotFound { .. }
+            | Core::OriginalNotEligible { .. }
+            | Core::RefundAboveRemainder { .. }
+            | Core::CompletionAboveHold { .. } => PosError::InvalidInput { zh, en },
+            Core::NotSignedIn { .. } => PosError::NotSignedIn { zh, en },
+            // The host's batch went backwards: the answer cannot be used (as before, a protocol error).
+            Core::HostBatchBehind { .. } | Core::Protocol { .. } => PosError::Protocol { zh, en },
+            Core::ReversalPending { count, .. } => PosError::ReversalPending { count, zh, en },
+            Core::OwedBeforeSignIn { .. } => {
                 PosError::Network { zh, en, txn_id: None, may_have_reached_host: false, reversal_due: false }
             }
-            Core::Device { zh, en } => PosError::Device { code: "reader".into(), zh, en },
-            Core::Storage { zh, en } => PosError::Storage { zh, en },
-            Core::NotSignedIn { zh, en } => PosError::NotSignedIn { zh, en },
-            Core::OfflineRefused { code, zh, en } => PosError::OfflineRefused { code, zh, en },
-            Core::InUse { zh, en } => PosError::InUse { pid: None, zh, en },
-        }
-    }
-}
-
-impl From<SettlementError> for PosError {
-    fn from(e: SettlementError) -> Self {
-        let (zh, en) = (e.zh(), e.en());
-        let code = match e {
-            SettlementError::Terminal(t) => return t.into(),
-            SettlementError::ReversalsPending { count } => return PosError::ReversalPending { count, zh, en },
-            SettlementError::PaymentsStored { .. } => "payments_stored",
-            SettlementError::Declined { .. } => "declined",
-            SettlementError::OutOfStep => "out_of_step",
-            SettlementError::HostError => "host_error",
-            SettlementError::UploadInterrupted { .. } => "upload_interrupted",
-        };
-        PosError::Settlement { code: code.into(), zh, en }
-    }
-}
-
-impl From<StoreError> for PosError {
-    fn from(e: StoreError) -> Self {
-        pos_core::PosError::from(e).into()
-    }
-}
-
-impl From<ReaderError> for PosError {
-    fn from(e: ReaderError) -> Self {
-        let (zh, en) = (e.zh(), e.en());
-        let code = match e {
-            ReaderError::Cancelled => return PosError::Cancelled { zh, en },
-            ReaderError::Tampered => return PosError::Tampered { zh, en },
-            ReaderError::NoWorkingKeys => return PosError::NotSignedIn { zh, en },
-            ReaderError::Timeout => "reader_timeout",
-            ReaderError::Disconnected => "reader_disconnected",
-            ReaderError::CardRemoved => "card_removed",
-            ReaderError::Busy => "reader_busy",
-            ReaderError::Card(_) => "card_data",
-            ReaderError::UnknownCard(_) => "unknown_card",
-            ReaderError::KeyCheckFailed(_) | ReaderError::BadKeyBlock(_) | ReaderError::Crypto(_) => "reader_keys",
-            ReaderError::Protocol(_) => "reader_protocol",
-            ReaderError::Unlock(u) => match u {
-                UnlockError::WrongCode { .. } => "unlock_refused",
-                UnlockError::Wait { .. } => "unlock_wait",
-                UnlockError::LockedOut => "unlock_locked_out",
-                UnlockError::WrongResetCode { .. } => "unlock_reset_refused",
-                UnlockError::NoChallenge => "unlock_no_challenge",
-                UnlockError::NotProvisioned => "unlock_not_provisioned",
-            },
-            ReaderError::Unsupported => "unsupported",
-            ReaderError::LinkNotEncrypted => "link_not_encrypted",
-            ReaderError::WrappedKeyRefused => "reader_key_wrap",
-            ReaderError::NoLinkKey => "reader_link_key",
-            // Variants the core adds later (the tamper unlock, say) keep a generic code.
-            #[allow(unreachable_patterns)]
-            _ => "reader",
-        };
-        PosError::Device { code: code.into(), zh, en }
-    }
-}
-
-impl From<PrinterError> for PosError {
-    fn from(e: PrinterError) -> Self {
-        let code = match e {
-            PrinterError::PaperOut => "printer_paper_out",
-            PrinterError::CoverOpen => "printer_cover_open",
-            PrinterError::Fault => "printer_fault",
-            PrinterError::NoAnswer => "printer_no_answer",
-            PrinterError::Disconnected { .. } => "printer_disconnected",
-            PrinterError::Link(_) => "printer_link",
-            PrinterError::JobTooLarge(_) => "printer_job_too_large",
-        };
-        PosError::Device { code: code.into(), zh: e.zh(), en: e.en() }
-    }
-}
-
-impl From<SlipNotPrinted> for PosError {
-    fn from(e: SlipNotPrinted) -> Self {
-        PosError::NotPrinted {
-            copy: e.copy.into(),
-            printed: e.printed.iter().copied().map(SlipCopy::from).collect(),
-            zh: e.zh(),
-            en: e.en(),
-        }
-    }
-}
-
-impl From<ReceiptError> for PosError {
-    fn from(e: ReceiptError) -> Self {
-        PosError::InvalidInput { zh: e.zh(), en: e.en() }
-    }
-}
-
-impl From<ReportError> for PosError {
-    fn from(e: ReportError) -> Self {
-        let (zh, en) = (e.zh(), e.en());
-        let code = match e {
-            ReportError::Store(s) => return s.into(),
-            ReportError::BadDay(_) | ReportError::BadFilter { .. } => return PosError::InvalidInput { zh, en },
-            ReportError::NoReceipt => "nothing_to_reprint",
-            ReportError::Receipt(ReceiptError::NotApproved) => "not_approved",
-            ReportError::Receipt(ReceiptError::NoAmount) => "no_amount",
-        };
-        PosError::NoReceipt { code: code.into(), voucher: None, zh, en }
-    }
-}
-
-impl From<pos_core::terminal::PrintError> for PosError {
-    fn from(e: pos_core::terminal::PrintError) -> Self {
-        use pos_core::terminal::PrintError;
-        match e {
-            PrintError::NoSlip(e) => e.into(),
-            PrintError::NotPrinted(e) => e.into(),
-            PrintError::Terminal(e) => e.into(),
-        }
-    }
-}
-
-impl From<DayEndError> for PosError {
-    fn from(e: DayEndError) -> Self {
-        let (zh, en) = (e.zh(), e.en());
-        match e {
-            DayEndError::Terminal(t) => t.into(),
-            DayEndError::Refused { op, reasons } => PosError::DayEndRefused {
+            Core::RefundInDoubt { txn_id, .. } => {
+                PosError::Network { zh, en, txn_id: Some(txn_id.0), may_have_reached_host: false, reversal_due: false }
+            }
+            Core::InUse { pid, .. } => PosError::InUse { pid, zh, en },
+            Core::ReadOnly { .. } | Core::Storage { .. } => PosError::Storage { zh, en },
+            Core::DayEndRefused { op, blockers, .. } => PosError::DayEndRefused {
                 operation: op.into(),
-                blockers: reasons.iter().map(DayEndBlocker::from).collect(),
+                blockers: blockers.iter().map(DayEndBlocker::from).collect(),
                 zh,
                 en,
             },
+            Core::OfflineRefused { .. } => PosError::OfflineRefused { code, zh, en },
+            Core::RiskRefused { rules, confirm_token, .. } => {
+                PosError::RiskRefused { code, rules, confirm_token: confirm_token.map(|t| t.0), zh, en }
+            }
+            Core::Network { txn_id, may_have_reached_host, reversal_due, .. } => {
+                PosError::Network { zh, en, txn_id: txn_id.map(|id| id.0), may_have_reached_host, reversal_due }
+            }
+            Core::Settlement { .. } => PosError::Settlement { code, zh, en },
+            Core::Cancelled { .. } => PosError::Cancelled { zh, en },
+            Core::Tampered { .. } => PosError::Tampered { zh, en },
+            Core::Unlock { .. }
+            | Core::Reader { .. }
+            | Core::CardData { .. }
+            | Core::Printer { .. }
+            | Core::Link { .. } => PosError::Device { code, zh, en },
+            Core::NotPrinted { copy, printed, .. } => PosError::NotPrinted {
+                copy: copy.into(),
+                printed: printed.into_iter().map(SlipCopy::from).collect(),
+                zh,
+                en,
+            },
+            Core::NoReceipt { voucher, .. } => PosError::NoReceipt { code, voucher, zh, en },
+            Core::Security { .. } => PosError::Security { zh, en },
         }
-    }
-}
-
-impl From<LinkError> for PosError {
-    fn from(e: LinkError) -> Self {
-        let code = match e {
-            LinkError::Disconnected => "link_disconnected",
-            LinkError::WriteFailed(_) => "link_write_failed",
-        };
-        PosError::Device { code: code.into(), zh: e.zh(), en: e.en() }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pos_core::error::Detail;
+    use pos_core::reader::ReaderError;
+    use pos_core::receipt::ReceiptError;
+    use pos_core::report::ReportError;
+    use pos_core::settlement::{DayEndOp, DayEndRefusal};
+    use pos_core::ErrorCode;
 
     #[test]
     fn reader_errors_keep_both_languages_and_a_stable_code() {
-        let e = PosError::from(ReaderError::Tampered);
+        let e = PosError::from(Core::from(ReaderError::Tampered));
         assert!(matches!(e, PosError::Tampered { .. }));
         assert!(e.zh().contains("系统安全已触发"), "{}", e.zh());
-        let e = PosError::from(TerminalError::Reader(ReaderError::Timeout));
+        let e = PosError::from(Core::from(ReaderError::Timeout));
         assert!(matches!(&e, PosError::Device { code, .. } if code == "reader_timeout"));
-        let e = PosError::from(TerminalError::Reader(ReaderError::LinkNotEncrypted));
+        let e = PosError::from(Core::from(ReaderError::LinkNotEncrypted));
         assert!(matches!(&e, PosError::Device { code, .. } if code == "link_not_encrypted"));
         assert!(e.zh().contains("读卡器蓝牙连接未加密") && e.en().contains("not encrypted"), "{}", e.en());
-        let e = PosError::from(TerminalError::NotSignedIn);
-        assert_eq!((e.zh(), e.en()), ("请重新签到", "Please sign in again"));
+        // A reader without working keys is a sign-in, like the terminal's own.
+        let e = PosError::from(Core::from(ReaderError::NoWorkingKeys));
+        assert!(matches!(e, PosError::NotSignedIn { .. }), "{e:?}");
     }
 
     #[test]
     fn a_refused_day_end_names_every_reason_in_both_languages() {
         use crate::day_end::DayEndBlockerKind;
-        use pos_core::settlement::{DayEndOp, DayEndRefusal};
-        let e = PosError::from(DayEndError::Refused {
+        let core = Core::DayEndRefused {
             op: DayEndOp::FactoryReset,
-            reasons: vec![DayEndRefusal::ReversalPending { count: 1 }, DayEndRefusal::BatchUnsettled { count: 3 }],
-        });
+            blockers: vec![DayEndRefusal::ReversalPending { count: 1 }, DayEndRefusal::BatchUnsettled { count: 3 }],
+            detail: Detail::new("暂不能恢复出厂设置", "Cannot do factory reset now"),
+        };
+        let e = PosError::from(core);
         let PosError::DayEndRefused { operation, blockers, zh, en } = &e else { panic!("{e:?}") };
         assert_eq!(*operation, DayEndOperation::FactoryReset);
         let kinds: Vec<_> = blockers.iter().map(|b| (b.kind, b.count)).collect();
         assert_eq!(kinds, vec![(DayEndBlockerKind::ReversalPending, 1), (DayEndBlockerKind::BatchUnsettled, 3)]);
-        assert!(zh.contains("恢复出厂设置") && zh.contains("3笔交易未结算"), "{zh}");
-        assert!(en.contains("factory reset") && en.contains("settle first"), "{en}");
+        assert_eq!((zh.as_str(), en.as_str()), ("暂不能恢复出厂设置", "Cannot do factory reset now"));
         assert!(blockers[1].zh.contains("请先结算") && blockers[1].en.contains("settle first"), "{blockers:?}");
         assert!(blockers.iter().all(|b| !b.code.is_empty()));
-        // An allowed operation that then fails keeps the terminal's own error.
-        let e = PosError::from(DayEndError::Terminal(TerminalError::NotSignedIn));
-        assert!(matches!(e, PosError::NotSignedIn { .. }), "{e:?}");
     }
 
     #[test]
     fn report_errors_say_why_there_is_no_slip() {
-        let e = PosError::from(ReportError::Receipt(ReceiptError::NotApproved));
+        let e = PosError::from(Core::from(ReportError::Receipt(ReceiptError::NotApproved)));
         assert!(matches!(&e, PosError::NoReceipt { code, .. } if code == "not_approved"), "{e:?}");
         assert_eq!((e.zh(), e.en()), ("交易未成功，不打印签购单", "The transaction was not approved: no slip"));
-        let e = PosError::from(ReportError::NoReceipt);
+        let e = PosError::from(Core::from(ReportError::NoReceipt));
         assert!(matches!(&e, PosError::NoReceipt { code, .. } if code == "nothing_to_reprint"), "{e:?}");
-        let e = PosError::from(ReportError::BadFilter { zh: "页码".into(), en: "Pages".into() });
+        let e = PosError::from(Core::from(ReportError::BadFilter { zh: "页码".into(), en: "Pages".into() }));
         assert_eq!(e, PosError::InvalidInput { zh: "页码".into(), en: "Pages".into() });
     }
 
@@ -406,5 +272,136 @@ mod tests {
         let e = PosError::from(uniffi::UnexpectedUniFFICallbackError::new("boom"));
         assert!(matches!(e, PosError::Platform { .. }));
         assert!(e.en().contains("boom"));
+    }
+
+    /// One row per core variant: what Kotlin sees, with the texts passed through unchanged.
+    #[test]
+    fn every_core_variant_maps_to_its_kotlin_error() {
+        use pos_core::ids::{TxnId, VoucherNo};
+        use pos_core::iso8583::BatchNo;
+        use pos_core::Amount;
+        let d = || Detail::new("中文", "English");
+        let cny = |m| Amount::cny(m).unwrap();
+        let batch = |n| BatchNo::new(n).unwrap();
+        let table: Vec<(Core, &str, Option<&str>)> = vec![
+            (Core::InvalidInput { code: ErrorCode::AmountNegative, detail: d() }, "InvalidInput", None),
+            (Core::OriginalNotFound { detail: d() }, "InvalidInput", None),
+            (Core::OriginalNotEligible { detail: d() }, "InvalidInput", None),
+            (Core::RefundAboveRemainder { left: cny(1), detail: d() }, "InvalidInput", None),
+            (Core::CompletionAboveHold { hold: cny(1), detail: d() }, "InvalidInput", None),
+            (Core::NotSignedIn { detail: d() }, "NotSignedIn", None),
+            (Core::HostBatchBehind { ours: batch(5), host: batch(1), detail: d() }, "Protocol", None),
+            (Core::ReversalPending { count: 2, detail: d() }, "ReversalPending", None),
+            (Core::OwedBeforeSignIn { stored: 1, reversals: 1, detail: d() }, "Network", None),
+            (Core::RefundInDoubt { txn_id: TxnId(7), voucher: VoucherNo::new(3), detail: d() }, "Network", None),
+            (Core::InUse { pid: Some(42), dir: "d".into(), detail: d() }, "InUse", None),
+            (Core::ReadOnly { what: "sell", detail: d() }, "Storage", None),
+            (
+                Core::DayEndRefused {
+                    op: DayEndOp::SignOff,
+                    blockers: vec![DayEndRefusal::UploadUnfinished],
+                    detail: d(),
+                },
+                "DayEndRefused",
+                None,
+            ),
+            (
+                Core::OfflineRefused { code: ErrorCode::OfflineOnlinePin, detail: d() },
+                "OfflineRefused",
+                Some("online_pin"),
+            ),
+            (
+                Core::RiskRefused {
+                    code: ErrorCode::RiskConfirm,
+                    rules: vec!["velocity".into()],
+                    confirm_token: Some(pos_core::risk::AuditId(9)),
+                    reason_zh: String::new(),
+                    reason_en: String::new(),
+                    detail: d(),
+                },
+                "RiskRefused",
+                Some("risk_confirm"),
+            ),
+            (
+                Core::Network {
+                    code: ErrorCode::ResponseTimeout,
+                    txn_id: Some(TxnId(11)),
+                    may_have_reached_host: true,
+                    reversal_due: true,
+                    reversal_reason: None,
+                    target: None,
+                    detail: d(),
+                },
+                "Network",
+                None,
+            ),
+            (Core::Protocol { detail: d() }, "Protocol", None),
+            (
+                Core::Settlement { code: ErrorCode::SettlementOutOfStep, stored: None, progress: None, detail: d() },
+                "Settlement",
+                Some("out_of_step"),
+            ),
+            (Core::Cancelled { detail: d() }, "Cancelled", None),
+            (Core::Tampered { detail: d() }, "Tampered", None),
+            (
+                Core::Unlock { code: ErrorCode::UnlockWait, tries_left: None, wait_secs: Some(60), detail: d() },
+                "Device",
+                Some("unlock_wait"),
+            ),
+            (Core::Reader { code: ErrorCode::ReaderBusy, detail: d() }, "Device", Some("reader_busy")),
+            (Core::CardData { detail: d() }, "Device", Some("card_data")),
+            (Core::Printer { code: ErrorCode::PrinterPaperOut, detail: d() }, "Device", Some("printer_paper_out")),
+            (
+                Core::NotPrinted {
+                    copy: CopyKind::Cardholder,
+                    printed: vec![CopyKind::Merchant],
+                    printer: ErrorCode::PrinterCoverOpen,
+                    detail: d(),
+                },
+                "NotPrinted",
+                None,
+            ),
+            (Core::Link { code: ErrorCode::LinkDisconnected, detail: d() }, "Device", Some("link_disconnected")),
+            (
+                Core::NoReceipt { code: ErrorCode::NotApproved, voucher: Some(4), detail: d() },
+                "NoReceipt",
+                Some("not_approved"),
+            ),
+            (Core::Security { code: ErrorCode::Vault, detail: d() }, "Security", None),
+            (Core::Storage { code: ErrorCode::Sqlite, detail: d() }, "Storage", None),
+        ];
+        // Every core variant is in the table (the core's `code()` of each row is distinct by variant).
+        assert_eq!(table.len(), 29, "a core variant without a row");
+        for (core, kind, code) in table {
+            let e = PosError::from(core.clone());
+            let name = format!("{e:?}");
+            assert!(name.starts_with(kind), "{core:?} became {name}");
+            assert_eq!((e.zh(), e.en()), ("中文", "English"), "{name}");
+            let got = match &e {
+                PosError::OfflineRefused { code, .. }
+                | PosError::RiskRefused { code, .. }
+                | PosError::Settlement { code, .. }
+                | PosError::Device { code, .. }
+                | PosError::NoReceipt { code, .. } => Some(code.as_str()),
+                _ => None,
+            };
+            assert_eq!(got, code, "{name}");
+            match (&core, &e) {
+                (Core::Network { .. }, PosError::Network { txn_id, may_have_reached_host, reversal_due, .. }) => {
+                    assert_eq!((*txn_id, *may_have_reached_host, *reversal_due), (Some(11), true, true));
+                }
+                (Core::RefundInDoubt { .. }, PosError::Network { txn_id, .. }) => assert_eq!(*txn_id, Some(7)),
+                (Core::InUse { .. }, PosError::InUse { pid, .. }) => assert_eq!(*pid, Some(42)),
+                (Core::ReversalPending { .. }, PosError::ReversalPending { count, .. }) => assert_eq!(*count, 2),
+                (Core::RiskRefused { .. }, PosError::RiskRefused { rules, confirm_token, .. }) => {
+                    assert_eq!((rules.as_slice(), *confirm_token), (&["velocity".to_string()][..], Some(9)));
+                }
+                (Core::NotPrinted { .. }, PosError::NotPrinted { copy, printed, .. }) => {
+                    assert_eq!((*copy, printed.as_slice()), (SlipCopy::Cardholder, &[SlipCopy::Merchant][..]));
+                }
+                (Core::NoReceipt { .. }, PosError::NoReceipt { voucher, .. }) => assert_eq!(*voucher, Some(4)),
+                _ => {}
+            }
+        }
     }
 }

@@ -224,8 +224,8 @@ impl TryFrom<&HistoryQuery> for HistoryFilter {
     fn try_from(q: &HistoryQuery) -> Result<Self, PosError> {
         let day = |s: &Option<String>| s.as_deref().map(|d| Day::parse(d.trim())).transpose();
         Ok(HistoryFilter {
-            from: day(&q.from_day)?,
-            to: day(&q.to_day)?,
+            from: day(&q.from_day).map_err(pos_core::Error::from)?,
+            to: day(&q.to_day).map_err(pos_core::Error::from)?,
             types: q.kinds.iter().copied().map(TxnType::from).collect(),
             statuses: q.statuses.iter().copied().map(CoreHistoryStatus::from).collect(),
             schemes: q.schemes.iter().copied().map(CoreScheme::from).collect(),

@@ -32,7 +32,7 @@ pub(crate) fn money_of(minor: u64, currency: Currency) -> Money {
 }
 
 pub(crate) fn money_error(e: MoneyError) -> PosError {
-    pos_core::PosError::from(e).into()
+    pos_core::Error::from(e).into()
 }
 
 /// Parses what the operator typed (`12.34`, `1,234.00`) into fen, exactly: the core's parser.

@@ -72,6 +72,6 @@ impl ReceiptPrinter {
     /// Asks for paper and cover state.
     pub async fn status(&self) -> Result<PrinterState, PosError> {
         let p = self.printer.clone();
-        run(async move { Ok(p.status().await?.into()) }).await
+        run(async move { Ok(p.status().await.map_err(pos_core::Error::from)?.into()) }).await
     }
 }

@@ -47,7 +47,7 @@ pub struct ProvisioningInfo {
 
 impl ProvisioningInfo {
     fn of(p: &Provisioning) -> Result<ProvisioningInfo, PosError> {
-        let tmk = p.tmk().map_err(pos_core::PosError::from)?;
+        let tmk = p.tmk().map_err(pos_core::Error::from)?;
         Ok(ProvisioningInfo {
             tid: p.tid.clone(),
             mid: p.mid.clone(),
@@ -121,7 +121,7 @@ pub fn install_demo_provisioning(
 fn load(data_dir: &str, vault: Arc<dyn KeyVault>) -> Result<Option<Provisioning>, PosError> {
     let vault = ForeignVault(vault);
     Provisioning::load(&PathBuf::from(data_dir), &vault).map_err(|e| match e {
-        pos_core::provisioning::ProvisionError::Sealed(c) => pos_core::PosError::from(c).into(),
+        pos_core::provisioning::ProvisionError::Sealed(c) => pos_core::Error::from(c).into(),
         other => invalid(other),
     })
 }
@@ -167,7 +167,7 @@ pub(crate) fn for_simulated_reader(
 ) -> Result<Provisioning, PosError> {
     Ok(Provisioning::load(data_dir, vault)
         .map_err(|e| match e {
-            pos_core::provisioning::ProvisionError::Sealed(c) => pos_core::PosError::from(c).into(),
+            pos_core::provisioning::ProvisionError::Sealed(c) => pos_core::Error::from(c).into(),
             other => invalid(other),
         })?
         .unwrap_or_else(Provisioning::demo))

@@ -159,7 +159,9 @@ impl CardReaderHandle {
 pub async fn connect_reader(link: Arc<dyn BleLink>, inbox: Arc<LinkInbox>) -> Result<Arc<CardReaderHandle>, PosError> {
     let events = inbox.take_receiver()?;
     run(async move {
-        let reader = BleCardReader::connect(Arc::new(ForeignLink(link)), events, TransportConfig::default()).await?;
+        let reader = BleCardReader::connect(Arc::new(ForeignLink(link)), events, TransportConfig::default())
+            .await
+            .map_err(pos_core::Error::from)?;
         Ok(CardReaderHandle::wrap(reader))
     })
     .await
@@ -175,13 +177,13 @@ impl CardReaderHandle {
     /// Asks the reader again (battery, tamper state).
     pub async fn refresh_info(&self) -> Result<DeviceInfo, PosError> {
         let r = self.reader.clone();
-        run(async move { Ok(r.refresh_info().await?.into()) }).await
+        run(async move { Ok(r.refresh_info().await.map_err(pos_core::Error::from)?.into()) }).await
     }
 
     /// Shows `text` on the reader's display (at most 64 bytes are kept).
     pub async fn display_text(&self, text: String) -> Result<(), PosError> {
         let r = self.reader.clone();
-        run(async move { Ok(r.display_text(&text).await?) }).await
+        run(async move { Ok(r.display_text(&text).await.map_err(pos_core::Error::from)?) }).await
     }
 
     /// Whether the security switch has fired (the reader then refuses every transaction).

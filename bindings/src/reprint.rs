@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use pos_core::devices::printer::sim::render;
-use pos_core::report::ReportError;
 use pos_core::store::VoucherNo;
 use pos_core::terminal::ReprintTarget;
 
@@ -47,14 +46,16 @@ fn target(voucher: Option<u32>) -> Result<ReprintTarget, PosError> {
 }
 
 /// Why there is no slip, naming the voucher asked for.
-fn no_receipt(e: ReportError, voucher: Option<u32>) -> PosError {
+fn no_receipt(e: pos_core::Error, voucher: Option<u32>) -> PosError {
     match (e, voucher) {
-        (ReportError::NoReceipt, Some(v)) => PosError::NoReceipt {
-            code: "no_such_voucher".into(),
-            voucher: Some(v),
-            zh: format!("找不到凭证号为 {v:06} 的交易"),
-            en: format!("No transaction with voucher {v:06}"),
-        },
+        (pos_core::Error::NoReceipt { code: pos_core::ErrorCode::NothingToReprint, .. }, Some(v)) => {
+            PosError::NoReceipt {
+                code: "no_such_voucher".into(),
+                voucher: Some(v),
+                zh: format!("找不到凭证号为 {v:06} 的交易"),
+                en: format!("No transaction with voucher {v:06}"),
+            }
+        }
         (e, _) => match PosError::from(e) {
             PosError::NoReceipt { code, zh, en, .. } => PosError::NoReceipt { code, voucher, zh, en },
             other => other,
@@ -81,13 +82,9 @@ impl Terminal {
     ) -> Result<ReprintResult, PosError> {
         let target = target(voucher)?;
         let (width, p, t) = (self.width(), printer.printer(), self.core());
-        let (record, reports) = run(async move {
-            t.reprint_receipt(target, p.as_ref(), width).await.map_err(|e| match e {
-                pos_core::terminal::PrintError::NoSlip(e) => no_receipt(e, voucher),
-                other => other.into(),
-            })
-        })
-        .await?;
+        let (record, reports) =
+            run(async move { t.reprint_receipt(target, p.as_ref(), width).await.map_err(|e| no_receipt(e, voucher)) })
+                .await?;
         Ok(ReprintResult {
             row: HistoryRow::from(&record),
             copies: u32::try_from(reports.len()).unwrap_or(u32::MAX),
@@ -108,6 +105,7 @@ impl Terminal {
 mod tests {
     use super::*;
     use pos_core::receipt::ReceiptError;
+    use pos_core::report::ReportError;
 
     #[test]
     fn vouchers_are_checked_and_named_when_missing() {
@@ -117,12 +115,12 @@ mod tests {
             let e = target(Some(bad)).unwrap_err();
             assert!(matches!(e, PosError::InvalidInput { .. }) && e.en().contains("999999"), "{e:?}");
         }
-        let e = no_receipt(ReportError::NoReceipt, Some(42));
+        let e = no_receipt(ReportError::NoReceipt.into(), Some(42));
         assert!(matches!(&e, PosError::NoReceipt { code, voucher: Some(42), .. } if code == "no_such_voucher"));
         assert_eq!((e.zh(), e.en()), ("找不到凭证号为 000042 的交易", "No transaction with voucher 000042"));
-        let e = no_receipt(ReportError::NoReceipt, None);
+        let e = no_receipt(ReportError::NoReceipt.into(), None);
         assert!(matches!(&e, PosError::NoReceipt { code, .. } if code == "nothing_to_reprint"), "{e:?}");
-        let e = no_receipt(ReportError::Receipt(ReceiptError::NotApproved), Some(7));
+        let e = no_receipt(ReportError::Receipt(ReceiptError::NotApproved).into(), Some(7));
         assert!(matches!(&e, PosError::NoReceipt { code, voucher: Some(7), .. } if code == "not_approved"), "{e:?}");
         assert!(e.zh().contains("交易未成功") && e.en().contains("not approved"), "{e:?}");
     }

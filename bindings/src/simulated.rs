@@ -48,7 +48,7 @@ fn secure_element(dir: &Path, vault: Arc<dyn KeyVault>) -> Result<SoftwareReader
     pos_core::terminal::Terminal::create_data_dir(dir)?;
     let vault: Arc<dyn pos_core::crypto::KeyVault> = Arc::new(ForeignVault(vault));
     let provisioning = crate::provisioning::for_simulated_reader(dir, vault.as_ref())?;
-    Ok(provisioning.software_reader(dir, vault)?)
+    Ok(provisioning.software_reader(dir, vault).map_err(pos_core::Error::from)?)
 }
 
 /// The reader and printer simulators, connected over in-memory links.
@@ -75,7 +75,9 @@ pub async fn start_simulated_devices(
         let ((phone, phone_rx), (device, device_rx)) = memory_pair(SIM_MTU, MemoryFaults::default());
         let reader_device = SimulatedReader::spawn(Arc::new(device), device_rx, inner, TransportConfig::default());
         let phone = Arc::new(phone);
-        let reader = BleCardReader::connect(phone.clone(), phone_rx, TransportConfig::default()).await?;
+        let reader = BleCardReader::connect(phone.clone(), phone_rx, TransportConfig::default())
+            .await
+            .map_err(pos_core::Error::from)?;
         let ((p_phone, p_phone_rx), (p_device, p_device_rx)) = memory_pair(SIM_MTU, MemoryFaults::default());
         let printer_device = SimPrinter::start(Arc::new(p_device), p_device_rx, SimPrinterConfig::default());
         let printer = BlePrinter::new(Arc::new(p_phone), p_phone_rx, PrinterConfig::default());
@@ -109,7 +111,7 @@ impl SimulatedDevices {
 
     /// Presents a deck card (it stays until removed); its PIN is typed by the simulated pad.
     pub fn present_card(&self, card_id: String) -> Result<(), PosError> {
-        Ok(self.reader_device.present(&card_id)?)
+        Ok(self.reader_device.present(&card_id).map_err(pos_core::Error::from)?)
     }
 
     /// Takes the card away (the next read waits).
@@ -284,7 +286,7 @@ impl ReaderPeripheral {
 
     /// Presents a deck card.
     pub fn present_card(&self, card_id: String) -> Result<(), PosError> {
-        Ok(self.device.present(&card_id)?)
+        Ok(self.device.present(&card_id).map_err(pos_core::Error::from)?)
     }
 
     /// Takes the card away.

@@ -53,7 +53,7 @@ impl Terminal {
     async fn txn<F, Fut>(&self, f: F) -> Result<TxnOutcome, PosError>
     where
         F: FnOnce(Arc<CoreTerminal>) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = Result<CoreOutcome, pos_core::terminal::TerminalError>> + Send + 'static,
+        Fut: std::future::Future<Output = Result<CoreOutcome, pos_core::Error>> + Send + 'static,
     {
         let inner = self.inner.clone();
         let outcome = run(async move { Ok(f(inner).await?) }).await?;
@@ -235,7 +235,7 @@ impl Terminal {
         let slip = self.last_slip()?;
         let (bytes, p) = (slip.render(self.width()), printer.printer());
         run(async move {
-            p.print(&bytes).await?;
+            p.print(&bytes).await.map_err(pos_core::Error::from)?;
             Ok(())
         })
         .await
@@ -323,7 +323,7 @@ impl Terminal {
     /// Abandons the card read in progress: the waiting transaction fails with `Cancelled`.
     pub async fn cancel_card_read(&self) -> Result<(), PosError> {
         let r = self.reader.card_reader();
-        run(async move { Ok(r.cancel().await?) }).await
+        run(async move { Ok(r.cancel().await.map_err(pos_core::Error::from)?) }).await
     }
 
     /// Prints both copies of a transaction's slip (merchant first). On success the payment is
@@ -331,10 +331,7 @@ impl Terminal {
     pub async fn print_receipt(&self, printer: Arc<ReceiptPrinter>, txn_id: i64) -> Result<ReceiptResult, PosError> {
         let (width, p, t) = (self.width(), printer.printer(), self.inner.clone());
         run(async move {
-            let reports = t.print_receipt(TxnId(txn_id), p.as_ref(), width).await.map_err(|e| match e {
-                pos_core::terminal::PrintError::NoSlip(e) => no_slip(e, txn_id),
-                other => other.into(),
-            })?;
+            let reports = t.print_receipt(TxnId(txn_id), p.as_ref(), width).await.map_err(|e| no_slip(e, txn_id))?;
             Ok(ReceiptResult {
                 copies: u32::try_from(reports.len()).unwrap_or(u32::MAX),
                 paper_near_end: reports.iter().any(|r| r.status_after.paper_near_end),
@@ -430,7 +427,7 @@ impl Terminal {
     /// The summary of local day `day` (`YYYY-MM-DD`; today when absent), from the journal.
     pub fn daily_report(&self, day: Option<String>) -> Result<DailyReport, PosError> {
         let day = match day {
-            Some(d) => Day::parse(&d)?,
+            Some(d) => Day::parse(&d).map_err(pos_core::Error::from)?,
             None => Day::of(self.clock.now()),
         };
         Ok(DailyReport::from(&self.inner.daily_summary(day)?))
@@ -478,9 +475,9 @@ impl Terminal {
 }
 
 /// Why transaction `txn_id` has no slip: an unknown (or erased) one is named as such.
-fn no_slip(e: pos_core::report::ReportError, txn_id: i64) -> PosError {
+fn no_slip(e: pos_core::Error, txn_id: i64) -> PosError {
     match e {
-        pos_core::report::ReportError::NoReceipt => PosError::NoReceipt {
+        pos_core::Error::NoReceipt { code: pos_core::ErrorCode::NothingToReprint, .. } => PosError::NoReceipt {
             code: "no_such_txn".into(),
             voucher: None,
             zh: format!("找不到这笔交易（{txn_id}）"),

@@ -106,7 +106,8 @@ pub fn run(g: &Global, cmd: DevicesCmd) -> Result<ExitCode, CliError> {
     rt.block_on(async {
         match cmd {
             DevicesCmd::Scan { kind, seconds } => {
-                let found = scan(kind.profile(), Duration::from_secs(seconds.min(60))).await?;
+                let found =
+                    scan(kind.profile(), Duration::from_secs(seconds.min(60))).await.map_err(pos_core::Error::from)?;
                 if g.json {
                     let v: Vec<_> =
                         found.iter().map(|d| json!({"address": d.address, "name": d.name, "rssi": d.rssi})).collect();
@@ -126,11 +127,14 @@ pub fn run(g: &Global, cmd: DevicesCmd) -> Result<ExitCode, CliError> {
                 Ok(ExitCode::SUCCESS)
             }
             DevicesCmd::Pair { address, kind, mtu } => {
-                let (link, events) =
-                    BtleplugLink::connect(&address, kind.profile(), mtu, Duration::from_secs(5)).await?;
+                let (link, events) = BtleplugLink::connect(&address, kind.profile(), mtu, Duration::from_secs(5))
+                    .await
+                    .map_err(pos_core::Error::from)?;
                 let detail = match kind {
                     Kind::Reader => {
-                        let reader = BleCardReader::connect(Arc::new(link), events, TransportConfig::default()).await?;
+                        let reader = BleCardReader::connect(Arc::new(link), events, TransportConfig::default())
+                            .await
+                            .map_err(pos_core::Error::from)?;
                         let i = reader.device_info();
                         format!("{} {} fw {} battery {}%", i.model, i.serial, i.firmware, i.battery_percent)
                     }
@@ -151,10 +155,11 @@ pub fn run(g: &Global, cmd: DevicesCmd) -> Result<ExitCode, CliError> {
                         .map(|a| a.trim().to_string())
                         .map_err(|e| no_paired_printer(&g.data_dir, &e))?,
                 };
-                let (link, events) =
-                    BtleplugLink::connect(&address, kind.profile(), mtu, Duration::from_secs(5)).await?;
+                let (link, events) = BtleplugLink::connect(&address, kind.profile(), mtu, Duration::from_secs(5))
+                    .await
+                    .map_err(pos_core::Error::from)?;
                 let printer = BlePrinter::new(Arc::new(link), events, PrinterConfig::default());
-                let report = printer.print(&test_page()).await?;
+                let report = printer.print(&test_page()).await.map_err(pos_core::Error::from)?;
                 if g.json {
                     println!("{}", json!({"printed": address, "bytes": report.bytes}));
                 } else {

@@ -81,6 +81,19 @@ pub fn run(g: &Global, cmd: FrameCmd) -> Result<ExitCode, CliError> {
     }
 }
 
+/// A frame that does not decode: the codec's words and how to paste a frame (`--json` code `protocol`).
+fn bad_frame(e: pos_core::iso8583::CodecError) -> CliError {
+    use pos_core::Bilingual;
+    let e = pos_core::Error::from(e);
+    let (zh, en) = crate::advice::frame_step();
+    CliError::Cli {
+        zh: crate::advice::join_zh(&e.zh(), &zh),
+        en: crate::advice::join_en(&e.en(), &en),
+        code: e.code().as_str(),
+        fields: None,
+    }
+}
+
 /// The frame with its length prefix, however it was pasted.
 fn normalise(hex: &str, body_only: bool) -> Result<(Vec<u8>, bool), CliError> {
     let mut bytes = parse_hex(hex)?;
@@ -93,7 +106,8 @@ fn normalise(hex: &str, body_only: bool) -> Result<(Vec<u8>, bool), CliError> {
     let prefixed = bytes.len() >= 2 && usize::from(u16::from_be_bytes([bytes[0], bytes[1]])) == bytes.len() - 2;
     if !prefixed {
         let len = u16::try_from(bytes.len())
-            .map_err(|_| pos_core::iso8583::CodecError::FrameTooLarge { len: bytes.len(), max: 65535 })?;
+            .map_err(|_| pos_core::iso8583::CodecError::FrameTooLarge { len: bytes.len(), max: 65535 })
+            .map_err(bad_frame)?;
         let mut with = len.to_be_bytes().to_vec();
         with.extend_from_slice(&bytes);
         bytes = with;
@@ -103,7 +117,7 @@ fn normalise(hex: &str, body_only: bool) -> Result<(Vec<u8>, bool), CliError> {
 
 fn decode(g: &Global, a: DecodeArgs) -> Result<ExitCode, CliError> {
     let (bytes, _) = normalise(&a.hex, a.body)?;
-    let (frame, _) = Frame::decode_with_layout(unionpay(), &bytes)?;
+    let (frame, _) = Frame::decode_with_layout(unionpay(), &bytes).map_err(bad_frame)?;
     let view = FrameView::of(&frame, bytes.len() - 2);
     if g.json {
         println!("{}", serde_json::to_string_pretty(&view.to_json(a.body)).unwrap_or_default());
@@ -514,13 +528,13 @@ fn read_key(g: &Global, a: &mut MacArgs) -> Result<SecretKey, CliError> {
         None if !stdin.is_terminal() => read_key_text(stdin.lock(), STDIN)?,
         None => return Err(no_key()),
     };
-    Ok(SecretKey::from_hex(&text)?)
+    Ok(SecretKey::from_hex(&text).map_err(pos_core::Error::from)?)
 }
 
 fn mac(g: &Global, mut a: MacArgs) -> Result<ExitCode, CliError> {
     let key = read_key(g, &mut a)?;
     let (bytes, _) = normalise(&a.hex, a.body)?;
-    let (_, layout): (Frame, FrameLayout) = Frame::decode_with_layout(unionpay(), &bytes)?;
+    let (_, layout): (Frame, FrameLayout) = Frame::decode_with_layout(unionpay(), &bytes).map_err(bad_frame)?;
     let (mab, field64) = match (layout.mab(&bytes), layout.mac(&bytes)) {
         (Some(mab), Some(mac)) => (mab, Some(mac)),
         _ => (&bytes[layout.body_start..], None),

@@ -276,25 +276,88 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 }
 
 /// An error as the operator sees it: what happened and what to do, bilingual; exit code 2.
-pub struct CliError(Box<dyn Bilingual>, Option<serde_json::Map<String, serde_json::Value>>);
-
-impl CliError {
-    /// An error whose `--json` object also carries `fields` (e.g. the risk warning's token).
-    pub fn with_fields(e: impl Bilingual + 'static, fields: serde_json::Map<String, serde_json::Value>) -> CliError {
-        let CliError(e, _) = CliError::from(e);
-        CliError(e, Some(fields))
-    }
+#[derive(Debug)]
+pub enum CliError {
+    /// The core's error; the CLI adds the next step its code calls for ([`advice::next_step`]).
+    Core(pos_core::Error),
+    /// The CLI's own error (arguments, files, the runtime, the demo).
+    Cli {
+        /// Chinese text.
+        zh: String,
+        /// English text.
+        en: String,
+        /// The stable code in `--json` output.
+        code: &'static str,
+        /// More fields for the `--json` object (e.g. the risk warning's token).
+        fields: Option<serde_json::Map<String, serde_json::Value>>,
+    },
 }
 
-impl<E: Bilingual + 'static> From<E> for CliError {
-    fn from(e: E) -> Self {
-        // Core errors do not know the CLI's commands and flags: add the next step where the CLI knows it.
-        match advice::next_step(&e) {
-            Some(next) => CliError(Box::new(advice::WithNextStep::new(Box::new(e), next)), None),
-            None => CliError(Box::new(e), None),
+/// The code of the CLI's own errors in `--json` output (the core's carry theirs).
+pub const CLI_ERROR_CODE: &str = "cli";
+
+impl CliError {
+    /// The CLI's own error with both texts.
+    pub fn cli(e: &dyn Bilingual) -> CliError {
+        CliError::Cli { zh: e.zh(), en: e.en(), code: CLI_ERROR_CODE, fields: None }
+    }
+
+    /// A CLI error whose `--json` object also carries `fields` (e.g. the risk warning's token).
+    pub fn with_fields(e: &dyn Bilingual, fields: serde_json::Map<String, serde_json::Value>) -> CliError {
+        CliError::Cli { zh: e.zh(), en: e.en(), code: CLI_ERROR_CODE, fields: Some(fields) }
+    }
+
+    /// The stable code: the core's, or [`CLI_ERROR_CODE`] (or the one given) for the CLI's own.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CliError::Core(e) => e.code().as_str(),
+            CliError::Cli { code, .. } => code,
         }
     }
 }
+
+impl Bilingual for CliError {
+    fn zh(&self) -> String {
+        match self {
+            // Core errors do not know the CLI's commands and flags: the next step where the CLI knows it.
+            CliError::Core(e) => match advice::next_step(e) {
+                Some((zh, _)) => advice::join_zh(&e.zh(), &zh),
+                None => e.zh(),
+            },
+            CliError::Cli { zh, .. } => zh.clone(),
+        }
+    }
+    fn en(&self) -> String {
+        match self {
+            CliError::Core(e) => match advice::next_step(e) {
+                Some((_, en)) => advice::join_en(&e.en(), &en),
+                None => e.en(),
+            },
+            CliError::Cli { en, .. } => en.clone(),
+        }
+    }
+}
+
+impl From<pos_core::Error> for CliError {
+    fn from(e: pos_core::Error) -> Self {
+        CliError::Core(e)
+    }
+}
+
+/// The CLI's own errors (not the core's): they become [`CliError::Cli`] with `?`.
+pub trait OwnError: Bilingual {}
+
+impl<E: OwnError> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError::cli(&e)
+    }
+}
+
+impl OwnError for pos_demo::DemoError {}
+impl OwnError for RuntimeFailure {}
+impl OwnError for terminal_cmd::ArgProblem {}
+impl OwnError for hex_input::HexError {}
+impl OwnError for sim_cmd::SimFailure {}
 
 /// Text in the operator's language, or both.
 pub fn say(g: &Global, m: &dyn Bilingual) -> String {
@@ -483,11 +546,14 @@ fn error_json(g: &Global, e: &dyn Bilingual) -> serde_json::Value {
 }
 
 /// Shows an error (stderr; also stdout as JSON with `--json`) and gives exit status 2.
-fn report_error(g: &Global, CliError(e, fields): &CliError) -> ExitCode {
+fn report_error(g: &Global, e: &CliError) -> ExitCode {
     if g.json {
-        let mut v = error_json(g, e.as_ref());
-        for (k, value) in fields.iter().flatten() {
-            v[k] = value.clone();
+        let mut v = error_json(g, e);
+        v["code"] = e.code().into();
+        if let CliError::Cli { fields: Some(fields), .. } = e {
+            for (k, value) in fields {
+                v[k] = value.clone();
+            }
         }
         println!("{v}");
     }
@@ -496,7 +562,7 @@ fn report_error(g: &Global, CliError(e, fields): &CliError) -> ExitCode {
         Some(Lang::En) => "error: ",
         None => "错误 / error: ",
     };
-    eprintln!("{label}{}", say(g, e.as_ref()));
+    eprintln!("{label}{}", say(g, e));
     ExitCode::from(2)
 }
 
@@ -591,14 +657,17 @@ mod tests {
     #[test]
     fn core_errors_get_the_next_step() {
         use pos_core::acquirer::{AcquirerError, ConnectFailure};
-        let e = CliError::from(pos_core::terminal::TerminalError::NotSignedIn);
-        assert!(e.0.zh().contains("pos sign-in") && e.0.en().contains("Run `pos sign-in`"), "{}", e.0.en());
+        let e = CliError::from(pos_core::Error::from(pos_core::reader::ReaderError::NoWorkingKeys));
+        assert!(e.zh().contains("pos sign-in") && e.en().contains("Run `pos sign-in`"), "{}", e.en());
+        assert_eq!(e.code(), "sign_in_required");
         let refused = AcquirerError::ConnectFailed { target: "127.0.0.1:1".into(), cause: ConnectFailure::Refused };
-        let e = CliError::from(refused);
-        assert!(e.0.en().contains("127.0.0.1:1") && e.0.en().contains("pos sim") && e.0.en().contains("--host"));
-        assert!(e.0.zh().starts_with("无法连接收单主机") && e.0.zh().contains("--host"), "{}", e.0.zh());
+        let e = CliError::from(pos_core::Error::from(refused));
+        assert!(e.en().contains("127.0.0.1:1") && e.en().contains("pos sim") && e.en().contains("--host"));
+        assert!(e.zh().starts_with("无法连接收单主机") && e.zh().contains("--host"), "{}", e.zh());
+        assert_eq!(e.code(), "connect_refused");
         // Errors the CLI has nothing to add to stay as they are.
         let e = CliError::from(terminal_cmd::ArgProblem::new("甲", "a"));
-        assert_eq!((e.0.zh(), e.0.en()), ("甲".to_string(), "a".to_string()));
+        assert_eq!((e.zh(), e.en()), ("甲".to_string(), "a".to_string()));
+        assert_eq!(e.code(), CLI_ERROR_CODE);
     }
 }

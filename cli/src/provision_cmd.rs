@@ -72,12 +72,12 @@ fn problem(zh: &str, en: &str) -> CliError {
 /// The vault of a data directory (created with the directory when absent).
 pub fn vault(dir: &Path) -> Result<Arc<dyn KeyVault>, CliError> {
     pos_core::terminal::Terminal::create_data_dir(dir)?;
-    Ok(Arc::new(FileVault::open_or_create(dir.join("vault.key"))?))
+    Ok(Arc::new(FileVault::open_or_create(dir.join("vault.key")).map_err(pos_core::Error::from)?))
 }
 
 /// The provisioning of `dir`, or `None` when it was never provisioned.
 pub fn load(dir: &Path, vault: &dyn KeyVault) -> Result<Option<Provisioning>, CliError> {
-    Ok(Provisioning::load(dir, vault)?)
+    Ok(Provisioning::load(dir, vault).map_err(pos_core::Error::from)?)
 }
 
 /// The provisioning in force: the sealed one, else the published demo terminal (which
@@ -147,7 +147,7 @@ pub fn run(g: &Global, a: ProvisionArgs) -> Result<ExitCode, CliError> {
             demo: false,
         }
     };
-    p.validate()?;
+    p.validate().map_err(pos_core::Error::from)?;
     if let Some(file) = &a.export {
         return export(g, &p, file);
     }
@@ -203,7 +203,7 @@ fn show(g: &Global, p: Option<&Provisioning>) -> Result<ExitCode, CliError> {
         }
         return Ok(ExitCode::SUCCESS);
     };
-    let kcv = hex::encode_upper(check_value(&p.tmk()?));
+    let kcv = hex::encode_upper(check_value(&p.tmk().map_err(pos_core::Error::from)?));
     let mac = match p.mac {
         MacAlgorithm::X919 => "x919",
         MacAlgorithm::UnionPayEcb => "ecb",

@@ -56,7 +56,7 @@ pub struct HistoryArgs {
 }
 
 fn bad(zh: String, en: String) -> CliError {
-    ReportError::BadFilter { zh, en }.into()
+    pos_core::Error::from(ReportError::BadFilter { zh, en }).into()
 }
 
 const TYPE_NAMES: [(&str, TxnType); 9] = [
@@ -82,14 +82,19 @@ fn scheme(s: &str) -> Option<CardScheme> {
 }
 
 fn minor(s: &Option<String>) -> Result<Option<u64>, CliError> {
-    s.as_deref().map(|s| Amount::parse(s, Currency::CNY).map(|a| a.minor()).map_err(CliError::from)).transpose()
+    s.as_deref()
+        .map(|s| {
+            Amount::parse(s, Currency::CNY).map(|a| a.minor()).map_err(|e| CliError::from(pos_core::Error::from(e)))
+        })
+        .transpose()
 }
 
 impl HistoryArgs {
     fn filter(&self) -> Result<HistoryFilter, CliError> {
         let day = |s: &Option<String>| s.as_deref().map(Day::parse).transpose();
-        let (mut from, mut to) = (day(&self.from)?, day(&self.to)?);
-        if let Some(d) = day(&self.day)? {
+        let (mut from, mut to) =
+            (day(&self.from).map_err(pos_core::Error::from)?, day(&self.to).map_err(pos_core::Error::from)?);
+        if let Some(d) = day(&self.day).map_err(pos_core::Error::from)? {
             (from, to) = (Some(d), Some(d));
         }
         let mut types = Vec::new();
@@ -196,8 +201,8 @@ pub fn history(g: &Global, args: HistoryArgs) -> Result<ExitCode, CliError> {
 
 /// `pos report --day`.
 pub fn report(g: &Global, day: &str, format: Option<&str>) -> Result<ExitCode, CliError> {
-    let day = Day::parse(day)?;
-    let format = match (format.map(ReportFormat::parse).transpose()?, g.json) {
+    let day = Day::parse(day).map_err(pos_core::Error::from)?;
+    let format = match (format.map(ReportFormat::parse).transpose().map_err(pos_core::Error::from)?, g.json) {
         (Some(ReportFormat::Json) | None, true) => ReportFormat::Json,
         (Some(_), true) => {
             return Err(bad(

@@ -63,7 +63,7 @@ pub enum RiskCmd {
 }
 
 fn problem(zh: &str, en: &str) -> CliError {
-    CliError::from(pos_core::terminal::TerminalError::InvalidInput { zh: zh.into(), en: en.into() })
+    CliError::from(pos_core::Error::invalid_input(zh, en))
 }
 
 /// A policy file that cannot be read.
@@ -99,7 +99,7 @@ pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
         };
         match cmd {
             RiskCmd::Check { amount, card, offline } => {
-                let amount: Amount = amount.parse()?;
+                let amount: Amount = amount.parse().map_err(pos_core::Error::from)?;
                 let test = deck::find(&card).ok_or_else(|| {
                     problem(
                         &format!("没有测试卡 {card}：`pos cards` 列出可用的测试卡"),
@@ -107,7 +107,7 @@ pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
                     )
                 })?;
                 let vault = crate::provision_cmd::vault(&g.data_dir)?;
-                let fp = fingerprint(&device_secret(&g.data_dir, vault.as_ref())?, &Pan::parse(test.pan)?);
+                let fp = fingerprint(&device_secret(&g.data_dir, vault.as_ref())?, &Pan::parse(test.pan).map_err(pos_core::Error::from)?);
                 let txn = if offline { TxnType::OfflineSale } else { TxnType::Sale };
                 let eval = t.risk_check(txn, amount, Some(fp), offline)?;
                 let policy = t.risk_policy().unwrap_or_default();
@@ -149,7 +149,7 @@ pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
             RiskCmd::Report { day } => {
                 // A date that does not exist is refused, as `pos history` refuses it, instead
                 // of an empty report that looks like a quiet day.
-                let day = day.as_deref().map(pos_core::report::Day::parse).transpose()?.map(|d| d.to_string());
+                let day = day.as_deref().map(pos_core::report::Day::parse).transpose().map_err(pos_core::Error::from)?.map(|d| d.to_string());
                 let r = t.risk_report(day.as_deref())?;
                 if g.json {
                     println!("{}", serde_json::to_string(&r).unwrap_or_default());

@@ -14,13 +14,12 @@ use pos_core::devices::reader::{BleCardReader, ReaderEvent, ReaderObserver, Simu
 use pos_core::iso8583::Stan;
 use pos_core::money::Amount;
 use pos_core::offline::OfflinePreference;
-use pos_core::risk::RiskError;
 use pos_core::store::VoucherNo;
 use pos_core::terminal::{
-    AdminOutcome, OriginalRef, RiskConfirmer, RiskWarning, SystemClock, Terminal, TerminalConfig, TerminalError,
-    TxnOutcome,
+    AdminOutcome, OriginalRef, RiskConfirmer, RiskWarning, SystemClock, Terminal, TerminalConfig, TxnOutcome,
 };
 use pos_core::{deck, Bilingual};
+use pos_core::{Error, ErrorCode};
 use serde_json::{json, Value};
 
 use crate::waiting::{while_waiting, From};
@@ -220,7 +219,7 @@ pub(crate) fn check_host(host: &str) -> Result<(), CliError> {
 
 /// The simulated reader's device secret (its card fingerprint key), sealed in `dir`.
 pub(crate) fn device_secret(dir: &Path, vault: &dyn KeyVault) -> Result<DeviceSecret, CliError> {
-    Ok(pos_core::provisioning::device_secret(dir, vault)?)
+    Ok(pos_core::provisioning::device_secret(dir, vault).map_err(pos_core::Error::from)?)
 }
 
 /// Shows reader events as the phone's screen would, on stderr.
@@ -285,14 +284,16 @@ pub(crate) async fn open_terminal(g: &Global, card: Option<&str>) -> Result<Stat
     let vault = crate::provision_cmd::vault(dir)?;
     let provisioned = crate::provision_cmd::in_force(g, vault.as_ref())?;
     // The provisioned TMK and remote-unlock key (the help desk holds the same).
-    let inner = provisioned.software_reader(dir, vault.clone())?;
+    let inner = provisioned.software_reader(dir, vault.clone()).map_err(pos_core::Error::from)?;
     let ((phone, phone_events), (device, device_events)) = memory_pair(185, MemoryFaults::default());
     let sim_reader =
         SimulatedReader::spawn(Arc::new(device), device_events, Arc::new(inner), TransportConfig::default());
     if let Some(c) = card {
-        sim_reader.present(c)?;
+        sim_reader.present(c).map_err(pos_core::Error::from)?;
     }
-    let reader = BleCardReader::connect(Arc::new(phone), phone_events, TransportConfig::default()).await?;
+    let reader = BleCardReader::connect(Arc::new(phone), phone_events, TransportConfig::default())
+        .await
+        .map_err(pos_core::Error::from)?;
     if !g.json {
         reader.set_observer(Arc::new(ConsoleEvents { lang: g.lang }));
     }
@@ -344,7 +345,7 @@ pub(crate) fn transport(g: &Global) -> Result<Transport, CliError> {
 pub(crate) fn open_view(g: &Global) -> Result<Terminal, CliError> {
     let dir: &PathBuf = &g.data_dir;
     require_terminal(g)?;
-    let vault: Arc<dyn KeyVault> = Arc::new(FileVault::open(dir.join("vault.key"))?);
+    let vault: Arc<dyn KeyVault> = Arc::new(FileVault::open(dir.join("vault.key")).map_err(pos_core::Error::from)?);
     let config = match crate::provision_cmd::load(dir, vault.as_ref())? {
         Some(p) => TerminalConfig::from_provisioning(&p, g.host.clone())?,
         None => TerminalConfig::demo_at(g.host.clone()),
@@ -381,7 +382,7 @@ pub(crate) fn require_terminal(g: &Global) -> Result<(), CliError> {
 }
 
 fn amount(s: &str) -> Result<Amount, CliError> {
-    Ok(s.parse::<Amount>()?)
+    Ok(s.parse::<Amount>().map_err(pos_core::Error::from)?)
 }
 
 /// Runs a terminal command.
@@ -459,7 +460,7 @@ pub fn run(g: &Global, cmd: TermCmd) -> Result<ExitCode, CliError> {
 async fn with_risk_confirmation<F, Fut>(g: &Global, t: &Terminal, risk: RiskArgs, op: F) -> Result<ExitCode, CliError>
 where
     F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<TxnOutcome, TerminalError>>,
+    Fut: std::future::Future<Output = Result<TxnOutcome, Error>>,
 {
     let ask = !g.json && std::io::IsTerminal::is_terminal(&std::io::stdin());
     if risk.confirm_risk || ask {
@@ -471,26 +472,26 @@ where
     }
     let result = pin_retries(g, &op).await;
     t.set_risk_confirmer(None);
-    match result {
-        Err(TerminalError::Risk(RiskError::ConfirmationRequired { token, rules, zh, en })) => {
-            let warning = RiskError::ConfirmationRequired { token, rules: rules.clone(), zh, en };
+    match &result {
+        Err(warning @ Error::RiskRefused { code: ErrorCode::RiskConfirm, confirm_token: Some(token), rules, .. }) => {
+            let token = *token;
             if !g.json && !ask {
-                eprintln!("{}", crate::say(g, &warning));
+                eprintln!("{}", crate::say(g, warning));
             }
             // Scripts get what to confirm as fields, not only inside the text.
             let mut fields = serde_json::Map::new();
             fields.insert("risk_confirmation_required".into(), true.into());
             fields.insert("token".into(), token.to_string().into());
-            fields.insert("rules".into(), rules.into());
+            fields.insert("rules".into(), rules.clone().into());
             if g.lang != Some(pos_core::i18n::Lang::En) {
                 fields.insert("warning_zh".into(), warning.zh().into());
             }
             if g.lang != Some(pos_core::i18n::Lang::Zh) {
                 fields.insert("warning_en".into(), warning.en().into());
             }
-            Err(CliError::with_fields(RiskNotConfirmed(token), fields))
+            Err(CliError::with_fields(&RiskNotConfirmed(token), fields))
         }
-        done => finish(g, done?),
+        _ => finish(g, result?),
     }
 }
 
@@ -506,8 +507,7 @@ struct OperatorConfirms {
 impl RiskConfirmer for OperatorConfirms {
     async fn confirm(&self, w: &RiskWarning) -> bool {
         let lang = self.lang;
-        let warning = RiskError::from(w.clone());
-        let text = crate::pair(lang, &warning.zh(), &warning.en());
+        let text = crate::pair(lang, &w.zh(), &w.en());
         let yes = if self.upfront {
             if !self.json {
                 eprintln!("{text}");
@@ -569,16 +569,16 @@ impl Bilingual for RiskNotConfirmed {
 async fn with_pin_retries<F, Fut>(g: &Global, op: F) -> Result<ExitCode, CliError>
 where
     F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<TxnOutcome, TerminalError>>,
+    Fut: std::future::Future<Output = Result<TxnOutcome, Error>>,
 {
     finish(g, pin_retries(g, &op).await?)
 }
 
 /// Runs `op`, letting the cardholder re-enter a wrong PIN (`55`) up to twice more.
-async fn pin_retries<F, Fut>(g: &Global, op: &F) -> Result<TxnOutcome, TerminalError>
+async fn pin_retries<F, Fut>(g: &Global, op: &F) -> Result<TxnOutcome, Error>
 where
     F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<TxnOutcome, TerminalError>>,
+    Fut: std::future::Future<Output = Result<TxnOutcome, Error>>,
 {
     let mut outcome = while_waiting(g, From::CardRead, op()).await?;
     for _ in 0..2 {

@@ -35,6 +35,6 @@ pub mod terminal;
 pub mod tms;
 pub mod vocab;
 
-pub use error::PosError;
+pub use error::{Error, ErrorCode};
 pub use i18n::Bilingual;
 pub use money::{Amount, Currency};

@@ -13,7 +13,6 @@ mod config;
 mod connectivity;
 mod crash_point;
 mod day_end;
-mod error;
 mod exchange;
 mod history;
 mod offline;
@@ -28,13 +27,13 @@ mod reversals;
 mod risk_gate;
 mod session;
 mod settlement;
-mod settlement_error;
 mod sync;
 mod tamper;
 
 #[cfg(test)]
 mod tests;
 
+use crate::error::Error;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -50,17 +49,16 @@ use crate::sync::SyncEvent;
 
 // The clock is a crate-wide capability; re-exported here because the facade takes one.
 pub use crate::clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp, CHINA_UTC_OFFSET_SECS};
+pub(crate) use crate::error::TerminalError;
 /// Re-exported from `outcome`, which sits below the receipts that print them.
 pub use crate::outcome::{AdminOp, AdminOutcome, TxnOutcome};
 pub use background::SyncTask;
 pub use config::{PinPolicy, TerminalConfig};
-pub use error::{ExchangeFailure, TerminalError};
 pub use history::{HistoryItem, HistoryPage, ReprintTarget};
 pub use original::OriginalRef;
 pub use owner::LOCK_FILE;
-pub use printing::{PrintError, SlipRun};
+pub use printing::SlipRun;
 pub use risk_gate::{RiskConfirmer, RiskWarning};
-pub use settlement_error::{DayEndError, SettlementError};
 
 /// The settings key recording which terminal the data directory belongs to.
 const TID_SETTING: &str = "terminal.tid";
@@ -97,7 +95,7 @@ impl Terminal {
     ///
     /// The process takes the data directory's exclusive lock first and keeps it until the
     /// terminal is dropped; a second opener, in this process or another, gets
-    /// [`TerminalError::InUse`] and changes nothing. Opening touches no network. It settles
+    /// [`Error::InUse`] and changes nothing. Opening touches no network. It settles
     /// locally what a crash left half done (requests left pending become failed with their
     /// reversal due; uploads in flight go back to stored); [`Terminal::recover`] then sends
     /// what is owed. If the directory held another terminal's session, that session is
@@ -108,7 +106,7 @@ impl Terminal {
         vault: Arc<dyn KeyVault>,
         reader: Arc<dyn CardReader>,
         clock: Arc<dyn Clock>,
-    ) -> Result<Terminal, TerminalError> {
+    ) -> Result<Terminal, Error> {
         let dir = data_dir.as_ref();
         crate::store::create_private_dir(dir)?;
         // Recovery below must never run beside a live owner: it would take that owner's
@@ -139,7 +137,7 @@ impl Terminal {
     }
 
     /// Creates `data_dir` for a terminal's data, private to this user (0700 on Unix).
-    pub fn create_data_dir(data_dir: impl AsRef<Path>) -> Result<(), TerminalError> {
+    pub fn create_data_dir(data_dir: impl AsRef<Path>) -> Result<(), Error> {
         Ok(crate::store::create_private_dir(data_dir.as_ref())?)
     }
 
@@ -147,14 +145,14 @@ impl Terminal {
     ///
     /// For history, reports, the queue and reprint previews: the database is opened
     /// read-only, no recovery runs, no lock is taken, and every operation that would write,
-    /// read a card or send is refused with [`TerminalError::ReadOnly`]. A directory without a
+    /// read a card or send is refused with [`Error::ReadOnly`]. A directory without a
     /// terminal database is an error, never a new terminal.
     pub fn open_read_only(
         data_dir: impl AsRef<Path>,
         config: TerminalConfig,
         vault: Arc<dyn KeyVault>,
         clock: Arc<dyn Clock>,
-    ) -> Result<Terminal, TerminalError> {
+    ) -> Result<Terminal, Error> {
         let store = Store::open_read_only(data_dir.as_ref().join(Store::FILE_NAME), vault)?;
         let view = Terminal::assemble(config, store, Arc::new(owner::NoReader), clock, owner::Access::ReadOnly);
         view.apply_offline_switch()?;
@@ -224,12 +222,12 @@ impl Terminal {
     }
 
     /// Whether a sign-in is in force.
-    pub fn is_signed_in(&self) -> Result<bool, TerminalError> {
+    pub fn is_signed_in(&self) -> Result<bool, Error> {
         Ok(self.store.session()?.is_some_and(|s| s.tid == self.config.tid))
     }
 
     /// The current batch number.
-    pub fn batch(&self) -> Result<BatchNo, TerminalError> {
+    pub fn batch(&self) -> Result<BatchNo, Error> {
         Ok(self.store.batch()?)
     }
 

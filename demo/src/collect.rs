@@ -22,7 +22,7 @@ use crate::summary::{
 /// The summary of the day played on `st` (invariants are added by [`crate::invariants`]).
 pub fn summary(st: &Station, opts: &DemoOptions, log: &DayLog) -> Result<DemoSummary, DemoError> {
     let t = &st.terminal;
-    let store_err = |e: pos_core::terminal::TerminalError| DemoError::at("journal", &e);
+    let store_err = |e: pos_core::Error| DemoError::at("journal", &e);
     let day = Day::of(st.now());
     let rows = t.day_txns(day).map_err(store_err)?;
     let daily = t.daily_summary(day).map_err(|e| DemoError::at("daily summary", &e))?;

@@ -42,25 +42,11 @@ impl DemoError {
     }
 }
 
-macro_rules! from_bilingual {
-    ($($t:ty),*) => {$(
-        impl From<$t> for DemoError {
-            fn from(e: $t) -> Self {
-                DemoError::at("setup", &e)
-            }
-        }
-    )*};
+impl From<pos_core::Error> for DemoError {
+    fn from(e: pos_core::Error) -> Self {
+        DemoError::at("setup", &e)
+    }
 }
-
-from_bilingual!(
-    pos_core::PosError,
-    pos_core::terminal::TerminalError,
-    pos_core::reader::ReaderError,
-    pos_core::store::StoreError,
-    pos_core::card::CardError,
-    pos_core::terminal::SettlementError,
-    pos_core::crypto::CryptoError
-);
 
 impl Bilingual for DemoError {
     fn zh(&self) -> String {

@@ -21,7 +21,7 @@ fn inv(id: &str, zh: &str, en: &str, ok: bool, detail: String) -> Invariant {
 /// Checks the day's guarantees (all but the card-data scan of the written files).
 pub fn check(st: &Station, log: &DayLog, s: &DemoSummary) -> Result<Vec<Invariant>, DemoError> {
     let t = &st.terminal;
-    let store_err = |e: pos_core::terminal::TerminalError| DemoError::at("journal", &e);
+    let store_err = |e: pos_core::Error| DemoError::at("journal", &e);
     let rows = t.day_txns(Day::of(st.now())).map_err(store_err)?;
     let mut out = Vec::new();
 

@@ -17,6 +17,7 @@ use pos_core::provision;
 use pos_core::reader::SoftwareReader;
 use pos_core::receipt::MerchantInfo;
 use pos_core::terminal::{Terminal, TerminalConfig};
+use pos_core::Error;
 
 use crate::error::DemoError;
 use crate::options::{DemoOptions, FaultLevel};
@@ -75,11 +76,12 @@ impl Station {
             },
             _ => MemoryFaults::default(),
         };
-        let tmk = SecretKey::from_hex(provision::DEMO_TMK_HEX)?;
-        let secure_element = Arc::new(SoftwareReader::new(tmk, DeviceSecret::generate()?));
+        let tmk = SecretKey::from_hex(provision::DEMO_TMK_HEX).map_err(Error::from)?;
+        let secure_element = Arc::new(SoftwareReader::new(tmk, DeviceSecret::generate().map_err(Error::from)?));
         let ((phone, phone_rx), (device, device_rx)) = memory_pair(MTU, link_faults);
         let reader = SimulatedReader::spawn(Arc::new(device), device_rx, secure_element, TransportConfig::default());
-        let reader_client = BleCardReader::connect(Arc::new(phone), phone_rx, TransportConfig::default()).await?;
+        let reader_client =
+            BleCardReader::connect(Arc::new(phone), phone_rx, TransportConfig::default()).await.map_err(Error::from)?;
 
         let ((p_phone, p_phone_rx), (p_device, p_device_rx)) = memory_pair(MTU, MemoryFaults::default());
         let width = PaperWidth::Mm58;
@@ -90,7 +92,7 @@ impl Station {
         );
         let printer = BlePrinter::new(Arc::new(p_phone), p_phone_rx, PrinterConfig::default());
 
-        let vault = Arc::new(FileVault::open_or_create(dirs.terminal.join("vault.key"))?);
+        let vault = Arc::new(FileVault::open_or_create(dirs.terminal.join("vault.key")).map_err(Error::from)?);
         let merchant = config.merchant();
         let terminal = Terminal::open(&dirs.terminal, config, vault, Arc::new(reader_client), clock.clone())?;
         Ok(Station { sim, terminal, reader, printer, paper, clock, merchant, width })

@@ -4,9 +4,10 @@
 
 use pos_core::money::Amount;
 use pos_core::offline::OfflinePreference;
-use pos_core::risk::{AuditId, RiskError};
-use pos_core::terminal::{OriginalRef, TerminalError, TxnOutcome};
+use pos_core::risk::AuditId;
+use pos_core::terminal::{OriginalRef, TxnOutcome};
 use pos_core::Bilingual;
+use pos_core::{Error, ErrorCode};
 
 use crate::error::DemoError;
 use crate::slips::{print_txn, Printed};
@@ -78,7 +79,13 @@ impl<'a> Till<'a> {
         let mut confirmed = false;
         let result = loop {
             match self.pin_retries(&op).await {
-                Err(TerminalError::Risk(RiskError::ConfirmationRequired { token, zh, en, .. })) if !confirmed => {
+                Err(Error::RiskRefused {
+                    code: ErrorCode::RiskConfirm,
+                    confirm_token: Some(token),
+                    reason_zh: zh,
+                    reason_en: en,
+                    ..
+                }) if !confirmed => {
                     self.view.screen(Tone::Warn, &format!("风控提示：{zh}"), &format!("Risk warning: {en}"));
                     // The merchant knows this customer: the operator confirms, and it is journaled.
                     let operator = self.st.terminal.config().operator.clone();
@@ -112,7 +119,7 @@ impl<'a> Till<'a> {
     }
 
     /// Runs `op`, letting the cardholder re-enter a wrong PIN (`55`) up to twice more.
-    async fn pin_retries(&self, op: &Op) -> Result<TxnOutcome, TerminalError> {
+    async fn pin_retries(&self, op: &Op) -> Result<TxnOutcome, Error> {
         let mut outcome = self.once(op).await?;
         for _ in 0..2 {
             if !outcome.can_retry_pin() {
@@ -125,7 +132,7 @@ impl<'a> Till<'a> {
         Ok(outcome)
     }
 
-    async fn once(&self, op: &Op) -> Result<TxnOutcome, TerminalError> {
+    async fn once(&self, op: &Op) -> Result<TxnOutcome, Error> {
         let t = &self.st.terminal;
         match op {
             Op::Sale(a, p) => t.sale_with(*a, *p).await,

@@ -11,7 +11,8 @@ use pos_core::crypto::{FileVault, SecretKey};
 use pos_core::money::Amount;
 use pos_core::provision::DEMO_TMK_HEX;
 use pos_core::reader::SoftwareReader;
-use pos_core::terminal::{SystemClock, Terminal, TerminalConfig, TerminalError};
+use pos_core::terminal::{SystemClock, Terminal, TerminalConfig};
+use pos_core::Error;
 
 pub mod relay;
 
@@ -197,11 +198,11 @@ pub fn open(dir: &TempDir, config: TerminalConfig, reader: Arc<SoftwareReader>) 
 /// so for that moment a terminal just dropped by one test still holds its `flock`, and
 /// reopening its directory says `InUse` with our own process ID. Every other answer, `InUse` by
 /// another process included, is returned at once.
-pub fn open_retrying(mut open: impl FnMut() -> Result<Terminal, TerminalError>) -> Result<Terminal, TerminalError> {
+pub fn open_retrying(mut open: impl FnMut() -> Result<Terminal, Error>) -> Result<Terminal, Error> {
     let mut last = None;
     pos_testkit::wait_until(Duration::from_secs(10), Duration::from_millis(10), || {
         let result = open();
-        let ours = matches!(&result, Err(TerminalError::InUse { pid, .. }) if *pid == Some(std::process::id()));
+        let ours = matches!(&result, Err(Error::InUse { pid, .. }) if *pid == Some(std::process::id()));
         last = Some(result);
         !ours
     });
@@ -224,4 +225,47 @@ pub fn cny(fen: u64) -> Amount {
 /// The PAN of a deck card.
 pub fn pan(card_id: &str) -> &'static str {
     pos_core::deck::find(card_id).map(|c| c.pan).expect("deck card")
+}
+
+/// A failed exchange as the public error reports it: the fields the end-to-end tests look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeFailure {
+    /// What failed on the link (`response_timeout`, `mac_failed`, ...).
+    pub code: pos_core::ErrorCode,
+    /// The request's row.
+    pub txn_id: Option<pos_core::ids::TxnId>,
+    /// Whether the host may have acted on it.
+    pub may_have_reached_host: bool,
+    /// Whether the terminal reverses it.
+    pub reversal_due: bool,
+    /// Field 39 of its reversal.
+    pub reversal_reason: pos_core::response_code::ResponseCode,
+}
+
+/// `e.exchange_failure()` on the public error: `Some` for a failed exchange with the acquirer.
+pub trait ExchangeFailureOf {
+    /// The failed exchange, if this is one.
+    fn exchange_failure(&self) -> Option<ExchangeFailure>;
+}
+
+impl ExchangeFailureOf for Error {
+    fn exchange_failure(&self) -> Option<ExchangeFailure> {
+        match self {
+            Error::Network { code, txn_id, may_have_reached_host, reversal_due, reversal_reason: Some(r), .. } => {
+                Some(ExchangeFailure {
+                    code: *code,
+                    txn_id: *txn_id,
+                    may_have_reached_host: *may_have_reached_host,
+                    reversal_due: *reversal_due,
+                    reversal_reason: *r,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The internal error behind a public one (its source), when it is of type `T`.
+pub fn source_of<T: std::error::Error + Clone + 'static>(e: &Error) -> Option<T> {
+    std::error::Error::source(e)?.downcast_ref::<T>().cloned()
 }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pos_acquirer_sim::{FaultMode, FaultPlan, RequestClass};
-use pos_core::acquirer::AcquirerError;
 use pos_core::card::DeviceSecret;
 use pos_core::crypto::{FileVault, SecretKey};
 use pos_core::money::Amount;
@@ -50,8 +49,10 @@ async fn a_silent_host_times_out_on_simulated_time_and_the_sale_is_reversed() {
     let e = terminal.sale(Amount::cny(1_500).unwrap()).await.unwrap_err();
     let waited = started.elapsed();
     assert!(waited >= Duration::from_secs(60) && waited < Duration::from_secs(61), "{waited:?}");
-    let failure = e.exchange_failure().expect("an exchange failure");
-    assert!(matches!(failure.error, AcquirerError::Timeout { .. }), "{:?}", failure.error);
+    assert!(
+        matches!(e, pos_core::Error::Network { code: pos_core::ErrorCode::ResponseTimeout, reversal_due: true, .. }),
+        "an exchange failure, its reversal due: {e:?}"
+    );
     assert_eq!(sim.ledger().available(pan).unwrap(), funds - 1_500, "the host did charge the card");
 
     // The next sync reverses it: the card is whole again, and the ledger agrees with itself.

@@ -264,6 +264,27 @@ const ERRORS: &[(&[&str], &str)] = &[
     (&["frame", "mac", "00"], "--key-file"),
 ];
 
+/// The stable code `--json` gives for some of [`ERRORS`]: the core's (`ErrorCode`), or `cli`.
+const CODES: &[(&[&str], &str)] = &[
+    (&["sign-in"], "connect_refused"),
+    (&["sale", "1.234"], "amount_decimals"),
+    (&["sale", "1.00", "--card", "nosuch"], "unknown_card"),
+    (&["report", "--day", "2025-13-01"], "bad_day"),
+    (&["history", "--status", "lost"], "bad_filter"),
+    (&["reprint", "--last"], "nothing_to_reprint"),
+    (&["risk", "confirm", "R99"], "risk_unknown_confirmation"),
+    (&["void", "--voucher", "0"], "cli"),
+];
+
+#[test]
+fn json_errors_carry_the_stable_code() {
+    let dir = temp_dir("errors-code");
+    for (args, code) in CODES {
+        let v = one_json(args, &crate::common::pos_no_host(&dir, &[args, &["--json"][..]].concat()));
+        assert_eq!(v["code"].as_str(), Some(*code), "pos {}: {v}", args.join(" "));
+    }
+}
+
 #[test]
 fn errors_say_what_to_do_in_the_operators_language() {
     let dir = temp_dir("errors-lang");
@@ -290,6 +311,11 @@ fn errors_say_what_to_do_in_the_operators_language() {
         assert_eq!(json.status.code(), Some(2));
         let v = one_json(args, &json);
         assert_eq!(v["error"], true);
+        let code = v["code"].as_str().unwrap_or_default();
+        assert!(
+            !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+            "pos {what}: a stable code in {v}"
+        );
         assert!(v["message_zh"].as_str().is_some_and(has_cjk), "pos {what}: {v}");
         assert!(v["message_en"].as_str().is_some_and(|m| !has_cjk(m) && m.contains(next)), "pos {what}: {v}");
 

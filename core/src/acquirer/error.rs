@@ -91,7 +91,7 @@ pub enum AcquirerError {
     },
     /// The response could not be decoded.
     #[error("malformed response: {0}")]
-    Malformed(CodecError),
+    Malformed(#[source] CodecError),
     /// The response's MAC did not verify (or was missing on an approval): treated as no response.
     #[error("response MAC check failed")]
     MacFailed,

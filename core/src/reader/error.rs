@@ -30,10 +30,10 @@ pub enum ReaderError {
     UnknownCard(String),
     /// The card's data is unusable.
     #[error("card data: {0}")]
-    Card(CardError),
+    Card(#[source] CardError),
     /// A cryptographic step failed inside the reader.
     #[error("reader crypto: {0}")]
-    Crypto(CryptoError),
+    Crypto(#[source] CryptoError),
     /// The reader is not connected (Bluetooth dropped).
     #[error("reader disconnected")]
     Disconnected,
@@ -51,7 +51,7 @@ pub enum ReaderError {
     Protocol(String),
     /// The remote unlock (or the help desk's reset) was refused: wrong code, back-off or lockout.
     #[error("unlock refused: {0}")]
-    Unlock(UnlockError),
+    Unlock(#[source] UnlockError),
     /// This reader has no remote unlock (a software reader, say).
     #[error("the reader does not support this")]
     Unsupported,

@@ -25,10 +25,10 @@ pub enum ReportError {
     NoReceipt,
     /// The transaction has no slip.
     #[error("receipt: {0}")]
-    Receipt(ReceiptError),
+    Receipt(#[source] ReceiptError),
     /// The database failed.
     #[error("store: {0}")]
-    Store(StoreError),
+    Store(#[source] StoreError),
 }
 
 impl From<StoreError> for ReportError {

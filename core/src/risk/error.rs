@@ -90,7 +90,7 @@ pub enum RiskError {
     UnknownConfirmation(AuditId),
     /// A pushed policy was refused.
     #[error("{0}")]
-    Policy(PolicyError),
+    Policy(#[source] PolicyError),
 }
 
 impl RiskError {

@@ -1,5 +1,7 @@
 //! Why the terminal's database could not do what was asked.
 
+use std::sync::Arc;
+
 use thiserror::Error;
 
 use crate::crypto::CryptoError;
@@ -31,9 +33,9 @@ pub enum StoreError {
     /// The disk is full: nothing was written.
     #[error("the disk is full")]
     DiskFull,
-    /// Any other SQLite failure.
+    /// Any other SQLite failure (SQLite's error is the source).
     #[error("database error: {0}")]
-    Sqlite(String),
+    Sqlite(#[source] SqliteFailure),
     /// A stored value does not parse (the row was altered outside the app).
     #[error("unreadable value in {table}.{column}")]
     BadValue {
@@ -44,7 +46,7 @@ pub enum StoreError {
     },
     /// Sealing or opening a key at rest failed (vault key lost or data altered).
     #[error("sealed key: {0}")]
-    Sealing(CryptoError),
+    Sealing(#[source] CryptoError),
     /// Every STAN of the batch is used: settle before transacting again.
     #[error("no unused STAN left in batch {batch}")]
     BatchFull {
@@ -73,6 +75,43 @@ pub enum StoreError {
     MissingTxn(i64),
 }
 
+/// A SQLite error kept whole (shared, so that [`StoreError`] stays `Clone`); equal by message.
+#[derive(Debug, Clone)]
+pub struct SqliteFailure(Arc<rusqlite::Error>);
+
+impl SqliteFailure {
+    /// A failure SQLite would report, with our own message (e.g. a check done in SQL).
+    pub(crate) fn constraint(message: String) -> SqliteFailure {
+        let code = rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT);
+        SqliteFailure(Arc::new(rusqlite::Error::SqliteFailure(code, Some(message))))
+    }
+
+    /// SQLite's error.
+    pub fn sqlite(&self) -> &rusqlite::Error {
+        &self.0
+    }
+}
+
+impl PartialEq for SqliteFailure {
+    fn eq(&self, other: &SqliteFailure) -> bool {
+        self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for SqliteFailure {}
+
+impl std::fmt::Display for SqliteFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::error::Error for SqliteFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
 impl StoreError {
     /// Classifies a SQLite error.
     pub(crate) fn sqlite(e: rusqlite::Error) -> StoreError {
@@ -82,7 +121,7 @@ impl StoreError {
             Some(C::DiskFull) => StoreError::DiskFull,
             Some(C::ReadOnly) => StoreError::ReadOnly,
             Some(C::CannotOpen | C::PermissionDenied) => StoreError::Open { reason: e.to_string() },
-            _ => StoreError::Sqlite(e.to_string()),
+            _ => StoreError::Sqlite(SqliteFailure(Arc::new(e))),
         }
     }
 }

@@ -41,7 +41,7 @@ pub use crate::journal::{
     scheme_key, scheme_of, type_name, type_of, HistoryStatus, OriginalRefs, QueueEntry, ReversalRecord, TxnNumbers,
     TxnRecord, TxnStatus, UploadState,
 };
-pub use error::StoreError;
+pub use error::{SqliteFailure, StoreError};
 pub use history::{HistoryFilter, TxnPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use offline_queue::{QueuedAdvice, UploadOutcome};
 pub use recovery::Recovered;

@@ -26,7 +26,7 @@ use std::sync::MutexGuard;
 use rusqlite::{params, Connection, Transaction};
 use serde::Serialize;
 
-use super::error::StoreError;
+use super::error::{SqliteFailure, StoreError};
 use super::Store;
 use crate::clock::Day;
 use crate::clock::Timestamp;
@@ -196,9 +196,9 @@ fn check_references(tx: &Transaction<'_>) -> Result<(), StoreError> {
     if let Some(r) = rows.next()? {
         let table: String = r.get(0)?;
         let parent: String = r.get(2)?;
-        return Err(StoreError::Sqlite(format!(
+        return Err(StoreError::Sqlite(SqliteFailure::constraint(format!(
             "FOREIGN KEY constraint failed: a row of {table} refers to a deleted {parent} row (retention rolled back)"
-        )));
+        ))));
     }
     Ok(())
 }

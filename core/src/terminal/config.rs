@@ -1,5 +1,6 @@
 //! What the terminal is and where its acquirer is: provisioning plus acquirer parameters.
 
+use crate::error::Error;
 use std::time::Duration;
 
 use crate::acquirer::{AcquirerConfig, Transport};
@@ -149,7 +150,7 @@ impl TerminalConfig {
     /// and acquirer link of `p` (the rest as in [`TerminalConfig::demo_at`]).
     ///
     /// It lives here, not on `Provisioning`, so `provisioning` stays below the terminal.
-    pub fn from_provisioning(p: &Provisioning, host: impl Into<String>) -> Result<TerminalConfig, ProvisionError> {
+    pub fn from_provisioning(p: &Provisioning, host: impl Into<String>) -> Result<TerminalConfig, Error> {
         p.validate()?;
         let mut c = TerminalConfig::demo_at(host);
         let invalid = |field| ProvisionError::Invalid { field, problem: "unreadable".into() };

@@ -2,7 +2,8 @@
 //! switching device, factory reset and decommission wait until the batch is settled and
 //! nothing is owed to the host, so no payment is lost or left unreconciled.
 
-use super::settlement_error::DayEndError;
+use crate::error::DayEndError;
+use crate::error::Error;
 use crate::settlement::{DayEndOp, DayEndRefusal};
 
 use super::Terminal;
@@ -13,7 +14,11 @@ const DECOMMISSIONED_SETTING: &str = "terminal.decommissioned";
 
 impl Terminal {
     /// What stands in the way of a day-end operation, in the order to deal with it.
-    pub fn day_end_blockers(&self) -> Result<Vec<DayEndRefusal>, DayEndError> {
+    pub fn day_end_blockers(&self) -> Result<Vec<DayEndRefusal>, Error> {
+        Ok(self.blockers()?)
+    }
+
+    fn blockers(&self) -> Result<Vec<DayEndRefusal>, DayEndError> {
         let mut out = Vec::new();
         let due = self.store.due_reversal_count()?;
         if due > 0 {
@@ -46,7 +51,7 @@ impl Terminal {
             DayEndOp::Decommission => "decommission the terminal",
             DayEndOp::Reprovision => "change the provisioning",
         })?;
-        let reasons = self.day_end_blockers()?;
+        let reasons = self.blockers()?;
         if reasons.is_empty() {
             Ok(())
         } else {
@@ -57,19 +62,19 @@ impl Terminal {
 
     /// Sign-off (签退, 0820 002), refused while anything is unsettled or owed: the only
     /// sign-off there is, so no front end can end the keys with a payment still owed.
-    pub async fn sign_off(&self) -> Result<AdminOutcome, DayEndError> {
+    pub async fn sign_off(&self) -> Result<AdminOutcome, Error> {
         self.guard(DayEndOp::SignOff)?;
         Ok(self.sign_off_unguarded().await?)
     }
 
     /// Prepares the move to another phone: signs off and drops the session here.
-    pub async fn switch_device(&self) -> Result<(), DayEndError> {
+    pub async fn switch_device(&self) -> Result<(), Error> {
         self.guard(DayEndOp::SwitchDevice)?;
-        self.leave(DayEndOp::SwitchDevice).await
+        self.leave(DayEndOp::SwitchDevice).await.map_err(Error::from)
     }
 
     /// Erases the terminal's records and session (the data directory stays usable).
-    pub async fn factory_reset(&self) -> Result<(), DayEndError> {
+    pub async fn factory_reset(&self) -> Result<(), Error> {
         self.guard(DayEndOp::FactoryReset)?;
         self.leave(DayEndOp::FactoryReset).await?;
         self.store.erase_records()?;
@@ -77,7 +82,7 @@ impl Terminal {
     }
 
     /// Takes the terminal out of service: signs off, erases the records, marks it decommissioned.
-    pub async fn decommission(&self) -> Result<(), DayEndError> {
+    pub async fn decommission(&self) -> Result<(), Error> {
         self.guard(DayEndOp::Decommission)?;
         self.leave(DayEndOp::Decommission).await?;
         self.store.erase_records()?;
@@ -86,7 +91,7 @@ impl Terminal {
     }
 
     /// Whether the terminal was decommissioned.
-    pub fn is_decommissioned(&self) -> Result<bool, DayEndError> {
+    pub fn is_decommissioned(&self) -> Result<bool, Error> {
         Ok(self.store.setting(DECOMMISSIONED_SETTING)?.is_some())
     }
 

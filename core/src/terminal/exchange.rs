@@ -10,8 +10,8 @@ use crate::iso8583::{encode_signed, unionpay, Frame, Message, Stan, TxnType};
 use crate::response_code::ResponseCode;
 use crate::reversal::{reversal_message, ReversalCause};
 
-use super::error::{ExchangeFailure, TerminalError};
 use super::Terminal;
+use crate::error::{ExchangeFailure, TerminalError};
 
 /// How to sign the request and check the response.
 #[derive(Clone, Copy)]

@@ -1,6 +1,7 @@
 //! The merchant's records on the terminal: history pages, reprints, the daily summary and
 //! the retention policy, all read from the journal (never a full card number: there is none).
 
+use crate::error::Error;
 use serde::Serialize;
 
 use crate::card::CardScheme;
@@ -98,25 +99,22 @@ pub enum ReprintTarget {
 impl Terminal {
     /// Page `page` (from 1) of the transactions matching `filter`, `page_size` rows each
     /// (`None`: 20), newest first.
-    pub fn history(
-        &self,
-        filter: &HistoryFilter,
-        page: u32,
-        page_size: Option<u32>,
-    ) -> Result<HistoryPage, ReportError> {
+    pub fn history(&self, filter: &HistoryFilter, page: u32, page_size: Option<u32>) -> Result<HistoryPage, Error> {
         let size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
         if page == 0 || size == 0 || size > MAX_PAGE_SIZE {
             return Err(ReportError::BadFilter {
                 zh: format!("页码从 1 开始，每页 1 至 {MAX_PAGE_SIZE} 笔"),
                 en: format!("Pages start at 1, with 1 to {MAX_PAGE_SIZE} rows each"),
-            });
+            }
+            .into());
         }
         if let (Some(min), Some(max)) = (filter.min_amount, filter.max_amount) {
             if min > max {
                 return Err(ReportError::BadFilter {
                     zh: "最小金额大于最大金额".into(),
                     en: "The minimum amount is above the maximum".into(),
-                });
+                }
+                .into());
             }
         }
         if let (Some(from), Some(to)) = (filter.from, filter.to) {
@@ -124,7 +122,8 @@ impl Terminal {
                 return Err(ReportError::BadFilter {
                     zh: "开始日期晚于结束日期".into(),
                     en: "The start date is after the end date".into(),
-                });
+                }
+                .into());
             }
         }
         let offset = u64::from(page - 1) * u64::from(size);
@@ -139,7 +138,7 @@ impl Terminal {
     }
 
     /// Both copies of a slip printed before, marked 重打印 REPRINT, with the journal row.
-    pub fn reprint(&self, target: ReprintTarget) -> Result<(TxnRecord, [Receipt; 2]), ReportError> {
+    pub fn reprint(&self, target: ReprintTarget) -> Result<(TxnRecord, [Receipt; 2]), Error> {
         let record = match target {
             ReprintTarget::Last => self.store.last_receipt_txn()?,
             ReprintTarget::Voucher(v) => self.store.find_txn(crate::store::TxnLookup::Voucher(v))?,
@@ -151,12 +150,12 @@ impl Terminal {
     }
 
     /// The summary of local day `day`.
-    pub fn daily_summary(&self, day: Day) -> Result<DailySummary, ReportError> {
+    pub fn daily_summary(&self, day: Day) -> Result<DailySummary, Error> {
         Ok(DailySummary::from_records(day, &self.store.day_txns(day)?))
     }
 
     /// Deletes journal rows older than `policy` keeps, never one the host has not finished with.
-    pub fn apply_retention(&self, policy: &RetentionPolicy) -> Result<Purged, ReportError> {
+    pub fn apply_retention(&self, policy: &RetentionPolicy) -> Result<Purged, Error> {
         if self.is_read_only() {
             return Err(crate::store::StoreError::ReadOnly.into());
         }

@@ -1,6 +1,7 @@
 //! Sales with an offline preference: online when possible and wanted, otherwise approved
 //! by the terminal within the merchant's limits and stored, sealed, for upload.
 
+use crate::error::Error;
 use zeroize::Zeroizing;
 
 use crate::crypto::random_bytes;
@@ -12,9 +13,9 @@ use crate::response_code::{OperatorAction, ResponseCode};
 use crate::store::{NewTxn, OriginalRefs, TxnRecord};
 
 use super::crash_point::crash_point;
-use super::error::TerminalError;
 use super::payments::Plan;
 use super::Terminal;
+use crate::error::TerminalError;
 use crate::outcome::TxnOutcome;
 
 /// 60.4 of the advice: the reader takes stripe, chip and contactless cards.
@@ -29,24 +30,24 @@ impl Terminal {
     ///   so the customer pays once.
     /// - `RequireOnline`: online or not at all.
     /// - `ForceOffline`: offline even when the host could be reached.
-    pub async fn sale_with(&self, amount: Amount, preference: OfflinePreference) -> Result<TxnOutcome, TerminalError> {
+    pub async fn sale_with(&self, amount: Amount, preference: OfflinePreference) -> Result<TxnOutcome, Error> {
         self.owner("take a payment")?;
         self.tamper_guard()?;
         let amount = self.checked(amount)?;
         let plan = Plan { txn: TxnType::Sale, amount: Some(amount), original: None };
         match preference {
-            OfflinePreference::RequireOnline => self.run(plan).await,
-            OfflinePreference::ForceOffline => self.offline_sale(amount, None, None).await,
+            OfflinePreference::RequireOnline => self.run(plan).await.map_err(Error::from),
+            OfflinePreference::ForceOffline => self.offline_sale(amount, None, None).await.map_err(Error::from),
             OfflinePreference::PreferOnline if !self.connectivity.platform_online() => {
-                self.offline_sale(amount, None, None).await
+                self.offline_sale(amount, None, None).await.map_err(Error::from)
             }
             OfflinePreference::PreferOnline => {
                 let session = self.session()?;
                 match self.reversals_first().await {
                     Err(e @ TerminalError::ReversalPending { .. }) => {
-                        return self.fall_back(e, amount, None, None).await
+                        return self.fall_back(e, amount, None, None).await.map_err(Error::from)
                     }
-                    Err(e) => return Err(e),
+                    Err(e) => return Err(e.into()),
                     Ok(()) => {}
                 }
                 let card = self.read(&plan).await?;
@@ -59,9 +60,9 @@ impl Terminal {
                     // the host may have declined (a stolen card), so it is never turned into
                     // an offline approval; it stays a decline with its reversal armed.
                     Err(TerminalError::Exchange(f)) if f.error.is_no_answer() => {
-                        self.fall_back(TerminalError::Exchange(f), amount, Some(card), risk).await
+                        self.fall_back(TerminalError::Exchange(f), amount, Some(card), risk).await.map_err(Error::from)
                     }
-                    other => other,
+                    other => other.map_err(Error::from),
                 }
             }
         }
@@ -207,7 +208,7 @@ impl Terminal {
         amount: Amount,
         fingerprint: &crate::card::CardFingerprint,
         entry: crate::iso8583::EntryMode,
-    ) -> Result<(), TerminalError> {
+    ) -> Result<(), Error> {
         let limits = self.config.offline;
         if !limits.enabled {
             return Err(OfflineRefusal::Disabled.into());

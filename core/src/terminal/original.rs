@@ -5,7 +5,7 @@ use crate::iso8583::{BatchNo, CodecError, OriginalData, Stan, TxnType};
 use crate::money::Amount;
 use crate::store::{OriginalRefs, Store, TxnLookup, TxnRecord, TxnStatus, VoucherNo};
 
-use super::error::TerminalError;
+use crate::error::TerminalError;
 
 /// How the operator names the original transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub(crate) struct Resolved {
 
 impl Resolved {
     /// Field 61 for this original.
-    pub fn field61(&self, with_date: bool) -> Result<OriginalData, TerminalError> {
+    pub(crate) fn field61(&self, with_date: bool) -> Result<OriginalData, TerminalError> {
         // An original from elsewhere is known by RRN or auth code: 61.1 and 61.2 go as zeros.
         let batch = self.refs.batch.or(BatchNo::new(0)).ok_or(CodecError::MissingField(61))?;
         Ok(OriginalData {

@@ -23,7 +23,7 @@ use crate::crypto::EncryptedWorkingKeys;
 use crate::reader::{CardRead, CardReader, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
 use crate::store::StoreError;
 
-use super::error::TerminalError;
+use crate::error::TerminalError;
 
 /// The lock file's name inside a terminal's data directory.
 pub const LOCK_FILE: &str = "terminal.lock";

@@ -6,6 +6,7 @@
 //! becomes approved only from a matched response whose MAC verified, and only such an
 //! answer settles the reversal.
 
+use crate::error::Error;
 use zeroize::Zeroizing;
 
 use crate::acquirer::{AcquirerError, Reply};
@@ -22,10 +23,10 @@ use crate::reversal::{reversal_message, ReversalCause};
 use crate::store::{Failure, Guard, HostAnswer, NewTxn, Session, TxnRecord, TxnStatus};
 
 use super::crash_point::crash_point;
-use super::error::TerminalError;
 use super::exchange::{failure, Signing};
 use super::original::{resolve, OriginalRef, Resolved};
 use super::Terminal;
+use crate::error::TerminalError;
 use crate::outcome::{parse_balance, TxnOutcome};
 
 /// 60.4: the reader takes stripe, chip and contactless cards.
@@ -41,14 +42,14 @@ pub(super) struct Plan {
 impl Terminal {
     /// 消费: a sale of `amount`, online or offline as the configured preference allows
     /// (see [`Terminal::sale_with`]).
-    pub async fn sale(&self, amount: Amount) -> Result<TxnOutcome, TerminalError> {
+    pub async fn sale(&self, amount: Amount) -> Result<TxnOutcome, Error> {
         self.sale_with(amount, self.config.preference).await
     }
 
     /// 消费撤销: voids a sale of the current batch, named by voucher or STAN, for its full amount.
-    pub async fn void(&self, original: OriginalRef) -> Result<TxnOutcome, TerminalError> {
+    pub async fn void(&self, original: OriginalRef) -> Result<TxnOutcome, Error> {
         let o = resolve(&self.store, TxnType::Void, &original)?;
-        self.run(Plan { txn: TxnType::Void, amount: o.amount, original: Some(o) }).await
+        self.run(Plan { txn: TxnType::Void, amount: o.amount, original: Some(o) }).await.map_err(Error::from)
     }
 
     /// 退货: refunds `amount` (all or part) of a sale, completion or uploaded offline sale, named
@@ -58,8 +59,8 @@ impl Terminal {
     /// with the host first (see [`Terminal::settle_refunds_of`]): when that earlier refund was
     /// for the same amount and is approved, this call is its retry and returns its outcome
     /// without sending anything new. Then the amount is checked against what is left to refund
-    /// ([`TerminalError::RefundAboveRemainder`], before a card is read or a voucher taken).
-    pub async fn refund(&self, amount: Amount, original: OriginalRef) -> Result<TxnOutcome, TerminalError> {
+    /// ([`Error::RefundAboveRemainder`], before a card is read or a voucher taken).
+    pub async fn refund(&self, amount: Amount, original: OriginalRef) -> Result<TxnOutcome, Error> {
         let amount = self.checked(amount)?;
         let o = resolve(&self.store, TxnType::Refund, &original)?;
         if let Some(record) = &o.record {
@@ -70,51 +71,60 @@ impl Terminal {
             }
             let left = self.refundable(record)?;
             if amount > left {
-                return Err(TerminalError::RefundAboveRemainder { left });
+                return Err(TerminalError::RefundAboveRemainder { left }.into());
             }
         }
-        self.run(Plan { txn: TxnType::Refund, amount: Some(amount), original: Some(o) }).await
+        self.run(Plan { txn: TxnType::Refund, amount: Some(amount), original: Some(o) }).await.map_err(Error::from)
     }
 
     /// 预授权: reserves `amount`.
-    pub async fn pre_auth(&self, amount: Amount) -> Result<TxnOutcome, TerminalError> {
-        self.run(Plan { txn: TxnType::PreAuth, amount: Some(self.checked(amount)?), original: None }).await
+    pub async fn pre_auth(&self, amount: Amount) -> Result<TxnOutcome, Error> {
+        self.run(Plan { txn: TxnType::PreAuth, amount: Some(self.checked(amount)?), original: None })
+            .await
+            .map_err(Error::from)
     }
 
     /// 预授权撤销: releases a pre-auth of `amount`, named by voucher or by auth code and date.
-    pub async fn pre_auth_cancel(&self, amount: Amount, original: OriginalRef) -> Result<TxnOutcome, TerminalError> {
+    pub async fn pre_auth_cancel(&self, amount: Amount, original: OriginalRef) -> Result<TxnOutcome, Error> {
         let amount = self.checked(amount)?;
         let o = resolve(&self.store, TxnType::PreAuthCancel, &original)?;
         if let Some(orig) = o.amount.filter(|orig| amount != *orig) {
             return Err(TerminalError::invalid(
                 &format!("预授权撤销须撤销全额：预授权金额为 {orig}"),
                 &format!("a pre-auth is cancelled in full: its amount is {orig}"),
-            ));
+            )
+            .into());
         }
-        self.run(Plan { txn: TxnType::PreAuthCancel, amount: Some(amount), original: Some(o) }).await
+        self.run(Plan { txn: TxnType::PreAuthCancel, amount: Some(amount), original: Some(o) })
+            .await
+            .map_err(Error::from)
     }
 
     /// 预授权完成: completes a pre-auth for `amount` (at most its amount), named by voucher or by
     /// auth code and date. A pre-auth whose completion was cancelled can be completed again.
-    pub async fn pre_auth_complete(&self, amount: Amount, original: OriginalRef) -> Result<TxnOutcome, TerminalError> {
+    pub async fn pre_auth_complete(&self, amount: Amount, original: OriginalRef) -> Result<TxnOutcome, Error> {
         let amount = self.checked(amount)?;
         let o = resolve(&self.store, TxnType::PreAuthCompletion, &original)?;
         // The host captures at most what the pre-auth holds: say so here rather than have it declined.
         if let Some(hold) = o.amount.filter(|hold| amount > *hold) {
-            return Err(TerminalError::CompletionAboveHold { hold });
+            return Err(TerminalError::CompletionAboveHold { hold }.into());
         }
-        self.run(Plan { txn: TxnType::PreAuthCompletion, amount: Some(amount), original: Some(o) }).await
+        self.run(Plan { txn: TxnType::PreAuthCompletion, amount: Some(amount), original: Some(o) })
+            .await
+            .map_err(Error::from)
     }
 
     /// 完成撤销: cancels a completion of the current batch, named by voucher or STAN, for its full amount.
-    pub async fn completion_cancel(&self, original: OriginalRef) -> Result<TxnOutcome, TerminalError> {
+    pub async fn completion_cancel(&self, original: OriginalRef) -> Result<TxnOutcome, Error> {
         let o = resolve(&self.store, TxnType::CompletionCancel, &original)?;
-        self.run(Plan { txn: TxnType::CompletionCancel, amount: o.amount, original: Some(o) }).await
+        self.run(Plan { txn: TxnType::CompletionCancel, amount: o.amount, original: Some(o) })
+            .await
+            .map_err(Error::from)
     }
 
     /// 余额查询: asks the issuer for the card's balance.
-    pub async fn balance(&self) -> Result<TxnOutcome, TerminalError> {
-        self.run(Plan { txn: TxnType::BalanceInquiry, amount: None, original: None }).await
+    pub async fn balance(&self) -> Result<TxnOutcome, Error> {
+        self.run(Plan { txn: TxnType::BalanceInquiry, amount: None, original: None }).await.map_err(Error::from)
     }
 
     pub(super) fn checked(&self, amount: Amount) -> Result<Amount, TerminalError> {

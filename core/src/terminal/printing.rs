@@ -5,43 +5,12 @@
 //! journal, so any approved payment can be printed, whichever run made it.
 
 use crate::devices::printer::{PaperWidth, PrintReport, Printer};
-use crate::i18n::Bilingual;
+use crate::error::Error;
 use crate::receipt::{CopyKind, Receipt, ReceiptContext, SlipNotPrinted};
 use crate::report::ReportError;
 use crate::store::TxnId;
 
 use super::{Terminal, TerminalError};
-
-/// Why a payment's slips were not all printed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PrintError {
-    /// There is no slip: no such transaction, not approved, or nothing to print.
-    #[error(transparent)]
-    NoSlip(ReportError),
-    /// A copy failed at the printer: print again, or cancel the payment (it is reversed).
-    #[error(transparent)]
-    NotPrinted(SlipNotPrinted),
-    /// Printed, but the terminal could not record it (or may not print here).
-    #[error(transparent)]
-    Terminal(TerminalError),
-}
-
-impl Bilingual for PrintError {
-    fn zh(&self) -> String {
-        match self {
-            PrintError::NoSlip(e) => e.zh(),
-            PrintError::NotPrinted(e) => e.zh(),
-            PrintError::Terminal(e) => e.zh(),
-        }
-    }
-    fn en(&self) -> String {
-        match self {
-            PrintError::NoSlip(e) => e.en(),
-            PrintError::NotPrinted(e) => e.en(),
-            PrintError::Terminal(e) => e.en(),
-        }
-    }
-}
 
 /// A payment's slips being printed, copy by copy (merchant first): for front ends that keep
 /// each copy's paper or let the operator fix the printer between copies.
@@ -105,26 +74,26 @@ impl Terminal {
     }
 
     /// Both copies of journal row `txn`'s slip, merchant first (`reprint` marks them 重打印).
-    pub fn slips(&self, txn: TxnId, reprint: bool) -> Result<[Receipt; 2], ReportError> {
+    pub fn slips(&self, txn: TxnId, reprint: bool) -> Result<[Receipt; 2], Error> {
         let record = self.store.txn(txn)?.ok_or(ReportError::NoReceipt)?;
         Ok(Receipt::copies_of_record(&record, &self.receipt_context(reprint))?)
     }
 
     /// Starts printing `txn`'s slips copy by copy (see [`SlipRun`]).
-    pub fn start_slips(&self, txn: TxnId, reprint: bool) -> Result<SlipRun, ReportError> {
+    pub fn start_slips(&self, txn: TxnId, reprint: bool) -> Result<SlipRun, Error> {
         Ok(SlipRun { txn, slips: self.slips(txn, reprint)?, printed: 0, reprint })
     }
 
     /// Completes the payment whose copies have all printed. A run with a copy left is
     /// refused: the payment stays open for printing again or cancelling. A reprint completes
     /// nothing new.
-    pub fn finish_slips(&self, run: SlipRun) -> Result<(), TerminalError> {
+    pub fn finish_slips(&self, run: SlipRun) -> Result<(), Error> {
         if let Some(copy) = run.next_copy() {
             let (zh, en) = match copy {
                 CopyKind::Merchant => ("商户存根未打印", "the merchant copy did not print"),
                 CopyKind::Cardholder => ("持卡人存根未打印", "the cardholder copy did not print"),
             };
-            return Err(TerminalError::invalid(zh, en));
+            return Err(TerminalError::invalid(zh, en).into());
         }
         if run.reprint {
             return Ok(());
@@ -133,21 +102,21 @@ impl Terminal {
     }
 
     /// Prints both copies of `txn`'s slip (merchant first), then completes the payment. A copy
-    /// that fails gives [`PrintError::NotPrinted`] and leaves the payment open: print again
+    /// that fails gives [`Error::NotPrinted`] and leaves the payment open: print again
     /// (both copies), or [`Terminal::cancel_unprinted`].
     pub async fn print_receipt(
         &self,
         txn: TxnId,
         printer: &dyn Printer,
         width: PaperWidth,
-    ) -> Result<Vec<PrintReport>, PrintError> {
-        self.owner("print a payment's slips").map_err(PrintError::Terminal)?;
-        let mut run = self.start_slips(txn, false).map_err(PrintError::NoSlip)?;
+    ) -> Result<Vec<PrintReport>, Error> {
+        self.owner("print a payment's slips")?;
+        let mut run = self.start_slips(txn, false)?;
         let mut reports = Vec::with_capacity(2);
-        while let Some((_, report)) = run.print_next(printer, width).await.map_err(PrintError::NotPrinted)? {
+        while let Some((_, report)) = run.print_next(printer, width).await? {
             reports.push(report);
         }
-        self.finish_slips(run).map_err(PrintError::Terminal)?;
+        self.finish_slips(run)?;
         tracing::info!(txn = %txn, "slips printed");
         Ok(reports)
     }
@@ -158,9 +127,9 @@ impl Terminal {
         target: super::ReprintTarget,
         printer: &dyn Printer,
         width: PaperWidth,
-    ) -> Result<(crate::store::TxnRecord, Vec<PrintReport>), PrintError> {
-        let (record, slips) = self.reprint(target).map_err(PrintError::NoSlip)?;
-        let reports = crate::receipt::print_slips(printer, &slips, width).await.map_err(PrintError::NotPrinted)?;
+    ) -> Result<(crate::store::TxnRecord, Vec<PrintReport>), Error> {
+        let (record, slips) = self.reprint(target)?;
+        let reports = crate::receipt::print_slips(printer, &slips, width).await?;
         Ok((record, reports))
     }
 }

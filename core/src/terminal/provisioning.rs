@@ -1,10 +1,11 @@
 //! Installing a terminal's provisioning (identity, keys, acquirer) in its data directory.
 
+use crate::error::Error;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::settlement_error::DayEndError;
 use crate::crypto::KeyVault;
+use crate::error::DayEndError;
 use crate::provisioning::Provisioning;
 use crate::settlement::DayEndOp;
 use crate::store::Store;
@@ -14,7 +15,7 @@ use super::{owner, SystemClock, Terminal, TerminalConfig, TerminalError};
 impl Terminal {
     /// Seals `provisioning` into the terminal directory `data_dir` (created if absent).
     ///
-    /// Refused with [`TerminalError::InUse`] while a terminal runs on the directory (close it
+    /// Refused with [`Error::InUse`] while a terminal runs on the directory (close it
     /// first: a running terminal would keep signing with the old keys), and with the
     /// day-end reasons while the directory holds business the host must see under the
     /// current identity and keys (reversals owed, stored payments, an unsettled batch). The
@@ -24,7 +25,7 @@ impl Terminal {
         data_dir: impl AsRef<Path>,
         vault: Arc<dyn KeyVault>,
         provisioning: &Provisioning,
-    ) -> Result<(), DayEndError> {
+    ) -> Result<(), Error> {
         provisioning.validate().map_err(TerminalError::from)?;
         let dir = data_dir.as_ref();
         crate::store::create_private_dir(dir)?;
@@ -43,7 +44,7 @@ impl Terminal {
             let reasons = view.day_end_blockers()?;
             if !reasons.is_empty() {
                 tracing::info!(reasons = ?reasons, "provisioning refused: business owed");
-                return Err(DayEndError::Refused { op: DayEndOp::Reprovision, reasons });
+                return Err(DayEndError::Refused { op: DayEndOp::Reprovision, reasons }.into());
             }
         }
         provisioning.seal(dir, vault.as_ref()).map_err(TerminalError::from)?;

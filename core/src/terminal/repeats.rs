@@ -28,10 +28,10 @@ use crate::money::Amount;
 use crate::offline::OfflineRefusal;
 use crate::store::{DueRepeat, Session, StoreError, TxnRecord};
 
-use super::error::TerminalError;
 use super::exchange::Signing;
 use super::payments::Plan;
 use super::Terminal;
+use crate::error::TerminalError;
 use crate::outcome::TxnOutcome;
 
 /// `94`: duplicate transmission.

@@ -6,6 +6,7 @@
 //! nothing to undo). Any other outcome keeps it due for the next attempt: before the next
 //! online request, on connectivity return, on the sync timer.
 
+use crate::error::Error;
 use crate::i18n::Bilingual;
 use crate::iso8583::{decode_message, unionpay, FinancialResponse, MacCheck, Message};
 use crate::response_code::{OperatorAction, ResponseCode};
@@ -14,9 +15,9 @@ use crate::store::{DueReversal, TxnId, UploadState};
 use crate::sync::SyncEvent;
 
 use super::crash_point::crash_point;
-use super::error::TerminalError;
 use super::exchange::Signing;
 use super::Terminal;
+use crate::error::TerminalError;
 
 /// What one round of reversal sending achieved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -154,13 +155,14 @@ impl Terminal {
     /// Reverses an approval whose receipt could not be printed, at the operator's request:
     /// the customer is never charged without a slip. The reversal is sent at once and
     /// kept until acknowledged; `Ok(true)` when the host has already acknowledged it.
-    pub async fn cancel_unprinted(&self, txn: TxnId) -> Result<bool, TerminalError> {
+    pub async fn cancel_unprinted(&self, txn: TxnId) -> Result<bool, Error> {
         self.owner("cancel a payment")?;
         if !self.store.cancel_held(txn, &self.clock.now().to_string())? {
             return Err(TerminalError::not_eligible(
                 "此交易已完成（签购单已确认），不能取消，请改用撤销",
                 "this payment is already complete (its receipt was confirmed): use a void instead",
-            ));
+            )
+            .into());
         }
         tracing::info!(txn = %txn, "approval cancelled: receipt could not be printed");
         if let Err(e) = self.send_due_reversals().await {
@@ -173,7 +175,7 @@ impl Terminal {
     /// Marks a payment complete (its receipt printed, or the customer declined one): it can
     /// no longer be cancelled by [`Terminal::cancel_unprinted`]. Starting the next payment
     /// does the same.
-    pub fn complete(&self, txn: TxnId) -> Result<(), TerminalError> {
+    pub fn complete(&self, txn: TxnId) -> Result<(), Error> {
         self.owner("complete a payment")?;
         Ok(self.store.complete_txn(txn)?)
     }
@@ -181,7 +183,7 @@ impl Terminal {
     /// What needs the operator: reversals failing repeatedly, stored payments the host
     /// declined or that expired. Each says what to tell the customer.
     /// Items the operator acknowledged ([`Terminal::acknowledge_attention`]) are left out.
-    pub fn attention(&self) -> Result<Vec<Attention>, TerminalError> {
+    pub fn attention(&self) -> Result<Vec<Attention>, Error> {
         let acked = self.store.acknowledged_attention()?;
         let mut out: Vec<Attention> = self
             .store
@@ -220,14 +222,14 @@ impl Terminal {
     /// Records that the operator dealt with what needs attention for transaction `txn` (told
     /// the customer): its items leave [`Terminal::attention`]; a stuck reversal keeps being
     /// retried, and the journal is unchanged. Returns the items acknowledged.
-    pub fn acknowledge_attention(&self, txn: TxnId) -> Result<Vec<Attention>, TerminalError> {
+    pub fn acknowledge_attention(&self, txn: TxnId) -> Result<Vec<Attention>, Error> {
         self.owner("acknowledge an item needing attention")?;
         let items: Vec<Attention> = self.attention()?.into_iter().filter(|a| a.txn_id == txn).collect();
         if items.is_empty() {
-            return Err(TerminalError::InvalidInput {
-                zh: format!("交易{}没有需要处理的提醒（可能已确认过）", txn.0),
-                en: format!("transaction {} has nothing needing attention (it may be acknowledged already)", txn.0),
-            });
+            return Err(Error::invalid_input(
+                format!("交易{}没有需要处理的提醒（可能已确认过）", txn.0),
+                format!("transaction {} has nothing needing attention (it may be acknowledged already)", txn.0),
+            ));
         }
         self.store.acknowledge_attention(txn, &self.clock.now().to_string())?;
         Ok(items)

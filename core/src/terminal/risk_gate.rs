@@ -1,6 +1,7 @@
 //! The risk engine on the payment path: evaluated after the card is read and before anything
 //! is charged, audited, and its verdicts turned into errors the operator acts on.
 
+use crate::error::Error;
 use std::sync::Arc;
 
 use crate::card::CardFingerprint;
@@ -11,8 +12,8 @@ use crate::risk::{
     self, AuditDecision, AuditId, AuditRecord, Evaluation, RiskError, RiskPolicy, RiskReport, RiskRequest, Verdict,
 };
 
-use super::error::TerminalError;
 use super::Terminal;
+use crate::error::TerminalError;
 use crate::outcome::TxnOutcome;
 
 /// A risk warning waiting for the operator's decision, the card still held.
@@ -34,6 +35,16 @@ impl From<RiskWarning> for RiskError {
     }
 }
 
+/// The warning as the operator reads it (the same words as the error it becomes unconfirmed).
+impl crate::i18n::Bilingual for RiskWarning {
+    fn zh(&self) -> String {
+        RiskError::from(self.clone()).zh()
+    }
+    fn en(&self) -> String {
+        RiskError::from(self.clone()).en()
+    }
+}
+
 /// Asks the operator about a risk warning during the payment, so that a confirmed warning
 /// goes ahead on the card already read (one card read, one PIN entry).
 #[async_trait::async_trait]
@@ -51,7 +62,7 @@ impl Terminal {
     }
 
     /// Installs a policy pushed by the acquirer (JSON); validated, never older than the one in force.
-    pub fn set_risk_policy(&self, json: &str) -> Result<Arc<RiskPolicy>, TerminalError> {
+    pub fn set_risk_policy(&self, json: &str) -> Result<Arc<RiskPolicy>, Error> {
         let policy = self.risk.replace(&self.store, self.config.risk_policy.as_ref(), json)?;
         tracing::info!(version = policy.version, rules = policy.rules.len(), "risk policy installed");
         Ok(policy)
@@ -65,7 +76,7 @@ impl Terminal {
         amount: Amount,
         card: Option<CardFingerprint>,
         offline: bool,
-    ) -> Result<Evaluation, TerminalError> {
+    ) -> Result<Evaluation, Error> {
         let policy = self.risk_policy().unwrap_or_default();
         let req = RiskRequest { txn, amount, fingerprint: card, offline, at: self.clock.now() };
         Ok(risk::evaluate(&self.store, &policy, &self.config.offline, &req)?)
@@ -78,7 +89,7 @@ impl Terminal {
 
     /// Journals the operator's confirmation of the warning `token`; the payment run again
     /// (same card, amount and type, within ten minutes) then goes ahead once.
-    pub fn confirm_risk(&self, token: AuditId, operator: &str) -> Result<(), TerminalError> {
+    pub fn confirm_risk(&self, token: AuditId, operator: &str) -> Result<(), Error> {
         self.owner("confirm a risk warning")?;
         if risk::audit::confirm(&self.store, token, operator, &self.clock.now().to_string())? {
             tracing::info!(%token, operator, "risk warning confirmed");
@@ -89,23 +100,23 @@ impl Terminal {
     }
 
     /// One evaluation of the audit trail.
-    pub fn risk_audit(&self, token: AuditId) -> Result<Option<AuditRecord>, TerminalError> {
+    pub fn risk_audit(&self, token: AuditId) -> Result<Option<AuditRecord>, Error> {
         Ok(risk::audit::load(&self.store, token)?)
     }
 
     /// The risk report of a local day (`YYYY-MM-DD`; today when `None`).
-    pub fn risk_report(&self, day: Option<&str>) -> Result<RiskReport, TerminalError> {
+    pub fn risk_report(&self, day: Option<&str>) -> Result<RiskReport, Error> {
         let today = risk::calendar::day_key(self.clock.now());
         Ok(RiskReport::of_day(&self.store, day.unwrap_or(&today))?)
     }
 
     /// Every evaluation of a local day (`YYYY-MM-DD`), oldest first: the audit trail behind the report.
-    pub fn risk_audits(&self, day: &str) -> Result<Vec<AuditRecord>, TerminalError> {
+    pub fn risk_audits(&self, day: &str) -> Result<Vec<AuditRecord>, Error> {
         Ok(risk::audit::of_day(&self.store, day)?)
     }
 
     /// Records a card's limit as the reader or the host reported it (for the card-limit rule).
-    pub fn note_card_limit(&self, card: CardFingerprint, limit: Amount, source: &str) -> Result<(), TerminalError> {
+    pub fn note_card_limit(&self, card: CardFingerprint, limit: Amount, source: &str) -> Result<(), Error> {
         Ok(risk::audit::note_card_limit(&self.store, card, limit, source, &self.clock.now().to_string())?)
     }
 

@@ -7,12 +7,13 @@
 use crate::acquirer::AcquirerError;
 use crate::crypto::kcv::check_value_matches;
 use crate::crypto::{split_field62, CryptoError, KeyKind, KeyMode};
+use crate::error::Error;
 use crate::iso8583::{AdminKind, AdminRequest, AdminResponse, BatchNo, CodecError, Field60, NetCode, Stan};
 use crate::store::NewSession;
 
-use super::error::{ExchangeFailure, TerminalError};
 use super::exchange::{failure, Signing};
 use super::Terminal;
+use crate::error::{ExchangeFailure, TerminalError};
 use crate::outcome::{AdminOp, AdminOutcome};
 
 /// The settings key listing the check values of the MAKs this terminal has signed in with.
@@ -39,7 +40,7 @@ impl Terminal {
     /// What the terminal still owes the host goes first, under the keys in force: stored
     /// payments carry tracks encrypted under the current TDK, which the host can no longer
     /// read once a sign-in has replaced it.
-    pub async fn sign_in(&self) -> Result<AdminOutcome, TerminalError> {
+    pub async fn sign_in(&self) -> Result<AdminOutcome, Error> {
         self.owner("sign in")?;
         // A tampered reader holds no keys to load: the acquirer unlocks it first.
         self.tamper_guard()?;
@@ -52,28 +53,28 @@ impl Terminal {
             self.admin(AdminKind::SignIn(sign_in_code(mode)), Some(self.config.operator.clone())).await?;
         if !resp.response_code.is_approved() {
             tracing::info!(rc = %resp.response_code, "sign-in declined");
-            return self.admin_outcome(AdminOp::SignIn, &resp, stan);
+            return self.admin_outcome(AdminOp::SignIn, &resp, stan).map_err(Error::from);
         }
         // A host batch below ours (its books reset or restored) would reopen settled vouchers:
         // refused before the keys or the batch change. 000000 means "keep yours" on some hosts.
         let ours = self.store.batch()?;
         if resp.batch.value() != 0 && resp.batch < ours && !wrapped(ours, resp.batch) {
             tracing::warn!(host = %resp.batch, ours = %ours, "sign-in refused: the host's batch went backwards");
-            return Err(TerminalError::HostBatchBehind { ours, host: resp.batch });
+            return Err(TerminalError::HostBatchBehind { ours, host: resp.batch }.into());
         }
         let block = resp.key_block.as_deref().ok_or(CodecError::MissingField(62))?;
         let keys = split_field62(mode, block)?;
         if self.replayed_keys(keys.mak.check_value)? {
             tracing::warn!(stan = %stan, "sign-in answer refused: its keys were used before (a replayed answer)");
             let reason = "the sign-in answer carries keys used before (a replayed answer)".to_string();
-            return Err(ExchangeFailure {
+            return Err(TerminalError::from(ExchangeFailure {
                 txn: None,
                 may_have_reached_host: true,
                 reversal_reason: AcquirerError::Unmatched { reason: reason.clone() }.reversal_reason(),
                 error: AcquirerError::Unmatched { reason },
                 txn_id: None,
                 reversal: None,
-            }
+            })
             .into());
         }
         let ack = self.reader.load_working_keys(&keys).await.map_err(|e| self.note_reader_error(e))?;
@@ -107,7 +108,7 @@ impl Terminal {
         tracing::info!(batch = %resp.batch, mode = %mode, "signed in");
         // Uploads that stopped for want of a sign-in can go on.
         self.wakeup.notify_one();
-        self.admin_outcome(AdminOp::SignIn, &resp, stan)
+        self.admin_outcome(AdminOp::SignIn, &resp, stan).map_err(Error::from)
     }
 
     /// Under the session in force, sends what is owed (due reversals, stored payments) and
@@ -165,9 +166,9 @@ impl Terminal {
     }
 
     /// Echo test (0820, 301): checks the link; needs no sign-in.
-    pub async fn echo(&self) -> Result<AdminOutcome, TerminalError> {
+    pub async fn echo(&self) -> Result<AdminOutcome, Error> {
         let (resp, stan) = self.admin(AdminKind::Echo, None).await?;
-        self.admin_outcome(AdminOp::Echo, &resp, stan)
+        self.admin_outcome(AdminOp::Echo, &resp, stan).map_err(Error::from)
     }
 
     /// Sends an administrative request and reads its (matched) response.

@@ -8,8 +8,9 @@
 //! last acknowledged one, and a message whose answer was lost goes again unchanged (same
 //! STAN and content: the host answers it from its record).
 
-use super::settlement_error::SettlementError;
 use crate::acquirer::AcquirerError;
+use crate::error::Error;
+use crate::error::SettlementError;
 use crate::i18n::Bilingual;
 use crate::iso8583::{
     AdminKind, AdminRequest, AdminResponse, BatchNo, CodecError, Reconciliation, SettlementTotals, Totals,
@@ -20,16 +21,16 @@ use crate::settlement::{batch_totals, plan_upload, SettlementOutcome, UploadProg
 use crate::store::Session;
 
 use super::crash_point::crash_point;
-use super::error::TerminalError;
 use super::exchange::{failure, Signing};
 use super::Terminal;
+use crate::error::TerminalError;
 
 /// `77`: the batch number is not the host's.
 const OUT_OF_STEP: &str = "77";
 
 impl Terminal {
     /// Settles the open batch (or finishes an interrupted batch upload); see [`Terminal::settle_with`].
-    pub async fn settle(&self) -> Result<SettlementOutcome, SettlementError> {
+    pub async fn settle(&self) -> Result<SettlementOutcome, Error> {
         self.settle_with(|_| {}).await
     }
 
@@ -40,12 +41,12 @@ impl Terminal {
     pub async fn settle_with(
         &self,
         mut progress: impl FnMut(UploadProgress) + Send,
-    ) -> Result<SettlementOutcome, SettlementError> {
+    ) -> Result<SettlementOutcome, Error> {
         self.owner("settle")?;
         if let Some(open) = self.store.open_settlement()? {
             tracing::warn!(batch = %open.batch, "{} / {}", RESUME_NOTICE.0, RESUME_NOTICE.1);
             let totals = SettlementTotals::parse(open.terminal_totals.as_bytes()).map_err(TerminalError::from)?;
-            return self.upload_and_close(open.batch, totals, true, &mut progress).await;
+            return self.upload_and_close(open.batch, totals, true, &mut progress).await.map_err(Error::from);
         }
         self.flush_for_settlement().await?;
         for attempt in 0..2 {
@@ -56,23 +57,23 @@ impl Terminal {
             let (resp, _) = self.send_admin(&session, AdminKind::Settlement(totals), None, batch).await?;
             if resp.response_code.as_str() == OUT_OF_STEP {
                 if attempt > 0 {
-                    return Err(SettlementError::OutOfStep);
+                    return Err(SettlementError::OutOfStep.into());
                 }
                 tracing::info!(batch = %batch, "batch out of step with the host: signing in again");
                 let o = self.sign_in().await?;
                 if !o.approved {
-                    return Err(SettlementError::Declined { code: o.response_code });
+                    return Err(SettlementError::Declined { code: o.response_code }.into());
                 }
                 continue;
             }
             if !resp.response_code.is_approved() {
-                return Err(SettlementError::Declined { code: resp.response_code });
+                return Err(SettlementError::Declined { code: resp.response_code }.into());
             }
             let host = resp.totals.ok_or(TerminalError::Codec(CodecError::MissingField(48)))?;
             let codes = [host.domestic.reconciliation, host.foreign.reconciliation];
             let at = self.clock.now().to_string();
             if codes.contains(&Reconciliation::Error) || codes.contains(&Reconciliation::NotReconciled) {
-                return Err(SettlementError::HostError);
+                return Err(SettlementError::HostError.into());
             }
             let field = totals.to_field().map_err(TerminalError::from)?;
             if codes.iter().all(|c| *c == Reconciliation::Balanced) {
@@ -83,13 +84,13 @@ impl Terminal {
             tracing::info!(batch = %batch, "settlement not balanced: uploading the batch");
             self.store.plan_upload(batch, &field, &plan_upload(&rows), &at)?;
             crash_point("upload_planned");
-            return self.upload_and_close(batch, totals, false, &mut progress).await;
+            return self.upload_and_close(batch, totals, false, &mut progress).await.map_err(Error::from);
         }
-        Err(SettlementError::OutOfStep)
+        Err(SettlementError::OutOfStep.into())
     }
 
     /// Whether a batch upload was interrupted and the next settlement will continue it.
-    pub fn upload_unfinished(&self) -> Result<bool, TerminalError> {
+    pub fn upload_unfinished(&self) -> Result<bool, Error> {
         Ok(self.store.open_settlement()?.is_some())
     }
 

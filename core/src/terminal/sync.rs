@@ -7,6 +7,7 @@
 //! terminal, batch, STAN and content) and answers it without a second effect. A decline
 //! is final for that payment only: it is reported and the others go on.
 
+use crate::error::Error;
 use crate::i18n::Bilingual;
 use crate::iso8583::{decode_message, unionpay, FinancialResponse, MacCheck, TxnType};
 use crate::money::{Amount, MAX_MINOR};
@@ -16,9 +17,9 @@ use crate::store::{QueuedAdvice, Session, TxnId, UploadOutcome, UploadState};
 use crate::sync::{join_all, SyncEvent, SyncReport, SyncStop};
 
 use super::crash_point::crash_point;
-use super::error::TerminalError;
 use super::exchange::Signing;
 use super::Terminal;
+use crate::error::TerminalError;
 
 /// One upload's outcome and, when it says so, why the sync should stop.
 struct Uploaded {
@@ -36,7 +37,7 @@ fn host_trouble(rc: ResponseCode) -> bool {
 impl Terminal {
     /// Sync now: sends due reversals, then uploads the stored payments. Safe to call at
     /// any time (one sync runs at a time); progress goes to [`Terminal::subscribe`].
-    pub async fn sync(&self) -> Result<SyncReport, TerminalError> {
+    pub async fn sync(&self) -> Result<SyncReport, Error> {
         self.owner("send reversals or upload stored payments")?;
         let _one_sync = self.syncing.lock().await;
         let zero = self.zero();
@@ -50,7 +51,7 @@ impl Terminal {
         });
         if !self.connectivity.platform_online() {
             report.stop = Some(SyncStop::Offline);
-            return self.finish_sync(report);
+            return self.finish_sync(report).map_err(Error::from);
         }
         let round = self.send_due_reversals().await?;
         report.reversals_acknowledged = round.acknowledged;
@@ -75,12 +76,12 @@ impl Terminal {
             self.expire(&mut report)?;
             report.stop = self.upload_all(&mut report).await?;
         }
-        self.finish_sync(report)
+        self.finish_sync(report).map_err(Error::from)
     }
 
     /// Recovery after start-up: what [`Terminal::sync`] does, named for the shell's
     /// start-up sequence (open, then recover). Local recovery already ran in `open`.
-    pub async fn recover(&self) -> Result<SyncReport, TerminalError> {
+    pub async fn recover(&self) -> Result<SyncReport, Error> {
         self.sync().await
     }
 

@@ -9,11 +9,12 @@
 //! restart of the app, a new challenge or a new reader buys no tries. See `crate::tamper`
 //! for the back-off and the lockout that only the help desk's reset code clears.
 
+use crate::error::Error;
 use crate::reader::ReaderError;
 use crate::tamper::{stricter, UnlockAttempts, UnlockError, UNLOCK_MAX_FAILURES};
 
-use super::error::TerminalError;
 use super::Terminal;
+use crate::error::TerminalError;
 
 /// Settings key of the lock; its value is when it was set.
 const TAMPER_LOCK: &str = "tamper_lock";
@@ -26,7 +27,11 @@ fn refused(e: UnlockError) -> TerminalError {
 
 impl Terminal {
     /// True while a tamper event keeps the terminal locked.
-    pub fn is_tamper_locked(&self) -> Result<bool, TerminalError> {
+    pub fn is_tamper_locked(&self) -> Result<bool, Error> {
+        Ok(self.tamper_locked()?)
+    }
+
+    fn tamper_locked(&self) -> Result<bool, TerminalError> {
         Ok(self.store.setting(TAMPER_LOCK)?.is_some())
     }
 
@@ -35,7 +40,7 @@ impl Terminal {
         if self.reader.device_info().tampered {
             self.lock_for_tamper()?;
         }
-        if self.is_tamper_locked()? {
+        if self.tamper_locked()? {
             return Err(TerminalError::Reader(ReaderError::Tampered));
         }
         Ok(())
@@ -43,7 +48,7 @@ impl Terminal {
 
     /// Locks the terminal and forgets the session (the reader erased its keys).
     pub(super) fn lock_for_tamper(&self) -> Result<(), TerminalError> {
-        if !self.is_tamper_locked()? {
+        if !self.tamper_locked()? {
             tracing::warn!("reader security triggered: terminal locked until unlocked by the acquirer");
             self.store.set_setting(TAMPER_LOCK, &self.clock.now().to_string())?;
         }
@@ -62,12 +67,12 @@ impl Terminal {
     }
 
     /// The reader's challenge for the remote unlock (the merchant reads it to the help desk).
-    pub async fn unlock_challenge(&self) -> Result<String, TerminalError> {
-        self.reader.unlock_challenge().await.map_err(TerminalError::Reader)
+    pub async fn unlock_challenge(&self) -> Result<String, Error> {
+        self.reader.unlock_challenge().await.map_err(TerminalError::Reader).map_err(Error::from)
     }
 
     /// Wrong unlock and reset codes counted on the phone (kept in the store).
-    pub fn unlock_attempts(&self) -> Result<UnlockAttempts, TerminalError> {
+    pub fn unlock_attempts(&self) -> Result<UnlockAttempts, Error> {
         Ok(match self.store.setting(UNLOCK_ATTEMPTS)? {
             None => UnlockAttempts::default(),
             Some(json) => serde_json::from_str(&json).unwrap_or_else(|_| {
@@ -96,7 +101,7 @@ impl Terminal {
     /// `UNLOCK_FREE_TRIES` a wait that doubles per wrong code, after `UNLOCK_MAX_FAILURES` a
     /// lockout ([`UnlockError::LockedOut`]) that only [`Terminal::help_desk_reset`] clears.
     /// While waiting or locked out the code does not even reach the reader.
-    pub async fn unlock(&self, code: &str) -> Result<(), TerminalError> {
+    pub async fn unlock(&self, code: &str) -> Result<(), Error> {
         let now = self.clock.now().unix_secs;
         let mut attempts = self.unlock_attempts()?;
         attempts.check_unlock(now).map_err(refused)?;
@@ -129,9 +134,9 @@ impl Terminal {
                 self.save_unlock_attempts(&attempts)?;
                 let e = stricter(mine, reader_says);
                 tracing::warn!(failures = attempts.failures, "tamper unlock code refused");
-                return Err(refused(e));
+                return Err(refused(e).into());
             }
-            Err(e) => return Err(TerminalError::Reader(e)),
+            Err(e) => return Err(TerminalError::Reader(e).into()),
         }
         self.save_unlock_attempts(&UnlockAttempts::default())?;
         self.store.remove_setting(TAMPER_LOCK)?;
@@ -143,7 +148,7 @@ impl Terminal {
     /// Gives the reader the help desk's reset code for its last challenge (after a lockout):
     /// the wrong-code counts are cleared here and in the reader. The tamper lock stays: a new
     /// challenge and the help desk's unlock code follow. Wrong reset codes back off too.
-    pub async fn help_desk_reset(&self, code: &str) -> Result<(), TerminalError> {
+    pub async fn help_desk_reset(&self, code: &str) -> Result<(), Error> {
         let now = self.clock.now().unix_secs;
         let mut attempts = self.unlock_attempts()?;
         attempts.check_reset(now).map_err(refused)?;
@@ -153,9 +158,9 @@ impl Terminal {
                 let mine = attempts.record_wrong_reset(now);
                 self.save_unlock_attempts(&attempts)?;
                 tracing::warn!(resets = attempts.reset_failures, "help desk reset code refused");
-                return Err(refused(stricter(mine, reader_says)));
+                return Err(refused(stricter(mine, reader_says)).into());
             }
-            Err(e) => return Err(TerminalError::Reader(e)),
+            Err(e) => return Err(TerminalError::Reader(e).into()),
         }
         self.save_unlock_attempts(&UnlockAttempts::default())?;
         tracing::info!("unlock lockout cleared by the help desk's reset code");
@@ -164,7 +169,7 @@ impl Terminal {
 
     /// Clears the lock (and the wrong-code counts) after a service reset of the reader at the
     /// acquirer's workshop.
-    pub fn service_reset(&self) -> Result<(), TerminalError> {
+    pub fn service_reset(&self) -> Result<(), Error> {
         self.store.remove_setting(TAMPER_LOCK)?;
         self.save_unlock_attempts(&UnlockAttempts::default())?;
         self.store.clear_session()?;

@@ -23,7 +23,7 @@ use pos_core::offline::OfflinePreference;
 use pos_core::provision::DEMO_TMK_HEX;
 use pos_core::reader::{KeyMemory, SoftwareReader};
 use pos_core::store::TxnId;
-use pos_core::terminal::{SystemClock, Terminal, TerminalConfig, TerminalError};
+use pos_core::terminal::{SystemClock, Terminal, TerminalConfig};
 use pos_testkit::SplitMix64;
 
 fn say(line: &str) {
@@ -73,7 +73,7 @@ async fn ready(t: &Terminal) -> Result<(), String> {
     Ok(())
 }
 
-fn outcome(r: &Result<pos_core::terminal::TxnOutcome, TerminalError>) -> String {
+fn outcome(r: &Result<pos_core::terminal::TxnOutcome, pos_core::Error>) -> String {
     match r {
         Ok(o) => format!("{:?} {} stan {}", o.txn, o.response_code, o.stan),
         Err(e) => format!("error {e}"),
@@ -196,7 +196,7 @@ async fn intrude(dir: &Path, host: &str) -> ExitCode {
             match view {
                 Ok(v) => {
                     let rows = v.store().recent_txns(5).map(|r| r.len());
-                    let refused = matches!(v.sync().await, Err(TerminalError::ReadOnly { .. }));
+                    let refused = matches!(v.sync().await, Err(pos_core::Error::ReadOnly { .. }));
                     say(&format!("view rows {rows:?} sync refused {refused}"));
                     if !refused {
                         return ExitCode::from(5);

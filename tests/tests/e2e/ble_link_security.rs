@@ -16,9 +16,10 @@ use pos_core::devices::ble::{
 use pos_core::devices::reader::codes::{cmd, tag};
 use pos_core::devices::reader::{BleCardReader, SimulatedReader};
 use pos_core::provision::DEMO_TMK_HEX;
-use pos_core::reader::{ReaderError, SoftwareReader};
-use pos_core::terminal::{SystemClock, Terminal, TerminalError};
+use pos_core::reader::SoftwareReader;
+use pos_core::terminal::{SystemClock, Terminal};
 use pos_core::Bilingual;
+use pos_core::{Error, ErrorCode};
 use pos_e2e::{cny, TempDir};
 
 /// One end of the link as a listener on the air hears it; it can also flip one bit of the
@@ -145,7 +146,7 @@ async fn a_bit_flipped_in_the_wrapped_mak_fails_the_sign_in_and_saves_no_session
     let rig = rig(185).await;
     rig.device_air.flip_wrapped_mak.store(true, Ordering::SeqCst);
     let e = rig.terminal.sign_in().await.unwrap_err();
-    assert!(matches!(e, TerminalError::Reader(ReaderError::WrappedKeyRefused)), "{e:?}");
+    assert!(matches!(e, Error::Reader { code: ErrorCode::ReaderKeyWrap, .. }), "{e:?}");
     assert!(e.zh().contains("篡改") && e.en().contains("tampered"), "{} / {}", e.zh(), e.en());
     assert!(!rig.terminal.is_signed_in().unwrap());
     assert!(rig.terminal.store().session().unwrap().is_none(), "no session was saved");
@@ -163,7 +164,7 @@ async fn on_an_unencrypted_link_the_sign_in_sends_no_key_command() {
     let stan = rig.terminal.store().last_stan().unwrap();
     let e = rig.terminal.sign_in().await.unwrap_err();
     assert_eq!(rig.terminal.store().last_stan().unwrap(), stan, "nothing went to the host either");
-    assert!(matches!(e, TerminalError::Reader(ReaderError::LinkNotEncrypted)), "{e:?}");
+    assert!(matches!(e, Error::Reader { code: ErrorCode::LinkNotEncrypted, .. }), "{e:?}");
     assert!(e.zh().contains("读卡器蓝牙连接未加密") && e.en().contains("not encrypted"), "{}", e.en());
     assert_eq!(rig.phone_air.writes.load(Ordering::SeqCst), before, "nothing was written to the reader");
     assert!(!rig.terminal.is_signed_in().unwrap());

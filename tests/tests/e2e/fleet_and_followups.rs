@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use pos_acquirer_sim::{FaultMode, FaultPlan, RequestClass, SimConfig, TxnStatus as HostStatus};
-use pos_core::acquirer::AcquirerError;
 use pos_core::iso8583::TerminalId;
 use pos_core::provision::{demo_tid, DEMO_TID};
 use pos_core::terminal::OriginalRef;
+use pos_core::ErrorCode;
+use pos_e2e::ExchangeFailureOf;
 use pos_e2e::{cny, pan, signed_in, start_with, Station};
 
 #[tokio::test(start_paused = true)]
@@ -41,7 +42,7 @@ async fn an_answer_after_the_terminal_gave_up_is_never_taken() {
     rig.sim.faults().set(DEMO_TID, FaultPlan::once(FaultMode::Late).on(RequestClass::Financial));
     let e = rig.terminal.sale(cny(4_200)).await.unwrap_err();
     let f = e.exchange_failure().expect("exchange failure");
-    assert!(matches!(f.error, AcquirerError::Timeout { .. }), "{:?}", f.error);
+    assert_eq!(f.code, ErrorCode::ResponseTimeout, "{f:?}");
     assert!(f.may_have_reached_host, "the host may have acted: the terminal must plan a reversal");
     tokio::time::sleep(Duration::from_secs(2)).await;
     // The late 0210 arrived meanwhile; the next sale gets its own answer, not that one.

@@ -14,8 +14,10 @@ use pos_core::i18n::Bilingual;
 use pos_core::iso8583::{unionpay, Frame, Message};
 use pos_core::offline::OfflinePreference;
 use pos_core::provision::{DEMO_MID, DEMO_TID, DEMO_TMK_HEX};
-use pos_core::terminal::{TerminalConfig, TerminalError};
+use pos_core::terminal::TerminalConfig;
+use pos_core::ErrorCode;
 use pos_e2e::relay::{Direction, Relay};
+use pos_e2e::ExchangeFailureOf;
 use pos_e2e::{cny, init_tracing, pan, Station, RESPONSE_TIMEOUT};
 
 /// What the proxy does to the next frames.
@@ -238,7 +240,7 @@ async fn a_forged_approval_of_a_stolen_card_is_detected_and_never_goes_offline()
     assert_eq!(m.proxy.edits(), 1, "the proxy forged the answer");
     let e = r.expect_err("a forged approval is never an approval, online or offline");
     let f = e.exchange_failure().unwrap_or_else(|| panic!("{e:?}"));
-    assert!(f.may_have_reached_host && f.reversal.is_some(), "decline and reverse: {f:?}");
+    assert!(f.may_have_reached_host && f.reversal_due, "decline and reverse: {f:?}");
     assert_eq!(f.reversal_reason.as_str(), "A0");
     assert_eq!(m.station.terminal.store().queue_stats().unwrap().count, 0, "no offline (Y1) approval stored");
     m.settle_reversals().await;
@@ -307,8 +309,8 @@ async fn an_answer_with_another_amount_is_refused_even_when_its_mac_verifies() {
     let e = m.station.terminal.sale(cny(100)).await.expect_err("not an approval");
     assert_eq!(m.proxy.edits(), 1);
     let f = e.exchange_failure().unwrap_or_else(|| panic!("{e:?}"));
-    assert!(f.error.to_string().contains("amount"), "{}", f.error);
-    assert!(f.reversal.is_some(), "the host approved 1.00: it is reversed");
+    assert!(f.code == ErrorCode::Unmatched && e.en().contains("(amount)"), "{}", e.en());
+    assert!(f.reversal_due, "the host approved 1.00: it is reversed");
     m.settle_reversals().await;
     assert_eq!(m.balance("debit"), before, "reversed at the acquirer");
 }
@@ -320,7 +322,7 @@ async fn a_flipped_mac_bit_is_a_decline_and_the_approval_is_reversed() {
     m.proxy.set(Attack::FlipMacBit);
     m.station.reader.present("debit").unwrap();
     let e = m.station.terminal.sale(cny(2_500)).await.expect_err("MAC fails");
-    assert!(matches!(e, TerminalError::Exchange(ref f) if f.reversal_reason.as_str() == "A0"), "{e:?}");
+    assert!(e.exchange_failure().is_some_and(|f| f.reversal_reason.as_str() == "A0"), "{e:?}");
     m.settle_reversals().await;
     assert_eq!(m.balance("debit"), before);
 }

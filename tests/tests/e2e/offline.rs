@@ -12,8 +12,8 @@ use pos_core::offline::{OfflinePreference, OfflineRefusal};
 use pos_core::reversal::{AttentionKind, ReversalState};
 use pos_core::store::{TxnStatus, UploadState};
 use pos_core::sync::{SyncEvent, SyncStop};
-use pos_core::terminal::{OriginalRef, TerminalError};
-use pos_core::PosError;
+use pos_core::terminal::OriginalRef;
+use pos_core::Error;
 use pos_e2e::{cny, pan};
 
 const FORCE: OfflinePreference = OfflinePreference::ForceOffline;
@@ -89,7 +89,7 @@ async fn prefer_online_goes_online_when_it_can_and_offline_when_the_network_is_g
     // A card that needs an online PIN cannot pay while offline.
     lane.present("debit");
     let e = lane.terminal.sale(cny(300)).await.unwrap_err();
-    assert_eq!(e, TerminalError::Offline(OfflineRefusal::OnlinePin));
+    assert_eq!(e, Error::from(OfflineRefusal::OnlinePin));
     let sync = lane.terminal.sync().await.unwrap();
     assert_eq!(sync.stop, Some(SyncStop::Offline));
     assert_eq!(sync.left, 1);
@@ -136,14 +136,14 @@ async fn require_online_and_online_only_types_refuse_while_offline() {
     let sale = lane.terminal.sale(cny(1_000)).await.unwrap();
     lane.terminal.set_connectivity(false);
     let e = lane.terminal.sale_with(cny(100), OfflinePreference::RequireOnline).await.unwrap_err();
-    assert_eq!(e, TerminalError::Offline(OfflineRefusal::OnlineRequired));
+    assert_eq!(e, Error::from(OfflineRefusal::OnlineRequired));
     let e = lane.terminal.void(OriginalRef::Voucher(sale.voucher.unwrap())).await.unwrap_err();
-    assert_eq!(e, TerminalError::Offline(OfflineRefusal::OnlineOnly { txn: TxnType::Void }));
+    assert_eq!(e, Error::from(OfflineRefusal::OnlineOnly { txn: TxnType::Void }));
     assert!(e.zh().contains("只能联机") && e.en().contains("only be done online"), "{}", e.en());
     let e = lane.terminal.refund(cny(100), OriginalRef::Voucher(sale.voucher.unwrap())).await.unwrap_err();
-    assert_eq!(e, TerminalError::Offline(OfflineRefusal::OnlineOnly { txn: TxnType::Refund }));
-    match PosError::from(e) {
-        PosError::OfflineRefused { code, .. } => assert_eq!(code, "online_only"),
+    assert_eq!(e, Error::from(OfflineRefusal::OnlineOnly { txn: TxnType::Refund }));
+    match e {
+        Error::OfflineRefused { code, .. } => assert_eq!(code.as_str(), "online_only"),
         other => panic!("{other:?}"),
     }
     lane.terminal.set_connectivity(true);
@@ -158,8 +158,12 @@ async fn each_refusal_has_its_own_reason() {
         c.offline.count = 3;
     })
     .await;
-    let refused = |e: TerminalError| match e {
-        TerminalError::Offline(r) => r,
+    let refused = |e: Error| match &e {
+        Error::OfflineRefused { code, .. } => {
+            let r = pos_e2e::source_of::<OfflineRefusal>(&e).expect("its reason");
+            assert_eq!(code.as_str(), r.code(), "the public code is the reason's");
+            r
+        }
         other => panic!("not a refusal: {other:?}"),
     };
     lane.present("swipe12");
@@ -277,7 +281,7 @@ async fn a_repeat_after_a_new_sign_in_is_still_recognised() {
     assert_eq!(lane.terminal.sync().await.unwrap().left, 1);
     // A sign-in would bring a new MAK (and TDK) before the resend: refused while it is owed.
     let e = lane.terminal.sign_in().await.unwrap_err();
-    assert_eq!(e, TerminalError::OwedBeforeSignIn { stored: 1, reversals: 0 });
+    assert!(matches!(e, Error::OwedBeforeSignIn { stored: 1, reversals: 0, .. }), "{e:?}");
     let report = lane.terminal.sync().await.unwrap();
     assert_eq!((report.accepted, report.left), (1, 0), "{report:?}");
     let rows: Vec<_> = lane.host_rows().into_iter().filter(|r| r.amount == 1_100).collect();

@@ -9,8 +9,7 @@ use crate::support::{open, Lane};
 use pos_core::i18n::Bilingual;
 use pos_core::offline::OfflinePreference;
 use pos_core::store::{Store, StoreError, UploadState};
-use pos_core::terminal::TerminalError;
-use pos_core::PosError;
+use pos_core::{Error, ErrorCode};
 use pos_e2e::cny;
 
 #[tokio::test(start_paused = true)]
@@ -34,10 +33,10 @@ async fn a_full_disk_refuses_new_payments_and_loses_nothing() {
         }
     }
     let e = offline_refused.expect("the disk fills up");
-    assert_eq!(e, TerminalError::Store(StoreError::DiskFull));
+    assert_eq!(e, Error::from(StoreError::DiskFull));
     assert!(e.zh().contains("存储空间已满") && e.zh().contains("不受影响"), "{}", e.zh());
     assert!(e.en().contains("Storage is full") && e.en().contains("safe"), "{}", e.en());
-    assert!(matches!(PosError::from(e), PosError::Storage { .. }));
+    assert!(matches!(e, Error::Storage { code: ErrorCode::DiskFull, .. }));
     // Online too: until the file cannot take a journal row, then refused before sending.
     let mut online_refused = None;
     for _ in 0..200 {
@@ -57,7 +56,7 @@ async fn a_full_disk_refuses_new_payments_and_loses_nothing() {
             }
         }
     }
-    assert_eq!(online_refused, Some(TerminalError::Store(StoreError::DiskFull)));
+    assert_eq!(online_refused, Some(Error::from(StoreError::DiskFull)));
     assert!(rows_before <= lane.host_rows().len());
 
     // What was stored is intact and still goes out once there is room again (after a
@@ -95,9 +94,9 @@ async fn a_corrupt_database_is_reported_and_never_overwritten() {
         Err(e) => e,
         // Damage confined to the journal, which opening does not read in full: the full
         // check (like any read of those pages) reports it.
-        Ok(t) => TerminalError::Store(t.store().integrity_check().unwrap_err()),
+        Ok(t) => Error::from(t.store().integrity_check().unwrap_err()),
     };
-    assert!(matches!(e, TerminalError::Store(StoreError::Corrupt { .. })), "{e:?}");
+    assert!(matches!(e, Error::Storage { code: ErrorCode::StoreCorrupt, .. }), "{e:?}");
     assert!(e.zh().contains("损坏") && e.zh().contains("数据已保留"), "{}", e.zh());
     assert!(e.en().contains("corrupt") && e.en().contains("kept"), "{}", e.en());
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "the file is exactly as found");
@@ -107,6 +106,6 @@ async fn a_corrupt_database_is_reported_and_never_overwritten() {
     std::fs::write(&path, &garbage).unwrap();
     let _ = std::fs::remove_file(dir.join(format!("{}-wal", Store::FILE_NAME)));
     let e = open(&dir, config, reader, clock).unwrap_err();
-    assert!(matches!(e, TerminalError::Store(StoreError::Corrupt { .. })), "{e:?}");
+    assert!(matches!(e, Error::Storage { code: ErrorCode::StoreCorrupt, .. }), "{e:?}");
     assert_eq!(std::fs::read(&path).unwrap(), garbage);
 }

@@ -16,6 +16,7 @@ use pos_core::offline::OfflinePreference;
 use pos_core::report::{DailySummary, Day, Figure, ReportFormat};
 use pos_core::store::{scheme_key, HistoryFilter, HistoryStatus, RetentionPolicy, TxnRecord, TxnStatus, UploadState};
 use pos_core::terminal::{OriginalRef, ReprintTarget, Timestamp, TxnOutcome, CHINA_UTC_OFFSET_SECS};
+use pos_e2e::ExchangeFailureOf;
 use pos_e2e::{cny, pan, TempDir};
 
 const DAY: &str = "2025-03-03";

@@ -6,9 +6,9 @@ use pos_acquirer_sim::SimConfig;
 use pos_core::i18n::Bilingual;
 use pos_core::money::Amount;
 use pos_core::offline::OfflinePreference;
-use pos_core::risk::{RiskError, RiskPolicy};
-use pos_core::terminal::{TerminalError, TxnOutcome};
-use pos_core::PosError;
+use pos_core::risk::RiskPolicy;
+use pos_core::terminal::TxnOutcome;
+use pos_core::{Error, ErrorCode};
 use pos_e2e::{cny, pan, start_with, Rig};
 
 async fn rig_with(sim: SimConfig, policy: Option<RiskPolicy>) -> Rig {
@@ -23,7 +23,7 @@ fn no_rules() -> String {
 }
 
 /// A sale of `amount` with the debit card presented.
-async fn sale(rig: &Rig, amount: Amount) -> Result<TxnOutcome, TerminalError> {
+async fn sale(rig: &Rig, amount: Amount) -> Result<TxnOutcome, Error> {
     rig.reader.present("debit").expect("deck card");
     rig.terminal.sale(amount).await
 }
@@ -32,7 +32,7 @@ async fn sale(rig: &Rig, amount: Amount) -> Result<TxnOutcome, TerminalError> {
 async fn sale_confirmed(rig: &Rig, amount: Amount) -> TxnOutcome {
     for _ in 0..2 {
         match sale(rig, amount).await {
-            Err(TerminalError::Risk(RiskError::ConfirmationRequired { token, .. })) => {
+            Err(Error::RiskRefused { code: ErrorCode::RiskConfirm, confirm_token: Some(token), .. }) => {
                 rig.terminal.confirm_risk(token, "01").expect("confirmation journaled");
             }
             other => return other.expect("sale"),
@@ -47,13 +47,12 @@ async fn a_block_reaches_the_operator_and_nothing_is_charged() {
     let before = rig.sim.ledger().available(pan("debit")).expect("balance");
     let e = sale(&rig, cny(3_000_001)).await.expect_err("blocked");
     match &e {
-        TerminalError::Risk(RiskError::Blocked { rule, .. }) => assert_eq!(rule, "single_amount"),
+        Error::RiskRefused { code: ErrorCode::RiskBlocked, rules, .. } => assert_eq!(rules, &["single_amount"]),
         other => panic!("{other:?}"),
     }
     assert!(e.zh().contains("风控拒绝") && e.zh().contains("30000.00"), "{}", e.zh());
     assert!(e.en().contains("single_amount"), "{}", e.en());
-    let public = PosError::from(e);
-    assert!(matches!(&public, PosError::OfflineRefused { code, .. } if code == "risk_blocked"), "{public:?}");
+    assert_eq!(e.code().as_str(), "risk_blocked");
     assert_eq!(rig.sim.ledger().available(pan("debit")).expect("balance"), before, "not charged");
     assert!(rig
         .terminal
@@ -77,7 +76,9 @@ async fn a_warning_needs_the_operators_confirmation_which_is_journaled() {
     let before = rig.sim.ledger().available(pan("debit")).expect("balance");
     // The same card again within five minutes.
     let e = sale(&rig, cny(12_345)).await.expect_err("warned");
-    let TerminalError::Risk(RiskError::ConfirmationRequired { token, rules, .. }) = &e else { panic!("{e:?}") };
+    let Error::RiskRefused { code: ErrorCode::RiskConfirm, confirm_token: Some(token), rules, .. } = &e else {
+        panic!("{e:?}")
+    };
     assert!(rules.contains(&"card_interval".to_string()), "{rules:?}");
     assert!(e.zh().contains("确认"), "{}", e.zh());
     assert_eq!(rig.sim.ledger().available(pan("debit")).expect("balance"), before, "not charged");
@@ -85,7 +86,7 @@ async fn a_warning_needs_the_operators_confirmation_which_is_journaled() {
     let bogus = pos_core::risk::AuditId(token.0 + 1000);
     assert!(matches!(
         rig.terminal.confirm_risk(bogus, "01"),
-        Err(TerminalError::Risk(RiskError::UnknownConfirmation(_)))
+        Err(Error::RiskRefused { code: ErrorCode::RiskUnknownConfirmation, .. })
     ));
     rig.terminal.confirm_risk(*token, "01").expect("confirmed");
     let awaiting = rig.terminal.risk_audit(*token).expect("audit").expect("row");
@@ -94,7 +95,7 @@ async fn a_warning_needs_the_operators_confirmation_which_is_journaled() {
     assert!(second.approved);
     assert_eq!(rig.sim.ledger().available(pan("debit")).expect("balance"), before - 12_345);
     // The confirmation is spent: the next one asks again.
-    assert!(matches!(sale(&rig, cny(12_345)).await, Err(TerminalError::Risk(RiskError::ConfirmationRequired { .. }))));
+    assert!(matches!(sale(&rig, cny(12_345)).await, Err(Error::RiskRefused { code: ErrorCode::RiskConfirm, .. })));
     let report = rig.terminal.risk_report(None).expect("report");
     assert_eq!((report.evaluations, report.proceeded, report.confirmed, report.awaiting_confirmation), (4, 2, 1, 1));
     let used = token.0 + 1;
@@ -118,7 +119,7 @@ async fn require_online_turns_an_offline_payment_away() {
     rig.reader.present("contactless").expect("deck card");
     let e = rig.terminal.sale_with(cny(20_000), OfflinePreference::ForceOffline).await.expect_err("online only");
     assert!(
-        matches!(&e, TerminalError::Risk(RiskError::OnlineRequired { rule, .. }) if rule == "offline_over_100"),
+        matches!(&e, Error::RiskRefused { code: ErrorCode::RiskOnlineRequired, rules, .. } if rules == &["offline_over_100"]),
         "{e:?}"
     );
     assert_eq!(rig.terminal.store().queue_stats().expect("queue").count, 0);
@@ -214,8 +215,7 @@ async fn a_warning_confirmed_during_the_payment_uses_the_card_already_read() {
     let asked = yes.asked.lock().unwrap().clone();
     assert_eq!(asked.len(), 1);
     assert!(asked[0].rules.contains(&"card_interval".to_string()), "{asked:?}");
-    let shown = RiskError::from(asked[0].clone());
-    assert!(shown.zh().contains("确认") && shown.en().contains("confirm"), "{}", shown.en());
+    assert!(asked[0].zh().contains("确认") && asked[0].en().contains("confirm"), "{}", asked[0].en());
     assert_eq!(rig.sim.ledger().available(pan("debit")).expect("balance"), before - 12_345, "charged once");
     // Journaled as if confirmed between two runs: the warning confirmed by the operator, the
     // run that used it linked to the payment.
@@ -227,13 +227,15 @@ async fn a_warning_confirmed_during_the_payment_uses_the_card_already_read() {
     let no = decides(Some(false));
     rig.terminal.set_risk_confirmer(Some(no.clone()));
     let e = sale(&rig, cny(12_345)).await.expect_err("declined by the operator");
-    let TerminalError::Risk(RiskError::ConfirmationRequired { token, .. }) = e else { panic!("{e:?}") };
+    let Error::RiskRefused { code: ErrorCode::RiskConfirm, confirm_token: Some(token), .. } = e else {
+        panic!("{e:?}")
+    };
     assert_eq!(token, no.asked.lock().unwrap()[0].token, "the warning's token, for a later confirmation");
 
     let silent = decides(None);
     rig.terminal.set_risk_confirmer(Some(silent));
     let e = sale(&rig, cny(12_345)).await.expect_err("no answer within the card timeout");
-    assert!(matches!(e, TerminalError::Risk(RiskError::ConfirmationRequired { .. })), "{e:?}");
+    assert!(matches!(e, Error::RiskRefused { code: ErrorCode::RiskConfirm, .. }), "{e:?}");
     assert_eq!(rig.sim.ledger().available(pan("debit")).expect("balance"), before - 12_345, "nothing more charged");
     let report = rig.terminal.risk_report(None).expect("report");
     assert_eq!((report.proceeded, report.confirmed, report.awaiting_confirmation), (2, 1, 2), "{report:?}");

@@ -12,8 +12,8 @@ use pos_core::iso8583::{BatchNo, Reconciliation};
 use pos_core::offline::OfflinePreference;
 use pos_core::provision::DEMO_TID;
 use pos_core::settlement::{DayEndOp, DayEndRefusal};
-use pos_core::terminal::{DayEndError, SettlementError};
 use pos_core::terminal::{OriginalRef, TxnOutcome};
+use pos_core::{Error, ErrorCode};
 use pos_e2e::{cny, TempDir};
 
 /// A day with every settled type: chip, contactless and swipe sales, a voided sale, a
@@ -181,7 +181,7 @@ async fn settlement_flushes_stored_payments_first_and_refuses_when_it_cannot() {
     // The host cannot be reached: refused, with both texts, nothing sent.
     lane.fault(FaultMode::Close, 100, RequestClass::Any);
     let e = lane.terminal.settle().await.unwrap_err();
-    assert!(matches!(e, SettlementError::PaymentsStored { count: 1 }), "{e:?}");
+    assert!(matches!(e, Error::Settlement { code: ErrorCode::SettlementPaymentsStored, stored: Some(1), .. }), "{e:?}");
     assert!(e.zh().contains("离线交易未上送") && e.en().contains("not been uploaded"));
     assert!(lane.sim.ledger().settlements(DEMO_TID).unwrap().is_empty());
     lane.clear_faults();
@@ -199,11 +199,11 @@ async fn settlement_refuses_while_a_reversal_cannot_be_delivered() {
     assert!(lane.terminal.sale(cny(3_300)).await.is_err());
     lane.fault(FaultMode::Close, 100, RequestClass::Reversal);
     let e = lane.terminal.settle().await.unwrap_err();
-    assert!(matches!(e, SettlementError::ReversalsPending { count: 1 }), "{e:?}");
+    assert!(matches!(e, Error::ReversalPending { count: 1, .. }), "{e:?}");
     assert!(e.zh().contains("冲正") && e.en().contains("reversal"));
     let refusal = lane.terminal.sign_off().await.unwrap_err();
-    assert!(matches!(&refusal, DayEndError::Refused { reasons, .. }
-        if reasons.contains(&DayEndRefusal::ReversalPending { count: 1 })));
+    assert!(matches!(&refusal, Error::DayEndRefused { blockers, .. }
+        if blockers.contains(&DayEndRefusal::ReversalPending { count: 1 })));
     lane.clear_faults();
     let o = lane.terminal.settle().await.unwrap();
     assert_eq!((o.totals.domestic.debit_count, o.reconciliation), (0, Reconciliation::Balanced));
@@ -225,12 +225,15 @@ async fn interrupted_at(k: u32, mode: FaultMode) {
         })
         .await
         .unwrap_err();
-    assert!(matches!(e, SettlementError::UploadInterrupted { acked, total: 5, .. } if acked == k), "{k}: {e:?}");
+    assert!(
+        matches!(e, Error::Settlement { code: ErrorCode::SettlementUploadInterrupted, progress: Some((acked, 5)), .. } if acked == k),
+        "{k}: {e:?}"
+    );
     assert!(e.zh().contains("继续上送"), "{}", e.zh());
     assert!(lane.terminal.upload_unfinished().unwrap());
     let blocked = lane.terminal.factory_reset().await.unwrap_err();
-    assert!(matches!(&blocked, DayEndError::Refused { op: DayEndOp::FactoryReset, reasons }
-        if reasons == &[DayEndRefusal::UploadUnfinished]));
+    assert!(matches!(&blocked, Error::DayEndRefused { op: DayEndOp::FactoryReset, blockers, .. }
+        if blockers == &[DayEndRefusal::UploadUnfinished]));
     lane.clear_faults();
     let mut first = None;
     let o = lane
@@ -278,7 +281,7 @@ async fn day_end_guard_refuses_each_operation_until_settled() {
             DayEndOp::Reprovision => unreachable!("not in the list"),
         }
         .unwrap_err();
-        let DayEndError::Refused { op: refused, reasons } = &e else { panic!("{e:?}") };
+        let Error::DayEndRefused { op: refused, blockers: reasons, .. } = &e else { panic!("{e:?}") };
         assert_eq!(*refused, op);
         assert!(reasons.contains(&DayEndRefusal::PaymentsStored { count: 1 }), "{reasons:?}");
         assert!(reasons.contains(&DayEndRefusal::BatchUnsettled { count: 2 }), "{reasons:?}");

@@ -14,9 +14,10 @@ use pos_core::devices::ble::{memory_pair, MemoryFaults, TransportConfig};
 use pos_core::devices::reader::{BleCardReader, SimulatedReader};
 use pos_core::i18n::Bilingual;
 use pos_core::provision::{DEMO_TID, DEMO_TMK_HEX};
-use pos_core::reader::{KeyMemory, ReaderError, SoftwareReader};
+use pos_core::reader::{KeyMemory, SoftwareReader};
 use pos_core::tamper::UnlockError;
-use pos_core::terminal::{SystemClock, Terminal, TerminalError};
+use pos_core::terminal::{SystemClock, Terminal};
+use pos_core::Error;
 use pos_e2e::{cny, TempDir};
 
 /// This terminal's own unlock key, provisioned into its reader and at the simulator's help desk.
@@ -64,8 +65,8 @@ async fn terminal_at(
     (t, device)
 }
 
-fn is_tamper(e: &TerminalError) -> bool {
-    matches!(e, TerminalError::Reader(ReaderError::Tampered))
+fn is_tamper(e: &Error) -> bool {
+    matches!(e, Error::Tampered { .. })
 }
 
 #[tokio::test(start_paused = true)]
@@ -103,7 +104,8 @@ async fn tamper_locks_persistently_until_the_help_desk_unlocks() {
     let challenge = terminal.unlock_challenge().await.unwrap();
     let e = terminal.unlock("123456789012").await.unwrap_err();
     let wrong = UnlockError::WrongCode { tries_left: 9, wait_secs: 0 };
-    assert_eq!(e, TerminalError::Reader(ReaderError::Unlock(wrong)));
+    assert_eq!(e, Error::from(wrong));
+    assert!(matches!(e, Error::Unlock { tries_left: Some(9), wait_secs: Some(0), .. }), "{e:?}");
     assert!(e.zh().contains("解锁码错误") && e.en().contains("9 tries left"), "{}", e.both());
     assert!(terminal.is_tamper_locked().unwrap());
     let challenge2 = terminal.unlock_challenge().await.unwrap();
@@ -118,9 +120,9 @@ async fn tamper_locks_persistently_until_the_help_desk_unlocks() {
     assert!(terminal.sale(cny(100)).await.unwrap().approved);
 }
 
-fn refusal(e: TerminalError) -> UnlockError {
-    match e {
-        TerminalError::Reader(ReaderError::Unlock(u)) => u,
+fn refusal(e: Error) -> UnlockError {
+    match &e {
+        Error::Unlock { .. } => pos_e2e::source_of::<UnlockError>(&e).expect("its refusal"),
         other => panic!("{other:?}"),
     }
 }

@@ -3,18 +3,18 @@
 //! only where the terminal is provisioned so.
 
 use pos_acquirer_sim::{SimConfig, Simulator};
-use pos_core::acquirer::{AcquirerError, ConnectFailure, TlsFailure, Transport};
+use pos_core::acquirer::Transport;
 use pos_core::i18n::Bilingual;
 use pos_core::offline::OfflinePreference;
 use pos_core::provision::DEMO_TID;
-use pos_core::terminal::{TerminalConfig, TerminalError};
+use pos_core::terminal::TerminalConfig;
+use pos_core::{Error, ErrorCode};
+use pos_e2e::ExchangeFailureOf;
 use pos_e2e::{cny, init_tracing, pan, signed_in, start, Station};
 
-fn tls_failure(e: &TerminalError) -> Option<TlsFailure> {
-    match e.exchange_failure().map(|f| &f.error) {
-        Some(AcquirerError::ConnectFailed { cause: ConnectFailure::Tls(t), .. }) => Some(*t),
-        _ => None,
-    }
+/// The TLS failure's code of a refused connection (`tls_not_provisioned`, `tls_not_tls`, ...).
+fn tls_failure(e: &Error) -> Option<ErrorCode> {
+    e.exchange_failure().map(|f| f.code).filter(|c| c.as_str().starts_with("tls_"))
 }
 
 async fn sim(config: SimConfig) -> pos_acquirer_sim::SimHandle {
@@ -41,9 +41,9 @@ async fn a_certificate_from_another_ca_is_refused_and_nothing_is_sent() {
     let config = TerminalConfig::demo_at_tls(host.addr().to_string(), impostor_ca.ca_pem().unwrap());
     let station = Station::new(TerminalConfig { risk_policy: None, ..config }, "tls-wrong-ca");
     let e = station.terminal.sign_in().await.unwrap_err();
-    assert_eq!(tls_failure(&e), Some(TlsFailure::NotProvisioned), "{e:?}");
+    assert_eq!(tls_failure(&e), Some(ErrorCode::TlsNotProvisioned), "{e:?}");
     let f = e.exchange_failure().unwrap();
-    assert!(!f.may_have_reached_host && f.reversal.is_none(), "nothing sent, nothing to reverse");
+    assert!(!f.may_have_reached_host && !f.reversal_due, "nothing sent, nothing to reverse");
     assert!(e.zh().contains("收单主机证书与配置不符") && e.zh().contains("未发送"), "{}", e.zh());
     assert!(e.en().contains("not the one provisioned") && e.en().contains("nothing sent"), "{}", e.en());
     assert_eq!(host.stats().frames, 0, "the host read no frame");
@@ -75,7 +75,7 @@ async fn a_payment_on_a_refused_certificate_never_reaches_the_host() {
     reader.present("debit").unwrap();
     let before = host.ledger().transactions_for(DEMO_TID).unwrap().len();
     let e = terminal.sale(cny(1_000)).await.unwrap_err();
-    assert_eq!(tls_failure(&e), Some(TlsFailure::NotProvisioned), "{e:?}");
+    assert_eq!(tls_failure(&e), Some(ErrorCode::TlsNotProvisioned), "{e:?}");
     assert!(!e.exchange_failure().unwrap().may_have_reached_host);
     assert_eq!(host.ledger().transactions_for(DEMO_TID).unwrap().len(), before, "no new row at the host");
     assert_eq!(terminal.store().due_reversal_count().unwrap(), 0, "nothing to reverse");
@@ -88,7 +88,7 @@ async fn a_plain_tcp_host_is_refused_when_tls_is_provisioned() {
     let config = TerminalConfig::demo_at_tls(plain.addr().to_string(), tls.ca_pem().unwrap());
     let station = Station::new(config, "tls-plain-host");
     let e = station.terminal.sign_in().await.unwrap_err();
-    assert_eq!(tls_failure(&e), Some(TlsFailure::NotTls), "{e:?}");
+    assert_eq!(tls_failure(&e), Some(ErrorCode::TlsNotTls), "{e:?}");
     assert!(e.en().contains("did not answer TLS") && e.zh().contains("未以TLS应答"), "{}", e.both());
     assert!(!plain.is_signed_in(DEMO_TID));
     assert!(plain.ledger().transactions_for(DEMO_TID).unwrap().is_empty());
@@ -111,7 +111,7 @@ async fn plain_tcp_only_when_provisioned_so() {
     // The demo terminal with no transport set is TLS without a pin: it never falls back to plain.
     let station = Station::new(TerminalConfig::demo_at(plain.addr().to_string()), "tls-no-pin");
     let e = station.terminal.sign_in().await.unwrap_err();
-    assert_eq!(tls_failure(&e), Some(TlsFailure::NoPin), "{e:?}");
+    assert_eq!(tls_failure(&e), Some(ErrorCode::TlsNoPin), "{e:?}");
     assert_eq!(plain.ledger().transactions_for(DEMO_TID).unwrap().len(), 1, "only the plain terminal's sale");
 
     // A terminal provisioned plain against a TLS host gets no approval.

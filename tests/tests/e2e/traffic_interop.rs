@@ -20,7 +20,8 @@ use pos_core::iso8583::frame::PREAMBLE_LEN;
 use pos_core::iso8583::{unionpay, Frame, Mti};
 use pos_core::provision::DEMO_TPDU;
 use pos_core::reader::SoftwareReader;
-use pos_core::terminal::{AdminOutcome, OriginalRef, Terminal, TerminalConfig, TerminalError, TxnOutcome};
+use pos_core::terminal::{AdminOutcome, OriginalRef, Terminal, TerminalConfig, TxnOutcome};
+use pos_core::Error;
 use pos_e2e::relay::{Direction, Recorded, Relay};
 use pos_e2e::{cny, init_tracing, pan, Station};
 
@@ -64,7 +65,7 @@ impl Script<'_> {
     }
 
     /// One financial exchange, checked for response code `rc`.
-    fn txn(&mut self, what: &str, rc: &str, r: Result<TxnOutcome, TerminalError>) -> TxnOutcome {
+    fn txn(&mut self, what: &str, rc: &str, r: Result<TxnOutcome, Error>) -> TxnOutcome {
         self.exchanges += 1;
         let o = r.unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(o.response_code.as_str(), rc, "{what}: {o:?}");

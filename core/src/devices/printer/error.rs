@@ -30,7 +30,7 @@ pub enum PrinterError {
     },
     /// The platform refused a write.
     #[error("{0}")]
-    Link(LinkError),
+    Link(#[source] LinkError),
     /// The job is larger than the configured limit.
     #[error("print job of {0} bytes too large")]
     JobTooLarge(usize),

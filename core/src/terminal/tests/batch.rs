@@ -12,7 +12,7 @@ async fn a_host_batch_below_the_terminals_is_refused_and_nothing_changes() {
     let before = r.terminal.store().session().unwrap().unwrap();
 
     let e = r.terminal.sign_in().await.unwrap_err();
-    assert_eq!(e, TerminalError::HostBatchBehind { ours, host: BatchNo::new(HOST_BATCH).unwrap() });
+    assert_eq!(e, TerminalError::HostBatchBehind { ours, host: BatchNo::new(HOST_BATCH).unwrap() }.into());
     assert_eq!(r.terminal.store().batch().unwrap(), ours, "the terminal's batch is unchanged");
     let after = r.terminal.store().session().unwrap().unwrap();
     assert_eq!(after.mak, before.mak, "the keys in force are kept");

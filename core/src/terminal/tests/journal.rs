@@ -51,7 +51,7 @@ async fn unanswered_reversals_are_resent_then_block_online_requests() {
     r.host.script(Script::Silent);
     let id = r.terminal.sale(cny(100)).await.unwrap_err().exchange_failure().unwrap().txn_id.unwrap();
     r.host.ignore_reversals(true);
-    assert_eq!(r.terminal.sale(cny(100)).await.unwrap_err(), TerminalError::ReversalPending { count: 1 });
+    assert_eq!(r.terminal.sale(cny(100)).await.unwrap_err(), TerminalError::ReversalPending { count: 1 }.into());
     assert_eq!(r.host.reversals().len(), 3, "three sends per attempt");
     let rev = r.terminal.store().reversal(id).unwrap().unwrap();
     assert_eq!((rev.attempts, rev.rounds), (3, 1));
@@ -71,14 +71,14 @@ async fn offline_limits_per_card_per_day_and_age_follow_the_clock() {
         assert!(o.approved && o.txn == TxnType::OfflineSale);
     }
     let e = r.terminal.sale_with(cny(100), OfflinePreference::ForceOffline).await.unwrap_err();
-    assert_eq!(e, TerminalError::Offline(OfflineRefusal::CardDailyLimit { limit: 3 }));
+    assert_eq!(e, TerminalError::Offline(OfflineRefusal::CardDailyLimit { limit: 3 }).into());
     // Another card is fine; the next day this one is too, but the queue is now too old.
     r.reader.present("offline").unwrap();
     assert!(r.terminal.sale_with(cny(100), OfflinePreference::ForceOffline).await.is_ok());
     clock.advance(24 * 3600 + 1);
     r.reader.present("contactless").unwrap();
     let e = r.terminal.sale_with(cny(100), OfflinePreference::ForceOffline).await.unwrap_err();
-    assert_eq!(e, TerminalError::Offline(OfflineRefusal::QueueTooOld { hours: 24 }));
+    assert_eq!(e, TerminalError::Offline(OfflineRefusal::QueueTooOld { hours: 24 }).into());
     // Uploading clears the queue; then the card may pay offline again today.
     let report = r.terminal.sync().await.unwrap();
     assert_eq!((report.accepted, report.left), (4, 0));
@@ -106,7 +106,7 @@ async fn payments_past_the_upload_deadline_expire_and_need_attention() {
     assert_eq!(acked, a);
     assert!(r.terminal.attention().unwrap().is_empty());
     assert_eq!(r.terminal.store().queue_entry(o.txn_id).unwrap().unwrap().state, UploadState::Expired);
-    assert!(matches!(r.terminal.acknowledge_attention(o.txn_id), Err(TerminalError::InvalidInput { .. })));
+    assert!(matches!(r.terminal.acknowledge_attention(o.txn_id), Err(crate::Error::InvalidInput { .. })));
 }
 
 async fn rig_with_clock(clock: Arc<ManualClock>) -> Rig {

@@ -65,7 +65,7 @@ async fn sign_in_loads_the_reader_and_seals_the_mak() {
     let r = rig().await;
     assert!(!r.terminal.is_signed_in().unwrap());
     r.reader.present("debit").unwrap();
-    assert_eq!(r.terminal.sale(cny(100)).await.unwrap_err(), TerminalError::NotSignedIn);
+    assert_eq!(r.terminal.sale(cny(100)).await.unwrap_err(), TerminalError::NotSignedIn.into());
     let o = r.terminal.sign_in().await.unwrap();
     assert!(o.approved && o.op == AdminOp::SignIn);
     assert_eq!(o.batch.value(), HOST_BATCH, "the host's batch is adopted");
@@ -129,7 +129,7 @@ async fn void_by_voucher_then_not_again() {
     let voucher = sale.voucher.unwrap();
     // Another card cannot void it.
     r.reader.present("debit").unwrap();
-    assert!(matches!(r.terminal.void(OriginalRef::Voucher(voucher)).await, Err(TerminalError::InvalidInput { .. })));
+    assert!(matches!(r.terminal.void(OriginalRef::Voucher(voucher)).await, Err(crate::Error::InvalidInput { .. })));
     r.reader.present("credit").unwrap();
     let void = r.terminal.void(OriginalRef::Voucher(voucher)).await.unwrap();
     assert!(void.approved && void.txn == TxnType::Void);
@@ -141,11 +141,11 @@ async fn void_by_voucher_then_not_again() {
     assert_eq!(r.terminal.store().txn(sale.txn_id).unwrap().unwrap().cancelled_by, Some(void.txn_id));
     assert!(matches!(
         r.terminal.void(OriginalRef::Stan(sale.stan)).await,
-        Err(TerminalError::OriginalNotEligible { .. })
+        Err(crate::Error::OriginalNotEligible { .. })
     ));
     assert_eq!(
         r.terminal.void(OriginalRef::Voucher(VoucherNo::new(999).unwrap())).await.unwrap_err(),
-        TerminalError::OriginalNotFound
+        TerminalError::OriginalNotFound.into()
     );
 }
 
@@ -157,7 +157,7 @@ async fn refunds_partial_by_voucher_and_by_reference() {
     let v = OriginalRef::Voucher(sale.voucher.unwrap());
     assert_eq!(
         r.terminal.refund(cny(10_001), v.clone()).await.unwrap_err(),
-        TerminalError::RefundAboveRemainder { left: cny(10_000) }
+        TerminalError::RefundAboveRemainder { left: cny(10_000) }.into()
     );
     let refund = r.terminal.refund(cny(4_000), v).await.unwrap();
     assert!(refund.approved && refund.txn == TxnType::Refund);
@@ -171,7 +171,7 @@ async fn refunds_partial_by_voucher_and_by_reference() {
         (Some("000000000042"), Some("0000000000000228"))
     );
     let bad = OriginalRef::Host { rrn: "42".into(), date: "1340".into() };
-    assert!(matches!(r.terminal.refund(cny(1), bad).await, Err(TerminalError::InvalidInput { .. })));
+    assert!(matches!(r.terminal.refund(cny(1), bad).await, Err(crate::Error::InvalidInput { .. })));
 }
 
 #[tokio::test]
@@ -187,7 +187,7 @@ async fn a_refund_repeat_answered_94_stays_in_doubt_and_holds_back_more_refunds_
     // The host says it holds another request under that STAN: nothing can be concluded.
     r.host.script(Script::Code("94"));
     let e = r.terminal.refund(cny(1_000), v.clone()).await.unwrap_err();
-    assert!(matches!(e, TerminalError::RefundInDoubt { txn_id, .. } if txn_id == id), "{e:?}");
+    assert!(matches!(e, crate::Error::RefundInDoubt { txn_id, .. } if txn_id == id), "{e:?}");
     assert!(e.zh().contains("不会重复退货") && e.en().contains("not be refunded twice"), "{}", e.en());
     assert!(r.terminal.store().has_repeat(id).unwrap(), "still in doubt");
     assert_eq!(r.terminal.store().txn(id).unwrap().unwrap().status, TxnStatus::Failed);
@@ -197,7 +197,7 @@ async fn a_refund_repeat_answered_94_stays_in_doubt_and_holds_back_more_refunds_
     assert!(!r.terminal.store().has_repeat(id).unwrap());
     assert_eq!(
         r.terminal.refund(cny(6_001), v).await.unwrap_err(),
-        TerminalError::RefundAboveRemainder { left: cny(6_000) }
+        TerminalError::RefundAboveRemainder { left: cny(6_000) }.into()
     );
 }
 
@@ -234,7 +234,7 @@ async fn pre_auth_complete_cancel_and_balance() {
 
     let pa2 = r.terminal.pre_auth(cny(30_000)).await.unwrap();
     let v = OriginalRef::Voucher(pa2.voucher.unwrap());
-    assert!(matches!(r.terminal.pre_auth_cancel(cny(1), v.clone()).await, Err(TerminalError::InvalidInput { .. })));
+    assert!(matches!(r.terminal.pre_auth_cancel(cny(1), v.clone()).await, Err(crate::Error::InvalidInput { .. })));
     assert!(r.terminal.pre_auth_cancel(cny(30_000), v).await.unwrap().approved);
     let by_auth = OriginalRef::Auth { auth_code: "AB1234".into(), date: "0301".into() };
     assert!(r.terminal.pre_auth_cancel(cny(100), by_auth).await.unwrap().approved);
@@ -262,8 +262,7 @@ async fn a_bad_mac_is_never_approved_and_is_ready_to_reverse() {
     let row = r.terminal.store().txn(f.txn_id.unwrap()).unwrap().unwrap();
     assert_eq!((row.status, row.may_have_reached_host), (TxnStatus::Failed, true));
     assert!(e.zh().contains("MAC") && e.en().contains("reversed"));
-    let pos: crate::PosError = e.into();
-    assert!(matches!(pos, crate::PosError::Network { .. }));
+    assert!(matches!(e, crate::Error::Network { code: crate::ErrorCode::MacFailed, reversal_due: true, .. }));
 }
 
 #[tokio::test]
@@ -374,13 +373,13 @@ async fn one_owner_per_data_directory() {
         Terminal::open(&dir, config, vault, r.reader.clone(), Arc::new(SystemClock::default()))
     };
     match second() {
-        Err(TerminalError::InUse { pid, .. }) => assert_eq!(pid, Some(std::process::id())),
+        Err(crate::Error::InUse { pid, .. }) => assert_eq!(pid, Some(std::process::id())),
         other => panic!("second owner: {other:?}"),
     }
     let e = second().unwrap_err();
     assert!(e.zh().contains(&format!("正由进程 {} 使用", std::process::id())), "{}", e.zh());
     assert!(e.en().contains("in use by process") && e.en().contains("nothing was done"), "{}", e.en());
-    assert!(matches!(crate::PosError::from(e), crate::PosError::InUse { .. }));
+    assert!(matches!(e, crate::Error::InUse { .. }));
     // The refused open took nothing from the owner.
     r.reader.present("debit").unwrap();
     assert!(r.terminal.sale(cny(100)).await.unwrap().approved);
@@ -419,9 +418,9 @@ async fn a_read_only_view_beside_a_sale_in_flight_changes_nothing() {
             assert_eq!(reversals.len(), 1);
             assert_eq!(v.store().due_reversal_count().unwrap(), 0, "a view arms nothing");
             assert!(v.is_read_only());
-            assert!(matches!(v.sale(cny(1)).await, Err(TerminalError::ReadOnly { .. })));
-            assert!(matches!(v.sync().await, Err(TerminalError::ReadOnly { .. })));
-            assert!(matches!(v.sign_in().await, Err(TerminalError::ReadOnly { .. })));
+            assert!(matches!(v.sale(cny(1)).await, Err(crate::Error::ReadOnly { .. })));
+            assert!(matches!(v.sync().await, Err(crate::Error::ReadOnly { .. })));
+            assert!(matches!(v.sign_in().await, Err(crate::Error::ReadOnly { .. })));
             assert!(v.sign_off().await.is_err());
             assert!(matches!(v.store().set_setting("x", "y"), Err(crate::store::StoreError::ReadOnly)));
             break;
@@ -442,7 +441,7 @@ async fn a_view_of_a_directory_without_a_terminal_is_an_error_and_creates_nothin
     let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).unwrap());
     let e = Terminal::open_read_only(&missing, TerminalConfig::demo(), vault, Arc::new(SystemClock::default()))
         .unwrap_err();
-    assert!(matches!(e, TerminalError::Store(crate::store::StoreError::Missing { .. })), "{e:?}");
+    assert!(matches!(e, crate::Error::Storage { code: crate::ErrorCode::StoreMissing, .. }), "{e:?}");
     assert!(e.en().contains("No terminal database") && e.zh().contains("没有终端数据库"), "{}", e.en());
     assert!(!missing.exists());
 }
@@ -458,7 +457,7 @@ async fn provisioning_waits_for_the_owner_and_the_settled_batch() {
     let vault: Arc<dyn crate::crypto::KeyVault> = Arc::new(FileVault::open_or_create(dir.join("vault.key")).unwrap());
     let other = Provisioning { tid: "10000077".into(), host: Some("127.0.0.1:9".into()), ..Provisioning::demo() };
     match Terminal::provision(&dir, vault.clone(), &other) {
-        Err(crate::terminal::DayEndError::Terminal(TerminalError::InUse { .. })) => {}
+        Err(crate::Error::InUse { .. }) => {}
         other => panic!("provisioning beside the owner: {other:?}"),
     }
     r.reader.present("debit").unwrap();
@@ -466,7 +465,7 @@ async fn provisioning_waits_for_the_owner_and_the_settled_batch() {
     let Rig { terminal, .. } = r;
     drop(terminal);
     match Terminal::provision(&dir, vault.clone(), &other) {
-        Err(crate::terminal::DayEndError::Refused { op, reasons }) => {
+        Err(crate::Error::DayEndRefused { op, blockers: reasons, .. }) => {
             assert_eq!(op, crate::settlement::DayEndOp::Reprovision);
             assert!(reasons.iter().any(|r| matches!(r, crate::settlement::DayEndRefusal::BatchUnsettled { count: 1 })));
         }
@@ -540,8 +539,9 @@ async fn slips_print_from_the_journal_then_the_payment_is_complete() {
     // The cardholder copy (second job) fails: the payment stays open, the error names the copy.
     printer.failing.lock().unwrap().push(1);
     match r.terminal.print_receipt(sale.txn_id, &printer, PaperWidth::Mm58).await {
-        Err(PrintError::NotPrinted(e)) => {
-            assert_eq!((e.copy, e.printed.clone()), (CopyKind::Cardholder, vec![CopyKind::Merchant]));
+        Err(e @ crate::Error::NotPrinted { .. }) => {
+            let crate::Error::NotPrinted { copy, printed, .. } = &e else { unreachable!() };
+            assert_eq!((*copy, printed.clone()), (CopyKind::Cardholder, vec![CopyKind::Merchant]));
             assert!(e.zh().contains("持卡人存根") && e.en().contains("cardholder copy"), "{}", e.en());
         }
         other => panic!("{other:?}"),
@@ -569,11 +569,11 @@ async fn slips_print_from_the_journal_then_the_payment_is_complete() {
     assert!(!declined.approved);
     assert!(matches!(
         r.terminal.print_receipt(declined.txn_id, &printer, PaperWidth::Mm58).await,
-        Err(PrintError::NoSlip(crate::report::ReportError::Receipt(crate::receipt::ReceiptError::NotApproved)))
+        Err(crate::Error::NoReceipt { code: crate::ErrorCode::NotApproved, .. })
     ));
     assert!(matches!(
         r.terminal.print_receipt(crate::store::TxnId(9_999), &printer, PaperWidth::Mm58).await,
-        Err(PrintError::NoSlip(crate::report::ReportError::NoReceipt))
+        Err(crate::Error::NoReceipt { code: crate::ErrorCode::NothingToReprint, .. })
     ));
 }
 
@@ -603,7 +603,7 @@ async fn the_offline_switch_is_kept_and_applied_at_open() {
     let view =
         Terminal::open_read_only(&dir, TerminalConfig::demo_at_plain(addr), vault, Arc::new(SystemClock::default()))
             .unwrap();
-    assert!(matches!(view.set_offline_switch(false), Err(TerminalError::ReadOnly { .. })));
+    assert!(matches!(view.set_offline_switch(false), Err(crate::Error::ReadOnly { .. })));
     again.set_offline_switch(false).unwrap();
     assert!(again.is_online() && !again.offline_switch().unwrap());
     drop((host, _dir));

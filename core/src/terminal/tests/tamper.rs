@@ -47,9 +47,10 @@ impl Shop {
     }
 }
 
-fn unlock_error(e: TerminalError) -> UnlockError {
-    match e {
-        TerminalError::Reader(ReaderError::Unlock(u)) => u,
+fn unlock_error(e: crate::Error) -> UnlockError {
+    use std::error::Error as _;
+    match &e {
+        crate::Error::Unlock { .. } => *e.source().and_then(|s| s.downcast_ref::<UnlockError>()).expect("its source"),
         other => panic!("not an unlock refusal: {other:?}"),
     }
 }
@@ -59,7 +60,7 @@ async fn wrong(t: &Terminal) -> UnlockError {
     unlock_error(t.unlock("000000000000").await.unwrap_err())
 }
 
-async fn right(t: &Terminal) -> Result<(), TerminalError> {
+async fn right(t: &Terminal) -> Result<(), crate::Error> {
     let challenge = t.unlock_challenge().await.unwrap();
     t.unlock(&unlock_code(&unlock_key(), TID, &challenge)).await
 }
@@ -81,7 +82,7 @@ async fn tamper_back_off_is_enforced_on_the_injected_clock() {
     let reader = shop.reader();
     let t = shop.terminal(reader.clone());
     reader.trigger_tamper();
-    assert!(matches!(t.sale(Amount::cny(100).unwrap()).await, Err(TerminalError::Reader(ReaderError::Tampered))));
+    assert!(matches!(t.sale(Amount::cny(100).unwrap()).await, Err(crate::Error::Tampered { .. })));
     assert!(t.is_tamper_locked().unwrap());
     assert_eq!(wrong(&t).await, UnlockError::WrongCode { tries_left: 9, wait_secs: 0 });
     assert_eq!(wrong(&t).await, UnlockError::WrongCode { tries_left: 8, wait_secs: 0 });

@@ -118,7 +118,7 @@ pub fn open(
     config: TerminalConfig,
     reader: Arc<SoftwareReader>,
     clock: Arc<ManualClock>,
-) -> Result<Terminal, pos_core::terminal::TerminalError> {
+) -> Result<Terminal, pos_core::Error> {
     let vault = Arc::new(FileVault::open_or_create(dir.join("vault.key")).expect("vault"));
     // Retried while a child process of another test briefly holds the lock of a terminal
     // dropped a moment ago (see `open_retrying`).

@@ -1,11 +1,11 @@
 //! Why a settlement or a day-end operation did not complete, in the operator's languages.
 //!
-//! Both wrap [`TerminalError`], so they live with the terminal rather than in the pure
-//! `settlement` module (which would otherwise depend on the facade above it).
+//! Both wrap [`TerminalError`], so they live with it in the error module (below the facade that
+//! returns them as [`crate::Error`]) rather than in the pure `settlement` module.
 
 use thiserror::Error;
 
-use super::error::TerminalError;
+use super::terminal_error::TerminalError;
 use crate::i18n::Bilingual;
 use crate::response_code::ResponseCode;
 use crate::settlement::DayEndOp;
@@ -13,7 +13,7 @@ use crate::settlement::DayEndRefusal;
 
 /// A settlement that stopped; what was done is kept and the next attempt goes on from it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum SettlementError {
+pub(crate) enum SettlementError {
     /// Reversals are still owed to the host: settling now would close a batch the host
     /// still counts differently.
     #[error("{count} reversal(s) could not be delivered before settlement")]
@@ -53,7 +53,7 @@ pub enum SettlementError {
     },
     /// Sign-in, store or link failure.
     #[error("{0}")]
-    Terminal(TerminalError),
+    Terminal(#[source] TerminalError),
 }
 
 impl From<TerminalError> for SettlementError {
@@ -107,7 +107,7 @@ impl Bilingual for SettlementError {
 
 /// A day-end operation that did not run.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum DayEndError {
+pub(crate) enum DayEndError {
     /// Refused: the reasons say what to do first.
     #[error("{} refused: {}", op.en(), reasons.iter().map(Bilingual::en).collect::<Vec<_>>().join("; "))]
     Refused {
@@ -118,7 +118,7 @@ pub enum DayEndError {
     },
     /// It was allowed but failed.
     #[error("{0}")]
-    Terminal(TerminalError),
+    Terminal(#[source] TerminalError),
 }
 
 impl From<TerminalError> for DayEndError {

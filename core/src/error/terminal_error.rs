@@ -1,4 +1,5 @@
-//! Why a terminal operation did not produce an outcome, in the operator's languages.
+//! Why a terminal operation did not produce an outcome, in the operator's languages: the
+//! terminal's internal error, mapped into the public [`crate::Error`] by `map.rs`.
 
 use thiserror::Error;
 
@@ -19,7 +20,7 @@ use crate::store::{StoreError, TxnId, VoucherNo};
 /// money, `reversal` holds the 0400 to send (field 39 = `reversal_reason`, MAC to be
 /// filled at send time): the next step of the journal persists and sends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExchangeFailure {
+pub(crate) struct ExchangeFailure {
     /// The financial type, `None` for sign-in, sign-off and echo.
     pub txn: Option<TxnType>,
     /// What went wrong on the link.
@@ -34,9 +35,21 @@ pub struct ExchangeFailure {
     pub reversal: Option<Message>,
 }
 
+impl std::fmt::Display for ExchangeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exchange failed: {}", self.error)
+    }
+}
+
+impl std::error::Error for ExchangeFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
 /// A terminal operation that ended without an outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum TerminalError {
+pub(crate) enum TerminalError {
     /// No valid sign-in: the keys are missing, or the host asked for a new sign-in.
     #[error("not signed in")]
     NotSignedIn,
@@ -51,19 +64,19 @@ pub enum TerminalError {
     },
     /// The acquirer exchange failed (never an approval).
     #[error("{}", .0.error)]
-    Exchange(Box<ExchangeFailure>),
+    Exchange(#[source] Box<ExchangeFailure>),
     /// The card reader failed.
     #[error("reader: {0}")]
-    Reader(ReaderError),
+    Reader(#[source] ReaderError),
     /// The database failed.
     #[error("store: {0}")]
-    Store(StoreError),
+    Store(#[source] StoreError),
     /// A request could not be built, or a response could not be read.
     #[error("codec: {0}")]
-    Codec(CodecError),
+    Codec(#[source] CodecError),
     /// A key check failed (sign-in key block, check values).
     #[error("crypto: {0}")]
-    Crypto(CryptoError),
+    Crypto(#[source] CryptoError),
     /// The original transaction referred to is not known to this terminal.
     #[error("original transaction not found")]
     OriginalNotFound,
@@ -85,10 +98,10 @@ pub enum TerminalError {
     },
     /// The payment could not be approved offline (and was not sent online).
     #[error("offline: {0}")]
-    Offline(OfflineRefusal),
+    Offline(#[source] OfflineRefusal),
     /// The risk engine stopped the payment before the card was charged.
     #[error("risk: {0}")]
-    Risk(RiskError),
+    Risk(#[source] RiskError),
     /// Earlier reversals could not be delivered, so no new online request was sent.
     #[error("{count} reversal(s) could not be delivered")]
     ReversalPending {
