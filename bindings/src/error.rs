@@ -246,7 +246,6 @@ impl From<ReaderError> for PosError {
             ReaderError::CardRemoved => "card_removed",
             ReaderError::Busy => "reader_busy",
             ReaderError::Card(_) => "card_data",
-            ReaderError::UnknownCard(_) => "unknown_card",
             ReaderError::KeyCheckFailed(_) | ReaderError::BadKeyBlock(_) | ReaderError::Crypto(_) => "reader_keys",
             ReaderError::Protocol(_) => "reader_protocol",
             ReaderError::Unlock(u) => match u {

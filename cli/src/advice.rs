@@ -115,6 +115,12 @@ pub fn next_step(e: &dyn Any) -> Option<(String, String)> {
     if let Some(e) = e.downcast_ref::<ReaderError>() {
         return reader(e);
     }
+    if e.downcast_ref::<pos_core::reader::UnknownTestCard>().is_some() {
+        return step(
+            "`pos cards` 列出可用的测试卡，用 --card 指定",
+            "`pos cards` lists the test cards; pick one with --card",
+        );
+    }
     if let Some(e) = e.downcast_ref::<StoreError>() {
         return store(e);
     }
@@ -254,10 +260,6 @@ fn acquirer(e: &AcquirerError, reversal: bool) -> Option<(String, String)> {
 
 fn reader(e: &ReaderError) -> Option<(String, String)> {
     match e {
-        ReaderError::UnknownCard(_) => step(
-            "`pos cards` 列出可用的测试卡，用 --card 指定",
-            "`pos cards` lists the test cards; pick one with --card",
-        ),
         ReaderError::NoWorkingKeys | ReaderError::KeyCheckFailed(_) | ReaderError::BadKeyBlock(_) => {
             step("执行 `pos sign-in`", "run `pos sign-in`")
         }
