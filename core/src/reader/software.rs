@@ -41,7 +41,10 @@ struct Slot {
 /// error, never a product reader's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown test card {0:?}")]
-pub struct UnknownTestCard(pub String);
+pub struct UnknownTestCard(
+    /// The id asked for (its first 32 characters).
+    pub String,
+);
 
 impl crate::i18n::Bilingual for UnknownTestCard {
     fn zh(&self) -> String {
