@@ -18,4 +18,4 @@ dependencyResolutionManagement {
 }
 
 rootProject.name = "pos-android"
-include(":shell", ":app")
+include(":bindings", ":bindings-simulators", ":shell", ":app")

@@ -70,9 +70,10 @@ if [ "$profile" = debug ] && [ "${POS_KOTLIN_SAME_BUILD:-0}" = "1" ]; then
   # built (pos-core with crash-hooks, from pos-e2e) instead of compiling another configuration
   # of pos-core. --all-targets matters: without it cargo leaves the dev-dependencies out of
   # feature resolution, shared dependencies get other features, and pos-core is compiled again.
-  cargo build --workspace --all-targets --features pos-ffi/cli --locked
+  cargo build --workspace --all-targets --features pos-ffi/cli,pos-ffi/simulators --locked
 else
-  cargo build -p pos-ffi --features cli --locked "${cargo_flags[@]}"
+  # Feature simulators: the tests run the acquirer simulator and the simulated devices in process.
+  cargo build -p pos-ffi --features cli,simulators --locked "${cargo_flags[@]}"
 fi
 libdir="$root/target/$profile"
 lib="$libdir/libpos_ffi.so"
@@ -104,12 +105,19 @@ echo "compiling the shell tests and the boundary benchmark"
 kotlinc -classpath "$stdlib:$coroutines:$jna:$junit:$out/main" -d "$out/test" \
   "$shell/test/kotlin" "$shell/bench/kotlin"
 
-echo "compiling android/app against the Android framework (android-all, compile only)"
+echo "compiling android/app against the Android framework (android-all, compile only), each flavor"
 app="$root/android/app/src"
 kotlinc -classpath "$android:$stdlib:$coroutines:$jna:$out/main" -d "$out/app" \
   "$app/main/kotlin" "$app/emulator/kotlin"
-# The other flavor's switches, on their own (one flavor at a time fits with main).
-kotlinc -classpath "$stdlib" -d "$out/app-device" "$app/device/kotlin"
+# The device flavor's library is built without feature simulators: what it ships (the shell,
+# the app's main sources and the device flavor) must name none of the simulator exports.
+sim_exports='startSimulatedDevices|SimulatedDevices|startReaderPeripheral|ReaderPeripheral|startPrinterPeripheral|PrinterPeripheral|TestCard|startAcquirerSimulator|AcquirerSimulator|HostTxn|SimFault|SimRequestClass|demoSettings|installDemoProvisioning'
+if grep -rnwE "$sim_exports" "$shell/main/kotlin" "$app/main/kotlin" "$app/device/kotlin"; then
+  echo "the device flavor uses a simulator export (pos-ffi feature simulators): keep it in the emulator flavor" >&2
+  exit 1
+fi
+kotlinc -classpath "$android:$stdlib:$coroutines:$jna:$out/main" -d "$out/app-device" \
+  "$app/main/kotlin" "$app/device/kotlin"
 
 runtime_cp="$out/main:$out/test:$stdlib:$coroutines:$jna"
 jvm_flags=(-Djna.library.path="$libdir" -Duniffi.component.pos_ffi.libraryOverride="$lib" -Dpos.test.tmp="$out/tmp")

@@ -8,7 +8,8 @@
 # pos-core is compiled in as few configurations as possible: the test, doc-test and Kotlin steps
 # all build the workspace with the same features ($features), so cargo compiles pos-core once
 # for them (crash-hooks unified from pos-e2e) and reuses it; the demo runs on the `pos` that
-# build made. Only the BLE step (feature `ble`, libdbus) and fuzzing (nightly, sanitizers) add one.
+# build made. Only the BLE step (feature `ble`, libdbus) and fuzzing (nightly, sanitizers) add one,
+# and the device-build check lints pos-core and pos-ffi without simulators (check only, no code).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -30,8 +31,28 @@ if [ "${POS_SKIP_CHROMIUM:-0}" != "1" ] && [ -z "${POS_CHROMIUM:-}" ] \
 fi
 POS_CHROMIUM="${POS_CHROMIUM:-$(command -v chromium || true)}"; export POS_CHROMIUM
 
-# pos-ffi/cli: the uniffi-bindgen binary the Kotlin step needs, built here with everything else.
-features=(--workspace --features pos-ffi/cli --locked)
+# pos-ffi/cli: the uniffi-bindgen binary the Kotlin step needs, built here with everything else;
+# pos-ffi/simulators: the bindings' simulator exports, which the JVM tests drive (pos-core has
+# `sim` anyway in this build: the CLI, the demo and the e2e tests turn it on).
+features=(--workspace --features pos-ffi/cli,pos-ffi/simulators --locked)
+
+step "the device build links no simulator (pos-ffi with its default features; docs/architecture.md)"
+# Nothing of the acquirer simulator in the device library's dependencies ...
+device_deps=$(cargo tree -p pos-ffi -e normal --prefix none --locked)
+if grep -q '^pos-acquirer-sim ' <<<"$device_deps"; then
+  cargo tree -p pos-ffi -e normal -i pos-acquirer-sim --locked
+  echo "the device build of pos-ffi links pos-acquirer-sim: it must stay behind feature simulators" >&2
+  exit 1
+fi
+# ... and pos-core without its simulators.
+core_features=$(cargo tree -p pos-ffi -e normal,features -i pos-core --locked)
+echo "$core_features"
+if grep -q 'pos-core feature "sim"' <<<"$core_features"; then
+  echo "the device build of pos-ffi turns on pos-core/sim: only feature simulators may" >&2
+  exit 1
+fi
+# Both build without the simulators, warning-free (a wrong gate shows as unused code).
+cargo clippy -p pos-core -p pos-ffi --all-targets --locked -- -D warnings
 
 step "lints (cargo clippy, warnings are errors)"
 cargo clippy "${features[@]}" --all-targets -- -D warnings

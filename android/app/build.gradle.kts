@@ -19,9 +19,10 @@ android {
 
     flavorDimensions += "devices"
     productFlavors {
-        // Emulators and sideloaded debug builds: simulated reader and printer.
+        // Emulators and sideloaded debug builds: simulated reader and printer (pos-ffi with
+        // feature `simulators`).
         create("emulator") { dimension = "devices" }
-        // Phones with a Bluetooth reader and printer.
+        // Phones with a Bluetooth reader and printer: pos-ffi's device build, no simulator linked.
         create("device") { dimension = "devices" }
     }
 
@@ -32,7 +33,8 @@ android {
         targetCompatibility = JavaVersion.VERSION_17
     }
 
-    sourceSets["main"].jniLibs.srcDir(layout.buildDirectory.dir("rustJniLibs"))
+    sourceSets["emulator"].jniLibs.srcDir(layout.buildDirectory.dir("rustJniLibs/emulator"))
+    sourceSets["device"].jniLibs.srcDir(layout.buildDirectory.dir("rustJniLibs/device"))
 }
 
 kotlin { jvmToolchain(17) }
@@ -42,16 +44,28 @@ dependencies {
         // On Android JNA comes as an AAR with its native dispatch library.
         exclude(group = "net.java.dev.jna", module = "jna")
     }
+    // Each flavor ships the bindings of the library it is built with.
+    "emulatorImplementation"(project(":bindings-simulators"))
+    "deviceImplementation"(project(":bindings"))
     implementation("net.java.dev.jna:jna:5.19.1@aar")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.11.0")
 }
 
-/** Builds libpos_ffi.so for the phone ABIs (cargo-ndk; the default features keep the simulators for the emulator flavor). */
-val cargoNdk by tasks.registering(Exec::class) {
-    val out = layout.buildDirectory.dir("rustJniLibs").get().asFile
+/** Builds libpos_ffi.so for the phone ABIs with cargo-ndk, into rustJniLibs/[flavor]. */
+fun cargoNdk(flavor: String, vararg features: String): Exec.() -> Unit = {
+    val out = layout.buildDirectory.dir("rustJniLibs/$flavor").get().asFile
     outputs.dir(out)
     workingDir = rootDir.parentFile
-    commandLine("cargo", "ndk", "-t", "arm64-v8a", "-t", "x86_64", "-o", out.path, "build", "-p", "pos-ffi", "--release")
+    commandLine(
+        listOf("cargo", "ndk", "-t", "arm64-v8a", "-t", "x86_64", "-o", out.path, "build", "-p", "pos-ffi", "--release") +
+            features,
+    )
 }
 
-tasks.named("preBuild") { dependsOn(cargoNdk) }
+/** The device flavor's library: pos-ffi's default (device) build, no simulator linked. */
+val cargoNdkDevice by tasks.registering(Exec::class, cargoNdk("device"))
+
+/** The emulator flavor's library: with the simulated reader, printer and acquirer. */
+val cargoNdkEmulator by tasks.registering(Exec::class, cargoNdk("emulator", "--features", "simulators"))
+
+tasks.named("preBuild") { dependsOn(cargoNdkDevice, cargoNdkEmulator) }

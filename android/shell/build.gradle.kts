@@ -1,14 +1,17 @@
 // The plain-Kotlin part of the app: logic over the generated bindings, testable on the JVM.
+// It compiles against the device build's bindings (so it ships in both flavors and uses no
+// simulator export); its tests run on the simulators build's bindings and library.
 plugins {
     id("org.jetbrains.kotlin.jvm")
 }
 
 kotlin {
     jvmToolchain(17)
-    sourceSets["main"].kotlin.srcDir(rootProject.layout.buildDirectory.dir("generated/uniffi"))
 }
 
 dependencies {
+    compileOnly(project(":bindings"))
+    testImplementation(project(":bindings-simulators"))
     implementation("net.java.dev.jna:jna:5.19.1")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-core:1.11.0")
     testImplementation("org.junit.jupiter:junit-jupiter:6.1.3")
@@ -17,11 +20,9 @@ dependencies {
 
 sourceSets["test"].kotlin.srcDir("src/bench/kotlin")
 
-tasks.named("compileKotlin") { dependsOn(":generateBindings") }
-
 tasks.test {
     useJUnitPlatform()
-    val lib = rootDir.parentFile.resolve("target/debug")
+    val lib = rootProject.layout.buildDirectory.dir("generated/uniffi-simulators/lib").get().asFile
     systemProperty("jna.library.path", lib.path)
     systemProperty("uniffi.component.pos_ffi.libraryOverride", lib.resolve("libpos_ffi.so").path)
 }

@@ -6,6 +6,11 @@
 //! operations are async exports run on one tokio runtime, and observers are foreign traits
 //! whose subscriptions return a cancellable [`TaskHandle`]. Platform capabilities
 //! ([`BleLink`], [`KeyVault`], [`Clock`]) are foreign traits the shell implements.
+//!
+//! The default build is the device build: product functions only, no simulator linked.
+//! Feature `simulators` (the emulator flavor and the JVM tests) adds the in-process acquirer
+//! simulator, the simulated reader and printer, the test deck and the demo terminal
+//! (`demo_settings`, `install_demo_provisioning`); it turns on `pos-core/sim`.
 
 #[cfg(target_os = "android")]
 mod android_trust;
@@ -28,6 +33,7 @@ mod reprint;
 mod runtime;
 mod settings;
 mod settlement;
+#[cfg(feature = "simulators")]
 mod simulated;
 #[cfg(feature = "simulators")]
 mod simulator;
@@ -51,18 +57,20 @@ pub use original::OriginalRef;
 pub use outcome::{AdminOp, AdminOutcome, CardEntry, OperatorAction, TxnKind, TxnOutcome};
 pub use printer::{connect_printer, PrinterState, ReceiptPrinter, ReceiptResult};
 pub use progress::PaymentStage;
-pub use provisioning::{
-    install_demo_provisioning, install_provisioning, provisioned_settings, provisioning_info, ProvisioningInfo,
-};
+#[cfg(feature = "simulators")]
+pub use provisioning::install_demo_provisioning;
+pub use provisioning::{install_provisioning, provisioned_settings, provisioning_info, ProvisioningInfo};
 pub use queue::{QueueItem, QueueSummary, UploadState};
 pub use reader::{connect_reader, CardMethod, CardReaderHandle, DeviceInfo, ReaderEvent};
 pub use report::{DailyReport, ReportFigure};
 pub use reprint::{ReprintPreview, ReprintResult};
+#[cfg(feature = "simulators")]
+pub use settings::demo_settings;
 pub use settings::{
-    default_risk_policy, demo_settings, MacAlgorithmSetting, OfflinePreference, OfflineSettings, PaperWidth,
-    TerminalSettings,
+    default_risk_policy, MacAlgorithmSetting, OfflinePreference, OfflineSettings, PaperWidth, TerminalSettings,
 };
 pub use settlement::{Reconciliation, SectionTotals, SettlementObserver, SettlementResult};
+#[cfg(feature = "simulators")]
 pub use simulated::{
     start_printer_peripheral, start_reader_peripheral, start_simulated_devices, PrinterPeripheral, ReaderPeripheral,
     SimulatedDevices, TestCard,

@@ -91,7 +91,8 @@ impl LinkInbox {
         })
     }
 
-    /// The sending end, for in-process peripherals.
+    /// The sending end, for in-process peripherals (feature `simulators`).
+    #[cfg(feature = "simulators")]
     pub(crate) fn sender(&self) -> CoreInbox {
         self.tx.clone()
     }

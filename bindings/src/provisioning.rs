@@ -11,10 +11,10 @@ use std::sync::Arc;
 
 use pos_core::crypto::check_value;
 use pos_core::provisioning::Provisioning;
-use pos_core::terminal::Terminal as CoreTerminal;
+use pos_core::terminal::{Terminal as CoreTerminal, TerminalConfig};
 
 use crate::error::PosError;
-use crate::settings::{demo_settings, MacAlgorithmSetting, TerminalSettings};
+use crate::settings::{settings_of, MacAlgorithmSetting, TerminalSettings};
 use crate::vault::{ForeignVault, KeyVault};
 
 /// The largest provisioning file accepted (a CA chain in PEM fits many times over).
@@ -105,7 +105,8 @@ pub fn install_provisioning(
 
 /// Provisions `data_dir` as the published demo terminal against `host`: for the simulator,
 /// the emulator build and the tests only (its keys are public). `acquirer_ca_pem`: the
-/// simulator's CA; `plain_tcp`: a simulator serving plain TCP.
+/// simulator's CA; `plain_tcp`: a simulator serving plain TCP. Feature `simulators` only.
+#[cfg(feature = "simulators")]
 #[uniffi::export]
 pub fn install_demo_provisioning(
     data_dir: String,
@@ -147,13 +148,8 @@ pub fn provisioned_settings(data_dir: String, vault: Arc<dyn KeyVault>) -> Resul
         zh: "开通文件未给出收单主机地址（host）".into(),
         en: "the provisioning names no acquirer host (host)".into(),
     })?;
-    let mut s = demo_settings(host);
-    s.tid = p.tid.clone();
-    s.mid = p.mid.clone();
-    if let Some(name) = &p.merchant_name {
-        s.merchant_name = name.clone();
-    }
-    s.mac_algorithm = p.mac.into();
+    let config = TerminalConfig::from_provisioning(&p, host)?;
+    let mut s = settings_of(&config);
     s.acquirer_ca_pem = p.acquirer_ca_pem.clone();
     s.plain_tcp = p.plain_tcp;
     Ok(s)
@@ -161,6 +157,7 @@ pub fn provisioned_settings(data_dir: String, vault: Arc<dyn KeyVault>) -> Resul
 
 /// The provisioning of `data_dir` for the simulated reader (the emulator build and tests):
 /// the sealed one, else the published demo terminal.
+#[cfg(feature = "simulators")]
 pub(crate) fn for_simulated_reader(
     data_dir: &std::path::Path,
     vault: &dyn pos_core::crypto::KeyVault,

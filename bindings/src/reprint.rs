@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use pos_core::devices::printer::sim::render;
+use pos_core::devices::printer::preview::render;
 use pos_core::store::VoucherNo;
 use pos_core::terminal::ReprintTarget;
 

@@ -160,10 +160,17 @@ fn millis(d: Duration) -> u32 {
     u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
 }
 
-/// The demo terminal's settings against `host` (start from these and change what differs).
+/// The demo terminal's settings against `host` (start from these and change what differs):
+/// the published demo identity, for the simulators (feature `simulators`) and tests only.
+#[cfg(feature = "simulators")]
 #[uniffi::export]
 pub fn demo_settings(host: String) -> TerminalSettings {
-    let c = TerminalConfig::demo_at(host);
+    settings_of(&TerminalConfig::demo_at(host))
+}
+
+/// The settings that show `c` (a 58 mm roll; the link's certificate and plain switch are the
+/// provisioning's, set by the caller).
+pub(crate) fn settings_of(c: &TerminalConfig) -> TerminalSettings {
     let minor = |a: pos_core::money::Amount| Money::from(a).minor;
     TerminalSettings {
         host: c.host.clone(),
@@ -222,9 +229,9 @@ fn transport(s: &TerminalSettings) -> Result<Transport, PosError> {
 }
 
 impl TerminalSettings {
-    /// The core's configuration: the demo provisioning (TPDU, key mode, MAC) with these settings.
+    /// The core's configuration: the profile's defaults (TPDU, key mode; see
+    /// `TerminalConfig::new`) with these settings.
     pub(crate) fn to_config(&self) -> Result<TerminalConfig, PosError> {
-        let mut c = TerminalConfig::demo_at(self.host.trim());
         if self
             .host
             .trim()
@@ -235,10 +242,11 @@ impl TerminalSettings {
         {
             return Err(PosError::invalid("主机地址应为 主机:端口", "the host must be host:port"));
         }
-        c.tid = TerminalId::new(&self.tid)
+        let tid = TerminalId::new(&self.tid)
             .map_err(|_| PosError::invalid("终端号应为8位", "the terminal ID must be 8 characters"))?;
-        c.mid = MerchantId::new(&self.mid)
+        let mid = MerchantId::new(&self.mid)
             .map_err(|_| PosError::invalid("商户号应为15位", "the merchant ID must be 15 characters"))?;
+        let mut c = TerminalConfig::new(self.host.trim(), tid, mid);
         if self.operator.is_empty()
             || self.operator.len() > 10
             || !self.operator.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -302,6 +310,29 @@ pub fn default_risk_policy() -> String {
 mod tests {
     use super::*;
 
+    /// A terminal's settings against `host` (the product path: no demo constants needed).
+    fn settings(host: &str) -> TerminalSettings {
+        let tid = TerminalId::new("10000077").unwrap();
+        let mid = MerchantId::new("898310048990077").unwrap();
+        settings_of(&TerminalConfig { merchant_name: "测试商户".into(), ..TerminalConfig::new(host, tid, mid) })
+    }
+
+    #[test]
+    fn settings_round_trip_onto_the_config() {
+        let s = TerminalSettings { plain_tcp: true, ..settings("127.0.0.1:9") };
+        let c = s.to_config().unwrap();
+        let tid = TerminalId::new("10000077").unwrap();
+        let mid = MerchantId::new("898310048990077").unwrap();
+        let mut want = TerminalConfig {
+            transport: Transport::PlainTcp,
+            merchant_name: "测试商户".into(),
+            ..TerminalConfig::new("127.0.0.1:9", tid, mid)
+        };
+        want.sync.interval = c.sync.interval;
+        assert_eq!(c, want);
+    }
+
+    #[cfg(feature = "simulators")]
     #[test]
     fn demo_settings_round_trip_onto_the_demo_config() {
         let s = TerminalSettings { plain_tcp: true, ..demo_settings("127.0.0.1:9".into()) };
@@ -318,7 +349,7 @@ mod tests {
     #[test]
     fn the_link_is_tls_with_a_pin_or_plain_when_said_so() {
         let ca = "ca.pem"; // text that is no certificate
-        let base = demo_settings("127.0.0.1:9".into());
+        let base = settings("127.0.0.1:9");
         // No pin and not plain: refused off Android (no platform store here).
         let e = base.to_config().unwrap_err();
         assert!(e.zh().contains("CA证书") && e.en().contains("CA certificate"), "{}", e.en());
@@ -333,29 +364,29 @@ mod tests {
 
     #[test]
     fn bad_settings_are_refused_in_both_languages() {
-        let mut s = demo_settings("127.0.0.1:9".into());
+        let mut s = settings("127.0.0.1:9");
         s.plain_tcp = true;
         s.tid = "123".into();
         let e = s.to_config().unwrap_err();
         assert!(e.zh().contains("终端号") && e.en().contains("terminal ID"));
-        let mut s = demo_settings("nowhere".into());
+        let mut s = settings("nowhere");
         s.host = "nowhere".into();
         assert!(s.to_config().is_err());
-        let mut s = demo_settings("127.0.0.1:9".into());
+        let mut s = settings("127.0.0.1:9");
         s.offline.per_payment_minor = s.offline.total_minor + 1;
         assert!(s.to_config().is_err());
     }
 
     #[test]
-    fn the_demo_settings_carry_the_default_risk_policy() {
-        let s = TerminalSettings { plain_tcp: true, ..demo_settings("127.0.0.1:9".into()) };
+    fn the_settings_carry_the_default_risk_policy() {
+        let s = TerminalSettings { plain_tcp: true, ..settings("127.0.0.1:9") };
         assert_eq!(s.risk_policy_json.as_deref(), Some(default_risk_policy().as_str()));
         assert_eq!(s.to_config().unwrap().risk_policy, Some(RiskPolicy::default_cny()));
     }
 
     #[test]
     fn a_bad_risk_policy_is_refused_in_both_languages() {
-        let mut s = demo_settings("127.0.0.1:9".into());
+        let mut s = settings("127.0.0.1:9");
         s.risk_policy_json = Some("{not json".into());
         let e = s.to_config().unwrap_err();
         assert!(matches!(e, PosError::InvalidInput { .. }), "{e:?}");
@@ -371,7 +402,7 @@ mod tests {
 
     #[test]
     fn no_risk_policy_means_no_risk_checks() {
-        let mut s = demo_settings("127.0.0.1:9".into());
+        let mut s = settings("127.0.0.1:9");
         s.plain_tcp = true;
         s.risk_policy_json = None;
         assert_eq!(s.to_config().unwrap().risk_policy, None);

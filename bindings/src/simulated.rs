@@ -41,6 +41,12 @@ pub struct TestCard {
     pub masked_pan: String,
 }
 
+/// A card id the deck does not have: the caller's input, in both languages.
+fn unknown_card(e: pos_core::reader::UnknownTestCard) -> PosError {
+    use pos_core::i18n::Bilingual;
+    PosError::InvalidInput { zh: e.zh(), en: e.en() }
+}
+
 /// The simulated reader's secure element for the terminal in `dir`: the TMK and unlock key
 /// of its provisioning (the published demo terminal's when it was never provisioned), its
 /// device secret and working keys sealed through `vault` beside the terminal's journal.
@@ -111,7 +117,7 @@ impl SimulatedDevices {
 
     /// Presents a deck card (it stays until removed); its PIN is typed by the simulated pad.
     pub fn present_card(&self, card_id: String) -> Result<(), PosError> {
-        Ok(self.reader_device.present(&card_id).map_err(pos_core::Error::from)?)
+        self.reader_device.present(&card_id).map_err(unknown_card)
     }
 
     /// Takes the card away (the next read waits).
@@ -286,7 +292,7 @@ impl ReaderPeripheral {
 
     /// Presents a deck card.
     pub fn present_card(&self, card_id: String) -> Result<(), PosError> {
-        Ok(self.device.present(&card_id).map_err(pos_core::Error::from)?)
+        self.device.present(&card_id).map_err(unknown_card)
     }
 
     /// Takes the card away.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use pos_core::clock::{Clock as CoreClock, SystemClock};
-use pos_core::devices::printer::sim::render;
+use pos_core::devices::printer::preview::render;
 use pos_core::devices::printer::PaperWidth as CoreWidth;
 use pos_core::receipt::SettlementSlip;
 use pos_core::report::Day;

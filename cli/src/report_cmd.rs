@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use pos_core::card::CardScheme;
-use pos_core::devices::printer::sim::render;
+use pos_core::devices::printer::preview::render;
 use pos_core::devices::printer::PaperWidth;
 use pos_core::iso8583::TxnType;
 use pos_core::money::{Amount, Currency};

@@ -1,12 +1,18 @@
 //! pos-core: all payment logic of the mobile POS, free of platform code.
 //!
 //! The shell (Android, CLI) drives this crate; platform capabilities come in
-//! through traits (`crypto::KeyVault`, later `BleLink` and a clock).
+//! through traits (`crypto::KeyVault`, `devices::ble::BleLink`, `clock::Clock`).
+//!
+//! Feature `sim` adds what only simulates: the test card deck (`deck`), the demo terminal
+//! (`provision`, `TerminalConfig::demo*`, `Provisioning::demo`), the software reader, the
+//! simulated reader device, the in-memory BLE pair, the simulated printer and the seeded RNG
+//! (`rng`). The device build leaves it off; simulators, the CLI, the demo and tests turn it on.
 
 pub mod acquirer;
 pub mod card;
 pub mod clock;
 pub mod crypto;
+#[cfg(any(test, feature = "sim"))]
 pub mod deck;
 pub mod devices;
 pub mod error;
@@ -17,6 +23,7 @@ pub mod journal;
 pub mod money;
 pub mod offline;
 pub mod outcome;
+#[cfg(any(test, feature = "sim"))]
 pub mod provision;
 pub mod provisioning;
 pub mod reader;
@@ -26,6 +33,7 @@ pub mod report;
 pub mod response_code;
 pub mod reversal;
 pub mod risk;
+#[cfg(any(test, feature = "sim"))]
 pub mod rng;
 pub mod settlement;
 pub mod store;

@@ -1,10 +1,13 @@
 //! What the acquirer provisions for one terminal, kept sealed in its data directory.
 
 use std::path::Path;
+#[cfg(any(test, feature = "sim"))]
 use std::sync::Arc;
 
+#[cfg(any(test, feature = "sim"))]
 use crate::card::DeviceSecret;
 use crate::crypto::{CryptoError, KeyVault, SealedFile};
+#[cfg(any(test, feature = "sim"))]
 use crate::provision::{DEMO_MERCHANT_NAME, DEMO_MID, DEMO_TID, DEMO_TMK_HEX, DEMO_UNLOCK_KEY_HEX};
 
 /// What the acquirer provisions for one terminal: its identity, its MAC algorithm and the
@@ -46,8 +49,10 @@ pub const FILE_NAME: &str = "provision.sealed";
 /// The software reader's working-key memory (sealed) in a data directory.
 pub const READER_KEYS_FILE: &str = "reader-keys.json";
 /// The software reader's device secret, its card fingerprint key (sealed).
+#[cfg(any(test, feature = "sim"))]
 pub const READER_SECRET_FILE: &str = "reader-secret.sealed";
 /// An earlier version's clear device secret, sealed and removed when found.
+#[cfg(any(test, feature = "sim"))]
 const LEGACY_READER_SECRET_FILE: &str = "reader-secret.bin";
 
 impl std::fmt::Debug for Provisioning {
@@ -66,6 +71,7 @@ impl std::fmt::Debug for Provisioning {
 /// Reads or creates the software reader's device secret (its card fingerprint key), sealed
 /// through the vault: in clear beside the journal's masked PANs and fingerprints it would give
 /// the full PANs back by brute force. An earlier version's clear file is sealed and removed.
+#[cfg(any(test, feature = "sim"))]
 pub fn device_secret(dir: &Path, vault: &dyn KeyVault) -> Result<DeviceSecret, CryptoError> {
     let sealed = SealedFile::new(dir.join(READER_SECRET_FILE), vault);
     let legacy = dir.join(LEGACY_READER_SECRET_FILE);
@@ -109,6 +115,7 @@ impl crate::i18n::Bilingual for ProvisionError {
 
 impl Provisioning {
     /// The published demo terminal (demo TID, MID, TMK and unlock key), named as such.
+    #[cfg(any(test, feature = "sim"))]
     pub fn demo() -> Provisioning {
         Provisioning {
             tid: DEMO_TID.into(),
@@ -180,6 +187,7 @@ impl Provisioning {
     /// The software reader (the simulated reader's secure element) of the terminal in `dir`:
     /// this provisioning's TMK and unlock key, its device secret and working keys sealed
     /// through `vault` in `dir`.
+    #[cfg(any(test, feature = "sim"))]
     pub fn software_reader(
         &self,
         dir: &Path,

@@ -1,7 +1,8 @@
 #![no_main]
 //! A hostile ESC/POS stream on the simulated printer: never panics, paper and preview stay bounded.
 use libfuzzer_sys::fuzz_target;
-use pos_core::devices::printer::sim::{to_png, PrintHead, MAX_HEIGHT_PX};
+use pos_core::devices::printer::preview::PrintHead;
+use pos_core::devices::printer::sim::{to_png, MAX_HEIGHT_PX};
 
 fuzz_target!(|data: &[u8]| {
     // The first byte picks the paper width and where the stream is cut in two chunks.

@@ -154,7 +154,6 @@ impl From<ReaderError> for Error {
             ReaderError::Disconnected => C::ReaderDisconnected,
             ReaderError::CardRemoved => C::CardRemoved,
             ReaderError::Busy => C::ReaderBusy,
-            ReaderError::UnknownCard(_) => C::UnknownCard,
             ReaderError::KeyCheckFailed(_) | ReaderError::BadKeyBlock(_) | ReaderError::Crypto(_) => C::ReaderKeys,
             ReaderError::Protocol(_) => C::ReaderProtocol,
             ReaderError::Unsupported => C::Unsupported,
@@ -288,6 +287,14 @@ impl From<PolicyError> for Error {
             PolicyError::Stale { .. } => C::RiskPolicyStale,
         };
         Error::InvalidInput { code, detail: Detail::of(e) }
+    }
+}
+
+/// A test card the simulated reader does not have (simulator builds only).
+#[cfg(any(test, feature = "sim"))]
+impl From<crate::reader::UnknownTestCard> for Error {
+    fn from(e: crate::reader::UnknownTestCard) -> Self {
+        Error::InvalidInput { code: C::UnknownCard, detail: Detail::of(e) }
     }
 }
 

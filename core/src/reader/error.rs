@@ -25,9 +25,6 @@ pub enum ReaderError {
     /// The read was cancelled.
     #[error("card read cancelled")]
     Cancelled,
-    /// The software reader has no such test card.
-    #[error("unknown test card {0:?}")]
-    UnknownCard(String),
     /// The card's data is unusable.
     #[error("card data: {0}")]
     Card(#[source] CardError),
@@ -96,7 +93,6 @@ impl Bilingual for ReaderError {
             ReaderError::BadKeyBlock(_) => "工作密钥格式错误，请重新签到".into(),
             ReaderError::Timeout => "读卡超时".into(),
             ReaderError::Cancelled => "读卡已取消".into(),
-            ReaderError::UnknownCard(id) => format!("没有测试卡{id}"),
             ReaderError::Card(e) => format!("读卡失败：{}", e.zh()),
             ReaderError::Crypto(e) => format!("读卡器加密失败：{}", e.zh()),
             ReaderError::Disconnected => "读卡器连接已断开，本笔交易未扣款，请重连读卡器后重试".into(),
@@ -123,7 +119,6 @@ impl Bilingual for ReaderError {
             ReaderError::BadKeyBlock(why) => format!("Unusable working keys ({why}): sign in again"),
             ReaderError::Timeout => "Card read timed out".into(),
             ReaderError::Cancelled => "Card read cancelled".into(),
-            ReaderError::UnknownCard(id) => format!("No test card {id:?}"),
             ReaderError::Card(e) => format!("Card read failed: {}", e.en()),
             ReaderError::Crypto(e) => format!("Reader encryption failed: {}", e.en()),
             ReaderError::Disconnected => {

@@ -1,15 +1,20 @@
 //! The card reader seen from the core: the secure device that reads cards, takes PINs
 //! and holds the PIN and track keys.
 //!
-//! [`CardReader`] is the seam: [`SoftwareReader`] simulates one over the test deck;
-//! a Bluetooth reader implements the same trait over its protocol.
+//! [`CardReader`] is the seam: a Bluetooth reader implements it over its protocol
+//! (`devices::reader::BleCardReader`); with feature `sim`, `SoftwareReader` simulates one
+//! over the test deck.
 
 mod card_read;
+#[cfg(any(test, feature = "sim"))]
 mod emv;
 mod error;
+#[cfg(any(test, feature = "sim"))]
 mod key_memory;
 mod keys;
+#[cfg(any(test, feature = "sim"))]
 mod software;
+#[cfg(any(test, feature = "sim"))]
 mod tamper_memory;
 
 #[cfg(test)]
@@ -21,9 +26,11 @@ use crate::crypto::EncryptedWorkingKeys;
 
 pub use card_read::{CardRead, CardRequest, DeviceInfo};
 pub use error::ReaderError;
+#[cfg(any(test, feature = "sim"))]
 pub use key_memory::KeyMemory;
 pub use keys::ReaderKeyAck;
-pub use software::SoftwareReader;
+#[cfg(any(test, feature = "sim"))]
+pub use software::{SoftwareReader, UnknownTestCard};
 
 /// A card reader with PIN pad, as the terminal drives it.
 #[async_trait]

@@ -37,6 +37,24 @@ struct Slot {
     pin_attempt: usize,
 }
 
+/// A card id the test deck does not have (`SoftwareReader::present`): a simulator's
+/// error, never a product reader's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown test card {0:?}")]
+pub struct UnknownTestCard(
+    /// The id asked for (its first 32 characters).
+    pub String,
+);
+
+impl crate::i18n::Bilingual for UnknownTestCard {
+    fn zh(&self) -> String {
+        format!("没有测试卡{}", self.0)
+    }
+    fn en(&self) -> String {
+        format!("No test card {:?}", self.0)
+    }
+}
+
 /// A simulated reader with a PIN pad, reading cards of [`crate::deck::DECK`].
 pub struct SoftwareReader {
     tmk: SecretKey,
@@ -139,8 +157,8 @@ impl SoftwareReader {
     }
 
     /// Presents a deck card (by id) to the reader; it stays presented until removed.
-    pub fn present(&self, card_id: &str) -> Result<(), ReaderError> {
-        let card = deck::find(card_id).ok_or_else(|| ReaderError::UnknownCard(card_id.chars().take(32).collect()))?;
+    pub fn present(&self, card_id: &str) -> Result<(), UnknownTestCard> {
+        let card = deck::find(card_id).ok_or_else(|| UnknownTestCard(card_id.chars().take(32).collect()))?;
         *lock(&self.slot) = Slot { card: Some(card), pin_attempt: 0 };
         self.presented.notify_waiters();
         Ok(())

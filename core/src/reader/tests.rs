@@ -193,7 +193,7 @@ async fn waits_for_a_card_times_out_and_cancels() {
     tokio::time::sleep(Duration::from_millis(30)).await;
     reader.cancel().await.unwrap();
     assert_eq!(waiting.await.unwrap().unwrap_err(), ReaderError::Cancelled);
-    assert!(matches!(reader.present("nope"), Err(ReaderError::UnknownCard(_))));
+    assert!(matches!(reader.present("nope"), Err(crate::reader::UnknownTestCard(_))));
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use crate::crypto::{KeyMode, MacAlgorithm};
 use crate::iso8583::{Header, MerchantId, TerminalId, Tpdu, TxnType};
 use crate::money::Currency;
 use crate::offline::{OfflineLimits, OfflinePreference};
+#[cfg(any(test, feature = "sim"))]
 use crate::provision;
 use crate::provisioning::{ProvisionError, Provisioning};
 use crate::reversal::ReversalPolicy;
@@ -108,23 +109,21 @@ pub struct TerminalConfig {
 }
 
 impl TerminalConfig {
-    /// The demo terminal of [`crate::provision`], against `host`, over TLS with no trust anchor
-    /// yet: connecting fails ([`crate::acquirer::TlsFailure::NoPin`]) until `transport` is set,
-    /// as [`TerminalConfig::demo_at_tls`] and [`TerminalConfig::demo_at_plain`] do. A terminal
-    /// never falls back to plain TCP by itself.
-    pub fn demo_at(host: impl Into<String>) -> TerminalConfig {
-        // The provisioning constants are fixed, valid data (checked by a test).
-        let tid = TerminalId::new(provision::DEMO_TID).unwrap_or_else(|e| unreachable!("demo TID: {e}"));
-        let mid = MerchantId::new(provision::DEMO_MID).unwrap_or_else(|e| unreachable!("demo MID: {e}"));
-        let key_mode = KeyMode::from_code(provision::DEMO_KEY_MODE).unwrap_or(KeyMode::DoubleWithTrack004);
+    /// Terminal `tid` of merchant `mid` against `host`, with the profile's defaults (default
+    /// TPDU, IC header, key mode 004, X9.19 MAC, UnionPay timeouts, CNY, default offline limits
+    /// and risk policy) and no merchant name, over TLS with no trust anchor yet: connecting
+    /// fails ([`crate::acquirer::TlsFailure::NoPin`]) until `transport` is set. A terminal never
+    /// falls back to plain TCP by itself. Front ends start from
+    /// [`TerminalConfig::from_provisioning`].
+    pub fn new(host: impl Into<String>, tid: TerminalId, mid: MerchantId) -> TerminalConfig {
         TerminalConfig {
             host: host.into(),
             transport: Transport::tls_pinned(""),
             tid,
             mid,
-            tpdu: provision::DEMO_TPDU,
+            tpdu: Tpdu::DEFAULT,
             header: Header::IC,
-            key_mode,
+            key_mode: KeyMode::DoubleWithTrack004,
             // X9.19 wherever the acquirer supports it (the simulator does): the UnionPay ECB MAC
             // can be forged by anyone who can edit the frame (it depends only on the XOR of the
             // blocks, and 32 bits travel), so it is for hosts that require it, by provisioning.
@@ -134,7 +133,7 @@ impl TerminalConfig {
             read_timeout: AcquirerConfig::DEFAULT_READ_TIMEOUT,
             card_timeout: Duration::from_secs(60),
             operator: "01".into(),
-            merchant_name: provision::DEMO_MERCHANT_NAME.into(),
+            merchant_name: String::new(),
             currency: Currency::CNY,
             pin_policy: PinPolicy::default(),
             reversal: ReversalPolicy::default(),
@@ -146,16 +145,33 @@ impl TerminalConfig {
         }
     }
 
+    /// The demo terminal of [`crate::provision`] against `host` (feature `sim`), over TLS
+    /// with no trust anchor yet, as [`TerminalConfig::new`]; [`TerminalConfig::demo_at_tls`]
+    /// and [`TerminalConfig::demo_at_plain`] set the link.
+    #[cfg(any(test, feature = "sim"))]
+    pub fn demo_at(host: impl Into<String>) -> TerminalConfig {
+        // The provisioning constants are fixed, valid data (checked by a test).
+        let tid = TerminalId::new(provision::DEMO_TID).unwrap_or_else(|e| unreachable!("demo TID: {e}"));
+        let mid = MerchantId::new(provision::DEMO_MID).unwrap_or_else(|e| unreachable!("demo MID: {e}"));
+        let key_mode = KeyMode::from_code(provision::DEMO_KEY_MODE).unwrap_or(KeyMode::DoubleWithTrack004);
+        TerminalConfig {
+            tpdu: provision::DEMO_TPDU,
+            key_mode,
+            merchant_name: provision::DEMO_MERCHANT_NAME.into(),
+            ..TerminalConfig::new(host, tid, mid)
+        }
+    }
+
     /// The terminal configuration for `host` with the identity, MAC algorithm, merchant name
-    /// and acquirer link of `p` (the rest as in [`TerminalConfig::demo_at`]).
+    /// and acquirer link of `p` (the rest as in [`TerminalConfig::new`]).
     ///
     /// It lives here, not on `Provisioning`, so `provisioning` stays below the terminal.
     pub fn from_provisioning(p: &Provisioning, host: impl Into<String>) -> Result<TerminalConfig, Error> {
         p.validate()?;
-        let mut c = TerminalConfig::demo_at(host);
         let invalid = |field| ProvisionError::Invalid { field, problem: "unreadable".into() };
-        c.tid = TerminalId::new(&p.tid).map_err(|_| invalid("tid"))?;
-        c.mid = MerchantId::new(&p.mid).map_err(|_| invalid("mid"))?;
+        let tid = TerminalId::new(&p.tid).map_err(|_| invalid("tid"))?;
+        let mid = MerchantId::new(&p.mid).map_err(|_| invalid("mid"))?;
+        let mut c = TerminalConfig::new(host, tid, mid);
         c.mac_algorithm = p.mac;
         if let Some(name) = &p.merchant_name {
             c.merchant_name = name.clone();
@@ -170,17 +186,20 @@ impl TerminalConfig {
 
     /// The demo terminal against `host` over TLS, trusting the CA certificate `ca_pem`
     /// (the simulator's: `SimHandle::ca_pem` in process, or the `ca.pem` that `pos sim` writes).
+    #[cfg(any(test, feature = "sim"))]
     pub fn demo_at_tls(host: impl Into<String>, ca_pem: impl Into<String>) -> TerminalConfig {
         TerminalConfig { transport: Transport::tls_pinned(ca_pem), ..TerminalConfig::demo_at(host) }
     }
 
     /// The demo terminal against `host` over plain TCP: for scripted test hosts and relays
     /// that read the frames, and a simulator started plain.
+    #[cfg(any(test, feature = "sim"))]
     pub fn demo_at_plain(host: impl Into<String>) -> TerminalConfig {
         TerminalConfig { transport: Transport::PlainTcp, ..TerminalConfig::demo_at(host) }
     }
 
     /// The demo terminal against the demo simulator address.
+    #[cfg(any(test, feature = "sim"))]
     pub fn demo() -> TerminalConfig {
         TerminalConfig::demo_at(provision::DEMO_HOST)
     }

@@ -33,7 +33,8 @@ impl Terminal {
         let _lock = owner::DirLock::acquire(dir)?;
         if dir.join(Store::FILE_NAME).is_file() {
             let store = Store::open_read_only(dir.join(Store::FILE_NAME), vault.clone())?;
-            let config = TerminalConfig::demo_at_plain(crate::provision::DEMO_HOST);
+            // A read-only view that only counts what is owed: it never dials (no host needed).
+            let config = TerminalConfig::from_provisioning(provisioning, "127.0.0.1:9")?;
             let view = Terminal::assemble(
                 config,
                 store,

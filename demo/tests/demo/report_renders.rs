@@ -4,7 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use pos_core::devices::printer::sim::{render as print, to_png};
+use pos_core::devices::printer::preview::render as print;
+use pos_core::devices::printer::sim::to_png;
 use pos_core::devices::printer::{Align, EscPos};
 use pos_demo::fixture::fixture;
 use pos_demo::html::render;

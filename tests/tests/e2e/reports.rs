@@ -9,7 +9,7 @@ use crate::support::Lane;
 use pos_acquirer_sim::{FaultMode, RequestClass};
 use pos_core::card::CardScheme;
 use pos_core::clock::CivilTime;
-use pos_core::devices::printer::sim::render;
+use pos_core::devices::printer::preview::render;
 use pos_core::devices::printer::PaperWidth;
 use pos_core::iso8583::TxnType;
 use pos_core::offline::OfflinePreference;

@@ -1,11 +1,13 @@
 //! The BLE seam: [`BleLink`] moves bytes to and from a GATT characteristic (Android GATT,
-//! btleplug or memory); [`FrameTransport`] turns that into acknowledged, CRC-checked frames.
+//! btleplug, or the in-memory pair of feature `sim`); [`FrameTransport`] turns that into
+//! acknowledged, CRC-checked frames.
 
 #[cfg(feature = "ble")]
 pub mod btleplug_link;
 mod crc;
 mod frame;
 mod link;
+#[cfg(any(test, feature = "sim"))]
 mod memory;
 mod reassembly;
 mod transport;
@@ -13,6 +15,7 @@ mod transport;
 pub use crc::crc16_ccitt;
 pub use frame::{Frame, FrameKind, FRAME_OVERHEAD, MAX_PAYLOAD, SOF};
 pub use link::{BleLink, LinkError, LinkEvent, LinkInbox, LinkSecurity, ATT_OVERHEAD};
+#[cfg(any(test, feature = "sim"))]
 pub use memory::{memory_pair, MemoryEndpoint, MemoryFaults};
 pub use reassembly::{Reassembler, Resync};
 pub use transport::{FrameTransport, TransportConfig, TransportError};

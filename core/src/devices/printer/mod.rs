@@ -1,4 +1,5 @@
-//! Receipt printers: ESC/POS over a BLE characteristic, and a simulated printer.
+//! Receipt printers: ESC/POS over a BLE characteristic, its text preview, and (feature `sim`)
+//! a simulated printer.
 //!
 //! The printer does not use the reader's framed transport: ESC/POS is a raw byte stream,
 //! written in MTU-sized chunks with write-with-response, with status queries around a job.
@@ -8,6 +9,8 @@ mod error;
 pub mod escpos;
 mod gatt;
 mod parser;
+pub mod preview;
+#[cfg(any(test, feature = "sim"))]
 pub mod sim;
 mod status;
 mod width;

@@ -80,7 +80,7 @@ impl SimulatedReader {
     }
 
     /// Presents a deck card (by id).
-    pub fn present(&self, card_id: &str) -> Result<(), ReaderError> {
+    pub fn present(&self, card_id: &str) -> Result<(), crate::reader::UnknownTestCard> {
         self.inner.present(card_id)
     }
 

@@ -1,23 +1,28 @@
 //! Domain values to and from payloads: device info, working keys, card requests and reads.
 
-use std::time::Duration;
-
 use super::codes::{cmd, status, tag, txn_error};
 use super::link_key::LinkKey;
 use super::payload::{Payload, PayloadWriter};
 use crate::card::{CardFingerprint, MaskedPan};
-use crate::clock::Timestamp;
-use crate::crypto::{EncryptedKey, EncryptedWorkingKeys, KeyKind, SecretKey};
+use crate::crypto::{EncryptedWorkingKeys, KeyKind, SecretKey};
 use crate::iso8583::{EntryMode, SecurityControl, TxnType};
-use crate::money::{Amount, Currency};
 use crate::reader::{CardRead, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
 use crate::tamper::{UnlockError, UNLOCK_MAX_FAILURES};
+// What only the simulated reader device's encoders use.
+#[cfg(any(test, feature = "sim"))]
+use {
+    crate::clock::Timestamp,
+    crate::crypto::EncryptedKey,
+    crate::money::{Amount, Currency},
+    std::time::Duration,
+};
 
 fn bad(why: impl Into<String>) -> ReaderError {
     ReaderError::Protocol(why.into())
 }
 
 /// The `DEVICE_INFO` response.
+#[cfg(any(test, feature = "sim"))] // the simulated reader device
 pub fn encode_device_info(i: &DeviceInfo) -> Vec<u8> {
     let caps = u8::from(i.pin_pad) | (u8::from(i.contactless) << 1);
     PayloadWriter::new()
@@ -62,6 +67,7 @@ fn kcv(p: &Payload<'_>, t: u8) -> Result<[u8; 4], ReaderError> {
 }
 
 /// Reads a `LOAD_KEYS` request.
+#[cfg(any(test, feature = "sim"))] // the simulated reader device
 pub fn decode_keys(p: &Payload<'_>) -> Result<EncryptedWorkingKeys, ReaderError> {
     let key = |ct: u8, cv: u8| -> Result<EncryptedKey, ReaderError> {
         Ok(EncryptedKey { ciphertext: p.need(ct, "key ciphertext")?.to_vec(), check_value: kcv(p, cv)? })
@@ -81,6 +87,7 @@ pub fn key_ack_aad(requested_mak_kcv: &[u8; 4]) -> [u8; 5] {
 }
 
 /// The `LOAD_KEYS` response: the MAK only wrapped under the link key, never in clear.
+#[cfg(any(test, feature = "sim"))] // the simulated reader device
 pub fn encode_key_ack(a: &ReaderKeyAck, link: &mut LinkKey, aad: &[u8]) -> Result<Vec<u8>, ReaderError> {
     let wrapped = link.wrap(aad, a.mak.as_bytes())?;
     Ok(PayloadWriter::new()
@@ -137,6 +144,7 @@ fn wait_secs(p: &Payload<'_>) -> u64 {
     p.u32(tag::WAIT_SECS).map_or(0, u64::from)
 }
 
+#[cfg(any(test, feature = "sim"))] // the simulated reader device
 fn unlock_status(w: PayloadWriter, e: &UnlockError) -> PayloadWriter {
     let secs = |s: u64| u32::try_from(s).unwrap_or(u32::MAX);
     match *e {
@@ -155,6 +163,7 @@ fn unlock_status(w: PayloadWriter, e: &UnlockError) -> PayloadWriter {
 }
 
 /// The status payload for a reader error (what the device answers).
+#[cfg(any(test, feature = "sim"))] // the simulated reader device
 pub fn error_status(e: &ReaderError) -> Vec<u8> {
     let w = PayloadWriter::new();
     match e {
@@ -191,6 +200,7 @@ pub fn encode_request(r: &CardRequest) -> Vec<u8> {
 }
 
 /// Reads a `START_TXN` request.
+#[cfg(any(test, feature = "sim"))] // the simulated reader device
 pub fn decode_request(p: &Payload<'_>) -> Result<CardRequest, ReaderError> {
     let txn = p
         .u8(tag::TXN_TYPE)
@@ -213,6 +223,7 @@ pub fn decode_request(p: &Payload<'_>) -> Result<CardRequest, ReaderError> {
 }
 
 /// The `CARD_READ` event.
+#[cfg(any(test, feature = "sim"))] // the simulated reader device
 pub fn encode_card_read(r: &CardRead) -> Vec<u8> {
     PayloadWriter::new()
         .text(tag::ENTRY_MODE, &r.entry_mode.to_field())
@@ -269,6 +280,7 @@ pub fn txn_error_of(code: Option<u8>) -> ReaderError {
 }
 
 /// The `TXN_ERROR` code for a reader error.
+#[cfg(any(test, feature = "sim"))] // the simulated reader device
 pub fn txn_error_code(e: &ReaderError) -> u8 {
     match e {
         ReaderError::Timeout => txn_error::TIMEOUT,

@@ -1,8 +1,9 @@
-//! The card reader protocol over BLE (docs/reader-protocol.md): the phone's client, a
-//! simulated reader device, and the messages between them.
+//! The card reader protocol over BLE (docs/reader-protocol.md): the phone's client, the
+//! messages between it and the reader, and (feature `sim`) a simulated reader device.
 
 mod client;
 pub mod codes;
+#[cfg(any(test, feature = "sim"))]
 mod device;
 mod events;
 pub mod link_key;
@@ -13,6 +14,7 @@ mod payload;
 mod tests;
 
 pub use client::BleCardReader;
+#[cfg(any(test, feature = "sim"))]
 pub use device::SimulatedReader;
 pub use events::{CardMethod, EventLog, ReaderEvent, ReaderObserver};
 pub use payload::{Payload, PayloadWriter};

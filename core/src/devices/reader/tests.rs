@@ -277,7 +277,7 @@ async fn a_disconnect_at_every_step_of_connect_load_and_read_is_a_clean_error() 
         let steps = async {
             let phone = BleCardReader::connect(phone_link.clone(), arx, fast()).await?;
             phone.load_working_keys(&enc).await?;
-            device.present("debit")?;
+            device.present("debit").expect("deck card");
             phone.read_card(request(2_000)).await.map(|_| ())
         };
         match tokio::time::timeout(Duration::from_secs(20), steps).await {

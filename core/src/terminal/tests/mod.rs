@@ -553,7 +553,7 @@ async fn slips_print_from_the_journal_then_the_payment_is_complete() {
     assert_eq!(reports.len(), 2);
     assert!(r.terminal.reversal(sale.txn_id).unwrap().is_none(), "complete after both: no reversal held");
     let jobs = printer.jobs.lock().unwrap().clone();
-    let text = |j: &[u8]| crate::devices::printer::sim::render(j, 32).to_text();
+    let text = |j: &[u8]| crate::devices::printer::preview::render(j, 32).to_text();
     assert!(text(&jobs[1]).contains("商户存根") && text(&jobs[2]).contains("持卡人存根"), "merchant first");
     assert!(text(&jobs[2]).contains("R M B   1 2 . 3 4"), "{}", text(&jobs[2]));
     // Step by step: a run with a copy left is refused.

@@ -5,7 +5,8 @@ use super::*;
 use crate::devices::ble::{memory_pair, LinkError, MemoryEndpoint, MemoryFaults};
 use crate::devices::printer::escpos::{Align, EscPos, GS};
 use crate::devices::printer::parser::line_ends;
-use crate::devices::printer::sim::{render, SimPrinter, SimPrinterConfig};
+use crate::devices::printer::preview::render;
+use crate::devices::printer::sim::{SimPrinter, SimPrinterConfig};
 use crate::i18n::Bilingual;
 
 /// Called with the job bytes written so far, after each data write.

@@ -6,10 +6,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::head::{PrintHead, DEFAULT_MAX_LINES};
-use super::paper::Paper;
 use super::png::{to_png, PreviewError};
 use crate::devices::ble::{BleLink, LinkEvent};
+use crate::devices::printer::preview::{Paper, PrintHead, DEFAULT_MAX_LINES};
 use crate::devices::printer::status::PrinterStatus;
 use crate::devices::printer::width::PaperWidth;
 

@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 use super::font::{glyph, Glyph, GLYPH_ROWS};
-use super::paper::{left_pad, Paper, PaperLine};
+use crate::devices::printer::preview::{left_pad, Paper, PaperLine};
 use crate::i18n::Bilingual;
 
 /// Pixels per half-width column.

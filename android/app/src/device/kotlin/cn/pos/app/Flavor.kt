@@ -1,7 +1,16 @@
 package cn.pos.app
 
-/** The device flavor: the paired Bluetooth reader and printer, the acquirer from provisioning. */
+import cn.pos.core.KeyVault
+
+/**
+ * The device flavor: the paired Bluetooth reader and printer, the acquirer from provisioning.
+ * Its library is pos-ffi's device build (no feature `simulators`): no simulator is linked.
+ */
 object Flavor {
     /** Real devices over Bluetooth LE; only a merchant's own provisioning file is accepted. */
     const val SIMULATED_DEVICES = false
+
+    /** None: the reader and printer are paired over Bluetooth. */
+    @Suppress("UNUSED_PARAMETER", "RedundantSuspendModifier")
+    suspend fun localDevices(dataDir: String, vault: KeyVault): LocalDevices? = null
 }

@@ -9,12 +9,10 @@ import android.os.Binder
 import android.os.IBinder
 import cn.pos.core.CardReaderHandle
 import cn.pos.core.ReceiptPrinter
-import cn.pos.core.SimulatedDevices
 import cn.pos.core.TaskHandle
 import cn.pos.core.Terminal
 import cn.pos.core.PlatformTrust
 import cn.pos.core.PosException
-import cn.pos.core.startSimulatedDevices
 import cn.pos.shell.devices.PairingManager
 import cn.pos.shell.i18n.Text
 import cn.pos.shell.i18n.text
@@ -57,7 +55,7 @@ class PosService : Service() {
     @Volatile
     var notice: Text? = null
         private set
-    private var simulated: SimulatedDevices? = null
+    private var local: LocalDevices? = null
     private var connectivity: AndroidConnectivity? = null
     private var sync: TaskHandle? = null
 
@@ -97,11 +95,11 @@ class PosService : Service() {
                 return
             }
         }
-        val reader: CardReaderHandle = if (Flavor.SIMULATED_DEVICES) {
-            val sim = startSimulatedDevices(dir.path, vault)
-            simulated = sim
-            printer = sim.printer()
-            sim.reader()
+        val devices = Flavor.localDevices(dir.path, vault)
+        val reader: CardReaderHandle = if (devices != null) {
+            local = devices
+            printer = devices.printer
+            devices.reader
         } else {
             pairing.restore()
             printer = pairing.printerHandle
@@ -128,7 +126,7 @@ class PosService : Service() {
         connectivity?.stop()
         scope.cancel()
         terminal?.close()
-        simulated?.close()
+        local?.close()
         super.onDestroy()
     }
 

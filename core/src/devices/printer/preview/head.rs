@@ -1,4 +1,5 @@
-//! The simulated print mechanism: applies parsed ops to modes and paper, and answers status queries.
+//! The print mechanism of the preview (and the simulated printer): applies parsed ops to modes
+//! and paper, and answers status queries.
 
 use super::paper::{Cell, Paper, PaperLine};
 use crate::devices::printer::escpos::Align;
@@ -211,7 +212,7 @@ mod tests {
 
     use super::*;
     use crate::devices::printer::escpos::{EscPos, StatusQuery};
-    use crate::devices::printer::sim::png::{to_png, MAX_HEIGHT_PX};
+    use crate::devices::printer::sim::{to_png, MAX_HEIGHT_PX};
 
     #[test]
     fn long_lines_wrap_and_sizes_scale_columns() {
