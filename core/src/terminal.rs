@@ -184,6 +184,19 @@ impl Terminal {
         }
     }
 
+    /// Runs store work without holding up an async worker. Commits here are durable
+    /// (`synchronous=FULL`: an fsync each), and on a two-worker runtime (the bindings', the
+    /// CLI's) a commit on a worker stalls every task queued behind it: events, the reader,
+    /// the background sync. On a multi-threaded runtime the work goes through
+    /// `tokio::task::block_in_place`, which hands the worker's other tasks to another thread
+    /// while this one waits on the disk; unlike `spawn_blocking` the closure may borrow, so a
+    /// request built inside the journal's transaction stays what it is. On a current-thread
+    /// runtime (the tests on paused time) or outside any runtime it runs inline, where nothing
+    /// else could run meanwhile anyway.
+    pub(crate) fn db<T>(&self, work: impl FnOnce(&Store) -> T) -> T {
+        blocking(|| work(&self.store))
+    }
+
     /// Whether this is a read-only view (see [`Terminal::open_read_only`]).
     pub fn is_read_only(&self) -> bool {
         matches!(self.access, owner::Access::ReadOnly)
@@ -240,5 +253,13 @@ impl Terminal {
 impl std::fmt::Debug for Terminal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Terminal").field("tid", &self.config.tid).field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+/// Runs `work` where blocking is allowed (see [`Terminal::db`]).
+pub(crate) fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(work),
+        _ => work(),
     }
 }

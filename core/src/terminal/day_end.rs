@@ -20,22 +20,22 @@ impl Terminal {
 
     fn blockers(&self) -> Result<Vec<DayEndRefusal>, DayEndError> {
         let mut out = Vec::new();
-        let due = self.store.due_reversal_count()?;
+        let due = self.db(|s| s.due_reversal_count())?;
         if due > 0 {
             out.push(DayEndRefusal::ReversalPending { count: due });
         }
-        let doubt = self.store.due_repeat_count()?;
+        let doubt = self.db(|s| s.due_repeat_count())?;
         if doubt > 0 {
             out.push(DayEndRefusal::RefundInDoubt { count: doubt });
         }
-        let stored = self.store.queue_stats()?.count;
+        let stored = self.db(|s| s.queue_stats())?.count;
         if stored > 0 {
             out.push(DayEndRefusal::PaymentsStored { count: stored });
         }
-        if self.store.open_settlement()?.is_some() {
+        if self.db(|s| s.open_settlement())?.is_some() {
             out.push(DayEndRefusal::UploadUnfinished);
         } else {
-            let unsettled = self.store.unsettled_count()?;
+            let unsettled = self.db(|s| s.unsettled_count())?;
             if unsettled > 0 {
                 out.push(DayEndRefusal::BatchUnsettled { count: unsettled });
             }
@@ -77,7 +77,7 @@ impl Terminal {
     pub async fn factory_reset(&self) -> Result<(), Error> {
         self.guard(DayEndOp::FactoryReset)?;
         self.leave(DayEndOp::FactoryReset).await?;
-        self.store.erase_records()?;
+        self.db(|s| s.erase_records())?;
         Ok(())
     }
 
@@ -85,14 +85,14 @@ impl Terminal {
     pub async fn decommission(&self) -> Result<(), Error> {
         self.guard(DayEndOp::Decommission)?;
         self.leave(DayEndOp::Decommission).await?;
-        self.store.erase_records()?;
-        self.store.set_setting(DECOMMISSIONED_SETTING, &self.clock.now().to_string())?;
+        self.db(|s| s.erase_records())?;
+        self.db(|s| s.set_setting(DECOMMISSIONED_SETTING, &self.clock.now().to_string()))?;
         Ok(())
     }
 
     /// Whether the terminal was decommissioned.
     pub fn is_decommissioned(&self) -> Result<bool, Error> {
-        Ok(self.store.setting(DECOMMISSIONED_SETTING)?.is_some())
+        Ok(self.db(|s| s.setting(DECOMMISSIONED_SETTING))?.is_some())
     }
 
     /// Best-effort sign-off: the session is dropped even when the host cannot be told.
@@ -102,7 +102,7 @@ impl Terminal {
                 tracing::warn!(op = ?op, error = %e, "sign-off failed; session dropped anyway");
             }
         }
-        self.store.clear_session()?;
+        self.db(|s| s.clear_session())?;
         Ok(())
     }
 }

@@ -107,12 +107,12 @@ impl Terminal {
             return Err(OfflineRefusal::NotSignedIn.into());
         }
         let now = self.clock.now();
-        check_amount(&limits, amount, &self.store.queue_stats()?, now.unix_secs)?;
+        check_amount(&limits, amount, &self.db(|s| s.queue_stats())?, now.unix_secs)?;
         let card = match card {
             Some(c) => c,
             None => self.read(&Plan { txn: TxnType::Sale, amount: Some(amount), original: None }).await?,
         };
-        let today = self.store.offline_count_for_card(&card.fingerprint, &now.mmdd())?;
+        let today = self.db(|s| s.offline_count_for_card(&card.fingerprint, &now.mmdd()))?;
         check_card(&limits, card.entry_mode, today)?;
         let risk = self.risk_gate(TxnType::OfflineSale, Some(amount), &card, true, carried).await?;
         let new = NewTxn {
@@ -127,11 +127,11 @@ impl Terminal {
         };
         // Field 38 of the advice: the code the terminal approved it with (the host keeps it).
         let auth = offline_auth_code()?;
-        let record =
-            self.store.store_offline(&new, &auth, now.unix_secs, |record| self.advice(amount, &card, record, &auth))?;
+        let record = self
+            .db(|s| s.store_offline(&new, &auth, now.unix_secs, |record| self.advice(amount, &card, record, &auth)))?;
         crash_point("offline_stored");
         if let Some(audit) = risk {
-            if let Err(e) = crate::risk::audit::link_txn(&self.store, audit, record.id) {
+            if let Err(e) = self.db(|s| crate::risk::audit::link_txn(s, audit, record.id)) {
                 tracing::error!(error = %e, %audit, "risk evaluation not linked to its payment");
             }
         }
@@ -217,8 +217,8 @@ impl Terminal {
             return Err(OfflineRefusal::NotSignedIn.into());
         }
         let now = self.clock.now();
-        check_amount(&limits, amount, &self.store.queue_stats()?, now.unix_secs)?;
-        let today = self.store.offline_count_for_card(fingerprint, &now.mmdd())?;
+        check_amount(&limits, amount, &self.db(|s| s.queue_stats())?, now.unix_secs)?;
+        let today = self.db(|s| s.offline_count_for_card(fingerprint, &now.mmdd()))?;
         check_card(&limits, entry, today)?;
         Ok(())
     }

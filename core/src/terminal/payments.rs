@@ -139,7 +139,7 @@ impl Terminal {
 
     /// The session, or `NotSignedIn`.
     pub(super) fn session(&self) -> Result<Session, TerminalError> {
-        self.store.session()?.filter(|s| s.tid == self.config.tid).ok_or(TerminalError::NotSignedIn)
+        self.db(|s| s.session())?.filter(|s| s.tid == self.config.tid).ok_or(TerminalError::NotSignedIn)
     }
 
     /// An online transaction: reversals first, then the card, then the exchange.
@@ -220,17 +220,19 @@ impl Terminal {
             local_date: at.mmdd(),
             at: at.to_string(),
         };
-        let (record, message) = self.store.begin_guarded(&new, |record| -> Result<_, TerminalError> {
-            let message = self.request(plan, &original, card, record)?;
-            let guard = if plan.txn.is_reversible() {
-                Guard::Reversal(reversal_body(&message)?)
-            } else if plan.txn == TxnType::Refund {
-                // Not reversible: kept to be sent again, as a repeat, if its answer does not come.
-                Guard::Repeat(request_body(&message)?)
-            } else {
-                Guard::None
-            };
-            Ok((message, guard))
+        let (record, message) = self.db(|s| {
+            s.begin_guarded(&new, |record| -> Result<_, TerminalError> {
+                let message = self.request(plan, &original, card, record)?;
+                let guard = if plan.txn.is_reversible() {
+                    Guard::Reversal(reversal_body(&message)?)
+                } else if plan.txn == TxnType::Refund {
+                    // Not reversible: kept to be sent again, as a repeat, if its answer does not come.
+                    Guard::Repeat(request_body(&message)?)
+                } else {
+                    Guard::None
+                };
+                Ok((message, guard))
+            })
         })?;
         crash_point("journal_committed");
         tracing::info!(
@@ -251,13 +253,13 @@ impl Terminal {
                     // Not recorded (a full disk, say), though the host may have approved:
                     // make the reversal due now rather than at the next start.
                     let pending =
-                        self.store.txn(record.id).ok().flatten().is_some_and(|t| t.status == TxnStatus::Pending);
+                        self.db(|s| s.txn(record.id)).ok().flatten().is_some_and(|t| t.status == TxnStatus::Pending);
                     if pending {
                         let text = format!("the answer could not be recorded: {}", e.en());
                         let failure =
                             Failure { text: &text, may_have_reached_host: true, cause: ReversalCause::Interrupted };
                         if let Err(store) =
-                            self.store.record_failure(record.id, &failure, &self.clock.now().to_string())
+                            self.db(|s| s.record_failure(record.id, &failure, &self.clock.now().to_string()))
                         {
                             tracing::error!(error = %store, stan = %record.numbers.stan, "reversal left for recovery");
                         }
@@ -274,7 +276,7 @@ impl Terminal {
                 };
                 let text = e.en();
                 let failure = Failure { text: &text, may_have_reached_host: reached, cause };
-                if let Err(store) = self.store.record_failure(record.id, &failure, &now) {
+                if let Err(store) = self.db(|s| s.record_failure(record.id, &failure, &now)) {
                     // The row stays `pending` with its reversal armed, which recovery treats
                     // as "may have been sent"; the caller still needs the exchange failure more.
                     tracing::error!(error = %store, stan = %record.numbers.stan, "could not record the failure");
@@ -350,24 +352,26 @@ impl Terminal {
         authenticated: bool,
     ) -> Result<TxnOutcome, TerminalError> {
         let rc = resp.response_code;
-        let stored = self.store.record_answer(
-            record.id,
-            &HostAnswer {
-                response_code: rc,
-                rrn: resp.rrn.clone(),
-                auth_code: resp.auth_code.clone(),
-                host_date: resp.date.clone(),
-                host_time: resp.time.clone(),
-                authenticated,
-            },
-            &self.clock.now().to_string(),
-        )?;
+        let stored = self.db(|s| {
+            s.record_answer(
+                record.id,
+                &HostAnswer {
+                    response_code: rc,
+                    rrn: resp.rrn.clone(),
+                    auth_code: resp.auth_code.clone(),
+                    host_date: resp.date.clone(),
+                    host_time: resp.time.clone(),
+                    authenticated,
+                },
+                &self.clock.now().to_string(),
+            )
+        })?;
         if rc.action() == OperatorAction::SignInAgain && authenticated {
             // The host says, under the MAK, that our keys or batch are out of step: no more
             // requests until a sign-in. An unsigned "sign in again" only declines this payment:
             // anyone on the path could send one, and ending the session on it would let them
             // stop the terminal (the operator sees the decline and can sign in).
-            self.store.clear_session()?;
+            self.db(|s| s.clear_session())?;
         }
         tracing::info!(txn = ?plan.txn, stan = %record.numbers.stan, rc = %rc, pan = %masked_pan, "answered");
         Ok(TxnOutcome {

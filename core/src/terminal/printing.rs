@@ -75,7 +75,7 @@ impl Terminal {
 
     /// Both copies of journal row `txn`'s slip, merchant first (`reprint` marks them 重打印).
     pub fn slips(&self, txn: TxnId, reprint: bool) -> Result<[Receipt; 2], Error> {
-        let record = self.store.txn(txn)?.ok_or(ReportError::NoReceipt)?;
+        let record = self.db(|s| s.txn(txn))?.ok_or(ReportError::NoReceipt)?;
         Ok(Receipt::copies_of_record(&record, &self.receipt_context(reprint))?)
     }
 

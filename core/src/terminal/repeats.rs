@@ -50,7 +50,7 @@ impl Terminal {
     /// and returns their outcomes. [`TerminalError::RefundInDoubt`] when one cannot be settled
     /// now: nothing else may be sent for that original until it is.
     pub(super) async fn settle_refunds_of(&self, original: &TxnRecord) -> Result<Vec<TxnOutcome>, TerminalError> {
-        let doubt = self.store.follow_ups(original)?.refunds_in_doubt;
+        let doubt = self.db(|s| s.follow_ups(original))?.refunds_in_doubt;
         if doubt.is_empty() {
             return Ok(Vec::new());
         }
@@ -63,7 +63,7 @@ impl Terminal {
         // One sender of reversals and repeats at a time (the sync timer may run alongside).
         let _one_sender = self.reversing.lock().await;
         let mut settled = Vec::new();
-        for d in self.store.due_repeats()?.into_iter().filter(|d| doubt.iter().any(|t| t.id == d.txn.id)) {
+        for d in self.db(|s| s.due_repeats())?.into_iter().filter(|d| doubt.iter().any(|t| t.id == d.txn.id)) {
             match self.send_repeat(&session, &d).await? {
                 Repeated::Settled(outcome) => settled.push(*outcome),
                 Repeated::InDoubt { .. } => {
@@ -79,7 +79,7 @@ impl Terminal {
     pub(super) async fn send_due_repeats(&self, session: &Session) -> Result<(u32, u32), TerminalError> {
         // One sender of reversals and repeats at a time (the sync timer may run alongside).
         let _one_sender = self.reversing.lock().await;
-        let due = self.store.due_repeats()?;
+        let due = self.db(|s| s.due_repeats())?;
         let (mut settled, mut left) = (0u32, u32::try_from(due.len()).unwrap_or(u32::MAX));
         for d in due {
             match self.send_repeat(session, &d).await? {
@@ -103,7 +103,7 @@ impl Terminal {
         tracing::info!(txn = ?t.txn_type, stan = %t.numbers.stan, attempts = d.attempts, "repeating a request whose answer is unknown");
         let failed = |text: String, link_down: bool| -> Result<Repeated, TerminalError> {
             tracing::warn!(stan = %t.numbers.stan, error = %text, "repeat not settled");
-            self.store.repeat_failed(t.id, &text, &self.clock.now().to_string())?;
+            self.db(|s| s.repeat_failed(t.id, &text, &self.clock.now().to_string()))?;
             Ok(Repeated::InDoubt { link_down })
         };
         let reply = match self.exchange(&message, t.numbers.stan, signing, Some(t.txn_type)).await {
@@ -124,11 +124,11 @@ impl Terminal {
         let masked = t.masked_pan.as_ref().ok_or(StoreError::BadValue { table: "txn", column: "masked_pan" })?;
         let entry = t.entry_mode.ok_or(StoreError::BadValue { table: "txn", column: "entry_mode" })?;
         let outcome = self.finish(&plan, t, (masked, entry), resp, reply.mac == MacCheck::Valid)?;
-        if self.store.has_repeat(t.id)? {
+        if self.db(|s| s.has_repeat(t.id))? {
             // An unsigned decline (hosts commonly leave declines unsigned) of the repeat confirms
             // the first one: the host's record says declined twice, so the refund is settled as
             // declined and a new one may be sent. (Approvals are always signed.)
-            self.store.drop_repeat(t.id)?;
+            self.db(|s| s.drop_repeat(t.id))?;
             tracing::info!(stan = %t.numbers.stan, rc = %outcome.response_code, "repeat declined again (unsigned)");
         }
         tracing::info!(stan = %t.numbers.stan, rc = %outcome.response_code, "repeat answered");
@@ -139,7 +139,7 @@ impl Terminal {
     pub(super) fn refundable(&self, original: &TxnRecord) -> Result<Amount, TerminalError> {
         let zero = Amount::zero(self.config.currency);
         let Some(amount) = original.amount else { return Ok(zero) };
-        let f = self.store.follow_ups(original)?;
+        let f = self.db(|s| s.follow_ups(original))?;
         let doubt: u64 = f.refunds_in_doubt.iter().filter_map(|t| t.amount).map(|a| a.minor()).sum();
         let left = amount.minor().saturating_sub(f.refunded_minor).saturating_sub(doubt);
         Ok(Amount::from_minor(left, amount.currency()).unwrap_or(zero))

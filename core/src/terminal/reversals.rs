@@ -61,7 +61,7 @@ impl Terminal {
     /// Sends every due reversal (one at a time, oldest first), each up to the policy's count.
     pub(crate) async fn send_due_reversals(&self) -> Result<ReversalRound, TerminalError> {
         let _one_sender = self.reversing.lock().await;
-        let due = self.store.due_reversals()?;
+        let due = self.db(|s| s.due_reversals())?;
         let mut round = ReversalRound { left: u32::try_from(due.len()).unwrap_or(u32::MAX), ..Default::default() };
         if due.is_empty() {
             return Ok(round);
@@ -128,7 +128,7 @@ impl Terminal {
         let now = self.clock.now().to_string();
         match &attempt {
             Attempt::Answered(Answer::Acknowledged) => {
-                self.store.acknowledge_reversal(id, sends, &now)?;
+                self.db(|s| s.acknowledge_reversal(id, sends, &now))?;
                 tracing::info!(stan = %stan, sends, "reversal acknowledged");
                 self.emit(SyncEvent::ReversalAcknowledged { txn_id: id });
             }
@@ -136,14 +136,14 @@ impl Terminal {
                 if let Attempt::Answered(Answer::Refused { text, sign_in }) = other {
                     last_error = text.clone();
                     if *sign_in {
-                        self.store.clear_session()?;
+                        self.db(|s| s.clear_session())?;
                     }
                 }
-                let rounds = self.store.reversal_attempt_failed(id, sends, &last_error, &now)?;
+                let rounds = self.db(|s| s.reversal_attempt_failed(id, sends, &last_error, &now))?;
                 tracing::warn!(stan = %stan, sends, rounds, error = %last_error, "reversal not acknowledged");
                 self.emit(SyncEvent::ReversalFailed { txn_id: id, rounds });
                 if self.config.reversal.needs_attention(rounds) {
-                    if let Some(a) = self.store.reversal(id)?.map(|r| stuck(&r)) {
+                    if let Some(a) = self.db(|s| s.reversal(id))?.map(|r| stuck(&r)) {
                         self.emit(SyncEvent::Attention(a));
                     }
                 }
@@ -157,7 +157,7 @@ impl Terminal {
     /// kept until acknowledged; `Ok(true)` when the host has already acknowledged it.
     pub async fn cancel_unprinted(&self, txn: TxnId) -> Result<bool, Error> {
         self.owner("cancel a payment")?;
-        if !self.store.cancel_held(txn, &self.clock.now().to_string())? {
+        if !self.db(|s| s.cancel_held(txn, &self.clock.now().to_string()))? {
             return Err(TerminalError::not_eligible(
                 "此交易已完成（签购单已确认），不能取消，请改用撤销",
                 "this payment is already complete (its receipt was confirmed): use a void instead",
@@ -169,7 +169,7 @@ impl Terminal {
             // Kept due: it goes with the next request or sync.
             tracing::warn!(error = %e, "reversal of a cancelled approval not sent yet");
         }
-        Ok(self.store.reversal(txn)?.is_some_and(|r| r.state == crate::reversal::ReversalState::Acknowledged))
+        Ok(self.db(|s| s.reversal(txn))?.is_some_and(|r| r.state == crate::reversal::ReversalState::Acknowledged))
     }
 
     /// Marks a payment complete (its receipt printed, or the customer declined one): it can
@@ -177,14 +177,14 @@ impl Terminal {
     /// does the same.
     pub fn complete(&self, txn: TxnId) -> Result<(), Error> {
         self.owner("complete a payment")?;
-        Ok(self.store.complete_txn(txn)?)
+        Ok(self.db(|s| s.complete_txn(txn))?)
     }
 
     /// What needs the operator: reversals failing repeatedly, stored payments the host
     /// declined or that expired. Each says what to tell the customer.
     /// Items the operator acknowledged ([`Terminal::acknowledge_attention`]) are left out.
     pub fn attention(&self) -> Result<Vec<Attention>, Error> {
-        let acked = self.store.acknowledged_attention()?;
+        let acked = self.db(|s| s.acknowledged_attention())?;
         let mut out: Vec<Attention> = self
             .store
             .open_reversals()?
@@ -196,7 +196,7 @@ impl Terminal {
             })
             .map(stuck)
             .collect();
-        for e in self.store.failed_uploads()? {
+        for e in self.db(|s| s.failed_uploads())? {
             if acked.uploads.contains(&e.txn.id) {
                 continue;
             }
@@ -231,7 +231,7 @@ impl Terminal {
                 format!("transaction {} has nothing needing attention (it may be acknowledged already)", txn.0),
             ));
         }
-        self.store.acknowledge_attention(txn, &self.clock.now().to_string())?;
+        self.db(|s| s.acknowledge_attention(txn, &self.clock.now().to_string()))?;
         Ok(items)
     }
 }

@@ -138,9 +138,9 @@ impl Terminal {
         };
         let Some(policy) = self.risk_policy() else { return Ok(None) };
         let req = RiskRequest { txn, amount, fingerprint: Some(card.fingerprint), offline, at: self.clock.now() };
-        let eval = risk::evaluate(&self.store, &policy, &self.config.offline, &req)?;
+        let eval = self.db(|s| risk::evaluate(s, &policy, &self.config.offline, &req))?;
         let verdict = eval.effective(offline);
-        let record = |decision, confirmation| risk::audit::record(&self.store, &req, &eval, decision, confirmation);
+        let record = |decision, confirmation| self.db(|s| risk::audit::record(s, &req, &eval, decision, confirmation));
         if !eval.fired.is_empty() {
             let rules: Vec<&str> = eval.fired.iter().map(|f| f.rule.as_str()).collect();
             tracing::info!(?txn, card = %card.masked_pan, ?rules, verdict = verdict.as_str(), offline, "risk rules fired");
@@ -160,16 +160,11 @@ impl Terminal {
             Verdict::Warn => {
                 let confirmation = match carried {
                     Some(c) => Some(c),
-                    None => risk::audit::find_confirmation(&self.store, &req, &eval)?,
+                    None => self.db(|s| risk::audit::find_confirmation(s, &req, &eval))?,
                 };
                 if confirmation.is_some() {
-                    return Ok(Some(risk::audit::record_carried(
-                        &self.store,
-                        &req,
-                        &eval,
-                        confirmation,
-                        carried.is_none(),
-                    )?));
+                    let first = carried.is_none();
+                    return Ok(Some(self.db(|s| risk::audit::record_carried(s, &req, &eval, confirmation, first))?));
                 }
                 let token = record(AuditDecision::AwaitingConfirmation, None)?;
                 let warns: Vec<_> = eval.fired.iter().filter(|f| f.verdict == Verdict::Warn).collect();
@@ -189,11 +184,11 @@ impl Terminal {
                 // The same journal as a confirmation given between two runs: the warning
                 // confirmed by the operator, then a run that uses that confirmation.
                 let now = self.clock.now().to_string();
-                if !risk::audit::confirm(&self.store, token, &self.config.operator, &now)? {
+                if !self.db(|s| risk::audit::confirm(s, token, &self.config.operator, &now))? {
                     return Err(RiskError::UnknownConfirmation(token).into());
                 }
                 tracing::info!(%token, operator = %self.config.operator, "risk warning confirmed during the payment");
-                Ok(Some(risk::audit::record_carried(&self.store, &req, &eval, Some(token), true)?))
+                Ok(Some(self.db(|s| risk::audit::record_carried(s, &req, &eval, Some(token), true))?))
             }
         }
     }
@@ -206,7 +201,7 @@ impl Terminal {
             Err(e) => e.exchange_failure().and_then(|f| f.txn_id),
         };
         if let (Some(audit), Some(txn)) = (audit, txn) {
-            if let Err(e) = risk::audit::link_txn(&self.store, audit, txn) {
+            if let Err(e) = self.db(|s| risk::audit::link_txn(s, audit, txn)) {
                 tracing::error!(error = %e, %audit, "risk evaluation not linked to its payment");
             }
         }

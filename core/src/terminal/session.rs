@@ -57,7 +57,7 @@ impl Terminal {
         }
         // A host batch below ours (its books reset or restored) would reopen settled vouchers:
         // refused before the keys or the batch change. 000000 means "keep yours" on some hosts.
-        let ours = self.store.batch()?;
+        let ours = self.db(|s| s.batch())?;
         if resp.batch.value() != 0 && resp.batch < ours && !wrapped(ours, resp.batch) {
             tracing::warn!(host = %resp.batch, ours = %ours, "sign-in refused: the host's batch went backwards");
             return Err(TerminalError::HostBatchBehind { ours, host: resp.batch }.into());
@@ -90,20 +90,22 @@ impl Terminal {
             return Err(CryptoError::CheckValueMismatch { key: KeyKind::Tdk }.into());
         }
         let at = self.clock.now().to_string();
-        self.store.save_session(&NewSession {
-            tid: &self.config.tid,
-            key_mode: mode,
-            mac_algorithm: self.config.mac_algorithm,
-            mak: &ack.mak,
-            mak_kcv: ack.mak_kcv,
-            pik_kcv: ack.pik_kcv,
-            tdk_kcv: ack.tdk_kcv,
-            at: &at,
+        self.db(|s| {
+            s.save_session(&NewSession {
+                tid: &self.config.tid,
+                key_mode: mode,
+                mac_algorithm: self.config.mac_algorithm,
+                mak: &ack.mak,
+                mak_kcv: ack.mak_kcv,
+                pik_kcv: ack.pik_kcv,
+                tdk_kcv: ack.tdk_kcv,
+                at: &at,
+            })
         })?;
         self.remember_keys(ack.mak_kcv)?;
         // 000000 means "keep yours" on some hosts.
         if resp.batch.value() != 0 {
-            self.store.set_batch(resp.batch)?;
+            self.db(|s| s.set_batch(resp.batch))?;
         }
         tracing::info!(batch = %resp.batch, mode = %mode, "signed in");
         // Uploads that stopped for want of a sign-in can go on.
@@ -160,7 +162,7 @@ impl Terminal {
     /// since a terminal that meant to stop must not go on transacting with old keys.
     pub(super) async fn sign_off_unguarded(&self) -> Result<AdminOutcome, TerminalError> {
         let result = self.admin(AdminKind::SignOff, None).await;
-        self.store.clear_session()?;
+        self.db(|s| s.clear_session())?;
         let (resp, stan) = result?;
         self.admin_outcome(AdminOp::SignOff, &resp, stan)
     }
@@ -173,13 +175,13 @@ impl Terminal {
 
     /// Sends an administrative request and reads its (matched) response.
     async fn admin(&self, kind: AdminKind, operator: Option<String>) -> Result<(AdminResponse, Stan), TerminalError> {
-        let stan = self.store.next_stan()?;
+        let stan = self.db(|s| s.next_stan())?;
         let request = AdminRequest {
             kind,
             stan,
             tid: self.config.tid.clone(),
             mid: self.config.mid.clone(),
-            batch: self.store.batch()?,
+            batch: self.db(|s| s.batch())?,
             operator,
         };
         let message = request.to_message(false)?;
@@ -213,19 +215,19 @@ impl Terminal {
     /// value was seen before is a replay and is refused before the reader loads anything.
     fn replayed_keys(&self, mak_kcv: [u8; 4]) -> Result<bool, TerminalError> {
         let hex = hex::encode_upper(mak_kcv);
-        let current = self.store.session()?.is_some_and(|s| s.mak_kcv == mak_kcv);
-        let seen = self.store.setting(SEEN_MAK_KCVS)?.unwrap_or_default();
+        let current = self.db(|s| s.session())?.is_some_and(|s| s.mak_kcv == mak_kcv);
+        let seen = self.db(|s| s.setting(SEEN_MAK_KCVS))?.unwrap_or_default();
         Ok(current || seen.split(',').any(|k| k == hex))
     }
 
     /// Remembers the MAK of a sign-in just applied (the newest [`SEEN_KCV_LIMIT`] are kept).
     fn remember_keys(&self, mak_kcv: [u8; 4]) -> Result<(), TerminalError> {
         let hex = hex::encode_upper(mak_kcv);
-        let seen = self.store.setting(SEEN_MAK_KCVS)?.unwrap_or_default();
+        let seen = self.db(|s| s.setting(SEEN_MAK_KCVS))?.unwrap_or_default();
         let mut list: Vec<&str> = seen.split(',').filter(|k| !k.is_empty() && *k != hex).collect();
         list.push(&hex);
         let skip = list.len().saturating_sub(SEEN_KCV_LIMIT);
-        self.store.set_setting(SEEN_MAK_KCVS, &list[skip..].join(","))?;
+        self.db(|s| s.set_setting(SEEN_MAK_KCVS, &list[skip..].join(",")))?;
         Ok(())
     }
 
@@ -236,7 +238,7 @@ impl Terminal {
             response_code: resp.response_code,
             action: resp.response_code.action(),
             stan,
-            batch: self.store.batch()?,
+            batch: self.db(|s| s.batch())?,
         })
     }
 }

@@ -43,7 +43,7 @@ impl Terminal {
         mut progress: impl FnMut(UploadProgress) + Send,
     ) -> Result<SettlementOutcome, Error> {
         self.owner("settle")?;
-        if let Some(open) = self.store.open_settlement()? {
+        if let Some(open) = self.db(|s| s.open_settlement())? {
             tracing::warn!(batch = %open.batch, "{} / {}", RESUME_NOTICE.0, RESUME_NOTICE.1);
             let totals = SettlementTotals::parse(open.terminal_totals.as_bytes()).map_err(TerminalError::from)?;
             return self.upload_and_close(open.batch, totals, true, &mut progress).await.map_err(Error::from);
@@ -51,8 +51,8 @@ impl Terminal {
         self.flush_for_settlement().await?;
         for attempt in 0..2 {
             let session = self.session()?;
-            let batch = self.store.batch()?;
-            let rows = self.store.batch_txns(batch)?;
+            let batch = self.db(|s| s.batch())?;
+            let rows = self.db(|s| s.batch_txns(batch))?;
             let totals = batch_totals(&rows);
             let (resp, _) = self.send_admin(&session, AdminKind::Settlement(totals), None, batch).await?;
             if resp.response_code.as_str() == OUT_OF_STEP {
@@ -77,12 +77,12 @@ impl Terminal {
             }
             let field = totals.to_field().map_err(TerminalError::from)?;
             if codes.iter().all(|c| *c == Reconciliation::Balanced) {
-                let next = self.store.close_balanced(batch, &field, &at)?;
+                let next = self.db(|s| s.close_balanced(batch, &field, &at))?;
                 tracing::info!(batch = %batch, next = %next, "settlement balanced; batch closed");
                 return Ok(self.finish_settlement(batch, next, totals, Reconciliation::Balanced, 0, false, 0).await);
             }
             tracing::info!(batch = %batch, "settlement not balanced: uploading the batch");
-            self.store.plan_upload(batch, &field, &plan_upload(&rows), &at)?;
+            self.db(|s| s.plan_upload(batch, &field, &plan_upload(&rows), &at))?;
             crash_point("upload_planned");
             return self.upload_and_close(batch, totals, false, &mut progress).await.map_err(Error::from);
         }
@@ -91,25 +91,25 @@ impl Terminal {
 
     /// Whether a batch upload was interrupted and the next settlement will continue it.
     pub fn upload_unfinished(&self) -> Result<bool, Error> {
-        Ok(self.store.open_settlement()?.is_some())
+        Ok(self.db(|s| s.open_settlement())?.is_some())
     }
 
     /// Delivers owed reversals and stored payments, or says why settlement cannot start.
     async fn flush_for_settlement(&self) -> Result<(), SettlementError> {
-        let waiting = self.store.queue_stats()?.count;
-        let due = self.store.due_reversal_count()?;
+        let waiting = self.db(|s| s.queue_stats())?.count;
+        let due = self.db(|s| s.due_reversal_count())?;
         // A refund whose answer is unknown is settled first, so the totals count it as the host does.
-        let repeats = self.store.due_repeat_count()?;
+        let repeats = self.db(|s| s.due_repeat_count())?;
         if waiting > 0 || due > 0 || repeats > 0 {
             if let Err(e) = self.sync().await {
                 tracing::warn!(error = %e.en(), "sync before settlement failed");
             }
         }
-        let due = self.store.due_reversal_count()?;
+        let due = self.db(|s| s.due_reversal_count())?;
         if due > 0 {
             return Err(SettlementError::ReversalsPending { count: due });
         }
-        let waiting = self.store.queue_stats()?.count;
+        let waiting = self.db(|s| s.queue_stats())?.count;
         if waiting > 0 {
             return Err(SettlementError::PaymentsStored { count: waiting });
         }
@@ -126,7 +126,7 @@ impl Terminal {
         resumed: bool,
         progress: &mut (impl FnMut(UploadProgress) + Send),
     ) -> Result<SettlementOutcome, SettlementError> {
-        let items = self.store.upload_items(batch)?;
+        let items = self.db(|s| s.upload_items(batch))?;
         let total = items.len() as u32;
         let mut acked = items.iter().filter(|i| i.acked).count() as u32;
         let upload_count = items
@@ -153,14 +153,14 @@ impl Terminal {
             }
             if resp.response_code.as_str() == OUT_OF_STEP {
                 // The host lost the batch's upload state; a sign-in brings its view back.
-                self.store.clear_session()?;
+                self.db(|s| s.clear_session())?;
                 return Err(interrupted(acked, &TerminalError::NotSignedIn));
             }
             if !resp.response_code.is_approved() {
                 return Err(SettlementError::Declined { code: resp.response_code });
             }
             crash_point("upload_answered");
-            next = self.store.ack_upload_item(batch, item.seq, &self.clock.now().to_string())?;
+            next = self.db(|s| s.ack_upload_item(batch, item.seq, &self.clock.now().to_string()))?;
             acked += 1;
             sent += 1;
             progress(UploadProgress { acked, total, resumed });
@@ -169,7 +169,7 @@ impl Terminal {
         // Every message was already acknowledged (a crash after the last commit): closed then.
         let next = match next {
             Some(n) => n,
-            None => self.store.batch()?,
+            None => self.db(|s| s.batch())?,
         };
         tracing::info!(batch = %batch, next = %next, sent, "batch upload ended; batch closed");
         Ok(self.finish_settlement(batch, next, totals, Reconciliation::Unbalanced, sent, resumed, upload_count).await)
@@ -194,7 +194,7 @@ impl Terminal {
                 false
             }
         };
-        let next_batch = self.store.batch().unwrap_or(next);
+        let next_batch = self.db(|s| s.batch()).unwrap_or(next);
         // The batch is final: old settled business can go (a failure is only logged).
         self.retention_after_settlement();
         let slip = SettlementSlip {
@@ -241,7 +241,7 @@ impl Terminal {
         let operator = matches!(kind, AdminKind::Settlement(_)).then(|| self.config.operator.clone());
         let stan = match stan {
             Some(s) => s,
-            None => self.store.next_stan()?,
+            None => self.db(|s| s.next_stan())?,
         };
         let request =
             AdminRequest { kind, stan, tid: self.config.tid.clone(), mid: self.config.mid.clone(), batch, operator };

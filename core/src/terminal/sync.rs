@@ -42,8 +42,8 @@ impl Terminal {
         let _one_sync = self.syncing.lock().await;
         let zero = self.zero();
         let mut report = SyncReport::empty(zero);
-        let stats = self.store.queue_stats()?;
-        let due = self.store.due_reversal_count()?;
+        let stats = self.db(|s| s.queue_stats())?;
+        let due = self.db(|s| s.due_reversal_count())?;
         self.emit(SyncEvent::Started {
             reversals: due,
             payments: stats.count,
@@ -65,7 +65,7 @@ impl Terminal {
             None
         };
         // Refunds whose answer is unknown are settled by repeating them (see `repeats`).
-        if report.stop.is_none() && self.store.due_repeat_count()? > 0 {
+        if report.stop.is_none() && self.db(|s| s.due_repeat_count())? > 0 {
             if let Ok(session) = self.session() {
                 let (settled, left) = self.send_due_repeats(&session).await?;
                 tracing::info!(settled, left, "refunds in doubt repeated");
@@ -86,10 +86,10 @@ impl Terminal {
     }
 
     fn finish_sync(&self, mut report: SyncReport) -> Result<SyncReport, TerminalError> {
-        let stats = self.store.queue_stats()?;
+        let stats = self.db(|s| s.queue_stats())?;
         report.left = stats.count;
         report.left_amount = self.amount_of(stats.total_minor);
-        report.reversals_left = self.store.due_reversal_count()?;
+        report.reversals_left = self.db(|s| s.due_reversal_count())?;
         tracing::info!(report = %report.en(), "sync finished");
         self.emit(SyncEvent::Finished(report.clone()));
         Ok(report)
@@ -99,7 +99,7 @@ impl Terminal {
     fn expire(&self, report: &mut SyncReport) -> Result<(), TerminalError> {
         let now = self.clock.now();
         let deadline = i64::try_from(self.config.offline.upload_deadline.as_secs()).unwrap_or(i64::MAX);
-        let expired = self.store.expire_stored(now.unix_secs.saturating_sub(deadline), &now.to_string())?;
+        let expired = self.db(|s| s.expire_stored(now.unix_secs.saturating_sub(deadline), &now.to_string()))?;
         for e in expired {
             report.expired += 1;
             tracing::warn!(stan = %e.txn.numbers.stan, "offline payment past its upload deadline");
@@ -130,7 +130,7 @@ impl Terminal {
         let window = usize::try_from(policy.window.max(1)).unwrap_or(1);
         let mut done = 0u32;
         loop {
-            let claimed = self.store.claim_uploads(policy.group.max(1), &self.clock.now().to_string())?;
+            let claimed = self.db(|s| s.claim_uploads(policy.group.max(1), &self.clock.now().to_string()))?;
             if claimed.is_empty() {
                 return Ok(None);
             }
@@ -156,7 +156,7 @@ impl Terminal {
             }
             crash_point("advice_after_send");
             let results: Vec<(TxnId, UploadOutcome)> = uploads.iter().map(|u| (u.id, u.outcome.clone())).collect();
-            self.store.record_uploads(&results, &self.clock.now().to_string())?;
+            self.db(|s| s.record_uploads(&results, &self.clock.now().to_string()))?;
             for (u, advice) in uploads.iter().zip(&claimed) {
                 if matches!(u.outcome, UploadOutcome::NotSent) {
                     continue;
@@ -166,7 +166,7 @@ impl Terminal {
                     done += 1;
                 }
             }
-            let stats = self.store.queue_stats()?;
+            let stats = self.db(|s| s.queue_stats())?;
             self.emit(SyncEvent::Progress { done, left: stats.count, left_amount: self.amount_of(stats.total_minor) });
             if stop.is_some() {
                 return Ok(stop);
@@ -242,7 +242,7 @@ impl Terminal {
             return retry(format!("unsigned answer {rc}"), SyncStop::NeedsSignIn);
         }
         if rc.action() == OperatorAction::SignInAgain {
-            if let Err(e) = self.store.clear_session() {
+            if let Err(e) = self.db(|s| s.clear_session()) {
                 tracing::error!(error = %e, "could not drop the session");
             }
             return retry(rc.en(), SyncStop::NeedsSignIn);

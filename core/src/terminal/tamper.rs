@@ -32,7 +32,7 @@ impl Terminal {
     }
 
     fn tamper_locked(&self) -> Result<bool, TerminalError> {
-        Ok(self.store.setting(TAMPER_LOCK)?.is_some())
+        Ok(self.db(|s| s.setting(TAMPER_LOCK))?.is_some())
     }
 
     /// Refuses to go on while locked, and locks when the reader says it was opened.
@@ -50,9 +50,9 @@ impl Terminal {
     pub(super) fn lock_for_tamper(&self) -> Result<(), TerminalError> {
         if !self.tamper_locked()? {
             tracing::warn!("reader security triggered: terminal locked until unlocked by the acquirer");
-            self.store.set_setting(TAMPER_LOCK, &self.clock.now().to_string())?;
+            self.db(|s| s.set_setting(TAMPER_LOCK, &self.clock.now().to_string()))?;
         }
-        self.store.clear_session()?;
+        self.db(|s| s.clear_session())?;
         Ok(())
     }
 
@@ -73,7 +73,7 @@ impl Terminal {
 
     /// Wrong unlock and reset codes counted on the phone (kept in the store).
     pub fn unlock_attempts(&self) -> Result<UnlockAttempts, Error> {
-        Ok(match self.store.setting(UNLOCK_ATTEMPTS)? {
+        Ok(match self.db(|s| s.setting(UNLOCK_ATTEMPTS))? {
             None => UnlockAttempts::default(),
             Some(json) => serde_json::from_str(&json).unwrap_or_else(|_| {
                 // A damaged count fails closed: locked out until the help desk's reset.
@@ -85,11 +85,11 @@ impl Terminal {
 
     fn save_unlock_attempts(&self, a: &UnlockAttempts) -> Result<(), TerminalError> {
         if *a == UnlockAttempts::default() {
-            self.store.remove_setting(UNLOCK_ATTEMPTS)?;
+            self.db(|s| s.remove_setting(UNLOCK_ATTEMPTS))?;
         } else {
             // Three integers always encode; an empty value would read back as locked out.
             let json = serde_json::to_string(a).unwrap_or_default();
-            self.store.set_setting(UNLOCK_ATTEMPTS, &json)?;
+            self.db(|s| s.set_setting(UNLOCK_ATTEMPTS, &json))?;
         }
         Ok(())
     }
@@ -139,8 +139,8 @@ impl Terminal {
             Err(e) => return Err(TerminalError::Reader(e).into()),
         }
         self.save_unlock_attempts(&UnlockAttempts::default())?;
-        self.store.remove_setting(TAMPER_LOCK)?;
-        self.store.clear_session()?;
+        self.db(|s| s.remove_setting(TAMPER_LOCK))?;
+        self.db(|s| s.clear_session())?;
         tracing::info!("terminal unlocked by the acquirer's code");
         Ok(())
     }
@@ -170,9 +170,9 @@ impl Terminal {
     /// Clears the lock (and the wrong-code counts) after a service reset of the reader at the
     /// acquirer's workshop.
     pub fn service_reset(&self) -> Result<(), Error> {
-        self.store.remove_setting(TAMPER_LOCK)?;
+        self.db(|s| s.remove_setting(TAMPER_LOCK))?;
         self.save_unlock_attempts(&UnlockAttempts::default())?;
-        self.store.clear_session()?;
+        self.db(|s| s.clear_session())?;
         Ok(())
     }
 }

@@ -608,3 +608,29 @@ async fn the_offline_switch_is_kept_and_applied_at_open() {
     assert!(again.is_online() && !again.offline_switch().unwrap());
     drop((host, _dir));
 }
+
+/// Store work leaves the async worker free: on a runtime with a single worker, a task spawned
+/// while the store is busy still runs (the worker's queue moved to another thread). Inline
+/// work would hold the only worker and the task would never run before the wait ends.
+#[test]
+fn store_work_leaves_the_async_worker_free() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let ran = rt.block_on(async {
+        tokio::spawn(async {
+            let (tx, rx) = std::sync::mpsc::channel();
+            super::blocking(move || {
+                tokio::spawn(async move {
+                    let _ = tx.send(());
+                });
+                rx.recv_timeout(Duration::from_secs(10)).is_ok()
+            })
+        })
+        .await
+        .unwrap()
+    });
+    assert!(ran, "a task spawned during store work ran meanwhile");
+    // Outside any runtime, and on a current-thread runtime, it simply runs.
+    assert_eq!(super::blocking(|| 7), 7);
+    let current = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    assert_eq!(current.block_on(async { super::blocking(|| 8) }), 8);
+}
