@@ -496,46 +496,8 @@ impl SimConfig {
                 return Err(ConfigError::DuplicateAccount { pan: mask_pan_digits(&a.pan) });
             }
         }
-        let tms = self.validate_tms()?;
+        let tms = validate_tms(&self.tms)?;
         Ok(ValidConfig { listen, admin, terminals, accounts, tms })
-    }
-
-    /// The terminal-management content, well-formed enough to list and find (not checked
-    /// further: a test may serve a damaged key on purpose).
-    fn validate_tms(&self) -> Result<crate::host::TmsContent, ConfigError> {
-        let bad = |what: &'static str, reason: String| ConfigError::BadSetting { what, reason };
-        if self.tms.capks.len() > pos_core::tms::capk::MAX_KEYS || self.tms.aids.len() > pos_core::tms::aid::MAX_AIDS {
-            return Err(bad("tms", "too many keys or applications".into()));
-        }
-        let mut capks = Vec::new();
-        for (i, h) in self.tms.capks.iter().enumerate() {
-            let tlv = hex::decode(h.trim()).map_err(|_| bad("tms.capks", format!("entry {i} is not hex")))?;
-            let rid = crate::host::tms_tag(&tlv, 0x9F06).filter(|r| r.len() == 5);
-            let index = crate::host::tms_tag(&tlv, 0x9F22).and_then(|i| match i.as_slice() {
-                [b] => Some(*b),
-                _ => None,
-            });
-            let (Some(rid), Some(index)) = (rid, index) else {
-                return Err(bad("tms.capks", format!("entry {i} has no RID (9F06) or index (9F22)")));
-            };
-            capks.push((tlv, index, rid));
-        }
-        let mut aids = Vec::new();
-        for (i, h) in self.tms.aids.iter().enumerate() {
-            let tlv = hex::decode(h.trim()).map_err(|_| bad("tms.aids", format!("entry {i} is not hex")))?;
-            let aid = crate::host::tms_tag(&tlv, 0x9F06)
-                .ok_or_else(|| bad("tms.aids", format!("entry {i} has no AID (9F06)")))?;
-            aids.push((aid, tlv));
-        }
-        if self.tms.blacklist.len() > pos_core::tms::blacklist::MAX_ENTRIES {
-            return Err(bad("tms.blacklist", "too many entries".into()));
-        }
-        if let Some(e) = self.tms.blacklist.iter().find(|e| {
-            !pos_core::tms::blacklist::ENTRY_DIGITS.contains(&e.len()) || !e.bytes().all(|b| b.is_ascii_digit())
-        }) {
-            return Err(bad("tms.blacklist", format!("an entry of {} characters is not 1-19 digits", e.len())));
-        }
-        Ok(crate::host::TmsContent { capks, aids, blacklist: self.tms.blacklist.clone() })
     }
 
     fn check_settings(&self) -> Result<(), ConfigError> {
@@ -602,6 +564,46 @@ fn validate_account(a: &AccountConfig) -> Result<(), ConfigError> {
         return bad("pin_tries_used above 3");
     }
     Ok(())
+}
+
+/// The terminal-management content, well-formed enough to list and find (not checked further:
+/// a test may serve a damaged key on purpose).
+pub(crate) fn validate_tms(tms: &TmsConfig) -> Result<crate::host::TmsContent, ConfigError> {
+    let bad = |what: &'static str, reason: String| ConfigError::BadSetting { what, reason };
+    if tms.capks.len() > pos_core::tms::capk::MAX_KEYS || tms.aids.len() > pos_core::tms::aid::MAX_AIDS {
+        return Err(bad("tms", "too many keys or applications".into()));
+    }
+    let mut capks = Vec::new();
+    for (i, h) in tms.capks.iter().enumerate() {
+        let tlv = hex::decode(h.trim()).map_err(|_| bad("tms.capks", format!("entry {i} is not hex")))?;
+        let rid = crate::host::tms_tag(&tlv, 0x9F06).filter(|r| r.len() == 5);
+        let index = crate::host::tms_tag(&tlv, 0x9F22).and_then(|i| match i.as_slice() {
+            [b] => Some(*b),
+            _ => None,
+        });
+        let (Some(rid), Some(index)) = (rid, index) else {
+            return Err(bad("tms.capks", format!("entry {i} has no RID (9F06) or index (9F22)")));
+        };
+        capks.push((tlv, index, rid));
+    }
+    let mut aids = Vec::new();
+    for (i, h) in tms.aids.iter().enumerate() {
+        let tlv = hex::decode(h.trim()).map_err(|_| bad("tms.aids", format!("entry {i} is not hex")))?;
+        let aid = crate::host::tms_tag(&tlv, 0x9F06)
+            .ok_or_else(|| bad("tms.aids", format!("entry {i} has no AID (9F06)")))?;
+        aids.push((aid, tlv));
+    }
+    if tms.blacklist.len() > pos_core::tms::blacklist::MAX_ENTRIES {
+        return Err(bad("tms.blacklist", "too many entries".into()));
+    }
+    if let Some(e) = tms
+        .blacklist
+        .iter()
+        .find(|e| !pos_core::tms::blacklist::ENTRY_DIGITS.contains(&e.len()) || !e.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(bad("tms.blacklist", format!("an entry of {} characters is not 1-19 digits", e.len())));
+    }
+    Ok(crate::host::TmsContent { capks, aids, blacklist: tms.blacklist.clone() })
 }
 
 #[cfg(test)]

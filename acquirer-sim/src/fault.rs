@@ -84,6 +84,9 @@ pub struct FaultPlan {
     /// Which requests match.
     #[serde(default)]
     pub on: RequestClass,
+    /// Matching requests let through before the fault starts (a download cut mid-way).
+    #[serde(default)]
+    pub after: u32,
 }
 
 impl FaultPlan {
@@ -94,17 +97,23 @@ impl FaultPlan {
 
     /// Hits the next `count` matching requests.
     pub fn times(mode: FaultMode, count: u32) -> FaultPlan {
-        FaultPlan { mode, count: Some(count), percent: None, on: RequestClass::Any }
+        FaultPlan { mode, count: Some(count), percent: None, on: RequestClass::Any, after: 0 }
     }
 
     /// Hits each matching request with probability `percent`, until cleared.
     pub fn sometimes(mode: FaultMode, percent: u8) -> FaultPlan {
-        FaultPlan { mode, count: None, percent: Some(percent.min(100)), on: RequestClass::Any }
+        FaultPlan { mode, count: None, percent: Some(percent.min(100)), on: RequestClass::Any, after: 0 }
     }
 
     /// The same plan restricted to one class of request.
     pub fn on(mut self, class: RequestClass) -> FaultPlan {
         self.on = class;
+        self
+    }
+
+    /// The same plan starting after `skip` matching requests went through untouched.
+    pub fn after(mut self, skip: u32) -> FaultPlan {
+        self.after = skip;
         self
     }
 }
@@ -154,6 +163,10 @@ impl FaultControl {
         let FaultState { plans, rng } = &mut *state;
         let plan = plans.get_mut(tid)?;
         if !plan.on.covers(class) {
+            return None;
+        }
+        if plan.after > 0 {
+            plan.after -= 1;
             return None;
         }
         if let Some(p) = plan.percent {

@@ -174,6 +174,14 @@ impl SimHandle {
         &self.shared.faults
     }
 
+    /// Serves new terminal-management content from now on (the acquirer published new keys,
+    /// parameters or a new blacklist); refused, nothing changed, when it does not validate.
+    pub fn set_tms(&self, tms: crate::config::TmsConfig) -> Result<(), crate::error::ConfigError> {
+        let content = crate::config::validate_tms(&tms)?;
+        self.shared.host.set_tms(content);
+        Ok(())
+    }
+
     /// The host's clock (tests pin and advance it).
     pub fn clock(&self) -> &SimClock {
         &self.shared.clock

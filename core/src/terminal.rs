@@ -29,6 +29,7 @@ mod session;
 mod settlement;
 mod sync;
 mod tamper;
+mod tms;
 
 #[cfg(test)]
 mod tests;
@@ -59,6 +60,7 @@ pub use original::OriginalRef;
 pub use owner::LOCK_FILE;
 pub use printing::SlipRun;
 pub use risk_gate::{RiskConfirmer, RiskWarning};
+pub use tms::DownloadReport;
 
 /// The settings key recording which terminal the data directory belongs to.
 const TID_SETTING: &str = "terminal.tid";

@@ -52,8 +52,8 @@ pub(crate) struct Host {
     monitoring: MonitoringConfig,
     /// Seed of the auth code sequence (its position is a ledger counter).
     codes_seed: u64,
-    /// What terminal management serves.
-    tms: TmsContent,
+    /// What terminal management serves (replaced whole by [`Host::set_tms`]).
+    tms: std::sync::RwLock<Arc<TmsContent>>,
 }
 
 impl Host {
@@ -71,6 +71,7 @@ impl Host {
         let sessions = Sessions::restore(&ledger, &terminals)?;
         // A different stream from the fault generator's, so faults do not shift auth codes.
         let codes_seed = seed ^ 0xA17C_0DE5;
+        let tms = std::sync::RwLock::new(Arc::new(tms));
         Ok(Host { terminals, sessions, ledger, clock, limits, monitoring, codes_seed, tms })
     }
 
@@ -87,9 +88,15 @@ impl Host {
         Some(pos_core::tamper::reset_code(&t.unlock_key, tid, challenge))
     }
 
-    /// What terminal management serves.
-    pub(crate) fn tms(&self) -> &TmsContent {
-        &self.tms
+    /// What terminal management serves now.
+    pub(crate) fn tms(&self) -> Arc<TmsContent> {
+        self.tms.read().map(|t| t.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Serves `content` from now on (a new version of the keys, parameters or blacklist).
+    pub(crate) fn set_tms(&self, content: TmsContent) {
+        let mut t = self.tms.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *t = Arc::new(content);
     }
 
     pub(crate) fn is_signed_in(&self, tid: &str) -> bool {

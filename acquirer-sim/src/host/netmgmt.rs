@@ -32,7 +32,7 @@ pub(crate) fn handle(host: &Host, inbound: &Inbound, term: &TerminalProfile) -> 
         AdminKind::SignOff => sign_off(host, term, &req),
         AdminKind::Echo => answer(host, &req, NetCode::Echo, "00", None),
         AdminKind::Management(m) => {
-            let (rc, f62) = super::tms::answer(host.tms(), &req, m);
+            let (rc, f62) = super::tms::answer(&host.tms(), &req, m);
             answer(host, &req, m.route().1, rc, f62)
         }
         _ => return reply::encode(inbound, bare(msg, "12"), None),

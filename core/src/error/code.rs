@@ -241,6 +241,8 @@ codes! {
     // Security.
     /// A key check value or key block failed.
     KeyCheck = "key_check",
+    /// A downloaded CA public key's check sum does not match it: damaged or forged.
+    CapkChecksum = "capk_checksum",
     /// A key is not hex or has the wrong length.
     KeyFormat = "key_format",
     /// A key or data of the wrong length or mode for the operation.

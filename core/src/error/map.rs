@@ -186,6 +186,20 @@ impl From<CardError> for Error {
     }
 }
 
+impl From<crate::tms::TmsError> for Error {
+    /// A download the terminal refused: a key whose check sum fails is a security matter, the
+    /// rest (malformed, missing, out of range, unsupported) a protocol one.
+    fn from(e: crate::tms::TmsError) -> Self {
+        use crate::tms::TmsError as T;
+        match &e {
+            T::ChecksumMismatch { .. } => Error::Security { code: C::CapkChecksum, detail: Detail::of(e) },
+            T::Malformed { .. } | T::Missing { .. } | T::OutOfRange { .. } | T::Unsupported { .. } => {
+                Error::Protocol { detail: Detail::of(e) }
+            }
+        }
+    }
+}
+
 impl From<CodecError> for Error {
     /// Every codec problem is one code (`protocol`); the source says which.
     fn from(e: CodecError) -> Self {

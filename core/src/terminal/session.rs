@@ -174,7 +174,11 @@ impl Terminal {
     }
 
     /// Sends an administrative request and reads its (matched) response.
-    async fn admin(&self, kind: AdminKind, operator: Option<String>) -> Result<(AdminResponse, Stan), TerminalError> {
+    pub(super) async fn admin(
+        &self,
+        kind: AdminKind,
+        operator: Option<String>,
+    ) -> Result<(AdminResponse, Stan), TerminalError> {
         let stan = self.db(|s| s.next_stan())?;
         let request = AdminRequest {
             kind,

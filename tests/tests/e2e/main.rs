@@ -27,4 +27,5 @@ mod settlement;
 mod settlement_crash;
 mod tamper_lock;
 mod tls;
+mod tms;
 mod traffic_interop;
