@@ -6,6 +6,7 @@ mod demo_cmd;
 mod devices_cmd;
 mod frame_cmd;
 mod hex_input;
+mod params_cmd;
 mod provision_cmd;
 mod queue_cmd;
 mod report_cmd;
@@ -201,6 +202,9 @@ enum Command {
         after_help = "Examples:\n  pos offline on\n  pos sale 30.00 --card contactless\n  pos offline off\n  pos sync"
     )]
     Offline(queue_cmd::OfflineCmd),
+    /// Terminal management (终端参数): download the CA public keys and IC parameters, show what is in force.
+    #[command(subcommand, after_help = "Examples:\n  pos params download\n  pos params show --json")]
+    Params(params_cmd::ParamsCmd),
     /// The risk engine: check a payment, confirm a warning, the day's report, the policy (风控).
     #[command(
         subcommand,
@@ -456,6 +460,7 @@ fn main() -> ExitCode {
         Command::Retention(a) => report_cmd::retention(g, a),
         Command::Settle => settle_cmd::settle(g),
         Command::Offline(cmd) => queue_cmd::offline(g, cmd),
+        Command::Params(cmd) => params_cmd::run(g, cmd),
         Command::Risk(cmd) => risk_cmd::run(g, cmd),
         Command::Cards => Ok(terminal_cmd::list_cards(g)),
         Command::Frame(cmd) => frame_cmd::run(g, cmd),

@@ -11,6 +11,7 @@ mod demo_cli;
 mod frame_cli;
 mod operator_cli;
 mod owner_cli;
+mod params_cli;
 mod provision_cli;
 mod queue_cli;
 mod retention_cli;

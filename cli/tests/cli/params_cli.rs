@@ -1,0 +1,30 @@
+//! `pos params`: the CA public keys and IC parameters downloaded from `pos sim` and shown.
+
+use crate::common::{json, pos, start_sim, temp_dir};
+
+#[test]
+fn params_download_then_show() {
+    let dir = temp_dir("params");
+    let sim = start_sim();
+    // Nothing to show on a data directory that is not a terminal.
+    let out = pos(&sim, &dir, &["--json", "params", "show"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(pos(&sim, &dir, &["sign-in"]).status.success());
+    let shown = json(&pos(&sim, &dir, &["--json", "params", "show"]));
+    assert_eq!(shown["public_keys"].as_array().map(Vec::len), Some(0), "{shown}");
+    let out = pos(&sim, &dir, &["--json", "params", "download"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["downloads"][0]["kind"], "capk");
+    assert_eq!(v["downloads"][0]["entries"], 4);
+    assert_eq!(v["downloads"][1]["entries"], 3);
+    let shown = json(&pos(&sim, &dir, &["--json", "params", "show"]));
+    let keys = shown["public_keys"].as_array().unwrap();
+    assert!(
+        keys.iter().any(|k| k["key"] == "A000000333/08" && k["checksum"] == "EE23B616C95C02652AD18860E48787C079E8E85A"),
+        "{shown}"
+    );
+    assert_eq!(shown["downloads"][0]["digest"], v["downloads"][0]["digest"]);
+    let text = String::from_utf8_lossy(&pos(&sim, &dir, &["--lang", "zh", "params", "show"]).stdout).to_string();
+    assert!(text.contains("IC卡公钥：4 项") && text.contains("A000000333/09"), "{text}");
+}
