@@ -54,7 +54,14 @@ pub(crate) struct Host {
     codes_seed: u64,
     /// What terminal management serves (replaced whole by [`Host::set_tms`]).
     tms: std::sync::RwLock<Arc<TmsContent>>,
+    /// Per terminal, downloads it has yet to make since the content changed (bit 1: CA public
+    /// keys, bit 2: IC parameters): asked for in the header of every answer until done.
+    tms_pending: std::sync::Mutex<HashMap<String, u8>>,
 }
+
+/// [`Host::tms_pending`] bits.
+pub(crate) const PENDING_KEYS: u8 = 1;
+pub(crate) const PENDING_AIDS: u8 = 2;
 
 impl Host {
     pub(crate) fn new(
@@ -72,7 +79,8 @@ impl Host {
         // A different stream from the fault generator's, so faults do not shift auth codes.
         let codes_seed = seed ^ 0xA17C_0DE5;
         let tms = std::sync::RwLock::new(Arc::new(tms));
-        Ok(Host { terminals, sessions, ledger, clock, limits, monitoring, codes_seed, tms })
+        let tms_pending = std::sync::Mutex::new(HashMap::new());
+        Ok(Host { terminals, sessions, ledger, clock, limits, monitoring, codes_seed, tms, tms_pending })
     }
 
     /// Whether `tid` holds working keys from a sign-in.
@@ -93,10 +101,39 @@ impl Host {
         self.tms.read().map(|t| t.clone()).unwrap_or_else(|p| p.into_inner().clone())
     }
 
-    /// Serves `content` from now on (a new version of the keys, parameters or blacklist).
+    /// Serves `content` from now on (a new version of the keys, parameters or blacklist); every
+    /// terminal is asked, in the header of its next answers, to download what changed.
     pub(crate) fn set_tms(&self, content: TmsContent) {
         let mut t = self.tms.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let changed =
+            u8::from(t.capks != content.capks) * PENDING_KEYS + u8::from(t.aids != content.aids) * PENDING_AIDS;
         *t = Arc::new(content);
+        drop(t);
+        if changed != 0 {
+            let mut p = self.tms_pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for tid in self.terminals.keys() {
+                *p.entry(tid.clone()).or_default() |= changed;
+            }
+        }
+    }
+
+    /// Terminal `tid` finished a download (`bit`: [`PENDING_KEYS`] or [`PENDING_AIDS`]).
+    pub(crate) fn tms_done(&self, tid: &str, bit: u8) {
+        let mut p = self.tms_pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(v) = p.get_mut(tid) {
+            *v &= !bit;
+        }
+    }
+
+    /// What to ask of `tid` in an answer's header.
+    fn requirement(&self, tid: &str) -> pos_core::iso8583::ProcessingRequirement {
+        use pos_core::iso8583::ProcessingRequirement as R;
+        let p = self.tms_pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match p.get(tid).copied().unwrap_or(0) {
+            v if v & PENDING_KEYS != 0 => R::UpdatePublicKeys,
+            v if v & PENDING_AIDS != 0 => R::DownloadIcParameters,
+            _ => R::None,
+        }
     }
 
     pub(crate) fn is_signed_in(&self, tid: &str) -> bool {
@@ -106,6 +143,21 @@ impl Host {
     /// Decides on one decoded request; `None` means nothing is sent back. `unbalanced`: a
     /// settlement is answered as not balanced whatever the totals (the `Unbalanced` fault).
     pub(crate) fn handle(&self, inbound: &Inbound, unbalanced: bool) -> Option<Reply> {
+        let mut reply = self.answer(inbound, unbalanced)?;
+        // The processing requirement rides in the header, outside the MAC (byte 3 of the
+        // header, after the 2-byte length and the 5-byte TPDU).
+        if let Some(tid) = inbound.tid() {
+            let r = self.requirement(tid);
+            if r != pos_core::iso8583::ProcessingRequirement::None {
+                if let Some(b) = reply.bytes.get_mut(2 + 5 + 2) {
+                    *b = (*b & 0xF0) | r.nibble();
+                }
+            }
+        }
+        Some(reply)
+    }
+
+    fn answer(&self, inbound: &Inbound, unbalanced: bool) -> Option<Reply> {
         let msg = inbound.message();
         if !msg.mti().is_request() {
             debug!(mti = %msg.mti(), "ignoring a response-class message sent to the host");

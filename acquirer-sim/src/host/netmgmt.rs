@@ -33,6 +33,11 @@ pub(crate) fn handle(host: &Host, inbound: &Inbound, term: &TerminalProfile) -> 
         AdminKind::Echo => answer(host, &req, NetCode::Echo, "00", None),
         AdminKind::Management(m) => {
             let (rc, f62) = super::tms::answer(&host.tms(), &req, m);
+            match m {
+                pos_core::iso8583::Management::CapkEnd => host.tms_done(term.tid.as_str(), super::PENDING_KEYS),
+                pos_core::iso8583::Management::AidEnd => host.tms_done(term.tid.as_str(), super::PENDING_AIDS),
+                _ => {}
+            }
             answer(host, &req, m.route().1, rc, f62)
         }
         _ => return reply::encode(inbound, bare(msg, "12"), None),

@@ -82,14 +82,36 @@ async fn round(weak: &Weak<Terminal>) -> Option<Pace> {
                 return Some(Pace::Retry);
             }
         }
-        return Some(Pace::Idle);
+        return Some(if due_downloads(&t).await { Pace::Idle } else { Pace::Retry });
     }
-    match t.sync().await {
-        Ok(r) if r.stop.as_ref().is_some_and(|s| s.is_transient()) => Some(Pace::Retry),
-        Ok(_) => Some(Pace::Idle),
+    let pace = match t.sync().await {
+        Ok(r) if r.stop.as_ref().is_some_and(|s| s.is_transient()) => Pace::Retry,
+        Ok(_) => Pace::Idle,
         Err(e) => {
             tracing::warn!(error = %e, "background sync failed");
-            Some(Pace::Retry)
+            Pace::Retry
+        }
+    };
+    Some(match (pace, due_downloads(&t).await) {
+        (Pace::Idle, true) => Pace::Idle,
+        _ => Pace::Retry,
+    })
+}
+
+/// Runs the downloads the host asked for, after the payments (which come first); `false`
+/// when one failed (it stays due and resumes next round).
+async fn due_downloads(t: &Terminal) -> bool {
+    if !t.downloads_due().is_ok_and(|d| !d.is_empty()) {
+        return true;
+    }
+    match t.run_due_downloads().await {
+        Ok(done) => {
+            tracing::info!(downloads = done.len(), "downloads the host asked for are done");
+            true
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "a download the host asked for failed; it resumes next round");
+            false
         }
     }
 }

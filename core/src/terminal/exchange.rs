@@ -49,6 +49,9 @@ impl Terminal {
             Ok(_) => Some(true),
             Err(e) => reachability(e),
         });
+        if let Ok(reply) = &result {
+            self.note_requirement(reply.frame.header.processing_requirement());
+        }
         result.map_err(|e| failure(txn, message, e).into())
     }
 }

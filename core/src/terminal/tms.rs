@@ -9,13 +9,17 @@
 
 use crate::error::Error;
 use crate::i18n::Bilingual;
-use crate::iso8583::{AdminKind, AdminResponse, Management};
+use crate::iso8583::{AdminKind, AdminResponse, Management, ProcessingRequirement};
 use crate::store::{TmsItem, TmsKind, TmsState};
 use crate::tms::aid::{self, IcParams};
 use crate::tms::capk::{self, CaPublicKey};
 use crate::tms::TmsError;
 
 use super::Terminal;
+
+/// Settings marking a download the host asked for.
+const DUE_CAPK: &str = "tms.due.capk";
+const DUE_AID: &str = "tms.due.aid";
 
 /// What a download did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +92,52 @@ impl Terminal {
             self.db(|s| s.tms_stage_page(TmsKind::Aid, &items, i as u32 + 1, 0))?;
         }
         self.finish_download(TmsKind::Aid, Management::AidEnd, start, skipped).await
+    }
+
+    /// Remembers what the host asked for in an answer's header (`4` new CA public keys, `5` new
+    /// IC parameters), for [`Terminal::run_due_downloads`]. The header is not MACed: a forged
+    /// request can only cause a download, whose content is verified anyway.
+    pub(super) fn note_requirement(&self, r: ProcessingRequirement) {
+        let key = match r {
+            ProcessingRequirement::UpdatePublicKeys => DUE_CAPK,
+            ProcessingRequirement::DownloadIcParameters => DUE_AID,
+            _ => return,
+        };
+        if let Err(e) = self.db(|s| s.set_setting(key, "1")) {
+            tracing::warn!(error = %e, key, "could not note the host's download request");
+        } else {
+            tracing::info!(?r, "the host asks for a download");
+        }
+    }
+
+    /// The downloads the host asked for and that have not run since (or were cut off).
+    pub fn downloads_due(&self) -> Result<Vec<TmsKind>, Error> {
+        let mut due = Vec::new();
+        for (key, kind) in [(DUE_CAPK, TmsKind::Capk), (DUE_AID, TmsKind::Aid)] {
+            let asked = self.store.setting(key)?.is_some();
+            let unfinished = self.store.tms_state(kind)?.staging_next.is_some();
+            if asked || unfinished {
+                due.push(kind);
+            }
+        }
+        Ok(due)
+    }
+
+    /// Runs the downloads that are due (see [`Terminal::downloads_due`]), each done once; one
+    /// that fails stays due and the next call resumes it. Returns what ran.
+    pub async fn run_due_downloads(&self) -> Result<Vec<DownloadReport>, Error> {
+        let mut done = Vec::new();
+        for kind in self.downloads_due()? {
+            let report = match kind {
+                TmsKind::Capk => self.download_public_keys().await?,
+                TmsKind::Aid => self.download_ic_parameters().await?,
+                TmsKind::Blacklist => continue,
+            };
+            let key = if kind == TmsKind::Capk { DUE_CAPK } else { DUE_AID };
+            self.db(|s| s.remove_setting(key))?;
+            done.push(report);
+        }
+        Ok(done)
     }
 
     /// Where each download stands (entries in force, when, digest, an unfinished one).

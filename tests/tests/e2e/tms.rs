@@ -69,3 +69,40 @@ async fn a_damaged_key_is_refused_and_the_keys_in_force_stay() {
     assert!(pos_core::Bilingual::zh(&e).contains("校验值不符"), "{}", pos_core::Bilingual::zh(&e));
     assert!(rig.terminal.public_keys().unwrap().is_empty(), "nothing applied");
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_host_asks_for_new_keys_in_a_header_and_the_terminal_fetches_them() {
+    let mut sim = SimConfig::demo();
+    let all = sim.tms.capks.clone();
+    sim.tms.capks = all[..1].to_vec();
+    let rig = start_with(sim, |_| {}).await;
+    assert!(rig.terminal.sign_in().await.unwrap().approved);
+    rig.terminal.download_public_keys().await.unwrap();
+    rig.terminal.download_ic_parameters().await.unwrap();
+    assert!(rig.terminal.downloads_due().unwrap().is_empty());
+
+    // The acquirer publishes new keys: the next answer (an echo here) asks for them (4).
+    rig.sim.set_tms(pos_acquirer_sim::TmsConfig { capks: all.clone(), ..Default::default() }).unwrap();
+    rig.terminal.echo().await.unwrap();
+    assert_eq!(rig.terminal.downloads_due().unwrap(), vec![TmsKind::Capk]);
+    let done = rig.terminal.run_due_downloads().await.unwrap();
+    assert_eq!((done.len(), done[0].entries), (1, 4));
+    assert!(rig.terminal.downloads_due().unwrap().is_empty(), "done once");
+    // The host stopped asking: another answer leaves nothing due.
+    rig.terminal.echo().await.unwrap();
+    assert!(rig.terminal.downloads_due().unwrap().is_empty());
+
+    // The background task does the same on its own.
+    let task = std::sync::Arc::new(rig.terminal);
+    rig.sim.set_tms(pos_acquirer_sim::TmsConfig { capks: all[1..].to_vec(), ..Default::default() }).unwrap();
+    task.echo().await.unwrap();
+    assert_eq!(task.downloads_due().unwrap(), vec![TmsKind::Capk]);
+    let _running = task.spawn_sync();
+    for _ in 0..100 {
+        if task.downloads_due().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    assert_eq!(task.public_keys().unwrap().len(), 3, "fetched by the background task");
+}
