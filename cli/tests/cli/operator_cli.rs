@@ -538,3 +538,25 @@ fn the_readme_lists_every_command() {
         assert!(listed.contains(c), "the README lists `pos {c}`, which `pos --help` does not");
     }
 }
+
+/// Item 13: the reprint of an offline sale shows when it was paid, not when it was uploaded
+/// (the upload here comes seconds later, and the slip prints seconds).
+#[test]
+fn an_offline_sale_reprints_with_the_time_it_was_paid() {
+    let dir = temp_dir("op-reprint-time");
+    let sim = start_sim();
+    assert!(pos(&sim, &dir, &["sign-in"]).status.success());
+    assert!(pos(&sim, &dir, &["offline", "on"]).status.success());
+    let sale = json(&pos(&sim, &dir, &["--json", "sale", "12.00", "--card", "offline", "--offline", "--confirm-risk"]));
+    let voucher = sale["voucher"].as_str().expect("voucher").to_string();
+    let history = json(&pos(&sim, &dir, &["--json", "history"]));
+    let paid = history["items"][0]["created_at"].as_str().unwrap_or_else(|| panic!("{history}")).to_string();
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
+    assert!(pos(&sim, &dir, &["offline", "off"]).status.success());
+    assert!(pos(&sim, &dir, &["sync"]).status.success());
+    let reprint = json(&pos(&sim, &dir, &["--json", "reprint", "--voucher", &voucher]));
+    let slip = reprint["copies"][0].as_str().unwrap_or_else(|| panic!("{reprint}"));
+    // 2026-12-04T13:30:05+08:00 → 2026/12/04 13:30:05
+    let want = paid.get(..19).unwrap().replace('-', "/").replace('T', " ");
+    assert!(slip.contains(&want), "the slip shows {want} (paid): {slip}");
+}
