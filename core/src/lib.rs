@@ -36,7 +36,12 @@ pub mod risk;
 #[cfg(any(test, feature = "sim"))]
 pub mod rng;
 pub mod settlement;
+/// The journal on SQLite: public only to tests and benches (feature `testkit`); front ends read
+/// through [`Terminal`](terminal::Terminal).
+#[cfg(feature = "testkit")]
 pub mod store;
+#[cfg(not(feature = "testkit"))]
+pub(crate) mod store;
 pub mod sync;
 pub mod tamper;
 pub mod terminal;
@@ -45,4 +50,6 @@ pub mod vocab;
 
 pub use error::{Error, ErrorCode};
 pub use i18n::Bilingual;
+pub use ids::{TxnId, VoucherNo};
 pub use money::{Amount, Currency};
+pub use store::{HistoryFilter, Purged, RetentionPolicy};

@@ -216,7 +216,8 @@ impl Terminal {
         self.config.transport.is_encrypted()
     }
 
-    /// The store (transaction records, counters), for display and reports.
+    /// The store itself, for tests only (feature `testkit`): front ends use the named reads.
+    #[cfg(any(test, feature = "testkit"))]
     pub fn store(&self) -> &Store {
         &self.store
     }

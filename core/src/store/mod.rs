@@ -36,20 +36,30 @@ use crate::crypto::KeyVault;
 
 /// Re-exported from `ids`, where they moved below the store.
 pub use crate::ids::{TxnId, VoucherNo};
+/// The rest of the store's types, for tests and benches (feature `testkit`).
+#[cfg(feature = "testkit")]
+pub use crate::journal::{scheme_key, scheme_of, type_of, TxnNumbers};
 /// Re-exported from `journal`, where the plain records moved below the store.
 pub use crate::journal::{
-    scheme_key, scheme_of, type_name, type_of, HistoryStatus, OriginalRefs, QueueEntry, ReversalRecord, TxnNumbers,
-    TxnRecord, TxnStatus, UploadState,
+    type_name, HistoryStatus, OriginalRefs, QueueEntry, ReversalRecord, TxnRecord, TxnStatus, UploadState,
 };
-pub use error::{SqliteFailure, StoreError};
-pub use history::{HistoryFilter, TxnPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+#[cfg(feature = "testkit")]
+pub use error::SqliteFailure;
+pub use error::StoreError;
+#[cfg(feature = "testkit")]
+pub use history::TxnPage;
+pub use history::{HistoryFilter, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use offline_queue::{QueuedAdvice, UploadOutcome};
 pub use recovery::Recovered;
-pub use repeat::{DueRepeat, FollowUps, Guard};
+#[cfg(feature = "testkit")]
+pub use repeat::FollowUps;
+pub use repeat::{DueRepeat, Guard};
 pub use retention::{Purged, RetentionPolicy};
 pub use reversal::DueReversal;
 pub use session::{NewSession, Session};
+#[cfg(feature = "testkit")]
 pub use settlement::{SettlementRow, SettlementState, UploadItemRow, UploadProgressRow};
+#[cfg(feature = "testkit")]
 pub use tms::{TmsItem, TmsKind, TmsState};
 pub use txn::{Failure, HostAnswer, NewTxn, TxnLookup};
 
