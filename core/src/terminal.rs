@@ -53,7 +53,8 @@ pub(crate) use crate::error::TerminalError;
 /// Re-exported from `outcome`, which sits below the receipts that print them.
 pub use crate::outcome::{AdminOp, AdminOutcome, TxnOutcome};
 pub use background::SyncTask;
-pub use config::{PinPolicy, TerminalConfig};
+pub use config::PinPolicy;
+pub use config::TerminalConfig;
 pub use history::{HistoryItem, HistoryPage, ReprintTarget};
 pub use original::OriginalRef;
 pub use owner::LOCK_FILE;
@@ -185,7 +186,7 @@ impl Terminal {
     }
 
     /// Whether this is a read-only view (see [`Terminal::open_read_only`]).
-    pub fn is_read_only(&self) -> bool {
+    pub(crate) fn is_read_only(&self) -> bool {
         matches!(self.access, owner::Access::ReadOnly)
     }
 

@@ -30,7 +30,7 @@ pub struct GattProfile {
 }
 
 /// Expands a 16-bit Bluetooth SIG UUID (`18F0`) to its 128-bit form.
-pub const fn sig_uuid(short: u16) -> Uuid {
+pub(crate) const fn sig_uuid(short: u16) -> Uuid {
     Uuid::from_u128(0x0000_0000_0000_1000_8000_0080_5F9B_34FB | ((short as u128) << 96))
 }
 
@@ -50,7 +50,7 @@ impl GattProfile {
 
 /// Why the desktop Bluetooth set-up failed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum BleSetupError {
+pub(crate) enum BleSetupError {
     /// No Bluetooth adapter (or the Bluetooth service is not running).
     #[error("no Bluetooth adapter: {0}")]
     NoAdapter(String),
@@ -90,7 +90,7 @@ fn platform(e: btleplug::Error) -> BleSetupError {
 
 /// A device seen in a scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FoundDevice {
+pub(crate) struct FoundDevice {
     /// Platform address (MAC on Linux).
     pub address: String,
     /// Advertised name.
@@ -123,7 +123,7 @@ pub async fn scan(profile: GattProfile, duration: Duration) -> Result<Vec<FoundD
 }
 
 /// True when `a` and `b` name the same Bluetooth address (case and separators aside).
-pub fn same_address(a: &str, b: &str) -> bool {
+pub(crate) fn same_address(a: &str, b: &str) -> bool {
     let norm = |s: &str| s.chars().filter(char::is_ascii_hexdigit).map(|c| c.to_ascii_uppercase()).collect::<String>();
     let (a, b) = (norm(a), norm(b));
     !a.is_empty() && a == b
