@@ -30,7 +30,8 @@ pub struct GattProfile {
 }
 
 /// Expands a 16-bit Bluetooth SIG UUID (`18F0`) to its 128-bit form.
-pub(crate) const fn sig_uuid(short: u16) -> Uuid {
+#[cfg(test)]
+const fn sig_uuid(short: u16) -> Uuid {
     Uuid::from_u128(0x0000_0000_0000_1000_8000_0080_5F9B_34FB | ((short as u128) << 96))
 }
 
@@ -50,7 +51,7 @@ impl GattProfile {
 
 /// Why the desktop Bluetooth set-up failed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub(crate) enum BleSetupError {
+pub enum BleSetupError {
     /// No Bluetooth adapter (or the Bluetooth service is not running).
     #[error("no Bluetooth adapter: {0}")]
     NoAdapter(String),
@@ -90,7 +91,7 @@ fn platform(e: btleplug::Error) -> BleSetupError {
 
 /// A device seen in a scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FoundDevice {
+pub struct FoundDevice {
     /// Platform address (MAC on Linux).
     pub address: String,
     /// Advertised name.
