@@ -51,6 +51,16 @@ if grep -q 'pos-core feature "sim"' <<<"$core_features"; then
   echo "the device build of pos-ffi turns on pos-core/sim: only feature simulators may" >&2
   exit 1
 fi
+# No front end opens the store: `Terminal::store()` and `pos_core::store` exist only with the
+# test-only feature testkit, which no product build turns on (the front ends use the named reads).
+grep -B1 'pub fn store(&self)' core/src/terminal.rs | grep -q 'feature = "testkit"' \
+  || { echo "Terminal::store() must stay behind feature testkit (core/src/terminal.rs)" >&2; exit 1; }
+for front in pos-ffi pos-cli pos-demo; do
+  if cargo tree -p "$front" -e normal,features -i pos-core --locked | grep -q 'pos-core feature "testkit"'; then
+    echo "$front turns on pos-core/testkit in its build: only tests and benches may" >&2
+    exit 1
+  fi
+done
 # Both build without the simulators, warning-free (a wrong gate shows as unused code).
 cargo clippy -p pos-core -p pos-ffi --all-targets --locked -- -D warnings
 

@@ -1,8 +1,8 @@
 //! How the operator names the original of a void, refund, completion or cancel.
 
 use pos_core::iso8583::Stan;
-use pos_core::store::VoucherNo;
 use pos_core::terminal::OriginalRef as CoreRef;
+use pos_core::VoucherNo;
 
 use crate::error::PosError;
 

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use pos_core::devices::printer::preview::render;
-use pos_core::store::VoucherNo;
 use pos_core::terminal::ReprintTarget;
+use pos_core::VoucherNo;
 
 use crate::error::PosError;
 use crate::history::HistoryRow;

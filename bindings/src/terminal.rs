@@ -11,8 +11,8 @@ use pos_core::devices::printer::preview::render;
 use pos_core::devices::printer::PaperWidth as CoreWidth;
 use pos_core::receipt::SettlementSlip;
 use pos_core::report::Day;
-use pos_core::store::TxnId;
 use pos_core::terminal::{OriginalRef as CoreRef, Terminal as CoreTerminal, TxnOutcome as CoreOutcome};
+use pos_core::TxnId;
 use tokio::sync::broadcast;
 
 use crate::clock::{Clock, ForeignClock};

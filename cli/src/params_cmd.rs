@@ -4,8 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use pos_core::store::{TmsKind, TmsState};
-use pos_core::terminal::DownloadReport;
+use pos_core::terminal::{DownloadReport, TmsKind, TmsState};
 use serde_json::{json, Value};
 
 use crate::terminal_cmd::{open_existing, open_view};

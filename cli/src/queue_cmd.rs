@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use pos_core::journal::{QueueEntry, ReversalRecord, UploadState};
 use pos_core::offline::OfflinePreference;
 use pos_core::reversal::{Attention, AttentionKind};
-use pos_core::store::{QueueEntry, ReversalRecord, UploadState};
 use pos_core::sync::{SyncEvent, SyncReport, SyncStop};
 use pos_core::Bilingual;
 use serde_json::{json, Value};

@@ -9,11 +9,12 @@ use pos_core::card::CardScheme;
 use pos_core::devices::printer::preview::render;
 use pos_core::devices::printer::PaperWidth;
 use pos_core::iso8583::TxnType;
+use pos_core::journal::HistoryStatus;
 use pos_core::money::{Amount, Currency};
 use pos_core::report::{Day, ReportError, ReportFormat};
-use pos_core::store::{HistoryFilter, HistoryStatus, Purged, RetentionPolicy, VoucherNo};
 use pos_core::terminal::{HistoryPage, ReprintTarget};
 use pos_core::Bilingual;
+use pos_core::{HistoryFilter, Purged, RetentionPolicy, VoucherNo};
 use serde_json::json;
 
 use crate::terminal_cmd::{open_view, ArgProblem};
@@ -78,7 +79,7 @@ const STATUSES: &str = "approved, voided, reversed, declined, failed, pending";
 const SCHEMES: &str = "unionpay, visa, mastercard, jcb, amex, other";
 
 fn scheme(s: &str) -> Option<CardScheme> {
-    pos_core::store::scheme_of(&s.to_ascii_lowercase())
+    pos_core::journal::scheme_of(&s.to_ascii_lowercase())
 }
 
 fn minor(s: &Option<String>) -> Result<Option<u64>, CliError> {

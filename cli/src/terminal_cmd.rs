@@ -14,10 +14,10 @@ use pos_core::devices::reader::{BleCardReader, ReaderEvent, ReaderObserver, Simu
 use pos_core::iso8583::Stan;
 use pos_core::money::Amount;
 use pos_core::offline::OfflinePreference;
-use pos_core::store::VoucherNo;
 use pos_core::terminal::{
     AdminOutcome, OriginalRef, RiskConfirmer, RiskWarning, SystemClock, Terminal, TerminalConfig, TxnOutcome,
 };
+use pos_core::VoucherNo;
 use pos_core::{deck, Bilingual};
 use pos_core::{Error, ErrorCode};
 use serde_json::{json, Value};

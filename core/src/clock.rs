@@ -179,7 +179,7 @@ impl Day {
     /// Parses `YYYY-MM-DD`; impossible dates (`2025-02-30`) give `None`.
     ///
     /// `report::Day::parse` wraps this with the operator's error message.
-    pub fn parse_ymd(s: &str) -> Option<Day> {
+    pub(crate) fn parse_ymd(s: &str) -> Option<Day> {
         // Exactly ten ASCII characters: `time` would also take a leading `+`.
         if s.len() != 10 || !s.is_ascii() {
             return None;
@@ -204,7 +204,7 @@ impl Day {
     }
 
     /// The same date `years` earlier (29 February becomes 28 February).
-    pub fn years_before(self, years: u16) -> Day {
+    pub(crate) fn years_before(self, years: u16) -> Day {
         let year = self.date.year() - i32::from(years);
         let date = Date::from_calendar_date(year, self.date.month(), self.date.day())
             .or_else(|_| Date::from_calendar_date(year, self.date.month(), 28))
@@ -213,7 +213,7 @@ impl Day {
     }
 
     /// Days since Monday (0 on a Monday), for weekly windows.
-    pub fn days_from_monday(self) -> u8 {
+    pub(crate) fn days_from_monday(self) -> u8 {
         self.date.weekday().number_days_from_monday()
     }
 }
@@ -238,7 +238,7 @@ pub struct SystemClock {
 
 impl SystemClock {
     /// The system clock read at `utc_offset_secs` from UTC.
-    pub fn with_offset(utc_offset_secs: i32) -> SystemClock {
+    pub(crate) fn with_offset(utc_offset_secs: i32) -> SystemClock {
         SystemClock { utc_offset_secs }
     }
 }

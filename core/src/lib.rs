@@ -1,7 +1,12 @@
 //! pos-core: all payment logic of the mobile POS, free of platform code.
 //!
-//! The shell (Android, CLI) drives this crate; platform capabilities come in
-//! through traits (`crypto::KeyVault`, `devices::ble::BleLink`, `clock::Clock`).
+//! The shells (the Android app through pos-ffi, the CLI, the demo) drive it through
+//! [`terminal::Terminal`], the only door: the journal (`store`) is crate-private. Platform
+//! capabilities come in through traits (`crypto::KeyVault`, `reader::CardReader`,
+//! `devices::ble::BleLink`, `devices::printer::Printer`, `clock::Clock`). The layers and the
+//! public API are in docs/architecture.md.
+//!
+//! Feature `testkit` (tests and benches only) makes `store` public and adds `Terminal::store()`.
 //!
 //! Feature `sim` adds what only simulates: the test card deck (`deck`), the demo terminal
 //! (`provision`, `TerminalConfig::demo*`, `Provisioning::demo`), the software reader, the
@@ -36,7 +41,12 @@ pub mod risk;
 #[cfg(any(test, feature = "sim"))]
 pub mod rng;
 pub mod settlement;
+/// The journal on SQLite: public only to tests and benches (feature `testkit`); front ends read
+/// through [`Terminal`](terminal::Terminal).
+#[cfg(feature = "testkit")]
 pub mod store;
+#[cfg(not(feature = "testkit"))]
+pub(crate) mod store;
 pub mod sync;
 pub mod tamper;
 pub mod terminal;
@@ -45,4 +55,6 @@ pub mod vocab;
 
 pub use error::{Error, ErrorCode};
 pub use i18n::Bilingual;
+pub use ids::{TxnId, VoucherNo};
 pub use money::{Amount, Currency};
+pub use store::{HistoryFilter, Purged, RetentionPolicy};

@@ -29,7 +29,7 @@ impl Currency {
     pub const USD: Currency = Currency { numeric: 840, exponent: 2 };
 
     /// Looks a currency up by its numeric code (as in field 49).
-    pub fn from_numeric(code: u16) -> Option<Currency> {
+    pub(crate) fn from_numeric(code: u16) -> Option<Currency> {
         [Self::CNY, Self::HKD, Self::USD].into_iter().find(|c| c.numeric == code)
     }
 

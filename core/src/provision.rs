@@ -16,7 +16,7 @@ pub const DEMO_TMK_HEX: &str = "CA5D92598DCA48CE8A4C76361A9269E9";
 /// The demo terminal's unlock key: in the reader's secure memory and at the acquirer's help desk.
 pub const DEMO_UNLOCK_KEY_HEX: &str = "2B7E151628AED2A6ABF7158809CF4F3C";
 /// Sign-in mode: double-length keys plus a track key.
-pub const DEMO_KEY_MODE: &str = "004";
+pub(crate) const DEMO_KEY_MODE: &str = "004";
 /// Default acquirer address of the simulator.
 pub const DEMO_HOST: &str = "127.0.0.1:8583";
 /// Default TPDU.

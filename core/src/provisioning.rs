@@ -47,10 +47,10 @@ pub struct Provisioning {
 /// The sealed provisioning's file name in a terminal's data directory.
 pub const FILE_NAME: &str = "provision.sealed";
 /// The software reader's working-key memory (sealed) in a data directory.
-pub const READER_KEYS_FILE: &str = "reader-keys.json";
+pub(crate) const READER_KEYS_FILE: &str = "reader-keys.json";
 /// The software reader's device secret, its card fingerprint key (sealed).
 #[cfg(any(test, feature = "sim"))]
-pub const READER_SECRET_FILE: &str = "reader-secret.sealed";
+pub(crate) const READER_SECRET_FILE: &str = "reader-secret.sealed";
 /// An earlier version's clear device secret, sealed and removed when found.
 #[cfg(any(test, feature = "sim"))]
 const LEGACY_READER_SECRET_FILE: &str = "reader-secret.bin";

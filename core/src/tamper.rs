@@ -20,13 +20,13 @@ use crate::i18n::Bilingual;
 /// Digits of an unlock or reset code (about 40 bits: out of reach of the bounded tries).
 pub const UNLOCK_CODE_DIGITS: usize = 12;
 /// Wrong codes allowed before the first wait.
-pub const UNLOCK_FREE_TRIES: u32 = 3;
+pub(crate) const UNLOCK_FREE_TRIES: u32 = 3;
 /// Wrong codes after which only the help desk's reset clears the lockout.
-pub const UNLOCK_MAX_FAILURES: u32 = 10;
+pub(crate) const UNLOCK_MAX_FAILURES: u32 = 10;
 /// The wait after the [`UNLOCK_FREE_TRIES`]th wrong code; it doubles with each further one.
-pub const UNLOCK_BASE_WAIT_SECS: u64 = 60;
+pub(crate) const UNLOCK_BASE_WAIT_SECS: u64 = 60;
 /// The longest wait between two wrong reset codes.
-pub const RESET_MAX_WAIT_SECS: u64 = 24 * 3600;
+pub(crate) const RESET_MAX_WAIT_SECS: u64 = 24 * 3600;
 
 const UNLOCK_LABEL: &[u8] = b"pos-unlock-v2\0";
 const RESET_LABEL: &[u8] = b"pos-unlock-reset-v1\0";
@@ -57,22 +57,26 @@ pub fn reset_code(unlock_key: &SecretKey, tid: &str, challenge: &str) -> String 
 }
 
 /// A code as typed: spaces and dashes (as in "1234 5678 9012") are dropped.
+#[cfg(any(test, feature = "sim"))]
 fn normalize(code: &str) -> String {
     code.chars().filter(|c| !c.is_whitespace() && *c != '-').take(64).collect()
 }
 
+#[cfg(any(test, feature = "sim"))]
 fn same(a: &str, b: &str) -> bool {
     // Every byte is compared whatever the first difference, so timing says nothing of the code.
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// True when `code` answers `challenge`; compared in constant time.
-pub fn verify_unlock_code(unlock_key: &SecretKey, tid: &str, challenge: &str, code: &str) -> bool {
+#[cfg(any(test, feature = "sim"))]
+pub(crate) fn verify_unlock_code(unlock_key: &SecretKey, tid: &str, challenge: &str, code: &str) -> bool {
     same(&normalize(code), &unlock_code(unlock_key, tid, challenge))
 }
 
 /// True when `code` is the help desk's reset code for `challenge`; compared in constant time.
-pub fn verify_reset_code(unlock_key: &SecretKey, tid: &str, challenge: &str, code: &str) -> bool {
+#[cfg(any(test, feature = "sim"))]
+pub(crate) fn verify_reset_code(unlock_key: &SecretKey, tid: &str, challenge: &str, code: &str) -> bool {
     same(&normalize(code), &reset_code(unlock_key, tid, challenge))
 }
 
@@ -177,7 +181,7 @@ pub struct UnlockAttempts {
 
 impl UnlockAttempts {
     /// True once the unlock is locked out.
-    pub fn locked_out(&self) -> bool {
+    pub(crate) fn locked_out(&self) -> bool {
         self.failures >= UNLOCK_MAX_FAILURES
     }
 
@@ -186,7 +190,7 @@ impl UnlockAttempts {
     }
 
     /// May an unlock code be tried at `now`?
-    pub fn check_unlock(&self, now: i64) -> Result<(), UnlockError> {
+    pub(crate) fn check_unlock(&self, now: i64) -> Result<(), UnlockError> {
         if self.locked_out() {
             return Err(UnlockError::LockedOut);
         }
@@ -197,7 +201,7 @@ impl UnlockAttempts {
     }
 
     /// Counts a wrong unlock code at `now`; returns what the operator is told.
-    pub fn record_wrong_code(&mut self, now: i64) -> UnlockError {
+    pub(crate) fn record_wrong_code(&mut self, now: i64) -> UnlockError {
         self.failures = self.failures.saturating_add(1);
         if self.locked_out() {
             self.not_before = 0;
@@ -212,7 +216,7 @@ impl UnlockAttempts {
     }
 
     /// May a help-desk reset code be tried at `now`? (Allowed whether or not locked out.)
-    pub fn check_reset(&self, now: i64) -> Result<(), UnlockError> {
+    pub(crate) fn check_reset(&self, now: i64) -> Result<(), UnlockError> {
         match self.wait_left(now) {
             0 => Ok(()),
             // While not locked out the wait is the unlock's back-off; a reset may wait too.
@@ -222,7 +226,7 @@ impl UnlockAttempts {
     }
 
     /// Counts a wrong reset code at `now`: each one doubles the wait, up to a day.
-    pub fn record_wrong_reset(&mut self, now: i64) -> UnlockError {
+    pub(crate) fn record_wrong_reset(&mut self, now: i64) -> UnlockError {
         self.reset_failures = self.reset_failures.saturating_add(1);
         let wait_secs = (UNLOCK_BASE_WAIT_SECS << (self.reset_failures - 1).min(20)).min(RESET_MAX_WAIT_SECS);
         self.not_before = now.saturating_add_unsigned(wait_secs);
@@ -230,7 +234,7 @@ impl UnlockAttempts {
     }
 
     /// Takes in what the other side (reader or phone) reports, keeping the stricter count.
-    pub fn merge(&mut self, other: &UnlockAttempts) {
+    pub(crate) fn merge(&mut self, other: &UnlockAttempts) {
         self.failures = self.failures.max(other.failures);
         self.not_before = self.not_before.max(other.not_before);
         self.reset_failures = self.reset_failures.max(other.reset_failures);
@@ -243,7 +247,7 @@ impl UnlockAttempts {
 }
 
 /// The stricter of two answers to the same wrong code (the phone's and the reader's counts).
-pub fn stricter(a: UnlockError, b: UnlockError) -> UnlockError {
+pub(crate) fn stricter(a: UnlockError, b: UnlockError) -> UnlockError {
     use UnlockError::*;
     match (a, b) {
         (LockedOut, _) | (_, LockedOut) => LockedOut,

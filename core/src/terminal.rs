@@ -53,8 +53,10 @@ pub use crate::clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp, CH
 pub(crate) use crate::error::TerminalError;
 /// Re-exported from `outcome`, which sits below the receipts that print them.
 pub use crate::outcome::{AdminOp, AdminOutcome, TxnOutcome};
+pub use crate::store::{TmsKind, TmsState};
 pub use background::SyncTask;
-pub use config::{PinPolicy, TerminalConfig};
+pub use config::PinPolicy;
+pub use config::TerminalConfig;
 pub use history::{HistoryItem, HistoryPage, ReprintTarget};
 pub use original::OriginalRef;
 pub use owner::LOCK_FILE;
@@ -200,7 +202,7 @@ impl Terminal {
     }
 
     /// Whether this is a read-only view (see [`Terminal::open_read_only`]).
-    pub fn is_read_only(&self) -> bool {
+    pub(crate) fn is_read_only(&self) -> bool {
         matches!(self.access, owner::Access::ReadOnly)
     }
 
@@ -231,7 +233,8 @@ impl Terminal {
         self.config.transport.is_encrypted()
     }
 
-    /// The store (transaction records, counters), for display and reports.
+    /// The store itself, for tests only (feature `testkit`): front ends use the named reads.
+    #[cfg(any(test, feature = "testkit"))]
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -132,7 +132,7 @@ pub const fn card_scheme(x: CardScheme) -> Term {
 }
 
 /// How the card was read.
-pub const fn entry_method(x: EntryMethod) -> Term {
+pub(crate) const fn entry_method(x: EntryMethod) -> Term {
     match x {
         EntryMethod::Manual => t("manual", "手输", "keyed"),
         EntryMethod::Swipe => t("swipe", "刷卡", "swiped"),

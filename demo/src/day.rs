@@ -9,10 +9,10 @@ use std::collections::HashMap;
 
 use pos_acquirer_sim::{FaultMode, FaultPlan, RequestClass};
 use pos_core::iso8583::TxnType;
+use pos_core::journal::UploadState;
 use pos_core::money::Amount;
 use pos_core::offline::OfflinePreference;
 use pos_core::settlement::SettlementOutcome;
-use pos_core::store::UploadState;
 use pos_core::sync::{SyncEvent, SyncReport};
 use pos_core::terminal::{OriginalRef, TxnOutcome};
 use pos_core::Bilingual;

@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use pos_core::iso8583::{SettlementTotals, TxnType};
+use pos_core::journal::HistoryStatus;
 use pos_core::receipt::unmasked_pans;
 use pos_core::report::Day;
-use pos_core::store::HistoryStatus;
 
 use crate::collect::per_card;
 use crate::day::DayLog;

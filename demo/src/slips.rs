@@ -5,8 +5,8 @@ use std::path::Path;
 
 use pos_core::devices::printer::sim::to_png;
 use pos_core::devices::printer::Printer;
+use pos_core::journal::type_name;
 use pos_core::receipt::{CopyKind, SettlementSlip};
-use pos_core::store::type_name;
 use pos_core::terminal::TxnOutcome;
 use pos_core::Bilingual;
 

@@ -18,8 +18,6 @@ use crate::iso8583::{check_mac, unionpay, Frame, FrameLayout, MacCheck, Mti, Pro
 pub enum ResponseMac<'a> {
     /// Not MACed in this profile (sign-in, echo): not checked.
     NotExpected,
-    /// Must carry a valid MAC.
-    Required(&'a SecretKey, MacAlgorithm),
     /// A present MAC must verify; an approval (`00`) must carry one. Hosts commonly
     /// leave declines unMACed, and accepting an unauthenticated decline never moves money.
     RequiredIfApproved(&'a SecretKey, MacAlgorithm),
@@ -27,7 +25,7 @@ pub enum ResponseMac<'a> {
 
 /// One request to send.
 #[derive(Debug, Clone)]
-pub struct Outbound<'a> {
+pub(crate) struct Outbound<'a> {
     /// The whole frame, length prefix included (MACed already if the profile wants it).
     pub frame: &'a [u8],
     /// Its field 41 and 11.
@@ -50,7 +48,7 @@ pub struct Reply {
 }
 
 /// A tokio client for the acquirer host.
-pub struct AcquirerClient {
+pub(crate) struct AcquirerClient {
     pub(super) config: AcquirerConfig,
     profile: &'static Profile,
     conn: Mutex<Option<Arc<Connection>>>,
@@ -63,13 +61,8 @@ impl AcquirerClient {
     }
 
     /// A client decoding responses under another profile.
-    pub fn with_profile(config: AcquirerConfig, profile: &'static Profile) -> AcquirerClient {
+    pub(crate) fn with_profile(config: AcquirerConfig, profile: &'static Profile) -> AcquirerClient {
         AcquirerClient { config, profile, conn: Mutex::new(None) }
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &AcquirerConfig {
-        &self.config
     }
 
     /// Sends a request and waits for its matching, MAC-checked response.
@@ -81,7 +74,7 @@ impl AcquirerClient {
     }
 
     /// As [`AcquirerClient::exchange`] with a response timeout for this request only.
-    pub async fn exchange_within(&self, out: Outbound<'_>, timeout: Duration) -> Result<Reply, AcquirerError> {
+    pub(crate) async fn exchange_within(&self, out: Outbound<'_>, timeout: Duration) -> Result<Reply, AcquirerError> {
         // Oversize, or a prefix that disagrees with the bytes (it would desynchronise the
         // stream): either way the frame is not sent.
         let body_len = declared_len(out.frame).unwrap_or(0);
@@ -146,7 +139,6 @@ impl AcquirerClient {
     ) -> Result<MacCheck, AcquirerError> {
         let (key, algo, absent_ok) = match *policy {
             ResponseMac::NotExpected => return Ok(MacCheck::Absent),
-            ResponseMac::Required(k, a) => (k, a, false),
             ResponseMac::RequiredIfApproved(k, a) => (k, a, frame.message.get(39) != Some(b"00".as_slice())),
         };
         match check_mac(bytes, layout, algo, key) {

@@ -104,11 +104,11 @@ pub struct AcquirerConfig {
 
 impl AcquirerConfig {
     /// Default response timeout: the common acquirer parameter.
-    pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
+    pub(crate) const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
     /// Default connect timeout.
-    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
     /// Default read timeout within one frame.
-    pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
+    pub(crate) const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
     /// Defaults for `host` over `transport`.
     pub fn new(host: impl Into<String>, transport: Transport) -> AcquirerConfig {

@@ -71,7 +71,7 @@ impl Connection {
     }
 
     /// False once the reader saw the connection end (or a write failed).
-    pub fn is_usable(&self) -> bool {
+    pub(crate) fn is_usable(&self) -> bool {
         !self.pending.is_closed() && !self.reader.is_finished()
     }
 }

@@ -40,7 +40,7 @@ impl Dialer {
     }
 
     /// Whether this is the network.
-    pub fn is_tcp(&self) -> bool {
+    pub(crate) fn is_tcp(&self) -> bool {
         self.0.is_none()
     }
 

@@ -141,7 +141,7 @@ impl AcquirerError {
     /// True when no answer came at all (no connection, none in time, the link broke): the
     /// only failures after which a payment may fall back to offline approval. An answer that
     /// came but cannot be trusted (bad MAC, malformed, not ours) is not one of them.
-    pub fn is_no_answer(&self) -> bool {
+    pub(crate) fn is_no_answer(&self) -> bool {
         matches!(
             self,
             AcquirerError::ConnectFailed { .. } | AcquirerError::Timeout { .. } | AcquirerError::ConnectionLost { .. }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Bytes of the length prefix.
-pub const LENGTH_PREFIX: usize = 2;
+pub(crate) const LENGTH_PREFIX: usize = 2;
 
 /// Why a frame could not be read or written.
 #[derive(Debug)]
@@ -70,13 +70,13 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
 }
 
 /// Writes one already-prefixed frame and flushes it.
-pub async fn write_frame<W: AsyncWrite + Unpin>(w: &mut W, frame: &[u8]) -> io::Result<()> {
+pub(crate) async fn write_frame<W: AsyncWrite + Unpin>(w: &mut W, frame: &[u8]) -> io::Result<()> {
     w.write_all(frame).await?;
     w.flush().await
 }
 
 /// The body length a prefixed frame declares, if it has a prefix at all.
-pub fn declared_len(frame: &[u8]) -> Option<usize> {
+pub(crate) fn declared_len(frame: &[u8]) -> Option<usize> {
     match frame {
         [a, b, ..] => Some(usize::from(u16::from_be_bytes([*a, *b]))),
         _ => None,

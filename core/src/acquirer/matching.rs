@@ -16,7 +16,7 @@ use crate::redact::mask_pan_digits;
 
 /// What identifies a response: field 41 and field 11.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct MatchKey {
+pub(crate) struct MatchKey {
     /// Field 41.
     pub tid: TerminalId,
     /// Field 11.
@@ -76,7 +76,7 @@ impl Pending {
     }
 
     /// Registers a request before it is written, so that even an instant reply finds it.
-    pub fn register(&self, key: MatchKey, expect: Mti) -> Result<Waiting, RegisterError> {
+    pub(crate) fn register(&self, key: MatchKey, expect: Mti) -> Result<Waiting, RegisterError> {
         let mut t = self.lock();
         if t.closed {
             return Err(RegisterError::Closed);
@@ -90,7 +90,7 @@ impl Pending {
     }
 
     /// Forgets a request (timed out or abandoned): its response, if it comes, is dropped.
-    pub fn forget(&self, key: &MatchKey) {
+    pub(crate) fn forget(&self, key: &MatchKey) {
         self.lock().waiting.remove(key);
     }
 
@@ -123,7 +123,7 @@ impl Pending {
     }
 
     /// A frame that could not be decoded: it can only be blamed on a request if exactly one waits.
-    pub fn deliver_undecodable(&self, error: AcquirerError) {
+    pub(crate) fn deliver_undecodable(&self, error: AcquirerError) {
         let mut t = self.lock();
         if t.waiting.len() == 1 {
             let key = t.waiting.keys().next().cloned();

@@ -16,8 +16,10 @@ mod tls;
 #[cfg(test)]
 mod tests;
 
-pub use client::{AcquirerClient, Outbound, Reply, ResponseMac};
-pub use config::{AcquirerConfig, TlsTrust, Transport};
+pub use client::Reply;
+pub(crate) use client::{AcquirerClient, Outbound, ResponseMac};
+pub(crate) use config::AcquirerConfig;
+pub use config::{TlsTrust, Transport};
 pub use dialer::{AcquirerStream, Dial, Dialer};
 pub use error::{AcquirerError, ConnectFailure, Delivery, TlsFailure};
-pub use matching::MatchKey;
+pub(crate) use matching::MatchKey;

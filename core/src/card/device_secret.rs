@@ -39,7 +39,7 @@ impl DeviceSecret {
     }
 
     /// The raw key, only for sealing it into the key vault.
-    pub fn expose_secret(&self) -> &[u8; DEVICE_SECRET_LEN] {
+    pub(crate) fn expose_secret(&self) -> &[u8; DEVICE_SECRET_LEN] {
         &self.0
     }
 }

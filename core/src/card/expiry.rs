@@ -50,7 +50,7 @@ impl Expiry {
     }
 
     /// The YYMM text sent in field 14, e.g. "2812".
-    pub fn yymm(&self) -> String {
+    pub(crate) fn yymm(&self) -> String {
         format!("{:02}{:02}", self.year, self.month)
     }
 

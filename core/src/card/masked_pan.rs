@@ -17,7 +17,7 @@ pub struct MaskedPan(String);
 
 impl MaskedPan {
     /// Masks a PAN.
-    pub fn from_pan(pan: &Pan) -> MaskedPan {
+    pub(crate) fn from_pan(pan: &Pan) -> MaskedPan {
         let digits = pan.as_digits();
         let len = digits.len();
         let masked = digits

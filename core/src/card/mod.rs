@@ -22,13 +22,15 @@ mod service_code;
 pub mod tlv;
 pub mod track;
 
-pub use device_secret::{DeviceSecret, DEVICE_SECRET_LEN};
+pub use device_secret::DeviceSecret;
+pub use device_secret::DEVICE_SECRET_LEN;
 pub use error::{CardError, PanProblem};
 pub use expiry::Expiry;
 pub use fingerprint::{fingerprint, CardFingerprint};
 pub use luhn::luhn_valid;
 pub use masked_pan::MaskedPan;
-pub use pan::{Pan, PAN_MAX_LEN, PAN_MIN_LEN};
+pub use pan::Pan;
+pub use pan::{PAN_MAX_LEN, PAN_MIN_LEN};
 pub use scheme::CardScheme;
 pub use service_code::ServiceCode;
 pub use tlv::{encode_tlv, find, parse_tlv, Tag, Tlv, TlvValue};

@@ -13,7 +13,7 @@ use super::key::{KeyKind, SecretKey};
 use super::tdes;
 
 /// The KSN length in bytes.
-pub const KSN_LEN: usize = 10;
+pub(crate) const KSN_LEN: usize = 10;
 
 /// The KSN's transaction counter is its rightmost 21 bits.
 const COUNTER_BITS: u32 = 21;

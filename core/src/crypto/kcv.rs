@@ -5,7 +5,7 @@ use super::key::SecretKey;
 use super::tdes;
 
 /// The length of a UnionPay key check value in bytes.
-pub const CHECK_VALUE_LEN: usize = 4;
+pub(crate) const CHECK_VALUE_LEN: usize = 4;
 
 /// The first 4 bytes of the key's encryption of 8 zero bytes.
 pub fn check_value(key: &SecretKey) -> [u8; CHECK_VALUE_LEN] {
@@ -16,7 +16,7 @@ pub fn check_value(key: &SecretKey) -> [u8; CHECK_VALUE_LEN] {
 }
 
 /// Whether `expected` is the key's check value (constant-time).
-pub fn check_value_matches(key: &SecretKey, expected: &[u8]) -> bool {
+pub(crate) fn check_value_matches(key: &SecretKey, expected: &[u8]) -> bool {
     ct_eq(&check_value(key), expected)
 }
 

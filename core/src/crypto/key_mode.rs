@@ -42,7 +42,7 @@ impl KeyMode {
     }
 
     /// Whether this mode delivers a track data key.
-    pub fn has_tdk(self) -> bool {
+    pub(crate) fn has_tdk(self) -> bool {
         matches!(self, KeyMode::DoubleWithTrack004)
     }
 

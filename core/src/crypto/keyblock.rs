@@ -24,7 +24,9 @@ use super::tdes;
 // The key mode and the clear keys live in their own files; re-exported so that
 // `crypto::keyblock` offers the whole sign-in key API in one place.
 pub use super::key_mode::KeyMode;
-pub use super::working_keys::{generate_working_keys, WorkingKeys};
+#[cfg(test)]
+use super::working_keys::generate_working_keys;
+pub use super::working_keys::WorkingKeys;
 
 /// One key as it travels in field 62: ciphertext under the TMK and the clear key's check value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +107,7 @@ pub fn parse_working_keys(mode: KeyMode, field62: &[u8], tmk: &SecretKey) -> Res
 }
 
 /// Decrypts one working key and rejects it unless its check value matches.
-pub fn decrypt_key(kind: KeyKind, key: &EncryptedKey, tmk: &SecretKey) -> Result<SecretKey, CryptoError> {
+pub(crate) fn decrypt_key(kind: KeyKind, key: &EncryptedKey, tmk: &SecretKey) -> Result<SecretKey, CryptoError> {
     let mut clear = Zeroizing::new(key.ciphertext.clone());
     tdes::decrypt_in_place(tmk, &mut clear)?;
     let clear = SecretKey::from_slice(&clear)?;

@@ -11,7 +11,7 @@ use super::key::SecretKey;
 use super::tdes::{self, BLOCK_LEN};
 
 /// The length of a field 64 MAC in bytes.
-pub const MAC_LEN: usize = 8;
+pub(crate) const MAC_LEN: usize = 8;
 
 /// Which MAC algorithm the acquirer profile uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use super::ct::ct_eq;
 use super::error::CryptoError;
 
 /// The length of a PIN block in bytes.
-pub const PIN_BLOCK_LEN: usize = 8;
+pub(crate) const PIN_BLOCK_LEN: usize = 8;
 
 /// A cardholder PIN of 4 to 12 digits, wiped on drop and never shown by Debug.
 #[derive(Clone)]

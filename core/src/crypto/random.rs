@@ -5,14 +5,14 @@ use ring::rand::{SecureRandom, SystemRandom};
 use super::error::CryptoError;
 
 /// N random bytes from the operating system's generator.
-pub fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {
     let mut out = [0u8; N];
     fill_random(&mut out)?;
     Ok(out)
 }
 
 /// Fills `buf` with random bytes from the operating system's generator.
-pub fn fill_random(buf: &mut [u8]) -> Result<(), CryptoError> {
+pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), CryptoError> {
     SystemRandom::new().fill(buf).map_err(|_| CryptoError::RandomFailed)
 }
 

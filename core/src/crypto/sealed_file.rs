@@ -59,7 +59,8 @@ impl<'a> SealedFile<'a> {
 
     /// The secret, created by `make` and sealed on first use. A clear `legacy` file from an
     /// earlier version is sealed and then overwritten and removed.
-    pub fn read_or_create(
+    #[cfg(any(test, feature = "sim"))]
+    pub(crate) fn read_or_create(
         &self,
         legacy: Option<&Path>,
         make: impl FnOnce() -> Result<Zeroizing<Vec<u8>>, CryptoError>,

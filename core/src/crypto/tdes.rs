@@ -12,7 +12,7 @@ use super::error::CryptoError;
 use super::key::SecretKey;
 
 /// The DES block size in bytes.
-pub const BLOCK_LEN: usize = 8;
+pub(crate) const BLOCK_LEN: usize = 8;
 
 /// A key schedule for whichever DES variant the key length selects.
 enum Schedule {
@@ -67,7 +67,7 @@ pub fn decrypt_block(key: &SecretKey, block: &[u8; BLOCK_LEN]) -> [u8; BLOCK_LEN
 }
 
 /// Encrypts data whose length is a multiple of 8, in place, block by block (ECB).
-pub fn encrypt_in_place(key: &SecretKey, data: &mut [u8]) -> Result<(), CryptoError> {
+pub(crate) fn encrypt_in_place(key: &SecretKey, data: &mut [u8]) -> Result<(), CryptoError> {
     let schedule = Schedule::new(key);
     for_each_block(data, |block| schedule.encrypt(block))
 }
@@ -79,7 +79,7 @@ pub fn decrypt_in_place(key: &SecretKey, data: &mut [u8]) -> Result<(), CryptoEr
 }
 
 /// Encrypts data whose length is a multiple of 8 (ECB) into a new buffer.
-pub fn encrypt_ecb(key: &SecretKey, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+pub(crate) fn encrypt_ecb(key: &SecretKey, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let mut out = data.to_vec();
     encrypt_in_place(key, &mut out)?;
     Ok(out)

@@ -2,7 +2,7 @@
 //! elements of field 55 and the rebuilt chip data of the batch upload.
 
 /// Two decimal digits (0..=99) in one byte, tens in the high nibble.
-pub fn bcd_byte(v: u8) -> u8 {
+pub(crate) fn bcd_byte(v: u8) -> u8 {
     ((v / 10 % 10) << 4) | (v % 10)
 }
 

@@ -142,10 +142,10 @@ pub struct BatchRecord {
 }
 
 /// Records per magstripe batch upload message: 2 + 8 x 40 = 322 digits, the field maximum.
-pub const MAX_BATCH_RECORDS: usize = 8;
+pub(crate) const MAX_BATCH_RECORDS: usize = 8;
 
 /// Field 48 of a magstripe batch upload: a count (n2) then up to 8 records of 40 digits.
-pub fn encode_batch_records(records: &[BatchRecord]) -> Result<String, CodecError> {
+pub(crate) fn encode_batch_records(records: &[BatchRecord]) -> Result<String, CodecError> {
     if records.is_empty() || records.len() > MAX_BATCH_RECORDS {
         return Err(CodecError::bad_value(48, "batch upload carries 1 to 8 records"));
     }
@@ -165,7 +165,7 @@ pub fn encode_batch_records(records: &[BatchRecord]) -> Result<String, CodecErro
 }
 
 /// Reads field 48 of a magstripe batch upload.
-pub fn parse_batch_records(v: &[u8]) -> Result<Vec<BatchRecord>, CodecError> {
+pub(crate) fn parse_batch_records(v: &[u8]) -> Result<Vec<BatchRecord>, CodecError> {
     if v.len() < 2 {
         return Err(CodecError::TooShort { field: 48, len: v.len(), min: 2 });
     }
@@ -187,7 +187,7 @@ pub fn parse_batch_records(v: &[u8]) -> Result<Vec<BatchRecord>, CodecError> {
 }
 
 /// Field 48 of the batch upload end message: total records uploaded, n4.
-pub fn encode_batch_count(count: u32) -> Result<String, CodecError> {
+pub(crate) fn encode_batch_count(count: u32) -> Result<String, CodecError> {
     if count > 9999 {
         return Err(CodecError::bad_value(48, "batch count above n4"));
     }
@@ -195,7 +195,7 @@ pub fn encode_batch_count(count: u32) -> Result<String, CodecError> {
 }
 
 /// Reads the batch upload count.
-pub fn parse_batch_count(v: &[u8]) -> Result<u32, CodecError> {
+pub(crate) fn parse_batch_count(v: &[u8]) -> Result<u32, CodecError> {
     digits_u32(48, v, 4)
 }
 

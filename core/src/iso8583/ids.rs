@@ -116,7 +116,7 @@ macro_rules! fixed_ascii_id {
             }
 
             /// Reads the field's bytes.
-            pub fn from_field(b: &[u8]) -> Result<$name, CodecError> {
+            pub(crate) fn from_field(b: &[u8]) -> Result<$name, CodecError> {
                 let s = std::str::from_utf8(b).map_err(|_| CodecError::BadCharacter { field: $field })?;
                 $name::new(s)
             }

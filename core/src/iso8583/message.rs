@@ -22,7 +22,7 @@ impl Mti {
     }
 
     /// Builds from four ASCII digits known at compile time.
-    pub const fn from_digits(d: [u8; 4]) -> Mti {
+    pub(crate) const fn from_digits(d: [u8; 4]) -> Mti {
         Mti(d)
     }
 
@@ -115,7 +115,7 @@ impl Bitmap {
     }
 
     /// True if field `n` is present.
-    pub fn is_set(&self, n: u8) -> bool {
+    pub(crate) fn is_set(&self, n: u8) -> bool {
         if !(1..=128).contains(&n) {
             return false;
         }
@@ -139,12 +139,12 @@ impl Bitmap {
     }
 
     /// The 8 bytes of the secondary bitmap.
-    pub fn secondary_bytes(&self) -> [u8; 8] {
+    pub(crate) fn secondary_bytes(&self) -> [u8; 8] {
         self.0[1].to_be_bytes()
     }
 
     /// Rebuilds from wire bytes.
-    pub fn from_words(primary: u64, secondary: u64) -> Bitmap {
+    pub(crate) fn from_words(primary: u64, secondary: u64) -> Bitmap {
         Bitmap([primary, secondary])
     }
 }
@@ -241,7 +241,7 @@ impl Message {
     }
 
     /// Keeps (or drops) an empty secondary bitmap on encoding, as a received message had it.
-    pub fn set_empty_secondary(&mut self, keep: bool) {
+    pub(crate) fn set_empty_secondary(&mut self, keep: bool) {
         self.empty_secondary = keep;
     }
 
@@ -271,7 +271,7 @@ impl Message {
     }
 
     /// The value of field `n` as text, or a typed error.
-    pub fn require_str(&self, n: u8) -> Result<&str, CodecError> {
+    pub(crate) fn require_str(&self, n: u8) -> Result<&str, CodecError> {
         let v = self.require(n)?;
         std::str::from_utf8(v).map_err(|_| CodecError::BadCharacter { field: n })
     }

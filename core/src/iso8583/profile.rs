@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use super::spec::{spec, Encoding::*, FieldSpec, LengthKind::*, PrefixEncoding, Profile};
 
 /// Largest UnionPay frame we accept; real ones stay far below.
-pub const UNIONPAY_MAX_FRAME: usize = 4096;
+pub(crate) const UNIONPAY_MAX_FRAME: usize = 4096;
 
 /// What a field accepts beyond what we send (docs/wire-profile.md): the private and
 /// additional-data fields grow in later editions and on deployed hosts, so they accept what

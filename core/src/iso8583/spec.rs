@@ -52,12 +52,12 @@ pub enum Encoding {
 
 impl Encoding {
     /// True when the length counts nibbles rather than bytes.
-    pub fn counts_digits(&self) -> bool {
+    pub(crate) fn counts_digits(&self) -> bool {
         matches!(self, Encoding::BcdLeft | Encoding::BcdRight | Encoding::Track)
     }
 
     /// Wire bytes for a value of `len` units.
-    pub fn wire_len(&self, len: usize) -> usize {
+    pub(crate) fn wire_len(&self, len: usize) -> usize {
         if self.counts_digits() {
             len.div_ceil(2)
         } else {
@@ -118,7 +118,7 @@ impl FieldSpec {
     }
 
     /// The encoding of the length prefix, `default` being the profile's.
-    pub fn prefix_encoding(&self, default: PrefixEncoding) -> PrefixEncoding {
+    pub(crate) fn prefix_encoding(&self, default: PrefixEncoding) -> PrefixEncoding {
         self.prefix.unwrap_or(default)
     }
 }
@@ -207,7 +207,7 @@ impl Profile {
 
     /// The profile with every field's prefix encoding and accepted maximum stated explicitly,
     /// as [`Profile::to_json`] writes it.
-    pub fn resolved(&self) -> Profile {
+    pub(crate) fn resolved(&self) -> Profile {
         let mut p = self.clone();
         for f in &mut p.fields {
             let variable = f.length.prefix_digits() > 0;
@@ -232,7 +232,7 @@ impl Profile {
     }
 
     /// The length-prefix encoding of `spec` in this profile.
-    pub fn prefix_of(&self, spec: &FieldSpec) -> PrefixEncoding {
+    pub(crate) fn prefix_of(&self, spec: &FieldSpec) -> PrefixEncoding {
         spec.prefix_encoding(self.prefix)
     }
 

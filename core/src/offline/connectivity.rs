@@ -22,7 +22,7 @@ impl Default for Connectivity {
 
 impl Connectivity {
     /// Records the platform's network state; returns true when the terminal just came back online.
-    pub fn set_platform(&self, online: bool) -> bool {
+    pub(crate) fn set_platform(&self, online: bool) -> bool {
         let was = self.is_online();
         self.platform.store(online, Ordering::SeqCst);
         if online {
@@ -33,19 +33,19 @@ impl Connectivity {
     }
 
     /// Records whether the host answered; returns true when the terminal just came back online.
-    pub fn set_host_reachable(&self, reachable: bool) -> bool {
+    pub(crate) fn set_host_reachable(&self, reachable: bool) -> bool {
         let was = self.is_online();
         self.host.store(reachable, Ordering::SeqCst);
         !was && self.is_online()
     }
 
     /// The platform reports a network.
-    pub fn platform_online(&self) -> bool {
+    pub(crate) fn platform_online(&self) -> bool {
         self.platform.load(Ordering::SeqCst)
     }
 
     /// The host answered the last exchange (or nothing failed since the network came back).
-    pub fn host_reachable(&self) -> bool {
+    pub(crate) fn host_reachable(&self) -> bool {
         self.host.load(Ordering::SeqCst)
     }
 

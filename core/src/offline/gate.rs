@@ -9,7 +9,7 @@ use super::refusal::OfflineRefusal;
 /// Checks that need no card: switched on, amount, total, count and age of the queue.
 ///
 /// Run before the card is read, so a payment that cannot go offline does not bother the cardholder.
-pub fn check_amount(
+pub(crate) fn check_amount(
     limits: &OfflineLimits,
     amount: Amount,
     queue: &QueueStats,
@@ -35,7 +35,7 @@ pub fn check_amount(
 }
 
 /// Checks on the card read: chip or contactless, no online PIN, within its daily count.
-pub fn check_card(limits: &OfflineLimits, entry: EntryMode, card_today: u32) -> Result<(), OfflineRefusal> {
+pub(crate) fn check_card(limits: &OfflineLimits, entry: EntryMode, card_today: u32) -> Result<(), OfflineRefusal> {
     if !matches!(entry.method, EntryMethod::Chip | EntryMethod::Contactless) {
         return Err(OfflineRefusal::NotChip);
     }

@@ -12,7 +12,8 @@ mod preference;
 mod refusal;
 
 pub use connectivity::Connectivity;
-pub use gate::{check_amount, check_card};
-pub use limits::{OfflineLimits, QueueStats};
+pub(crate) use gate::{check_amount, check_card};
+pub use limits::OfflineLimits;
+pub(crate) use limits::QueueStats;
 pub use preference::OfflinePreference;
 pub use refusal::OfflineRefusal;

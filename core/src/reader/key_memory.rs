@@ -114,7 +114,7 @@ impl KeyMemory {
     }
 
     /// Forgets the keys (sign-off, tamper).
-    pub fn erase(&self) {
+    pub(crate) fn erase(&self) {
         let _ = std::fs::remove_file(&self.path);
     }
 }

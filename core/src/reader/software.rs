@@ -175,7 +175,7 @@ impl SoftwareReader {
     }
 
     /// Forgets the working keys, in memory and in key memory (tamper, sign-off).
-    pub fn erase_working_keys(&self) {
+    pub(crate) fn erase_working_keys(&self) {
         *lock(&self.keys) = None;
         if let Some(m) = &self.memory {
             m.erase();
@@ -183,7 +183,7 @@ impl SoftwareReader {
     }
 
     /// Whether working keys are loaded.
-    pub fn has_working_keys(&self) -> bool {
+    pub(crate) fn has_working_keys(&self) -> bool {
         lock(&self.keys).is_some()
     }
 

@@ -27,37 +27,37 @@ const fn l(zh: &'static str, en: &'static str) -> Label {
 }
 
 /// Slip title, printed large.
-pub const TITLE: Label = l("POS签购单", "POS SALES SLIP");
+pub(crate) const TITLE: Label = l("POS签购单", "POS SALES SLIP");
 /// Settlement slip title.
-pub const SETTLEMENT_TITLE: Label = l("结算总计单", "SETTLEMENT SLIP");
+pub(crate) const SETTLEMENT_TITLE: Label = l("结算总计单", "SETTLEMENT SLIP");
 /// The merchant's copy.
-pub const MERCHANT_COPY: Label = l("商户存根", "MERCHANT COPY");
+pub(crate) const MERCHANT_COPY: Label = l("商户存根", "MERCHANT COPY");
 /// The cardholder's copy.
-pub const CARDHOLDER_COPY: Label = l("持卡人存根", "CARDHOLDER COPY");
+pub(crate) const CARDHOLDER_COPY: Label = l("持卡人存根", "CARDHOLDER COPY");
 /// Merchant name.
-pub const MERCHANT_NAME: Label = l("商户名称", "MERCHANT NAME");
+pub(crate) const MERCHANT_NAME: Label = l("商户名称", "MERCHANT NAME");
 /// Merchant ID.
-pub const MERCHANT_NO: Label = l("商户编号", "MERCHANT NO.");
+pub(crate) const MERCHANT_NO: Label = l("商户编号", "MERCHANT NO.");
 /// Terminal ID.
-pub const TERMINAL_NO: Label = l("终端编号", "TERMINAL NO.");
+pub(crate) const TERMINAL_NO: Label = l("终端编号", "TERMINAL NO.");
 /// Operator.
-pub const OPERATOR_NO: Label = l("操作员号", "OPERATOR NO.");
+pub(crate) const OPERATOR_NO: Label = l("操作员号", "OPERATOR NO.");
 /// Card number (masked).
-pub const CARD_NO: Label = l("卡号", "CARD NO.");
+pub(crate) const CARD_NO: Label = l("卡号", "CARD NO.");
 /// How the card was read.
-pub const ENTRY_MODE: Label = l("输入方式", "ENTRY MODE");
+pub(crate) const ENTRY_MODE: Label = l("输入方式", "ENTRY MODE");
 /// Transaction type.
-pub const TRANS_TYPE: Label = l("交易类型", "TRANS TYPE");
+pub(crate) const TRANS_TYPE: Label = l("交易类型", "TRANS TYPE");
 /// Batch number.
-pub const BATCH_NO: Label = l("批次号", "BATCH NO.");
+pub(crate) const BATCH_NO: Label = l("批次号", "BATCH NO.");
 /// Voucher number.
-pub const VOUCHER_NO: Label = l("凭证号", "VOUCHER NO.");
+pub(crate) const VOUCHER_NO: Label = l("凭证号", "VOUCHER NO.");
 /// Authorisation code.
-pub const AUTH_NO: Label = l("授权码", "AUTH NO.");
+pub(crate) const AUTH_NO: Label = l("授权码", "AUTH NO.");
 /// Retrieval reference number.
-pub const REF_NO: Label = l("参考号", "REF. NO.");
+pub(crate) const REF_NO: Label = l("参考号", "REF. NO.");
 /// Date and time.
-pub const DATE_TIME: Label = l("日期时间", "DATE/TIME");
+pub(crate) const DATE_TIME: Label = l("日期时间", "DATE/TIME");
 /// Amount.
 pub const AMOUNT: Label = l("金额", "AMOUNT");
 /// Mark of a payment approved offline and stored for forwarding.
@@ -65,34 +65,34 @@ pub const OFFLINE: Label = l("离线", "OFFLINE");
 /// Mark of a second print of a slip.
 pub const REPRINT: Label = l("重打印", "REPRINT");
 /// Signature line caption.
-pub const SIGNATURE: Label = l("持卡人签名", "CARDHOLDER SIGNATURE");
+pub(crate) const SIGNATURE: Label = l("持卡人签名", "CARDHOLDER SIGNATURE");
 /// The cardholder's acknowledgement under the signature.
-pub const ACKNOWLEDGE: Label =
+pub(crate) const ACKNOWLEDGE: Label =
     l("本人确认以上交易，同意将其记入本卡账户", "I ACKNOWLEDGE SATISFACTORY RECEIPT OF RELATIVE GOODS/SERVICES");
 /// Instead of a signature: the PIN was verified.
-pub const PIN_VERIFIED: Label = l("密码验证 免签", "PIN VERIFIED, NO SIGNATURE REQUIRED");
+pub(crate) const PIN_VERIFIED: Label = l("密码验证 免签", "PIN VERIFIED, NO SIGNATURE REQUIRED");
 /// Instead of a signature: a small contactless payment without PIN or signature.
-pub const NO_CVM: Label = l("免密免签", "NO PIN, NO SIGNATURE REQUIRED");
+pub(crate) const NO_CVM: Label = l("免密免签", "NO PIN, NO SIGNATURE REQUIRED");
 /// Footer of the cardholder copy.
-pub const KEEP_SLIP: Label = l("请妥善保管", "PLEASE KEEP THIS SLIP");
+pub(crate) const KEEP_SLIP: Label = l("请妥善保管", "PLEASE KEEP THIS SLIP");
 /// Settlement table: type column.
-pub const COL_TYPE: Label = l("类型", "TYPE");
+pub(crate) const COL_TYPE: Label = l("类型", "TYPE");
 /// Settlement table: count column.
-pub const COL_COUNT: Label = l("笔数", "COUNT");
+pub(crate) const COL_COUNT: Label = l("笔数", "COUNT");
 /// Settlement table: amount column.
-pub const COL_AMOUNT: Label = l("金额", "AMOUNT");
+pub(crate) const COL_AMOUNT: Label = l("金额", "AMOUNT");
 /// Settlement: debits (sales, completions).
 pub const DEBIT: Label = l("借记", "DEBIT");
 /// Settlement: credits (refunds).
 pub const CREDIT: Label = l("贷记", "CREDIT");
 /// Settlement: debits less credits.
-pub const NET: Label = l("净额", "NET");
+pub(crate) const NET: Label = l("净额", "NET");
 /// Settlement section: domestic cards.
-pub const DOMESTIC: Label = l("内卡", "DOMESTIC CARDS");
+pub(crate) const DOMESTIC: Label = l("内卡", "DOMESTIC CARDS");
 /// Settlement section: foreign cards.
-pub const FOREIGN: Label = l("外卡", "FOREIGN CARDS");
+pub(crate) const FOREIGN: Label = l("外卡", "FOREIGN CARDS");
 /// Settlement: reconciliation result.
-pub const RESULT: Label = l("对账结果", "RECONCILIATION");
+pub(crate) const RESULT: Label = l("对账结果", "RECONCILIATION");
 
 /// How a slip names a transaction type: the vocabulary's Chinese, the slip's short English.
 pub fn txn_type(t: TxnType) -> Label {
@@ -110,7 +110,7 @@ pub fn txn_type(t: TxnType) -> Label {
 }
 
 /// How a slip names an entry method.
-pub fn entry_method(m: EntryMethod) -> Label {
+pub(crate) fn entry_method(m: EntryMethod) -> Label {
     match m {
         EntryMethod::Manual => l(vocab::entry_method(EntryMethod::Manual).zh, "MANUAL"),
         EntryMethod::Swipe => l(vocab::entry_method(EntryMethod::Swipe).zh, "SWIPE"),

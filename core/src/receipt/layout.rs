@@ -43,7 +43,7 @@ impl Doc {
     }
 
     /// Adds `text`, wrapped to the width at `size`.
-    pub fn styled(&mut self, text: &str, align: Align, bold: bool, size: (u8, u8)) {
+    pub(crate) fn styled(&mut self, text: &str, align: Align, bold: bool, size: (u8, u8)) {
         let cols = self.columns() / usize::from(size.0.max(1));
         for piece in wrap(text, cols) {
             self.push_line(Line { text: piece, align, bold, size });
@@ -86,7 +86,7 @@ impl Doc {
     }
 
     /// `label` on its own line and `value` below it, large.
-    pub fn big_value(&mut self, label: &str, value: &str, align: Align) {
+    pub(crate) fn big_value(&mut self, label: &str, value: &str, align: Align) {
         self.text(label);
         self.styled(value, align, true, (2, 2));
     }
@@ -102,7 +102,7 @@ impl Doc {
     }
 
     /// ESC/POS for the slip: init, the lines with only the style changes they need, feed and cut.
-    pub fn to_escpos(&self) -> Vec<u8> {
+    pub(crate) fn to_escpos(&self) -> Vec<u8> {
         let mut e = EscPos::new();
         e.init();
         let (mut align, mut bold, mut size) = (Align::Left, false, (1, 1));

@@ -11,10 +11,14 @@ mod settlement;
 mod slip;
 
 pub use labels::{txn_type as txn_label, Label};
-pub use model::{CopyKind, MerchantInfo, Receipt, ReceiptContext, ReceiptError, Verification};
-pub use pan_scan::{redact_pans, unmasked_pans};
-pub use print::{print_slips, SlipNotPrinted};
-pub use settlement::{CardTotals, SettlementSlip};
+pub use model::Verification;
+pub use model::{CopyKind, MerchantInfo, Receipt, ReceiptContext, ReceiptError};
+pub use pan_scan::redact_pans;
+pub use pan_scan::unmasked_pans;
+pub use print::print_slips;
+pub(crate) use print::SlipNotPrinted;
+pub(crate) use settlement::CardTotals;
+pub use settlement::SettlementSlip;
 
 #[cfg(test)]
 mod tests;

@@ -115,7 +115,7 @@ pub struct Receipt {
 
 impl Receipt {
     /// The slip of an approved transaction, for one copy.
-    pub fn from_outcome(o: &TxnOutcome, ctx: &ReceiptContext, copy: CopyKind) -> Result<Receipt, ReceiptError> {
+    pub(crate) fn from_outcome(o: &TxnOutcome, ctx: &ReceiptContext, copy: CopyKind) -> Result<Receipt, ReceiptError> {
         if !o.approved {
             return Err(ReceiptError::NotApproved);
         }

@@ -10,7 +10,7 @@ use crate::journal::{TxnRecord, TxnStatus};
 
 impl Receipt {
     /// The slip of a stored approved transaction, for one copy (`ctx.reprint` marks it 重打印).
-    pub fn from_record(r: &TxnRecord, ctx: &ReceiptContext, copy: CopyKind) -> Result<Receipt, ReceiptError> {
+    pub(crate) fn from_record(r: &TxnRecord, ctx: &ReceiptContext, copy: CopyKind) -> Result<Receipt, ReceiptError> {
         if r.status != TxnStatus::Approved {
             return Err(ReceiptError::NotApproved);
         }
@@ -48,7 +48,7 @@ impl Receipt {
     }
 
     /// Both copies of a stored transaction, merchant first.
-    pub fn copies_of_record(r: &TxnRecord, ctx: &ReceiptContext) -> Result<[Receipt; 2], ReceiptError> {
+    pub(crate) fn copies_of_record(r: &TxnRecord, ctx: &ReceiptContext) -> Result<[Receipt; 2], ReceiptError> {
         Ok([Receipt::from_record(r, ctx, CopyKind::Merchant)?, Receipt::from_record(r, ctx, CopyKind::Cardholder)?])
     }
 }

@@ -62,7 +62,7 @@ impl DailySummary {
     }
 
     /// The summary as text in `lang` (both languages when `None`).
-    pub fn to_text_in(&self, lang: Option<crate::i18n::Lang>) -> String {
+    pub(crate) fn to_text_in(&self, lang: Option<crate::i18n::Lang>) -> String {
         let pick = |zh: &str, en: &str| match lang {
             Some(crate::i18n::Lang::Zh) => zh.to_string(),
             Some(crate::i18n::Lang::En) => en.to_string(),
@@ -118,7 +118,7 @@ impl DailySummary {
     }
 
     /// The summary as CSV: one row per figure, keys in stable (English) names.
-    pub fn to_csv(&self) -> String {
+    pub(crate) fn to_csv(&self) -> String {
         let mut out = String::from("section,key,count,amount_minor\n");
         let mut row = |section: &str, key: &str, count: u64, amount: u64| {
             let _ = writeln!(out, "{section},{},{count},{amount}", csv_field(key));

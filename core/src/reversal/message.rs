@@ -9,7 +9,7 @@ use crate::response_code::ResponseCode;
 /// amount) without the PIN block (UnionPay rule) and without tracks 2 and 3: the host
 /// needs neither to undo the original, and the stored copy should hold as little card
 /// data as it can.
-pub fn reversal_message(request: &Message, reason: ResponseCode) -> Result<Message, CodecError> {
+pub(crate) fn reversal_message(request: &Message, reason: ResponseCode) -> Result<Message, CodecError> {
     let mut m = reversal_of(request, reason, true)?;
     m.remove(35);
     m.remove(36);

@@ -14,5 +14,5 @@ mod policy;
 /// Re-exported from `journal`: the store keeps them, so they sit below it.
 pub use crate::journal::{ReversalCause, ReversalState};
 pub use attention::{Attention, AttentionKind};
-pub use message::reversal_message;
-pub use policy::ReversalPolicy;
+pub(crate) use message::reversal_message;
+pub(crate) use policy::ReversalPolicy;

@@ -17,7 +17,7 @@ impl Default for ReversalPolicy {
 
 impl ReversalPolicy {
     /// Whether a reversal that failed `rounds` attempts needs the operator.
-    pub fn needs_attention(&self, rounds: u32) -> bool {
+    pub(crate) fn needs_attention(&self, rounds: u32) -> bool {
         rounds >= self.attention_after.max(1)
     }
 }

@@ -14,7 +14,7 @@ use super::engine::RiskRequest;
 use super::verdict::{Evaluation, Verdict};
 
 /// How long a confirmed warning may be used by the payment run again.
-pub const CONFIRMATION_TTL_SECS: i64 = 600;
+pub(crate) const CONFIRMATION_TTL_SECS: i64 = 600;
 
 /// One evaluation in the audit trail; also the token an operator confirms a warning with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -36,7 +36,7 @@ impl std::str::FromStr for AuditId {
 /// What the terminal did after an evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum AuditDecision {
+pub(crate) enum AuditDecision {
     /// The payment went ahead (allowed, or a confirmed warning).
     Proceeded,
     /// A rule blocked it.
@@ -148,7 +148,7 @@ pub(crate) fn record_carried(
 }
 
 /// Records a card's reported limit.
-pub(crate) fn note_card_limit(
+pub fn note_card_limit(
     store: &Store,
     card: crate::card::CardFingerprint,
     limit: crate::money::Amount,

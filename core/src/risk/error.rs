@@ -52,7 +52,7 @@ impl Bilingual for PolicyError {
 
 /// A payment the risk engine stopped (nothing was charged).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum RiskError {
+pub(crate) enum RiskError {
     /// A rule blocks the payment.
     #[error("blocked by risk rule {rule}: {en}")]
     Blocked {

@@ -16,15 +16,19 @@ pub mod rules;
 mod state;
 mod verdict;
 
-pub use audit::{AuditDecision, AuditId, AuditRecord};
-pub use engine::{evaluate, evaluate_with, RiskRequest};
-pub use error::{PolicyError, RiskError};
+pub use audit::AuditId;
+pub(crate) use audit::{AuditDecision, AuditRecord};
+pub use engine::evaluate_with;
+pub use engine::{evaluate, RiskRequest};
+pub(crate) use error::{PolicyError, RiskError};
 pub use history::Facts;
-pub use policy::{RiskPolicy, Rule, POLICY_SETTING};
+pub use policy::POLICY_SETTING;
+pub use policy::{RiskPolicy, Rule};
 pub use report::{RiskReport, RuleCount};
 pub use rules::RuleParams;
-pub use state::RiskState;
-pub use verdict::{Evaluation, Fired, Verdict};
+pub(crate) use state::RiskState;
+pub(crate) use verdict::Evaluation;
+pub use verdict::{Fired, Verdict};
 
 #[cfg(test)]
 mod tests;

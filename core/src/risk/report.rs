@@ -38,7 +38,7 @@ pub struct RiskReport {
 
 impl RiskReport {
     /// The report of `day` (`YYYY-MM-DD`) from the audit trail.
-    pub fn of_day(store: &Store, day: &str) -> Result<RiskReport, StoreError> {
+    pub(crate) fn of_day(store: &Store, day: &str) -> Result<RiskReport, StoreError> {
         let mut report = RiskReport { day: day.to_string(), ..RiskReport::default() };
         for rec in of_day(store, day)? {
             report.evaluations += 1;

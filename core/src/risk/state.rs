@@ -9,7 +9,7 @@ use super::policy::{RiskPolicy, POLICY_SETTING};
 
 /// The terminal's policy, read from the settings once and replaced by pushes.
 #[derive(Debug, Default)]
-pub struct RiskState {
+pub(crate) struct RiskState {
     cached: Mutex<Option<Option<Arc<RiskPolicy>>>>,
 }
 

@@ -11,7 +11,7 @@ use crate::ids::TxnId;
 
 /// Transactions whose attention items the operator acknowledged.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct AcknowledgedAttention {
+pub(crate) struct AcknowledgedAttention {
     /// Offline payments declined or expired on upload.
     pub uploads: HashSet<TxnId>,
     /// Reversals still due.
@@ -39,7 +39,7 @@ impl Store {
     }
 
     /// The acknowledged items still in a state that would need attention.
-    pub fn acknowledged_attention(&self) -> Result<AcknowledgedAttention, StoreError> {
+    pub(crate) fn acknowledged_attention(&self) -> Result<AcknowledgedAttention, StoreError> {
         let conn = self.lock();
         let ids = |sql: &str| -> Result<HashSet<TxnId>, StoreError> {
             let mut stmt = conn.prepare_cached(sql)?;

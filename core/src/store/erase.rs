@@ -8,7 +8,7 @@ impl Store {
     /// Deletes the session, the journal, the queue, settlements, the risk audit trail and
     /// history, the downloads (keys, chip parameters, blacklist), and settings; counters go back to their first values. The data key stays, so
     /// the file remains usable.
-    pub fn erase_records(&self) -> Result<(), StoreError> {
+    pub(crate) fn erase_records(&self) -> Result<(), StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute_batch(

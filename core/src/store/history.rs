@@ -17,9 +17,9 @@ use crate::iso8583::TxnType;
 use crate::journal::{scheme_key, type_name, HistoryStatus, TxnRecord};
 
 /// Rows per page unless asked otherwise.
-pub const DEFAULT_PAGE_SIZE: u32 = 20;
+pub(crate) const DEFAULT_PAGE_SIZE: u32 = 20;
 /// Most rows one page may hold.
-pub const MAX_PAGE_SIZE: u32 = 500;
+pub(crate) const MAX_PAGE_SIZE: u32 = 500;
 
 /// The SQL condition selecting rows in this status (mirrors `HistoryStatus::of`).
 fn status_sql(h: HistoryStatus) -> &'static str {
@@ -161,7 +161,7 @@ impl Store {
     }
 
     /// The newest approved transaction with a slip (an amount and a voucher number).
-    pub fn last_receipt_txn(&self) -> Result<Option<TxnRecord>, StoreError> {
+    pub(crate) fn last_receipt_txn(&self) -> Result<Option<TxnRecord>, StoreError> {
         use rusqlite::OptionalExtension;
         self.lock()
             .query_row(

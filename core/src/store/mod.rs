@@ -36,22 +36,40 @@ use crate::crypto::KeyVault;
 
 /// Re-exported from `ids`, where they moved below the store.
 pub use crate::ids::{TxnId, VoucherNo};
+#[cfg(feature = "testkit")]
+pub use crate::journal::TxnNumbers;
+/// The rest of the store's types, for tests and benches (feature `testkit`).
+#[cfg(feature = "testkit")]
+pub use crate::journal::{scheme_key, scheme_of, type_of};
 /// Re-exported from `journal`, where the plain records moved below the store.
 pub use crate::journal::{
-    scheme_key, scheme_of, type_name, type_of, HistoryStatus, OriginalRefs, QueueEntry, ReversalRecord, TxnNumbers,
-    TxnRecord, TxnStatus, UploadState,
+    type_name, HistoryStatus, OriginalRefs, QueueEntry, ReversalRecord, TxnRecord, TxnStatus, UploadState,
 };
-pub use error::{SqliteFailure, StoreError};
-pub use history::{HistoryFilter, TxnPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-pub use offline_queue::{QueuedAdvice, UploadOutcome};
-pub use recovery::Recovered;
-pub use repeat::{DueRepeat, FollowUps, Guard};
+#[cfg(feature = "testkit")]
+pub use error::SqliteFailure;
+pub use error::StoreError;
+pub use history::HistoryFilter;
+#[cfg(feature = "testkit")]
+pub use history::TxnPage;
+pub(crate) use history::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub(crate) use offline_queue::{QueuedAdvice, UploadOutcome};
+pub(crate) use recovery::Recovered;
+#[cfg(feature = "testkit")]
+pub use repeat::FollowUps;
+pub(crate) use repeat::{DueRepeat, Guard};
 pub use retention::{Purged, RetentionPolicy};
-pub use reversal::DueReversal;
-pub use session::{NewSession, Session};
+pub(crate) use reversal::DueReversal;
+pub(crate) use session::NewSession;
+pub use session::Session;
+#[cfg(feature = "testkit")]
 pub use settlement::{SettlementRow, SettlementState, UploadItemRow, UploadProgressRow};
-pub use tms::{TmsItem, TmsKind, TmsState};
-pub use txn::{Failure, HostAnswer, NewTxn, TxnLookup};
+#[cfg(feature = "testkit")]
+pub use tms::TmsItem;
+#[cfg(not(feature = "testkit"))]
+pub(crate) use tms::TmsItem;
+pub use tms::{TmsKind, TmsState};
+pub use txn::NewTxn;
+pub(crate) use txn::{Failure, HostAnswer, TxnLookup};
 
 /// The terminal's persistent state. Cheap operations, each its own SQLite transaction.
 pub struct Store {
@@ -177,7 +195,7 @@ impl Store {
 
 /// Creates `dir` (and its parents) if absent; the terminal's own directory is the owner's
 /// alone (0700 on Unix), since it holds the journal and the sealed keys.
-pub fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
     let fail = |e: std::io::Error| StoreError::Open { reason: format!("{}: {e}", dir.display()) };
     std::fs::create_dir_all(dir).map_err(fail)?;
     #[cfg(unix)]

@@ -15,7 +15,7 @@ use crate::response_code::ResponseCode;
 
 /// A payment claimed for upload, its 0220 unsealed.
 #[derive(Debug)]
-pub struct QueuedAdvice {
+pub(crate) struct QueuedAdvice {
     /// The journal row.
     pub txn: TxnRecord,
     /// The encoded, unsigned 0220 body, wiped on drop.
@@ -24,7 +24,7 @@ pub struct QueuedAdvice {
 
 /// What came of one upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UploadOutcome {
+pub(crate) enum UploadOutcome {
     /// Approved by the host (`00`, MAC valid).
     Accepted {
         /// Field 37.
@@ -139,7 +139,7 @@ impl Store {
     ///
     /// Walks the journal back from its newest row while the day matches: the journal is in
     /// time order, and a day's rows are few, so no index (and no page write per payment) is needed.
-    pub fn offline_count_for_card(&self, card: &CardFingerprint, local_date: &str) -> Result<u32, StoreError> {
+    pub(crate) fn offline_count_for_card(&self, card: &CardFingerprint, local_date: &str) -> Result<u32, StoreError> {
         let conn = self.lock();
         let mut stmt =
             conn.prepare_cached("SELECT local_date, txn_type, card_fingerprint FROM txn ORDER BY id DESC")?;
@@ -159,7 +159,7 @@ impl Store {
     }
 
     /// Claims up to `limit` stored payments, oldest first, marking them uploading.
-    pub fn claim_uploads(&self, limit: u32, at: &str) -> Result<Vec<QueuedAdvice>, StoreError> {
+    pub(crate) fn claim_uploads(&self, limit: u32, at: &str) -> Result<Vec<QueuedAdvice>, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut claimed = Vec::new();
@@ -185,7 +185,7 @@ impl Store {
 
     /// Records what came of a group of uploads, in one SQLite transaction: accepted and
     /// declined ones lose their sealed data; the others go back to stored.
-    pub fn record_uploads(&self, results: &[(TxnId, UploadOutcome)], at: &str) -> Result<(), StoreError> {
+    pub(crate) fn record_uploads(&self, results: &[(TxnId, UploadOutcome)], at: &str) -> Result<(), StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for (id, outcome) in results {
@@ -236,7 +236,7 @@ impl Store {
     }
 
     /// Marks payments stored before `before_unix` as expired (not to be sent); returns them.
-    pub fn expire_stored(&self, before_unix: i64, at: &str) -> Result<Vec<QueueEntry>, StoreError> {
+    pub(crate) fn expire_stored(&self, before_unix: i64, at: &str) -> Result<Vec<QueueEntry>, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut expired = Vec::new();
@@ -264,7 +264,7 @@ impl Store {
     }
 
     /// Payments the host declined or that expired, oldest first (they need the operator).
-    pub fn failed_uploads(&self) -> Result<Vec<QueueEntry>, StoreError> {
+    pub(crate) fn failed_uploads(&self) -> Result<Vec<QueueEntry>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&select_sql("q.state IN ('declined', 'expired')", ""))?;
         let rows = stmt.query_map([], |r| Ok(entry(r)))?;

@@ -18,7 +18,7 @@ use crate::journal::{TxnRecord, TxnStatus};
 
 /// What is kept with a money-moving request when it is journalled.
 #[derive(Debug)]
-pub enum Guard {
+pub(crate) enum Guard {
     /// Nothing (inquiries; offline payments have their own queue).
     None,
     /// The encoded 0400 without field 39, armed until the answer is recorded.
@@ -29,7 +29,7 @@ pub enum Guard {
 
 /// A request whose answer is unknown, with its unsealed message for the repeat.
 #[derive(Debug)]
-pub struct DueRepeat {
+pub(crate) struct DueRepeat {
     /// The request's row.
     pub txn: TxnRecord,
     /// Repeats sent so far.
@@ -82,7 +82,7 @@ pub(crate) fn drop_kept(tx: &Transaction<'_>, id: TxnId) -> Result<(), StoreErro
 impl Store {
     /// Requests whose answer is unknown (failed, or declined without a valid MAC; not one still
     /// in flight), oldest first, with their messages unsealed.
-    pub fn due_repeats(&self) -> Result<Vec<DueRepeat>, StoreError> {
+    pub(crate) fn due_repeats(&self) -> Result<Vec<DueRepeat>, StoreError> {
         let conn = self.lock();
         let columns = COLUMNS.split(',').map(|c| format!("t.{}", c.trim())).collect::<Vec<_>>().join(", ");
         let sql = format!(
@@ -109,7 +109,7 @@ impl Store {
     }
 
     /// How many requests wait for a repeat.
-    pub fn due_repeat_count(&self) -> Result<u32, StoreError> {
+    pub(crate) fn due_repeat_count(&self) -> Result<u32, StoreError> {
         Ok(self.lock().query_row(
             "SELECT COUNT(*) FROM repeat p JOIN txn t ON t.id = p.txn_id WHERE t.status IN ('failed', 'declined')",
             [],
@@ -118,7 +118,7 @@ impl Store {
     }
 
     /// A repeat went unanswered (or was answered in a way that settles nothing).
-    pub fn repeat_failed(&self, id: TxnId, error: &str, at: &str) -> Result<(), StoreError> {
+    pub(crate) fn repeat_failed(&self, id: TxnId, error: &str, at: &str) -> Result<(), StoreError> {
         self.lock().execute(
             "UPDATE repeat SET attempts = attempts + 1, last_error = ?2, updated_at = ?3 WHERE txn_id = ?1",
             params![id.0, error, at],
@@ -127,13 +127,13 @@ impl Store {
     }
 
     /// Drops the request kept for a repeat of `id`: the host's answer to the repeat settled it.
-    pub fn drop_repeat(&self, id: TxnId) -> Result<(), StoreError> {
+    pub(crate) fn drop_repeat(&self, id: TxnId) -> Result<(), StoreError> {
         self.lock().execute("DELETE FROM repeat WHERE txn_id = ?1", [id.0])?;
         Ok(())
     }
 
     /// Whether transaction `id` keeps a repeat (its answer is not known yet).
-    pub fn has_repeat(&self, id: TxnId) -> Result<bool, StoreError> {
+    pub(crate) fn has_repeat(&self, id: TxnId) -> Result<bool, StoreError> {
         Ok(self.lock().query_row("SELECT 1 FROM repeat WHERE txn_id = ?1", [id.0], |_| Ok(())).optional()?.is_some())
     }
 

@@ -16,7 +16,7 @@ use crate::response_code::ResponseCode;
 
 /// A due reversal and its unsealed 0400 (encoded, without field 39).
 #[derive(Debug)]
-pub struct DueReversal {
+pub(crate) struct DueReversal {
     /// The reversal.
     pub record: ReversalRecord,
     /// The encoded message body, wiped on drop.
@@ -118,7 +118,7 @@ fn select(conn: &Connection, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Res
 
 impl Store {
     /// Reversals still to be sent, oldest first, with their messages unsealed.
-    pub fn due_reversals(&self) -> Result<Vec<DueReversal>, StoreError> {
+    pub(crate) fn due_reversals(&self) -> Result<Vec<DueReversal>, StoreError> {
         let conn = self.lock();
         let rows = select(&conn, "r.state = 'due'", &[])?;
         let sealer = self.sealer(&conn)?;
@@ -150,7 +150,7 @@ impl Store {
 
     /// The host acknowledged the reversal: erase its message, mark the original reversed, and
     /// (for a reversed void or cancel) let the transaction it had cancelled stand again.
-    pub fn acknowledge_reversal(&self, id: TxnId, sends: u32, at: &str) -> Result<(), StoreError> {
+    pub(crate) fn acknowledge_reversal(&self, id: TxnId, sends: u32, at: &str) -> Result<(), StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let changed = tx.execute(
@@ -169,7 +169,13 @@ impl Store {
     }
 
     /// An attempt of `sends` sends ended without an acknowledgement.
-    pub fn reversal_attempt_failed(&self, id: TxnId, sends: u32, error: &str, at: &str) -> Result<u32, StoreError> {
+    pub(crate) fn reversal_attempt_failed(
+        &self,
+        id: TxnId,
+        sends: u32,
+        error: &str,
+        at: &str,
+    ) -> Result<u32, StoreError> {
         let conn = self.lock();
         conn.execute(
             "UPDATE reversal SET attempts = attempts + ?2, rounds = rounds + 1, last_error = ?3, updated_at = ?4
@@ -183,7 +189,7 @@ impl Store {
 
     /// Turns a held reversal (an approval whose receipt is not confirmed) into a due one.
     /// `Ok(false)` when there is none to turn: the payment was completed already.
-    pub fn cancel_held(&self, id: TxnId, at: &str) -> Result<bool, StoreError> {
+    pub(crate) fn cancel_held(&self, id: TxnId, at: &str) -> Result<bool, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let held: Option<String> =
@@ -197,7 +203,7 @@ impl Store {
     }
 
     /// The payment is complete (its receipt printed or declined): drop the held reversal.
-    pub fn complete_txn(&self, id: TxnId) -> Result<(), StoreError> {
+    pub(crate) fn complete_txn(&self, id: TxnId) -> Result<(), StoreError> {
         self.lock().execute("DELETE FROM reversal WHERE txn_id = ?1 AND state = 'held'", [id.0])?;
         Ok(())
     }

@@ -154,7 +154,7 @@ impl Store {
     }
 
     /// Records a card's reported limit (one row per card, the latest wins).
-    pub(crate) fn set_risk_card_limit(
+    pub fn set_risk_card_limit(
         &self,
         card: &str,
         limit_minor: i64,

@@ -15,7 +15,7 @@ use crate::iso8583::TerminalId;
 
 /// What a successful sign-in leaves behind.
 #[derive(Debug)]
-pub struct NewSession<'a> {
+pub(crate) struct NewSession<'a> {
     /// The terminal the keys belong to.
     pub tid: &'a TerminalId,
     /// Which keys the host delivered.
@@ -68,7 +68,7 @@ fn kcv(bytes: Option<Vec<u8>>, column: &'static str) -> Result<Option<[u8; 4]>, 
 
 impl Store {
     /// Records a sign-in, replacing any previous session.
-    pub fn save_session(&self, s: &NewSession<'_>) -> Result<(), StoreError> {
+    pub(crate) fn save_session(&self, s: &NewSession<'_>) -> Result<(), StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let sealed = self.sealer(&tx)?.seal(&mak_aad(s.tid), s.mak.as_bytes()).map_err(StoreError::Sealing)?;
@@ -128,7 +128,7 @@ impl Store {
     }
 
     /// Forgets the session (sign-off, or the host asked for a new sign-in).
-    pub fn clear_session(&self) -> Result<(), StoreError> {
+    pub(crate) fn clear_session(&self) -> Result<(), StoreError> {
         self.lock().execute("DELETE FROM session", [])?;
         Ok(())
     }

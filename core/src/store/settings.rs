@@ -12,7 +12,7 @@ impl Store {
     }
 
     /// Sets a setting.
-    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+    pub(crate) fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.lock().execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -22,7 +22,7 @@ impl Store {
     }
 
     /// Removes a setting.
-    pub fn remove_setting(&self, key: &str) -> Result<(), StoreError> {
+    pub(crate) fn remove_setting(&self, key: &str) -> Result<(), StoreError> {
         self.lock().execute("DELETE FROM settings WHERE key = ?1", [key])?;
         Ok(())
     }

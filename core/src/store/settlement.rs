@@ -123,7 +123,7 @@ impl Store {
     }
 
     /// The settlement whose batch upload is unfinished, if any.
-    pub fn open_settlement(&self) -> Result<Option<SettlementRow>, StoreError> {
+    pub(crate) fn open_settlement(&self) -> Result<Option<SettlementRow>, StoreError> {
         let conn = self.lock();
         conn.query_row(
             &format!(
@@ -205,7 +205,7 @@ impl Store {
 
     /// Records the host's approval of upload message `seq`; the last one closes the batch
     /// in the same commit. Returns the next batch when it did.
-    pub fn ack_upload_item(&self, b: BatchNo, seq: u32, at: &str) -> Result<Option<BatchNo>, StoreError> {
+    pub(crate) fn ack_upload_item(&self, b: BatchNo, seq: u32, at: &str) -> Result<Option<BatchNo>, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute("UPDATE batch_upload SET acked = 1 WHERE batch = ?1 AND seq = ?2", params![b.value(), seq])?;
@@ -219,7 +219,7 @@ impl Store {
     }
 
     /// Records a balanced settlement: the batch is closed and the next one opened.
-    pub fn close_balanced(&self, b: BatchNo, totals: &str, at: &str) -> Result<BatchNo, StoreError> {
+    pub(crate) fn close_balanced(&self, b: BatchNo, totals: &str, at: &str) -> Result<BatchNo, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(

@@ -43,7 +43,7 @@ pub struct NewTxn {
 
 /// A matched, MAC-checked answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostAnswer {
+pub(crate) struct HostAnswer {
     /// Field 39.
     pub response_code: ResponseCode,
     /// Field 37.
@@ -61,7 +61,7 @@ pub struct HostAnswer {
 
 /// A request that got no usable answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Failure<'a> {
+pub(crate) struct Failure<'a> {
     /// Why (operator text, English).
     pub text: &'a str,
     /// Whether the request may have reached the host.
@@ -72,7 +72,7 @@ pub struct Failure<'a> {
 
 /// How to find an earlier transaction of this terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TxnLookup {
+pub(crate) enum TxnLookup {
     /// By slip number (the most recent if it wrapped).
     Voucher(VoucherNo),
     /// By STAN within a batch.
@@ -277,7 +277,7 @@ impl Store {
     /// As [`Store::begin_journaled`], with the guard the request's type needs: an armed
     /// reversal, or (for types that are not reversed) the request kept for a repeat. Either is
     /// sealed and written in the transaction that takes the STAN.
-    pub fn begin_guarded<T, E: From<StoreError>>(
+    pub(crate) fn begin_guarded<T, E: From<StoreError>>(
         &self,
         new: &NewTxn,
         build: impl FnOnce(&TxnRecord) -> Result<(T, Guard), E>,
@@ -310,7 +310,7 @@ impl Store {
     /// approval holds it (until the receipt is confirmed), an authenticated decline
     /// clears it, an unauthenticated answer makes it due. An authenticated answer also drops
     /// the request kept for a repeat.
-    pub fn record_answer(&self, id: TxnId, answer: &HostAnswer, at: &str) -> Result<TxnRecord, StoreError> {
+    pub(crate) fn record_answer(&self, id: TxnId, answer: &HostAnswer, at: &str) -> Result<TxnRecord, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let status = if answer.response_code.is_approved() { TxnStatus::Approved } else { TxnStatus::Declined };
@@ -357,7 +357,7 @@ impl Store {
     /// Records that no usable answer came; the row is never approved. Its reversal
     /// becomes due when the request may have reached the host, and is cleared when not
     /// (as is a request kept for a repeat).
-    pub fn record_failure(&self, id: TxnId, failure: &Failure<'_>, at: &str) -> Result<TxnRecord, StoreError> {
+    pub(crate) fn record_failure(&self, id: TxnId, failure: &Failure<'_>, at: &str) -> Result<TxnRecord, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let changed = tx.execute(
@@ -385,7 +385,7 @@ impl Store {
     }
 
     /// The most recent transaction matching `lookup`.
-    pub fn find_txn(&self, lookup: TxnLookup) -> Result<Option<TxnRecord>, StoreError> {
+    pub(crate) fn find_txn(&self, lookup: TxnLookup) -> Result<Option<TxnRecord>, StoreError> {
         let conn = self.lock();
         let (sql, a, b) = match lookup {
             TxnLookup::Voucher(v) => ("voucher = ?1 AND ?2 = ?2", v.value(), 0),

@@ -7,7 +7,7 @@ use crate::crypto::random_bytes;
 
 /// Waits between tries: a random duration in `[0, min(cap, base * 2^n)]` for the n-th failure.
 #[derive(Debug, Clone)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     base: Duration,
     cap: Duration,
     failures: u32,
@@ -26,7 +26,7 @@ impl Backoff {
     }
 
     /// Records a failure and returns how long to wait before the next try.
-    pub fn next_delay(&mut self) -> Duration {
+    pub(crate) fn next_delay(&mut self) -> Duration {
         let ceiling = self.ceiling();
         self.failures = self.failures.saturating_add(1);
         // Jitter only spreads load: a failed random source just means no jitter.
@@ -39,11 +39,6 @@ impl Backoff {
     /// A success: the next failure starts from `base` again.
     pub fn reset(&mut self) {
         self.failures = 0;
-    }
-
-    /// Failures since the last success.
-    pub fn failures(&self) -> u32 {
-        self.failures
     }
 }
 
@@ -63,7 +58,7 @@ mod tests {
         }
         assert_eq!(ceilings, [2, 4, 8, 16, 32, 60, 60, 60]);
         b.reset();
-        assert_eq!((b.failures(), b.ceiling()), (0, Duration::from_secs(2)));
+        assert_eq!((b.failures, b.ceiling()), (0, Duration::from_secs(2)));
         // Jitter actually varies.
         let draws: std::collections::HashSet<_> =
             (0..20).map(|_| Backoff::new(Duration::from_secs(10), Duration::from_secs(10)).next_delay()).collect();

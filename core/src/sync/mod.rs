@@ -12,8 +12,8 @@ mod join;
 mod policy;
 mod report;
 
-pub use backoff::Backoff;
+pub(crate) use backoff::Backoff;
 pub use event::SyncEvent;
 pub(crate) use join::join_all;
-pub use policy::SyncPolicy;
+pub(crate) use policy::SyncPolicy;
 pub use report::{SyncReport, SyncStop};

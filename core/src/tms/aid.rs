@@ -11,40 +11,40 @@ use crate::card::tlv::{encode_tlv, parse_tlv, Tag, Tlv};
 const WHAT: &str = "IC parameters";
 
 /// AID, b5..16.
-pub const TAG_AID: Tag = Tag(0x9F06);
+pub(crate) const TAG_AID: Tag = Tag(0x9F06);
 /// Application selection indicator: 00 partial-name match allowed, 01 exact match.
-pub const TAG_SELECTION: Tag = Tag(0xDF01);
+pub(crate) const TAG_SELECTION: Tag = Tag(0xDF01);
 /// Application version number, b2.
-pub const TAG_VERSION: Tag = Tag(0x9F08);
+pub(crate) const TAG_VERSION: Tag = Tag(0x9F08);
 /// Terminal action code, default, b5.
-pub const TAG_TAC_DEFAULT: Tag = Tag(0xDF11);
+pub(crate) const TAG_TAC_DEFAULT: Tag = Tag(0xDF11);
 /// Terminal action code, online, b5.
-pub const TAG_TAC_ONLINE: Tag = Tag(0xDF12);
+pub(crate) const TAG_TAC_ONLINE: Tag = Tag(0xDF12);
 /// Terminal action code, denial, b5.
-pub const TAG_TAC_DENIAL: Tag = Tag(0xDF13);
+pub(crate) const TAG_TAC_DENIAL: Tag = Tag(0xDF13);
 /// Terminal floor limit, b4.
-pub const TAG_FLOOR_LIMIT: Tag = Tag(0x9F1B);
+pub(crate) const TAG_FLOOR_LIMIT: Tag = Tag(0x9F1B);
 /// Threshold value for biased random selection, b4.
-pub const TAG_THRESHOLD: Tag = Tag(0xDF15);
+pub(crate) const TAG_THRESHOLD: Tag = Tag(0xDF15);
 /// Maximum target percentage for biased random selection, b1.
-pub const TAG_MAX_TARGET: Tag = Tag(0xDF16);
+pub(crate) const TAG_MAX_TARGET: Tag = Tag(0xDF16);
 /// Target percentage for random selection, b1.
-pub const TAG_TARGET: Tag = Tag(0xDF17);
+pub(crate) const TAG_TARGET: Tag = Tag(0xDF17);
 /// Default DDOL.
-pub const TAG_DEFAULT_DDOL: Tag = Tag(0xDF14);
+pub(crate) const TAG_DEFAULT_DDOL: Tag = Tag(0xDF14);
 /// Terminal online PIN capability: 01 yes, 00 no.
-pub const TAG_ONLINE_PIN: Tag = Tag(0xDF18);
+pub(crate) const TAG_ONLINE_PIN: Tag = Tag(0xDF18);
 /// Electronic-cash terminal transaction limit, n12.
-pub const TAG_EC_LIMIT: Tag = Tag(0x9F7B);
+pub(crate) const TAG_EC_LIMIT: Tag = Tag(0x9F7B);
 /// Contactless offline floor limit, n12.
-pub const TAG_CL_FLOOR_LIMIT: Tag = Tag(0xDF19);
+pub(crate) const TAG_CL_FLOOR_LIMIT: Tag = Tag(0xDF19);
 /// Contactless transaction limit, n12.
-pub const TAG_CL_LIMIT: Tag = Tag(0xDF20);
+pub(crate) const TAG_CL_LIMIT: Tag = Tag(0xDF20);
 /// Contactless CVM required limit, n12.
-pub const TAG_CL_CVM_LIMIT: Tag = Tag(0xDF21);
+pub(crate) const TAG_CL_CVM_LIMIT: Tag = Tag(0xDF21);
 
 /// Longest default DDOL accepted.
-pub const MAX_DDOL_BYTES: usize = 64;
+pub(crate) const MAX_DDOL_BYTES: usize = 64;
 /// Applications one terminal keeps.
 pub const MAX_AIDS: usize = 32;
 

@@ -136,7 +136,7 @@ pub fn encode_page(page: &BlacklistPage, width: IndexWidth) -> Option<Vec<u8>> {
 }
 
 /// A keyed fingerprint of one entry.
-pub type EntryFingerprint = [u8; 16];
+pub(crate) type EntryFingerprint = [u8; 16];
 
 /// The blacklist as the terminal keeps it: fingerprints only, sorted, and which entry lengths
 /// occur (a lookup tries only those).

@@ -13,26 +13,26 @@ use crate::card::tlv::{encode_tlv, parse_tlv, Tag, Tlv};
 const WHAT: &str = "CA public key";
 
 /// RID (registered application provider identifier), b5.
-pub const TAG_RID: Tag = Tag(0x9F06);
+pub(crate) const TAG_RID: Tag = Tag(0x9F06);
 /// CA public key index, b1.
-pub const TAG_INDEX: Tag = Tag(0x9F22);
+pub(crate) const TAG_INDEX: Tag = Tag(0x9F22);
 /// Expiry date: 8 ASCII digits `YYYYMMDD` (also accepted: 4 bytes BCD).
-pub const TAG_EXPIRY: Tag = Tag(0xDF05);
+pub(crate) const TAG_EXPIRY: Tag = Tag(0xDF05);
 /// Hash algorithm indicator (01: SHA-1).
-pub const TAG_HASH_ALGORITHM: Tag = Tag(0xDF06);
+pub(crate) const TAG_HASH_ALGORITHM: Tag = Tag(0xDF06);
 /// Public key algorithm indicator (01: RSA).
-pub const TAG_KEY_ALGORITHM: Tag = Tag(0xDF07);
+pub(crate) const TAG_KEY_ALGORITHM: Tag = Tag(0xDF07);
 /// Modulus.
-pub const TAG_MODULUS: Tag = Tag(0xDF02);
+pub(crate) const TAG_MODULUS: Tag = Tag(0xDF02);
 /// Exponent (03 or 010001).
-pub const TAG_EXPONENT: Tag = Tag(0xDF04);
+pub(crate) const TAG_EXPONENT: Tag = Tag(0xDF04);
 /// Check sum, 20 bytes.
-pub const TAG_CHECKSUM: Tag = Tag(0xDF03);
+pub(crate) const TAG_CHECKSUM: Tag = Tag(0xDF03);
 
 /// The largest modulus EMV allows: 1984 bits.
-pub const MAX_MODULUS_BYTES: usize = 248;
+pub(crate) const MAX_MODULUS_BYTES: usize = 248;
 /// The smallest modulus accepted: 512 bits (EMV's oldest keys were 768; test keys go lower).
-pub const MIN_MODULUS_BYTES: usize = 64;
+pub(crate) const MIN_MODULUS_BYTES: usize = 64;
 /// Keys one terminal keeps (several RIDs, a few indexes each, test and live).
 pub const MAX_KEYS: usize = 64;
 
@@ -76,7 +76,7 @@ impl KeyExpiry {
     }
 
     /// 8 ASCII digits, as the profile sends them.
-    pub fn to_ascii(self) -> Vec<u8> {
+    pub(crate) fn to_ascii(self) -> Vec<u8> {
         format!("{:08}", self.0).into_bytes()
     }
 }
@@ -97,7 +97,7 @@ pub struct CaPublicKey {
 }
 
 /// SHA-1(RID ‖ index ‖ modulus ‖ exponent), the key's check sum.
-pub fn checksum(id: &CapkId, modulus: &[u8], exponent: &[u8]) -> [u8; 20] {
+pub(crate) fn checksum(id: &CapkId, modulus: &[u8], exponent: &[u8]) -> [u8; 20] {
     let mut ctx = digest::Context::new(&digest::SHA1_FOR_LEGACY_USE_ONLY);
     ctx.update(&id.rid);
     ctx.update(&[id.index]);

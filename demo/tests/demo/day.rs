@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use pos_acquirer_sim::{RowKind, TxnStatus};
 use pos_core::iso8583::{SettlementTotals, TxnType};
-use pos_core::store::type_name;
+use pos_core::journal::type_name;
 use pos_demo::{run, DemoOptions, DemoRun, FaultLevel, RecordingView, REPORT_FILE, SUMMARY_FILE};
 use pos_testkit::TempDir;
 

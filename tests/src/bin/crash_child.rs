@@ -195,7 +195,7 @@ async fn intrude(dir: &Path, host: &str) -> ExitCode {
             let view = Terminal::open_read_only(dir, config(host), Arc::new(vault), Arc::new(SystemClock::default()));
             match view {
                 Ok(v) => {
-                    let rows = v.store().recent_txns(5).map(|r| r.len());
+                    let rows = v.recent_txns(5).map(|r| r.len());
                     let refused = matches!(v.sync().await, Err(pos_core::Error::ReadOnly { .. }));
                     say(&format!("view rows {rows:?} sync refused {refused}"));
                     if !refused {
@@ -236,7 +236,7 @@ async fn day_end(dir: &Path, host: &str, sales: u32) -> ExitCode {
         say(&format!("not ready: {e}"));
         return ExitCode::from(3);
     }
-    let fresh = !t.upload_unfinished().unwrap_or(true) && t.store().unsettled_count().unwrap_or(1) == 0;
+    let fresh = !t.upload_unfinished().unwrap_or(true) && t.unsettled_count().unwrap_or(1) == 0;
     if fresh {
         for i in 0..sales {
             // Mostly swipes (8 to an upload message), every fifth a chip card (one each).

@@ -161,9 +161,9 @@ async fn on_an_unencrypted_link_the_sign_in_sends_no_key_command() {
     let rig = rig(185).await;
     rig.phone_air.inner.set_link_security(LinkSecurity::Unencrypted);
     let before = rig.phone_air.writes.load(Ordering::SeqCst);
-    let stan = rig.terminal.store().last_stan().unwrap();
+    let stan = rig.terminal.last_stan().unwrap();
     let e = rig.terminal.sign_in().await.unwrap_err();
-    assert_eq!(rig.terminal.store().last_stan().unwrap(), stan, "nothing went to the host either");
+    assert_eq!(rig.terminal.last_stan().unwrap(), stan, "nothing went to the host either");
     assert!(matches!(e, Error::Reader { code: ErrorCode::LinkNotEncrypted, .. }), "{e:?}");
     assert!(e.zh().contains("读卡器蓝牙连接未加密") && e.en().contains("not encrypted"), "{}", e.en());
     assert_eq!(rig.phone_air.writes.load(Ordering::SeqCst), before, "nothing was written to the reader");

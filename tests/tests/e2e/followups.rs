@@ -205,7 +205,7 @@ async fn a_refund_whose_answer_was_lost_is_retried_without_refunding_twice() {
     let f = e.exchange_failure().expect("exchange failure");
     assert!(f.may_have_reached_host);
     let first_id = f.txn_id.unwrap();
-    let first = lane.terminal.store().txn(first_id).unwrap().unwrap();
+    let first = lane.terminal.txn(first_id).unwrap().unwrap();
     assert_eq!(lane.host_row(sale.stan.value()).unwrap().refunded, 3_000, "the host did refund");
 
     // The operator tries again: the terminal asks the host about the first one, which it has.
@@ -215,7 +215,7 @@ async fn a_refund_whose_answer_was_lost_is_retried_without_refunding_twice() {
     assert_eq!(host_refunds(&lane).len(), 1, "one refund at the host");
     assert_eq!(ledger.available(pan("credit")).unwrap(), paid + 3_000);
     assert_eq!(lane.host_row(sale.stan.value()).unwrap().refunded, 3_000);
-    assert_eq!(lane.terminal.store().txn(first_id).unwrap().unwrap().status, TxnStatus::Approved);
+    assert_eq!(lane.terminal.txn(first_id).unwrap().unwrap().status, TxnStatus::Approved);
 
     // What is left is counted with it.
     let e = lane.terminal.refund(cny(5_001), voucher).await.unwrap_err();
@@ -256,7 +256,7 @@ async fn an_unanswered_refund_is_settled_with_the_host_before_another_refund_of_
     // A different refund of the same sale: the first is asked about first, and counts.
     let e = lane.terminal.refund(cny(5_001), voucher.clone()).await.unwrap_err();
     assert!(e.en().contains("at most 50.00 CNY left to refund"), "{}", e.en());
-    assert_eq!(lane.terminal.store().txn(id.unwrap()).unwrap().unwrap().status, TxnStatus::Approved);
+    assert_eq!(lane.terminal.txn(id.unwrap()).unwrap().unwrap().status, TxnStatus::Approved);
     let second = lane.terminal.refund(cny(5_000), voucher).await.unwrap();
     assert!(second.approved, "{second:?}");
     assert_eq!(host_refunds(&lane).len(), 2);
@@ -274,7 +274,7 @@ async fn sync_settles_an_unanswered_refund() {
     let e = lane.terminal.refund(cny(4_000), OriginalRef::Voucher(sale.voucher.unwrap())).await.unwrap_err();
     let id = e.exchange_failure().unwrap().txn_id.unwrap();
     lane.terminal.sync().await.unwrap();
-    let mine = lane.terminal.store().txn(id).unwrap().unwrap();
+    let mine = lane.terminal.txn(id).unwrap().unwrap();
     assert_eq!((mine.status, mine.response_code.map(|c| c.to_string())), (TxnStatus::Approved, Some("00".into())));
     assert_eq!(host_refunds(&lane).len(), 1);
     // Fully refunded: nothing more is sent.
@@ -296,7 +296,7 @@ async fn a_refund_cut_off_by_a_crash_is_settled_at_start_up_once() {
     let cut =
         tokio::time::timeout(std::time::Duration::from_millis(300), lane.terminal.refund(cny(2_500), voucher.clone()));
     assert!(cut.await.is_err(), "the refund was still waiting");
-    let pending = lane.terminal.store().recent_txns(1).unwrap().remove(0);
+    let pending = lane.terminal.recent_txns(1).unwrap().remove(0);
     assert_eq!((pending.txn_type, pending.status), (TxnType::Refund, TxnStatus::Pending));
     tokio::time::sleep(std::time::Duration::from_millis(1_400)).await;
     assert_eq!(host_refunds(&lane).len(), 1, "the host made it");
@@ -304,7 +304,7 @@ async fn a_refund_cut_off_by_a_crash_is_settled_at_start_up_once() {
     lane.restart();
     let report = lane.terminal.recover().await.unwrap();
     assert_eq!(report.reversals_acknowledged, 0, "a refund is not reversed");
-    let mine = lane.terminal.store().txn(pending.id).unwrap().unwrap();
+    let mine = lane.terminal.txn(pending.id).unwrap().unwrap();
     assert_eq!(mine.status, TxnStatus::Approved, "settled by its repeat");
     assert_eq!(host_refunds(&lane).len(), 1);
     assert_eq!(lane.sim.ledger().available(pan("debit")).unwrap(), paid + 2_500);

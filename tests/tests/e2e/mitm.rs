@@ -242,7 +242,7 @@ async fn a_forged_approval_of_a_stolen_card_is_detected_and_never_goes_offline()
     let f = e.exchange_failure().unwrap_or_else(|| panic!("{e:?}"));
     assert!(f.may_have_reached_host && f.reversal_due, "decline and reverse: {f:?}");
     assert_eq!(f.reversal_reason.as_str(), "A0");
-    assert_eq!(m.station.terminal.store().queue_stats().unwrap().count, 0, "no offline (Y1) approval stored");
+    assert_eq!(m.station.terminal.queue_stats().unwrap().count, 0, "no offline (Y1) approval stored");
     m.settle_reversals().await;
     assert_eq!(m.balance("offline"), before, "nothing charged");
 }
@@ -354,7 +354,7 @@ async fn an_unsigned_sign_in_again_declines_but_keeps_the_session_and_reverses()
     assert!(!o.approved && o.response_code.as_str() == "99", "{o:?}");
     assert!(m.station.terminal.is_signed_in().unwrap(), "an unsigned answer changes no session state");
     // The host approved it: the unsigned decline leaves the reversal due, so nobody pays.
-    assert_eq!(m.station.terminal.store().due_reversal_count().unwrap(), 1);
+    assert_eq!(m.station.terminal.due_reversal_count().unwrap(), 1);
     m.settle_reversals().await;
     assert_eq!(m.balance("debit"), before);
     m.station.reader.present("debit").unwrap();

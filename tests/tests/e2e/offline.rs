@@ -33,7 +33,7 @@ async fn offline_payments_are_stored_then_uploaded_in_order() {
         stored.push(o);
     }
     assert!(lane.host_rows().is_empty(), "nothing went to the host");
-    let stats = lane.terminal.store().queue_stats().unwrap();
+    let stats = lane.terminal.queue_stats().unwrap();
     assert_eq!((stats.count, stats.total_minor), (3, 5_160));
 
     let mut events = lane.terminal.subscribe();
@@ -48,12 +48,12 @@ async fn offline_payments_are_stored_then_uploaded_in_order() {
             (RowKind::Txn(TxnType::OfflineSale), o.stan.value(), o.amount.unwrap().minor())
         );
         assert_eq!((row.status, row.auth_code.as_deref()), (HostStatus::Approved, o.auth_code.as_deref()));
-        let mine = lane.terminal.store().txn(o.txn_id).unwrap().unwrap();
+        let mine = lane.terminal.txn(o.txn_id).unwrap().unwrap();
         assert_eq!(
             (mine.status, mine.rrn.clone(), mine.response_code.map(|c| c.to_string())),
             (TxnStatus::Approved, row.rrn.clone(), Some("00".into()))
         );
-        assert_eq!(lane.terminal.store().queue_entry(o.txn_id).unwrap().unwrap().state, UploadState::Accepted);
+        assert_eq!(lane.terminal.queue_entry(o.txn_id).unwrap().unwrap().state, UploadState::Accepted);
     }
     assert_eq!(ledger.available(pan("contactless")).unwrap(), start_tap - 1_760);
     assert_eq!(ledger.available(pan("offline")).unwrap(), start_chip - 3_400);
@@ -106,7 +106,7 @@ async fn fallback_after_a_lost_answer_never_charges_twice() {
     let o = lane.terminal.sale(cny(4_800)).await.unwrap();
     assert_eq!((o.txn, o.approved), (TxnType::OfflineSale, true));
     assert_eq!(ledger.available(pan("contactless")).unwrap(), start - 4_800, "charged online for now");
-    let online_try = lane.terminal.store().open_reversals().unwrap();
+    let online_try = lane.terminal.open_reversals().unwrap();
     assert_eq!(online_try.len(), 1);
     assert_eq!(online_try[0].state, ReversalState::Due);
     let online_stan = online_try[0].txn.numbers.stan.value();
@@ -227,12 +227,11 @@ async fn a_payment_declined_on_upload_is_reported_and_the_others_go_on() {
     let mut events = lane.terminal.subscribe();
     let report = lane.terminal.sync().await.unwrap();
     assert_eq!((report.accepted, report.declined, report.left, report.stop), (2, 1, 0, None));
-    let store = lane.terminal.store();
-    assert_eq!(store.queue_entry(a.txn_id).unwrap().unwrap().state, UploadState::Accepted);
-    let eb = store.queue_entry(b.txn_id).unwrap().unwrap();
+    assert_eq!(lane.terminal.queue_entry(a.txn_id).unwrap().unwrap().state, UploadState::Accepted);
+    let eb = lane.terminal.queue_entry(b.txn_id).unwrap().unwrap();
     assert_eq!((eb.state, eb.response_code.map(|c| c.to_string())), (UploadState::Declined, Some("61".into())));
     assert_eq!(eb.txn.status, TxnStatus::Declined);
-    assert_eq!(store.queue_entry(c.txn_id).unwrap().unwrap().state, UploadState::Accepted);
+    assert_eq!(lane.terminal.queue_entry(c.txn_id).unwrap().unwrap().state, UploadState::Accepted);
     let attention = lane.terminal.attention().unwrap();
     assert_eq!(attention.len(), 1);
     let a1 = &attention[0];
@@ -258,7 +257,7 @@ async fn an_upload_whose_answer_was_lost_is_resent_as_a_repeat_without_a_second_
     lane.fault(FaultMode::DropResponse, 1, RequestClass::Financial);
     let report = lane.terminal.sync().await.unwrap();
     assert_eq!((report.accepted, report.left, report.stop), (0, 1, Some(SyncStop::NoAnswer)));
-    let e = lane.terminal.store().queue_entry(o.txn_id).unwrap().unwrap();
+    let e = lane.terminal.queue_entry(o.txn_id).unwrap().unwrap();
     assert_eq!((e.state, e.attempts), (UploadState::Stored, 1));
     assert_eq!(lane.host_row(o.stan.value()).unwrap().status, HostStatus::Approved, "the host has it already");
     assert_eq!(lane.terminal.sync().await.unwrap().accepted, 1);
@@ -304,11 +303,11 @@ async fn uploads_resume_on_connectivity_return() {
     let report = sync_while_offline(&lane.terminal).await;
     assert_eq!((report.accepted, report.declined, report.left), (0, 0, 5), "{report:?}");
     assert!(lane.host_rows().iter().all(|r| r.kind != RowKind::Txn(TxnType::OfflineSale)), "nothing while offline");
-    assert_eq!(lane.terminal.store().queue_stats().unwrap().count, 5, "all five still queued");
+    assert_eq!(lane.terminal.queue_stats().unwrap().count, 5, "all five still queued");
     lane.terminal.set_connectivity(true);
     let done = wait_for(&mut events, |e| matches!(e, SyncEvent::Finished(r) if r.accepted == 5)).await;
     assert!(done.is_some());
-    assert_eq!(lane.terminal.store().queue_stats().unwrap().count, 0);
+    assert_eq!(lane.terminal.queue_stats().unwrap().count, 0);
 }
 
 #[tokio::test(start_paused = true)]
@@ -343,7 +342,7 @@ async fn an_unreachable_host_keeps_everything_for_later() {
     let report = lane.terminal.sync().await.unwrap();
     assert_eq!((report.stop, report.left), (Some(SyncStop::HostUnreachable), 1));
     assert!(!lane.terminal.is_online(), "host reachability is part of connectivity");
-    assert_eq!(lane.terminal.store().queue_entry(o.txn_id).unwrap().unwrap().state, UploadState::Stored);
+    assert_eq!(lane.terminal.queue_entry(o.txn_id).unwrap().unwrap().state, UploadState::Stored);
     lane.config.host = good;
     lane.restart();
     assert_eq!(lane.terminal.sync().await.unwrap().accepted, 1);
@@ -357,7 +356,7 @@ async fn payments_stored_before_a_new_sign_in_are_uploaded_under_the_keys_they_w
     // The morning sign-in: new working keys (the stored track was encrypted under the old TDK).
     assert!(lane.terminal.sign_in().await.unwrap().approved);
     lane.terminal.sync().await.unwrap();
-    let e = lane.terminal.store().queue_entry(o.txn_id).unwrap().unwrap();
+    let e = lane.terminal.queue_entry(o.txn_id).unwrap().unwrap();
     assert_eq!(e.state, UploadState::Accepted, "{e:?}");
 }
 
@@ -372,7 +371,7 @@ async fn the_background_task_uploads_on_its_timer_and_retries_after_failures() {
     let o = lane.terminal.sale_with(cny(400), FORCE).await.unwrap();
     let done = wait_for(&mut events, |e| matches!(e, SyncEvent::Finished(r) if r.accepted == 1)).await;
     assert!(done.is_some(), "uploaded on the timer");
-    assert_eq!(lane.terminal.store().queue_entry(o.txn_id).unwrap().unwrap().state, UploadState::Accepted);
+    assert_eq!(lane.terminal.queue_entry(o.txn_id).unwrap().unwrap().state, UploadState::Accepted);
 
     // The host drops the next three connections: the task backs off and tries again until it goes.
     lane.fault(FaultMode::Close, 3, RequestClass::Financial);
@@ -390,9 +389,5 @@ async fn the_background_task_uploads_on_its_timer_and_retries_after_failures() {
     .await;
     assert_eq!(failed.get(), 3, "one failed round per dropped connection");
     assert!(done.is_some(), "uploaded in the end");
-    assert_eq!(
-        lane.terminal.store().queue_entry(o.txn_id).unwrap().unwrap().attempts,
-        4,
-        "three failures, then accepted"
-    );
+    assert_eq!(lane.terminal.queue_entry(o.txn_id).unwrap().unwrap().attempts, 4, "three failures, then accepted");
 }

@@ -40,7 +40,7 @@ async fn sign_in_then_a_sale_with_pin() {
     let host = host_row(&rig, sale.stan.value());
     assert_eq!((host.status, host.amount, host.rrn.clone()), (HostStatus::Approved, 12_345, sale.rrn.clone()));
     assert_eq!(host.auth_code, sale.auth_code);
-    let mine = rig.terminal.store().txn(sale.txn_id).unwrap().unwrap();
+    let mine = rig.terminal.txn(sale.txn_id).unwrap().unwrap();
     assert_eq!((mine.status, mine.rrn), (TxnStatus::Approved, sale.rrn));
     rig.sim.ledger().check_invariants().unwrap();
 }
@@ -148,7 +148,7 @@ async fn declines_carry_their_bilingual_text_and_action() {
         assert_eq!((o.response_code.as_str(), o.message_zh.as_str(), o.message_en.as_str()), (code, zh, en));
         assert_eq!(o.action, action, "{card}");
         assert!(o.zh().contains(zh) && o.en().contains(en));
-        assert_eq!(rig.terminal.store().txn(o.txn_id).unwrap().unwrap().status, TxnStatus::Declined);
+        assert_eq!(rig.terminal.txn(o.txn_id).unwrap().unwrap().status, TxnStatus::Declined);
     }
 }
 
@@ -178,7 +178,7 @@ async fn a_mac_failure_is_never_approved() {
     assert!(f.reversal_due, "reversal prepared");
     let reversal = rig.terminal.reversal(f.txn_id.unwrap()).unwrap().expect("reversal journaled");
     assert_eq!((reversal.reason.as_str(), f.reversal_reason.as_str()), ("A0", "A0"));
-    let mine = rig.terminal.store().txn(f.txn_id.unwrap()).unwrap().unwrap();
+    let mine = rig.terminal.txn(f.txn_id.unwrap()).unwrap().unwrap();
     assert_eq!((mine.status, mine.may_have_reached_host), (TxnStatus::Failed, true));
     // The host did act on it: exactly why the terminal must reverse rather than trust silence.
     assert_eq!(host_row(&rig, mine.numbers.stan.value()).status, HostStatus::Approved);

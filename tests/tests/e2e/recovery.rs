@@ -48,7 +48,7 @@ async fn a_full_disk_refuses_new_payments_and_loses_nothing() {
                     // Journaled and sent, but the answer could not be written: its reversal is
                     // due (or still armed, for recovery), and goes out below.
                     use pos_core::reversal::ReversalState::{Armed, Due};
-                    let open = lane.terminal.store().open_reversals().unwrap();
+                    let open = lane.terminal.open_reversals().unwrap();
                     assert!(open.iter().any(|r| matches!(r.state, Armed | Due)), "{open:?}");
                 }
                 online_refused = Some(e);
@@ -64,11 +64,10 @@ async fn a_full_disk_refuses_new_payments_and_loses_nothing() {
     assert_eq!(store.queue_entry(kept.txn_id).unwrap().unwrap().state, UploadState::Stored);
     store.set_page_limit(None).unwrap();
     lane.restart();
-    let store = lane.terminal.store();
     let report = lane.terminal.sync().await.unwrap();
     assert!(report.accepted >= 1 && report.left == 0, "{report:?}");
-    assert_eq!(store.queue_entry(kept.txn_id).unwrap().unwrap().state, UploadState::Accepted);
-    store.integrity_check().unwrap();
+    assert_eq!(lane.terminal.queue_entry(kept.txn_id).unwrap().unwrap().state, UploadState::Accepted);
+    lane.terminal.check_integrity().unwrap();
     lane.sim.ledger().check_invariants().unwrap();
 }
 
@@ -94,7 +93,7 @@ async fn a_corrupt_database_is_reported_and_never_overwritten() {
         Err(e) => e,
         // Damage confined to the journal, which opening does not read in full: the full
         // check (like any read of those pages) reports it.
-        Ok(t) => Error::from(t.store().integrity_check().unwrap_err()),
+        Ok(t) => t.check_integrity().unwrap_err(),
     };
     assert!(matches!(e, Error::Storage { code: ErrorCode::StoreCorrupt, .. }), "{e:?}");
     assert!(e.zh().contains("损坏") && e.zh().contains("数据已保留"), "{}", e.zh());

@@ -79,7 +79,7 @@ async fn scripted_day(lane: &Lane) -> Vec<TxnOutcome> {
 }
 
 fn all_rows(lane: &Lane) -> Vec<TxnRecord> {
-    lane.terminal.store().recent_txns(10_000).unwrap()
+    lane.terminal.recent_txns(10_000).unwrap()
 }
 
 #[tokio::test(start_paused = true)]
@@ -308,10 +308,10 @@ async fn retention_never_removes_anything_unsettled_or_unsynced() {
     assert_eq!(kept.len(), 5, "{kept:?}");
     assert_eq!(purged.txns as usize, before - 5);
     assert_eq!(purged.kept_unfinished, 5);
-    assert!(t.store().txn(lost).unwrap().is_some_and(|r| r.status == TxnStatus::Failed));
-    assert!(t.store().reversal(lost).unwrap().is_some());
-    assert_eq!(t.store().queue_stats().unwrap().count, 1, "the stored payment is still queued");
-    assert!(t.store().integrity_check().is_ok());
+    assert!(t.txn(lost).unwrap().is_some_and(|r| r.status == TxnStatus::Failed));
+    assert!(t.reversal(lost).unwrap().is_some());
+    assert_eq!(t.queue_stats().unwrap().count, 1, "the stored payment is still queued");
+    assert!(t.check_integrity().is_ok());
     assert!(settled.batch.value() > 0);
 }
 
@@ -322,7 +322,7 @@ async fn host_closes_the_batch(lane: &Lane) {
     let dir = TempDir::new("reports-other");
     let other = crate::support::open(&dir, lane.config.clone(), lane.reader.clone(), lane.clock.clone()).unwrap();
     // Past the first terminal's STANs, so the host does not take its messages for repeats.
-    let last = lane.terminal.store().last_stan().unwrap().map_or(0, |s| s.value());
+    let last = lane.terminal.last_stan().unwrap().map_or(0, |s| s.value());
     for _ in 0..last + 10 {
         other.store().next_stan().unwrap();
     }
@@ -364,7 +364,7 @@ async fn a_settlement_two_years_on_purges_old_settled_business_and_nothing_else(
     let recent = t.sale(cny(2_222)).await.unwrap();
     t.settle().await.unwrap();
     assert_eq!(all_rows(&lane).len(), day_zero + 1, "nothing is two years old yet");
-    let entry = t.store().queue_entry(unsynced.txn_id).unwrap().unwrap();
+    let entry = t.queue_entry(unsynced.txn_id).unwrap().unwrap();
     assert_eq!(entry.state, UploadState::Expired, "the stored payment never reached the host");
 
     // Two years and a day: the settlement itself purges the old settled business.
@@ -382,8 +382,8 @@ async fn a_settlement_two_years_on_purges_old_settled_business_and_nothing_else(
     }
     assert!(!kept.contains(&declined.txn_id.0), "a decline needs no settlement");
     assert!(settled.iter().all(|id| *id == out[3].txn_id.0 || !kept.contains(id)));
-    assert_eq!(t.store().queue_entry(unsynced.txn_id).unwrap().map(|e| e.state), Some(UploadState::Expired));
-    assert!(t.store().integrity_check().is_ok());
+    assert_eq!(t.queue_entry(unsynced.txn_id).unwrap().map(|e| e.state), Some(UploadState::Expired));
+    assert!(t.check_integrity().is_ok());
 
     // Nothing left for a manual run: the settlement did it; four old rows are kept.
     let again = t.apply_retention(&RetentionPolicy::default()).unwrap();

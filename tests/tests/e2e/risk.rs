@@ -56,7 +56,6 @@ async fn a_block_reaches_the_operator_and_nothing_is_charged() {
     assert_eq!(rig.sim.ledger().available(pan("debit")).expect("balance"), before, "not charged");
     assert!(rig
         .terminal
-        .store()
         .recent_txns(10)
         .expect("journal")
         .iter()
@@ -122,7 +121,7 @@ async fn require_online_turns_an_offline_payment_away() {
         matches!(&e, Error::RiskRefused { code: ErrorCode::RiskOnlineRequired, rules, .. } if rules == &["offline_over_100"]),
         "{e:?}"
     );
-    assert_eq!(rig.terminal.store().queue_stats().expect("queue").count, 0);
+    assert_eq!(rig.terminal.queue_stats().expect("queue").count, 0);
     // Online, the same rule lets it through.
     rig.reader.present("contactless").expect("deck card");
     let o = rig.terminal.sale_with(cny(20_000), OfflinePreference::RequireOnline).await.expect("online");

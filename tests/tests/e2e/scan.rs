@@ -87,11 +87,11 @@ async fn a_scripted_day_leaves_no_card_data_or_keys_behind() {
     lane.present("credit");
     let unprinted = t.sale(cny(1_234)).await.unwrap();
     note(format!("{:?}", t.cancel_unprinted(unprinted.txn_id).await));
-    note(format!("{:?}", t.store().recent_txns(100)));
-    note(format!("{:?}", t.store().offline_queue(false)));
-    note(format!("{:?}", t.store().open_reversals()));
+    note(format!("{:?}", t.recent_txns(100)));
+    note(format!("{:?}", t.offline_queue(false)));
+    note(format!("{:?}", t.open_reversals()));
     note(format!("{:?}", t.sync().await));
-    assert!(t.store().offline_queue(false).unwrap().iter().any(|e| e.txn.txn_type == TxnType::OfflineSale));
+    assert!(t.offline_queue(false).unwrap().iter().any(|e| e.txn.txn_type == TxnType::OfflineSale));
 
     // What the reader produced for each card (tracks under the TDK, PIN blocks under the PIK
     // are deterministic per card), to look for in the files.

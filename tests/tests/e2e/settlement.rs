@@ -60,7 +60,7 @@ async fn host_only_sale(lane: &Lane) {
     let dir = TempDir::new("settle-other");
     let other = open(&dir, lane.config.clone(), lane.reader.clone(), lane.clock.clone()).unwrap();
     // Past the first terminal's STANs, so the host does not take the sale for a repeat.
-    let last = lane.terminal.store().last_stan().unwrap().map_or(0, |s| s.value());
+    let last = lane.terminal.last_stan().unwrap().map_or(0, |s| s.value());
     for _ in 0..last + 10 {
         other.store().next_stan().unwrap();
     }
@@ -92,7 +92,7 @@ fn assert_uploaded_once(lane: &Lane, batch: BatchNo, expected_stans: &[u32]) {
 }
 
 fn counted_stans(lane: &Lane, batch: BatchNo) -> Vec<u32> {
-    let rows = lane.terminal.store().batch_txns(batch).unwrap();
+    let rows = lane.terminal.batch_txns(batch).unwrap();
     rows.iter().filter(|r| pos_core::settlement::counts_in(r).is_some()).map(|r| r.numbers.stan.value()).collect()
 }
 
@@ -294,6 +294,6 @@ async fn day_end_guard_refuses_each_operation_until_settled() {
     assert!(!lane.terminal.is_signed_in().unwrap());
     lane.terminal.decommission().await.unwrap();
     assert!(lane.terminal.is_decommissioned().unwrap());
-    assert!(lane.terminal.store().recent_txns(10).unwrap().is_empty());
+    assert!(lane.terminal.recent_txns(10).unwrap().is_empty());
     assert_eq!(lane.terminal.risk_report(None).unwrap().evaluations, 0, "the risk audit trail went with the journal");
 }

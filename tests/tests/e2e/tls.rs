@@ -78,7 +78,7 @@ async fn a_payment_on_a_refused_certificate_never_reaches_the_host() {
     assert_eq!(tls_failure(&e), Some(ErrorCode::TlsNotProvisioned), "{e:?}");
     assert!(!e.exchange_failure().unwrap().may_have_reached_host);
     assert_eq!(host.ledger().transactions_for(DEMO_TID).unwrap().len(), before, "no new row at the host");
-    assert_eq!(terminal.store().due_reversal_count().unwrap(), 0, "nothing to reverse");
+    assert_eq!(terminal.due_reversal_count().unwrap(), 0, "nothing to reverse");
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 
 use pos_acquirer_sim::{FaultMode, FaultPlan, RequestClass, SimConfig};
 use pos_core::provision::DEMO_TID;
-use pos_core::store::TmsKind;
+use pos_core::terminal::TmsKind;
 use pos_core::{Error, ErrorCode};
 use pos_e2e::start_with;
 

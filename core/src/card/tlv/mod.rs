@@ -13,5 +13,6 @@ mod tests;
 pub use encode::encode_tlv;
 pub use find::find;
 pub use object::{Tlv, TlvValue};
-pub use parse::{parse_tlv, MAX_TLV_DEPTH};
+pub use parse::parse_tlv;
+pub use parse::MAX_TLV_DEPTH;
 pub use tag::Tag;

@@ -33,14 +33,14 @@ impl Tag {
     pub const ISSUER_SCRIPT_2: Tag = Tag(0x72);
 
     /// The tag's bytes on the wire, leading zero bytes dropped (at least one).
-    pub fn to_bytes(self) -> Vec<u8> {
+    pub(crate) fn to_bytes(self) -> Vec<u8> {
         let be = self.0.to_be_bytes();
         let skip = be.iter().take(3).take_while(|b| **b == 0).count();
         be.iter().skip(skip).copied().collect()
     }
 
     /// Number of bytes the tag takes on the wire.
-    pub fn encoded_len(self) -> usize {
+    pub(crate) fn encoded_len(self) -> usize {
         match self.0 {
             0..=0xFF => 1,
             0x100..=0xFFFF => 2,
@@ -50,7 +50,7 @@ impl Tag {
     }
 
     /// Bit 6 of the first byte: the value is a sequence of TLV objects.
-    pub fn is_constructed(self) -> bool {
+    pub(crate) fn is_constructed(self) -> bool {
         self.to_bytes().first().is_some_and(|b| b & 0x20 != 0)
     }
 

@@ -28,7 +28,7 @@ pub(crate) struct Framing {
 
 impl Framing {
     /// Strips sentinels, checks the LRC if one is present, and returns the data.
-    pub fn unframe<'a>(&self, input: &'a str) -> Result<Framed<'a>, CardError> {
+    pub(crate) fn unframe<'a>(&self, input: &'a str) -> Result<Framed<'a>, CardError> {
         let track = self.track;
         // Keyboard-style readers end a swipe with Enter; no stripe character
         // is a CR or LF, so nothing meaningful is lost.

@@ -10,8 +10,11 @@ mod track_id;
 mod track_set;
 
 pub use stripe_code::StripeCode;
-pub use track1::{Track1, TRACK1_MAX_DATA};
-pub use track2::{Track2, TRACK2_MAX_DATA};
-pub use track3::{Track3, TRACK3_MAX_DATA};
+pub use track1::Track1;
+pub use track1::TRACK1_MAX_DATA;
+pub use track2::Track2;
+pub use track2::TRACK2_MAX_DATA;
+pub use track3::Track3;
+pub use track3::TRACK3_MAX_DATA;
 pub use track_id::TrackId;
 pub use track_set::TrackSet;

@@ -30,7 +30,8 @@ pub struct GattProfile {
 }
 
 /// Expands a 16-bit Bluetooth SIG UUID (`18F0`) to its 128-bit form.
-pub const fn sig_uuid(short: u16) -> Uuid {
+#[cfg(test)]
+const fn sig_uuid(short: u16) -> Uuid {
     Uuid::from_u128(0x0000_0000_0000_1000_8000_0080_5F9B_34FB | ((short as u128) << 96))
 }
 
@@ -123,7 +124,7 @@ pub async fn scan(profile: GattProfile, duration: Duration) -> Result<Vec<FoundD
 }
 
 /// True when `a` and `b` name the same Bluetooth address (case and separators aside).
-pub fn same_address(a: &str, b: &str) -> bool {
+pub(crate) fn same_address(a: &str, b: &str) -> bool {
     let norm = |s: &str| s.chars().filter(char::is_ascii_hexdigit).map(|c| c.to_ascii_uppercase()).collect::<String>();
     let (a, b) = (norm(a), norm(b));
     !a.is_empty() && a == b

@@ -74,7 +74,7 @@ impl std::fmt::Debug for Frame {
 
 /// Why a byte run is not a frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FrameFault {
+pub(crate) enum FrameFault {
     /// The CRC does not match: a damaged chunk.
     Crc,
     /// An unknown KIND byte.
@@ -95,7 +95,7 @@ impl Frame {
     }
 
     /// A negative acknowledgement of `seq`.
-    pub fn nak(seq: u8) -> Frame {
+    pub(crate) fn nak(seq: u8) -> Frame {
         Frame::new(seq, FrameKind::Nak, 0, Vec::new())
     }
 

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use crate::i18n::Bilingual;
 
 /// ATT header bytes a write loses from the MTU.
-pub const ATT_OVERHEAD: usize = 3;
+pub(crate) const ATT_OVERHEAD: usize = 3;
 
 /// Why the link could not carry bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

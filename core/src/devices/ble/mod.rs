@@ -13,9 +13,13 @@ mod reassembly;
 mod transport;
 
 pub use crc::crc16_ccitt;
-pub use frame::{Frame, FrameKind, FRAME_OVERHEAD, MAX_PAYLOAD, SOF};
-pub use link::{BleLink, LinkError, LinkEvent, LinkInbox, LinkSecurity, ATT_OVERHEAD};
+pub use frame::{Frame, FrameKind};
+pub use frame::{FRAME_OVERHEAD, MAX_PAYLOAD, SOF};
+pub(crate) use link::ATT_OVERHEAD;
+pub use link::{BleLink, LinkError, LinkEvent, LinkInbox, LinkSecurity};
 #[cfg(any(test, feature = "sim"))]
 pub use memory::{memory_pair, MemoryEndpoint, MemoryFaults};
-pub use reassembly::{Reassembler, Resync};
-pub use transport::{FrameTransport, TransportConfig, TransportError};
+pub use reassembly::Reassembler;
+pub use reassembly::Resync;
+pub use transport::TransportConfig;
+pub(crate) use transport::{FrameTransport, TransportError};

@@ -38,12 +38,12 @@ impl Reassembler {
     }
 
     /// True while part of a frame is buffered.
-    pub fn has_partial(&self) -> bool {
+    pub(crate) fn has_partial(&self) -> bool {
         !self.buf.is_empty()
     }
 
     /// Drops a partial frame whose remaining chunks did not arrive in time.
-    pub fn abandon_partial(&mut self) -> Option<Resync> {
+    pub(crate) fn abandon_partial(&mut self) -> Option<Resync> {
         let n = self.buf.len();
         self.consume(n);
         (n > 0).then_some(Resync::Abandoned(n))

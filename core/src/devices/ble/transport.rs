@@ -41,7 +41,7 @@ impl Default for TransportConfig {
 
 /// Why a frame could not be sent or received.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum TransportError {
+pub(crate) enum TransportError {
     /// The link is down.
     #[error("device disconnected")]
     Disconnected,
@@ -95,7 +95,7 @@ enum Inbound {
 type AckWaiters = Arc<std::sync::Mutex<HashMap<u8, oneshot::Sender<bool>>>>;
 
 /// A framed, acknowledged channel to one device.
-pub struct FrameTransport {
+pub(crate) struct FrameTransport {
     link: Arc<dyn BleLink>,
     config: TransportConfig,
     next_seq: AtomicU8,
@@ -144,11 +144,6 @@ impl FrameTransport {
             inbound: Mutex::new(rx),
             pump,
         }
-    }
-
-    /// True while the link is up.
-    pub fn is_connected(&self) -> bool {
-        self.link.is_connected()
     }
 
     /// Whether the platform's link is bonded and encrypted now.
@@ -203,16 +198,6 @@ impl FrameTransport {
             Ok(Some(Inbound::Disconnected)) => Err(TransportError::Disconnected),
             Ok(Some(Inbound::Frame(f))) => Ok(f),
         }
-    }
-
-    /// Throws away frames already received (stale events after a cancel or reconnect).
-    pub async fn drain(&self) -> usize {
-        let mut rx = self.inbound.lock().await;
-        let mut n = 0;
-        while rx.try_recv().is_ok() {
-            n += 1;
-        }
-        n
     }
 }
 

@@ -8,18 +8,18 @@ use encoding_rs::GB18030;
 /// Escape.
 pub const ESC: u8 = 0x1B;
 /// Group separator: the `GS` command prefix.
-pub const GS: u8 = 0x1D;
+pub(crate) const GS: u8 = 0x1D;
 /// File separator: the `FS` (Chinese/Kanji) command prefix.
-pub const FS: u8 = 0x1C;
+pub(crate) const FS: u8 = 0x1C;
 /// Data link escape: the real-time command prefix.
-pub const DLE: u8 = 0x10;
+pub(crate) const DLE: u8 = 0x10;
 /// End of transmission: `DLE EOT n` asks for a status byte.
-pub const EOT: u8 = 0x04;
+pub(crate) const EOT: u8 = 0x04;
 /// Line feed: print the line buffer and advance one line.
-pub const LF: u8 = 0x0A;
+pub(crate) const LF: u8 = 0x0A;
 
 /// Largest character scale `GS !` allows.
-pub const MAX_SCALE: u8 = 8;
+pub(crate) const MAX_SCALE: u8 = 8;
 
 /// Horizontal alignment of a printed line (`ESC a n`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -121,7 +121,7 @@ impl EscPos {
     }
 
     /// `FS &` (on) or `FS .` (off): two-byte GB codes print as one Chinese character.
-    pub fn chinese(&mut self, on: bool) -> &mut Self {
+    pub(crate) fn chinese(&mut self, on: bool) -> &mut Self {
         self.buf.extend_from_slice(&[FS, if on { b'&' } else { b'.' }]);
         self.chinese = on;
         self
@@ -143,7 +143,7 @@ impl EscPos {
     }
 
     /// `LF`: prints the line.
-    pub fn newline(&mut self) -> &mut Self {
+    pub(crate) fn newline(&mut self) -> &mut Self {
         self.buf.push(LF);
         self
     }

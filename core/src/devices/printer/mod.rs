@@ -6,7 +6,7 @@
 
 mod client;
 mod error;
-pub mod escpos;
+pub(crate) mod escpos;
 mod gatt;
 mod parser;
 pub mod preview;
@@ -15,10 +15,15 @@ pub mod sim;
 mod status;
 mod width;
 
-pub use client::{BlePrinter, PrintReport, Printer, PrinterConfig};
-pub use error::PrinterError;
-pub use escpos::{Align, EscPos, StatusQuery};
-pub use gatt::{pick_service, PrinterGatt, ISSC_TRANSPARENT_UART, KNOWN_SERVICES, SERVICE_18F0};
-pub use parser::{line_ends, Op, Parser};
+pub(crate) use client::PrintReport;
+pub use client::{BlePrinter, Printer, PrinterConfig};
+pub(crate) use error::PrinterError;
+pub use escpos::StatusQuery;
+pub use escpos::{Align, EscPos};
+pub use gatt::{pick_service, PrinterGatt, KNOWN_SERVICES};
+pub use gatt::{ISSC_TRANSPARENT_UART, SERVICE_18F0};
+pub use parser::line_ends;
+pub use parser::{Op, Parser};
 pub use status::PrinterStatus;
-pub use width::{char_columns, str_columns, PaperWidth};
+pub(crate) use width::char_columns;
+pub use width::{str_columns, PaperWidth};

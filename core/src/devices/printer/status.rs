@@ -27,12 +27,12 @@ const FIXED_MASK: u8 = 0b1001_0011;
 const FIXED_BITS: u8 = 0b0001_0010;
 
 /// True when `b` has the fixed bits of a `DLE EOT` answer.
-pub fn is_realtime_status(b: u8) -> bool {
+pub(crate) fn is_realtime_status(b: u8) -> bool {
     b & FIXED_MASK == FIXED_BITS
 }
 
 /// Reads the `DLE EOT 2` (offline cause) answer into `s`; false if `b` is not a status byte.
-pub fn apply_offline_cause(b: u8, s: &mut PrinterStatus) -> bool {
+pub(crate) fn apply_offline_cause(b: u8, s: &mut PrinterStatus) -> bool {
     if !is_realtime_status(b) {
         return false;
     }
@@ -44,7 +44,7 @@ pub fn apply_offline_cause(b: u8, s: &mut PrinterStatus) -> bool {
 }
 
 /// Reads the `DLE EOT 4` (roll paper sensor) answer into `s`; false if `b` is not a status byte.
-pub fn apply_paper_sensor(b: u8, s: &mut PrinterStatus) -> bool {
+pub(crate) fn apply_paper_sensor(b: u8, s: &mut PrinterStatus) -> bool {
     if !is_realtime_status(b) {
         return false;
     }
@@ -55,12 +55,12 @@ pub fn apply_paper_sensor(b: u8, s: &mut PrinterStatus) -> bool {
 
 /// Reads the `GS r 1` answer (bits 0-1 near end, 2-3 paper end; bits 4 and 7 clear):
 /// `Some(paper_out)`, or `None` if `b` cannot be one.
-pub fn paper_out_after_printing(b: u8) -> Option<bool> {
+pub(crate) fn paper_out_after_printing(b: u8) -> Option<bool> {
     (b & 0b1001_0000 == 0).then_some(b & 0x0C != 0)
 }
 
 /// The `DLE EOT 2` byte for a state (what the simulated printer answers).
-pub fn offline_cause_byte(s: &PrinterStatus) -> u8 {
+pub(crate) fn offline_cause_byte(s: &PrinterStatus) -> u8 {
     FIXED_BITS
         | if s.cover_open { 0x04 } else { 0 }
         | if s.paper_out { 0x20 } else { 0 }
@@ -68,17 +68,17 @@ pub fn offline_cause_byte(s: &PrinterStatus) -> u8 {
 }
 
 /// The `DLE EOT 4` byte for a state.
-pub fn paper_sensor_byte(s: &PrinterStatus) -> u8 {
+pub(crate) fn paper_sensor_byte(s: &PrinterStatus) -> u8 {
     FIXED_BITS | if s.paper_near_end { 0x0C } else { 0 } | if s.paper_out { 0x60 } else { 0 }
 }
 
 /// The `DLE EOT 1` byte for a state: bit 3 set while offline.
-pub fn printer_byte(s: &PrinterStatus) -> u8 {
+pub(crate) fn printer_byte(s: &PrinterStatus) -> u8 {
     FIXED_BITS | if s.ready() { 0 } else { 0x08 }
 }
 
 /// The `GS r 1` byte for a state.
-pub fn paper_after_printing_byte(s: &PrinterStatus) -> u8 {
+pub(crate) fn paper_after_printing_byte(s: &PrinterStatus) -> u8 {
     (if s.paper_near_end { 0x03 } else { 0 }) | if s.paper_out { 0x0C } else { 0 }
 }
 

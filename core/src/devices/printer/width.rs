@@ -34,7 +34,7 @@ impl PaperWidth {
 }
 
 /// Columns one character takes: 1 for printable ASCII, 2 for everything else, 0 for controls.
-pub fn char_columns(c: char) -> usize {
+pub(crate) fn char_columns(c: char) -> usize {
     match c {
         ' '..='~' => 1,
         c if c.is_control() => 0,

@@ -36,7 +36,7 @@ impl CardMethod {
 
 impl CardMethod {
     /// The entry method this presentation is (the vocabulary names it).
-    pub fn entry_method(self) -> crate::iso8583::EntryMethod {
+    pub(crate) fn entry_method(self) -> crate::iso8583::EntryMethod {
         match self {
             CardMethod::Swipe => crate::iso8583::EntryMethod::Swipe,
             CardMethod::Insert => crate::iso8583::EntryMethod::Chip,

@@ -14,9 +14,9 @@ use zeroize::Zeroizing;
 use crate::reader::ReaderError;
 
 /// The protocol label bound into the key derivation (and the HKDF salt).
-pub const LABEL: &[u8] = b"pos-core reader link key v1";
+pub(crate) const LABEL: &[u8] = b"pos-core reader link key v1";
 /// An uncompressed P-256 public key: `04 | X | Y`.
-pub const PUBLIC_KEY_LEN: usize = 65;
+pub(crate) const PUBLIC_KEY_LEN: usize = 65;
 /// The counter that leads a wrapped key.
 const COUNTER_LEN: usize = 8;
 const TAG_LEN: usize = 16;
@@ -65,18 +65,19 @@ impl Ephemeral {
     }
 
     /// Our public key, to send to the other side.
-    pub fn public_key(&self) -> &[u8] {
+    pub(crate) fn public_key(&self) -> &[u8] {
         &self.public
     }
 
     /// The phone's side: agrees with the reader's public key.
-    pub fn agree_as_phone(self, reader_public: &[u8], serial: &str) -> Result<LinkKey, ReaderError> {
+    pub(crate) fn agree_as_phone(self, reader_public: &[u8], serial: &str) -> Result<LinkKey, ReaderError> {
         let t = transcript(&self.public, reader_public, serial);
         self.agree(reader_public, &t)
     }
 
     /// The reader's side: agrees with the phone's public key.
-    pub fn agree_as_reader(self, phone_public: &[u8], serial: &str) -> Result<LinkKey, ReaderError> {
+    #[cfg(any(test, feature = "sim"))]
+    pub(crate) fn agree_as_reader(self, phone_public: &[u8], serial: &str) -> Result<LinkKey, ReaderError> {
         let t = transcript(phone_public, &self.public, serial);
         self.agree(phone_public, &t)
     }
@@ -97,7 +98,7 @@ impl Ephemeral {
 }
 
 /// The agreed AES-256-GCM key, with the counters of the nonces used under it.
-pub struct LinkKey {
+pub(crate) struct LinkKey {
     key: LessSafeKey,
     /// The last counter this side sealed with.
     sealed: u64,
@@ -120,6 +121,7 @@ fn nonce(counter: u64) -> Nonce {
 
 impl LinkKey {
     /// The reader wraps `secret` for the phone: `counter(8) | ciphertext | tag(16)`, `aad` bound.
+    #[cfg(any(test, feature = "sim"))]
     pub fn wrap(&mut self, aad: &[u8], secret: &[u8]) -> Result<Vec<u8>, ReaderError> {
         let counter = self.sealed.checked_add(1).ok_or_else(|| crypto("counter exhausted"))?;
         let mut out = Vec::with_capacity(COUNTER_LEN + secret.len() + TAG_LEN);

@@ -23,7 +23,7 @@ fn bad(why: impl Into<String>) -> ReaderError {
 
 /// The `DEVICE_INFO` response.
 #[cfg(any(test, feature = "sim"))] // the simulated reader device
-pub fn encode_device_info(i: &DeviceInfo) -> Vec<u8> {
+pub(crate) fn encode_device_info(i: &DeviceInfo) -> Vec<u8> {
     let caps = u8::from(i.pin_pad) | (u8::from(i.contactless) << 1);
     PayloadWriter::new()
         .u8(tag::STATUS, status::OK)
@@ -37,7 +37,7 @@ pub fn encode_device_info(i: &DeviceInfo) -> Vec<u8> {
 }
 
 /// Reads a `DEVICE_INFO` response.
-pub fn decode_device_info(p: &Payload<'_>) -> Result<DeviceInfo, ReaderError> {
+pub(crate) fn decode_device_info(p: &Payload<'_>) -> Result<DeviceInfo, ReaderError> {
     let caps = p.u8(tag::CAPABILITIES).unwrap_or(0);
     Ok(DeviceInfo {
         model: p.text(tag::MODEL).ok_or_else(|| bad("missing model"))?.to_string(),
@@ -51,7 +51,7 @@ pub fn decode_device_info(p: &Payload<'_>) -> Result<DeviceInfo, ReaderError> {
 }
 
 /// The `LOAD_KEYS` request.
-pub fn encode_keys(k: &EncryptedWorkingKeys) -> Vec<u8> {
+pub(crate) fn encode_keys(k: &EncryptedWorkingKeys) -> Vec<u8> {
     PayloadWriter::new()
         .bytes(tag::PIK, &k.pik.ciphertext)
         .bytes(tag::PIK_KCV, &k.pik.check_value)
@@ -68,7 +68,7 @@ fn kcv(p: &Payload<'_>, t: u8) -> Result<[u8; 4], ReaderError> {
 
 /// Reads a `LOAD_KEYS` request.
 #[cfg(any(test, feature = "sim"))] // the simulated reader device
-pub fn decode_keys(p: &Payload<'_>) -> Result<EncryptedWorkingKeys, ReaderError> {
+pub(crate) fn decode_keys(p: &Payload<'_>) -> Result<EncryptedWorkingKeys, ReaderError> {
     let key = |ct: u8, cv: u8| -> Result<EncryptedKey, ReaderError> {
         Ok(EncryptedKey { ciphertext: p.need(ct, "key ciphertext")?.to_vec(), check_value: kcv(p, cv)? })
     };
@@ -81,14 +81,14 @@ pub fn decode_keys(p: &Payload<'_>) -> Result<EncryptedWorkingKeys, ReaderError>
 
 /// What the wrapped MAK of a `LOAD_KEYS` answer is bound to: the command and the MAK check
 /// value the phone asked to load, so an answer cannot be moved to another command or sign-in.
-pub fn key_ack_aad(requested_mak_kcv: &[u8; 4]) -> [u8; 5] {
+pub(crate) fn key_ack_aad(requested_mak_kcv: &[u8; 4]) -> [u8; 5] {
     let k = requested_mak_kcv;
     [cmd::LOAD_KEYS, k[0], k[1], k[2], k[3]]
 }
 
 /// The `LOAD_KEYS` response: the MAK only wrapped under the link key, never in clear.
 #[cfg(any(test, feature = "sim"))] // the simulated reader device
-pub fn encode_key_ack(a: &ReaderKeyAck, link: &mut LinkKey, aad: &[u8]) -> Result<Vec<u8>, ReaderError> {
+pub(crate) fn encode_key_ack(a: &ReaderKeyAck, link: &mut LinkKey, aad: &[u8]) -> Result<Vec<u8>, ReaderError> {
     let wrapped = link.wrap(aad, a.mak.as_bytes())?;
     Ok(PayloadWriter::new()
         .u8(tag::STATUS, status::OK)
@@ -100,7 +100,7 @@ pub fn encode_key_ack(a: &ReaderKeyAck, link: &mut LinkKey, aad: &[u8]) -> Resul
 }
 
 /// Reads a `LOAD_KEYS` response, unwrapping the MAK under the link key. A MAK in clear is refused.
-pub fn decode_key_ack(p: &Payload<'_>, link: &mut LinkKey, aad: &[u8]) -> Result<ReaderKeyAck, ReaderError> {
+pub(crate) fn decode_key_ack(p: &Payload<'_>, link: &mut LinkKey, aad: &[u8]) -> Result<ReaderKeyAck, ReaderError> {
     if p.get(tag::MAK).is_some() {
         return Err(bad("the reader sent the MAK in clear"));
     }
@@ -114,7 +114,7 @@ pub fn decode_key_ack(p: &Payload<'_>, link: &mut LinkKey, aad: &[u8]) -> Result
 }
 
 /// A failed response's status as the error the caller sees.
-pub fn status_error(p: &Payload<'_>) -> Option<ReaderError> {
+pub(crate) fn status_error(p: &Payload<'_>) -> Option<ReaderError> {
     match p.u8(tag::STATUS)? {
         status::OK => None,
         status::BUSY => Some(ReaderError::Busy),
@@ -164,7 +164,7 @@ fn unlock_status(w: PayloadWriter, e: &UnlockError) -> PayloadWriter {
 
 /// The status payload for a reader error (what the device answers).
 #[cfg(any(test, feature = "sim"))] // the simulated reader device
-pub fn error_status(e: &ReaderError) -> Vec<u8> {
+pub(crate) fn error_status(e: &ReaderError) -> Vec<u8> {
     let w = PayloadWriter::new();
     match e {
         ReaderError::Busy => w.u8(tag::STATUS, status::BUSY),
@@ -186,7 +186,7 @@ pub fn error_status(e: &ReaderError) -> Vec<u8> {
 }
 
 /// The `START_TXN` request.
-pub fn encode_request(r: &CardRequest) -> Vec<u8> {
+pub(crate) fn encode_request(r: &CardRequest) -> Vec<u8> {
     let idx = TxnType::ALL.iter().position(|t| *t == r.txn).unwrap_or(0) as u8;
     let mut w = PayloadWriter::new().u8(tag::TXN_TYPE, idx);
     if let Some(a) = r.amount {
@@ -201,7 +201,7 @@ pub fn encode_request(r: &CardRequest) -> Vec<u8> {
 
 /// Reads a `START_TXN` request.
 #[cfg(any(test, feature = "sim"))] // the simulated reader device
-pub fn decode_request(p: &Payload<'_>) -> Result<CardRequest, ReaderError> {
+pub(crate) fn decode_request(p: &Payload<'_>) -> Result<CardRequest, ReaderError> {
     let txn = p
         .u8(tag::TXN_TYPE)
         .and_then(|i| TxnType::ALL.get(usize::from(i)).copied())
@@ -224,7 +224,7 @@ pub fn decode_request(p: &Payload<'_>) -> Result<CardRequest, ReaderError> {
 
 /// The `CARD_READ` event.
 #[cfg(any(test, feature = "sim"))] // the simulated reader device
-pub fn encode_card_read(r: &CardRead) -> Vec<u8> {
+pub(crate) fn encode_card_read(r: &CardRead) -> Vec<u8> {
     PayloadWriter::new()
         .text(tag::ENTRY_MODE, &r.entry_mode.to_field())
         .text(tag::MASKED_PAN, r.masked_pan.as_str())
@@ -242,7 +242,7 @@ pub fn encode_card_read(r: &CardRead) -> Vec<u8> {
 }
 
 /// Reads a `CARD_READ` event; every field is validated as the host would.
-pub fn decode_card_read(p: &Payload<'_>) -> Result<CardRead, ReaderError> {
+pub(crate) fn decode_card_read(p: &Payload<'_>) -> Result<CardRead, ReaderError> {
     let text = |t: u8| p.text(t).map(str::to_string);
     let fp_bytes = p.need(tag::FINGERPRINT, "fingerprint")?;
     let fingerprint: CardFingerprint = hex::encode(fp_bytes).parse().map_err(|_| bad("fingerprint"))?;
@@ -268,7 +268,7 @@ pub fn decode_card_read(p: &Payload<'_>) -> Result<CardRead, ReaderError> {
 }
 
 /// A `TXN_ERROR` code as the error the caller sees.
-pub fn txn_error_of(code: Option<u8>) -> ReaderError {
+pub(crate) fn txn_error_of(code: Option<u8>) -> ReaderError {
     match code {
         Some(txn_error::TIMEOUT) => ReaderError::Timeout,
         Some(txn_error::CANCELLED) => ReaderError::Cancelled,
@@ -281,7 +281,7 @@ pub fn txn_error_of(code: Option<u8>) -> ReaderError {
 
 /// The `TXN_ERROR` code for a reader error.
 #[cfg(any(test, feature = "sim"))] // the simulated reader device
-pub fn txn_error_code(e: &ReaderError) -> u8 {
+pub(crate) fn txn_error_code(e: &ReaderError) -> u8 {
     match e {
         ReaderError::Timeout => txn_error::TIMEOUT,
         ReaderError::Cancelled => txn_error::CANCELLED,

@@ -6,7 +6,7 @@ pub mod codes;
 #[cfg(any(test, feature = "sim"))]
 mod device;
 mod events;
-pub mod link_key;
+pub(crate) mod link_key;
 mod messages;
 mod payload;
 
@@ -16,5 +16,6 @@ mod tests;
 pub use client::BleCardReader;
 #[cfg(any(test, feature = "sim"))]
 pub use device::SimulatedReader;
-pub use events::{CardMethod, EventLog, ReaderEvent, ReaderObserver};
+pub use events::EventLog;
+pub use events::{CardMethod, ReaderEvent, ReaderObserver};
 pub use payload::{Payload, PayloadWriter};

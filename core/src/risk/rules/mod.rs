@@ -22,7 +22,7 @@ use super::engine::RiskRequest;
 use super::error::PolicyError;
 use super::history::Facts;
 
-pub use business_hours::ClockTime;
+pub(crate) use business_hours::ClockTime;
 
 /// What a rule looks at and its thresholds. Amounts are minor units of the policy's currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,7 +205,7 @@ pub(crate) mod testing {
     use crate::iso8583::TxnType;
 
     /// 2025-03-05 (a Wednesday) 12:00 Beijing time.
-    pub fn noon() -> Timestamp {
+    pub(crate) fn noon() -> Timestamp {
         let c = CivilTime { year: 2025, month: 3, day: 5, hour: 12, minute: 0, second: 0 };
         Timestamp::from_civil(c, CHINA_UTC_OFFSET_SECS)
     }
@@ -228,7 +228,7 @@ pub(crate) mod testing {
     }
 
     /// Fires for a sale of `fen` at noon with no history.
-    pub fn fires_on(rule: &RuleParams, fen: u64) -> bool {
+    pub(crate) fn fires_on(rule: &RuleParams, fen: u64) -> bool {
         fires(rule, &req(fen, noon()), &Facts::default())
     }
 }

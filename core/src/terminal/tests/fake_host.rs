@@ -63,12 +63,12 @@ struct State {
 
 /// The running host.
 #[derive(Clone)]
-pub struct FakeHost {
+pub(crate) struct FakeHost {
     pub addr: String,
     state: Arc<Mutex<State>>,
 }
 
-pub const HOST_BATCH: u32 = 5;
+pub(crate) const HOST_BATCH: u32 = 5;
 
 impl FakeHost {
     pub async fn start() -> FakeHost {
@@ -111,7 +111,7 @@ impl FakeHost {
     }
 
     /// Stops (or resumes) answering reversals.
-    pub fn ignore_reversals(&self, ignore: bool) {
+    pub(crate) fn ignore_reversals(&self, ignore: bool) {
         self.state.lock().unwrap().ignore_reversals = ignore;
     }
 

@@ -10,7 +10,7 @@ use crate::devices::printer::status::{
 use crate::devices::printer::width::char_columns;
 
 /// Lines of paper a head keeps before it counts overflow (a hostile stream cannot grow it further).
-pub const DEFAULT_MAX_LINES: usize = 4000;
+pub(crate) const DEFAULT_MAX_LINES: usize = 4000;
 /// Dots per text line (font A 24 dots), for `ESC J` feeds.
 const DOTS_PER_LINE: u8 = 24;
 

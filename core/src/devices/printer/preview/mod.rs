@@ -5,5 +5,9 @@
 mod head;
 mod paper;
 
-pub use head::{render, PrintHead, DEFAULT_MAX_LINES};
-pub use paper::{left_pad, Cell, Paper, PaperLine};
+#[cfg(any(test, feature = "sim"))]
+pub(crate) use head::DEFAULT_MAX_LINES;
+pub use head::{render, PrintHead};
+#[cfg(any(test, feature = "sim"))]
+pub(crate) use paper::PaperLine;
+pub use paper::{left_pad, Cell, Paper};

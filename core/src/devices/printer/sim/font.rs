@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Rows of every glyph.
-pub const GLYPH_ROWS: usize = 16;
+pub(crate) const GLYPH_ROWS: usize = 16;
 
 const FONT_HEX: &str = include_str!("../../../../assets/receipt-font.hex");
 
@@ -24,7 +24,7 @@ pub struct Glyph {
 
 impl Glyph {
     /// Pixels across: 8 or 16.
-    pub fn px_width(&self) -> usize {
+    pub(crate) fn px_width(&self) -> usize {
         if self.wide {
             16
         } else {

@@ -8,4 +8,5 @@ mod png;
 
 pub use device::{SimPrinter, SimPrinterConfig};
 pub use font::{glyph, glyph_count, Glyph};
-pub use png::{missing_glyphs, to_png, PreviewError, MAX_HEIGHT_PX, PX_PER_COLUMN};
+pub use png::{missing_glyphs, PreviewError, PX_PER_COLUMN};
+pub use png::{to_png, MAX_HEIGHT_PX};
