@@ -277,9 +277,9 @@ mod tests {
     /// One row per core variant: what Kotlin sees, with the texts passed through unchanged.
     #[test]
     fn every_core_variant_maps_to_its_kotlin_error() {
-        use pos_core::ids::{TxnId, VoucherNo};
         use pos_core::iso8583::BatchNo;
         use pos_core::Amount;
+        use pos_core::{TxnId, VoucherNo};
         let d = || Detail::new("中文", "English");
         let cny = |m| Amount::cny(m).unwrap();
         let batch = |n| BatchNo::new(n).unwrap();

@@ -2,8 +2,8 @@
 //! items needing the operator.
 
 use pos_core::i18n::Bilingual;
-use pos_core::reversal::{Attention, AttentionKind as CoreKind};
-use pos_core::sync::{SyncEvent as CoreEvent, SyncReport as CoreReport, SyncStop as CoreStop};
+use pos_core::terminal::{Attention, AttentionKind as CoreKind};
+use pos_core::terminal::{SyncEvent as CoreEvent, SyncReport as CoreReport, SyncStop as CoreStop};
 
 use crate::money::Money;
 use crate::queue::UploadState;

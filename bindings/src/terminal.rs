@@ -467,7 +467,7 @@ impl Terminal {
     /// Connectivity changes until the handle is cancelled.
     pub fn subscribe_connectivity(&self, observer: Arc<dyn ConnectivityObserver>) -> Arc<TaskHandle> {
         pump(self.inner.subscribe(), move |e| {
-            if let pos_core::sync::SyncEvent::Connectivity { online } = e {
+            if let pos_core::terminal::SyncEvent::Connectivity { online } = e {
                 observer.on_connectivity_changed(online);
             }
         })

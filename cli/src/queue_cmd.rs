@@ -7,8 +7,8 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use pos_core::journal::{QueueEntry, ReversalRecord, UploadState};
 use pos_core::offline::OfflinePreference;
-use pos_core::reversal::{Attention, AttentionKind};
-use pos_core::sync::{SyncEvent, SyncReport, SyncStop};
+use pos_core::terminal::{Attention, AttentionKind};
+use pos_core::terminal::{SyncEvent, SyncReport, SyncStop};
 use pos_core::Bilingual;
 use serde_json::{json, Value};
 
@@ -126,7 +126,7 @@ pub fn queue(g: &Global, all: bool) -> Result<ExitCode, CliError> {
         let t = &view;
         let entries = t.offline_queue(!all)?;
         let reversals: Vec<ReversalRecord> =
-            t.open_reversals()?.into_iter().filter(|r| r.state == pos_core::reversal::ReversalState::Due).collect();
+            t.open_reversals()?.into_iter().filter(|r| r.state == pos_core::journal::ReversalState::Due).collect();
         let attention = t.attention()?;
         let stats = t.queue_stats()?;
         if g.json {

@@ -22,12 +22,12 @@ pub mod deck;
 pub mod devices;
 pub mod error;
 pub mod i18n;
-pub mod ids;
+pub(crate) mod ids;
 pub mod iso8583;
 pub mod journal;
 pub mod money;
 pub mod offline;
-pub mod outcome;
+pub(crate) mod outcome;
 #[cfg(any(test, feature = "sim"))]
 pub mod provision;
 pub mod provisioning;
@@ -36,7 +36,7 @@ pub mod receipt;
 pub mod redact;
 pub mod report;
 pub mod response_code;
-pub mod reversal;
+pub(crate) mod reversal;
 pub mod risk;
 #[cfg(any(test, feature = "sim"))]
 pub mod rng;
@@ -47,7 +47,7 @@ pub mod settlement;
 pub mod store;
 #[cfg(not(feature = "testkit"))]
 pub(crate) mod store;
-pub mod sync;
+pub(crate) mod sync;
 pub mod tamper;
 pub mod terminal;
 pub mod tms;

@@ -46,14 +46,15 @@ use crate::iso8583::BatchNo;
 use crate::offline::Connectivity;
 use crate::reader::CardReader;
 use crate::store::Store;
-use crate::sync::SyncEvent;
 
 // The clock is a crate-wide capability; re-exported here because the facade takes one.
 pub use crate::clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp, CHINA_UTC_OFFSET_SECS};
 pub(crate) use crate::error::TerminalError;
 /// Re-exported from `outcome`, which sits below the receipts that print them.
 pub use crate::outcome::{AdminOp, AdminOutcome, TxnOutcome};
+pub use crate::reversal::{Attention, AttentionKind};
 pub use crate::store::{TmsKind, TmsState};
+pub use crate::sync::{SyncEvent, SyncReport, SyncStop};
 pub use background::SyncTask;
 pub use config::PinPolicy;
 pub use config::TerminalConfig;

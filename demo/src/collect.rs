@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use pos_core::card::CardScheme;
 use pos_core::iso8583::{Reconciliation, TxnType};
+use pos_core::journal::ReversalState;
 use pos_core::journal::{scheme_key, type_name, HistoryStatus, TxnRecord};
 use pos_core::report::Day;
-use pos_core::reversal::ReversalState;
 use pos_core::{deck, Bilingual};
 
 use crate::day::DayLog;

@@ -13,8 +13,8 @@ use pos_core::journal::UploadState;
 use pos_core::money::Amount;
 use pos_core::offline::OfflinePreference;
 use pos_core::settlement::SettlementOutcome;
-use pos_core::sync::{SyncEvent, SyncReport};
 use pos_core::terminal::{OriginalRef, TxnOutcome};
+use pos_core::terminal::{SyncEvent, SyncReport};
 use pos_core::Bilingual;
 
 use crate::error::DemoError;

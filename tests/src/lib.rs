@@ -233,7 +233,7 @@ pub struct ExchangeFailure {
     /// What failed on the link (`response_timeout`, `mac_failed`, ...).
     pub code: pos_core::ErrorCode,
     /// The request's row.
-    pub txn_id: Option<pos_core::ids::TxnId>,
+    pub txn_id: Option<pos_core::TxnId>,
     /// Whether the host may have acted on it.
     pub may_have_reached_host: bool,
     /// Whether the terminal reverses it.

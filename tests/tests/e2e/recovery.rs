@@ -47,7 +47,7 @@ async fn a_full_disk_refuses_new_payments_and_loses_nothing() {
                 if lane.host_rows().len() != before {
                     // Journaled and sent, but the answer could not be written: its reversal is
                     // due (or still armed, for recovery), and goes out below.
-                    use pos_core::reversal::ReversalState::{Armed, Due};
+                    use pos_core::journal::ReversalState::{Armed, Due};
                     let open = lane.terminal.open_reversals().unwrap();
                     assert!(open.iter().any(|r| matches!(r.state, Armed | Due)), "{open:?}");
                 }
