@@ -99,23 +99,7 @@ fn default_aids() -> Vec<String> {
     ["A000000333010101", "A000000333010102", "A000000333010103"]
         .iter()
         .map(|aid| {
-            let p = pos_core::tms::aid::IcParams {
-                aid: hex::decode(aid).unwrap_or_default(),
-                exact_match: false,
-                version: [0x00, 0x30],
-                tac: [[0xD8, 0x40, 0x00, 0xA8, 0x00], [0xD8, 0x40, 0x04, 0xF8, 0x00], [0x00, 0x10, 0x00, 0x00, 0x00]],
-                floor_limit: 0,
-                threshold: 0,
-                max_target_percent: 99,
-                target_percent: 99,
-                default_ddol: vec![0x9F, 0x37, 0x04],
-                online_pin: true,
-                ec_limit: Some(100_000),
-                cl_floor_limit: Some(0),
-                cl_limit: Some(100_000),
-                cl_cvm_limit: Some(30_000),
-            };
-            hex::encode_upper(p.to_tlv())
+            hex::encode_upper(pos_core::tms::aid::unionpay_application(&hex::decode(aid).unwrap_or_default()).to_tlv())
         })
         .collect()
 }

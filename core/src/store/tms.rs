@@ -81,9 +81,7 @@ impl Store {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         ensure_row(&tx, kind)?;
-        let next: Option<i64> =
-            tx.query_row("SELECT staging_next FROM tms_state WHERE kind = ?1", [kind.as_str()], |r| r.get(0))?;
-        if let Some(n) = next {
+        if let Some(n) = staging_next(&tx, kind)? {
             tx.commit()?;
             return Ok(n.max(0) as u32);
         }
@@ -107,10 +105,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let under_way: Option<i64> = tx
-            .query_row("SELECT staging_next FROM tms_state WHERE kind = ?1", [kind.as_str()], |r| r.get(0))
-            .optional()?
-            .flatten();
+        let under_way = staging_next(&tx, kind)?;
         if under_way.is_none() {
             return Ok(false);
         }
@@ -145,10 +140,7 @@ impl Store {
         {
             let mut conn = self.lock();
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let under_way: Option<i64> = tx
-                .query_row("SELECT staging_next FROM tms_state WHERE kind = ?1", [kind.as_str()], |r| r.get(0))
-                .optional()?
-                .flatten();
+            let under_way = staging_next(&tx, kind)?;
             if under_way.is_none() {
                 return Ok(None);
             }
@@ -203,6 +195,14 @@ impl Store {
         };
         Ok(rows)
     }
+}
+
+/// Where the download of `kind` under way stands; `None` when none is.
+fn staging_next(tx: &Transaction<'_>, kind: TmsKind) -> Result<Option<i64>, StoreError> {
+    Ok(tx
+        .query_row("SELECT staging_next FROM tms_state WHERE kind = ?1", [kind.as_str()], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 fn ensure_row(tx: &Transaction<'_>, kind: TmsKind) -> Result<(), StoreError> {

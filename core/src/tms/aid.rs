@@ -158,6 +158,28 @@ impl IcParams {
     }
 }
 
+/// The parameters hosts of the profile commonly send for a UnionPay application `aid`:
+/// action codes D84000A800 / D84004F800 / 0010000000, DDOL 9F3704, online PIN, 1,000.00 for
+/// electronic cash and contactless, 300.00 before a contactless CVM (the simulator's default).
+pub fn unionpay_application(aid: &[u8]) -> IcParams {
+    IcParams {
+        aid: aid.to_vec(),
+        exact_match: false,
+        version: [0x00, 0x30],
+        tac: [[0xD8, 0x40, 0x00, 0xA8, 0x00], [0xD8, 0x40, 0x04, 0xF8, 0x00], [0x00, 0x10, 0x00, 0x00, 0x00]],
+        floor_limit: 0,
+        threshold: 0,
+        max_target_percent: 99,
+        target_percent: 99,
+        default_ddol: vec![0x9F, 0x37, 0x04],
+        online_pin: true,
+        ec_limit: Some(100_000),
+        cl_floor_limit: Some(0),
+        cl_limit: Some(100_000),
+        cl_cvm_limit: Some(30_000),
+    }
+}
+
 /// Reads the AID list of a 382 answer (after its flag byte): 9F06 per application.
 pub fn parse_aid_list(data: &[u8]) -> Result<Vec<Vec<u8>>, TmsError> {
     let objects = parse_tlv(data).map_err(|e| malformed(e.to_string()))?;
@@ -201,11 +223,11 @@ fn fixed<const N: usize>(v: &[u8], what: &str) -> Result<[u8; N], TmsError> {
 }
 
 fn bytes(objects: &[Tlv], tag: Tag) -> Option<&[u8]> {
-    crate::card::tlv::find(objects, tag).and_then(Tlv::bytes)
+    super::field(objects, tag)
 }
 
 fn required(objects: &[Tlv], tag: Tag) -> Result<&[u8], TmsError> {
-    bytes(objects, tag).ok_or(TmsError::Missing { what: WHAT, tag: tag.0 })
+    super::required(objects, tag, WHAT)
 }
 
 fn malformed(detail: String) -> TmsError {

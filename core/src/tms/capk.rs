@@ -240,11 +240,11 @@ fn one_byte(v: &[u8], what: &str) -> Result<u8, TmsError> {
 }
 
 fn bytes(objects: &[Tlv], tag: Tag) -> Option<&[u8]> {
-    crate::card::tlv::find(objects, tag).and_then(Tlv::bytes)
+    super::field(objects, tag)
 }
 
 fn required(objects: &[Tlv], tag: Tag) -> Result<&[u8], TmsError> {
-    bytes(objects, tag).ok_or(TmsError::Missing { what: WHAT, tag: tag.0 })
+    super::required(objects, tag, WHAT)
 }
 
 fn malformed(detail: String) -> TmsError {

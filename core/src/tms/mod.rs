@@ -17,5 +17,17 @@ mod error;
 
 pub use error::TmsError;
 
+use crate::card::tlv::{Tag, Tlv};
+
+/// The bytes of primitive object `tag` among `objects`.
+fn field(objects: &[Tlv], tag: Tag) -> Option<&[u8]> {
+    crate::card::tlv::find(objects, tag).and_then(Tlv::bytes)
+}
+
+/// As [`field`], and [`TmsError::Missing`] (in download `what`) when absent.
+fn required<'a>(objects: &'a [Tlv], tag: Tag, what: &'static str) -> Result<&'a [u8], TmsError> {
+    field(objects, tag).ok_or(TmsError::Missing { what, tag: tag.0 })
+}
+
 #[cfg(test)]
 mod tests;

@@ -108,22 +108,7 @@ fn key_lists_and_requests_round_trip() {
 }
 
 fn upi_debit_params() -> IcParams {
-    IcParams {
-        aid: hex::decode("A000000333010101").unwrap(),
-        exact_match: false,
-        version: [0x00, 0x30],
-        tac: [[0xD8, 0x40, 0x00, 0xA8, 0x00], [0xD8, 0x40, 0x04, 0xF8, 0x00], [0x00, 0x10, 0x00, 0x00, 0x00]],
-        floor_limit: 0,
-        threshold: 0,
-        max_target_percent: 99,
-        target_percent: 99,
-        default_ddol: hex::decode("9F3704").unwrap(),
-        online_pin: true,
-        ec_limit: Some(100_000),
-        cl_floor_limit: Some(0),
-        cl_limit: Some(100_000),
-        cl_cvm_limit: Some(30_000),
-    }
+    aid::unionpay_application(&hex::decode("A000000333010101").unwrap())
 }
 
 #[test]
