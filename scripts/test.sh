@@ -15,8 +15,9 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 tools="$root/.tools"
 mkdir -p "$tools"
-step() { printf '\n=== %s ===\n' "$*"; }
 t0=$(date +%s)
+# Each step prints the seconds since the start, so a slow layer shows in the CI log.
+step() { printf '\n=== [%ss] %s ===\n' "$(( $(date +%s) - t0 ))" "$*"; }
 
 step "format"
 cargo fmt --all -- --check
