@@ -3,7 +3,7 @@
 //! Risk windows, day boundaries and field 12/13 come from here, so a test can place
 //! transactions in distinct hours or days without waiting.
 
-use pos_core::clock::Timestamp;
+use pos_core::Timestamp;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

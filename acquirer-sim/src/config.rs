@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use pos_core::crypto::{KeyMode, MacAlgorithm, SecretKey};
 use pos_core::deck::{AccountKind, CardStatus, Presentation, DECK};
 use pos_core::iso8583::{MerchantId, TerminalId};
+use pos_core::mask_pan_digits;
 use pos_core::provision;
-use pos_core::redact::mask_pan_digits;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
@@ -486,7 +486,7 @@ impl SimConfig {
 
     fn check_settings(&self) -> Result<(), ConfigError> {
         let bad = |what, reason: &str| Err(ConfigError::BadSetting { what, reason: reason.to_owned() });
-        if self.limits.per_transaction == 0 || self.limits.per_transaction > pos_core::money::MAX_MINOR {
+        if self.limits.per_transaction == 0 || self.limits.per_transaction > pos_core::MAX_MINOR {
             return bad("limits.per_transaction", "must be 1..=999999999999 fen");
         }
         if self.limits.max_connections == 0 || self.limits.max_in_flight == 0 {
@@ -541,7 +541,7 @@ fn validate_account(a: &AccountConfig) -> Result<(), ConfigError> {
     if pos_core::card::Expiry::parse_yymm(&a.expiry).is_err() {
         return bad("expiry must be YYMM");
     }
-    if a.funds > pos_core::money::MAX_MINOR {
+    if a.funds > pos_core::MAX_MINOR {
         return bad("funds above 999999999999 fen");
     }
     if a.pin_tries_used > 3 {

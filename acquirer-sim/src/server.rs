@@ -244,8 +244,8 @@ impl SimHandle {
     /// A dialer that reaches this simulator over in-memory links instead of the network, for
     /// terminals in the same process (`TerminalConfig::dialer`): tests on tokio's paused clock
     /// and deterministic simulations. TLS and the host's answers are the same as over TCP.
-    pub fn dialer(&self) -> pos_core::acquirer::Dialer {
-        pos_core::acquirer::Dialer::custom(self.memory.clone())
+    pub fn dialer(&self) -> pos_core::Dialer {
+        pos_core::Dialer::custom(self.memory.clone())
     }
 
     /// Resolves when the simulator has been asked to stop (the admin `shutdown` command).
@@ -356,17 +356,14 @@ struct MemoryDial {
 const MEMORY_LINK_BUFFER: usize = 64 * 1024;
 
 #[async_trait::async_trait]
-impl pos_core::acquirer::Dial for MemoryDial {
-    async fn dial(
-        &self,
-        host: &str,
-    ) -> Result<Box<dyn pos_core::acquirer::AcquirerStream>, pos_core::acquirer::ConnectFailure> {
+impl pos_core::Dial for MemoryDial {
+    async fn dial(&self, host: &str) -> Result<Box<dyn pos_core::AcquirerStream>, pos_core::ConnectFailure> {
         if *self.shared.stop.borrow() || host != self.addr {
-            return Err(pos_core::acquirer::ConnectFailure::Refused);
+            return Err(pos_core::ConnectFailure::Refused);
         }
         let Ok(slot) = self.slots.clone().try_acquire_owned() else {
             self.shared.stats.refused.fetch_add(1, Ordering::SeqCst);
-            return Err(pos_core::acquirer::ConnectFailure::Refused);
+            return Err(pos_core::ConnectFailure::Refused);
         };
         self.shared.stats.accepted.fetch_add(1, Ordering::SeqCst);
         let (terminal_side, host_side) = tokio::io::duplex(MEMORY_LINK_BUFFER);
@@ -374,7 +371,7 @@ impl pos_core::acquirer::Dial for MemoryDial {
         let n = self.next_peer.fetch_add(1, Ordering::SeqCst);
         let peer = SocketAddr::from(([0, 0, 0, 0], u16::try_from(n % 65_535 + 1).unwrap_or(1)));
         let stop = self.shared.stop.subscribe();
-        let mut conns = self.conns.lock().map_err(|_| pos_core::acquirer::ConnectFailure::Refused)?;
+        let mut conns = self.conns.lock().map_err(|_| pos_core::ConnectFailure::Refused)?;
         spawn_connection(&mut conns, host_side, peer, self.tls.clone(), self.shared.clone(), stop, slot);
         Ok(Box::new(terminal_side))
     }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use pos_core::clock::{Clock as CoreClock, Timestamp};
+use pos_core::{Clock as CoreClock, Timestamp};
 
 /// An instant and the local UTC offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]

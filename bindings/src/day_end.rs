@@ -2,8 +2,8 @@
 //! decommission wait until the batch is settled and nothing is owed to the host; a refusal is
 //! `PosException.DayEndRefused`, naming every reason in Chinese and English.
 
-use pos_core::i18n::Bilingual;
-use pos_core::settlement::{DayEndOp, DayEndRefusal};
+use pos_core::Bilingual;
+use pos_core::{DayEndOp, DayEndRefusal};
 
 use crate::error::PosError;
 use crate::runtime::run;
@@ -51,7 +51,7 @@ impl From<DayEndOperation> for DayEndOp {
 /// The name of a day-end operation: the core's words.
 #[uniffi::export]
 pub fn day_end_operation_label(operation: DayEndOperation) -> crate::vocab::Label {
-    use pos_core::i18n::Bilingual;
+    use pos_core::Bilingual;
     let op = DayEndOp::from(operation);
     let key = match operation {
         DayEndOperation::SignOff => "sign_off",

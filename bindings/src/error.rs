@@ -3,8 +3,8 @@
 //! failures only the bindings meet (a shell callback, a task). Every variant carries the
 //! operator's text in Chinese and English, and none carries card data or keys.
 
-use pos_core::i18n::Bilingual;
-use pos_core::receipt::CopyKind;
+use pos_core::Bilingual;
+use pos_core::CopyKind;
 use pos_core::Error as Core;
 
 use crate::day_end::{DayEndBlocker, DayEndOperation};
@@ -216,12 +216,12 @@ impl From<Core> for PosError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pos_core::error::Detail;
-    use pos_core::reader::ReaderError;
-    use pos_core::receipt::ReceiptError;
-    use pos_core::report::ReportError;
-    use pos_core::settlement::{DayEndOp, DayEndRefusal};
+    use pos_core::Detail;
     use pos_core::ErrorCode;
+    use pos_core::ReaderError;
+    use pos_core::ReceiptError;
+    use pos_core::ReportError;
+    use pos_core::{DayEndOp, DayEndRefusal};
 
     #[test]
     fn reader_errors_keep_both_languages_and_a_stable_code() {
@@ -314,7 +314,7 @@ mod tests {
                 Core::RiskRefused {
                     code: ErrorCode::RiskConfirm,
                     rules: vec!["velocity".into()],
-                    confirm_token: Some(pos_core::risk::AuditId(9)),
+                    confirm_token: Some(pos_core::AuditId(9)),
                     reason_zh: String::new(),
                     reason_en: String::new(),
                     detail: d(),

@@ -3,10 +3,10 @@
 
 use pos_core::card::CardScheme as CoreScheme;
 use pos_core::iso8583::TxnType;
-use pos_core::journal::{type_of, HistoryStatus as CoreHistoryStatus, TxnRecord, TxnStatus as CoreStatus};
-use pos_core::report::Day;
 use pos_core::terminal::{HistoryItem, HistoryPage as CorePage};
+use pos_core::Day;
 use pos_core::HistoryFilter;
+use pos_core::{type_of, HistoryStatus as CoreHistoryStatus, TxnRecord, TxnStatus as CoreStatus};
 
 use crate::error::PosError;
 use crate::money::Money;

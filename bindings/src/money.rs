@@ -1,6 +1,6 @@
 //! Money across the boundary: integer minor units (`Long` in Kotlin) and the currency code.
 
-use pos_core::money::{Amount, Currency, MoneyError};
+use pos_core::{Amount, Currency, MoneyError};
 
 use crate::error::PosError;
 

@@ -1,9 +1,9 @@
 //! What the operator learns from a transaction: approved or declined, why, and its numbers.
 
-use pos_core::i18n::Bilingual;
 use pos_core::iso8583::{EntryMethod, TxnType};
-use pos_core::response_code::OperatorAction as CoreAction;
 use pos_core::terminal::{AdminOp as CoreAdminOp, AdminOutcome as CoreAdmin, TxnOutcome as CoreOutcome};
+use pos_core::Bilingual;
+use pos_core::OperatorAction as CoreAction;
 
 use crate::money::Money;
 

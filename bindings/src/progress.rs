@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use pos_core::crypto::EncryptedWorkingKeys;
-use pos_core::reader::{CardRead, CardReader, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
+use pos_core::{CardRead, CardReader, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
 use tokio::sync::broadcast;
 
 use crate::money::Money;
@@ -80,7 +80,7 @@ impl CardReader for ProgressReader {
         match &read {
             Ok(card) => self.emit(PaymentStage::Processing { kind, masked_pan: card.masked_pan.as_str().to_string() }),
             Err(e) => {
-                use pos_core::i18n::Bilingual;
+                use pos_core::Bilingual;
                 self.emit(PaymentStage::CardNotRead { zh: e.zh(), en: e.en() })
             }
         }

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use pos_core::crypto::check_value;
-use pos_core::provisioning::Provisioning;
 use pos_core::terminal::{Terminal as CoreTerminal, TerminalConfig};
+use pos_core::Provisioning;
 
 use crate::error::PosError;
 use crate::settings::{settings_of, MacAlgorithmSetting, TerminalSettings};
@@ -63,8 +63,8 @@ impl ProvisioningInfo {
     }
 }
 
-fn invalid(e: pos_core::provisioning::ProvisionError) -> PosError {
-    use pos_core::i18n::Bilingual;
+fn invalid(e: pos_core::ProvisionError) -> PosError {
+    use pos_core::Bilingual;
     PosError::InvalidInput { zh: e.zh(), en: e.en() }
 }
 
@@ -122,7 +122,7 @@ pub fn install_demo_provisioning(
 fn load(data_dir: &str, vault: Arc<dyn KeyVault>) -> Result<Option<Provisioning>, PosError> {
     let vault = ForeignVault(vault);
     Provisioning::load(&PathBuf::from(data_dir), &vault).map_err(|e| match e {
-        pos_core::provisioning::ProvisionError::Sealed(c) => pos_core::Error::from(c).into(),
+        pos_core::ProvisionError::Sealed(c) => pos_core::Error::from(c).into(),
         other => invalid(other),
     })
 }
@@ -164,7 +164,7 @@ pub(crate) fn for_simulated_reader(
 ) -> Result<Provisioning, PosError> {
     Ok(Provisioning::load(data_dir, vault)
         .map_err(|e| match e {
-            pos_core::provisioning::ProvisionError::Sealed(c) => pos_core::Error::from(c).into(),
+            pos_core::ProvisionError::Sealed(c) => pos_core::Error::from(c).into(),
             other => invalid(other),
         })?
         .unwrap_or_else(Provisioning::demo))

@@ -1,6 +1,6 @@
 //! The offline queue as the sync screen shows it.
 
-use pos_core::journal::{QueueEntry, UploadState as CoreState};
+use pos_core::{QueueEntry, UploadState as CoreState};
 
 use crate::money::Money;
 

@@ -6,8 +6,8 @@ use pos_core::devices::ble::TransportConfig;
 use pos_core::devices::reader::{
     BleCardReader, CardMethod as CoreMethod, ReaderEvent as CoreEvent, ReaderObserver as CoreObserver,
 };
-use pos_core::i18n::Bilingual;
-use pos_core::reader::{CardReader, DeviceInfo as CoreInfo, ReaderError};
+use pos_core::Bilingual;
+use pos_core::{CardReader, DeviceInfo as CoreInfo, ReaderError};
 use tokio::sync::broadcast;
 
 use crate::error::PosError;

@@ -1,6 +1,6 @@
 //! The day's report (交易汇总) as the core computes it from the journal.
 
-use pos_core::report::{DailySummary, Figure};
+use pos_core::{DailySummary, Figure};
 
 /// A count and its sum in minor units.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]

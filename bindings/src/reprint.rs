@@ -64,7 +64,7 @@ fn no_receipt(e: pos_core::Error, voucher: Option<u32>) -> PosError {
 }
 
 impl Terminal {
-    fn reprint_copies(&self, voucher: Option<u32>) -> Result<(HistoryRow, [pos_core::receipt::Receipt; 2]), PosError> {
+    fn reprint_copies(&self, voucher: Option<u32>) -> Result<(HistoryRow, [pos_core::Receipt; 2]), PosError> {
         let (record, copies) = self.core().reprint(target(voucher)?).map_err(|e| no_receipt(e, voucher))?;
         Ok((HistoryRow::from(&record), copies))
     }
@@ -96,7 +96,7 @@ impl Terminal {
     pub fn reprint_preview(&self, voucher: Option<u32>) -> Result<ReprintPreview, PosError> {
         let (row, [merchant, cardholder]) = self.reprint_copies(voucher)?;
         let width = self.width();
-        let text = |r: &pos_core::receipt::Receipt| render(&r.render(width), width.columns()).to_text();
+        let text = |r: &pos_core::Receipt| render(&r.render(width), width.columns()).to_text();
         Ok(ReprintPreview { row, merchant_copy: text(&merchant), cardholder_copy: text(&cardholder) })
     }
 }
@@ -104,8 +104,8 @@ impl Terminal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pos_core::receipt::ReceiptError;
-    use pos_core::report::ReportError;
+    use pos_core::ReceiptError;
+    use pos_core::ReportError;
 
     #[test]
     fn vouchers_are_checked_and_named_when_missing() {

@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use pos_core::acquirer::{TlsTrust, Transport};
-use pos_core::i18n::Bilingual;
 use pos_core::iso8583::{MerchantId, TerminalId};
-use pos_core::offline::OfflinePreference as CorePreference;
-use pos_core::risk::RiskPolicy;
 use pos_core::terminal::TerminalConfig;
+use pos_core::Bilingual;
+use pos_core::OfflinePreference as CorePreference;
+use pos_core::RiskPolicy;
+use pos_core::{TlsTrust, Transport};
 
 use crate::error::PosError;
 use crate::money::{amount, Money};
@@ -171,7 +171,7 @@ pub fn demo_settings(host: String) -> TerminalSettings {
 /// The settings that show `c` (a 58 mm roll; the link's certificate and plain switch are the
 /// provisioning's, set by the caller).
 pub(crate) fn settings_of(c: &TerminalConfig) -> TerminalSettings {
-    let minor = |a: pos_core::money::Amount| Money::from(a).minor;
+    let minor = |a: pos_core::Amount| Money::from(a).minor;
     TerminalSettings {
         host: c.host.clone(),
         tid: c.tid.as_str().to_string(),

@@ -1,9 +1,9 @@
 //! Settlement (结算) as the shell sees it: the totals, the host's verdict, the batch upload's
 //! progress and the settlement slip.
 
-use pos_core::i18n::Bilingual;
 use pos_core::iso8583::{Reconciliation as CoreRecon, Totals};
-use pos_core::settlement::SettlementOutcome;
+use pos_core::Bilingual;
+use pos_core::SettlementOutcome;
 
 /// The host's verdict on one section of the totals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]

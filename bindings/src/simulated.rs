@@ -18,7 +18,7 @@ use pos_core::devices::ble::{
 use pos_core::devices::printer::sim::{SimPrinter, SimPrinterConfig};
 use pos_core::devices::printer::{BlePrinter, PrinterConfig, PrinterStatus};
 use pos_core::devices::reader::{BleCardReader, SimulatedReader};
-use pos_core::reader::SoftwareReader;
+use pos_core::SoftwareReader;
 
 use crate::error::PosError;
 use crate::link::LinkInbox;
@@ -42,8 +42,8 @@ pub struct TestCard {
 }
 
 /// A card id the deck does not have: the caller's input, in both languages.
-fn unknown_card(e: pos_core::reader::UnknownTestCard) -> PosError {
-    use pos_core::i18n::Bilingual;
+fn unknown_card(e: pos_core::UnknownTestCard) -> PosError {
+    use pos_core::Bilingual;
     PosError::InvalidInput { zh: e.zh(), en: e.en() }
 }
 

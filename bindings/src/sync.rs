@@ -1,9 +1,9 @@
 //! Sync progress and results for the UI: reports, stop reasons, forwarding results,
 //! items needing the operator.
 
-use pos_core::i18n::Bilingual;
 use pos_core::terminal::{Attention, AttentionKind as CoreKind};
 use pos_core::terminal::{SyncEvent as CoreEvent, SyncReport as CoreReport, SyncStop as CoreStop};
+use pos_core::Bilingual;
 
 use crate::money::Money;
 use crate::queue::UploadState;

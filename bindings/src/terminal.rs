@@ -6,13 +6,13 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use pos_core::clock::{Clock as CoreClock, SystemClock};
 use pos_core::devices::printer::preview::render;
 use pos_core::devices::printer::PaperWidth as CoreWidth;
-use pos_core::receipt::SettlementSlip;
-use pos_core::report::Day;
 use pos_core::terminal::{OriginalRef as CoreRef, Terminal as CoreTerminal, TxnOutcome as CoreOutcome};
+use pos_core::Day;
+use pos_core::SettlementSlip;
 use pos_core::TxnId;
+use pos_core::{Clock as CoreClock, SystemClock};
 use tokio::sync::broadcast;
 
 use crate::clock::{Clock, ForeignClock};
@@ -60,7 +60,7 @@ impl Terminal {
         Ok(TxnOutcome::from(&outcome))
     }
 
-    fn amount(&self, minor: i64) -> Result<pos_core::money::Amount, PosError> {
+    fn amount(&self, minor: i64) -> Result<pos_core::Amount, PosError> {
         amount(minor, self.inner.config().currency)
     }
 
@@ -144,7 +144,7 @@ impl Terminal {
 
     /// What the app shows about the acquirer link, both languages ("中文 / English").
     pub fn link_label(&self) -> String {
-        use pos_core::i18n::Bilingual;
+        use pos_core::Bilingual;
         self.inner.transport().both()
     }
 
@@ -195,7 +195,7 @@ impl Terminal {
     /// The operator confirms a risk warning (`PosException.RiskRefused.confirmToken`); then
     /// the same payment is run again.
     pub fn confirm_risk(&self, token: i64, operator: String) -> Result<(), PosError> {
-        Ok(self.inner.confirm_risk(pos_core::risk::AuditId(token), &operator)?)
+        Ok(self.inner.confirm_risk(pos_core::AuditId(token), &operator)?)
     }
 
     /// 结算: delivers what is owed, compares totals with the host, uploads the batch when they
@@ -203,7 +203,7 @@ impl Terminal {
     pub async fn settle(&self, observer: Option<Arc<dyn SettlementObserver>>) -> Result<SettlementResult, PosError> {
         let t = self.inner.clone();
         let outcome = run(async move {
-            let progress = move |p: pos_core::settlement::UploadProgress| {
+            let progress = move |p: pos_core::UploadProgress| {
                 if let Some(o) = &observer {
                     o.on_upload_progress(p.acked, p.total, p.resumed);
                 }

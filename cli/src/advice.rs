@@ -262,7 +262,7 @@ pub fn frame_step() -> (String, String) {
 
 #[cfg(test)]
 mod tests {
-    use pos_core::error::Detail;
+    use pos_core::Detail;
 
     use super::*;
 

@@ -8,8 +8,8 @@ use std::sync::Mutex;
 
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use pos_core::i18n::Lang;
-use pos_core::report::major;
+use pos_core::major;
+use pos_core::Lang;
 use pos_demo::{DemoOptions, DemoView, FaultLevel, RecordingView, Tone, Work, REPORT_FILE, SUMMARY_FILE};
 
 use crate::terminal_cmd::ArgProblem;

@@ -10,7 +10,7 @@ use pos_core::devices::ble::btleplug_link::{scan, BtleplugLink, GattProfile};
 use pos_core::devices::ble::TransportConfig;
 use pos_core::devices::printer::{Align, BlePrinter, EscPos, Printer, PrinterConfig};
 use pos_core::devices::reader::BleCardReader;
-use pos_core::reader::CardReader;
+use pos_core::CardReader;
 use serde_json::json;
 
 use crate::{CliError, Global};

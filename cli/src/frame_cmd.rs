@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use pos_core::card::tlv::{parse_tlv, Tlv, TlvValue};
 use pos_core::crypto::{compute_mac, MacAlgorithm, SecretKey};
 use pos_core::iso8583::{unionpay, Encoding, Field60, Frame, FrameLayout, Header, OriginalData, Tpdu};
-use pos_core::redact::{mask_pan_digits, mask_track};
+use pos_core::{mask_pan_digits, mask_track};
 use serde_json::{json, Map, Value};
 use zeroize::{Zeroize, Zeroizing};
 

@@ -1,6 +1,6 @@
 //! Hex as integrators paste it: spaces, colons, newlines and an optional `0x` allowed.
 
-use pos_core::i18n::Bilingual;
+use pos_core::Bilingual;
 
 /// Input that is not hex.
 #[derive(Debug)]

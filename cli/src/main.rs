@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use pos_core::i18n::{Bilingual, Lang};
+use pos_core::{Bilingual, Lang};
 
 /// Mobile POS command line: run the acquirer simulator, drive the terminal, debug host traffic.
 #[derive(Parser)]
@@ -661,8 +661,8 @@ mod tests {
 
     #[test]
     fn core_errors_get_the_next_step() {
-        use pos_core::acquirer::{AcquirerError, ConnectFailure};
-        let e = CliError::from(pos_core::Error::from(pos_core::reader::ReaderError::NoWorkingKeys));
+        use pos_core::{AcquirerError, ConnectFailure};
+        let e = CliError::from(pos_core::Error::from(pos_core::ReaderError::NoWorkingKeys));
         assert!(e.zh().contains("pos sign-in") && e.en().contains("Run `pos sign-in`"), "{}", e.en());
         assert_eq!(e.code(), "sign_in_required");
         let refused = AcquirerError::ConnectFailed { target: "127.0.0.1:1".into(), cause: ConnectFailure::Refused };

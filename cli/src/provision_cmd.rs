@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use pos_core::crypto::{check_value, FileVault, KeyVault, MacAlgorithm};
-use pos_core::provisioning::Provisioning;
+use pos_core::Provisioning;
 use serde_json::json;
 use zeroize::Zeroizing;
 

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use pos_core::journal::{QueueEntry, ReversalRecord, UploadState};
-use pos_core::offline::OfflinePreference;
 use pos_core::terminal::{Attention, AttentionKind};
 use pos_core::terminal::{SyncEvent, SyncReport, SyncStop};
 use pos_core::Bilingual;
+use pos_core::OfflinePreference;
+use pos_core::{QueueEntry, ReversalRecord, UploadState};
 use serde_json::{json, Value};
 
 use crate::terminal_cmd::{open_terminal, open_view};
@@ -126,7 +126,7 @@ pub fn queue(g: &Global, all: bool) -> Result<ExitCode, CliError> {
         let t = &view;
         let entries = t.offline_queue(!all)?;
         let reversals: Vec<ReversalRecord> =
-            t.open_reversals()?.into_iter().filter(|r| r.state == pos_core::journal::ReversalState::Due).collect();
+            t.open_reversals()?.into_iter().filter(|r| r.state == pos_core::ReversalState::Due).collect();
         let attention = t.attention()?;
         let stats = t.queue_stats()?;
         if g.json {
@@ -146,7 +146,7 @@ pub fn queue(g: &Global, all: bool) -> Result<ExitCode, CliError> {
             pair("待上送笔数", "waiting"),
             stats.count,
             pair("金额", "amount"),
-            pos_core::money::Amount::from_minor(stats.total_minor, pos_core::money::Currency::CNY)
+            pos_core::Amount::from_minor(stats.total_minor, pos_core::Currency::CNY)
                 .map(|a| a.to_string())
                 .unwrap_or_default()
         );

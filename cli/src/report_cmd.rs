@@ -9,11 +9,11 @@ use pos_core::card::CardScheme;
 use pos_core::devices::printer::preview::render;
 use pos_core::devices::printer::PaperWidth;
 use pos_core::iso8583::TxnType;
-use pos_core::journal::HistoryStatus;
-use pos_core::money::{Amount, Currency};
-use pos_core::report::{Day, ReportError, ReportFormat};
 use pos_core::terminal::{HistoryPage, ReprintTarget};
 use pos_core::Bilingual;
+use pos_core::HistoryStatus;
+use pos_core::{Amount, Currency};
+use pos_core::{Day, ReportError, ReportFormat};
 use pos_core::{HistoryFilter, Purged, RetentionPolicy, VoucherNo};
 use serde_json::json;
 
@@ -79,7 +79,7 @@ const STATUSES: &str = "approved, voided, reversed, declined, failed, pending";
 const SCHEMES: &str = "unionpay, visa, mastercard, jcb, amex, other";
 
 fn scheme(s: &str) -> Option<CardScheme> {
-    pos_core::journal::scheme_of(&s.to_ascii_lowercase())
+    pos_core::scheme_of(&s.to_ascii_lowercase())
 }
 
 fn minor(s: &Option<String>) -> Result<Option<u64>, CliError> {
@@ -157,15 +157,15 @@ fn print_page(g: &Global, p: &HistoryPage) {
     // Words from the vocabulary in the operator's language, columns padded by display width
     // (a Chinese character takes two columns).
     let word = |t: pos_core::vocab::Term| crate::pair(g.lang, t.zh, t.en);
-    let kind_width = if g.lang == Some(pos_core::i18n::Lang::En) { 20 } else { 30 };
+    let kind_width = if g.lang == Some(pos_core::Lang::En) { 20 } else { 30 };
     for i in &p.items {
-        let kind = pos_core::journal::type_of(i.txn_type).map(pos_core::vocab::txn_type).map(word);
+        let kind = pos_core::type_of(i.txn_type).map(pos_core::vocab::txn_type).map(word);
         println!(
             "{:<19} {} {} {:>12} {:<19} {} {}",
             i.created_at.get(..19).unwrap_or(&i.created_at),
             pad(&kind.unwrap_or_else(|| i.txn_type.to_string()), kind_width),
             pad(&word(pos_core::vocab::history_status(i.status)), 16),
-            i.amount_minor.map(pos_core::report::major).unwrap_or_default(),
+            i.amount_minor.map(pos_core::major).unwrap_or_default(),
             i.masked_pan.as_deref().unwrap_or("-"),
             i.voucher.map(|v| format!("#{v:06}")).unwrap_or_default(),
             i.response_code.as_deref().unwrap_or("")

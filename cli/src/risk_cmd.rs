@@ -8,8 +8,8 @@ use clap::Subcommand;
 use pos_core::card::{fingerprint, Pan};
 use pos_core::deck;
 use pos_core::iso8583::TxnType;
-use pos_core::money::Amount;
-use pos_core::risk::{AuditId, Verdict};
+use pos_core::Amount;
+use pos_core::{AuditId, Verdict};
 use serde_json::json;
 
 use crate::terminal_cmd::device_secret;
@@ -149,7 +149,7 @@ pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
             RiskCmd::Report { day } => {
                 // A date that does not exist is refused, as `pos history` refuses it, instead
                 // of an empty report that looks like a quiet day.
-                let day = day.as_deref().map(pos_core::report::Day::parse).transpose().map_err(pos_core::Error::from)?.map(|d| d.to_string());
+                let day = day.as_deref().map(pos_core::Day::parse).transpose().map_err(pos_core::Error::from)?.map(|d| d.to_string());
                 let r = t.risk_report(day.as_deref())?;
                 if g.json {
                     println!("{}", serde_json::to_string(&r).unwrap_or_default());
@@ -192,14 +192,14 @@ pub fn run(g: &Global, cmd: RiskCmd) -> Result<ExitCode, CliError> {
                     let installed = t.risk_policy();
                     match installed {
                         _ if g.json => {
-                            let p = installed.as_deref().cloned().unwrap_or_else(pos_core::risk::RiskPolicy::default_cny);
+                            let p = installed.as_deref().cloned().unwrap_or_else(pos_core::RiskPolicy::default_cny);
                             println!("{}", json!({"installed": installed.is_some(), "policy": p}));
                         }
                         Some(p) => println!("{}", p.to_json()),
                         None => {
                             // On stderr: stdout stays a policy file (`pos risk policy > policy.json`).
                             eprintln!("{}", say_pair(g, "未安装风控策略；默认策略如下", "no risk policy installed; the default is"));
-                            println!("{}", pos_core::risk::RiskPolicy::default_cny().to_json());
+                            println!("{}", pos_core::RiskPolicy::default_cny().to_json());
                         }
                     }
                 }

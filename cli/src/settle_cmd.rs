@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use pos_core::iso8583::Reconciliation;
-use pos_core::settlement::RESUME_NOTICE;
 use pos_core::Bilingual;
+use pos_core::RESUME_NOTICE;
 use serde_json::json;
 
 use crate::terminal_cmd::open_terminal;

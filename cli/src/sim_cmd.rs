@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use pos_acquirer_sim::{ConfigError, LedgerError, SimConfig, SimError, SimTls, Simulator};
-use pos_core::i18n::Lang;
+use pos_core::Lang;
 
 use crate::{say_pair, CliError, Global};
 

@@ -6,17 +6,17 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use pos_core::acquirer::Transport;
 use pos_core::card::DeviceSecret;
 use pos_core::crypto::{FileVault, KeyVault};
 use pos_core::devices::ble::{memory_pair, MemoryFaults, TransportConfig};
 use pos_core::devices::reader::{BleCardReader, ReaderEvent, ReaderObserver, SimulatedReader};
 use pos_core::iso8583::Stan;
-use pos_core::money::Amount;
-use pos_core::offline::OfflinePreference;
 use pos_core::terminal::{
     AdminOutcome, OriginalRef, RiskConfirmer, RiskWarning, SystemClock, Terminal, TerminalConfig, TxnOutcome,
 };
+use pos_core::Amount;
+use pos_core::OfflinePreference;
+use pos_core::Transport;
 use pos_core::VoucherNo;
 use pos_core::{deck, Bilingual};
 use pos_core::{Error, ErrorCode};
@@ -219,12 +219,12 @@ pub(crate) fn check_host(host: &str) -> Result<(), CliError> {
 
 /// The simulated reader's device secret (its card fingerprint key), sealed in `dir`.
 pub(crate) fn device_secret(dir: &Path, vault: &dyn KeyVault) -> Result<DeviceSecret, CliError> {
-    Ok(pos_core::provisioning::device_secret(dir, vault).map_err(pos_core::Error::from)?)
+    Ok(pos_core::device_secret(dir, vault).map_err(pos_core::Error::from)?)
 }
 
 /// Shows reader events as the phone's screen would, on stderr.
 struct ConsoleEvents {
-    lang: Option<pos_core::i18n::Lang>,
+    lang: Option<pos_core::Lang>,
 }
 
 impl ReaderObserver for ConsoleEvents {
@@ -248,8 +248,8 @@ impl ReaderObserver for ConsoleEvents {
             return;
         }
         let (label, line) = match self.lang {
-            Some(pos_core::i18n::Lang::Zh) => ("读卡器", zh),
-            Some(pos_core::i18n::Lang::En) => ("reader", en),
+            Some(pos_core::Lang::Zh) => ("读卡器", zh),
+            Some(pos_core::Lang::En) => ("reader", en),
             None => ("读卡器 reader", format!("{zh} / {en}")),
         };
         eprintln!("  [{label}] {line}");
@@ -483,10 +483,10 @@ where
             fields.insert("risk_confirmation_required".into(), true.into());
             fields.insert("token".into(), token.to_string().into());
             fields.insert("rules".into(), rules.clone().into());
-            if g.lang != Some(pos_core::i18n::Lang::En) {
+            if g.lang != Some(pos_core::Lang::En) {
                 fields.insert("warning_zh".into(), warning.zh().into());
             }
-            if g.lang != Some(pos_core::i18n::Lang::Zh) {
+            if g.lang != Some(pos_core::Lang::Zh) {
                 fields.insert("warning_en".into(), warning.en().into());
             }
             Err(CliError::with_fields(&RiskNotConfirmed(token), fields))
@@ -498,7 +498,7 @@ where
 /// The operator's answer to a risk warning during the payment: given up front
 /// (`--confirm-risk`) or asked on the terminal.
 struct OperatorConfirms {
-    lang: Option<pos_core::i18n::Lang>,
+    lang: Option<pos_core::Lang>,
     json: bool,
     upfront: bool,
 }
@@ -537,7 +537,7 @@ impl RiskConfirmer for OperatorConfirms {
 }
 
 /// Asks the operator on the terminal whether to go ahead despite a warning.
-fn ask_operator(lang: Option<pos_core::i18n::Lang>) -> bool {
+fn ask_operator(lang: Option<pos_core::Lang>) -> bool {
     use std::io::{BufRead, Write};
     eprint!("{} [y/N] ", crate::pair(lang, "确认继续交易？", "Go ahead with the payment?"));
     let _ = std::io::stderr().flush();
@@ -547,7 +547,7 @@ fn ask_operator(lang: Option<pos_core::i18n::Lang>) -> bool {
 
 /// The operator did not confirm a risk warning: nothing was charged.
 #[derive(Debug)]
-struct RiskNotConfirmed(pos_core::risk::AuditId);
+struct RiskNotConfirmed(pos_core::AuditId);
 
 impl Bilingual for RiskNotConfirmed {
     fn zh(&self) -> String {
@@ -684,15 +684,13 @@ pub fn list_cards(g: &Global) -> ExitCode {
     if g.json {
         let v: Vec<Value> = deck::DECK
             .iter()
-            .map(
-                |c| json!({"id": c.id, "description": c.description, "card": pos_core::redact::mask_pan_digits(c.pan)}),
-            )
+            .map(|c| json!({"id": c.id, "description": c.description, "card": pos_core::mask_pan_digits(c.pan)}))
             .collect();
         println!("{}", Value::Array(v));
     } else {
         for c in deck::DECK {
             let what = crate::pair(g.lang, c.description_zh(), c.description);
-            println!("{:<12} {:<20} {}", c.id, pos_core::redact::mask_pan_digits(c.pan), what);
+            println!("{:<12} {:<20} {}", c.id, pos_core::mask_pan_digits(c.pan), what);
         }
     }
     ExitCode::SUCCESS

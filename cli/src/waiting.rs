@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use indicatif::{ProgressBar, ProgressStyle};
 use pos_core::crypto::EncryptedWorkingKeys;
-use pos_core::reader::{CardRead, CardReader, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
+use pos_core::{CardRead, CardReader, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
 use tokio::sync::watch;
 
 use crate::Global;

@@ -10,8 +10,8 @@ use pos_core::iso8583::{
     unionpay, BatchNo, CardFields, EntryMethod, EntryMode, FinancialRequest, FinancialResponse, Frame, Header,
     MerchantId, SecurityControl, Stan, TerminalId, Tpdu, TxnType,
 };
-use pos_core::money::Amount;
-use pos_core::response_code::ResponseCode;
+use pos_core::Amount;
+use pos_core::ResponseCode;
 
 struct Counting;
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);

@@ -14,13 +14,13 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pos_core::card::CardFingerprint;
-use pos_core::clock::{CivilTime, Timestamp, CHINA_UTC_OFFSET_SECS};
 use pos_core::crypto::FileVault;
 use pos_core::iso8583::TxnType;
-use pos_core::money::{Amount, Currency};
-use pos_core::offline::OfflineLimits;
-use pos_core::risk::{evaluate, RiskPolicy, RiskRequest};
 use pos_core::store::Store;
+use pos_core::OfflineLimits;
+use pos_core::{evaluate, RiskPolicy, RiskRequest};
+use pos_core::{Amount, Currency};
+use pos_core::{CivilTime, Timestamp, CHINA_UTC_OFFSET_SECS};
 use pos_testkit::TempDir;
 use rusqlite::{params, Connection};
 

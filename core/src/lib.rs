@@ -13,34 +13,37 @@
 //! simulated reader device, the in-memory BLE pair, the simulated printer and the seeded RNG
 //! (`rng`). The device build leaves it off; simulators, the CLI, the demo and tests turn it on.
 
-pub mod acquirer;
+// Every type the public API hands out can be named by its users (re-exported below); the test
+// builds widen the API (feature testkit), so the check runs on the product build.
+#![cfg_attr(not(any(test, feature = "testkit")), warn(unnameable_types))]
+pub(crate) mod acquirer;
 pub mod card;
-pub mod clock;
+pub(crate) mod clock;
 pub mod crypto;
 #[cfg(any(test, feature = "sim"))]
 pub mod deck;
 pub mod devices;
-pub mod error;
-pub mod i18n;
+pub(crate) mod error;
+pub(crate) mod i18n;
 pub(crate) mod ids;
 pub mod iso8583;
-pub mod journal;
-pub mod money;
-pub mod offline;
+pub(crate) mod journal;
+pub(crate) mod money;
+pub(crate) mod offline;
 pub(crate) mod outcome;
 #[cfg(any(test, feature = "sim"))]
 pub mod provision;
-pub mod provisioning;
-pub mod reader;
-pub mod receipt;
-pub mod redact;
-pub mod report;
-pub mod response_code;
+pub(crate) mod provisioning;
+pub(crate) mod reader;
+pub(crate) mod receipt;
+pub(crate) mod redact;
+pub(crate) mod report;
+pub(crate) mod response_code;
 pub(crate) mod reversal;
-pub mod risk;
+pub(crate) mod risk;
 #[cfg(any(test, feature = "sim"))]
 pub mod rng;
-pub mod settlement;
+pub(crate) mod settlement;
 /// The journal on SQLite: public only to tests and benches (feature `testkit`); front ends read
 /// through [`Terminal`](terminal::Terminal).
 #[cfg(feature = "testkit")]
@@ -48,13 +51,49 @@ pub mod store;
 #[cfg(not(feature = "testkit"))]
 pub(crate) mod store;
 pub(crate) mod sync;
-pub mod tamper;
+pub(crate) mod tamper;
 pub mod terminal;
 pub mod tms;
 pub mod vocab;
 
-pub use error::{Error, ErrorCode};
-pub use i18n::Bilingual;
+pub use acquirer::{
+    AcquirerConfig, AcquirerError, AcquirerStream, ConnectFailure, Delivery, Dial, Dialer, TlsFailure, TlsTrust,
+    Transport,
+};
+pub use clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp, CHINA_UTC_OFFSET_SECS};
+pub use error::{Detail, Error, ErrorCode};
+pub use i18n::{Bilingual, Lang};
 pub use ids::{TxnId, VoucherNo};
-pub use money::{Amount, Currency};
+pub use journal::{
+    scheme_key, scheme_of, type_name, type_of, HistoryStatus, OriginalRefs, QueueEntry, ReversalCause, ReversalRecord,
+    ReversalState, TxnNumbers, TxnRecord, TxnStatus, UploadState,
+};
+pub use money::{Amount, Currency, MoneyError, MAX_MINOR};
+pub use offline::{OfflineLimits, OfflinePreference, OfflineRefusal, QueueStats};
+#[cfg(any(test, feature = "sim"))]
+pub use provisioning::device_secret;
+pub use provisioning::{ProvisionError, Provisioning};
+pub use reader::{CardRead, CardReader, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
+#[cfg(any(test, feature = "sim"))]
+pub use reader::{KeyMemory, SoftwareReader, UnknownTestCard};
+pub use receipt::{
+    print_slips, unmasked_pans, CardTotals, CopyKind, MerchantInfo, Receipt, ReceiptContext, ReceiptError,
+    SettlementSlip, SlipNotPrinted, Verification,
+};
+pub use redact::{mask_pan_digits, mask_track};
+pub use report::{major, DailySummary, Day, Figure, ReportError, ReportFormat};
+pub use response_code::{OperatorAction, ResponseCode, ResponseInfo, RESPONSE_CODES};
+pub use reversal::ReversalPolicy;
+/// The risk engine on a store: for the benches (feature `testkit`); the terminal runs it itself.
+#[cfg(feature = "testkit")]
+pub use risk::{evaluate, RiskRequest};
+pub use risk::{
+    AuditId, AuditRecord, ClockTime, Evaluation, Fired, FiredRule, PolicyError, RiskPolicy, RiskReport, Rule,
+    RuleCount, RuleParams, Verdict,
+};
+pub use settlement::{
+    batch_totals, counts_in, Counted, DayEndOp, DayEndRefusal, SettlementOutcome, UploadProgress, RESUME_NOTICE,
+};
 pub use store::{HistoryFilter, Purged, RetentionPolicy};
+pub use sync::SyncPolicy;
+pub use tamper::{reset_code, unlock_code, UnlockAttempts, UnlockError};

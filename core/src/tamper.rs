@@ -42,7 +42,7 @@ fn code(unlock_key: &SecretKey, label: &[u8], tid: &str, challenge: &str) -> Str
     let mut first = [0u8; 8];
     first.copy_from_slice(&tag.as_ref()[..8]);
     // 64 bits reduced to 12 digits: the bias (2^64 mod 10^12 over 2^64) is negligible.
-    format!("{:012}", u64::from_be_bytes(first) % 1_000_000_000_000)
+    format!("{:0width$}", u64::from_be_bytes(first) % 10u64.pow(UNLOCK_CODE_DIGITS as u32), width = UNLOCK_CODE_DIGITS)
 }
 
 /// The 12-digit unlock code for `challenge` (16 hex digits) of terminal `tid`.

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use pos_core::card::CardScheme;
 use pos_core::iso8583::{Reconciliation, TxnType};
-use pos_core::journal::ReversalState;
-use pos_core::journal::{scheme_key, type_name, HistoryStatus, TxnRecord};
-use pos_core::report::Day;
+use pos_core::Day;
+use pos_core::ReversalState;
 use pos_core::{deck, Bilingual};
+use pos_core::{scheme_key, type_name, HistoryStatus, TxnRecord};
 
 use crate::day::DayLog;
 use crate::error::DemoError;
@@ -136,7 +136,7 @@ pub fn summary(st: &Station, opts: &DemoOptions, log: &DayLog) -> Result<DemoSum
 
 /// `HH:MM:SS` of an RFC 3339 local time.
 fn clock_of(rfc3339: &str) -> String {
-    pos_core::clock::CivilTime::parse_local(rfc3339)
+    pos_core::CivilTime::parse_local(rfc3339)
         .map(|c| format!("{:02}:{:02}:{:02}", c.hour, c.minute, c.second))
         .unwrap_or_default()
 }
@@ -181,7 +181,7 @@ pub fn per_card(st: &Station, rows: &[TxnRecord]) -> Result<Vec<(&'static str, i
     let ledger = st.sim.ledger();
     let mut out = Vec::new();
     for card in deck::DECK {
-        let masked = pos_core::redact::mask_pan_digits(card.pan);
+        let masked = pos_core::mask_pan_digits(card.pan);
         let terminal: i64 =
             rows.iter().filter(|r| r.masked_pan.as_ref().is_some_and(|m| m.as_str() == masked)).map(net_effect).sum();
         let available = ledger.available(card.pan).map_err(|e| DemoError::Acquirer(e.to_string()))?;

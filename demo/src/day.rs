@@ -9,13 +9,13 @@ use std::collections::HashMap;
 
 use pos_acquirer_sim::{FaultMode, FaultPlan, RequestClass};
 use pos_core::iso8583::TxnType;
-use pos_core::journal::UploadState;
-use pos_core::money::Amount;
-use pos_core::offline::OfflinePreference;
-use pos_core::settlement::SettlementOutcome;
 use pos_core::terminal::{OriginalRef, TxnOutcome};
 use pos_core::terminal::{SyncEvent, SyncReport};
+use pos_core::Amount;
 use pos_core::Bilingual;
+use pos_core::OfflinePreference;
+use pos_core::SettlementOutcome;
+use pos_core::UploadState;
 
 use crate::error::DemoError;
 use crate::options::{DemoOptions, FaultLevel};

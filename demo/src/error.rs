@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use pos_core::i18n::Bilingual;
+use pos_core::Bilingual;
 use thiserror::Error;
 
 /// A demo that could not run to its end (a broken invariant is not an error: it is reported

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use pos_core::clock::{CivilTime, Timestamp};
-use pos_core::report::{DailySummary, Day, Figure};
-use pos_core::risk::{RiskReport, RuleCount};
+use pos_core::{CivilTime, Timestamp};
+use pos_core::{DailySummary, Day, Figure};
+use pos_core::{RiskReport, RuleCount};
 
 use crate::summary::{
     DemoSummary, DemoTxn, Invariant, LedgerCheck, MerchantInfo, OfflineFate, ReceiptFile, ReversalEntry, RiskEvent,
@@ -210,7 +210,7 @@ fn daily() -> DailySummary {
 
 /// One journal row; the STAN doubles as voucher and the RRN is made from it.
 fn txn(time: &str, kind: &str, amount: Option<u64>, card: Option<&str>, status: &str, stan: &str) -> DemoTxn {
-    let (zh, en) = match pos_core::journal::type_of(kind).map(pos_core::vocab::txn_type) {
+    let (zh, en) = match pos_core::type_of(kind).map(pos_core::vocab::txn_type) {
         Some(t) => (t.zh.to_string(), t.en_label()),
         None => (kind.to_string(), kind.to_string()),
     };

@@ -8,10 +8,10 @@
 
 use std::fmt::Write as _;
 
-use pos_core::i18n::{Bilingual, Lang};
-use pos_core::journal::{scheme_of, type_of};
-use pos_core::report::Figure;
-use pos_core::response_code::ResponseCode;
+use pos_core::Figure;
+use pos_core::ResponseCode;
+use pos_core::{scheme_of, type_of};
+use pos_core::{Bilingual, Lang};
 
 use crate::summary::{DemoSummary, RiskSection, SettlementInfo};
 

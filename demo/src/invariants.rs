@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use pos_core::iso8583::{SettlementTotals, TxnType};
-use pos_core::journal::HistoryStatus;
-use pos_core::receipt::unmasked_pans;
-use pos_core::report::Day;
+use pos_core::unmasked_pans;
+use pos_core::Day;
+use pos_core::HistoryStatus;
 
 use crate::collect::per_card;
 use crate::day::DayLog;
@@ -83,7 +83,7 @@ pub fn check(st: &Station, log: &DayLog, s: &DemoSummary) -> Result<Vec<Invarian
     ));
     let unconfirmed = audits
         .iter()
-        .filter(|a| a.verdict == pos_core::risk::Verdict::Warn && a.decision == "proceeded")
+        .filter(|a| a.verdict == pos_core::Verdict::Warn && a.decision == "proceeded")
         .filter(|a| a.confirmed_by.is_none() && a.confirmation_of.is_none())
         .count();
     out.push(inv(

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use pos_core::i18n::Lang;
+use pos_core::Lang;
 
 /// How many things go wrong during the day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

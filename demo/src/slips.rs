@@ -5,10 +5,10 @@ use std::path::Path;
 
 use pos_core::devices::printer::sim::to_png;
 use pos_core::devices::printer::Printer;
-use pos_core::journal::type_name;
-use pos_core::receipt::{CopyKind, SettlementSlip};
 use pos_core::terminal::TxnOutcome;
+use pos_core::type_name;
 use pos_core::Bilingual;
+use pos_core::{CopyKind, SettlementSlip};
 
 use crate::error::DemoError;
 use crate::station::{Dirs, Station};

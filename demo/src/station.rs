@@ -7,17 +7,17 @@ use std::time::Duration;
 
 use pos_acquirer_sim::{SimConfig, SimHandle, Simulator};
 use pos_core::card::DeviceSecret;
-use pos_core::clock::{Clock, ManualClock, SystemClock, Timestamp};
 use pos_core::crypto::{FileVault, SecretKey};
 use pos_core::devices::ble::{memory_pair, MemoryFaults, TransportConfig};
 use pos_core::devices::printer::sim::{SimPrinter, SimPrinterConfig};
 use pos_core::devices::printer::{BlePrinter, PaperWidth, PrinterConfig};
 use pos_core::devices::reader::{BleCardReader, SimulatedReader};
 use pos_core::provision;
-use pos_core::reader::SoftwareReader;
-use pos_core::receipt::MerchantInfo;
 use pos_core::terminal::{Terminal, TerminalConfig};
 use pos_core::Error;
+use pos_core::MerchantInfo;
+use pos_core::SoftwareReader;
+use pos_core::{Clock, ManualClock, SystemClock, Timestamp};
 
 use crate::error::DemoError;
 use crate::options::{DemoOptions, FaultLevel};
@@ -55,7 +55,7 @@ impl Station {
         sim_config.seed = opts.seed;
         sim_config.database = Some(dirs.acquirer.join("ledger.db").to_string_lossy().into_owned());
         // The merchant trades in China Standard Time, as the terminal's clock does.
-        sim_config.utc_offset_minutes = pos_core::clock::CHINA_UTC_OFFSET_SECS / 60;
+        sim_config.utc_offset_minutes = pos_core::CHINA_UTC_OFFSET_SECS / 60;
         let sim = Simulator::start(sim_config).await.map_err(|e| DemoError::Acquirer(e.to_string()))?;
         sim.clock().pin(start.unix_secs * 1000);
 
@@ -130,7 +130,7 @@ impl Station {
 /// 08:30 local on the day of `now`.
 fn morning(now: Timestamp) -> Timestamp {
     let c = now.civil();
-    Timestamp::from_civil(pos_core::clock::CivilTime { hour: 8, minute: 30, second: 0, ..c }, now.utc_offset_secs)
+    Timestamp::from_civil(pos_core::CivilTime { hour: 8, minute: 30, second: 0, ..c }, now.utc_offset_secs)
 }
 
 /// The output directory's layout.

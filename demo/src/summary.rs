@@ -5,8 +5,8 @@
 
 use serde::Serialize;
 
-use pos_core::report::DailySummary;
-use pos_core::risk::RiskReport;
+use pos_core::DailySummary;
+use pos_core::RiskReport;
 
 /// The day, as scripts and the report read it.
 #[derive(Debug, Clone, Serialize)]

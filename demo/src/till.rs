@@ -2,11 +2,11 @@
 //! cardholder re-enter a wrong PIN, confirms a risk warning when the merchant accepts the
 //! risk, and prints the slips. Failures are part of the day: shown, never fatal.
 
-use pos_core::money::Amount;
-use pos_core::offline::OfflinePreference;
-use pos_core::risk::AuditId;
 use pos_core::terminal::{OriginalRef, TxnOutcome};
+use pos_core::Amount;
+use pos_core::AuditId;
 use pos_core::Bilingual;
+use pos_core::OfflinePreference;
 use pos_core::{Error, ErrorCode};
 
 use crate::error::DemoError;

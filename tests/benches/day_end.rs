@@ -14,9 +14,9 @@ use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use pos_acquirer_sim::{SimConfig, Simulator};
 use pos_core::crypto::FileVault;
 use pos_core::iso8583::Reconciliation;
-use pos_core::report::Day;
 use pos_core::store::{HistoryFilter, Store};
 use pos_core::terminal::{SystemClock, Terminal};
+use pos_core::Day;
 use pos_e2e::{demo_reader, TempDir};
 use tokio::runtime::Runtime;
 

@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
 use pos_acquirer_sim::{SimConfig, SimHandle, Simulator};
 use pos_core::iso8583::TerminalId;
-use pos_core::money::{Amount, MAX_MINOR};
 use pos_core::provision::{demo_tid, DEMO_TID};
+use pos_core::{Amount, MAX_MINOR};
 use pos_e2e::{cny, pan, Station, TempDir};
 use tokio::runtime::Runtime;
 

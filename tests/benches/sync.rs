@@ -19,11 +19,11 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Samplin
 use pos_acquirer_sim::{SimConfig, SimHandle, Simulator};
 use pos_core::card::DeviceSecret;
 use pos_core::crypto::{FileVault, SecretKey};
-use pos_core::money::{Amount, MAX_MINOR};
-use pos_core::offline::OfflinePreference;
 use pos_core::provision::DEMO_TMK_HEX;
-use pos_core::reader::SoftwareReader;
 use pos_core::terminal::{SystemClock, Terminal};
+use pos_core::OfflinePreference;
+use pos_core::SoftwareReader;
+use pos_core::{Amount, MAX_MINOR};
 use pos_e2e::{cny, pan, TempDir};
 use tokio::runtime::Runtime;
 

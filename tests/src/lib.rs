@@ -8,11 +8,11 @@ use std::time::Duration;
 use pos_acquirer_sim::{SimConfig, SimHandle, Simulator};
 use pos_core::card::DeviceSecret;
 use pos_core::crypto::{FileVault, SecretKey};
-use pos_core::money::Amount;
 use pos_core::provision::DEMO_TMK_HEX;
-use pos_core::reader::SoftwareReader;
 use pos_core::terminal::{SystemClock, Terminal, TerminalConfig};
+use pos_core::Amount;
 use pos_core::Error;
+use pos_core::SoftwareReader;
 
 pub mod relay;
 
@@ -121,7 +121,7 @@ impl std::io::Write for Captured {
 /// TCP when the simulator was started plain; over the simulator's in-memory links, so that a
 /// test may run on tokio's paused clock (`#[tokio::test(start_paused = true)]`). A test that
 /// needs the network (a relay in between, another process) sets `dialer` back to
-/// [`pos_core::acquirer::Dialer::tcp`] or builds its own configuration.
+/// [`pos_core::Dialer::tcp`] or builds its own configuration.
 pub fn terminal_config(sim: &SimHandle) -> TerminalConfig {
     let host = sim.addr().to_string();
     let mut config = match sim.ca_pem() {
@@ -239,7 +239,7 @@ pub struct ExchangeFailure {
     /// Whether the terminal reverses it.
     pub reversal_due: bool,
     /// Field 39 of its reversal.
-    pub reversal_reason: pos_core::response_code::ResponseCode,
+    pub reversal_reason: pos_core::ResponseCode,
 }
 
 /// `e.exchange_failure()` on the public error: `Some` for a failed exchange with the acquirer.

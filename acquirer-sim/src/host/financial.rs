@@ -3,9 +3,9 @@
 use pos_core::card::parse_tlv;
 use pos_core::deck::CardStatus;
 use pos_core::iso8583::{CodecError, FinancialRequest, FinancialResponse, Message, TxnType};
-use pos_core::money::Currency;
-use pos_core::redact::mask_pan_digits;
-use pos_core::response_code::ResponseCode;
+use pos_core::mask_pan_digits;
+use pos_core::Currency;
+use pos_core::ResponseCode;
 use tracing::{info, warn};
 
 use super::card::{self, CardData};

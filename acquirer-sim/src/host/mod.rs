@@ -87,13 +87,13 @@ impl Host {
     /// The help desk's answer to a reader's unlock challenge; `None` for an unknown terminal.
     pub(crate) fn unlock_code(&self, tid: &str, challenge: &str) -> Option<String> {
         let t = self.terminals.get(tid)?;
-        Some(pos_core::tamper::unlock_code(&t.unlock_key, tid, challenge))
+        Some(pos_core::unlock_code(&t.unlock_key, tid, challenge))
     }
 
     /// The help desk's reset code after an unlock lockout; `None` for an unknown terminal.
     pub(crate) fn reset_code(&self, tid: &str, challenge: &str) -> Option<String> {
         let t = self.terminals.get(tid)?;
-        Some(pos_core::tamper::reset_code(&t.unlock_key, tid, challenge))
+        Some(pos_core::reset_code(&t.unlock_key, tid, challenge))
     }
 
     /// What terminal management serves now.

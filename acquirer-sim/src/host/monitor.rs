@@ -3,7 +3,7 @@
 //! turns its flag into `34` (suspected fraud) for the merchant's hour or the card's day.
 
 use pos_core::iso8583::FinancialRequest;
-use pos_core::redact::mask_pan_digits;
+use pos_core::mask_pan_digits;
 use tracing::warn;
 
 use super::Ctx;

@@ -5,7 +5,7 @@
 
 use pos_core::crypto::{build_working_keys, generate_working_keys, KeyMode};
 use pos_core::iso8583::{AdminKind, AdminRequest, AdminResponse, BatchNo, NetCode};
-use pos_core::response_code::ResponseCode;
+use pos_core::ResponseCode;
 use tracing::{info, warn};
 
 use super::reply::{self, bare, Reply};

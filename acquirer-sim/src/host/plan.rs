@@ -5,7 +5,7 @@
 //! type records itself the same way.
 
 use pos_core::iso8583::FinancialRequest;
-use pos_core::response_code::ResponseCode;
+use pos_core::ResponseCode;
 
 use super::context::is_foreign;
 use super::{monitor, Ctx, HostError};

@@ -7,7 +7,7 @@
 //! the same original finds the first and changes nothing.
 
 use pos_core::iso8583::{FinancialRequest, FinancialResponse, Message, Mti, TxnType};
-use pos_core::response_code::ResponseCode;
+use pos_core::ResponseCode;
 use tracing::{info, warn};
 
 use super::reply::bare;

@@ -9,7 +9,7 @@
 use pos_core::iso8583::{
     AdminKind, AdminRequest, AdminResponse, Message, Mti, Reconciliation, SettlementSide, SettlementTotals, Totals,
 };
-use pos_core::response_code::ResponseCode;
+use pos_core::ResponseCode;
 use tracing::{info, warn};
 
 use super::reply::bare;

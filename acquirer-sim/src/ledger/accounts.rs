@@ -2,7 +2,7 @@
 
 use pos_core::card::Expiry;
 use pos_core::deck::{AccountKind, CardStatus};
-use pos_core::redact::mask_pan_digits;
+use pos_core::mask_pan_digits;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::LedgerError;

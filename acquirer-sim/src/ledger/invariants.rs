@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use pos_core::iso8583::TxnType;
-use pos_core::redact::mask_pan_digits;
+use pos_core::mask_pan_digits;
 use rusqlite::Connection;
 
 use super::accounts::{self, PIN_TRIES_LIMIT};

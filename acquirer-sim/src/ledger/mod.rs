@@ -20,7 +20,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Write};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use pos_core::redact::mask_pan_digits;
+use pos_core::mask_pan_digits;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::config::{AccountConfig, TerminalProfile};

@@ -1,6 +1,6 @@
 //! Storage and queries behind the monitoring rules: debit windows and flags.
 
-use pos_core::redact::mask_pan_digits;
+use pos_core::mask_pan_digits;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::Flag;

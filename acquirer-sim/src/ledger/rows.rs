@@ -46,7 +46,7 @@ impl RowKind {
 /// The snake_case name of a transaction type, as stored and shown.
 pub fn txn_name(t: TxnType) -> &'static str {
     // The terminal's journal names: the ledger and the terminal agree on every type's name.
-    pos_core::journal::type_name(t)
+    pos_core::type_name(t)
 }
 
 fn txn_from_name(s: &str) -> Option<TxnType> {

@@ -1,6 +1,6 @@
 //! Transaction rows: inserting, finding originals, and moving a row's status.
 
-use pos_core::redact::mask_pan_digits;
+use pos_core::mask_pan_digits;
 use rusqlite::{params, Connection, Row};
 
 use super::rows::{RowKind, TxnRow, TxnStatus};

@@ -44,10 +44,10 @@ async fn help_desk_unlock_and_reset_codes() {
     let key = pos_core::crypto::SecretKey::from_hex("0F1E2D3C4B5A69788796A5B4C3D2E1F0").unwrap();
     let (tid, challenge) = ("10000001", "0123456789ABCDEF");
     let u = a.cmd(json!({"cmd": "unlock_code", "tid": tid, "challenge": challenge})).await;
-    assert_eq!(u["code"], pos_core::tamper::unlock_code(&key, tid, challenge));
+    assert_eq!(u["code"], pos_core::unlock_code(&key, tid, challenge));
     assert_eq!(u["code"].as_str().unwrap().len(), 12);
     let r = a.cmd(json!({"cmd": "reset_code", "tid": tid, "challenge": challenge})).await;
-    assert_eq!(r["code"], pos_core::tamper::reset_code(&key, tid, challenge));
+    assert_eq!(r["code"], pos_core::reset_code(&key, tid, challenge));
     assert_ne!(r["code"], u["code"]);
     assert_eq!(sim.reset_code(tid, challenge).as_deref(), r["code"].as_str());
     assert_eq!(a.cmd(json!({"cmd": "reset_code", "tid": "99999999", "challenge": challenge})).await["ok"], false);

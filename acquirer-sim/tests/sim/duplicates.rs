@@ -48,7 +48,7 @@ async fn same_key_other_content_is_94_and_reversals_are_keyed_apart() {
     let (sale, resp) = t.sale("debit", 1_500).await;
     assert_eq!(rc(&resp), "00");
     let mut other = sale.clone();
-    other.amount = Some(pos_core::money::Amount::cny(1_600).unwrap());
+    other.amount = Some(pos_core::Amount::cny(1_600).unwrap());
     assert_eq!(rc(&t.send(&other).await), "94");
     // The reversal has the sale's key but is not its duplicate.
     assert_eq!(rc(&t.reverse(&sale).await), "00");
@@ -94,7 +94,7 @@ async fn a_refund_repeated_after_a_lost_answer_is_answered_from_the_record() {
     assert_eq!(repeat, first, "the answer on record, not a second refund");
     // Another request under the same STAN is not taken for it: 94, and no effect either.
     let mut other = refund.clone();
-    other.amount = Some(pos_core::money::Amount::cny(3_001).unwrap());
+    other.amount = Some(pos_core::Amount::cny(3_001).unwrap());
     assert_eq!(rc(&t.send(&other).await), "94");
     assert_eq!(sim.ledger().available(DEBIT).unwrap(), 10_000_000 - 5_000);
     let rows = sim.ledger().transactions_for(pos_core::provision::DEMO_TID).unwrap();

@@ -8,10 +8,10 @@ use std::time::Duration;
 use pos_acquirer_sim::{FaultMode, FaultPlan, RequestClass};
 use pos_core::card::DeviceSecret;
 use pos_core::crypto::{FileVault, SecretKey};
-use pos_core::money::Amount;
 use pos_core::provision::{DEMO_TID, DEMO_TMK_HEX};
-use pos_core::reader::SoftwareReader;
 use pos_core::terminal::{SystemClock, Terminal, TerminalConfig};
+use pos_core::Amount;
+use pos_core::SoftwareReader;
 
 /// A fresh directory under the system's temporary folder, removed when dropped.
 struct Dir(std::path::PathBuf);

@@ -241,7 +241,7 @@ async fn mac_failures_a0_unsigned() {
     assert_eq!((frame.message.get_str(39), check), (Some("A0"), MacCheck::Absent));
     // A changed amount under the original MAC.
     let mut tampered = req.clone();
-    tampered.amount = Some(pos_core::money::Amount::cny(1).unwrap());
+    tampered.amount = Some(pos_core::Amount::cny(1).unwrap());
     let good = t.encode(req.to_message(true).unwrap());
     let bad_body = t.encode(tampered.to_message(true).unwrap());
     let mut spliced = bad_body.clone();

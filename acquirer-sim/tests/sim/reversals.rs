@@ -3,7 +3,7 @@
 use pos_acquirer_sim::{RowKind, TxnStatus};
 use pos_core::iso8583::{reversal_of, FinancialResponse, TxnType};
 use pos_core::provision::DEMO_TID;
-use pos_core::response_code::ResponseCode;
+use pos_core::ResponseCode;
 
 use crate::terminal::{rc, Term};
 use crate::{demo, invariants, start};
@@ -52,7 +52,7 @@ async fn reversal_with_nothing_to_undo_is_00() {
     // An amount that does not match the original.
     let (sale, _) = t.sale("debit", 1_000).await;
     let mut other = sale.clone();
-    other.amount = Some(pos_core::money::Amount::cny(999).unwrap());
+    other.amount = Some(pos_core::Amount::cny(999).unwrap());
     assert_eq!(rc(&t.reverse(&other).await), "00");
     assert_eq!(sim.ledger().available(DEBIT).unwrap(), 10_000_000 - 1_000, "not undone");
     // An original the host never saw (the request was lost on the way).

@@ -13,9 +13,9 @@ use pos_core::iso8583::{
     EntryMethod, EntryMode, FinancialRequest, FinancialResponse, Frame, Header, MacCheck, MerchantId, Message, NetCode,
     OriginalData, SecurityControl, Stan, TerminalId, Tpdu, TxnType,
 };
-use pos_core::money::Amount;
 use pos_core::provision;
-use pos_core::response_code::ResponseCode;
+use pos_core::Amount;
+use pos_core::ResponseCode;
 
 use super::client::{Client, Recv};
 

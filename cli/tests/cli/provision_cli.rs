@@ -156,7 +156,7 @@ fn export_writes_the_apps_provisioning_file_and_installs_nothing() {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
     }
-    let p = pos_core::provisioning::Provisioning::from_json(&std::fs::read(&file).unwrap()).unwrap();
+    let p = pos_core::Provisioning::from_json(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!((p.host.as_deref(), p.demo, p.plain_tcp), (Some("10.0.2.2:8583"), true, false));
     assert!(p.acquirer_ca_pem.as_deref().is_some_and(|pem| pem.contains("BEGIN CERTIFICATE")));
     assert!(!dir.exists(), "exporting installs nothing, creates no terminal");

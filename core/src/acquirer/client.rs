@@ -41,8 +41,6 @@ pub(crate) struct Outbound<'a> {
 pub struct Reply {
     /// The decoded frame.
     pub frame: Frame,
-    /// The bytes as received (prefix included).
-    pub bytes: Vec<u8>,
     /// What the MAC check found (`Absent` only where the policy allows it).
     pub mac: MacCheck,
 }
@@ -97,7 +95,7 @@ impl AcquirerClient {
             Ok(Ok(delivery)) => delivery?,
         };
         let mac = self.check_mac(&out.mac, &received.bytes, &received.layout, &received.frame)?;
-        Ok(Reply { frame: received.frame, bytes: received.bytes, mac })
+        Ok(Reply { frame: received.frame, mac })
     }
 
     /// Closes the connection (the next request reconnects).

@@ -113,7 +113,10 @@ fn route(profile: &Profile, pending: &Pending, bytes: Vec<u8>) {
 fn framing_error(e: FramingError) -> AcquirerError {
     match e {
         FramingError::TooLarge { len, max } => AcquirerError::FrameTooLarge { len, max, outgoing: false },
-        FramingError::Truncated | FramingError::Stalled | FramingError::Io(_) => {
+        FramingError::Truncated | FramingError::Stalled => AcquirerError::ConnectionLost { sent: true },
+        FramingError::Io(e) => {
+            // The operator sees "connection lost"; the socket's own words go to the log.
+            tracing::warn!(error = %e, "acquirer link: socket error while reading a frame");
             AcquirerError::ConnectionLost { sent: true }
         }
     }

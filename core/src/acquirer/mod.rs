@@ -18,7 +18,7 @@ mod tests;
 
 pub use client::Reply;
 pub(crate) use client::{AcquirerClient, Outbound, ResponseMac};
-pub(crate) use config::AcquirerConfig;
+pub use config::AcquirerConfig;
 pub use config::{TlsTrust, Transport};
 pub use dialer::{AcquirerStream, Dial, Dialer};
 pub use error::{AcquirerError, ConnectFailure, Delivery, TlsFailure};

@@ -32,8 +32,7 @@ pub use file_vault::FileVault;
 pub use kcv::check_value;
 pub use key::{KeyKind, SecretKey};
 pub use key_mode::KeyMode;
-#[cfg(any(test, feature = "sim"))]
-pub(crate) use keyblock::EncryptedKey;
+pub use keyblock::EncryptedKey;
 pub use keyblock::{build_working_keys, parse_working_keys, split_field62, EncryptedWorkingKeys};
 pub use mac::{compute_mac, verify_mac, MacAlgorithm};
 pub use pinblock::{pin_block_format0, pin_from_format0, Pin};

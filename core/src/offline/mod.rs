@@ -14,6 +14,6 @@ mod refusal;
 pub use connectivity::Connectivity;
 pub(crate) use gate::{check_amount, check_card};
 pub use limits::OfflineLimits;
-pub(crate) use limits::QueueStats;
+pub use limits::QueueStats;
 pub use preference::OfflinePreference;
 pub use refusal::OfflineRefusal;

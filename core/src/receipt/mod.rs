@@ -10,14 +10,12 @@ mod record;
 mod settlement;
 mod slip;
 
-pub use labels::{txn_type as txn_label, Label};
 pub use model::Verification;
 pub use model::{CopyKind, MerchantInfo, Receipt, ReceiptContext, ReceiptError};
-pub use pan_scan::redact_pans;
 pub use pan_scan::unmasked_pans;
 pub use print::print_slips;
-pub(crate) use print::SlipNotPrinted;
-pub(crate) use settlement::CardTotals;
+pub use print::SlipNotPrinted;
+pub use settlement::CardTotals;
 pub use settlement::SettlementSlip;
 
 #[cfg(test)]

@@ -15,4 +15,4 @@ mod policy;
 pub use crate::journal::{ReversalCause, ReversalState};
 pub use attention::{Attention, AttentionKind};
 pub(crate) use message::reversal_message;
-pub(crate) use policy::ReversalPolicy;
+pub use policy::ReversalPolicy;

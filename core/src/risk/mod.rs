@@ -16,19 +16,19 @@ pub mod rules;
 mod state;
 mod verdict;
 
+pub(crate) use audit::AuditDecision;
 pub use audit::AuditId;
-pub(crate) use audit::{AuditDecision, AuditRecord};
-pub use engine::evaluate_with;
+pub use audit::{AuditRecord, FiredRule};
 pub use engine::{evaluate, RiskRequest};
-pub(crate) use error::{PolicyError, RiskError};
-pub use history::Facts;
-pub use policy::POLICY_SETTING;
+pub use error::PolicyError;
+pub(crate) use error::RiskError;
+#[cfg(test)]
+pub(crate) use history::Facts;
 pub use policy::{RiskPolicy, Rule};
 pub use report::{RiskReport, RuleCount};
-pub use rules::RuleParams;
+pub use rules::{ClockTime, RuleParams};
 pub(crate) use state::RiskState;
-pub(crate) use verdict::Evaluation;
-pub use verdict::{Fired, Verdict};
+pub use verdict::{Evaluation, Fired, Verdict};
 
 #[cfg(test)]
 mod tests;

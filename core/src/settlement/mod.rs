@@ -13,6 +13,5 @@ mod totals;
 
 pub use guard::{DayEndOp, DayEndRefusal};
 pub use outcome::{SettlementOutcome, UploadProgress, RESUME_NOTICE};
-pub use plan::{plan_upload, rebuilt_icc};
-pub use totals::Counted;
-pub use totals::{batch_totals, counts_in};
+pub use plan::plan_upload;
+pub use totals::{batch_totals, counts_in, Counted};

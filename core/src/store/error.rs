@@ -8,6 +8,9 @@ use crate::crypto::CryptoError;
 use crate::i18n::Bilingual;
 
 /// A storage failure. A corrupt or unreadable database is reported, never overwritten.
+// Internal: it reaches the public API only as the `#[source]` of `pos_core::Error::Storage`
+// (through `From`), which is where callers meet it.
+#[allow(unnameable_types)]
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum StoreError {
     /// The database file or its directory cannot be opened or created.
@@ -76,6 +79,7 @@ pub enum StoreError {
 }
 
 /// A SQLite error kept whole (shared, so that [`StoreError`] stays `Clone`); equal by message.
+#[allow(unnameable_types)] // reached only as a source, like StoreError
 #[derive(Debug, Clone)]
 pub struct SqliteFailure(Arc<rusqlite::Error>);
 

@@ -62,7 +62,6 @@ pub(crate) use reversal::DueReversal;
 pub(crate) use session::NewSession;
 pub use session::Session;
 #[cfg(feature = "testkit")]
-pub use settlement::{SettlementRow, SettlementState, UploadItemRow, UploadProgressRow};
 #[cfg(feature = "testkit")]
 pub use tms::TmsItem;
 #[cfg(not(feature = "testkit"))]
@@ -155,6 +154,7 @@ impl Store {
         }
     }
 
+    #[cfg(any(test, feature = "testkit"))]
     /// Caps the database at `pages` pages (`None`: no cap beyond SQLite's own).
     ///
     /// A write that would grow the file further fails as [`StoreError::DiskFull`]: what a
@@ -166,21 +166,25 @@ impl Store {
         Ok(conn.query_row(&format!("PRAGMA max_page_count = {limit}"), [], |r| r.get(0))?)
     }
 
+    #[cfg(any(test, feature = "testkit"))]
     /// Pages in use now.
     pub fn page_count(&self) -> Result<u32, StoreError> {
         Ok(self.lock().query_row("PRAGMA page_count", [], |r| r.get(0))?)
     }
 
+    #[cfg(any(test, feature = "testkit"))]
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    #[cfg(any(test, feature = "testkit"))]
     /// The schema version in force.
     pub fn schema_version(&self) -> Result<u32, StoreError> {
         migrations::current_version(&self.lock())
     }
 
+    #[cfg(any(test, feature = "testkit"))]
     /// The newest schema version this build knows.
     pub fn latest_schema_version() -> u32 {
         migrations::latest()

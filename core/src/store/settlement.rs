@@ -64,6 +64,7 @@ pub struct UploadItemRow {
     pub acked: bool,
 }
 
+#[cfg(test)]
 /// How far an upload has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UploadProgressRow {
@@ -136,6 +137,7 @@ impl Store {
         .transpose()
     }
 
+    #[cfg(test)]
     /// Settlements, newest first.
     pub fn settlements(&self, limit: u32) -> Result<Vec<SettlementRow>, StoreError> {
         let conn = self.lock();
@@ -192,6 +194,7 @@ impl Store {
         Ok(out)
     }
 
+    #[cfg(test)]
     /// Acknowledged and planned messages of `b`'s upload.
     pub fn upload_progress(&self, b: BatchNo) -> Result<UploadProgressRow, StoreError> {
         let conn = self.lock();

@@ -166,6 +166,7 @@ impl Store {
         self.tms_state(kind).map(Some)
     }
 
+    #[cfg(test)]
     /// Drops an unfinished download of `kind` (the live entries stay).
     pub fn tms_stage_abandon(&self, kind: TmsKind) -> Result<(), StoreError> {
         let mut conn = self.lock();

@@ -6,6 +6,7 @@
 //! SQLite transaction that clears, holds or schedules the reversal.
 
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+#[cfg(test)]
 use zeroize::Zeroizing;
 
 use super::counters::{batch, take_stan, take_voucher};
@@ -246,6 +247,7 @@ pub(crate) fn insert(tx: &Transaction<'_>, new: &NewTxn, initial: &Initial<'_>) 
 }
 
 impl Store {
+    #[cfg(test)]
     /// Takes the STAN (and a voucher, for all but inquiries) and records the request as
     /// pending, in one SQLite transaction: a crash leaves both or neither.
     pub fn begin_txn(&self, new: &NewTxn) -> Result<TxnRecord, StoreError> {
@@ -257,6 +259,7 @@ impl Store {
         Ok(record)
     }
 
+    #[cfg(test)]
     /// As [`Store::begin_txn`], then `build` makes the request from the numbered row; when
     /// it also returns the (unsigned, encoded) reversal, that is sealed and armed in the
     /// same SQLite transaction. Nothing is written if `build` fails.

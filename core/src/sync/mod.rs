@@ -15,5 +15,5 @@ mod report;
 pub(crate) use backoff::Backoff;
 pub use event::SyncEvent;
 pub(crate) use join::join_all;
-pub(crate) use policy::SyncPolicy;
+pub use policy::SyncPolicy;
 pub use report::{SyncReport, SyncStop};

@@ -19,9 +19,9 @@ use pos_core::iso8583::{
     OriginalData, PrefixEncoding, Profile, Reconciliation, SecurityControl, SettlementTotals, Stan, TerminalId, Totals,
     Tpdu, TxnType,
 };
-use pos_core::money::{Amount, Currency, MAX_MINOR};
-use pos_core::response_code::{ResponseCode, RESPONSE_CODES};
 use pos_core::Bilingual;
+use pos_core::{Amount, Currency, MAX_MINOR};
+use pos_core::{ResponseCode, RESPONSE_CODES};
 use pos_testkit::bcd;
 use proptest::collection::{vec, SizeRange};
 use proptest::prelude::*;

@@ -22,8 +22,8 @@ use pos_core::iso8583::{
     IcUploadItem, LengthKind, MerchantId, Message, Mti, NetCode, OriginalData, Reconciliation, SecurityControl,
     SettlementTotals, Stan, TerminalId, Totals, Tpdu, TxnType,
 };
-use pos_core::money::{Amount, Currency, MAX_MINOR};
-use pos_core::response_code::{ResponseCode, RESPONSE_CODES};
+use pos_core::{Amount, Currency, MAX_MINOR};
+use pos_core::{ResponseCode, RESPONSE_CODES};
 use pos_testkit::SplitMix64;
 use serde_json::{json, Value};
 

@@ -5,7 +5,7 @@ use pos_core::iso8583::{
     decode_message, encode_message, unionpay, AdminKind, AdminRequest, AdminResponse, BatchNo, CodecError, Frame,
     Header, MerchantId, Message, Mti, NetCode, Profile, Stan, TerminalId, Tpdu,
 };
-use pos_core::response_code::ResponseCode;
+use pos_core::ResponseCode;
 
 #[test]
 fn ascii_profile_is_data_not_code() {

@@ -1,8 +1,8 @@
 use std::collections::BTreeMap;
 
-use pos_core::i18n::Lang;
-use pos_core::receipt::unmasked_pans;
-use pos_core::report::Figure;
+use pos_core::unmasked_pans;
+use pos_core::Figure;
+use pos_core::Lang;
 
 use super::*;
 use crate::fixture::fixture;

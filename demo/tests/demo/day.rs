@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use pos_acquirer_sim::{RowKind, TxnStatus};
 use pos_core::iso8583::{SettlementTotals, TxnType};
-use pos_core::journal::type_name;
+use pos_core::type_name;
 use pos_demo::{run, DemoOptions, DemoRun, FaultLevel, RecordingView, REPORT_FILE, SUMMARY_FILE};
 use pos_testkit::TempDir;
 
@@ -230,8 +230,8 @@ async fn the_invariants_catch_a_charge_the_terminal_never_made() {
 
     use pos_core::card::DeviceSecret;
     use pos_core::crypto::{FileVault, SecretKey};
-    use pos_core::reader::SoftwareReader;
     use pos_core::terminal::{SystemClock, Terminal};
+    use pos_core::SoftwareReader;
 
     let (_out, day, _) = play("rogue", 4, 4, FaultLevel::None).await;
     // A second device with the same terminal identity charges a card at the acquirer: the
@@ -248,7 +248,7 @@ async fn the_invariants_catch_a_charge_the_terminal_never_made() {
     let rogue = Terminal::open(&dir, config, vault, reader.clone(), Arc::new(SystemClock::default())).unwrap();
     assert!(rogue.sign_in().await.unwrap().approved);
     reader.present("debit").unwrap();
-    assert!(rogue.sale(pos_core::money::Amount::cny(1_000).unwrap()).await.unwrap().approved);
+    assert!(rogue.sale(pos_core::Amount::cny(1_000).unwrap()).await.unwrap().approved);
 
     let summary = pos_demo::collect::summary(&day.station, &DemoOptions::new(&day.dirs.out), &day.log).unwrap();
     let checked = pos_demo::invariants::check(&day.station, &day.log, &summary).unwrap();

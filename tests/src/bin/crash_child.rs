@@ -18,12 +18,12 @@ use std::time::Duration;
 
 use pos_core::card::DeviceSecret;
 use pos_core::crypto::{FileVault, SecretKey};
-use pos_core::money::{Amount, Currency};
-use pos_core::offline::OfflinePreference;
 use pos_core::provision::DEMO_TMK_HEX;
-use pos_core::reader::{KeyMemory, SoftwareReader};
 use pos_core::store::TxnId;
 use pos_core::terminal::{SystemClock, Terminal, TerminalConfig};
+use pos_core::OfflinePreference;
+use pos_core::{Amount, Currency};
+use pos_core::{KeyMemory, SoftwareReader};
 use pos_testkit::SplitMix64;
 
 fn say(line: &str) {

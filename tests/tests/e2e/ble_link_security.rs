@@ -16,9 +16,9 @@ use pos_core::devices::ble::{
 use pos_core::devices::reader::codes::{cmd, tag};
 use pos_core::devices::reader::{BleCardReader, SimulatedReader};
 use pos_core::provision::DEMO_TMK_HEX;
-use pos_core::reader::SoftwareReader;
 use pos_core::terminal::{SystemClock, Terminal};
 use pos_core::Bilingual;
+use pos_core::SoftwareReader;
 use pos_core::{Error, ErrorCode};
 use pos_e2e::{cny, TempDir};
 

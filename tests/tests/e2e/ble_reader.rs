@@ -11,8 +11,8 @@ use pos_core::deck::{self, CardStatus};
 use pos_core::devices::ble::{memory_pair, MemoryEndpoint, MemoryFaults, TransportConfig};
 use pos_core::devices::reader::{BleCardReader, SimulatedReader};
 use pos_core::provision::DEMO_TMK_HEX;
-use pos_core::reader::SoftwareReader;
 use pos_core::terminal::{SystemClock, Terminal};
+use pos_core::SoftwareReader;
 use pos_e2e::{cny, pan, TempDir};
 
 struct BleRig {

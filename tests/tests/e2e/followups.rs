@@ -5,12 +5,12 @@
 
 use crate::support::Lane;
 use pos_acquirer_sim::{FaultMode, RequestClass, RowKind, TxnStatus as HostStatus};
-use pos_core::i18n::Bilingual;
 use pos_core::iso8583::TxnType;
-use pos_core::offline::OfflinePreference;
 use pos_core::store::TxnStatus;
 use pos_core::terminal::OriginalRef;
+use pos_core::Bilingual;
 use pos_core::Error;
+use pos_core::OfflinePreference;
 use pos_e2e::ExchangeFailureOf;
 use pos_e2e::{cny, pan};
 

@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use pos_acquirer_sim::{SimConfig, SimHandle, Simulator, TerminalConfig as SimTerminal};
 use pos_core::crypto::{verify_mac, MacAlgorithm};
-use pos_core::i18n::Bilingual;
 use pos_core::iso8583::{unionpay, Frame, Message};
-use pos_core::offline::OfflinePreference;
 use pos_core::provision::{DEMO_MID, DEMO_TID, DEMO_TMK_HEX};
 use pos_core::terminal::TerminalConfig;
+use pos_core::Bilingual;
 use pos_core::ErrorCode;
+use pos_core::OfflinePreference;
 use pos_e2e::relay::{Direction, Relay};
 use pos_e2e::ExchangeFailureOf;
 use pos_e2e::{cny, init_tracing, pan, Station, RESPONSE_TIMEOUT};

@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use crate::support::{drain, sim_config, sync_while_offline, wait_for, Lane};
 use pos_acquirer_sim::{FaultMode, RequestClass, RowKind, TxnStatus as HostStatus};
-use pos_core::i18n::Bilingual;
 use pos_core::iso8583::TxnType;
-use pos_core::journal::ReversalState;
-use pos_core::offline::{OfflinePreference, OfflineRefusal};
 use pos_core::store::{TxnStatus, UploadState};
 use pos_core::terminal::AttentionKind;
 use pos_core::terminal::OriginalRef;
 use pos_core::terminal::{SyncEvent, SyncStop};
+use pos_core::Bilingual;
 use pos_core::Error;
+use pos_core::ReversalState;
+use pos_core::{OfflinePreference, OfflineRefusal};
 use pos_e2e::{cny, pan};
 
 const FORCE: OfflinePreference = OfflinePreference::ForceOffline;

@@ -2,12 +2,12 @@
 //! type, declines, PIN retries and link faults, checked against the simulator's ledger.
 
 use pos_acquirer_sim::{FaultMode, FaultPlan, RequestClass, TxnStatus as HostStatus};
-use pos_core::i18n::Bilingual;
 use pos_core::iso8583::{BatchNo, TxnType};
 use pos_core::provision::DEMO_TID;
-use pos_core::response_code::OperatorAction;
 use pos_core::store::TxnStatus;
 use pos_core::terminal::OriginalRef;
+use pos_core::Bilingual;
+use pos_core::OperatorAction;
 use pos_core::{Error, ErrorCode};
 use pos_e2e::ExchangeFailureOf;
 use pos_e2e::{cny, open, pan, signed_in, start};
@@ -299,7 +299,7 @@ async fn echo_sign_off_and_restart() {
     // Sign-off waits for the day's end: refused with the batch unsettled, allowed once settled.
     assert!(matches!(
         terminal.sign_off().await.unwrap_err(),
-        Error::DayEndRefused { op: pos_core::settlement::DayEndOp::SignOff, .. }
+        Error::DayEndRefused { op: pos_core::DayEndOp::SignOff, .. }
     ));
     assert!(terminal.is_signed_in().unwrap());
     terminal.settle().await.unwrap();

@@ -7,11 +7,11 @@ use pos_acquirer_sim::TxnStatus as HostStatus;
 use pos_core::devices::ble::{memory_pair, MemoryFaults};
 use pos_core::devices::printer::sim::{SimPrinter, SimPrinterConfig};
 use pos_core::devices::printer::{BlePrinter, PaperWidth, PrinterConfig};
-use pos_core::i18n::Bilingual;
 use pos_core::iso8583::{MerchantId, TerminalId};
 use pos_core::provision::{DEMO_MERCHANT_NAME, DEMO_MID, DEMO_TID};
-use pos_core::receipt::{print_slips, MerchantInfo, Receipt, ReceiptContext};
 use pos_core::terminal::{Clock, SystemClock};
+use pos_core::Bilingual;
+use pos_core::{print_slips, MerchantInfo, Receipt, ReceiptContext};
 use pos_e2e::{cny, pan, signed_in};
 
 fn printer() -> (BlePrinter, SimPrinter) {

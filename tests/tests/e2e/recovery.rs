@@ -6,9 +6,9 @@
 //! the same code path runs without needing a small filesystem.
 
 use crate::support::{open, Lane};
-use pos_core::i18n::Bilingual;
-use pos_core::offline::OfflinePreference;
 use pos_core::store::{Store, StoreError, UploadState};
+use pos_core::Bilingual;
+use pos_core::OfflinePreference;
 use pos_core::{Error, ErrorCode};
 use pos_e2e::cny;
 
@@ -47,7 +47,7 @@ async fn a_full_disk_refuses_new_payments_and_loses_nothing() {
                 if lane.host_rows().len() != before {
                     // Journaled and sent, but the answer could not be written: its reversal is
                     // due (or still armed, for recovery), and goes out below.
-                    use pos_core::journal::ReversalState::{Armed, Due};
+                    use pos_core::{ReversalState::Armed, ReversalState::Due};
                     let open = lane.terminal.open_reversals().unwrap();
                     assert!(open.iter().any(|r| matches!(r.state, Armed | Due)), "{open:?}");
                 }

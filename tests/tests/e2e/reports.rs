@@ -8,14 +8,14 @@ use std::collections::BTreeMap;
 use crate::support::Lane;
 use pos_acquirer_sim::{FaultMode, RequestClass};
 use pos_core::card::CardScheme;
-use pos_core::clock::CivilTime;
 use pos_core::devices::printer::preview::render;
 use pos_core::devices::printer::PaperWidth;
 use pos_core::iso8583::TxnType;
-use pos_core::offline::OfflinePreference;
-use pos_core::report::{DailySummary, Day, Figure, ReportFormat};
 use pos_core::store::{scheme_key, HistoryFilter, HistoryStatus, RetentionPolicy, TxnRecord, TxnStatus, UploadState};
 use pos_core::terminal::{OriginalRef, ReprintTarget, Timestamp, TxnOutcome, CHINA_UTC_OFFSET_SECS};
+use pos_core::CivilTime;
+use pos_core::OfflinePreference;
+use pos_core::{DailySummary, Day, Figure, ReportFormat};
 use pos_e2e::ExchangeFailureOf;
 use pos_e2e::{cny, pan, TempDir};
 
@@ -129,7 +129,7 @@ async fn daily_summary_matches_the_hosts_ledger() {
 
     // The debit and credit lines are the settlement's totals of the same rows.
     let rows = lane.terminal.day_txns(Day::parse(DAY).unwrap()).unwrap();
-    let t = pos_core::settlement::batch_totals(&rows);
+    let t = pos_core::batch_totals(&rows);
     let debit = t.domestic.debit_amount + t.foreign.debit_amount;
     let credit = t.domestic.credit_amount + t.foreign.credit_amount;
     assert_eq!((s.debit.amount_minor, s.credit.amount_minor), (debit, credit));

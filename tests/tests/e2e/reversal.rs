@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use crate::support::{drain, sync_while_offline, wait_for, Lane};
 use pos_acquirer_sim::{FaultMode, RequestClass, TxnStatus as HostStatus};
-use pos_core::i18n::Bilingual;
-use pos_core::journal::{ReversalCause, ReversalState};
 use pos_core::store::TxnStatus;
 use pos_core::terminal::AttentionKind;
 use pos_core::terminal::OriginalRef;
 use pos_core::terminal::SyncEvent;
+use pos_core::Bilingual;
 use pos_core::{Error, ErrorCode};
+use pos_core::{ReversalCause, ReversalState};
 use pos_e2e::ExchangeFailureOf;
 use pos_e2e::{cny, pan};
 

@@ -3,11 +3,11 @@
 //! the simulator's own limits and monitoring (`61`, `65`, `34`) still answer what gets through.
 
 use pos_acquirer_sim::SimConfig;
-use pos_core::i18n::Bilingual;
-use pos_core::money::Amount;
-use pos_core::offline::OfflinePreference;
-use pos_core::risk::RiskPolicy;
 use pos_core::terminal::TxnOutcome;
+use pos_core::Amount;
+use pos_core::Bilingual;
+use pos_core::OfflinePreference;
+use pos_core::RiskPolicy;
 use pos_core::{Error, ErrorCode};
 use pos_e2e::{cny, pan, start_with, Rig};
 
@@ -82,7 +82,7 @@ async fn a_warning_needs_the_operators_confirmation_which_is_journaled() {
     assert!(e.zh().contains("确认"), "{}", e.zh());
     assert_eq!(rig.sim.ledger().available(pan("debit")).expect("balance"), before, "not charged");
     // Confirming an unknown token is refused; the right one is journaled once.
-    let bogus = pos_core::risk::AuditId(token.0 + 1000);
+    let bogus = pos_core::AuditId(token.0 + 1000);
     assert!(matches!(
         rig.terminal.confirm_risk(bogus, "01"),
         Err(Error::RiskRefused { code: ErrorCode::RiskUnknownConfirmation, .. })
@@ -98,7 +98,7 @@ async fn a_warning_needs_the_operators_confirmation_which_is_journaled() {
     let report = rig.terminal.risk_report(None).expect("report");
     assert_eq!((report.evaluations, report.proceeded, report.confirmed, report.awaiting_confirmation), (4, 2, 1, 1));
     let used = token.0 + 1;
-    let rec = rig.terminal.risk_audit(pos_core::risk::AuditId(used)).expect("audit").expect("row");
+    let rec = rig.terminal.risk_audit(pos_core::AuditId(used)).expect("audit").expect("row");
     assert_eq!((rec.confirmation_of, rec.txn_id), (Some(*token), Some(second.txn_id.0)), "{rec:?}");
 }
 
@@ -108,11 +108,11 @@ async fn require_online_turns_an_offline_payment_away() {
     let mut p = RiskPolicy::default_cny();
     p.version = 2;
     // The offline per-payment limit is 500.00; let risk say "online only" from 100.00.
-    p.rules.push(pos_core::risk::Rule {
+    p.rules.push(pos_core::Rule {
         id: "offline_over_100".into(),
-        verdict: pos_core::risk::Verdict::RequireOnline,
+        verdict: pos_core::Verdict::RequireOnline,
         enabled: true,
-        params: pos_core::risk::RuleParams::SingleAmount { above_minor: 10_000 },
+        params: pos_core::RuleParams::SingleAmount { above_minor: 10_000 },
     });
     rig.terminal.set_risk_policy(&p.to_json()).expect("pushed");
     rig.reader.present("contactless").expect("deck card");
@@ -183,7 +183,7 @@ async fn the_simulator_escalates_round_amounts_to_34_after_the_terminal_warned()
 struct Decides {
     answer: Option<bool>,
     asked: std::sync::Mutex<Vec<pos_core::terminal::RiskWarning>>,
-    reader: std::sync::Arc<pos_core::reader::SoftwareReader>,
+    reader: std::sync::Arc<pos_core::SoftwareReader>,
 }
 
 #[async_trait::async_trait]
@@ -220,7 +220,7 @@ async fn a_warning_confirmed_during_the_payment_uses_the_card_already_read() {
     // run that used it linked to the payment.
     let warned = rig.terminal.risk_audit(asked[0].token).expect("audit").expect("row");
     assert_eq!(warned.confirmed_by.as_deref(), Some(rig.terminal.config().operator.as_str()));
-    let used = rig.terminal.risk_audit(pos_core::risk::AuditId(asked[0].token.0 + 1)).expect("audit").expect("row");
+    let used = rig.terminal.risk_audit(pos_core::AuditId(asked[0].token.0 + 1)).expect("audit").expect("row");
     assert_eq!((used.confirmation_of, used.txn_id), (Some(asked[0].token), Some(second.txn_id.0)), "{used:?}");
 
     let no = decides(Some(false));

@@ -7,15 +7,15 @@ use std::time::Duration;
 
 use crate::support::Lane;
 use pos_acquirer_sim::{FaultMode, RequestClass};
-use pos_core::clock::Clock;
 use pos_core::crypto::SecretKey;
 use pos_core::deck;
 use pos_core::iso8583::TxnType;
-use pos_core::offline::OfflinePreference;
 use pos_core::provision::DEMO_TMK_HEX;
-use pos_core::reader::{CardReader, CardRequest};
 use pos_core::store::Store;
 use pos_core::terminal::OriginalRef;
+use pos_core::Clock;
+use pos_core::OfflinePreference;
+use pos_core::{CardReader, CardRequest};
 use pos_e2e::{cny, LogCapture};
 
 /// The PAN packed two digits a byte, as field 2 would carry it.

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 
 use crate::support::{open, Lane};
 use pos_acquirer_sim::{FaultMode, RequestClass, UploadRecord};
-use pos_core::i18n::Bilingual;
 use pos_core::iso8583::{BatchNo, Reconciliation};
-use pos_core::offline::OfflinePreference;
 use pos_core::provision::DEMO_TID;
-use pos_core::settlement::{DayEndOp, DayEndRefusal};
 use pos_core::terminal::{OriginalRef, TxnOutcome};
+use pos_core::Bilingual;
+use pos_core::OfflinePreference;
+use pos_core::{DayEndOp, DayEndRefusal};
 use pos_core::{Error, ErrorCode};
 use pos_e2e::{cny, TempDir};
 
@@ -93,7 +93,7 @@ fn assert_uploaded_once(lane: &Lane, batch: BatchNo, expected_stans: &[u32]) {
 
 fn counted_stans(lane: &Lane, batch: BatchNo) -> Vec<u32> {
     let rows = lane.terminal.batch_txns(batch).unwrap();
-    rows.iter().filter(|r| pos_core::settlement::counts_in(r).is_some()).map(|r| r.numbers.stan.value()).collect()
+    rows.iter().filter(|r| pos_core::counts_in(r).is_some()).map(|r| r.numbers.stan.value()).collect()
 }
 
 #[tokio::test(start_paused = true)]
@@ -267,7 +267,7 @@ async fn upload_resumes_after_a_lost_answer_at_every_item() {
 #[tokio::test(start_paused = true)]
 async fn day_end_guard_refuses_each_operation_until_settled() {
     // With the default risk policy: its audit trail refers to the journal rows erased at the end.
-    let lane = Lane::start(|c| c.risk_policy = Some(pos_core::risk::RiskPolicy::default_cny())).await;
+    let lane = Lane::start(|c| c.risk_policy = Some(pos_core::RiskPolicy::default_cny())).await;
     upload_day(&lane, 1, 0).await;
     lane.present("offline");
     assert!(lane.terminal.sale_with(cny(900), OfflinePreference::ForceOffline).await.unwrap().approved);

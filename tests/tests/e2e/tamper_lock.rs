@@ -8,16 +8,16 @@ use std::time::Duration;
 
 use pos_acquirer_sim::{SimConfig, Simulator};
 use pos_core::card::DeviceSecret;
-use pos_core::clock::{Clock, ManualClock, Timestamp};
 use pos_core::crypto::{FileVault, SecretKey};
 use pos_core::devices::ble::{memory_pair, MemoryFaults, TransportConfig};
 use pos_core::devices::reader::{BleCardReader, SimulatedReader};
-use pos_core::i18n::Bilingual;
 use pos_core::provision::{DEMO_TID, DEMO_TMK_HEX};
-use pos_core::reader::{KeyMemory, SoftwareReader};
-use pos_core::tamper::UnlockError;
 use pos_core::terminal::{SystemClock, Terminal};
+use pos_core::Bilingual;
 use pos_core::Error;
+use pos_core::UnlockError;
+use pos_core::{Clock, ManualClock, Timestamp};
+use pos_core::{KeyMemory, SoftwareReader};
 use pos_e2e::{cny, TempDir};
 
 /// This terminal's own unlock key, provisioned into its reader and at the simulator's help desk.

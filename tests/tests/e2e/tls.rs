@@ -3,11 +3,11 @@
 //! only where the terminal is provisioned so.
 
 use pos_acquirer_sim::{SimConfig, Simulator};
-use pos_core::acquirer::Transport;
-use pos_core::i18n::Bilingual;
-use pos_core::offline::OfflinePreference;
 use pos_core::provision::DEMO_TID;
 use pos_core::terminal::TerminalConfig;
+use pos_core::Bilingual;
+use pos_core::OfflinePreference;
+use pos_core::Transport;
 use pos_core::{Error, ErrorCode};
 use pos_e2e::ExchangeFailureOf;
 use pos_e2e::{cny, init_tracing, pan, signed_in, start, Station};

@@ -19,9 +19,9 @@ use pos_acquirer_sim::{SimConfig, Simulator};
 use pos_core::iso8583::frame::PREAMBLE_LEN;
 use pos_core::iso8583::{unionpay, Frame, Mti};
 use pos_core::provision::DEMO_TPDU;
-use pos_core::reader::SoftwareReader;
 use pos_core::terminal::{AdminOutcome, OriginalRef, Terminal, TerminalConfig, TxnOutcome};
 use pos_core::Error;
+use pos_core::SoftwareReader;
 use pos_e2e::relay::{Direction, Recorded, Relay};
 use pos_e2e::{cny, init_tracing, pan, Station};
 

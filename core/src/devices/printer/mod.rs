@@ -15,9 +15,9 @@ pub mod sim;
 mod status;
 mod width;
 
-pub(crate) use client::PrintReport;
+pub use client::PrintReport;
 pub use client::{BlePrinter, Printer, PrinterConfig};
-pub(crate) use error::PrinterError;
+pub use error::PrinterError;
 pub use escpos::StatusQuery;
 pub use escpos::{Align, EscPos};
 pub use gatt::{pick_service, PrinterGatt, KNOWN_SERVICES};

@@ -22,7 +22,7 @@ use super::engine::RiskRequest;
 use super::error::PolicyError;
 use super::history::Facts;
 
-pub(crate) use business_hours::ClockTime;
+pub use business_hours::ClockTime;
 
 /// What a rule looks at and its thresholds. Amounts are minor units of the policy's currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

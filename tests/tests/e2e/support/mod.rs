@@ -9,9 +9,9 @@ use pos_acquirer_sim::{FaultMode, FaultPlan, RequestClass, SimConfig, SimHandle,
 use pos_core::card::DeviceSecret;
 use pos_core::crypto::{FileVault, SecretKey};
 use pos_core::provision::{DEMO_TID, DEMO_TMK_HEX};
-use pos_core::reader::SoftwareReader;
 use pos_core::terminal::{ManualClock, Terminal, TerminalConfig, Timestamp, CHINA_UTC_OFFSET_SECS};
 use pos_core::terminal::{SyncEvent, SyncReport, SyncStop};
+use pos_core::SoftwareReader;
 use pos_e2e::TempDir;
 
 /// The simulator as these tests want it: no monitoring rule declines, a generous daily count.

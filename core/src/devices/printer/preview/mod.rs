@@ -8,6 +8,5 @@ mod paper;
 #[cfg(any(test, feature = "sim"))]
 pub(crate) use head::DEFAULT_MAX_LINES;
 pub use head::{render, PrintHead};
-#[cfg(any(test, feature = "sim"))]
-pub(crate) use paper::PaperLine;
+pub use paper::PaperLine;
 pub use paper::{left_pad, Cell, Paper};
