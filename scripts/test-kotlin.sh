@@ -70,7 +70,7 @@ if [ "$profile" = debug ] && [ "${POS_KOTLIN_SAME_BUILD:-0}" = "1" ]; then
   # built (pos-core with crash-hooks, from pos-e2e) instead of compiling another configuration
   # of pos-core. --all-targets matters: without it cargo leaves the dev-dependencies out of
   # feature resolution, shared dependencies get other features, and pos-core is compiled again.
-  cargo build --workspace --all-targets --features pos-ffi/cli,pos-ffi/simulators --locked
+  cargo build --workspace --all-targets --features pos-ffi/cli,pos-ffi/simulators,pos-cli/ble --locked
 else
   # Feature simulators: the tests run the acquirer simulator and the simulated devices in process.
   cargo build -p pos-ffi --features cli,simulators --locked "${cargo_flags[@]}"

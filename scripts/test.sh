@@ -7,9 +7,9 @@
 #
 # pos-core is compiled in as few configurations as possible: the test, doc-test and Kotlin steps
 # all build the workspace with the same features ($features), so cargo compiles pos-core once
-# for them (crash-hooks unified from pos-e2e) and reuses it; the demo runs on the `pos` that
-# build made. Only the BLE step (feature `ble`, libdbus) and fuzzing (nightly, sanitizers) add one,
-# and the device-build check lints pos-core and pos-ffi without simulators (check only, no code).
+# for them (crash-hooks unified from pos-e2e, `ble` from pos-cli) and reuses it; the demo runs on
+# the `pos` that build made. Only fuzzing (nightly, sanitizers) adds one, and the device-build check
+# lints pos-core and pos-ffi without simulators (check only, no code).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -32,10 +32,19 @@ if [ "${POS_SKIP_CHROMIUM:-0}" != "1" ] && [ -z "${POS_CHROMIUM:-}" ] \
 fi
 POS_CHROMIUM="${POS_CHROMIUM:-$(command -v chromium || true)}"; export POS_CHROMIUM
 
+step "libdbus for the Bluetooth transport (cargo feature ble: btleplug over BlueZ D-Bus)"
+if ! pkg-config --exists dbus-1 2>/dev/null; then
+  sudo_cmd=""; [ "$(id -u)" = "0" ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq libdbus-1-dev pkg-config >/dev/null
+fi
+
 # pos-ffi/cli: the uniffi-bindgen binary the Kotlin step needs, built here with everything else;
 # pos-ffi/simulators: the bindings' simulator exports, which the JVM tests drive (pos-core has
-# `sim` anyway in this build: the CLI, the demo and the e2e tests turn it on).
-features=(--workspace --features pos-ffi/cli,pos-ffi/simulators --locked)
+# `sim` anyway in this build: the CLI, the demo and the e2e tests turn it on); pos-cli/ble: the
+# Bluetooth transport (btleplug, libdbus), built, linted and unit-tested in the same build rather
+# than in a configuration of its own (`cargo build` without features stays free of system libraries).
+features=(--workspace --features pos-ffi/cli,pos-ffi/simulators,pos-cli/ble --locked)
 
 step "the device build links no simulator (pos-ffi with its default features; docs/architecture.md)"
 # Nothing of the acquirer simulator in the device library's dependencies ...
@@ -75,15 +84,6 @@ cargo test "${features[@]}" --all-targets
 
 step "doc tests"
 cargo test "${features[@]}" --doc
-
-step "Bluetooth transport (cargo feature ble: btleplug over BlueZ D-Bus)"
-if ! pkg-config --exists dbus-1 2>/dev/null; then
-  sudo_cmd=""; [ "$(id -u)" = "0" ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq libdbus-1-dev pkg-config >/dev/null
-fi
-cargo build -p pos-cli --features ble --locked
-cargo test -p pos-core --features ble --locked --lib devices::ble
 
 step "the main job as the README runs it: ./scripts/demo.sh (pos demo; exit 3 if an invariant broke)"
 # On the `pos` the test step built (no second, release build of the whole tree just for this).
