@@ -74,15 +74,27 @@ pub struct TmsConfig {
     #[serde(default = "default_aids")]
     pub aids: Vec<String>,
     /// Blacklisted card-number prefixes or numbers (1-19 digits): served by 390 and declined
-    /// online with `62`. Default: none.
-    #[serde(default)]
+    /// online with `62`. Default: the deck's `hotlisted` card.
+    #[serde(default = "default_blacklist")]
     pub blacklist: Vec<String>,
+    /// A fault for tests: the blacklist page that starts at this index carries a damaged entry.
+    #[serde(default)]
+    pub corrupt_blacklist_page_at: Option<u32>,
 }
 
 impl Default for TmsConfig {
     fn default() -> TmsConfig {
-        TmsConfig { capks: default_capks(), aids: default_aids(), blacklist: Vec::new() }
+        TmsConfig {
+            capks: default_capks(),
+            aids: default_aids(),
+            blacklist: default_blacklist(),
+            corrupt_blacklist_page_at: None,
+        }
     }
+}
+
+fn default_blacklist() -> Vec<String> {
+    vec![pos_core::deck::HOTLISTED_PAN.to_owned()]
 }
 
 /// The published EMV test keys, as the core's vector file holds them.
@@ -587,7 +599,13 @@ pub(crate) fn validate_tms(tms: &TmsConfig) -> Result<crate::host::TmsContent, C
     {
         return Err(bad("tms.blacklist", format!("an entry of {} characters is not 1-19 digits", e.len())));
     }
-    Ok(crate::host::TmsContent { capks, aids, blacklist: tms.blacklist.clone() })
+    Ok(crate::host::TmsContent {
+        capks,
+        aids,
+        blacklist: tms.blacklist.clone(),
+        blacklist_generation: 0,
+        corrupt_page_at: tms.corrupt_blacklist_page_at,
+    })
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use pos_core::crypto::EncryptedWorkingKeys;
+use pos_core::tms::blacklist::EntryFingerprint;
 use pos_core::{CardRead, CardReader, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
 use tokio::sync::broadcast;
 
@@ -89,6 +90,10 @@ impl CardReader for ProgressReader {
 
     async fn cancel(&self) -> Result<(), ReaderError> {
         self.inner.cancel().await
+    }
+
+    async fn fingerprint_entries(&self, entries: &[String]) -> Result<Vec<EntryFingerprint>, ReaderError> {
+        self.inner.fingerprint_entries(entries).await
     }
 
     // Every method is passed on, the defaulted ones too: a default here would hide the

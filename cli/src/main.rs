@@ -1,6 +1,7 @@
 //! `pos`: the desktop operator and integrator CLI.
 
 mod advice;
+mod blacklist_cmd;
 mod demo_cmd;
 #[cfg(feature = "ble")]
 mod devices_cmd;
@@ -205,6 +206,12 @@ enum Command {
     /// Terminal management (终端参数): download the CA public keys and IC parameters, show what is in force.
     #[command(subcommand, after_help = "Examples:\n  pos params download\n  pos params show --json")]
     Params(params_cmd::ParamsCmd),
+    /// The card blacklist (卡黑名单): download it, its status, check a test card.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  pos blacklist download\n  pos blacklist status --json\n  pos blacklist check --card offline"
+    )]
+    Blacklist(blacklist_cmd::BlacklistCmd),
     /// The risk engine: check a payment, confirm a warning, the day's report, the policy (风控).
     #[command(
         subcommand,
@@ -461,6 +468,7 @@ fn main() -> ExitCode {
         Command::Settle => settle_cmd::settle(g),
         Command::Offline(cmd) => queue_cmd::offline(g, cmd),
         Command::Params(cmd) => params_cmd::run(g, cmd),
+        Command::Blacklist(cmd) => blacklist_cmd::run(g, cmd),
         Command::Risk(cmd) => risk_cmd::run(g, cmd),
         Command::Cards => Ok(terminal_cmd::list_cards(g)),
         Command::Frame(cmd) => frame_cmd::run(g, cmd),

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use indicatif::{ProgressBar, ProgressStyle};
 use pos_core::crypto::EncryptedWorkingKeys;
+use pos_core::tms::blacklist::EntryFingerprint;
 use pos_core::{CardRead, CardReader, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
 use tokio::sync::watch;
 
@@ -71,6 +72,9 @@ impl CardReader for Watched {
     }
     async fn cancel(&self) -> Result<(), ReaderError> {
         self.0.cancel().await
+    }
+    async fn fingerprint_entries(&self, entries: &[String]) -> Result<Vec<EntryFingerprint>, ReaderError> {
+        self.0.fingerprint_entries(entries).await
     }
     // Every method is passed on, the defaulted ones too (a default would hide the reader's answer).
     async fn unlock_challenge(&self) -> Result<String, ReaderError> {

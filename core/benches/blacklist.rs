@@ -3,8 +3,8 @@
 //!
 //! The list mixes what a national hot-card list holds: 6-digit BINs (1%), and the first 15 or 18
 //! digits of 16- and 19-digit cards. A lookup computes one HMAC-SHA-256 per entry length present
-//! (3 here) and binary-searches the sorted fingerprints; listed and unlisted cards cost the
-//! same bound. Printed: the memory of the entries, and lookups per second.
+//! (3 here; the reader's part) and binary-searches the sorted fingerprints (the phone's part);
+//! listed and unlisted cards cost the same bound. Printed: the memory of the entries, and lookups per second.
 //!
 //! `cargo bench -p pos-core --bench blacklist`. Under `cargo test --benches` it runs once.
 
@@ -32,10 +32,9 @@ fn entry(i: u32) -> String {
 
 fn bench(c: &mut Criterion) {
     let secret = DeviceSecret::from_bytes([7; 32]);
-    let mut list = Blacklist::new(&secret);
     let built = Instant::now();
     let entries: Vec<String> = (0..ENTRIES).map(entry).collect();
-    list.extend(entries.iter().map(String::as_str)).expect("entries");
+    let list = Blacklist::build(&secret, entries.iter().map(String::as_str)).expect("entries");
     println!(
         "blacklist: {} entries built in {:.2?}, {:.1} MB of fingerprints ({:.1} bytes an entry)",
         list.len(),
@@ -45,22 +44,27 @@ fn bench(c: &mut Criterion) {
     );
     // Entries of 15 and 18 digits list the 16- and 19-digit cards they begin.
     let listed = pan(&format!("622848{:09}", 2));
-    assert!(list.contains(&listed));
+    assert!(list.contains(&secret, &listed));
     let clear = pan(&format!("955880{:09}", 2));
-    assert!(!list.contains(&clear));
+    assert!(!list.contains(&secret, &clear));
     let mut g = c.benchmark_group("blacklist");
-    g.bench_function("lookup, card not listed", |b| b.iter(|| black_box(list.contains(black_box(&clear)))));
-    g.bench_function("lookup, card listed", |b| b.iter(|| black_box(list.contains(black_box(&listed)))));
+    g.bench_function("lookup, card not listed", |b| b.iter(|| black_box(list.contains(&secret, black_box(&clear)))));
+    g.bench_function("lookup, card listed", |b| b.iter(|| black_box(list.contains(&secret, black_box(&listed)))));
     g.bench_function("lookup, BIN listed", |b| {
         let bin = pan("620001000000000");
-        assert!(list.contains(&bin));
-        b.iter(|| black_box(list.contains(black_box(&bin))))
+        assert!(list.contains(&secret, &bin));
+        b.iter(|| black_box(list.contains(&secret, black_box(&bin))))
+    });
+    // The phone's part alone: the reader sent the card's prefix fingerprints with the read.
+    let prefixes = pos_core::tms::blacklist::prefix_fingerprints(&secret, &clear, list.lengths());
+    g.bench_function("phone side: prefix fingerprints looked up", |b| {
+        b.iter(|| black_box(list.contains_any(black_box(&prefixes))))
     });
     g.finish();
     let n = 200_000;
     let cards: Vec<Pan> = (0..n).map(|i| pan(&format!("9558{:011}", i))).collect();
     let started = Instant::now();
-    let hits = cards.iter().filter(|p| list.contains(p)).count();
+    let hits = cards.iter().filter(|p| list.contains(&secret, p)).count();
     let secs = started.elapsed().as_secs_f64();
     println!("blacklist: {:.0} lookups/s over {n} cards ({hits} listed)", n as f64 / secs);
 }

@@ -114,6 +114,7 @@ impl TestCard {
             "swipe123" => "仅磁条，一二三磁道",
             "contactless" => "非接（qPBOC），免密",
             "offline" => "允许离线批准的芯片卡",
+            "hotlisted" => "收单机构黑名单上的卡（62），芯片可离线",
             "expired" => "2024 年已过期（54）",
             "lost" => "已挂失（41）",
             "stolen" => "被盗卡（43）",
@@ -152,6 +153,9 @@ impl TestCard {
         }
     }
 }
+
+/// The card number of test card `hotlisted`, on the demo acquirer's blacklist.
+pub const HOTLISTED_PAN: &str = "6222029999888877770";
 
 /// The PIN every well-behaved test card uses.
 pub const TEST_PIN: &str = "123456";
@@ -202,6 +206,16 @@ pub const DECK: &[TestCard] = &[
     },
     card("contactless", "contactless (qPBOC), no PIN", "6235010000123456786", Debit, 10_000_000, P::Contactless),
     card("offline", "chip allowing offline approval", "6222020000111122222", Debit, 10_000_000, P::ChipOffline),
+    // On the demo acquirer's blacklist (pos-acquirer-sim's default TmsConfig): the terminal
+    // never approves it offline and the host declines it (62).
+    card(
+        "hotlisted",
+        "on the acquirer's blacklist (62), chip allowing offline",
+        HOTLISTED_PAN,
+        Debit,
+        10_000_000,
+        P::ChipOffline,
+    ),
     TestCard {
         expiry: "2401",
         status: CardStatus::Expired,

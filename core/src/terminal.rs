@@ -91,6 +91,9 @@ pub struct Terminal {
     /// Who decides on a risk warning while the card is still held (none: the warning ends the
     /// payment with its confirmation token).
     risk_confirmer: std::sync::Mutex<Option<Arc<dyn RiskConfirmer>>>,
+    /// The card blacklist in force, loaded from the journal at its first use and replaced
+    /// when a download is applied.
+    blacklist: std::sync::Mutex<Option<Arc<crate::tms::blacklist::Blacklist>>>,
     /// Owner of the data directory (holding its lock) or a read-only view.
     access: owner::Access,
 }
@@ -185,6 +188,7 @@ impl Terminal {
             syncing: Mutex::new(()),
             risk: Default::default(),
             risk_confirmer: std::sync::Mutex::new(None),
+            blacklist: std::sync::Mutex::new(None),
             access,
         }
     }

@@ -60,6 +60,7 @@ enum Event {
     SignalLost,
     OfflineSale(u64),
     PinCardWithoutSignal,
+    HotlistedWithoutSignal,
     SignalBack,
     Refund,
     Completion,
@@ -168,6 +169,7 @@ impl<'a> Day<'a> {
                 (14 * 60, Event::SignalLost),
                 (14 * 60 + 5, Event::OfflineSale(3_800)),
                 (14 * 60 + 20, Event::PinCardWithoutSignal),
+                (14 * 60 + 22, Event::HotlistedWithoutSignal),
                 (14 * 60 + 25, Event::OfflineSale(12_650)),
                 (14 * 60 + 40, Event::OfflineSale(29_900)),
                 (15 * 60, Event::SignalBack),
@@ -225,6 +227,26 @@ impl<'a> Day<'a> {
         self.view.screen(tone, &format!("{}，批次号 {}", o.zh(), o.batch), &format!("{}, batch {}", o.en(), o.batch));
         if !o.approved {
             return Err(DemoError::at("sign-in", &o));
+        }
+        self.chapter(
+            "下载终端参数：IC卡公钥、IC卡参数、黑名单",
+            "Terminal management: CA public keys, IC parameters, blacklist",
+        );
+        let t = &self.st.terminal;
+        for report in
+            [t.download_public_keys().await, t.download_ic_parameters().await, t.download_blacklist(false).await]
+        {
+            let r = report.map_err(|e| DemoError::at("parameter download", &e))?;
+            let (zh, en) = match r.kind {
+                pos_core::terminal::TmsKind::Capk => ("IC卡公钥", "CA public keys"),
+                pos_core::terminal::TmsKind::Aid => ("IC卡参数", "IC parameters"),
+                pos_core::terminal::TmsKind::Blacklist => ("黑名单", "blacklist"),
+            };
+            self.view.screen(
+                Tone::Good,
+                &format!("{zh}已更新：{} 项", r.entries),
+                &format!("{en} updated: {} entries", r.entries),
+            );
         }
         Ok(())
     }
@@ -322,6 +344,14 @@ impl<'a> Day<'a> {
                 self.view.screen(Tone::Info, "顾客改用非接卡", "the customer taps a contactless card instead");
                 let card = self.pick_card(OFFLINE_CARDS);
                 self.till.run(card, Op::Sale(cny(8_800)?, OfflinePreference::PreferOnline)).await?;
+                Ok(())
+            }
+            Event::HotlistedWithoutSignal => {
+                self.chapter("黑名单上的卡：不能离线收款", "A card on the blacklist: never approved offline");
+                self.till.run("hotlisted", Op::Sale(cny(6_600)?, OfflinePreference::PreferOnline)).await?;
+                self.view.screen(Tone::Info, "顾客改用非接卡", "the customer taps a contactless card instead");
+                let card = self.pick_card(OFFLINE_CARDS);
+                self.till.run(card, Op::Sale(cny(6_600)?, OfflinePreference::PreferOnline)).await?;
                 Ok(())
             }
             Event::SignalBack => self.signal_back().await,

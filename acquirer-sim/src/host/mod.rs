@@ -57,11 +57,16 @@ pub(crate) struct Host {
     /// Per terminal, downloads it has yet to make since the content changed (bit 1: CA public
     /// keys, bit 2: IC parameters): asked for in the header of every answer until done.
     tms_pending: std::sync::Mutex<HashMap<String, u8>>,
+    /// Per terminal: the blacklist generation (see `TmsContent::blacklist_generation`) of its
+    /// last completed download and of the download it started from index 0; a request from
+    /// an index above 0 of neither generation is answered `25`.
+    tms_blacklist_synced: std::sync::Mutex<HashMap<String, (Option<u64>, Option<u64>)>>,
 }
 
 /// [`Host::tms_pending`] bits.
 pub(crate) const PENDING_KEYS: u8 = 1;
 pub(crate) const PENDING_AIDS: u8 = 2;
+pub(crate) const PENDING_BLACKLIST: u8 = 4;
 
 impl Host {
     pub(crate) fn new(
@@ -80,7 +85,19 @@ impl Host {
         let codes_seed = seed ^ 0xA17C_0DE5;
         let tms = std::sync::RwLock::new(Arc::new(tms));
         let tms_pending = std::sync::Mutex::new(HashMap::new());
-        Ok(Host { terminals, sessions, ledger, clock, limits, monitoring, codes_seed, tms, tms_pending })
+        let tms_blacklist_synced = std::sync::Mutex::new(HashMap::new());
+        Ok(Host {
+            terminals,
+            sessions,
+            ledger,
+            clock,
+            limits,
+            monitoring,
+            codes_seed,
+            tms,
+            tms_pending,
+            tms_blacklist_synced,
+        })
     }
 
     /// Whether `tid` holds working keys from a sign-in.
@@ -103,10 +120,18 @@ impl Host {
 
     /// Serves `content` from now on (a new version of the keys, parameters or blacklist); every
     /// terminal is asked, in the header of its next answers, to download what changed.
-    pub(crate) fn set_tms(&self, content: TmsContent) {
+    pub(crate) fn set_tms(&self, mut content: TmsContent) {
         let mut t = self.tms.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let changed =
-            u8::from(t.capks != content.capks) * PENDING_KEYS + u8::from(t.aids != content.aids) * PENDING_AIDS;
+        let changed = u8::from(t.capks != content.capks) * PENDING_KEYS
+            + u8::from(t.aids != content.aids) * PENDING_AIDS
+            + u8::from(t.blacklist != content.blacklist) * PENDING_BLACKLIST;
+        // Entries added at the end keep the indexes a terminal holds (it continues from its
+        // last one); any other change starts a new generation (it must download in full).
+        content.blacklist_generation = if content.blacklist.starts_with(&t.blacklist) {
+            t.blacklist_generation
+        } else {
+            t.blacklist_generation + 1
+        };
         *t = Arc::new(content);
         drop(t);
         if changed != 0 {
@@ -125,6 +150,30 @@ impl Host {
         }
     }
 
+    /// Whether `tid` may ask for the blacklist from an index above 0: the indexes it holds are
+    /// of the current generation (its last completed download, or the one it started from 0).
+    pub(crate) fn blacklist_current(&self, tid: &str) -> bool {
+        let generation = self.tms().blacklist_generation;
+        let synced = self.tms_blacklist_synced.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        synced.get(tid).is_some_and(|&(done, started)| done == Some(generation) || started == Some(generation))
+    }
+
+    /// `tid` asked for the blacklist from index 0: the download it starts is of this generation.
+    pub(crate) fn blacklist_started(&self, tid: &str) {
+        let generation = self.tms().blacklist_generation;
+        let mut synced = self.tms_blacklist_synced.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        synced.entry(tid.to_owned()).or_default().1 = Some(generation);
+    }
+
+    /// `tid` completed a blacklist download (the 391 end message).
+    pub(crate) fn blacklist_synced(&self, tid: &str) {
+        let generation = self.tms().blacklist_generation;
+        let mut synced = self.tms_blacklist_synced.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        synced.insert(tid.to_owned(), (Some(generation), None));
+        drop(synced);
+        self.tms_done(tid, PENDING_BLACKLIST);
+    }
+
     /// What to ask of `tid` in an answer's header.
     fn requirement(&self, tid: &str) -> pos_core::iso8583::ProcessingRequirement {
         use pos_core::iso8583::ProcessingRequirement as R;
@@ -132,6 +181,7 @@ impl Host {
         match p.get(tid).copied().unwrap_or(0) {
             v if v & PENDING_KEYS != 0 => R::UpdatePublicKeys,
             v if v & PENDING_AIDS != 0 => R::DownloadIcParameters,
+            v if v & PENDING_BLACKLIST != 0 => R::DownloadBlacklist,
             _ => R::None,
         }
     }

@@ -32,10 +32,17 @@ pub(crate) fn handle(host: &Host, inbound: &Inbound, term: &TerminalProfile) -> 
         AdminKind::SignOff => sign_off(host, term, &req),
         AdminKind::Echo => answer(host, &req, NetCode::Echo, "00", None),
         AdminKind::Management(m) => {
-            let (rc, f62) = super::tms::answer(&host.tms(), &req, m);
+            if let pos_core::iso8583::Management::BlacklistPage(f62) = m {
+                if pos_core::tms::blacklist::parse_page_request(f62).is_ok_and(|(start, _)| start == 0) {
+                    host.blacklist_started(term.tid.as_str());
+                }
+            }
+            let current = host.blacklist_current(term.tid.as_str());
+            let (rc, f62) = super::tms::answer(&host.tms(), &req, m, current);
             match m {
                 pos_core::iso8583::Management::CapkEnd => host.tms_done(term.tid.as_str(), super::PENDING_KEYS),
                 pos_core::iso8583::Management::AidEnd => host.tms_done(term.tid.as_str(), super::PENDING_AIDS),
+                pos_core::iso8583::Management::BlacklistEnd => host.blacklist_synced(term.tid.as_str()),
                 _ => {}
             }
             answer(host, &req, m.route().1, rc, f62)

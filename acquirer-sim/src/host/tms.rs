@@ -23,6 +23,11 @@ pub(crate) struct TmsContent {
     pub aids: Vec<(Vec<u8>, Vec<u8>)>,
     /// Card number prefixes (digits).
     pub blacklist: Vec<String>,
+    /// Counts the blacklist's rebuilds (a change other than entries added at the end): an
+    /// incremental download is only valid within one generation.
+    pub blacklist_generation: u64,
+    /// A test fault: the page that starts at this index is sent with a damaged entry.
+    pub corrupt_page_at: Option<u32>,
 }
 
 impl TmsContent {
@@ -38,8 +43,15 @@ pub(crate) fn tag_value(tlv: &[u8], tag: u32) -> Option<Vec<u8>> {
     pos_core::card::find(&objects, Tag(tag)).and_then(|o| o.bytes()).map(<[u8]>::to_vec)
 }
 
-/// Field 62 of the answer to a management request, and the response code.
-pub(crate) fn answer(content: &TmsContent, req: &AdminRequest, m: &Management) -> (&'static str, Option<Vec<u8>>) {
+/// Field 62 of the answer to a management request, and the response code. `blacklist_current`:
+/// the terminal's last blacklist download is of the current generation (else a request to
+/// continue from an index above 0 is answered `25`, "no such record": start again from 0).
+pub(crate) fn answer(
+    content: &TmsContent,
+    req: &AdminRequest,
+    m: &Management,
+    blacklist_current: bool,
+) -> (&'static str, Option<Vec<u8>>) {
     match m {
         Management::CapkQuery { held } => {
             let entries: Vec<Vec<u8>> = content
@@ -76,7 +88,15 @@ pub(crate) fn answer(content: &TmsContent, req: &AdminRequest, m: &Management) -
             }
         }
         Management::BlacklistPage(f62) => match blacklist::parse_page_request(f62) {
-            Ok((start, width)) => ("00", Some(blacklist_page(&content.blacklist, start, width))),
+            Ok((start, _)) if start > 0 && !blacklist_current => ("25", None),
+            Ok((start, width)) => {
+                let mut page = blacklist_page(&content.blacklist, start, width);
+                if content.corrupt_page_at == Some(start) && page.len() > 10 {
+                    // A digit of the first entry becomes a letter.
+                    page[10] = b'X';
+                }
+                ("00", Some(page))
+            }
             Err(_) => ("30", None),
         },
         Management::CapkEnd | Management::AidEnd | Management::BlacklistEnd => ("00", None),

@@ -6,6 +6,7 @@
 
 mod common;
 
+mod blacklist_cli;
 mod conventions_cli;
 mod demo_cli;
 mod frame_cli;

@@ -100,6 +100,8 @@ codes! {
     OfflineCardDailyLimit = "card_daily_limit",
     /// Offline payments need a sign-in first.
     OfflineNotSignedIn = "not_signed_in",
+    /// The card is on the blacklist: online only.
+    OfflineBlacklisted = "blacklisted",
     // Risk.
     /// A risk rule blocks the payment.
     RiskBlocked = "risk_blocked",

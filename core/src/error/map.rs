@@ -272,6 +272,7 @@ impl From<OfflineRefusal> for Error {
             OfflineRefusal::QueueTooOld { .. } => C::OfflineQueueTooOld,
             OfflineRefusal::CardDailyLimit { .. } => C::OfflineCardDailyLimit,
             OfflineRefusal::NotSignedIn => C::OfflineNotSignedIn,
+            OfflineRefusal::Blacklisted => C::OfflineBlacklisted,
         };
         Error::OfflineRefused { code, detail: Detail::of(e) }
     }

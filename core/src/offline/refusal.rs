@@ -60,6 +60,9 @@ pub enum OfflineRefusal {
     /// No sign-in yet: offline payments need the batch and keys of one.
     #[error("offline payments need a sign-in first")]
     NotSignedIn,
+    /// The card is on the acquirer's blacklist: only the host may decide on it.
+    #[error("the card is on the blacklist")]
+    Blacklisted,
 }
 
 impl OfflineRefusal {
@@ -77,6 +80,7 @@ impl OfflineRefusal {
             OfflineRefusal::QueueTooOld { .. } => "queue_too_old",
             OfflineRefusal::CardDailyLimit { .. } => "card_daily_limit",
             OfflineRefusal::NotSignedIn => "not_signed_in",
+            OfflineRefusal::Blacklisted => "blacklisted",
         }
     }
 }
@@ -95,6 +99,7 @@ impl Bilingual for OfflineRefusal {
             OfflineRefusal::QueueTooOld { hours } => format!("有超过{hours}小时未上送的离线交易，请先联网上送"),
             OfflineRefusal::CardDailyLimit { limit } => format!("此卡今日离线交易已达{limit}笔"),
             OfflineRefusal::NotSignedIn => "离线交易前须先签到".into(),
+            OfflineRefusal::Blacklisted => "此卡在黑名单上，不能离线交易，须联机由发卡行决定".into(),
         }
     }
 
@@ -123,6 +128,9 @@ impl Bilingual for OfflineRefusal {
                 format!("This card reached its {limit} offline payments for today")
             }
             OfflineRefusal::NotSignedIn => "Sign in before taking offline payments".into(),
+            OfflineRefusal::Blacklisted => {
+                "This card is on the blacklist: it cannot pay offline, only the issuer may decide online".into()
+            }
         }
     }
 }

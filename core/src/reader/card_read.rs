@@ -9,6 +9,7 @@ use crate::card::{CardFingerprint, MaskedPan};
 use crate::clock::Timestamp;
 use crate::iso8583::{CardFields, EntryMode, SecurityControl, TxnType};
 use crate::money::Amount;
+use crate::tms::blacklist::EntryFingerprint;
 
 /// A request to read a card for one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,9 @@ pub struct CardRequest {
     pub pin_entry: bool,
     /// The terminal's time, for the chip's transaction date (9A).
     pub at: Timestamp,
+    /// The blacklist's entry lengths (bit `n`: `n` digits): the reader answers the fingerprints
+    /// of the card's prefixes of those lengths ([`CardRead::prefix_fingerprints`]); 0 for none.
+    pub prefix_lengths: u32,
 }
 
 /// One card read, as a secure reader returns it: tracks encrypted under the TDK
@@ -53,6 +57,9 @@ pub struct CardRead {
     pub ic_condition: u8,
     /// HMAC of the PAN under the reader's device secret.
     pub fingerprint: CardFingerprint,
+    /// The fingerprints of the card number's prefixes of the lengths asked for
+    /// ([`CardRequest::prefix_lengths`]), shortest first: the blacklist lookup without the number.
+    pub prefix_fingerprints: Vec<EntryFingerprint>,
 }
 
 impl CardRead {

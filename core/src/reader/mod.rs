@@ -23,6 +23,10 @@ mod tests;
 use async_trait::async_trait;
 
 use crate::crypto::EncryptedWorkingKeys;
+use crate::tms::blacklist::EntryFingerprint;
+
+/// Blacklist entries one [`CardReader::fingerprint_entries`] call takes (one reader frame).
+pub const FINGERPRINT_BATCH: usize = 64;
 
 pub use card_read::{CardRead, CardRequest, DeviceInfo};
 pub use error::ReaderError;
@@ -52,6 +56,11 @@ pub trait CardReader: Send + Sync {
 
     /// Waits for a card and reads it (with the PIN when asked and the card needs one).
     async fn read_card(&self, request: CardRequest) -> Result<CardRead, ReaderError>;
+
+    /// Fingerprints blacklist entries (1-19 digits each, at most [`FINGERPRINT_BATCH`] a call)
+    /// under the reader's device secret: one 16-byte fingerprint each, in order. The phone keeps
+    /// only these; a card read then carries the fingerprints of the card's prefixes.
+    async fn fingerprint_entries(&self, entries: &[String]) -> Result<Vec<EntryFingerprint>, ReaderError>;
 
     /// Abandons a read in progress; the waiting `read_card` returns `Cancelled`.
     async fn cancel(&self) -> Result<(), ReaderError>;

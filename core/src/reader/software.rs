@@ -5,6 +5,7 @@
 //! chooses the card (`present`); the cardholder's PIN entries come from the deck,
 //! one per attempt, so a retry after `55` uses the next.
 
+use crate::tms::blacklist::{self, EntryFingerprint};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -254,6 +255,7 @@ impl SoftwareReader {
             ic_condition: if method == EntryMethod::Fallback { 2 } else { 0 },
             icc,
             fingerprint: fingerprint(&self.secret, &pan),
+            prefix_fingerprints: blacklist::prefix_fingerprints(&self.secret, &pan, req.prefix_lengths),
         })
     }
 }
@@ -323,6 +325,16 @@ impl CardReader for SoftwareReader {
                 _ = &mut presented => {}
             }
         }
+    }
+
+    async fn fingerprint_entries(&self, entries: &[String]) -> Result<Vec<EntryFingerprint>, ReaderError> {
+        if entries.len() > super::FINGERPRINT_BATCH {
+            return Err(ReaderError::Protocol(format!("{} blacklist entries in one command", entries.len())));
+        }
+        if blacklist::lengths_of(entries.iter().map(String::as_str)).is_none() {
+            return Err(ReaderError::Protocol("a blacklist entry that is not 1-19 digits".into()));
+        }
+        Ok(entries.iter().map(|e| blacklist::entry_fingerprint(&self.secret, e)).collect())
     }
 
     async fn cancel(&self) -> Result<(), ReaderError> {

@@ -43,6 +43,7 @@ fn request(txn: TxnType, fen: Option<u64>) -> CardRequest {
         pin_entry: true,
         // 2025-03-01 10:00:00 Beijing time.
         at: Timestamp::new(1_740_794_400, CHINA_UTC_OFFSET_SECS),
+        prefix_lengths: 0,
     }
 }
 

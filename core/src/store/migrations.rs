@@ -318,6 +318,17 @@ CREATE TABLE tms_blacklist (
 ) STRICT, WITHOUT ROWID;
 "#,
     },
+    Migration {
+        version: 8,
+        name: "terminal management: incremental blacklist downloads",
+        sql: r#"
+-- The blacklist is downloaded in full, then incrementally: `host_next` is the host's index after
+-- the last entry in force (where the next incremental download starts), and `staging_merge`
+-- says whether the download under way adds to the live entries (1) or replaces them (0).
+ALTER TABLE tms_state ADD COLUMN host_next INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tms_state ADD COLUMN staging_merge INTEGER NOT NULL DEFAULT 0 CHECK (staging_merge IN (0, 1));
+"#,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -51,6 +51,11 @@ pub struct TmsState {
     pub lengths: u32,
     /// The index to resume an unfinished download at.
     pub staging_next: Option<u32>,
+    /// Blacklist: the host's index after the last entry in force (an incremental download
+    /// starts there).
+    pub host_next: u32,
+    /// Whether the unfinished download adds to the live entries instead of replacing them.
+    pub staging_merge: bool,
 }
 
 impl Store {
@@ -59,7 +64,8 @@ impl Store {
         let conn = self.lock();
         let row = conn
             .query_row(
-                "SELECT entries, digest, applied_at, lengths, staging_next FROM tms_state WHERE kind = ?1",
+                "SELECT entries, digest, applied_at, lengths, staging_next, host_next, staging_merge
+                 FROM tms_state WHERE kind = ?1",
                 [kind.as_str()],
                 |r| {
                     Ok(TmsState {
@@ -68,6 +74,8 @@ impl Store {
                         applied_at: r.get(2)?,
                         lengths: r.get::<_, i64>(3)? as u32,
                         staging_next: r.get::<_, Option<i64>>(4)?.map(|n| n.max(0) as u32),
+                        host_next: r.get::<_, i64>(5)?.clamp(0, i64::from(u32::MAX)) as u32,
+                        staging_merge: r.get::<_, i64>(6)? == 1,
                     })
                 },
             )
@@ -78,6 +86,13 @@ impl Store {
     /// Starts a download of `kind`, or resumes the one under way: returns the index to ask
     /// for next (0 for a fresh start, which drops anything staged before).
     pub fn tms_stage_begin(&self, kind: TmsKind, now: &str) -> Result<u32, StoreError> {
+        self.tms_stage_begin_from(kind, now, 0, false)
+    }
+
+    /// Starts a download of `kind` at the host's index `from`, adding to the live entries at
+    /// its end (`merge`) or replacing them; or resumes the one under way, whatever it was.
+    /// Returns the index to ask for next.
+    pub fn tms_stage_begin_from(&self, kind: TmsKind, now: &str, from: u32, merge: bool) -> Result<u32, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         ensure_row(&tx, kind)?;
@@ -87,11 +102,12 @@ impl Store {
         }
         clear_staged(&tx, kind)?;
         tx.execute(
-            "UPDATE tms_state SET staging_next = 0, staging_started_at = ?2, staging_lengths = 0 WHERE kind = ?1",
-            params![kind.as_str(), now],
+            "UPDATE tms_state SET staging_next = ?3, staging_started_at = ?2, staging_lengths = 0, staging_merge = ?4
+             WHERE kind = ?1",
+            params![kind.as_str(), now, i64::from(from), i64::from(merge)],
         )?;
         tx.commit()?;
-        Ok(0)
+        Ok(from)
     }
 
     /// Stages one page: its entries and the index to ask for next, durable together. `false`
@@ -144,7 +160,20 @@ impl Store {
             if under_way.is_none() {
                 return Ok(None);
             }
+            let merge: bool =
+                tx.query_row("SELECT staging_merge FROM tms_state WHERE kind = ?1", [kind.as_str()], |r| {
+                    r.get::<_, i64>(0).map(|m| m == 1)
+                })?;
             let items = match kind {
+                TmsKind::Blacklist if merge => {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO tms_blacklist (staged, fp) SELECT 0, fp FROM tms_blacklist WHERE staged = 1",
+                        [],
+                    )?;
+                    tx.execute("DELETE FROM tms_blacklist WHERE staged = 1", [])?;
+                    tx.query_row("SELECT COUNT(*) FROM tms_blacklist WHERE staged = 0", [], |r| r.get::<_, i64>(0))?
+                        as usize
+                }
                 TmsKind::Blacklist => {
                     tx.execute("DELETE FROM tms_blacklist WHERE staged = 0", [])?;
                     tx.execute("UPDATE tms_blacklist SET staged = 0 WHERE staged = 1", [])?
@@ -156,8 +185,10 @@ impl Store {
             };
             let digest = digest_of(&tx, kind)?;
             tx.execute(
-                "UPDATE tms_state SET entries = ?2, digest = ?3, applied_at = ?4, lengths = staging_lengths,
-                     staging_lengths = 0, staging_next = NULL, staging_started_at = NULL
+                "UPDATE tms_state SET entries = ?2, digest = ?3, applied_at = ?4,
+                     lengths = CASE staging_merge WHEN 1 THEN lengths | staging_lengths ELSE staging_lengths END,
+                     host_next = staging_next, staging_lengths = 0, staging_next = NULL,
+                     staging_started_at = NULL, staging_merge = 0
                  WHERE kind = ?1",
                 params![kind.as_str(), items as i64, digest, now],
             )?;
@@ -166,7 +197,6 @@ impl Store {
         self.tms_state(kind).map(Some)
     }
 
-    #[cfg(test)]
     /// Drops an unfinished download of `kind` (the live entries stay).
     pub fn tms_stage_abandon(&self, kind: TmsKind) -> Result<(), StoreError> {
         let mut conn = self.lock();
@@ -178,6 +208,23 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The blacklist in force: its lengths mask and its fingerprints, sorted.
+    pub fn tms_blacklist(&self) -> Result<(u32, Vec<[u8; 16]>), StoreError> {
+        let lengths = self.tms_state(TmsKind::Blacklist)?.lengths;
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached("SELECT fp FROM tms_blacklist WHERE staged = 0 ORDER BY fp")?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let fp: Vec<u8> = r.get(0)?;
+            out.push(
+                <[u8; 16]>::try_from(fp.as_slice())
+                    .map_err(|_| StoreError::BadValue { table: "tms_blacklist", column: "fp" })?,
+            );
+        }
+        Ok((lengths, out))
     }
 
     /// The live entries of `kind`, in key order.

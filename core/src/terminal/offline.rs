@@ -98,6 +98,9 @@ impl Terminal {
         card: Option<CardRead>,
         carried: Option<crate::risk::AuditId>,
     ) -> Result<TxnOutcome, TerminalError> {
+        // A card passed in was read for an online attempt that got no answer: a listed one is
+        // not sent again.
+        let online_tried = card.is_some();
         let limits = self.config.offline;
         if !limits.enabled {
             return Err(OfflineRefusal::Disabled.into());
@@ -112,6 +115,13 @@ impl Terminal {
             Some(c) => c,
             None => self.read(&Plan { txn: TxnType::Sale, amount: Some(amount), original: None }).await?,
         };
+        if self.blacklist()?.contains_any(&card.prefix_fingerprints) {
+            tracing::warn!(pan = %card.masked_pan, "card on the blacklist: not approved offline");
+            if online_tried {
+                return Err(OfflineRefusal::Blacklisted.into());
+            }
+            return self.listed_card_online(amount, card).await;
+        }
         let today = self.db(|s| s.offline_count_for_card(&card.fingerprint, &now.mmdd()))?;
         check_card(&limits, card.entry_mode, today)?;
         let risk = self.risk_gate(TxnType::OfflineSale, Some(amount), &card, true, carried).await?;
@@ -137,6 +147,33 @@ impl Terminal {
         }
         tracing::info!(stan = %record.numbers.stan, pan = %card.masked_pan, amount = %amount, "approved offline");
         Ok(offline_outcome(&record, &card, amount, auth))
+    }
+
+    /// A blacklisted card met on the offline path goes to the host, which alone may approve it
+    /// (the simulator declines it, `62`), on the same card read. When the host cannot be used
+    /// either, the payment is refused: a listed card is never approved offline.
+    async fn listed_card_online(&self, amount: Amount, card: CardRead) -> Result<TxnOutcome, TerminalError> {
+        let plan = Plan { txn: TxnType::Sale, amount: Some(amount), original: None };
+        // No network on the platform: nothing to try (and no request left in doubt).
+        if !self.connectivity.platform_online() {
+            return Err(OfflineRefusal::Blacklisted.into());
+        }
+        let Ok(session) = self.session() else {
+            return Err(OfflineRefusal::Blacklisted.into());
+        };
+        if self.reversals_first().await.is_err() {
+            return Err(OfflineRefusal::Blacklisted.into());
+        }
+        let risk = self.risk_gate(plan.txn, plan.amount, &card, false, None).await?;
+        let result = self.online(&plan, &session, &card).await;
+        self.risk_link(risk, &result);
+        match result {
+            Err(TerminalError::Exchange(f)) if f.error.is_no_answer() => {
+                tracing::info!(pan = %card.masked_pan, "listed card: the host did not answer; refused");
+                Err(OfflineRefusal::Blacklisted.into())
+            }
+            other => other,
+        }
     }
 
     /// The encoded, unsigned 0220 offline sale advice for a stored payment.

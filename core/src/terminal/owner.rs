@@ -113,6 +113,13 @@ impl CardReader for NoReader {
         Err(ReaderError::Unsupported)
     }
 
+    async fn fingerprint_entries(
+        &self,
+        _entries: &[String],
+    ) -> Result<Vec<crate::tms::blacklist::EntryFingerprint>, ReaderError> {
+        Err(ReaderError::Unsupported)
+    }
+
     async fn cancel(&self) -> Result<(), ReaderError> {
         Ok(())
     }

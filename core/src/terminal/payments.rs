@@ -17,10 +17,11 @@ use crate::iso8583::{
 };
 use crate::money::Amount;
 use crate::offline::OfflineRefusal;
-use crate::reader::{CardRead, CardRequest};
+use crate::reader::{CardRead, CardRequest, ReaderError};
 use crate::response_code::OperatorAction;
 use crate::reversal::{reversal_message, ReversalCause};
 use crate::store::{Failure, Guard, HostAnswer, NewTxn, Session, TxnRecord, TxnStatus};
+use crate::tms::blacklist;
 
 use super::crash_point::crash_point;
 use super::exchange::{failure, Signing};
@@ -174,16 +175,29 @@ impl Terminal {
     /// Asks the reader for the card of `plan`.
     pub(super) async fn read(&self, plan: &Plan) -> Result<CardRead, TerminalError> {
         self.tamper_guard()?;
-        self.reader
+        let prefix_lengths = self.blacklist()?.lengths();
+        let card = self
+            .reader
             .read_card(CardRequest {
                 txn: plan.txn,
                 amount: plan.amount,
                 timeout: self.config.card_timeout,
                 pin_entry: self.config.pin_policy.asks(plan.txn),
                 at: self.clock.now(),
+                prefix_lengths,
             })
             .await
-            .map_err(|e| self.note_reader_error(e))
+            .map_err(|e| self.note_reader_error(e))?;
+        // Checked against what was asked before anything uses it: one fingerprint for each
+        // listed length the card number has.
+        let expected = blacklist::prefix_lengths(prefix_lengths, card.masked_pan.as_str().len()).count();
+        if card.prefix_fingerprints.len() != expected {
+            return Err(self.note_reader_error(ReaderError::Protocol(format!(
+                "{} prefix fingerprints where {expected} were asked for",
+                card.prefix_fingerprints.len()
+            ))));
+        }
+        Ok(card)
     }
 
     /// Journals the request (row, STAN and armed reversal in one SQLite transaction),

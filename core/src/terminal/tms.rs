@@ -1,7 +1,8 @@
-//! Terminal management downloads (`docs/terminal-management.md`): CA public keys and IC
-//! parameters, each staged entry by entry and applied in one transaction when the host answers
-//! the end message; an interrupted download resumes where it stopped. (The blacklist waits for
-//! the reader to fingerprint its entries: the phone never holds the key or the card number.)
+//! Terminal management downloads (`docs/terminal-management.md`): CA public keys, IC parameters
+//! and the card blacklist, each staged entry by entry and applied in one transaction when the
+//! host answers the end message; an interrupted download resumes where it stopped. The
+//! blacklist's entries are fingerprinted by the reader as each page arrives: the phone never
+//! holds the key, and keeps no card number.
 //!
 //! Every answer is checked against its request before anything of it is kept: a key must be
 //! the key asked for and pass its check sum, an AID the AID asked for, a page must start where
@@ -10,16 +11,29 @@
 use crate::error::Error;
 use crate::i18n::Bilingual;
 use crate::iso8583::{AdminKind, AdminResponse, Management, ProcessingRequirement};
+use crate::reader::FINGERPRINT_BATCH;
 use crate::store::{TmsItem, TmsKind, TmsState};
 use crate::tms::aid::{self, IcParams};
+use crate::tms::blacklist::{self, Blacklist, IndexWidth, PageFlag};
 use crate::tms::capk::{self, CaPublicKey};
 use crate::tms::TmsError;
 
 use super::Terminal;
+use crate::error::TerminalError;
+use std::sync::Arc;
 
 /// Settings marking a download the host asked for.
 const DUE_CAPK: &str = "tms.due.capk";
 const DUE_AID: &str = "tms.due.aid";
+const DUE_BLACKLIST: &str = "tms.due.blacklist";
+
+/// Blacklist pages one download asks for at most (a million entries of 16 digits is about
+/// 36,000 pages of 512 bytes).
+const MAX_BLACKLIST_PAGES: u32 = 100_000;
+
+/// The host's answer to a blacklist page asked from an index it no longer has (its list was
+/// rebuilt): `25`, "unable to locate the record" (our convention, docs/terminal-management.md).
+const STALE_INDEX: &str = "25";
 
 /// What a download did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +42,10 @@ pub struct DownloadReport {
     pub kind: TmsKind,
     /// Entries in force now.
     pub entries: u64,
-    /// The index the download started at (above 0: an interrupted one resumed).
+    /// The host's index the download asked from first: 0 in full, above 0 an incremental
+    /// blacklist download continuing after the entries in force.
+    pub from: u32,
+    /// The index an interrupted download resumed at (0: not resumed).
     pub resumed_at: u32,
     /// Entries the host listed but did not have (answered `0`), skipped.
     pub skipped: u32,
@@ -94,6 +111,98 @@ impl Terminal {
         self.finish_download(TmsKind::Aid, Management::AidEnd, start, skipped).await
     }
 
+    /// Downloads the card blacklist (0800/390 page by page, then 0800/391): in full the first
+    /// time, when `full`, or when the host asked for it (processing requirement 7); otherwise
+    /// incrementally, from the host's index after the last entry in force, adding to the list.
+    /// Each page must start where it was asked to; its entries are fingerprinted by the reader
+    /// and staged with the index to resume at, and the end message applies them in one
+    /// transaction.
+    pub async fn download_blacklist(&self, full: bool) -> Result<DownloadReport, Error> {
+        self.owner("download the card blacklist")?;
+        let state = self.db(|s| s.tms_state(TmsKind::Blacklist))?;
+        // The host's request (requirement 7) does not say which entries changed: continue from
+        // the last index held; a host whose list was rebuilt answers that with `25`.
+        let full = full || state.applied_at.is_none();
+        let from = if full { 0 } else { state.host_next };
+        let now = self.clock.now().to_string();
+        let mut start = self.db(|s| s.tms_stage_begin_from(TmsKind::Blacklist, &now, from, !full))?;
+        let mut next = start;
+        let mut complete = false;
+        let mut restarted = false;
+        for _ in 0..MAX_BLACKLIST_PAGES {
+            let request = Management::BlacklistPage(blacklist::page_request(next, IndexWidth::Wide));
+            let (resp, _) = self.admin(AdminKind::Management(request), None).await?;
+            if resp.response_code.as_str() == STALE_INDEX && next > 0 && !restarted {
+                restarted = true;
+                // The host rebuilt its list since our last download: the indexes we hold mean
+                // nothing now. Start again from 0, replacing the list (staged pages dropped).
+                tracing::info!(next, "the host's blacklist was rebuilt: downloading it in full");
+                self.db(|s| s.tms_stage_abandon(TmsKind::Blacklist))?;
+                start = self.db(|s| s.tms_stage_begin_from(TmsKind::Blacklist, &now, 0, false))?;
+                next = start;
+                continue;
+            }
+            let resp = approved(resp)?;
+            let page = blacklist::parse_page(resp.key_block.as_deref().unwrap_or_default(), IndexWidth::Wide)?;
+            if page.flag == PageFlag::Nothing {
+                complete = true;
+                break;
+            }
+            let n = u32::try_from(page.entries.len()).unwrap_or(u32::MAX);
+            if n == 0 || page.last_index.checked_sub(n - 1) != Some(next) {
+                return Err(unmatched("a blacklist page that does not start where it was asked to"));
+            }
+            let lengths = blacklist::lengths_of(page.entries.iter().map(String::as_str))
+                .ok_or_else(|| unmatched("a blacklist entry that is not 1-19 digits"))?;
+            let mut items = Vec::with_capacity(page.entries.len());
+            for chunk in page.entries.chunks(FINGERPRINT_BATCH) {
+                let fps = self.reader.fingerprint_entries(chunk).await.map_err(|e| self.note_reader_error(e))?;
+                items.extend(fps.iter().map(|fp| TmsItem { key: fp.to_vec(), value: Vec::new() }));
+            }
+            if u64::from(page.last_index) >= blacklist::MAX_ENTRIES as u64 {
+                return Err(unmatched("a blacklist longer than this terminal takes"));
+            }
+            next = page.last_index.saturating_add(1);
+            self.db(|s| s.tms_stage_page(TmsKind::Blacklist, &items, next, lengths))?;
+            if page.flag == PageFlag::Last {
+                complete = true;
+                break;
+            }
+        }
+        if !complete {
+            return Err(unmatched("a blacklist longer than this terminal takes"));
+        }
+        let resumed_at = if start > from { start } else { 0 };
+        let mut report = self.finish_download(TmsKind::Blacklist, Management::BlacklistEnd, resumed_at, 0).await?;
+        report.from = if start == 0 { 0 } else { from };
+        self.db(|s| s.remove_setting(DUE_BLACKLIST))?;
+        *lock(&self.blacklist) = None;
+        Ok(report)
+    }
+
+    /// The blacklist's entry lengths (bit `n`: `n` digits): the prefixes a card must be
+    /// fingerprinted at to be looked up ([`crate::tms::blacklist::prefix_fingerprints`]).
+    pub fn blacklist_lengths(&self) -> Result<u32, Error> {
+        Ok(self.blacklist()?.lengths())
+    }
+
+    /// Whether a card whose prefix fingerprints (at [`Terminal::blacklist_lengths`]) are
+    /// `prefixes` is on the blacklist in force. Read-only: nothing is journaled.
+    pub fn blacklisted(&self, prefixes: &[blacklist::EntryFingerprint]) -> Result<bool, Error> {
+        Ok(self.blacklist()?.contains_any(prefixes))
+    }
+
+    /// The blacklist in force (loaded from the journal at its first use).
+    pub(super) fn blacklist(&self) -> Result<Arc<Blacklist>, TerminalError> {
+        if let Some(list) = lock(&self.blacklist).as_ref() {
+            return Ok(list.clone());
+        }
+        let (lengths, entries) = self.db(|s| s.tms_blacklist())?;
+        let list = Arc::new(Blacklist::from_parts(lengths, entries));
+        *lock(&self.blacklist) = Some(list.clone());
+        Ok(list)
+    }
+
     /// Remembers what the host asked for in an answer's header (`4` new CA public keys, `5` new
     /// IC parameters), for [`Terminal::run_due_downloads`]. The header is not MACed: a forged
     /// request can only cause a download, whose content is verified anyway.
@@ -101,6 +210,7 @@ impl Terminal {
         let key = match r {
             ProcessingRequirement::UpdatePublicKeys => DUE_CAPK,
             ProcessingRequirement::DownloadIcParameters => DUE_AID,
+            ProcessingRequirement::DownloadBlacklist => DUE_BLACKLIST,
             _ => return,
         };
         if let Err(e) = self.db(|s| s.set_setting(key, "1")) {
@@ -113,7 +223,7 @@ impl Terminal {
     /// The downloads the host asked for and that have not run since (or were cut off).
     pub fn downloads_due(&self) -> Result<Vec<TmsKind>, Error> {
         let mut due = Vec::new();
-        for (key, kind) in [(DUE_CAPK, TmsKind::Capk), (DUE_AID, TmsKind::Aid)] {
+        for (key, kind) in [(DUE_CAPK, TmsKind::Capk), (DUE_AID, TmsKind::Aid), (DUE_BLACKLIST, TmsKind::Blacklist)] {
             let asked = self.store.setting(key)?.is_some();
             let unfinished = self.store.tms_state(kind)?.staging_next.is_some();
             if asked || unfinished {
@@ -128,12 +238,11 @@ impl Terminal {
     pub async fn run_due_downloads(&self) -> Result<Vec<DownloadReport>, Error> {
         let mut done = Vec::new();
         for kind in self.downloads_due()? {
-            let report = match kind {
-                TmsKind::Capk => self.download_public_keys().await?,
-                TmsKind::Aid => self.download_ic_parameters().await?,
-                TmsKind::Blacklist => continue,
+            let (report, key) = match kind {
+                TmsKind::Capk => (self.download_public_keys().await?, DUE_CAPK),
+                TmsKind::Aid => (self.download_ic_parameters().await?, DUE_AID),
+                TmsKind::Blacklist => (self.download_blacklist(false).await?, DUE_BLACKLIST),
             };
-            let key = if kind == TmsKind::Capk { DUE_CAPK } else { DUE_AID };
             self.db(|s| s.remove_setting(key))?;
             done.push(report);
         }
@@ -210,6 +319,7 @@ impl Terminal {
         tracing::info!(kind = kind.as_str(), entries = state.entries, resumed_at, skipped, "download applied");
         Ok(DownloadReport {
             kind,
+            from: 0,
             entries: state.entries,
             resumed_at,
             skipped,
@@ -220,17 +330,22 @@ impl Terminal {
     /// One management exchange; anything but an approval ends the download (staged pages kept).
     async fn manage(&self, m: Management) -> Result<AdminResponse, Error> {
         let (resp, _) = self.admin(AdminKind::Management(m), None).await?;
-        if !resp.response_code.is_approved() {
-            return Err(Error::invalid_input(
-                format!("收单机构拒绝下载（{}），已下载的部分保留，稍后重试", resp.response_code.zh()),
-                format!(
-                    "the acquirer refused the download ({}); what arrived is kept for the next try",
-                    resp.response_code.en()
-                ),
-            ));
-        }
-        Ok(resp)
+        approved(resp)
     }
+}
+
+/// The answer when approved; otherwise the download ends (staged pages kept).
+fn approved(resp: AdminResponse) -> Result<AdminResponse, Error> {
+    if !resp.response_code.is_approved() {
+        return Err(Error::invalid_input(
+            format!("收单机构拒绝下载（{}），已下载的部分保留，稍后重试", resp.response_code.zh()),
+            format!(
+                "the acquirer refused the download ({}); what arrived is kept for the next try",
+                resp.response_code.en()
+            ),
+        ));
+    }
+    Ok(resp)
 }
 
 /// The TLV after a download answer's flag: `Some` for `1`, `None` for `0` (no such entry).
@@ -244,4 +359,8 @@ fn flagged(resp: &AdminResponse) -> Result<Option<&[u8]>, Error> {
 
 fn unmatched(what: &str) -> Error {
     Error::from(TmsError::Malformed { what: "download", detail: what.to_owned() })
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

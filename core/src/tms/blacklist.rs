@@ -135,79 +135,108 @@ pub fn encode_page(page: &BlacklistPage, width: IndexWidth) -> Option<Vec<u8>> {
     Some(out.into_bytes())
 }
 
-/// A keyed fingerprint of one entry.
-pub(crate) type EntryFingerprint = [u8; 16];
+/// A keyed fingerprint of one entry (16 bytes of HMAC-SHA-256).
+pub type EntryFingerprint = [u8; 16];
+
+/// The fingerprint of one entry (`digits`, 1-19 digits) under the reader's device secret: what
+/// the reader answers for each entry of a downloaded page, and for each prefix of a card it reads.
+pub fn entry_fingerprint(secret: &DeviceSecret, digits: &str) -> EntryFingerprint {
+    fingerprint_with(&key_of(secret), digits)
+}
+
+/// The fingerprints of the prefixes of `pan` whose lengths are set in `lengths` (bit `n`: `n`
+/// digits), shortest first; lengths above the card number's own are left out. The reader's side
+/// of a card read, so that the phone can look the card up without its number.
+pub fn prefix_fingerprints(secret: &DeviceSecret, pan: &Pan, lengths: u32) -> Vec<EntryFingerprint> {
+    let key = key_of(secret);
+    let digits = pan.as_digits();
+    prefix_lengths(lengths, digits.len()).filter_map(|n| digits.get(..n)).map(|p| fingerprint_with(&key, p)).collect()
+}
+
+/// The prefix lengths of `lengths` (bit `n`: `n` digits) that a card number of `pan_len` digits
+/// has, shortest first: how many fingerprints a card read must carry.
+pub fn prefix_lengths(lengths: u32, pan_len: usize) -> impl Iterator<Item = usize> {
+    (*ENTRY_DIGITS.start()..=pan_len.min(*ENTRY_DIGITS.end())).filter(move |n| lengths & (1 << n) != 0)
+}
+
+/// The lengths mask (bit `n`: some entry has `n` digits) of `entries`; `None` when one is not
+/// 1-19 digits.
+pub fn lengths_of<'a>(entries: impl IntoIterator<Item = &'a str>) -> Option<u32> {
+    entries.into_iter().try_fold(0u32, |mask, e| {
+        (ENTRY_DIGITS.contains(&e.len()) && e.bytes().all(|b| b.is_ascii_digit())).then(|| mask | 1 << e.len())
+    })
+}
+
+fn key_of(secret: &DeviceSecret) -> hmac::Key {
+    hmac::Key::new(hmac::HMAC_SHA256, secret.expose_secret())
+}
+
+fn fingerprint_with(key: &hmac::Key, digits: &str) -> EntryFingerprint {
+    let mut ctx = hmac::Context::with_key(key);
+    ctx.update(DOMAIN);
+    ctx.update(&[u8::try_from(digits.len()).unwrap_or(u8::MAX)]);
+    ctx.update(digits.as_bytes());
+    let tag = ctx.sign();
+    let mut out = [0u8; 16];
+    out.iter_mut().zip(tag.as_ref()).for_each(|(o, t)| *o = *t);
+    out
+}
 
 /// The blacklist as the terminal keeps it: fingerprints only, sorted, and which entry lengths
-/// occur (a lookup tries only those).
-#[derive(Clone)]
+/// occur (a card read carries the fingerprints of its prefixes of those lengths). The phone
+/// holds neither the key nor any card number.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Blacklist {
-    key: hmac::Key,
     /// Bit `n` set: some entry has `n` digits.
     lengths: u32,
     entries: Vec<EntryFingerprint>,
 }
 
-impl std::fmt::Debug for Blacklist {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Blacklist").field("entries", &self.entries.len()).finish_non_exhaustive()
-    }
-}
-
 impl Blacklist {
-    /// An empty list keyed by the reader's device secret.
-    pub fn new(secret: &DeviceSecret) -> Blacklist {
-        Blacklist { key: hmac::Key::new(hmac::HMAC_SHA256, secret.expose_secret()), lengths: 0, entries: Vec::new() }
+    /// From fingerprints and the lengths mask (as stored, or as the reader answered).
+    pub fn from_parts(lengths: u32, mut entries: Vec<EntryFingerprint>) -> Blacklist {
+        entries.sort_unstable();
+        entries.dedup();
+        Blacklist { lengths, entries }
     }
 
-    /// The fingerprint of `digits` (1-19 digits) under this list's key.
-    pub fn fingerprint(&self, digits: &str) -> EntryFingerprint {
-        let mut ctx = hmac::Context::with_key(&self.key);
-        ctx.update(DOMAIN);
-        ctx.update(&[u8::try_from(digits.len()).unwrap_or(u8::MAX)]);
-        ctx.update(digits.as_bytes());
-        let tag = ctx.sign();
-        let mut out = [0u8; 16];
-        out.iter_mut().zip(tag.as_ref()).for_each(|(o, t)| *o = *t);
-        out
-    }
-
-    /// Adds entries (digits, 1-19); refused past [`MAX_ENTRIES`].
-    pub fn extend<'a>(&mut self, entries: impl IntoIterator<Item = &'a str>) -> Result<(), TmsError> {
+    /// Builds a list from clear entries under `secret` (the reader's side, and the benches);
+    /// refused past [`MAX_ENTRIES`] or for an entry that is not 1-19 digits.
+    pub fn build<'a>(secret: &DeviceSecret, entries: impl IntoIterator<Item = &'a str>) -> Result<Blacklist, TmsError> {
+        let key = key_of(secret);
+        let mut list = Blacklist::default();
         for e in entries {
             if !ENTRY_DIGITS.contains(&e.len()) || !e.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(range(format!("entry of {} characters", e.len())));
             }
-            if self.entries.len() >= MAX_ENTRIES {
+            if list.entries.len() >= MAX_ENTRIES {
                 return Err(range(format!("more than {MAX_ENTRIES} entries")));
             }
-            self.lengths |= 1 << e.len();
-            self.entries.push(self.fingerprint(e));
+            list.lengths |= 1 << e.len();
+            list.entries.push(fingerprint_with(&key, e));
         }
-        self.entries.sort_unstable();
-        self.entries.dedup();
-        Ok(())
+        Ok(Blacklist::from_parts(list.lengths, list.entries))
     }
 
-    /// Rebuilds from stored fingerprints and the lengths mask (see [`Blacklist::parts`]).
-    pub fn from_parts(secret: &DeviceSecret, lengths: u32, mut entries: Vec<EntryFingerprint>) -> Blacklist {
-        entries.sort_unstable();
-        entries.dedup();
-        Blacklist { entries, lengths, ..Blacklist::new(secret) }
+    /// The entry lengths present (bit `n`: `n` digits): what a card read is asked for.
+    pub fn lengths(&self) -> u32 {
+        self.lengths
     }
 
-    /// The lengths mask and the sorted fingerprints, to store.
-    pub fn parts(&self) -> (u32, &[EntryFingerprint]) {
-        (self.lengths, &self.entries)
+    /// The fingerprints, sorted (what the store keeps).
+    pub fn entries(&self) -> &[EntryFingerprint] {
+        &self.entries
     }
 
-    /// Whether some entry is a prefix of `pan` (or the whole of it).
-    pub fn contains(&self, pan: &Pan) -> bool {
-        let digits = pan.as_digits();
-        (1..=digits.len().min(*ENTRY_DIGITS.end()))
-            .filter(|n| self.lengths & (1 << n) != 0)
-            .filter_map(|n| digits.get(..n))
-            .any(|prefix| self.entries.binary_search(&self.fingerprint(prefix)).is_ok())
+    /// Whether one of a card's prefix fingerprints is listed.
+    pub fn contains_any(&self, prefixes: &[EntryFingerprint]) -> bool {
+        prefixes.iter().any(|p| self.entries.binary_search(p).is_ok())
+    }
+
+    /// Whether some entry is a prefix of `pan` (or the whole of it), computed under `secret`:
+    /// the reader's fingerprints and the phone's lookup in one step (tests and benches).
+    pub fn contains(&self, secret: &DeviceSecret, pan: &Pan) -> bool {
+        self.contains_any(&prefix_fingerprints(secret, pan, self.lengths))
     }
 
     /// Entries kept.

@@ -161,26 +161,35 @@ fn blacklist_pages_read_as_the_profile_writes_them() {
 #[test]
 fn a_listed_prefix_or_number_lists_the_card_and_nothing_clear_is_kept() {
     let secret = DeviceSecret::from_bytes([9; 32]);
-    let mut list = Blacklist::new(&secret);
     // The body of a number, completed with its Luhn check digit.
     let pan = |body: &str| (0..10).find_map(|c| Pan::parse(&format!("{body}{c}")).ok()).expect("one check digit fits");
     let whole = pan("621700000000000012").as_digits().to_string();
-    list.extend(["622848", whole.as_str()]).unwrap();
-    assert!(list.contains(&pan("622848000000001")), "BIN 622848");
-    assert!(list.contains(&pan("621700000000000012")), "the whole number");
-    assert!(!list.contains(&pan("621700000000000013")));
-    assert!(!list.contains(&pan("625807000000456")));
-    let (lengths, entries) = list.parts();
-    assert_eq!(lengths, (1 << 6) | (1 << 19));
-    for e in entries {
+    let list = Blacklist::build(&secret, ["622848", whole.as_str()]).unwrap();
+    assert!(list.contains(&secret, &pan("622848000000001")), "BIN 622848");
+    assert!(list.contains(&secret, &pan("621700000000000012")), "the whole number");
+    assert!(!list.contains(&secret, &pan("621700000000000013")));
+    assert!(!list.contains(&secret, &pan("625807000000456")));
+    assert_eq!(list.lengths(), (1 << 6) | (1 << 19));
+    for e in list.entries() {
         assert!(!hex::encode(e).contains("622848"), "fingerprints, not digits");
     }
+    // What the reader answers for a page is what the list holds: the phone builds the same list
+    // from the reader's fingerprints without the key.
+    let from_reader = Blacklist::from_parts(
+        blacklist::lengths_of(["622848", whole.as_str()]).unwrap(),
+        vec![blacklist::entry_fingerprint(&secret, &whole), blacklist::entry_fingerprint(&secret, "622848")],
+    );
+    assert_eq!(from_reader, list);
+    // A card read carries one fingerprint per listed length the number has (19 > 16 digits).
+    let short = pan("622848000000001");
+    let prefixes = blacklist::prefix_fingerprints(&secret, &short, list.lengths());
+    assert_eq!(prefixes.len(), 1);
+    assert!(list.contains_any(&prefixes));
+    assert_eq!(blacklist::prefix_lengths(list.lengths(), 19).collect::<Vec<_>>(), vec![6, 19]);
     // Another device's secret: the same entries mean nothing there.
-    let other = Blacklist::from_parts(&DeviceSecret::from_bytes([8; 32]), lengths, entries.to_vec());
-    assert!(!other.contains(&pan("622848000000001")));
-    let again = Blacklist::from_parts(&secret, lengths, entries.to_vec());
-    assert!(again.contains(&pan("622848000000001")));
-    assert!(list.extend(["62a8"]).is_err() && list.extend([""]).is_err());
+    assert!(!list.contains(&DeviceSecret::from_bytes([8; 32]), &pan("622848000000001")));
+    assert!(Blacklist::build(&secret, ["62a8"]).is_err() && Blacklist::build(&secret, [""]).is_err());
+    assert_eq!(blacklist::lengths_of(["62a8"]), None);
 }
 
 proptest! {

@@ -9,6 +9,7 @@
 
 mod support;
 
+mod blacklist;
 mod ble_link_security;
 mod ble_reader;
 mod crash;

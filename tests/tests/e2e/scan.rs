@@ -112,6 +112,7 @@ async fn a_scripted_day_leaves_no_card_data_or_keys_behind() {
                 timeout: Duration::from_secs(1),
                 pin_entry: true,
                 at: lane.clock.now(),
+                prefix_lengths: 0,
             })
             .await
             .unwrap();

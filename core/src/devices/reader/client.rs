@@ -13,13 +13,14 @@ use super::codes::{cmd, event, tag};
 use super::events::{CardMethod, ReaderEvent, ReaderObserver};
 use super::link_key::{Ephemeral, LinkKey};
 use super::messages::{
-    decode_card_read, decode_device_info, decode_key_ack, encode_keys, encode_request, key_ack_aad, status_error,
-    txn_error_of,
+    decode_card_read, decode_device_info, decode_entry_fps, decode_key_ack, encode_entries, encode_keys,
+    encode_request, key_ack_aad, status_error, txn_error_of,
 };
 use super::payload::{Payload, PayloadWriter};
 use crate::crypto::EncryptedWorkingKeys;
 use crate::devices::ble::{BleLink, Frame, FrameKind, FrameTransport, LinkEvent, TransportConfig, TransportError};
-use crate::reader::{CardRead, CardReader, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
+use crate::reader::{CardRead, CardReader, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck, FINGERPRINT_BATCH};
+use crate::tms::blacklist::EntryFingerprint;
 
 /// How long a command may take before the reader counts as not answering.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
@@ -337,6 +338,17 @@ impl CardReader for BleCardReader {
     async fn help_desk_reset(&self, code: &str) -> Result<(), ReaderError> {
         let payload = PayloadWriter::new().text(tag::UNLOCK_CODE, code.trim()).finish();
         self.command(cmd::UNLOCK_RESET, payload).await.map(|_| ())
+    }
+
+    async fn fingerprint_entries(&self, entries: &[String]) -> Result<Vec<EntryFingerprint>, ReaderError> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        if entries.len() > FINGERPRINT_BATCH {
+            return Err(ReaderError::Protocol(format!("{} blacklist entries in one command", entries.len())));
+        }
+        let bytes = self.command(cmd::FINGERPRINT_ENTRIES, encode_entries(entries)).await?;
+        decode_entry_fps(&Payload::parse(&bytes)?, entries.len())
     }
 
     async fn cancel(&self) -> Result<(), ReaderError> {

@@ -23,6 +23,9 @@ pub mod cmd {
     pub(crate) const UNLOCK_RESET: u8 = 0x09;
     /// Link key agreement (ECDH P-256): the phone's ephemeral public key for the reader's.
     pub(crate) const LINK_KEY: u8 = 0x0A;
+    /// Blacklist entries (`ENTRIES`) to fingerprint under the device secret; the answer holds
+    /// one 16-byte fingerprint each, in order (`ENTRY_FPS`).
+    pub(crate) const FINGERPRINT_ENTRIES: u8 = 0x0B;
 }
 
 /// Reader-to-phone events (frame KIND event).
@@ -117,6 +120,10 @@ pub mod tag {
     pub(crate) const IC_CONDITION: u8 = 0x3A;
     /// Card fingerprint, 32 bytes.
     pub(crate) const FINGERPRINT: u8 = 0x3B;
+    /// Blacklist entry lengths to fingerprint the card's prefixes at (bit n: n digits), u32.
+    pub(crate) const PREFIX_LENGTHS: u8 = 0x3C;
+    /// The card's prefix fingerprints, 16 bytes each, shortest prefix first.
+    pub(crate) const PREFIX_FPS: u8 = 0x3D;
     /// How the card was presented: 1 swipe, 2 insert, 3 tap.
     pub(crate) const METHOD: u8 = 0x40;
     /// PIN digits entered.
@@ -137,6 +144,10 @@ pub mod tag {
     pub(crate) const PHONE_KEY: u8 = 0x60;
     /// The reader's ephemeral P-256 public key (65 bytes, uncompressed).
     pub(crate) const READER_KEY: u8 = 0x61;
+    /// Blacklist entries: each a length byte and that many ASCII digits.
+    pub(crate) const ENTRIES: u8 = 0x70;
+    /// Entry fingerprints, 16 bytes each, in the order of `ENTRIES`.
+    pub(crate) const ENTRY_FPS: u8 = 0x71;
 }
 
 /// Response status codes.

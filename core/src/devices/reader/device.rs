@@ -15,8 +15,8 @@ use super::codes::{cmd, event, status, tag};
 use super::events::CardMethod;
 use super::link_key::{Ephemeral, LinkKey};
 use super::messages::{
-    decode_keys, decode_request, encode_card_read, encode_device_info, encode_key_ack, error_status, key_ack_aad,
-    txn_error_code,
+    decode_entries, decode_keys, decode_request, encode_card_read, encode_device_info, encode_entry_fps,
+    encode_key_ack, error_status, key_ack_aad, txn_error_code,
 };
 use super::payload::{Payload, PayloadWriter};
 use crate::crypto::SecretKey;
@@ -250,6 +250,13 @@ async fn handle(
             }
             respond(t, f.cmd, ok()).await
         }
+        cmd::FINGERPRINT_ENTRIES => match decode_entries(&payload) {
+            Ok(entries) => match inner.fingerprint_entries(&entries).await {
+                Ok(fps) => respond(t, f.cmd, encode_entry_fps(&fps)).await,
+                Err(e) => respond(t, f.cmd, error_status(&e)).await,
+            },
+            Err(e) => respond(t, f.cmd, error_status(&e)).await,
+        },
         cmd::UNLOCK_CHALLENGE => match inner.unlock_challenge().await {
             Ok(challenge) => {
                 let answer = PayloadWriter::new().u8(tag::STATUS, status::OK).text(tag::CHALLENGE, &challenge);

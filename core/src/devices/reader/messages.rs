@@ -6,8 +6,9 @@ use super::payload::{Payload, PayloadWriter};
 use crate::card::{CardFingerprint, MaskedPan};
 use crate::crypto::{EncryptedWorkingKeys, KeyKind, SecretKey};
 use crate::iso8583::{EntryMode, SecurityControl, TxnType};
-use crate::reader::{CardRead, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
+use crate::reader::{CardRead, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck, FINGERPRINT_BATCH};
 use crate::tamper::{UnlockError, UNLOCK_MAX_FAILURES};
+use crate::tms::blacklist::EntryFingerprint;
 // What only the simulated reader device's encoders use.
 #[cfg(any(test, feature = "sim"))]
 use {
@@ -196,6 +197,7 @@ pub(crate) fn encode_request(r: &CardRequest) -> Vec<u8> {
         .u8(tag::PIN_ENTRY, u8::from(r.pin_entry))
         .bytes(tag::UNIX_SECS, &r.at.unix_secs.to_be_bytes())
         .bytes(tag::UTC_OFFSET, &r.at.utc_offset_secs.to_be_bytes())
+        .u32(tag::PREFIX_LENGTHS, r.prefix_lengths)
         .finish()
 }
 
@@ -219,6 +221,7 @@ pub(crate) fn decode_request(p: &Payload<'_>) -> Result<CardRequest, ReaderError
         timeout: Duration::from_millis(u64::from(p.u32(tag::TIMEOUT_MS).unwrap_or(30_000))),
         pin_entry: p.u8(tag::PIN_ENTRY) == Some(1),
         at: Timestamp::new(p.i64(tag::UNIX_SECS).unwrap_or(0), p.i32(tag::UTC_OFFSET).unwrap_or(0)),
+        prefix_lengths: p.u32(tag::PREFIX_LENGTHS).unwrap_or(0),
     })
 }
 
@@ -238,6 +241,7 @@ pub(crate) fn encode_card_read(r: &CardRead) -> Vec<u8> {
         .opt(tag::CARD_SEQ, r.card_seq.map(|s| s.to_be_bytes()).as_ref().map(|b| &b[..]))
         .u8(tag::IC_CONDITION, r.ic_condition)
         .bytes(tag::FINGERPRINT, r.fingerprint.as_bytes())
+        .opt(tag::PREFIX_FPS, (!r.prefix_fingerprints.is_empty()).then(|| r.prefix_fingerprints.concat()).as_deref())
         .finish()
 }
 
@@ -264,7 +268,61 @@ pub(crate) fn decode_card_read(p: &Payload<'_>) -> Result<CardRead, ReaderError>
         card_seq: p.u16(tag::CARD_SEQ),
         ic_condition: p.u8(tag::IC_CONDITION).unwrap_or(0),
         fingerprint,
+        prefix_fingerprints: fingerprints(p.get(tag::PREFIX_FPS).unwrap_or_default(), "prefix fingerprints")?,
     })
+}
+
+/// 16-byte fingerprints laid end to end.
+fn fingerprints(bytes: &[u8], what: &str) -> Result<Vec<EntryFingerprint>, ReaderError> {
+    if bytes.len() % 16 != 0 {
+        return Err(bad(what));
+    }
+    Ok(bytes.chunks_exact(16).map(|c| <[u8; 16]>::try_from(c).unwrap_or_default()).collect())
+}
+
+/// The `FINGERPRINT_ENTRIES` request: each entry a length byte and its digits.
+pub(crate) fn encode_entries(entries: &[String]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(entries.iter().map(|e| 1 + e.len()).sum());
+    for e in entries {
+        body.push(u8::try_from(e.len()).unwrap_or(u8::MAX));
+        body.extend_from_slice(e.as_bytes());
+    }
+    PayloadWriter::new().bytes(tag::ENTRIES, &body).finish()
+}
+
+/// Reads a `FINGERPRINT_ENTRIES` request: 1 to [`FINGERPRINT_BATCH`] entries of 1-19 digits.
+#[cfg(any(test, feature = "sim"))] // the simulated reader device
+pub(crate) fn decode_entries(p: &Payload<'_>) -> Result<Vec<String>, ReaderError> {
+    let mut rest = p.need(tag::ENTRIES, "blacklist entries")?;
+    let mut out = Vec::new();
+    while let Some((&len, tail)) = rest.split_first() {
+        let len = usize::from(len);
+        let digits = tail.get(..len).ok_or_else(|| bad("blacklist entry cut off"))?;
+        if !crate::tms::blacklist::ENTRY_DIGITS.contains(&len) || !digits.iter().all(u8::is_ascii_digit) {
+            return Err(bad("blacklist entry"));
+        }
+        out.push(String::from_utf8_lossy(digits).into_owned());
+        if out.len() > FINGERPRINT_BATCH {
+            return Err(bad("too many blacklist entries"));
+        }
+        rest = &tail[len..];
+    }
+    Ok(out)
+}
+
+/// The `FINGERPRINT_ENTRIES` answer.
+#[cfg(any(test, feature = "sim"))] // the simulated reader device
+pub(crate) fn encode_entry_fps(fps: &[EntryFingerprint]) -> Vec<u8> {
+    PayloadWriter::new().u8(tag::STATUS, status::OK).bytes(tag::ENTRY_FPS, &fps.concat()).finish()
+}
+
+/// Reads a `FINGERPRINT_ENTRIES` answer, which must hold one fingerprint per entry asked for.
+pub(crate) fn decode_entry_fps(p: &Payload<'_>, asked: usize) -> Result<Vec<EntryFingerprint>, ReaderError> {
+    let fps = fingerprints(p.need(tag::ENTRY_FPS, "entry fingerprints")?, "entry fingerprints")?;
+    if fps.len() != asked {
+        return Err(ReaderError::Protocol(format!("{} fingerprints for {asked} blacklist entries", fps.len())));
+    }
+    Ok(fps)
 }
 
 /// A `TXN_ERROR` code as the error the caller sees.

@@ -12,7 +12,7 @@ use crate::devices::ble::{memory_pair, MemoryEndpoint, MemoryFaults, TransportCo
 use crate::iso8583::{EntryMethod, TxnType};
 use crate::money::Amount;
 use crate::provision::DEMO_TMK_HEX;
-use crate::reader::{CardReader, CardRequest, ReaderError, SoftwareReader};
+use crate::reader::{CardReader, CardRequest, ReaderError, SoftwareReader, FINGERPRINT_BATCH};
 use crate::tamper::{reset_code, unlock_code, UnlockError};
 
 struct Bench {
@@ -53,6 +53,7 @@ fn request(timeout_ms: u64) -> CardRequest {
         timeout: Duration::from_millis(timeout_ms),
         pin_entry: true,
         at: Timestamp::new(1_790_000_000, CHINA_UTC_OFFSET_SECS),
+        prefix_lengths: 0,
     }
 }
 
@@ -482,4 +483,44 @@ fn a_key_answer_with_the_mak_in_clear_is_refused() {
         .finish();
     let e = decode_key_ack(&Payload::parse(&clear).unwrap(), &mut key, b"aad").unwrap_err();
     assert!(matches!(e, ReaderError::Protocol(ref why) if why.contains("in clear")), "{e:?}");
+}
+
+#[tokio::test]
+async fn blacklist_entries_and_a_cards_prefixes_are_fingerprinted_over_the_link() {
+    use crate::tms::blacklist::{self, Blacklist};
+    let b = bench(23, MemoryFaults::default()).await;
+    let secret = DeviceSecret::from_bytes([3; 32]);
+    // A whole batch of entries in one command (longer than several 23-byte chunks).
+    let mut entries: Vec<String> = (0..FINGERPRINT_BATCH - 1).map(|i| format!("99{i:014}")).collect();
+    entries.push("622848".into());
+    let fps = b.phone.fingerprint_entries(&entries).await.unwrap();
+    let expected: Vec<_> = entries.iter().map(|e| blacklist::entry_fingerprint(&secret, e)).collect();
+    assert_eq!(fps, expected, "the reader's answers, in order");
+    assert_eq!(fps, b.inner.fingerprint_entries(&entries).await.unwrap());
+    let list = Blacklist::from_parts(blacklist::lengths_of(entries.iter().map(String::as_str)).unwrap(), fps);
+
+    // A card read asked for the list's lengths carries the card's prefixes: the debit card's
+    // BIN is listed, the contactless card is not.
+    for (card, listed) in [("debit", true), ("contactless", false)] {
+        b.device.present(card).unwrap();
+        let read = b.phone.read_card(CardRequest { prefix_lengths: list.lengths(), ..request(2_000) }).await.unwrap();
+        assert_eq!(read.prefix_fingerprints.len(), 2, "{card}: 6 and 16 digits");
+        assert_eq!(list.contains_any(&read.prefix_fingerprints), listed, "{card}");
+    }
+    // Bad input is refused by the reader, and too many entries before anything is sent.
+    let e = b.phone.fingerprint_entries(&["12a4".to_string()]).await.unwrap_err();
+    assert!(matches!(e, ReaderError::Protocol(_)), "{e:?}");
+    let too_many: Vec<String> = (0..=FINGERPRINT_BATCH).map(|i| format!("{i:06}")).collect();
+    assert!(matches!(b.phone.fingerprint_entries(&too_many).await, Err(ReaderError::Protocol(_))));
+    assert_eq!(b.phone.fingerprint_entries(&[]).await.unwrap(), Vec::<[u8; 16]>::new());
+}
+
+#[test]
+fn an_answer_with_the_wrong_number_of_fingerprints_is_refused() {
+    use super::messages::{decode_entry_fps, encode_entry_fps};
+    use super::payload::Payload;
+    let two = encode_entry_fps(&[[1; 16], [2; 16]]);
+    let p = Payload::parse(&two).unwrap();
+    assert_eq!(decode_entry_fps(&p, 2).unwrap(), vec![[1; 16], [2; 16]]);
+    assert!(matches!(decode_entry_fps(&p, 3), Err(ReaderError::Protocol(_))));
 }
