@@ -60,8 +60,12 @@ pub(crate) struct Host {
     /// Per terminal: the blacklist generation (see `TmsContent::blacklist_generation`) of its
     /// last completed download and of the download it started from index 0; a request from
     /// an index above 0 of neither generation is answered `25`.
-    tms_blacklist_synced: std::sync::Mutex<HashMap<String, (Option<u64>, Option<u64>)>>,
+    tms_blacklist_synced: std::sync::Mutex<HashMap<String, BlacklistSync>>,
 }
+
+/// Per terminal: the generation of its last completed blacklist download, and of the one it
+/// started from index 0.
+type BlacklistSync = (Option<u64>, Option<u64>);
 
 /// [`Host::tms_pending`] bits.
 pub(crate) const PENDING_KEYS: u8 = 1;

@@ -91,9 +91,11 @@ pub(crate) fn answer(
             Ok((start, _)) if start > 0 && !blacklist_current => ("25", None),
             Ok((start, width)) => {
                 let mut page = blacklist_page(&content.blacklist, start, width);
-                if content.corrupt_page_at == Some(start) && page.len() > 10 {
-                    // A digit of the first entry becomes a letter.
-                    page[10] = b'X';
+                if content.corrupt_page_at == Some(start) {
+                    // A digit of the first entry (after the flag, the index and its length) becomes a letter.
+                    if let Some(b) = page.get_mut(10) {
+                        *b = b'X';
+                    }
                 }
                 ("00", Some(page))
             }

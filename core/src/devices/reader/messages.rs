@@ -6,7 +6,7 @@ use super::payload::{Payload, PayloadWriter};
 use crate::card::{CardFingerprint, MaskedPan};
 use crate::crypto::{EncryptedWorkingKeys, KeyKind, SecretKey};
 use crate::iso8583::{EntryMode, SecurityControl, TxnType};
-use crate::reader::{CardRead, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck, FINGERPRINT_BATCH};
+use crate::reader::{CardRead, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
 use crate::tamper::{UnlockError, UNLOCK_MAX_FAILURES};
 use crate::tms::blacklist::EntryFingerprint;
 // What only the simulated reader device's encoders use.
@@ -274,7 +274,7 @@ pub(crate) fn decode_card_read(p: &Payload<'_>) -> Result<CardRead, ReaderError>
 
 /// 16-byte fingerprints laid end to end.
 fn fingerprints(bytes: &[u8], what: &str) -> Result<Vec<EntryFingerprint>, ReaderError> {
-    if bytes.len() % 16 != 0 {
+    if !bytes.len().is_multiple_of(16) {
         return Err(bad(what));
     }
     Ok(bytes.chunks_exact(16).map(|c| <[u8; 16]>::try_from(c).unwrap_or_default()).collect())
@@ -302,7 +302,7 @@ pub(crate) fn decode_entries(p: &Payload<'_>) -> Result<Vec<String>, ReaderError
             return Err(bad("blacklist entry"));
         }
         out.push(String::from_utf8_lossy(digits).into_owned());
-        if out.len() > FINGERPRINT_BATCH {
+        if out.len() > crate::reader::FINGERPRINT_BATCH {
             return Err(bad("too many blacklist entries"));
         }
         rest = &tail[len..];
