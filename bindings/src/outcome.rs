@@ -28,6 +28,8 @@ pub enum TxnKind {
     Refund,
     /// 离线消费 (approved by the terminal, uploaded later).
     OfflineSale,
+    /// 转账 (card to account, online only).
+    Transfer,
 }
 
 impl From<TxnType> for TxnKind {
@@ -42,6 +44,7 @@ impl From<TxnType> for TxnKind {
             TxnType::Void => TxnKind::Void,
             TxnType::Refund => TxnKind::Refund,
             TxnType::OfflineSale => TxnKind::OfflineSale,
+            TxnType::Transfer => TxnKind::Transfer,
         }
     }
 }
@@ -58,6 +61,7 @@ impl From<TxnKind> for TxnType {
             TxnKind::Void => TxnType::Void,
             TxnKind::Refund => TxnType::Refund,
             TxnKind::OfflineSale => TxnType::OfflineSale,
+            TxnKind::Transfer => TxnType::Transfer,
         }
     }
 }

@@ -315,6 +315,13 @@ impl Terminal {
         self.txn(move |t| async move { t.completion_cancel(o).await }).await
     }
 
+    /// 转账 of `amount_minor` from the card presented to the account `payee` (6 to 28 digits),
+    /// online only, with the PIN; reversed automatically when its answer is lost.
+    pub async fn transfer(&self, amount_minor: i64, payee: String) -> Result<TxnOutcome, PosError> {
+        let a = self.amount(amount_minor)?;
+        self.txn(move |t| async move { t.transfer(a, &payee).await }).await
+    }
+
     /// 余额查询.
     pub async fn balance(&self) -> Result<TxnOutcome, PosError> {
         self.txn(|t| async move { t.balance().await }).await

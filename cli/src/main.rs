@@ -133,6 +133,20 @@ enum Command {
         after_help = "Examples:\n  pos preauth open 300.00 --card credit\n  pos preauth complete 280.00 --voucher 5 --card credit\n  pos preauth cancel 300.00 --voucher 5 --card credit"
     )]
     Preauth(terminal_cmd::PreauthCmd),
+    /// Transfer (转账): from the card to an account, online only, with the PIN.
+    #[command(
+        after_help = "Examples:\n  pos transfer 200.00 --to 6217000012345678901 --card debit\n  pos transfer 50.00 --to 6217000012345678901 --card credit --json"
+    )]
+    Transfer {
+        /// Amount, e.g. 200.00.
+        #[arg(allow_negative_numbers = true)]
+        amount: String,
+        /// The payee's account number (6 to 28 digits).
+        #[arg(long = "to")]
+        to: String,
+        #[command(flatten)]
+        card: terminal_cmd::CardArg,
+    },
     /// Balance inquiry (余额查询).
     #[command(after_help = "Examples:\n  pos balance --card debit\n  pos balance --card lowbal --json")]
     Balance {
@@ -458,6 +472,7 @@ fn main() -> ExitCode {
         Command::Refund { amount, orig, card } => terminal_cmd::run(g, T::Refund(amount, orig, card)),
         Command::Preauth(p) => terminal_cmd::run(g, T::Preauth(p)),
         Command::Balance { card } => terminal_cmd::run(g, T::Balance(card)),
+        Command::Transfer { amount, to, card } => terminal_cmd::run(g, T::Transfer(amount, to, card)),
         Command::Queue { all, ack: None } => queue_cmd::queue(g, all),
         Command::Queue { ack: Some(voucher), .. } => queue_cmd::acknowledge(g, voucher),
         Command::Sync => queue_cmd::sync(g),

@@ -127,6 +127,8 @@ pub enum TermCmd {
     Preauth(PreauthCmd),
     /// Balance inquiry.
     Balance(CardArg),
+    /// Transfer of an amount to a payee account.
+    Transfer(String, String, CardArg),
 }
 
 /// Why a CLI argument is unusable.
@@ -448,6 +450,12 @@ pub fn run(g: &Global, cmd: TermCmd) -> Result<ExitCode, CliError> {
                 let st = open_terminal(g, Some(&c.card)).await?;
                 let t = &st.terminal;
                 with_pin_retries(g, || t.balance()).await
+            }
+            TermCmd::Transfer(a, payee, card) => {
+                let amt = amount(&a)?;
+                let st = open_terminal(g, Some(&card.card)).await?;
+                let t = &st.terminal;
+                with_pin_retries(g, || t.transfer(amt, &payee)).await
             }
         }
     })

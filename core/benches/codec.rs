@@ -75,6 +75,7 @@ fn sale_request() -> FinancialRequest {
         original: None,
         read_capability: Some(5),
         ic_condition: Some(0),
+        payee_account: None,
     }
 }
 

@@ -45,6 +45,7 @@ fn offline_payment(fen: u64) -> NewTxn {
         original: OriginalRefs::default(),
         local_date: "0301".into(),
         at: NOW.into(),
+        payee: None,
     }
 }
 

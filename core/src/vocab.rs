@@ -83,6 +83,7 @@ pub const fn txn_type(x: TxnType) -> Term {
         TxnType::Void => t("void", "消费撤销", "void"),
         TxnType::Refund => t("refund", "退货", "refund"),
         TxnType::OfflineSale => t("offline_sale", "离线消费", "offline sale"),
+        TxnType::Transfer => t("transfer", "转账", "transfer"),
     }
 }
 

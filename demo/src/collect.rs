@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use pos_core::card::CardScheme;
-use pos_core::iso8583::{Reconciliation, TxnType};
+use pos_core::iso8583::{Reconciliation, SettlementSide, TxnType};
 use pos_core::Day;
 use pos_core::ReversalState;
 use pos_core::{deck, Bilingual};
@@ -168,10 +168,11 @@ pub fn net_effect(r: &TxnRecord) -> i64 {
         return 0;
     }
     let minor = r.amount.map(|a| a.minor() as i64).unwrap_or(0);
-    match r.txn_type {
-        TxnType::Sale | TxnType::OfflineSale | TxnType::PreAuthCompletion => minor,
-        TxnType::Refund => -minor,
-        _ => 0,
+    // The settlement's rule, shared with the acquirer: debits charge the card, credits return.
+    match r.txn_type.settlement_side() {
+        Some(SettlementSide::Debit) => minor,
+        Some(SettlementSide::Credit) => -minor,
+        None => 0,
     }
 }
 

@@ -61,6 +61,7 @@ enum Event {
     OfflineSale(u64),
     PinCardWithoutSignal,
     HotlistedWithoutSignal,
+    Transfer,
     SignalBack,
     Refund,
     Completion,
@@ -158,6 +159,7 @@ impl<'a> Day<'a> {
             (11 * 60 + 20, Event::Void),
             (12 * 60, Event::PreAuth),
             (16 * 60 + 10, Event::Refund),
+            (16 * 60 + 45, Event::Transfer),
             (17 * 60 + 30, Event::Completion),
             (18 * 60 + 20, Event::RiskWarning),
         ];
@@ -352,6 +354,14 @@ impl<'a> Day<'a> {
                 self.view.screen(Tone::Info, "顾客改用非接卡", "the customer taps a contactless card instead");
                 let card = self.pick_card(OFFLINE_CARDS);
                 self.till.run(card, Op::Sale(cny(6_600)?, OfflinePreference::PreferOnline)).await?;
+                Ok(())
+            }
+            Event::Transfer => {
+                self.chapter(
+                    "转账：顾客把货款转到供货商账户",
+                    "A transfer: the customer pays a supplier's account from the card",
+                );
+                self.till.run("debit", Op::Transfer(cny(50_000)?, "6217000012345678901")).await?;
                 Ok(())
             }
             Event::SignalBack => self.signal_back().await,

@@ -28,6 +28,8 @@ pub enum Op {
     Void(OriginalRef),
     /// Refunding part or all of a sale.
     Refund(Amount, OriginalRef),
+    /// A transfer from the card to an account.
+    Transfer(Amount, &'static str),
 }
 
 /// A risk warning the operator saw.
@@ -140,6 +142,7 @@ impl<'a> Till<'a> {
             Op::Complete(a, o) => t.pre_auth_complete(*a, o.clone()).await,
             Op::Void(o) => t.void(o.clone()).await,
             Op::Refund(a, o) => t.refund(*a, o.clone()).await,
+            Op::Transfer(a, payee) => t.transfer(*a, payee).await,
         }
     }
 

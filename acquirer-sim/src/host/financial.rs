@@ -81,6 +81,7 @@ fn decide(ctx: &Ctx<'_>, req: &FinancialRequest) -> Result<Plan, Refusal> {
         TxnType::Refund => follow_up::refund(ctx, req, d),
         TxnType::PreAuthCancel => preauth::cancel(ctx, req, d),
         TxnType::PreAuthCompletion => preauth::complete(ctx, req, d),
+        TxnType::Transfer => purchase::transfer(ctx, req, d),
     }
 }
 

@@ -20,6 +20,27 @@ pub(crate) fn sale(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> Resul
     Ok(d.approve(vec![debit]).with_auth(ctx.auth_code()?).watched())
 }
 
+/// Transfer (0200/400000, 60.1 47): debits the card like a sale, for the account in field 103
+/// (digits, 6 to 28; else `30`, format error). The payee's bank is outside this simulator: the
+/// credit side is not kept, the debit is, and it counts in the batch's debit totals.
+pub(crate) fn transfer(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> Result<Plan, Refusal> {
+    let payee_ok = req
+        .payee_account
+        .as_deref()
+        .is_some_and(|a| (6..=28).contains(&a.len()) && a.bytes().all(|b| b.is_ascii_digit()));
+    if !payee_ok {
+        return Err(d.decline("30"));
+    }
+    let amount = amount(ctx, req, &d)?;
+    let (card, account) = required_card(ctx, req, &mut d)?;
+    status(ctx, &d, &card, &account)?;
+    verify_pin(ctx, req, &mut d, &account, true)?;
+    risk(ctx, req, &d, true)?;
+    funds(&d, &account, amount)?;
+    let debit = Move { anchor: Anchor::This, kind: EffectKind::Debit, amount };
+    Ok(d.approve(vec![debit]).with_auth(ctx.auth_code()?))
+}
+
 /// Pre-auth (0100/10): holds the amount until cancelled or completed.
 pub(crate) fn pre_auth(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> Result<Plan, Refusal> {
     let amount = amount(ctx, req, &d)?;

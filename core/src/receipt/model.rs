@@ -111,6 +111,8 @@ pub struct Receipt {
     pub(crate) amount: Amount,
     pub(crate) offline: bool,
     pub(crate) reprint: bool,
+    /// A transfer's payee account, masked.
+    pub(crate) payee: Option<String>,
 }
 
 impl Receipt {
@@ -140,6 +142,7 @@ impl Receipt {
             amount,
             offline: ctx.offline || o.txn == TxnType::OfflineSale,
             reprint: ctx.reprint,
+            payee: None,
         })
     }
 

@@ -44,6 +44,8 @@ impl Receipt {
             amount,
             offline: ctx.offline || r.txn_type == TxnType::OfflineSale,
             reprint: ctx.reprint,
+            // Masked when journaled; masked again so a row from elsewhere never prints digits.
+            payee: r.payee.as_deref().map(crate::redact::mask_pan_digits),
         })
     }
 

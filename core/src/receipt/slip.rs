@@ -83,6 +83,9 @@ impl Receipt {
         if let Some(r) = self.rrn.as_deref().filter(|r| !r.is_empty()) {
             d.pair(&labels::REF_NO.both(), r, false);
         }
+        if let Some(p) = self.payee.as_deref() {
+            d.pair(&labels::PAYEE.both(), p, false);
+        }
         d.pair(&labels::DATE_TIME.both(), &date_time(&self.when), false);
         d.big_value(&labels::AMOUNT.both(), &money(&self.amount, gives_back(self.txn)), Align::Right);
         d.rule('-');

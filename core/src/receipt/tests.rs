@@ -410,6 +410,7 @@ fn an_offline_sale_reprints_with_the_time_of_the_sale() {
         created_at: "2025-03-01T09:15:42+08:00".into(),
         updated_at: "2025-03-01T18:30:00+08:00".into(),
         reversed_at: None,
+        payee: None,
     };
     let reprint = ReceiptContext { reprint: true, ..ctx() };
     let text = |r: &TxnRecord| {

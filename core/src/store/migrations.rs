@@ -329,6 +329,15 @@ ALTER TABLE tms_state ADD COLUMN host_next INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tms_state ADD COLUMN staging_merge INTEGER NOT NULL DEFAULT 0 CHECK (staging_merge IN (0, 1));
 "#,
     },
+    Migration {
+        version: 9,
+        name: "transfers: the payee account, masked",
+        sql: r#"
+-- The account a transfer credits, first 6 and last 4 digits (for its slip and history): the
+-- whole number went in field 103 and is not kept.
+ALTER TABLE txn ADD COLUMN payee TEXT;
+"#,
+    },
 ];
 
 /// The newest schema version this build knows.

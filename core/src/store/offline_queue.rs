@@ -58,7 +58,7 @@ pub(crate) const OFFLINE_APPROVED: &str = "Y1";
 
 fn entry(r: &Row<'_>) -> Result<QueueEntry, StoreError> {
     let bad = |column| StoreError::BadValue { table: "offline_queue", column };
-    let base = 29;
+    let base = super::txn::COLUMN_COUNT;
     let txn = from_row(r)?;
     Ok(QueueEntry {
         txn,
@@ -165,7 +165,8 @@ impl Store {
         let mut claimed = Vec::new();
         {
             let mut stmt = tx.prepare_cached(&select_sql("q.state = 'stored'", "LIMIT ?1"))?;
-            let rows = stmt.query_map([limit], |r| Ok((entry(r), r.get::<_, Option<Vec<u8>>>(29 + 6))))?;
+            let rows =
+                stmt.query_map([limit], |r| Ok((entry(r), r.get::<_, Option<Vec<u8>>>(super::txn::COLUMN_COUNT + 6))))?;
             for row in rows {
                 let (entry, sealed) = row?;
                 claimed.push((entry?.txn, sealed?));

@@ -10,7 +10,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use zeroize::Zeroizing;
 
 use super::error::StoreError;
-use super::txn::{from_row, COLUMNS};
+use super::txn::{from_row, COLUMNS, COLUMN_COUNT};
 use super::Store;
 use crate::ids::TxnId;
 use crate::iso8583::TxnType;
@@ -90,7 +90,9 @@ impl Store {
              WHERE t.status IN ('failed', 'declined') ORDER BY p.txn_id"
         );
         let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([], |r| Ok((from_row(r), r.get::<_, i64>(29)?, r.get::<_, Vec<u8>>(30)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((from_row(r), r.get::<_, i64>(COLUMN_COUNT)?, r.get::<_, Vec<u8>>(COLUMN_COUNT + 1)?))
+        })?;
         let mut found = Vec::new();
         for row in rows {
             let (txn, attempts, sealed) = row?;
@@ -143,8 +145,8 @@ impl Store {
         let conn = self.lock();
         let sql = follow_ups_sql();
         let mut stmt = conn.prepare_cached(&sql)?;
-        let rows =
-            stmt.query_map(params![original.id.0, original.rrn], |r| Ok((from_row(r), r.get::<_, bool>(29)?)))?;
+        let rows = stmt
+            .query_map(params![original.id.0, original.rrn], |r| Ok((from_row(r), r.get::<_, bool>(COLUMN_COUNT)?)))?;
         let mut out = FollowUps::default();
         for row in rows {
             let (t, kept) = row?;
@@ -185,6 +187,7 @@ mod tests {
             original: OriginalRefs { txn_id: Some(original.id), ..OriginalRefs::default() },
             local_date: "0301".into(),
             at: "2025-03-01T10:00:00+08:00".into(),
+            payee: None,
         };
         let body = || Ok::<_, StoreError>(((), Guard::Repeat(Zeroizing::new(b"0220 body".to_vec()))));
         store.begin_guarded(&new, |_| body()).unwrap().0

@@ -79,9 +79,9 @@ const REVERSAL_COLUMNS: &str = "r.state, r.reason, r.cause, r.attempts, r.rounds
 
 fn with_txn(row: &Row<'_>) -> Result<ReversalRecord, StoreError> {
     let bad = |column| StoreError::BadValue { table: "reversal", column };
-    // The txn columns come first (29 of them), then the reversal's.
+    // The txn columns come first, then the reversal's.
     let txn = from_row(row)?;
-    let base = 29;
+    let base = super::txn::COLUMN_COUNT;
     let state = ReversalState::parse(&row.get::<_, String>(base)?).ok_or(bad("state"))?;
     let reason = ResponseCode::parse(&row.get::<_, String>(base + 1)?).ok_or(bad("reason"))?;
     let cause = row.get::<_, Option<String>>(base + 2)?.map(|c| ReversalCause::parse(&c).ok_or(bad("cause")));
@@ -107,7 +107,8 @@ fn select(conn: &Connection, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Res
          WHERE {filter} ORDER BY r.txn_id"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(args, |r| Ok((with_txn(r), r.get::<_, Option<Vec<u8>>>(29 + 7))))?;
+    let rows =
+        stmt.query_map(args, |r| Ok((with_txn(r), r.get::<_, Option<Vec<u8>>>(super::txn::COLUMN_COUNT + 7))))?;
     let mut out = Vec::new();
     for row in rows {
         let (record, sealed) = row?;

@@ -50,6 +50,7 @@ pub(crate) fn sale(amount: u64) -> NewTxn {
         original: OriginalRefs::default(),
         local_date: "0301".into(),
         at: NOW.into(),
+        payee: None,
     }
 }
 

@@ -40,6 +40,8 @@ pub struct NewTxn {
     pub local_date: String,
     /// Local time, RFC 3339.
     pub at: String,
+    /// A transfer's payee account, masked (first 6, last 4).
+    pub payee: Option<String>,
 }
 
 /// A matched, MAC-checked answer.
@@ -90,11 +92,14 @@ fn cancels_original(t: TxnType) -> bool {
     matches!(t, TxnType::Void | TxnType::PreAuthCancel | TxnType::CompletionCancel)
 }
 
+/// How many columns [`COLUMNS`] lists: queries that select more after them read those from here.
+pub(crate) const COLUMN_COUNT: usize = 30;
+
 pub(crate) const COLUMNS: &str =
     "id, txn_type, stan, batch, voucher, amount_minor, currency, masked_pan, card_fingerprint,
     entry_mode, status, response_code, rrn, auth_code, host_date, host_time, failure, may_have_reached_host,
     orig_txn_id, orig_batch, orig_stan, orig_rrn, orig_auth, orig_date, cancelled_by, local_date, created_at,
-    updated_at, reversed_at";
+    updated_at, reversed_at, payee";
 
 fn bad(column: &'static str) -> StoreError {
     StoreError::BadValue { table: "txn", column }
@@ -161,6 +166,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> Result<TxnRecord, StoreError> {
         created_at: r.get(26)?,
         updated_at: r.get(27)?,
         reversed_at: s(28)?,
+        payee: s(29)?,
     })
 }
 
@@ -192,8 +198,8 @@ pub(crate) fn insert(tx: &Transaction<'_>, new: &NewTxn, initial: &Initial<'_>) 
     tx.prepare_cached(
         "INSERT INTO txn (txn_type, stan, batch, voucher, amount_minor, currency, masked_pan, card_fingerprint,
             entry_mode, status, orig_txn_id, orig_batch, orig_stan, orig_rrn, orig_auth, orig_date, local_date,
-            created_at, updated_at, response_code, auth_code)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)",
+            created_at, updated_at, response_code, auth_code, payee)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20, ?21)",
     )?
     .execute(params![
         type_name(new.txn_type),
@@ -217,6 +223,7 @@ pub(crate) fn insert(tx: &Transaction<'_>, new: &NewTxn, initial: &Initial<'_>) 
         new.at,
         initial.response_code,
         initial.auth_code,
+        new.payee,
     ])?;
     // Built from what was written rather than read back: this runs in every payment.
     let response_code =
@@ -243,6 +250,7 @@ pub(crate) fn insert(tx: &Transaction<'_>, new: &NewTxn, initial: &Initial<'_>) 
         created_at: new.at.clone(),
         updated_at: new.at.clone(),
         reversed_at: None,
+        payee: new.payee.clone(),
     })
 }
 
@@ -411,5 +419,13 @@ impl Store {
             out.push(row??);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod column_tests {
+    #[test]
+    fn the_column_count_is_the_columns_listed() {
+        assert_eq!(super::COLUMNS.split(',').count(), super::COLUMN_COUNT);
     }
 }

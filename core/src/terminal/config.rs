@@ -48,7 +48,9 @@ impl PinPolicy {
     /// Whether `txn` asks for a PIN.
     pub fn asks(&self, txn: TxnType) -> bool {
         match txn {
-            TxnType::Sale | TxnType::PreAuth | TxnType::BalanceInquiry | TxnType::OfflineSale => true,
+            TxnType::Sale | TxnType::PreAuth | TxnType::BalanceInquiry | TxnType::OfflineSale | TxnType::Transfer => {
+                true
+            }
             TxnType::Void => self.void,
             TxnType::Refund => self.refund,
             TxnType::PreAuthCancel => self.pre_auth_cancel,

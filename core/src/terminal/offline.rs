@@ -34,7 +34,7 @@ impl Terminal {
         self.owner("take a payment")?;
         self.tamper_guard()?;
         let amount = self.checked(amount)?;
-        let plan = Plan { txn: TxnType::Sale, amount: Some(amount), original: None };
+        let plan = Plan { txn: TxnType::Sale, amount: Some(amount), original: None, payee: None };
         match preference {
             OfflinePreference::RequireOnline => self.run(plan).await.map_err(Error::from),
             OfflinePreference::ForceOffline => self.offline_sale(amount, None, None).await.map_err(Error::from),
@@ -113,7 +113,7 @@ impl Terminal {
         check_amount(&limits, amount, &self.db(|s| s.queue_stats())?, now.unix_secs)?;
         let card = match card {
             Some(c) => c,
-            None => self.read(&Plan { txn: TxnType::Sale, amount: Some(amount), original: None }).await?,
+            None => self.read(&Plan { txn: TxnType::Sale, amount: Some(amount), original: None, payee: None }).await?,
         };
         if self.blacklist()?.contains_any(&card.prefix_fingerprints) {
             tracing::warn!(pan = %card.masked_pan, "card on the blacklist: not approved offline");
@@ -134,6 +134,7 @@ impl Terminal {
             original: OriginalRefs::default(),
             local_date: now.mmdd(),
             at: now.to_string(),
+            payee: None,
         };
         // Field 38 of the advice: the code the terminal approved it with (the host keeps it).
         let auth = offline_auth_code()?;
@@ -153,7 +154,7 @@ impl Terminal {
     /// (the simulator declines it, `62`), on the same card read. When the host cannot be used
     /// either, the payment is refused: a listed card is never approved offline.
     async fn listed_card_online(&self, amount: Amount, card: CardRead) -> Result<TxnOutcome, TerminalError> {
-        let plan = Plan { txn: TxnType::Sale, amount: Some(amount), original: None };
+        let plan = Plan { txn: TxnType::Sale, amount: Some(amount), original: None, payee: None };
         // No network on the platform: nothing to try (and no request left in doubt).
         if !self.connectivity.platform_online() {
             return Err(OfflineRefusal::Blacklisted.into());
@@ -197,6 +198,7 @@ impl Terminal {
             original: None,
             read_capability: Some(READ_CAPABILITY),
             ic_condition: Some(card.ic_condition),
+            payee_account: None,
         };
         let message = request.to_message(true)?;
         let mut body = Zeroizing::new(Vec::with_capacity(320));

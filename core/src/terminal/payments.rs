@@ -38,9 +38,34 @@ pub(super) struct Plan {
     pub txn: TxnType,
     pub amount: Option<Amount>,
     pub original: Option<Resolved>,
+    /// A transfer's payee account (field 103), digits.
+    pub payee: Option<String>,
 }
 
+/// The digits a transfer's payee account may have (field 103 is an..28; a bank account number
+/// in China has 10 to 19, a card number up to 19).
+const PAYEE_DIGITS: std::ops::RangeInclusive<usize> = 6..=28;
+
 impl Terminal {
+    /// 转账: `amount` from the card presented to the account `payee` (digits), online only, with
+    /// the PIN; its reversal is armed before it is sent, like a sale's. It counts in the batch's
+    /// debit totals. The payee is sent whole in field 103 and journaled masked (first 6, last 4).
+    pub async fn transfer(&self, amount: Amount, payee: &str) -> Result<TxnOutcome, Error> {
+        self.owner("make a transfer")?;
+        self.tamper_guard()?;
+        let payee: String = payee.chars().filter(|c| !c.is_whitespace()).collect();
+        if !PAYEE_DIGITS.contains(&payee.len()) || !payee.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid_input(
+                "收款账号须为 6 至 28 位数字",
+                "the payee account must be 6 to 28 digits",
+            ));
+        }
+        let amount = self.checked(amount)?;
+        self.run(Plan { txn: TxnType::Transfer, amount: Some(amount), original: None, payee: Some(payee) })
+            .await
+            .map_err(Error::from)
+    }
+
     /// 消费: a sale of `amount`, online or offline as the configured preference allows
     /// (see [`Terminal::sale_with`]).
     pub async fn sale(&self, amount: Amount) -> Result<TxnOutcome, Error> {
@@ -50,7 +75,9 @@ impl Terminal {
     /// 消费撤销: voids a sale of the current batch, named by voucher or STAN, for its full amount.
     pub async fn void(&self, original: OriginalRef) -> Result<TxnOutcome, Error> {
         let o = resolve(&self.store, TxnType::Void, &original)?;
-        self.run(Plan { txn: TxnType::Void, amount: o.amount, original: Some(o) }).await.map_err(Error::from)
+        self.run(Plan { txn: TxnType::Void, amount: o.amount, original: Some(o), payee: None })
+            .await
+            .map_err(Error::from)
     }
 
     /// 退货: refunds `amount` (all or part) of a sale, completion or uploaded offline sale, named
@@ -75,12 +102,14 @@ impl Terminal {
                 return Err(TerminalError::RefundAboveRemainder { left }.into());
             }
         }
-        self.run(Plan { txn: TxnType::Refund, amount: Some(amount), original: Some(o) }).await.map_err(Error::from)
+        self.run(Plan { txn: TxnType::Refund, amount: Some(amount), original: Some(o), payee: None })
+            .await
+            .map_err(Error::from)
     }
 
     /// 预授权: reserves `amount`.
     pub async fn pre_auth(&self, amount: Amount) -> Result<TxnOutcome, Error> {
-        self.run(Plan { txn: TxnType::PreAuth, amount: Some(self.checked(amount)?), original: None })
+        self.run(Plan { txn: TxnType::PreAuth, amount: Some(self.checked(amount)?), original: None, payee: None })
             .await
             .map_err(Error::from)
     }
@@ -96,7 +125,7 @@ impl Terminal {
             )
             .into());
         }
-        self.run(Plan { txn: TxnType::PreAuthCancel, amount: Some(amount), original: Some(o) })
+        self.run(Plan { txn: TxnType::PreAuthCancel, amount: Some(amount), original: Some(o), payee: None })
             .await
             .map_err(Error::from)
     }
@@ -110,7 +139,7 @@ impl Terminal {
         if let Some(hold) = o.amount.filter(|hold| amount > *hold) {
             return Err(TerminalError::CompletionAboveHold { hold }.into());
         }
-        self.run(Plan { txn: TxnType::PreAuthCompletion, amount: Some(amount), original: Some(o) })
+        self.run(Plan { txn: TxnType::PreAuthCompletion, amount: Some(amount), original: Some(o), payee: None })
             .await
             .map_err(Error::from)
     }
@@ -118,14 +147,16 @@ impl Terminal {
     /// 完成撤销: cancels a completion of the current batch, named by voucher or STAN, for its full amount.
     pub async fn completion_cancel(&self, original: OriginalRef) -> Result<TxnOutcome, Error> {
         let o = resolve(&self.store, TxnType::CompletionCancel, &original)?;
-        self.run(Plan { txn: TxnType::CompletionCancel, amount: o.amount, original: Some(o) })
+        self.run(Plan { txn: TxnType::CompletionCancel, amount: o.amount, original: Some(o), payee: None })
             .await
             .map_err(Error::from)
     }
 
     /// 余额查询: asks the issuer for the card's balance.
     pub async fn balance(&self) -> Result<TxnOutcome, Error> {
-        self.run(Plan { txn: TxnType::BalanceInquiry, amount: None, original: None }).await.map_err(Error::from)
+        self.run(Plan { txn: TxnType::BalanceInquiry, amount: None, original: None, payee: None })
+            .await
+            .map_err(Error::from)
     }
 
     pub(super) fn checked(&self, amount: Amount) -> Result<Amount, TerminalError> {
@@ -233,6 +264,7 @@ impl Terminal {
             original: original.refs.clone(),
             local_date: at.mmdd(),
             at: at.to_string(),
+            payee: plan.payee.as_deref().map(crate::redact::mask_pan_digits),
         };
         let (record, message) = self.db(|s| {
             s.begin_guarded(&new, |record| -> Result<_, TerminalError> {
@@ -327,6 +359,7 @@ impl Terminal {
             original: if refers { Some(original.field61(with_date)?) } else { None },
             read_capability: Some(READ_CAPABILITY),
             ic_condition: Some(card.ic_condition),
+            payee_account: plan.payee.clone(),
         };
         Ok(request.to_message(true)?)
     }

@@ -98,7 +98,7 @@ impl Terminal {
     async fn send_repeat(&self, session: &Session, d: &DueRepeat) -> Result<Repeated, TerminalError> {
         let t = &d.txn;
         let message: Message = decode_message(unionpay(), &d.body)?.0;
-        let plan = Plan { txn: t.txn_type, amount: t.amount, original: None };
+        let plan = Plan { txn: t.txn_type, amount: t.amount, original: None, payee: None };
         let signing = Signing::Mak(&session.mak, session.mac_algorithm);
         tracing::info!(txn = ?t.txn_type, stan = %t.numbers.stan, attempts = d.attempts, "repeating a request whose answer is unknown");
         let failed = |text: String, link_down: bool| -> Result<Repeated, TerminalError> {

@@ -356,6 +356,7 @@ fn financial_request(txn: TxnType) -> BoxedStrategy<FinancialRequest> {
             original: txn.refers_to_original().then_some(original),
             read_capability: read.map(|r| r.0),
             ic_condition: read.and_then(|r| r.1),
+            payee_account: (txn == TxnType::Transfer).then(|| "6217000012345678901".to_string()),
         })
         .boxed()
 }
@@ -1315,6 +1316,7 @@ fn read_capability_above_9_is_rejected() {
         original: None,
         read_capability: Some(12),
         ic_condition: None,
+        payee_account: None,
     };
     assert!(
         matches!(req.to_message(false), Err(CodecError::BadValue { field: 60, .. })),

@@ -203,6 +203,7 @@ fn random_request(rng: &mut Rng, txn: TxnType) -> FinancialRequest {
         original: txn.refers_to_original().then(|| random_original(rng)),
         read_capability,
         ic_condition: read_capability.and_then(|_| rng.maybe(|r| r.range(0, 9) as u8)),
+        payee_account: (txn == TxnType::Transfer).then(|| "6217000012345678901".to_string()),
     }
 }
 
@@ -403,6 +404,7 @@ fn fixed_request(txn: TxnType, rich: bool) -> FinancialRequest {
         }),
         read_capability: rich.then_some(5),
         ic_condition: rich.then_some(0),
+        payee_account: (txn == TxnType::Transfer).then(|| "6217000012345678901".to_string()),
     }
 }
 

@@ -30,3 +30,4 @@ mod tamper_lock;
 mod tls;
 mod tms;
 mod traffic_interop;
+mod transfer;

@@ -161,6 +161,7 @@ fn type_key(t: TxnType) -> &'static str {
         TxnType::Void => "void",
         TxnType::Refund => "refund",
         TxnType::OfflineSale => "offline_sale",
+        TxnType::Transfer => "transfer",
     }
 }
 
