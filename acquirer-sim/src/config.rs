@@ -80,6 +80,83 @@ pub struct TmsConfig {
     /// A fault for tests: the blacklist page that starts at this index carries a damaged entry.
     #[serde(default)]
     pub corrupt_blacklist_page_at: Option<u32>,
+    /// The terminal parameters served by 360 (none: answered `12`). Default: version 1 with the
+    /// demo merchant's name, a header line, the default offline limits and timeouts.
+    #[serde(default = "default_params")]
+    pub params: Option<ParamsConfig>,
+}
+
+/// The terminal parameters the simulator serves (`pos_core::tms::params::TerminalParams`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamsConfig {
+    /// The document's version.
+    pub version: u64,
+    /// Merchant name (22).
+    #[serde(default)]
+    pub merchant_name: Option<String>,
+    /// Slip header lines (91).
+    #[serde(default)]
+    pub header_lines: Vec<String>,
+    /// Answer timeout, seconds (12).
+    #[serde(default)]
+    pub response_timeout_secs: Option<u32>,
+    /// Reversal tries (13).
+    #[serde(default)]
+    pub retries: Option<u32>,
+    /// Offline limits (92): enabled, per payment, total (fen), count, age (hours), per card a day.
+    #[serde(default)]
+    pub offline: Option<(bool, u64, u64, u32, u32, u32)>,
+    /// The risk policy, JSON (93).
+    #[serde(default)]
+    pub risk_policy: Option<String>,
+    /// The acquirer's `host:port` (94).
+    #[serde(default)]
+    pub host: Option<String>,
+    /// The next TLS CA, PEM (95).
+    #[serde(default)]
+    pub next_ca_pem: Option<String>,
+}
+
+impl ParamsConfig {
+    /// As the terminal reads it.
+    pub fn to_params(&self) -> pos_core::tms::params::TerminalParams {
+        use pos_core::tms::params::{OfflineParams, TerminalParams};
+        TerminalParams {
+            version: self.version,
+            response_timeout_secs: self.response_timeout_secs,
+            retries: self.retries,
+            merchant_name: self.merchant_name.clone(),
+            header_lines: self.header_lines.clone(),
+            offline: self.offline.map(
+                |(enabled, per_payment_minor, total_minor, count, max_age_hours, per_card_per_day)| OfflineParams {
+                    enabled,
+                    per_payment_minor,
+                    total_minor,
+                    count,
+                    max_age_hours,
+                    per_card_per_day,
+                },
+            ),
+            risk_policy: self.risk_policy.clone(),
+            host: self.host.clone(),
+            next_ca_pem: self.next_ca_pem.clone(),
+        }
+    }
+}
+
+fn default_params() -> Option<ParamsConfig> {
+    Some(ParamsConfig {
+        version: 1,
+        merchant_name: Some(pos_core::provision::DEMO_MERCHANT_NAME.to_owned()),
+        header_lines: vec!["欢迎光临 WELCOME".to_owned()],
+        response_timeout_secs: Some(30),
+        retries: Some(3),
+        offline: Some((true, 50_000, 500_000, 100, 24, 3)),
+        risk_policy: None,
+        host: None,
+        next_ca_pem: None,
+    })
 }
 
 impl Default for TmsConfig {
@@ -89,6 +166,7 @@ impl Default for TmsConfig {
             aids: default_aids(),
             blacklist: default_blacklist(),
             corrupt_blacklist_page_at: None,
+            params: default_params(),
         }
     }
 }
@@ -605,6 +683,10 @@ pub(crate) fn validate_tms(tms: &TmsConfig) -> Result<crate::host::TmsContent, C
         blacklist: tms.blacklist.clone(),
         blacklist_generation: 0,
         corrupt_page_at: tms.corrupt_blacklist_page_at,
+        params: match &tms.params {
+            Some(p) => Some(p.to_params().encode().map_err(|e| bad("tms.params", e.to_string()))?),
+            None => None,
+        },
     })
 }
 

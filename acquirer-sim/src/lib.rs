@@ -31,8 +31,8 @@ mod wire;
 
 pub use clock::{LocalTime, SimClock};
 pub use config::{
-    AccountConfig, Limits, MonitoringConfig, RoundAmountRule, SimConfig, SimTls, SpikeRule, TerminalConfig, Timeouts,
-    TmsConfig,
+    AccountConfig, Limits, MonitoringConfig, ParamsConfig, RoundAmountRule, SimConfig, SimTls, SpikeRule,
+    TerminalConfig, Timeouts, TmsConfig,
 };
 pub use error::{ConfigError, LedgerError, SimError};
 pub use fault::{FaultControl, FaultMode, FaultPlan, RequestClass};

@@ -1,5 +1,6 @@
-//! `pos params`: the terminal-management downloads (终端参数下载): CA public keys and IC
-//! parameters from the acquirer, and what is in force.
+//! `pos params`: the terminal-management downloads (终端参数下载): the terminal parameters
+//! (after the status upload), CA public keys and IC parameters from the acquirer, and what is in
+//! force.
 
 use std::process::ExitCode;
 
@@ -9,12 +10,14 @@ use serde_json::{json, Value};
 
 use crate::terminal_cmd::{open_existing, open_view};
 use crate::{say_pair, CliError, Global};
+use pos_core::major;
 
 /// `pos params download|show`.
 #[derive(Subcommand, Clone, Copy)]
 pub enum ParamsCmd {
-    /// Download the CA public keys and the IC parameters from the acquirer (a download cut off
-    /// resumes where it stopped; nothing changes until the host ends it).
+    /// Upload the terminal's status, then download the terminal parameters, the CA public keys
+    /// and the IC parameters (a download cut off resumes where it stopped; nothing changes until
+    /// its last page or end message; the terminal parameters apply from the next command).
     #[command(after_help = "Examples:\n  pos params download\n  pos params download --json")]
     Download,
     /// What is in force: each download's entries, when, its digest; the keys and applications.
@@ -51,11 +54,26 @@ pub fn run(g: &Global, cmd: ParamsCmd) -> Result<ExitCode, CliError> {
             ParamsCmd::Download => {
                 let st = open_existing(g).await?;
                 let t = &st.terminal;
+                let params = t.download_parameters().await?;
                 let keys = t.download_public_keys().await?;
                 let aids = t.download_ic_parameters().await?;
                 if g.json {
-                    println!("{}", json!({ "downloads": [report_json(&keys), report_json(&aids)] }));
+                    println!(
+                        "{}",
+                        json!({
+                            "parameters": {"version": params.version, "applied": params.applied, "pages": params.pages, "resumed_at": params.resumed_at},
+                            "downloads": [report_json(&keys), report_json(&aids)],
+                        })
+                    );
                 } else {
+                    println!(
+                        "{}",
+                        say_pair(
+                            g,
+                            &format!("终端参数：版本 {}{}（{} 页）", params.version, if params.applied { "，下次操作起生效" } else { "，与现用相同" }, params.pages),
+                            &format!("terminal parameters: version {}{} ({} pages)", params.version, if params.applied { ", in force from the next command" } else { ", as in force" }, params.pages)
+                        )
+                    );
                     for r in [&keys, &aids] {
                         let (zh, en) = kind_pair(r.kind);
                         let resumed = if r.resumed_at > 0 {
@@ -81,13 +99,25 @@ pub fn run(g: &Global, cmd: ParamsCmd) -> Result<ExitCode, CliError> {
             }
             ParamsCmd::Show => {
                 let t = open_view(g)?;
+                let params = t.parameters()?;
                 let states = t.downloads()?;
                 let keys = t.public_keys()?;
                 let aids = t.ic_parameters()?;
                 if g.json {
+                    let params_json = params.as_ref().map(|(p, at)| json!({
+                        "version": p.version, "applied_at": at, "merchant_name": p.merchant_name,
+                        "header_lines": p.header_lines, "response_timeout_secs": p.response_timeout_secs,
+                        "retries": p.retries, "host": p.host, "next_ca": p.next_ca_pem.is_some(),
+                        "risk_policy": p.risk_policy.is_some(),
+                        "offline": p.offline.map(|o| json!({
+                            "enabled": o.enabled, "per_payment_minor": o.per_payment_minor, "total_minor": o.total_minor,
+                            "count": o.count, "max_age_hours": o.max_age_hours, "per_card_per_day": o.per_card_per_day,
+                        })),
+                    }));
                     println!(
                         "{}",
                         json!({
+                            "parameters": params_json,
                             "downloads": states.iter().map(|(k, s)| state_json(*k, s)).collect::<Vec<_>>(),
                             "public_keys": keys.iter().map(|k| json!({
                                 "key": k.id.label(), "expiry": k.expiry.0, "modulus_bits": k.modulus.len() * 8,
@@ -100,6 +130,35 @@ pub fn run(g: &Global, cmd: ParamsCmd) -> Result<ExitCode, CliError> {
                         })
                     );
                     return Ok(ExitCode::SUCCESS);
+                }
+                match &params {
+                    Some((p, at)) => {
+                        println!(
+                            "{}",
+                            say_pair(
+                                g,
+                                &format!("终端参数：版本 {}，更新于 {at}", p.version),
+                                &format!("terminal parameters: version {}, applied {at}", p.version)
+                            )
+                        );
+                        if let Some(name) = &p.merchant_name {
+                            println!("  {} {name}", say_pair(g, "商户名称", "merchant name"));
+                        }
+                        for l in &p.header_lines {
+                            println!("  {} {l}", say_pair(g, "签购单抬头", "slip header"));
+                        }
+                        if let Some(o) = &p.offline {
+                            println!(
+                                "  {}",
+                                say_pair(
+                                    g,
+                                    &format!("离线：单笔 {}，累计 {}，{} 笔，{} 小时", major(o.per_payment_minor), major(o.total_minor), o.count, o.max_age_hours),
+                                    &format!("offline: {} a payment, {} in total, {} payments, {} h", major(o.per_payment_minor), major(o.total_minor), o.count, o.max_age_hours)
+                                )
+                            );
+                        }
+                    }
+                    None => println!("{}", say_pair(g, "终端参数：尚未下载", "terminal parameters: not downloaded yet")),
                 }
                 for (k, s) in &states {
                     let (zh, en) = kind_pair(*k);

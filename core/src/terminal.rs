@@ -18,6 +18,7 @@ mod history;
 mod offline;
 mod original;
 mod owner;
+mod params;
 mod payments;
 mod printing;
 mod provisioning;
@@ -61,6 +62,7 @@ pub use config::TerminalConfig;
 pub use history::{HistoryItem, HistoryPage, ReprintTarget};
 pub use original::OriginalRef;
 pub use owner::LOCK_FILE;
+pub use params::ParamsReport;
 pub use printing::SlipRun;
 pub use risk_gate::{RiskConfirmer, RiskWarning};
 pub use tms::DownloadReport;
@@ -134,6 +136,7 @@ impl Terminal {
                 "recovered what the last run left unfinished"
             );
         }
+        let config = params::with_stored(config, &store)?;
         let terminal = Terminal::assemble(config, store, reader, clock, owner::Access::Owner(lock));
         terminal.apply_offline_switch()?;
         Ok(terminal)
@@ -162,6 +165,7 @@ impl Terminal {
         clock: Arc<dyn Clock>,
     ) -> Result<Terminal, Error> {
         let store = Store::open_read_only(data_dir.as_ref().join(Store::FILE_NAME), vault)?;
+        let config = params::with_stored(config, &store)?;
         let view = Terminal::assemble(config, store, Arc::new(owner::NoReader), clock, owner::Access::ReadOnly);
         view.apply_offline_switch()?;
         Ok(view)

@@ -231,10 +231,16 @@ impl<'a> Day<'a> {
             return Err(DemoError::at("sign-in", &o));
         }
         self.chapter(
-            "下载终端参数：IC卡公钥、IC卡参数、黑名单",
-            "Terminal management: CA public keys, IC parameters, blacklist",
+            "下载终端参数：终端参数、IC卡公钥、IC卡参数、黑名单",
+            "Terminal management: terminal parameters, CA public keys, IC parameters, blacklist",
         );
         let t = &self.st.terminal;
+        let p = t.download_parameters().await.map_err(|e| DemoError::at("parameter download", &e))?;
+        self.view.screen(
+            Tone::Good,
+            &format!("状态已上送，终端参数版本 {}（{} 页）", p.version, p.pages),
+            &format!("status uploaded; terminal parameters version {} ({} pages)", p.version, p.pages),
+        );
         for report in
             [t.download_public_keys().await, t.download_ic_parameters().await, t.download_blacklist(false).await]
         {

@@ -71,6 +71,7 @@ type BlacklistSync = (Option<u64>, Option<u64>);
 pub(crate) const PENDING_KEYS: u8 = 1;
 pub(crate) const PENDING_AIDS: u8 = 2;
 pub(crate) const PENDING_BLACKLIST: u8 = 4;
+pub(crate) const PENDING_PARAMS: u8 = 8;
 
 impl Host {
     pub(crate) fn new(
@@ -128,7 +129,8 @@ impl Host {
         let mut t = self.tms.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         let changed = u8::from(t.capks != content.capks) * PENDING_KEYS
             + u8::from(t.aids != content.aids) * PENDING_AIDS
-            + u8::from(t.blacklist != content.blacklist) * PENDING_BLACKLIST;
+            + u8::from(t.blacklist != content.blacklist) * PENDING_BLACKLIST
+            + u8::from(t.params != content.params) * PENDING_PARAMS;
         // Entries added at the end keep the indexes a terminal holds (it continues from its
         // last one); any other change starts a new generation (it must download in full).
         content.blacklist_generation = if content.blacklist.starts_with(&t.blacklist) {
@@ -183,6 +185,7 @@ impl Host {
         use pos_core::iso8583::ProcessingRequirement as R;
         let p = self.tms_pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match p.get(tid).copied().unwrap_or(0) {
+            v if v & PENDING_PARAMS != 0 => R::DownloadParameters,
             v if v & PENDING_KEYS != 0 => R::UpdatePublicKeys,
             v if v & PENDING_AIDS != 0 => R::DownloadIcParameters,
             v if v & PENDING_BLACKLIST != 0 => R::DownloadBlacklist,

@@ -38,11 +38,17 @@ pub(crate) fn handle(host: &Host, inbound: &Inbound, term: &TerminalProfile) -> 
                 }
             }
             let current = host.blacklist_current(term.tid.as_str());
-            let (rc, f62) = super::tms::answer(&host.tms(), &req, m, current);
+            let (rc, f62) = super::tms::answer(&host.tms(), m, current);
             match m {
                 pos_core::iso8583::Management::CapkEnd => host.tms_done(term.tid.as_str(), super::PENDING_KEYS),
                 pos_core::iso8583::Management::AidEnd => host.tms_done(term.tid.as_str(), super::PENDING_AIDS),
                 pos_core::iso8583::Management::BlacklistEnd => host.blacklist_synced(term.tid.as_str()),
+                // The last page of the parameters: this terminal has them.
+                pos_core::iso8583::Management::ParameterDownload { .. }
+                    if f62.as_ref().is_some_and(|p| p.first() == Some(&b'1')) =>
+                {
+                    host.tms_done(term.tid.as_str(), super::PENDING_PARAMS)
+                }
                 _ => {}
             }
             answer(host, &req, m.route().1, rc, f62)

@@ -7,7 +7,7 @@
 //! (LLLVAR, 512 bytes in this profile) and continued with flag `2`.
 
 use pos_core::card::{parse_tlv, Tag};
-use pos_core::iso8583::{AdminRequest, Management};
+use pos_core::iso8583::Management;
 use pos_core::tms::blacklist::{self, BlacklistPage, PageFlag};
 use pos_core::tms::capk;
 
@@ -28,6 +28,8 @@ pub(crate) struct TmsContent {
     pub blacklist_generation: u64,
     /// A test fault: the page that starts at this index is sent with a damaged entry.
     pub corrupt_page_at: Option<u32>,
+    /// The terminal parameter document (all pages), if served.
+    pub params: Option<Vec<u8>>,
 }
 
 impl TmsContent {
@@ -46,12 +48,7 @@ pub(crate) fn tag_value(tlv: &[u8], tag: u32) -> Option<Vec<u8>> {
 /// Field 62 of the answer to a management request, and the response code. `blacklist_current`:
 /// the terminal's last blacklist download is of the current generation (else a request to
 /// continue from an index above 0 is answered `25`, "no such record": start again from 0).
-pub(crate) fn answer(
-    content: &TmsContent,
-    req: &AdminRequest,
-    m: &Management,
-    blacklist_current: bool,
-) -> (&'static str, Option<Vec<u8>>) {
+pub(crate) fn answer(content: &TmsContent, m: &Management, blacklist_current: bool) -> (&'static str, Option<Vec<u8>>) {
     match m {
         Management::CapkQuery { held } => {
             let entries: Vec<Vec<u8>> = content
@@ -103,10 +100,18 @@ pub(crate) fn answer(
         },
         Management::CapkEnd | Management::AidEnd | Management::BlacklistEnd => ("00", None),
         // Parameter download and status upload come with the parameter document (not yet served).
-        Management::ParameterDownload | Management::StatusUpload(_) => {
-            tracing::info!(tid = req.tid.as_str(), "terminal parameters are not served by this simulator yet");
-            ("12", None)
-        }
+        Management::ParameterDownload { page } => match &content.params {
+            None => ("12", None),
+            Some(doc) => {
+                // 500 bytes of content a page: with the flag, inside field 62's 512.
+                let pages = pos_core::tms::params::pages(doc, 500);
+                match pages.get(usize::from(*page)) {
+                    Some(p) => ("00", Some(p.clone())),
+                    None => ("25", None),
+                }
+            }
+        },
+        Management::StatusUpload(_) => ("00", None),
     }
 }
 

@@ -15,6 +15,12 @@ fn params_download_then_show() {
     let out = pos(&sim, &dir, &["--json", "params", "download"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v = json(&out);
+    // The simulator's default terminal parameters: version 1, applied.
+    assert_eq!(
+        (v["parameters"]["version"].as_u64(), v["parameters"]["applied"].as_bool()),
+        (Some(1), Some(true)),
+        "{v}"
+    );
     assert_eq!(v["downloads"][0]["kind"], "capk");
     assert_eq!(v["downloads"][0]["entries"], 4);
     assert_eq!(v["downloads"][1]["entries"], 3);
@@ -25,6 +31,9 @@ fn params_download_then_show() {
         "{shown}"
     );
     assert_eq!(shown["downloads"][0]["digest"], v["downloads"][0]["digest"]);
+    assert_eq!(shown["parameters"]["header_lines"][0], "欢迎光临 WELCOME", "{shown}");
+    assert_eq!(shown["parameters"]["offline"]["per_payment_minor"], 50_000, "{shown}");
     let text = String::from_utf8_lossy(&pos(&sim, &dir, &["--lang", "zh", "params", "show"]).stdout).to_string();
     assert!(text.contains("IC卡公钥：4 项") && text.contains("A000000333/09"), "{text}");
+    assert!(text.contains("终端参数：版本 1") && text.contains("签购单抬头 欢迎光临 WELCOME"), "{text}");
 }

@@ -47,8 +47,12 @@ pub enum AdminKind {
 /// A terminal-management request: its 60.3 code and MTI, and field 62.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Management {
-    /// 0800 / 360: the terminal parameters.
-    ParameterDownload,
+    /// 0800 / 360: the terminal parameters, page `page` (our extension: 62 carries the page
+    /// as 3 digits when above 0; the first request is the profile's, without 62).
+    ParameterDownload {
+        /// The page asked for (0 first).
+        page: u16,
+    },
     /// 0820 / 362: the terminal's status list.
     StatusUpload(Vec<u8>),
     /// 0820 / 372: the host's CA public key list, `held` entries already received.
@@ -79,7 +83,7 @@ impl Management {
     /// The MTI and 60.3 code.
     pub fn route(&self) -> (Mti, NetCode) {
         match self {
-            Management::ParameterDownload => (M0800, NetCode::ParameterDownload),
+            Management::ParameterDownload { .. } => (M0800, NetCode::ParameterDownload),
             Management::StatusUpload(_) => (M0820, NetCode::StatusUpload),
             Management::CapkQuery { .. } => (M0820, NetCode::CapkQuery),
             Management::CapkDownload(_) => (M0800, NetCode::CapkDownload),
@@ -102,13 +106,15 @@ impl Management {
             Management::CapkQuery { held } | Management::AidQuery { held } => {
                 Some(format!("1{:02}", held.min(&99)).into_bytes())
             }
-            Management::ParameterDownload | Management::CapkEnd | Management::AidEnd | Management::BlacklistEnd => None,
+            Management::ParameterDownload { page: 0 } => None,
+            Management::ParameterDownload { page } => Some(format!("{:03}", page.min(&999)).into_bytes()),
+            Management::CapkEnd | Management::AidEnd | Management::BlacklistEnd => None,
         }
     }
 
     /// Reads the request from its MTI, 60.3 code and field 62 (the host's side).
-    fn from_parts(mti: &str, net: NetCode, f62: Option<&[u8]>) -> Option<Result<Management, CodecError>> {
-        let f62 = || f62.map(<[u8]>::to_vec).ok_or(CodecError::MissingField(62));
+    fn from_parts(mti: &str, net: NetCode, field62: Option<&[u8]>) -> Option<Result<Management, CodecError>> {
+        let f62 = || field62.map(<[u8]>::to_vec).ok_or(CodecError::MissingField(62));
         let held = || -> Result<u8, CodecError> {
             let v = f62()?;
             match v.as_slice() {
@@ -117,7 +123,13 @@ impl Management {
             }
         };
         Some(match (mti, net) {
-            ("0800", NetCode::ParameterDownload) => Ok(Management::ParameterDownload),
+            ("0800", NetCode::ParameterDownload) => match field62 {
+                None => Ok(Management::ParameterDownload { page: 0 }),
+                Some(v) if v.len() == 3 && v.iter().all(u8::is_ascii_digit) => {
+                    Ok(Management::ParameterDownload { page: v.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')) })
+                }
+                Some(_) => Err(CodecError::BadCharacter { field: 62 }),
+            },
             ("0820", NetCode::StatusUpload) => f62().map(Management::StatusUpload),
             // One host family sends the queries as 0800 (docs/terminal-management.md).
             ("0820" | "0800", NetCode::CapkQuery) => held().map(|held| Management::CapkQuery { held }),

@@ -28,6 +28,8 @@ pub struct MerchantInfo {
     pub mid: MerchantId,
     /// Field 41.
     pub tid: TerminalId,
+    /// Lines the acquirer has printed under the title (terminal parameters, 91).
+    pub header_lines: Vec<String>,
 }
 
 /// Which copy of a slip.
@@ -169,16 +171,20 @@ impl Receipt {
 
 /// The merchant with a bounded name that cannot carry a card number.
 pub(crate) fn clean_merchant(m: &MerchantInfo) -> MerchantInfo {
-    let mut name = String::new();
-    let mut cols = 0;
-    for c in redact_pans(m.name.trim()).chars().filter(|c| !c.is_control()) {
-        cols += crate::devices::printer::char_columns(c);
-        if cols > MAX_NAME_COLUMNS {
-            break;
+    let bounded = |text: &str| {
+        let mut out = String::new();
+        let mut cols = 0;
+        for c in redact_pans(text.trim()).chars().filter(|c| !c.is_control()) {
+            cols += crate::devices::printer::char_columns(c);
+            if cols > MAX_NAME_COLUMNS {
+                break;
+            }
+            out.push(c);
         }
-        name.push(c);
-    }
-    MerchantInfo { name, ..m.clone() }
+        out
+    };
+    let header_lines = m.header_lines.iter().take(4).map(|l| bounded(l)).filter(|l| !l.is_empty()).collect();
+    MerchantInfo { name: bounded(&m.name), header_lines, ..m.clone() }
 }
 
 /// The operator ID: printable ASCII, bounded.

@@ -35,6 +35,9 @@ fn gives_back(t: TxnType) -> bool {
 pub(crate) fn header(d: &mut Doc, title: Label, merchant: &MerchantInfo, operator: &str, reprint: bool) {
     d.styled(title.zh, Align::Center, true, (2, 2));
     d.center(title.en, false);
+    for line in &merchant.header_lines {
+        d.center(line, false);
+    }
     if reprint {
         mark(d, labels::REPRINT);
     }

@@ -59,6 +59,7 @@ fn merchant() -> MerchantInfo {
         name: DEMO_MERCHANT_NAME.into(),
         mid: MerchantId::new(DEMO_MID).expect("mid"),
         tid: TerminalId::new(DEMO_TID).expect("tid"),
+        header_lines: Vec::new(),
     }
 }
 

@@ -338,6 +338,25 @@ ALTER TABLE tms_state ADD COLUMN staging_merge INTEGER NOT NULL DEFAULT 0 CHECK 
 ALTER TABLE txn ADD COLUMN payee TEXT;
 "#,
     },
+    Migration {
+        version: 10,
+        name: "terminal parameters (360): the document in force and the pages of one under way",
+        sql: r#"
+-- The parameter document in force, as the host sent it (all pages), with its version: the
+-- terminal applies it at open and never takes an older one.
+CREATE TABLE terminal_params (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    version    INTEGER NOT NULL,
+    document   BLOB NOT NULL,
+    applied_at TEXT NOT NULL
+) STRICT;
+-- The pages of a download under way, durable one by one so a cut download resumes.
+CREATE TABLE param_page (
+    page    INTEGER PRIMARY KEY,
+    content BLOB NOT NULL
+) STRICT;
+"#,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -61,11 +61,11 @@ pub use retention::{Purged, RetentionPolicy};
 pub(crate) use reversal::DueReversal;
 pub(crate) use session::NewSession;
 pub use session::Session;
-#[cfg(feature = "testkit")]
-#[cfg(feature = "testkit")]
-pub use tms::TmsItem;
 #[cfg(not(feature = "testkit"))]
 pub(crate) use tms::TmsItem;
+#[cfg(feature = "testkit")]
+#[cfg(feature = "testkit")]
+pub use tms::{StoredParams, TmsItem};
 pub use tms::{TmsKind, TmsState};
 pub use txn::NewTxn;
 pub(crate) use txn::{Failure, HostAnswer, TxnLookup};

@@ -245,6 +245,75 @@ impl Store {
     }
 }
 
+/// The parameter document in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredParams {
+    /// Its version.
+    pub version: u64,
+    /// The document, as the host sent it.
+    pub document: Vec<u8>,
+    /// When it was applied.
+    pub applied_at: String,
+}
+
+impl Store {
+    /// The staged pages of a parameter download under way, in order (none: start at page 0).
+    pub fn param_pages(&self) -> Result<Vec<Vec<u8>>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached("SELECT content FROM param_page ORDER BY page")?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Stages page `page` of a parameter download (durable before the next is asked for).
+    pub fn param_stage_page(&self, page: u16, content: &[u8]) -> Result<(), StoreError> {
+        let conn = self.lock();
+        conn.execute("INSERT OR REPLACE INTO param_page (page, content) VALUES (?1, ?2)", params![page, content])?;
+        Ok(())
+    }
+
+    /// Drops the pages of a download under way.
+    pub fn param_stage_clear(&self) -> Result<(), StoreError> {
+        self.lock().execute("DELETE FROM param_page", [])?;
+        Ok(())
+    }
+
+    /// Puts `document` of `version` in force and drops the staged pages, in one transaction;
+    /// `false` (nothing changed but the pages dropped) when a newer version is in force already.
+    pub fn param_commit(&self, version: u64, document: &[u8], now: &str) -> Result<bool, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current: Option<i64> =
+            tx.query_row("SELECT version FROM terminal_params WHERE id = 1", [], |r| r.get(0)).optional()?;
+        let version =
+            i64::try_from(version).map_err(|_| StoreError::BadValue { table: "terminal_params", column: "version" })?;
+        let newer = current.is_none_or(|c| version >= c);
+        if newer {
+            tx.execute(
+                "INSERT OR REPLACE INTO terminal_params (id, version, document, applied_at) VALUES (1, ?1, ?2, ?3)",
+                params![version, document, now],
+            )?;
+        }
+        tx.execute("DELETE FROM param_page", [])?;
+        tx.commit()?;
+        Ok(newer)
+    }
+
+    /// The parameter document in force, if any.
+    pub fn terminal_params(&self) -> Result<Option<StoredParams>, StoreError> {
+        let conn = self.lock();
+        Ok(conn
+            .query_row("SELECT version, document, applied_at FROM terminal_params WHERE id = 1", [], |r| {
+                Ok(StoredParams {
+                    version: r.get::<_, i64>(0)?.max(0) as u64,
+                    document: r.get(1)?,
+                    applied_at: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+}
+
 /// Where the download of `kind` under way stands; `None` when none is.
 fn staging_next(tx: &Transaction<'_>, kind: TmsKind) -> Result<Option<i64>, StoreError> {
     Ok(tx

@@ -101,7 +101,8 @@ async fn round(weak: &Weak<Terminal>) -> Option<Pace> {
 /// Runs the downloads the host asked for, after the payments (which come first); `false`
 /// when one failed (it stays due and resumes next round).
 async fn due_downloads(t: &Terminal) -> bool {
-    if !t.downloads_due().is_ok_and(|d| !d.is_empty()) {
+    let due = t.downloads_due().is_ok_and(|d| !d.is_empty()) || t.parameters_due().unwrap_or(false);
+    if !due {
         return true;
     }
     match t.run_due_downloads().await {

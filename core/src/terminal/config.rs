@@ -91,6 +91,8 @@ pub struct TerminalConfig {
     pub operator: String,
     /// The merchant's name as registered with the acquirer, printed on slips.
     pub merchant_name: String,
+    /// Lines printed under every slip's title (the acquirer's terminal parameters).
+    pub header_lines: Vec<String>,
     /// Currency of amounts entered at this terminal.
     pub currency: Currency,
     /// PIN prompts per transaction type.
@@ -136,6 +138,7 @@ impl TerminalConfig {
             card_timeout: Duration::from_secs(60),
             operator: "01".into(),
             merchant_name: String::new(),
+            header_lines: Vec::new(),
             currency: Currency::CNY,
             pin_policy: PinPolicy::default(),
             reversal: ReversalPolicy::default(),
@@ -208,7 +211,12 @@ impl TerminalConfig {
 
     /// The merchant and terminal as slips print them.
     pub fn merchant(&self) -> crate::receipt::MerchantInfo {
-        crate::receipt::MerchantInfo { name: self.merchant_name.clone(), mid: self.mid.clone(), tid: self.tid.clone() }
+        crate::receipt::MerchantInfo {
+            name: self.merchant_name.clone(),
+            mid: self.mid.clone(),
+            tid: self.tid.clone(),
+            header_lines: self.header_lines.clone(),
+        }
     }
 
     /// The acquirer client's part of the configuration.

@@ -26,6 +26,7 @@ use std::sync::Arc;
 const DUE_CAPK: &str = "tms.due.capk";
 const DUE_AID: &str = "tms.due.aid";
 const DUE_BLACKLIST: &str = "tms.due.blacklist";
+const DUE_PARAMS: &str = "tms.due.params";
 
 /// Blacklist pages one download asks for at most (a million entries of 16 digits is about
 /// 36,000 pages of 512 bytes).
@@ -211,6 +212,7 @@ impl Terminal {
             ProcessingRequirement::UpdatePublicKeys => DUE_CAPK,
             ProcessingRequirement::DownloadIcParameters => DUE_AID,
             ProcessingRequirement::DownloadBlacklist => DUE_BLACKLIST,
+            ProcessingRequirement::DownloadParameters => DUE_PARAMS,
             _ => return,
         };
         if let Err(e) = self.db(|s| s.set_setting(key, "1")) {
@@ -218,6 +220,12 @@ impl Terminal {
         } else {
             tracing::info!(?r, "the host asks for a download");
         }
+    }
+
+    /// Whether the host asked for the terminal parameters (requirement 1) or a download of them
+    /// was cut off.
+    pub fn parameters_due(&self) -> Result<bool, Error> {
+        Ok(self.store.setting(DUE_PARAMS)?.is_some() || !self.store.param_pages()?.is_empty())
     }
 
     /// The downloads the host asked for and that have not run since (or were cut off).
@@ -236,6 +244,11 @@ impl Terminal {
     /// Runs the downloads that are due (see [`Terminal::downloads_due`]), each done once; one
     /// that fails stays due and the next call resumes it. Returns what ran.
     pub async fn run_due_downloads(&self) -> Result<Vec<DownloadReport>, Error> {
+        if self.parameters_due()? {
+            let report = self.download_parameters().await?;
+            self.db(|s| s.remove_setting(DUE_PARAMS))?;
+            tracing::info!(version = report.version, applied = report.applied, "due parameter download done");
+        }
         let mut done = Vec::new();
         for kind in self.downloads_due()? {
             let (report, key) = match kind {

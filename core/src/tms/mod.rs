@@ -14,6 +14,7 @@ pub mod aid;
 pub mod blacklist;
 pub mod capk;
 mod error;
+pub mod params;
 
 pub use error::TmsError;
 

@@ -192,6 +192,61 @@ fn a_listed_prefix_or_number_lists_the_card_and_nothing_clear_is_kept() {
     assert_eq!(blacklist::lengths_of(["62a8"]), None);
 }
 
+#[test]
+fn terminal_parameters_round_trip_and_bad_documents_are_refused() {
+    use super::params::{pages, status_list, OfflineParams, TerminalParams};
+    let p = TerminalParams {
+        version: 12,
+        response_timeout_secs: Some(40),
+        retries: Some(3),
+        merchant_name: Some("街角便利店".into()),
+        header_lines: vec!["欢迎光临".into()],
+        offline: Some(OfflineParams {
+            enabled: true,
+            per_payment_minor: 10_000,
+            total_minor: 90_000,
+            count: 20,
+            max_age_hours: 24,
+            per_card_per_day: 2,
+        }),
+        risk_policy: Some("{}".into()),
+        host: Some("acq.example.cn:8583".into()),
+        next_ca_pem: Some("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into()),
+    };
+    let doc = p.encode().unwrap();
+    assert_eq!(TerminalParams::parse(&doc).unwrap(), p);
+    // The profile's merchant name is 40 bytes of GBK: 街角便利店 is 10 of them.
+    let at = doc.windows(2).rposition(|w| w == b"22").unwrap();
+    assert_eq!(&doc[at + 2..at + 12], encoding_rs::GBK.encode("街角便利店").0.as_ref());
+    // Pages: the flag, then the part; the parts concatenate to the document.
+    let paged = pages(&doc, 50);
+    assert!(paged.len() > 2 && paged.last().unwrap()[0] == b'1' && paged[0][0] == b'2');
+    assert_eq!(paged.iter().flat_map(|p| p[1..].to_vec()).collect::<Vec<u8>>(), doc);
+    // Profile codes this terminal does not use are read past; unknown ones end the read.
+    let mut with_tip = doc.clone();
+    with_tip.extend_from_slice(b"181");
+    assert_eq!(TerminalParams::parse(&with_tip).unwrap(), p);
+    for bad in [
+        b"".as_slice(),         // no version
+        b"9000002",             // cut off
+        b"9000001x",            // not a number
+        b"900000171202",        // a timeout of 2 s
+        b"90000017",            // fine so far ...
+        b"900000177",           // ... an unknown code 77 after it
+        b"9000001792000021abc", // offline limits of 3 bytes
+        b"90000017940000nohost:xyz" // not host:port
+            .as_slice(),
+    ] {
+        let r = TerminalParams::parse(bad);
+        if bad == b"90000017" {
+            assert_eq!(r.unwrap().version, 7);
+        } else {
+            assert!(r.is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+    assert_eq!(status_list(true, false, 3), b"01102103104005190000013".to_vec());
+}
+
 proptest! {
     #[test]
     fn no_input_panics_the_readers(data in proptest::collection::vec(any::<u8>(), 0..600)) {
@@ -202,6 +257,7 @@ proptest! {
         let _ = blacklist::parse_page(&data, IndexWidth::Profile);
         let _ = blacklist::parse_page(&data, IndexWidth::Wide);
         let _ = blacklist::parse_page_request(&data);
+        let _ = super::params::TerminalParams::parse(&data);
     }
 
     #[test]

@@ -466,7 +466,11 @@ fn admin_kinds() -> Vec<(&'static str, BoxedStrategy<AdminKind>)> {
                 .prop_map(|(code, count)| AdminKind::BatchEnd { code, count })
                 .boxed(),
         ),
-        ("parameter download 360", Just(mgmt(Management::ParameterDownload)).boxed()),
+        ("parameter download 360", Just(mgmt(Management::ParameterDownload { page: 0 })).boxed()),
+        (
+            "parameter download 360, a later page",
+            (1u16..=999).prop_map(|page| mgmt(Management::ParameterDownload { page })).boxed(),
+        ),
         ("status upload 362", bytes(1..=200).prop_map(|v| mgmt(Management::StatusUpload(v))).boxed()),
         ("CAPK query 372", (0u8..=99).prop_map(|held| mgmt(Management::CapkQuery { held })).boxed()),
         ("CAPK download 370", bytes(1..=40).prop_map(|v| mgmt(Management::CapkDownload(v))).boxed()),
@@ -488,7 +492,7 @@ fn mgmt(m: Management) -> AdminKind {
 #[test]
 fn management_requests_carry_the_profile_codes() {
     let cases: [(Management, &str, &str, Option<&[u8]>); 5] = [
-        (Management::ParameterDownload, "0800", "360", None),
+        (Management::ParameterDownload { page: 0 }, "0800", "360", None),
         (Management::CapkQuery { held: 0 }, "0820", "372", Some(b"100")),
         (Management::AidQuery { held: 7 }, "0820", "382", Some(b"107")),
         (Management::BlacklistPage(b"000".to_vec()), "0800", "390", Some(b"000")),

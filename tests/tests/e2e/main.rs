@@ -18,6 +18,7 @@ mod followups;
 mod mitm;
 mod offline;
 mod online;
+mod params;
 mod receipt_reversal;
 mod recovery;
 mod reports;

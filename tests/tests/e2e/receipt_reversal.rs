@@ -26,6 +26,7 @@ fn context() -> ReceiptContext {
             name: DEMO_MERCHANT_NAME.into(),
             mid: MerchantId::new(DEMO_MID).unwrap(),
             tid: TerminalId::new(DEMO_TID).unwrap(),
+            header_lines: Vec::new(),
         },
         operator: "01".into(),
         printed_at: SystemClock::default().now(),
