@@ -177,7 +177,7 @@ impl TerminalParams {
                 _ => {}
             }
         }
-        p.version = version.ok_or_else(|| TmsError::Missing { what: WHAT, tag: 0x90 })?;
+        p.version = version.ok_or(TmsError::Missing { what: WHAT, tag: 0x90 })?;
         Ok(p)
     }
 
