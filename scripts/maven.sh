@@ -20,8 +20,8 @@ artifacts=(
   "org.junit.platform:junit-platform-console-standalone:6.1.3 bb65bef57072d36433e8a863016163858c926113"
   # The Android framework for SDK 35: the app compiles against android-all; Robolectric runs
   # android-all-instrumented (robolectric.offline, robolectric.dependency.dir = this cache).
-  "org.robolectric:android-all:15-robolectric-12650502 d58d66c41a3ca3acd2043811cea1910bb2c4149a"
-  "org.robolectric:android-all-instrumented:15-robolectric-12650502-i7 4a72756411af462a4ca89b355b0834799dc8258e"
+  "org.robolectric:android-all:15-robolectric-13954326 78f2fb1d753164d153cf9e5bb60003fa8d57b0a1"
+  "org.robolectric:android-all-instrumented:15-robolectric-13954326-i7 d684f4e55d30465793a4a9e783f50266097b84df"
   # Robolectric 4.17 and what it needs at run time (JUnit 4).
   "org.robolectric:robolectric:4.17 31a19773cc1daf1be0f77769497371ddf18a518f"
   "org.robolectric:annotations:4.17 a1bb2dba3abeb1f1602d525d15c9eb7355b7fbb5"

@@ -24,9 +24,9 @@ if [ ! -f "$lib" ] || [ ! -d "$out/main" ] || [ ! -d "$out/app" ]; then
   exit 1
 fi
 
-android=$(jar org.robolectric:android-all:15-robolectric-12650502)
+android=$(jar org.robolectric:android-all:15-robolectric-13954326)
 # Fetched here so that Robolectric, offline, finds it in the cache.
-jar org.robolectric:android-all-instrumented:15-robolectric-12650502-i7 >/dev/null
+jar org.robolectric:android-all-instrumented:15-robolectric-13954326-i7 >/dev/null
 robolectric=""
 for spec in \
   org.robolectric:robolectric:4.17 org.robolectric:annotations:4.17 org.robolectric:junit:4.17 \
@@ -70,6 +70,6 @@ timeout 1200 java -Xmx2g -Xss8m \
   -Drobolectric.offline=true -Drobolectric.dependency.dir="$cache" \
   -Djava.io.tmpdir="$out/robolectric-tmp" \
   -Dpos.screens="$screens" \
-  -cp "$out/app-test:$out/app:$out/main:$stdlib:$coroutines:$jna:$robolectric" \
+  -cp "$out/app-test:$out/app:$out/main:$stdlib:$coroutines:$jna:$robolectric:$android" \
   org.junit.runner.JUnitCore $classes
 echo "screenshots: $(find "$screens" -name '*.png' | wc -l) PNG files in target/screens/"

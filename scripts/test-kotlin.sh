@@ -49,7 +49,7 @@ rm -rf "$out/generated"
 
 junit=$(jar org.junit.platform:junit-platform-console-standalone:6.1.3)
 # The SDK 35 framework (scripts/test-android.sh runs the app on its instrumented twin).
-android=$(jar org.robolectric:android-all:15-robolectric-12650502)
+android=$(jar org.robolectric:android-all:15-robolectric-13954326)
 
 shell="$root/android/shell/src"
 echo "compiling the bindings and android/shell"

@@ -8,6 +8,7 @@ import android.os.Handler
 import android.os.Looper
 import android.provider.Settings
 import android.view.View
+import android.view.Window
 import cn.pos.app.ui.CheckoutScreens
 import cn.pos.app.ui.Language
 import cn.pos.app.ui.Ui
@@ -50,8 +51,15 @@ class MainActivity : Activity() {
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
+        requestWindowFeature(Window.FEATURE_NO_TITLE)
         lang = Language.get(this)
+        permissionsDenied = savedInstanceState?.getBoolean(STATE_DENIED) ?: false
         if (Permissions.missingRequired(this).isEmpty()) startPos() else showPermissions()
+    }
+
+    override fun onSaveInstanceState(outState: Bundle) {
+        super.onSaveInstanceState(outState)
+        outState.putBoolean(STATE_DENIED, permissionsDenied)
     }
 
     override fun onStart() {
@@ -171,7 +179,7 @@ class MainActivity : Activity() {
     }
 
     private fun topBar(ui: Ui, status: Text? = null): View {
-        val panel = Flavor.testPanel
+        val panel = Flavor.testPanel.takeIf { frame != null }
         return ui.column(
             ui.row(
                 ui.title(Words.appName, tag = "app_name"),
@@ -187,5 +195,6 @@ class MainActivity : Activity() {
 
     private companion object {
         const val REQUEST_PERMISSIONS = 1
+        const val STATE_DENIED = "permissions_denied"
     }
 }

@@ -85,7 +85,7 @@ class Ui(val context: Context, val lang: Lang) {
     fun title(t: Text, tag: String? = null, color: Int = INK): TextView = label(t, 22f, tag, bold = true, color = color)
 
     /** "label: value" (voucher, auth code). */
-    fun field(name: Text, value: String, tag: String): TextView = raw(pick(name) + "：" + value, 16f, tag)
+    fun field(name: Text, value: String, tag: String): TextView = raw(pick(name) + (if (lang == Lang.ZH) "：" else ": ") + value, 16f, tag)
 
     /** A button; [primary] is the colored one. */
     fun button(t: Text, tag: String, primary: Boolean = false, onClick: () -> Unit): Button = rawButton(pick(t), tag, primary, onClick)
