@@ -88,7 +88,7 @@ jar() {
   if [ "$t" = aar ]; then
     local classes="$cache/$a-$v-classes.jar"
     if [ ! -f "$classes" ]; then
-      unzip -p "$dest" classes.jar >"$classes.part"
+      python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("classes.jar"))' "$dest" >"$classes.part"
       mv "$classes.part" "$classes"
     fi
     dest=$classes

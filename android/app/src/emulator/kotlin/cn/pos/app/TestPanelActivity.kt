@@ -35,9 +35,13 @@ class TestPanelActivity : Activity() {
         val d = devices()
         val header = ui.column(
             ui.row(
-                ui.title(Words.testPanelTitle, tag = "panel_title"),
                 ui.button(Words.back, "back") { finish() },
+                ui.button(Words.switchLanguage, "lang") {
+                    Language.toggle(this)
+                    draw()
+                },
             ),
+            ui.title(Words.testPanelTitle, tag = "panel_title"),
         )
         if (d == null) {
             setContentView(ui.page(header, ui.label(Words.devicesUnavailable, tag = "panel_unavailable")))
@@ -53,6 +57,7 @@ class TestPanelActivity : Activity() {
                     ui.label(Text(c.descriptionZh, c.description), 13f, color = Ui.MUTED),
                 ),
                 ui.button(Words.present, "present_${c.id}", primary = c.id == onReader?.id) { present(d, c.id) },
+                weights = listOf(2f, 1f),
             )
         }
         setContentView(

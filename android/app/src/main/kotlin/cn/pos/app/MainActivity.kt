@@ -188,6 +188,7 @@ class MainActivity : Activity() {
                     if (frame != null) redraw() else showPermissions()
                 },
                 panel?.let { p -> ui.button(Words.testPanel, "test_panel") { startActivity(Intent(this, p)) } },
+                weights = listOf(1.4f, 1f, 1f),
             ),
             status?.let { ui.label(it, 13f, tag = "sync_line", color = Ui.MUTED) },
         ).apply { setBackgroundColor(Ui.BAR) }

@@ -1,5 +1,6 @@
 package cn.pos.app
 
+import android.app.Activity
 import android.app.Application
 import android.content.res.Configuration
 import android.graphics.Bitmap
@@ -62,7 +63,8 @@ class AppRig : AutoCloseable {
     val vault = SoftwareKeyVault()
     /** The terminal's directory, as the service opens it. */
     val dataDir: File get() = File(app.filesDir, "pos")
-    private var controller: ActivityController<MainActivity>? = null
+    /** The activities launched, the one on top last. */
+    private val stack = ArrayDeque<ActivityController<out Activity>>()
     private var service: ServiceController<PosService>? = null
 
     init {
@@ -70,7 +72,8 @@ class AppRig : AutoCloseable {
         PosService.vaultFactory = { vault }
     }
 
-    val activity: MainActivity get() = controller?.get() ?: error("no activity launched")
+    /** The activity on top (the one taps and screenshots go to). */
+    val activity: Activity get() = stack.lastOrNull()?.get() ?: error("no activity launched")
 
     /** Grants what [Permissions] requires (and the optional notifications). */
     fun grantPermissions() {
@@ -78,10 +81,33 @@ class AppRig : AutoCloseable {
     }
 
     /** Launches MainActivity (created, started, resumed, visible). */
-    fun launch(): MainActivity {
-        controller = Robolectric.buildActivity(MainActivity::class.java).setup()
+    fun launch(): Activity {
+        stack.addLast(Robolectric.buildActivity(MainActivity::class.java).setup())
         idle()
         return activity
+    }
+
+    /** Opens the activity the top one just started (it goes to the background meanwhile). */
+    fun openStarted(): Activity {
+        val intent = shadowOf(activity).nextStartedActivity ?: die("no activity was started")
+        @Suppress("UNCHECKED_CAST")
+        val cls = Class.forName(intent.component!!.className) as Class<Activity>
+        val below = stack.last()
+        below.pause()
+        stack.addLast(Robolectric.buildActivity(cls, intent).setup())
+        below.stop()
+        idle()
+        return activity
+    }
+
+    /** The top activity finished (its back button): the one below comes back. */
+    fun closeTop() {
+        assertTrue("the top activity did not finish", activity.isFinishing)
+        val top = stack.removeLast()
+        top.pause()
+        stack.last().restart().start().resume()
+        top.stop().destroy()
+        idle()
     }
 
     /** Creates the service the activity asked to start (Robolectric records the start; this runs it). */
@@ -92,7 +118,7 @@ class AppRig : AutoCloseable {
     }
 
     /** Launch with the permissions granted, run the service, wait for the keypad (signed in). */
-    fun ready(): MainActivity {
+    fun ready(): Activity {
         grantPermissions()
         launch()
         runStartedService()
@@ -129,9 +155,9 @@ class AppRig : AutoCloseable {
 
     fun text(tag: String): String = (view(tag) as? TextView)?.text?.toString() ?: die("no text tagged $tag in ${texts()}")
 
-    /** Taps the view tagged [tag]. */
+    /** Taps the view tagged [tag] (waiting for it to be drawn: screens follow the service's state). */
     fun click(tag: String) {
-        val v = view(tag) ?: die("nothing tagged $tag on the screen: ${texts()}")
+        val v = waitForTag(tag, 10_000)
         assertTrue("$tag is not clickable", v.performClick())
         idle()
     }
@@ -156,7 +182,7 @@ class AppRig : AutoCloseable {
     /** Resizes (or rotates) the screen: the activity is recreated, the sale stays in the service. */
     fun resize(qualifiers: String) {
         RuntimeEnvironment.setQualifiers(qualifiers)
-        val c = controller!!
+        val c = stack.last()
         c.configurationChange(Configuration(app.resources.configuration))
         // The recreated activity's window is attached on the next layout pass.
         if (c.get().window.decorView.width == 0) c.visible()
@@ -199,7 +225,7 @@ class AppRig : AutoCloseable {
     }
 
     override fun close() {
-        controller?.let { runCatching { it.pause().stop().destroy() } }
+        while (stack.isNotEmpty()) stack.removeLast().let { runCatching { it.pause().stop().destroy() } }
         service?.destroy()
         idle()
         RuntimeEnvironment.setQualifiers(PHONE)

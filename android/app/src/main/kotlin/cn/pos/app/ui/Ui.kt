@@ -45,13 +45,19 @@ class Ui(val context: Context, val lang: Lang) {
     /** [t] in the operator's language. */
     fun pick(t: Text): String = t.pick(lang)
 
-    /** The screen: a scrolling column on a white page. */
+    /** The screen: a scrolling column on a white page, centered and at most 560dp wide on a tablet. */
     fun page(vararg children: View?): View {
         val column = column(*children).apply { setPadding(dp(16), dp(12), dp(16), dp(16)) }
+        val wide = context.resources.configuration.screenWidthDp > 600
+        val centered = LinearLayout(context).apply {
+            orientation = LinearLayout.VERTICAL
+            gravity = Gravity.CENTER_HORIZONTAL
+            addView(column, LinearLayout.LayoutParams(if (wide) dp(560) else ViewGroup.LayoutParams.MATCH_PARENT, ViewGroup.LayoutParams.WRAP_CONTENT))
+        }
         return ScrollView(context).apply {
             setBackgroundColor(Color.WHITE)
             isFillViewport = true
-            addView(column, ViewGroup.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT, ViewGroup.LayoutParams.WRAP_CONTENT))
+            addView(centered, ViewGroup.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT, ViewGroup.LayoutParams.WRAP_CONTENT))
         }
     }
 
@@ -60,11 +66,15 @@ class Ui(val context: Context, val lang: Lang) {
         children.filterNotNull().forEach { addView(it, LinearLayout.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT, ViewGroup.LayoutParams.WRAP_CONTENT).apply { topMargin = dp(6) }) }
     }
 
-    /** Children side by side, sharing the width. */
-    fun row(vararg children: View?): LinearLayout = LinearLayout(context).apply {
+    /** Children side by side, sharing the width ([weights]: each child's share, equal by default). */
+    fun row(vararg children: View?, weights: List<Float>? = null): LinearLayout = LinearLayout(context).apply {
         orientation = LinearLayout.HORIZONTAL
-        children.filterNotNull().forEach {
-            addView(it, LinearLayout.LayoutParams(0, ViewGroup.LayoutParams.WRAP_CONTENT, 1f).apply { marginStart = dp(3); marginEnd = dp(3) })
+        isBaselineAligned = false
+        gravity = Gravity.CENTER_VERTICAL
+        children.forEachIndexed { i, child ->
+            if (child == null) return@forEachIndexed
+            val w = weights?.getOrNull(i) ?: 1f
+            addView(child, LinearLayout.LayoutParams(0, ViewGroup.LayoutParams.WRAP_CONTENT, w).apply { marginStart = dp(3); marginEnd = dp(3) })
         }
     }
 
