@@ -179,7 +179,8 @@ class MainActivity : Activity() {
     }
 
     private fun topBar(ui: Ui, status: Text? = null): View {
-        val panel = Flavor.testPanel.takeIf { frame != null }
+        val open = frame?.phase is Phase.Open
+        val panel = Flavor.testPanel.takeIf { open }
         return ui.column(
             ui.row(
                 ui.title(Words.appName, tag = "app_name"),
@@ -187,9 +188,15 @@ class MainActivity : Activity() {
                     lang = Language.toggle(this)
                     if (frame != null) redraw() else showPermissions()
                 },
-                panel?.let { p -> ui.button(Words.testPanel, "test_panel") { startActivity(Intent(this, p)) } },
-                weights = listOf(1.4f, 1f, 1f),
             ),
+            if (open) {
+                ui.row(
+                    ui.button(Words.history, "history") { startActivity(Intent(this, HistoryActivity::class.java)) },
+                    panel?.let { p -> ui.button(Words.testPanel, "test_panel") { startActivity(Intent(this, p)) } },
+                )
+            } else {
+                null
+            },
             status?.let { ui.label(it, 13f, tag = "sync_line", color = Ui.MUTED) },
         ).apply { setBackgroundColor(Ui.BAR) }
     }

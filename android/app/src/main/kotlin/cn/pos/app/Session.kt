@@ -1,6 +1,11 @@
 package cn.pos.app
 
+import cn.pos.app.ui.Words
+import cn.pos.core.OriginalRef
 import cn.pos.core.PosException
+import cn.pos.core.TxnOutcome
+import cn.pos.shell.history.HistoryPresenter
+import cn.pos.shell.history.ReprintOutcome
 import cn.pos.core.ReceiptPrinter
 import cn.pos.core.Terminal
 import cn.pos.shell.checkout.CheckoutMachine
@@ -42,6 +47,21 @@ sealed interface SignInState {
 
     /** Refused or failed: the core's reason. */
     data class Failed(val reason: Text) : SignInState
+}
+
+/** A back-office operation on an earlier transaction (void, reprint), as the history screen shows it. */
+sealed interface OpState {
+    /** Nothing running. */
+    data object Idle : OpState
+
+    /** Running: what. */
+    data class Running(val what: Text) : OpState
+
+    /** A void approved: its slip is printed or declined next ([error]: the last print failed). */
+    data class Approved(val outcome: TxnOutcome, val error: Text? = null) : OpState
+
+    /** Finished: the message, and whether it went through. */
+    data class Finished(val message: Text, val ok: Boolean) : OpState
 }
 
 /**
@@ -94,6 +114,76 @@ class Session(
             // A checkout refused for lack of sign-in goes back to the keypad once signed in.
             if (_signIn.value is SignInState.SignedIn) checkout.next()
         }.also { job = it }
+    }
+
+    private val _op = MutableStateFlow<OpState>(OpState.Idle)
+
+    /** The history screen's void or reprint, kept here so it survives the activity. */
+    val op: StateFlow<OpState> = _op.asStateFlow()
+
+    /** Voids the sale with slip number [voucher] (消费撤销), for its full amount. */
+    fun void(voucher: UInt) {
+        if (_op.value is OpState.Running) return
+        _op.value = OpState.Running(Words.voiding(voucher.toString().padStart(6, '0')))
+        scope.launch {
+            _op.value = try {
+                val o = terminal.void(OriginalRef.Voucher(voucher))
+                if (o.approved) OpState.Approved(o) else OpState.Finished(Text(o.summaryZh, o.summaryEn), ok = false)
+            } catch (e: PosException) {
+                OpState.Finished(e.text, ok = false)
+            }
+        }
+    }
+
+    /** Prints the approved void's slip (both copies); a failure keeps print / no slip on offer. */
+    fun printOpSlip() {
+        val s = _op.value as? OpState.Approved ?: return
+        val p = printer() ?: run {
+            _op.value = s.copy(error = Words.noPrinter)
+            return
+        }
+        _op.value = OpState.Running(Words.printing)
+        scope.launch {
+            _op.value = try {
+                terminal.printReceipt(p, s.outcome.txnId)
+                OpState.Finished(Text(s.outcome.summaryZh, s.outcome.summaryEn), ok = true)
+            } catch (e: PosException) {
+                s.copy(error = e.text)
+            }
+        }
+    }
+
+    /** The void is complete without a slip. */
+    fun skipOpSlip() {
+        val s = _op.value as? OpState.Approved ?: return
+        _op.value = try {
+            terminal.complete(s.outcome.txnId)
+            OpState.Finished(Text(s.outcome.summaryZh, s.outcome.summaryEn), ok = true)
+        } catch (e: PosException) {
+            s.copy(error = e.text)
+        }
+    }
+
+    /** Prints slip [voucher] again, marked 重打印 REPRINT. */
+    fun reprint(voucher: UInt) {
+        if (_op.value is OpState.Running) return
+        val p = printer() ?: run {
+            _op.value = OpState.Finished(Words.noPrinter, ok = false)
+            return
+        }
+        _op.value = OpState.Running(Words.printing)
+        scope.launch {
+            _op.value = when (val r = HistoryPresenter(terminal).reprint(p, voucher)) {
+                is ReprintOutcome.Printed -> OpState.Finished(r.message, ok = true)
+                is ReprintOutcome.Refused -> OpState.Finished(r.error, ok = false)
+                is ReprintOutcome.Preview -> OpState.Idle
+            }
+        }
+    }
+
+    /** Dismisses a finished operation's message. */
+    fun clearOp() {
+        if (_op.value is OpState.Finished) _op.value = OpState.Idle
     }
 
     /** Stops the checkout's and the sync status's subscriptions. */

@@ -1,7 +1,9 @@
 package cn.pos.app
 
 import cn.pos.app.ui.Words
+import cn.pos.core.TxnStatus
 import cn.pos.shell.checkout.CheckoutState
+import cn.pos.shell.checkout.FailureKind
 import cn.pos.shell.i18n.Lang
 import cn.pos.shell.i18n.Text
 import org.junit.Assert.assertEquals
@@ -145,6 +147,33 @@ class CheckoutScreensTest {
             rig.shoot("checkout-cancelled", Words.notCharged, Words.nextSale)
             rig.click("next")
             rig.waitForTag("key_1")
+        }
+    }
+
+    @Test
+    fun `the same card again within minutes is a risk warning the operator confirms, and the sale then goes through`() {
+        AppRig().use { rig ->
+            rig.ready()
+            rig.devices.present("credit")
+            "1000".forEach { rig.click("key_$it") }
+            rig.click("charge")
+            rig.waitForTag("approved")
+            rig.click("no_slip")
+            rig.click("next")
+            "2000".forEach { rig.click("key_$it") }
+            rig.expectText("amount", "¥20.00")
+            rig.click("charge")
+            rig.waitForTag("confirm_risk")
+            val warned = rig.session.checkout.state.value as CheckoutState.Failed
+            assertEquals(FailureKind.RISK_CONFIRM, warned.kind)
+            // The core's words for the rule that fired.
+            assertEquals(warned.error.zh, rig.text("failure_reason"))
+            assertEquals(1, rig.session.terminal.history(10u).count { it.status == TxnStatus.APPROVED })
+            rig.shoot("checkout-risk-warning", Words.confirmRisk, Words.nextSale, warned.error)
+            rig.click("confirm_risk")
+            rig.waitForTag("approved")
+            assertEquals(2000L, (rig.session.checkout.state.value as CheckoutState.Result).outcome.amount?.minor)
+            assertEquals(2, rig.session.terminal.history(10u).count { it.status == TxnStatus.APPROVED })
         }
     }
 }

@@ -82,6 +82,21 @@ object Words {
     val notCharged = Text("未扣款", "Nothing was charged")
     val reversalDue = Text("若已扣款，系统会自动冲正", "If the card was charged, it is reversed automatically")
 
+    // History
+    val history = Text("交易查询", "History")
+    val all = Text("全部", "All")
+    val approvedOnly = Text("成功", "Approved")
+    val problems = Text("异常", "Problems")
+    val previous = Text("上一页", "Previous")
+    val next = Text("下一页", "Next")
+    val reprint = Text("重打印", "Reprint")
+    val void = Text("撤销", "Void")
+    val noTransactions = Text("没有交易记录", "No transactions")
+    fun voiding(voucher: String) = Text("正在撤销凭证号 $voucher 的消费…", "Voiding voucher $voucher…")
+    val voidApproved = Text("撤销成功：请打印撤销签购单", "Void approved: print its slip")
+    val noPrinter = Text("未连接打印机，请连接后重打印", "No printer connected: connect one and print again")
+    val ok = Text("知道了", "OK")
+
     // Emulator test panel
     val testPanelTitle = Text("测试面板（模拟读卡器）", "Test panel (simulated reader)")
     val present = Text("出示", "Present")
