@@ -192,6 +192,7 @@ class MainActivity : Activity() {
             if (open) {
                 ui.row(
                     ui.button(Words.history, "history") { startActivity(Intent(this, HistoryActivity::class.java)) },
+                    ui.button(Words.queue, "queue") { startActivity(Intent(this, QueueActivity::class.java)) },
                     panel?.let { p -> ui.button(Words.testPanel, "test_panel") { startActivity(Intent(this, p)) } },
                 )
             } else {

@@ -181,6 +181,26 @@ class Session(
         }
     }
 
+    /** Sends due reversals and the stored offline payments now; the report is the core's. */
+    fun syncNow() {
+        if (_op.value is OpState.Running) return
+        _op.value = OpState.Running(Words.syncing)
+        scope.launch {
+            val report = syncStatus.syncNow()
+            _op.value = OpState.Finished(report, ok = true)
+        }
+    }
+
+    /** The operator has told the customer about attention item [txnId]. */
+    fun acknowledge(txnId: Long) {
+        try {
+            terminal.acknowledgeAttention(txnId)
+        } catch (e: PosException) {
+            _op.value = OpState.Finished(e.text, ok = false)
+        }
+        syncStatus.refresh()
+    }
+
     /** Dismisses a finished operation's message. */
     fun clearOp() {
         if (_op.value is OpState.Finished) _op.value = OpState.Idle

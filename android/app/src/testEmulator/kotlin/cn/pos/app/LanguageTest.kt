@@ -31,7 +31,7 @@ class LanguageTest {
     }
 
     @Test
-    fun `every label of the keypad, card prompt, result and test panel changes with the switch`() {
+    fun `every label of the keypad, card prompt, decline, history, offline queue and failure changes with the switch`() {
         AppRig().use { rig ->
             rig.ready()
             rig.assertEveryLabelSwitches("keypad")
@@ -43,10 +43,31 @@ class LanguageTest {
             rig.devices.present("lowbal")
             rig.waitForTag("declined")
             rig.assertEveryLabelSwitches("decline")
+            rig.click("next")
+            rig.click("history")
+            rig.openStarted()
+            rig.waitForTag("page_title")
+            rig.assertEveryLabelSwitches("history")
+            rig.click("back")
+            rig.closeTop()
+            rig.click("queue")
+            rig.openStarted()
+            rig.waitForTag("queue_waiting")
+            rig.assertEveryLabelSwitches("offline queue")
+            rig.click("back")
+            rig.closeTop()
+            rig.devices.remove()
+            rig.click("key_9")
+            rig.click("charge")
+            rig.waitForTag("card_prompt")
+            Thread.sleep(200) // the reader has the request
+            rig.click("cancel")
+            rig.waitForTag("failed")
+            rig.assertEveryLabelSwitches("cancelled")
             // Kept: a new activity (rotation, restart) comes up in the language chosen.
             rig.language(Lang.EN)
             rig.resize("w640dp-h360dp-land-xhdpi")
-            rig.waitForTag("declined")
+            rig.waitForTag("failed")
             assertFalse(rig.words().any { hasHan(it) && it != "中文" })
         }
     }

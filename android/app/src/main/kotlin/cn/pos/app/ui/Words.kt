@@ -97,6 +97,18 @@ object Words {
     val noPrinter = Text("未连接打印机，请连接后重打印", "No printer connected: connect one and print again")
     val ok = Text("知道了", "OK")
 
+    // Offline queue
+    val queue = Text("离线队列", "Offline queue")
+    val syncNow = Text("立即上送", "Sync now")
+    val syncing = Text("正在上送…", "Uploading…")
+    fun waiting(count: Int, amount: String) = Text("待上送 $count 笔，共 $amount", "$count waiting, $amount in all")
+    fun reversalsDue(count: Int) = Text("待冲正 $count 笔（自动重发）", "$count reversal(s) due (resent automatically)")
+    val nothingWaiting = Text("没有待上送的离线交易", "No offline payment waiting")
+    val attention = Text("需要处理", "Needs attention")
+    val acknowledge = Text("已告知顾客", "Customer told")
+    fun attempts(n: Long) = Text("已尝试 $n 次", "$n attempt(s)")
+    val lastSync = Text("上次上送", "Last sync")
+
     // Emulator test panel
     val testPanelTitle = Text("测试面板（模拟读卡器）", "Test panel (simulated reader)")
     val present = Text("出示", "Present")
