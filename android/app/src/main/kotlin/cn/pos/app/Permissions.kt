@@ -16,16 +16,22 @@ import android.os.Build
  *   it, its notification is just not shown in the drawer).
  */
 object Permissions {
+    // Names as strings: the constants are newer than minSdk 26 (BLUETOOTH_SCAN/CONNECT API 31,
+    // POST_NOTIFICATIONS API 33), and the app must compile against the API 26 framework too.
+    private const val BLUETOOTH_SCAN = "android.permission.BLUETOOTH_SCAN"
+    private const val BLUETOOTH_CONNECT = "android.permission.BLUETOOTH_CONNECT"
+    private const val POST_NOTIFICATIONS = "android.permission.POST_NOTIFICATIONS"
+
     /** What must be granted before the service starts, on [sdk]. */
     fun required(sdk: Int): List<String> = if (sdk >= 31) {
-        listOf(Manifest.permission.BLUETOOTH_SCAN, Manifest.permission.BLUETOOTH_CONNECT)
+        listOf(BLUETOOTH_SCAN, BLUETOOTH_CONNECT)
     } else {
         listOf(Manifest.permission.ACCESS_FINE_LOCATION)
     }
 
     /** What is asked for along with [required] but not needed to start. */
     fun optional(sdk: Int): List<String> =
-        if (sdk >= 33) listOf(Manifest.permission.POST_NOTIFICATIONS) else emptyList()
+        if (sdk >= 33) listOf(POST_NOTIFICATIONS) else emptyList()
 
     /** The required permissions not granted yet. */
     fun missingRequired(context: Context, sdk: Int = Build.VERSION.SDK_INT): List<String> =

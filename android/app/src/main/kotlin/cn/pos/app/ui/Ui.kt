@@ -102,7 +102,7 @@ class Ui(val context: Context, val lang: Lang) {
 
     fun rawButton(s: String, tag: String, primary: Boolean = false, onClick: () -> Unit): Button = Button(context).apply {
         text = s
-        isAllCaps = false
+        setAllCaps(false)
         textSize = 18f
         this.tag = tag
         minHeight = dp(52)
