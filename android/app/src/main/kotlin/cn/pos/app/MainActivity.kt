@@ -64,6 +64,12 @@ class MainActivity : Activity() {
 
     override fun onStart() {
         super.onStart()
+        // Back from another screen whose language switch was used.
+        val l = Language.get(this)
+        if (l != lang) {
+            lang = l
+            if (frame != null) redraw() else showPermissions()
+        }
         if (serviceStarted) observe()
     }
 

@@ -133,14 +133,16 @@ class PosService : Service() {
         val s = Session(t, machine, status, local, printer, scope)
         session = s
         PosHub.publish(Phase.Open(s))
-        // Sign in before anything is sent, then deliver what a previous run left owed.
-        s.ensureSignedIn()?.join()
-        sync = t.startBackgroundSync()
+        // First what a previous run left owed (reversals, stored payments: the core refuses a
+        // sign-in while any is left), then sign in if the terminal is not: the first sale must
+        // not fail for lack of it. The sign-in screen shows meanwhile.
         try {
             t.recover()
         } catch (e: PosException) {
             // Owed reversals stay journaled; the background sync retries them.
         }
+        s.ensureSignedIn()?.join()
+        sync = t.startBackgroundSync()
         return null
     }
 

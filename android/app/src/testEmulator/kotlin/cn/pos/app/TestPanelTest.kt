@@ -55,8 +55,12 @@ class TestPanelTest {
             rig.shoot("test-panel-presented", Words.removeCard, Text(Words.presented("debit", "622848*********0018").zh, Words.presented("debit", "622848*********0018").en))
             rig.click("remove_card")
             assertEquals(Words.noCardPresented.zh, rig.text("on_reader"))
+            // The panel's language switch: the checkout comes back in English too.
+            rig.click("lang")
             rig.click("back")
             rig.closeTop()
+            rig.expectText("next", Words.nextSale.en)
+            rig.language(cn.pos.shell.i18n.Lang.ZH)
             rig.click("next")
             "100".forEach { rig.click("key_$it") }
             rig.expectText("amount", "¥1.00")
