@@ -1,6 +1,7 @@
 package cn.pos.app
 
 import android.app.Activity
+import cn.pos.core.AcquirerSimulator
 import cn.pos.core.KeyVault
 import cn.pos.core.SimulatedDevices
 import cn.pos.core.TerminalSettings
@@ -44,18 +45,21 @@ object Flavor {
             installDemoProvisioning(dataDir.path, sim.address(), sim.caPem(), false, vault)
             marker.writeText("the demo provisioning, on the in-process acquirer simulator\n")
         }
-        return object : LocalAcquirer {
-            override fun adjust(settings: TerminalSettings) =
-                settings.copy(host = sim.address(), acquirerCaPem = sim.caPem(), plainTcp = false)
-
-            override fun close() {
-                runBlocking { sim.shutdown() }
-                sim.close()
-            }
-        }
+        return SimulatedAcquirer(sim)
     }
 
     private const val IN_PROCESS = "in-process-acquirer"
+}
+
+/** The in-process acquirer simulator (its ledger and admin queries: the help desk's unlock codes). */
+class SimulatedAcquirer(val sim: AcquirerSimulator) : LocalAcquirer {
+    override fun adjust(settings: TerminalSettings) =
+        settings.copy(host = sim.address(), acquirerCaPem = sim.caPem(), plainTcp = false)
+
+    override fun close() {
+        runBlocking { sim.shutdown() }
+        sim.close()
+    }
 }
 
 /** The simulated devices; the test panel presents and removes cards through [sim]. */
@@ -73,6 +77,20 @@ class SimulatedLocalDevices(val sim: SimulatedDevices) : LocalDevices {
         sim.presentCard(id)
         presented = id
     }
+
+    /** The printer is out of paper (as the test panel last set it). */
+    @Volatile
+    var paperOut: Boolean = false
+        private set
+
+    /** Takes the paper out, or loads it. */
+    fun setPaperOut(out: Boolean) {
+        sim.setPaperOut(out)
+        paperOut = out
+    }
+
+    /** Fires the reader's tamper switch: it erases its keys and refuses every transaction until unlocked. */
+    fun tamper() = sim.triggerTamper()
 
     /** Takes the card away. */
     fun remove() {

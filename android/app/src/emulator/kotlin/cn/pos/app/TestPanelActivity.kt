@@ -66,6 +66,11 @@ class TestPanelActivity : Activity() {
                 ui.label(onReader?.let { Words.presented(it.id, it.maskedPan) } ?: Words.noCardPresented, 16f, tag = "on_reader", bold = true),
                 error?.let { ui.label(it, tag = "panel_error", color = Ui.BAD) },
                 ui.button(Words.removeCard, "remove_card") { d.remove(); error = null; draw() },
+                if (d.paperOut) ui.label(Words.paperIsOut, tag = "paper_state", color = Ui.BAD) else null,
+                ui.row(
+                    ui.button(if (d.paperOut) Words.paperIn else Words.paperOut, "paper") { d.setPaperOut(!d.paperOut); draw() },
+                    ui.button(Words.tamper, "tamper") { d.tamper(); draw() },
+                ),
                 *rows.toTypedArray(),
             ),
         )

@@ -130,7 +130,7 @@ class PosService : Service() {
         connectivity = AndroidConnectivity(this, t).also { it.start() }
         val machine = CheckoutMachine(t, scope, printer = printer).also { it.attach(t.reader()) }
         val status = SyncStatusPresenter(t).also { it.attach() }
-        val s = Session(t, machine, status, local, printer, scope)
+        val s = Session(t, machine, status, local, acquirer, printer, scope)
         session = s
         PosHub.publish(Phase.Open(s))
         // First what a previous run left owed (reversals, stored payments: the core refuses a

@@ -75,6 +75,8 @@ class Session(
     val syncStatus: SyncStatusPresenter,
     /** The emulator flavor's simulated reader and printer, null on a phone with Bluetooth devices. */
     val local: LocalDevices?,
+    /** The emulator flavor's in-process acquirer, null when the acquirer is the provisioned host. */
+    val acquirer: LocalAcquirer?,
     val printer: () -> ReceiptPrinter?,
     private val scope: CoroutineScope,
 ) {

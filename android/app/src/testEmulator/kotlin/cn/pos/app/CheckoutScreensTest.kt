@@ -114,7 +114,7 @@ class CheckoutScreensTest {
             rig.type("5000")
             rig.click("charge")
             rig.waitForTag("approved")
-            rig.devices.sim.setPaperOut(true)
+            rig.devices.setPaperOut(true)
             rig.click("print")
             rig.waitForTag("slip_failed")
             assertTrue(rig.view("no_slip") != null && rig.view("print") != null)

@@ -61,12 +61,7 @@ class CheckoutScreens(private val ui: Ui, private val session: Session) {
             ui.button(Words.nextSale, "next", primary = true) { m.next() },
         )
         is CheckoutState.Failed -> failed(s)
-        is CheckoutState.Locked -> ui.column(
-            ui.title(Words.locked, tag = "locked", color = Ui.BAD),
-            ui.label(s.reason, tag = "locked_reason"),
-            s.error?.let { ui.label(it, tag = "locked_error") },
-            ui.label(Words.lockedWhatToDo, tag = "locked_what_to_do"),
-        )
+        is CheckoutState.Locked -> locked(s)
     }
 
     private fun amountEntry(s: CheckoutState.AmountEntry, batch: Long): View {
@@ -93,6 +88,28 @@ class CheckoutScreens(private val ui: Ui, private val session: Session) {
                 ui.button(Words.clear, "clear") { m.cancel() },
                 ui.button(Words.charge, "charge", primary = true) { m.confirm() },
             ),
+        )
+    }
+
+    /** The tamper lock: the core's reason, then the remote unlock (challenge, the help desk's code). */
+    private fun locked(s: CheckoutState.Locked): View {
+        val challenge = s.challenge
+        val code = ui.digitsInput(Words.unlockCode, "unlock_code")
+        return ui.column(
+            ui.title(Words.locked, tag = "locked", color = Ui.BAD),
+            ui.label(s.reason, tag = "locked_reason"),
+            ui.label(Words.lockedWhatToDo, tag = "locked_what_to_do", color = Ui.MUTED),
+            s.error?.let { ui.label(it, tag = "locked_error", color = Ui.BAD) },
+            if (challenge == null) {
+                ui.button(Words.requestChallenge, "request_challenge", primary = true) { m.requestUnlock() }
+            } else {
+                ui.column(
+                    ui.label(Words.challenge(challenge), 20f, tag = "challenge", bold = true),
+                    ui.label(Words.unlockHint, tag = "unlock_hint"),
+                    code,
+                    ui.button(Words.unlock, "unlock", primary = true) { m.unlock(code.text.toString()) },
+                )
+            },
         )
     }
 

@@ -8,7 +8,9 @@ import android.graphics.drawable.GradientDrawable
 import android.view.Gravity
 import android.view.View
 import android.view.ViewGroup
+import android.text.InputType
 import android.widget.Button
+import android.widget.EditText
 import android.widget.LinearLayout
 import android.widget.ScrollView
 import android.widget.TextView
@@ -96,6 +98,16 @@ class Ui(val context: Context, val lang: Lang) {
 
     /** "label: value" (voucher, auth code). */
     fun field(name: Text, value: String, tag: String): TextView = raw(pick(name) + (if (lang == Lang.ZH) "：" else ": ") + value, 16f, tag)
+
+    /** A digits-only input field. */
+    fun digitsInput(hint: Text, tag: String): EditText = EditText(context).apply {
+        this.hint = pick(hint)
+        inputType = InputType.TYPE_CLASS_NUMBER
+        textSize = 20f
+        setTextColor(INK)
+        setHintTextColor(MUTED)
+        this.tag = tag
+    }
 
     /** A button; [primary] is the colored one. */
     fun button(t: Text, tag: String, primary: Boolean = false, onClick: () -> Unit): Button = rawButton(pick(t), tag, primary, onClick)

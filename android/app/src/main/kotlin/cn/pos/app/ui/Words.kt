@@ -79,6 +79,11 @@ object Words {
     val confirmRisk = Text("已核实，继续收款", "Checked: continue")
     val locked = Text("读卡器已锁定", "Reader locked")
     val lockedWhatToDo = Text("请联系收单机构客服解锁，解锁后需重新签到。", "Call the acquirer's help desk to unlock it; sign in again afterwards.")
+    val requestChallenge = Text("获取挑战码", "Get a challenge")
+    fun challenge(c: String) = Text("挑战码：$c", "Challenge: $c")
+    val unlockHint = Text("请将挑战码读给收单机构客服，输入其提供的解锁码（每个挑战码只能试一次）。", "Read the challenge to the acquirer's help desk and type the unlock code they give (one try per challenge).")
+    val unlockCode = Text("解锁码", "Unlock code")
+    val unlock = Text("解锁", "Unlock")
     val notCharged = Text("未扣款", "Nothing was charged")
     val reversalDue = Text("若已扣款，系统会自动冲正", "If the card was charged, it is reversed automatically")
 
@@ -116,5 +121,9 @@ object Words {
     val noCardPresented = Text("读卡器上没有卡", "No card on the reader")
     fun presented(id: String, masked: String) = Text("读卡器上的卡：$id $masked", "Card on the reader: $id $masked")
     val back = Text("返回", "Back")
+    val tamper = Text("触发防拆开关", "Trigger the tamper switch")
+    val paperOut = Text("打印机缺纸", "Printer out of paper")
+    val paperIn = Text("装入打印纸", "Load paper")
+    val paperIsOut = Text("打印机：缺纸", "Printer: out of paper")
     val devicesUnavailable = Text("模拟设备尚未启动，请先回到收款页面。", "The simulated devices are not running yet: go back to the checkout first.")
 }
