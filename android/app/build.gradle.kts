@@ -33,8 +33,6 @@ android {
         targetCompatibility = JavaVersion.VERSION_17
     }
 
-    testOptions { unitTests.isReturnDefaultValues = false }
-
     sourceSets["emulator"].jniLibs.srcDir(layout.buildDirectory.dir("rustJniLibs/emulator"))
     sourceSets["device"].jniLibs.srcDir(layout.buildDirectory.dir("rustJniLibs/device"))
 }
