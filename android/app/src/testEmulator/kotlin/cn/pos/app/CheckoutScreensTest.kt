@@ -176,4 +176,25 @@ class CheckoutScreensTest {
             assertEquals(2, rig.session.terminal.history(10u).count { it.status == TxnStatus.APPROVED })
         }
     }
+
+    @Test
+    fun `a wrong PIN is declined with the core's words and the same sale runs again for another try`() {
+        AppRig().use { rig ->
+            rig.ready()
+            rig.devices.present("wrongpin")
+            "1500".forEach { rig.click("key_$it") }
+            rig.click("charge")
+            rig.waitForTag("retry_pin")
+            val o = (rig.session.checkout.state.value as CheckoutState.Result).outcome
+            assertEquals("55", o.responseCode)
+            assertTrue(o.canRetryPin)
+            assertEquals(o.summaryZh, rig.text("decline_reason"))
+            rig.shoot("checkout-wrong-pin", Words.retryPin, Words.declined, Text(o.summaryZh, o.summaryEn))
+            rig.click("retry_pin")
+            rig.waitForTag("approved")
+            val again = (rig.session.checkout.state.value as CheckoutState.Result).outcome
+            assertEquals(1500L, again.amount?.minor)
+            assertTrue(again.pinEntered)
+        }
+    }
 }
