@@ -213,9 +213,10 @@ class AppRig : AutoCloseable {
         waitFor("$tag to show $expected") { (view(tag) as? TextView)?.text?.toString() == expected }
     }
 
-    /** Draws [root] to a PNG under target/screens after checking it is not blank. */
+    /** Draws [root] to a PNG under target/screens after checking it is not blank and shows no card number. */
     fun save(root: View, file: String) {
         idle() // lay out what was just set
+        assertNoCardNumber(root, file)
         assertTrue("$file: the window is not laid out", root.width > 0 && root.height > 0)
         val bmp = Bitmap.createBitmap(root.width, root.height, Bitmap.Config.ARGB_8888)
         root.draw(Canvas(bmp))
@@ -246,6 +247,24 @@ class AppRig : AutoCloseable {
             }
             assertTrue("$what is blank: ${colors.size} colors", colors.size >= 8)
             assertTrue("$what is nearly blank: $off of $n pixels drawn", off * 100 >= n)
+        }
+
+        /** No text on the screen carries a whole card number (a Luhn-valid run of 13-19 digits). */
+        fun assertNoCardNumber(root: View, what: String) {
+            fun luhn(d: String): Boolean = d.reversed().mapIndexed { i, c ->
+                val n = c - '0'
+                if (i % 2 == 1) (n * 2).let { if (it > 9) it - 9 else it } else n
+            }.sum() % 10 == 0
+            fun walk(v: View) {
+                // The unlock challenge is hex the help desk reads back, not card data.
+                if (v is TextView && v.tag != "challenge") {
+                    for (m in Regex("[0-9]{13,19}").findAll(v.text)) {
+                        assertTrue("$what shows a card number: ${v.text}", !luhn(m.value))
+                    }
+                }
+                if (v is ViewGroup) for (i in 0 until v.childCount) walk(v.getChildAt(i))
+            }
+            walk(root)
         }
 
         /** Chinese characters in [s]. */
