@@ -128,6 +128,9 @@ class MainActivity : Activity() {
     private fun startPos() {
         if (serviceStarted) return
         serviceStarted = true
+        // A refusal left by a service that then stopped is not this start's (the service starts
+        // again and says what it finds); a running service's problem stays.
+        if ((PosHub.phase.value as? Phase.Problem)?.retry == null && PosHub.phase.value is Phase.Problem) PosHub.publish(Phase.Opening)
         startForegroundService(Intent(this, PosService::class.java))
         show(Frame(PosHub.phase.value))
         observe()

@@ -47,12 +47,14 @@ class PosService : Service() {
     private var connectivity: AndroidConnectivity? = null
     private var sync: TaskHandle? = null
     private var pairing: PairingManager? = null
+    private var refused = false
 
     override fun onCreate() {
         super.onCreate()
         // Started without its permissions (revoked meanwhile, or restarted by the system): a
         // connectedDevice service would be refused (a crash on Android 14+). Say so instead.
         if (Permissions.missingRequired(this).isNotEmpty() || !enterForeground()) {
+            refused = true
             PosHub.publish(Phase.Problem(Words.permissionsDenied, retry = null))
             stopSelf()
             return
@@ -164,7 +166,8 @@ class PosService : Service() {
     override fun onBind(intent: Intent?): IBinder? = null
 
     override fun onDestroy() {
-        PosHub.publish(Phase.Stopped)
+        // A service refused for lack of permissions leaves its problem on screen.
+        if (!refused) PosHub.publish(Phase.Stopped)
         scope.cancel()
         closeTerminal()
         super.onDestroy()

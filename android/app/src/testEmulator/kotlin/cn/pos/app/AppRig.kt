@@ -65,7 +65,9 @@ class AppRig : AutoCloseable {
     val dataDir: File get() = File(app.filesDir, "pos")
     /** The activities launched, the one on top last. */
     private val stack = ArrayDeque<ActivityController<out Activity>>()
-    private var service: ServiceController<PosService>? = null
+    /** The service, once [runStartedService] ran it. */
+    var service: ServiceController<PosService>? = null
+        private set
 
     init {
         RuntimeEnvironment.setQualifiers(PHONE)

@@ -51,6 +51,20 @@ class PermissionsTest {
     }
 
     @Test
+    fun `a service started without its permissions (revoked meanwhile) shows what to do instead of crashing`() {
+        AppRig().use { rig ->
+            rig.grantPermissions()
+            rig.launch()
+            shadowOf(rig.app).denyPermissions(Manifest.permission.BLUETOOTH_CONNECT)
+            rig.runStartedService()
+            rig.waitForTag("problem_title")
+            assertEquals(Words.permissionsDenied.zh, rig.text("problem_text"))
+            assertNull("no terminal opened", PosHub.session)
+            assertTrue(shadowOf(rig.service!!.get()).isStoppedBySelf)
+        }
+    }
+
+    @Test
     fun `the permissions asked for follow the Android version`() {
         assertEquals(listOf(Manifest.permission.ACCESS_FINE_LOCATION), Permissions.required(26))
         assertEquals(listOf(Manifest.permission.ACCESS_FINE_LOCATION), Permissions.required(30))
