@@ -95,7 +95,9 @@ if [ "${POS_BENCH:-0}" = "1" ]; then
 fi
 # Without POS_BENCH the benchmarks were compiled and run once in test mode by --all-targets above.
 
-step "Kotlin shell on the JVM"; POS_KOTLIN_SAME_BUILD=1 ./scripts/test-kotlin.sh
+# Then the Android app's screens on Robolectric against the same library, with screenshots in
+# target/screens/ (scripts/test-android.sh, called by test-kotlin.sh; docs/android.md).
+step "Kotlin shell on the JVM, then the Android app on Robolectric (screens and screenshots)"; POS_KOTLIN_SAME_BUILD=1 ./scripts/test-kotlin.sh
 
 step "fuzzing (cargo-fuzz, nightly)"
 fuzz_secs="${POS_FUZZ_SECONDS:-20}"

@@ -7,7 +7,7 @@ plugins {
 
 android {
     namespace = "cn.pos.app"
-    compileSdk = 34
+    compileSdk = 35
 
     defaultConfig {
         applicationId = "cn.pos.app"
@@ -49,6 +49,9 @@ dependencies {
     "deviceImplementation"(project(":bindings"))
     implementation("net.java.dev.jna:jna:5.19.1@aar")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.11.0")
+    // The Robolectric tests (src/testEmulator; the project's own runner is scripts/test-android.sh).
+    "testEmulatorImplementation"("junit:junit:4.13.2")
+    "testEmulatorImplementation"("org.robolectric:robolectric:4.17")
 }
 
 /** Builds libpos_ffi.so for the phone ABIs with cargo-ndk, into rustJniLibs/[flavor]. */

@@ -35,8 +35,10 @@ const SIM_MTU: usize = 185;
 pub struct TestCard {
     /// Id to present ("debit", "lowbal", "offline", ...).
     pub id: String,
-    /// What it tests.
+    /// What it tests, in English.
     pub description: String,
+    /// What it tests, in Chinese.
+    pub description_zh: String,
     /// The card number, masked.
     pub masked_pan: String,
 }
@@ -189,6 +191,7 @@ fn test_cards() -> Vec<TestCard> {
         .map(|c| TestCard {
             id: c.id.to_string(),
             description: c.description.to_string(),
+            description_zh: c.description_zh().to_string(),
             masked_pan: format!(
                 "{}{}{}",
                 &c.pan[..6],

@@ -1,6 +1,8 @@
 package cn.pos.app
 
+import android.app.Activity
 import cn.pos.core.KeyVault
+import java.io.File
 
 /**
  * The device flavor: the paired Bluetooth reader and printer, the acquirer from provisioning.
@@ -10,7 +12,14 @@ object Flavor {
     /** Real devices over Bluetooth LE; only a merchant's own provisioning file is accepted. */
     const val SIMULATED_DEVICES = false
 
+    /** No test panel on a merchant's phone. */
+    val testPanel: Class<out Activity>? = null
+
     /** None: the reader and printer are paired over Bluetooth. */
     @Suppress("UNUSED_PARAMETER", "RedundantSuspendModifier")
     suspend fun localDevices(dataDir: String, vault: KeyVault): LocalDevices? = null
+
+    /** None: the acquirer is the provisioned host. */
+    @Suppress("UNUSED_PARAMETER", "RedundantSuspendModifier")
+    suspend fun localAcquirer(dataDir: File, vault: KeyVault): LocalAcquirer? = null
 }

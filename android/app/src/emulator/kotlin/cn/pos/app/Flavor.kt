@@ -1,26 +1,102 @@
 package cn.pos.app
 
+import android.app.Activity
+import cn.pos.core.AcquirerSimulator
 import cn.pos.core.KeyVault
+import cn.pos.core.SimulatedDevices
+import cn.pos.core.TerminalSettings
+import cn.pos.core.installDemoProvisioning
+import cn.pos.core.provisioningInfo
+import cn.pos.core.startAcquirerSimulator
 import cn.pos.core.startSimulatedDevices
+import kotlinx.coroutines.runBlocking
+import java.io.File
 
 /**
- * The emulator/debug flavor: simulated reader and printer in-process, holding the keys of the
- * terminal's provisioning; the demo terminal's file is accepted (`pos provision --demo
- * --acquirer 10.0.2.2:8583 --acquirer-ca pos-sim-data/ca.pem --export provisioning.json`, then
- * `adb push` it to the app's external files folder). Its library is built with pos-ffi's
- * feature `simulators` (android/app/build.gradle.kts).
+ * The emulator/debug flavor, self-contained: the acquirer simulator in-process, the simulated
+ * reader and printer holding the keys of the terminal's provisioning, and a test panel
+ * ([TestPanelActivity]) that presents deck cards. A provisioning file pushed to the app's
+ * external files folder (`pos provision --demo --acquirer 10.0.2.2:8583 --acquirer-ca
+ * pos-sim-data/ca.pem --export provisioning.json`) points it at a `pos sim` on the host
+ * instead. Its library is built with pos-ffi's feature `simulators` (android/app/build.gradle.kts).
  */
 object Flavor {
     /** Simulated reader and printer (emulators have no Bluetooth). */
     const val SIMULATED_DEVICES = true
 
+    /** The emulator's test panel. */
+    val testPanel: Class<out Activity>? = TestPanelActivity::class.java
+
     /** The simulated reader and printer of the terminal in [dataDir], its keys sealed through [vault]. */
-    suspend fun localDevices(dataDir: String, vault: KeyVault): LocalDevices {
-        val sim = startSimulatedDevices(dataDir, vault)
-        return object : LocalDevices {
-            override val reader = sim.reader()
-            override val printer = sim.printer()
-            override fun close() = sim.close()
+    suspend fun localDevices(dataDir: String, vault: KeyVault): LocalDevices =
+        SimulatedLocalDevices(startSimulatedDevices(dataDir, vault))
+
+    /**
+     * The in-process acquirer simulator, unless the terminal was provisioned from a file (which
+     * names its own host). A terminal never provisioned gets the demo terminal's provisioning
+     * pointed at it; the simulator's address and certificate are new each run, so [LocalAcquirer.adjust]
+     * puts them into the settings. Its ledger is in memory: a restart signs in again.
+     */
+    suspend fun localAcquirer(dataDir: File, vault: KeyVault): LocalAcquirer? {
+        val marker = File(dataDir, IN_PROCESS)
+        if (provisioningInfo(dataDir.path, vault) != null && !marker.isFile) return null
+        val sim = startAcquirerSimulator()
+        if (!marker.isFile) {
+            installDemoProvisioning(dataDir.path, sim.address(), sim.caPem(), false, vault)
+            marker.writeText("the demo provisioning, on the in-process acquirer simulator\n")
         }
+        return SimulatedAcquirer(sim)
     }
+
+    private const val IN_PROCESS = "in-process-acquirer"
+}
+
+/** The in-process acquirer simulator (its ledger and admin queries: the help desk's unlock codes). */
+class SimulatedAcquirer(val sim: AcquirerSimulator) : LocalAcquirer {
+    override fun adjust(settings: TerminalSettings) =
+        settings.copy(host = sim.address(), acquirerCaPem = sim.caPem(), plainTcp = false)
+
+    override fun close() {
+        runBlocking { sim.shutdown() }
+        sim.close()
+    }
+}
+
+/** The simulated devices; the test panel presents and removes cards through [sim]. */
+class SimulatedLocalDevices(val sim: SimulatedDevices) : LocalDevices {
+    override val reader = sim.reader()
+    override val printer = sim.printer()
+
+    /** The deck card on the reader (as the test panel last left it), null for none. */
+    @Volatile
+    var presented: String? = null
+        private set
+
+    /** Puts a deck card on the reader (it stays until removed). */
+    fun present(id: String) {
+        sim.presentCard(id)
+        presented = id
+    }
+
+    /** The printer is out of paper (as the test panel last set it). */
+    @Volatile
+    var paperOut: Boolean = false
+        private set
+
+    /** Takes the paper out, or loads it. */
+    fun setPaperOut(out: Boolean) {
+        sim.setPaperOut(out)
+        paperOut = out
+    }
+
+    /** Fires the reader's tamper switch: it erases its keys and refuses every transaction until unlocked. */
+    fun tamper() = sim.triggerTamper()
+
+    /** Takes the card away. */
+    fun remove() {
+        sim.removeCard()
+        presented = null
+    }
+
+    override fun close() = sim.close()
 }

@@ -2,6 +2,7 @@ package cn.pos.app
 
 import cn.pos.core.CardReaderHandle
 import cn.pos.core.ReceiptPrinter
+import cn.pos.core.TerminalSettings
 
 /**
  * A reader and printer that come with the build instead of from Bluetooth pairing: the
@@ -16,5 +17,17 @@ interface LocalDevices {
     val printer: ReceiptPrinter
 
     /** Stops the devices. */
+    fun close()
+}
+
+/**
+ * An acquirer host that comes with the build: the emulator flavor's in-process acquirer
+ * simulator ([Flavor.localAcquirer]). The device flavor has none.
+ */
+interface LocalAcquirer {
+    /** The provisioned settings pointed at this host (its address and certificate of this run). */
+    fun adjust(settings: TerminalSettings): TerminalSettings
+
+    /** Stops the host. */
     fun close()
 }

@@ -1,136 +1,218 @@
 package cn.pos.app
 
 import android.app.Activity
-import android.content.ComponentName
-import android.content.Context
 import android.content.Intent
-import android.content.ServiceConnection
+import android.net.Uri
 import android.os.Bundle
-import android.os.IBinder
-import android.view.Gravity
-import android.widget.Button
-import android.widget.GridLayout
-import android.widget.LinearLayout
-import android.widget.TextView
-import cn.pos.shell.checkout.CheckoutMachine
+import android.os.Handler
+import android.os.Looper
+import android.provider.Settings
+import android.view.View
+import android.view.Window
+import cn.pos.app.ui.CheckoutScreens
+import cn.pos.app.ui.Language
+import cn.pos.app.ui.Ui
+import cn.pos.app.ui.Words
 import cn.pos.shell.checkout.CheckoutState
 import cn.pos.shell.i18n.Lang
 import cn.pos.shell.i18n.Text
-import cn.pos.shell.money.formatMinor
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.ExperimentalCoroutinesApi
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
-import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.combine
+import kotlinx.coroutines.flow.flatMapLatest
+import kotlinx.coroutines.flow.flowOf
 import kotlinx.coroutines.launch
 
 /**
- * The checkout screen: a keypad and one status area that renders [CheckoutState]. All the
- * logic is in the plain-Kotlin [CheckoutMachine]; this class only draws it and forwards taps.
+ * The checkout activity. It holds no sale: it asks for the permissions, starts [PosService]
+ * once they are granted, and draws what the service publishes ([PosHub]): starting, a problem
+ * with what to do, sign-in, and the checkout's states. Taps go to the service's session.
  */
 class MainActivity : Activity() {
-    private val ui = CoroutineScope(SupervisorJob() + Dispatchers.Main)
-    private var machine: CheckoutMachine? = null
-    private var render: Job? = null
+    /** What one frame shows. */
+    data class Frame(
+        val phase: Phase,
+        val signIn: SignInState? = null,
+        val checkout: CheckoutState? = null,
+        val syncLine: Text? = null,
+    )
+
+    private val watch = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    private val main = Handler(Looper.getMainLooper())
+    private var observing: Job? = null
     private var lang = Lang.ZH
-    private lateinit var status: TextView
-    private lateinit var amount: TextView
-    private lateinit var syncLine: TextView
-
-    private val connection = object : ServiceConnection {
-        override fun onServiceConnected(name: ComponentName?, binder: IBinder?) {
-            val service = (binder as PosService.Local).service
-            ui.launch { attach(service) }
-        }
-
-        override fun onServiceDisconnected(name: ComponentName?) {
-            machine?.close()
-            machine = null
-        }
-    }
+    private var permissionsDenied = false
+    private var serviceStarted = false
+    private var frame: Frame? = null
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        setContentView(layout())
-        startForegroundService(Intent(this, PosService::class.java))
-        bindService(Intent(this, PosService::class.java), connection, Context.BIND_AUTO_CREATE)
+        requestWindowFeature(Window.FEATURE_NO_TITLE)
+        lang = Language.get(this)
+        permissionsDenied = savedInstanceState?.getBoolean(STATE_DENIED) ?: false
+        if (Permissions.missingRequired(this).isEmpty()) startPos() else showPermissions()
     }
 
-    private suspend fun attach(service: PosService) {
-        // The service opens the terminal in the background; wait for it (or for why not).
-        while (service.terminal == null && service.problem == null) delay(100)
-        service.problem?.let { status.text = it.pick(lang) }
-        val t = service.terminal ?: return
-        service.notice?.let { status.text = it.pick(lang) }
-        val m = CheckoutMachine(t, service.scope, printer = { service.printer })
-        m.attach(t.reader())
-        machine = m
-        render = ui.launch { m.state.collect { show(it) } }
-        service.syncStatus?.let { s -> ui.launch { s.state.collect { syncLine.text = it.line.pick(lang) } } }
+    override fun onSaveInstanceState(outState: Bundle) {
+        super.onSaveInstanceState(outState)
+        outState.putBoolean(STATE_DENIED, permissionsDenied)
     }
 
-    private fun show(s: CheckoutState) {
-        val (a, text) = when (s) {
-            is CheckoutState.AmountEntry -> s.amountMinor to (s.error ?: Text("请输入金额", "Enter the amount"))
-            is CheckoutState.WaitingForCard -> s.amountMinor to s.prompt
-            is CheckoutState.PinEntry -> s.amountMinor to Text("请持卡人输入密码 " + "*".repeat(s.digits), "Cardholder: enter PIN " + "*".repeat(s.digits))
-            is CheckoutState.Processing -> s.amountMinor to Text("处理中，请稍候…", "Processing, please wait…")
-            is CheckoutState.Result -> (s.outcome.amount?.minor ?: 0L) to s.message
-            is CheckoutState.Printing -> (s.outcome.amount?.minor ?: 0L) to Text("正在打印签购单…", "Printing the slip…")
-            is CheckoutState.ReceiptFailed -> (s.outcome.amount?.minor ?: 0L) to s.error
-            is CheckoutState.Done -> (s.outcome.amount?.minor ?: 0L) to (s.note ?: Text("交易完成", "Done"))
-            is CheckoutState.Failed -> s.amountMinor to s.error
-            is CheckoutState.Locked -> 0L to s.reason
+    override fun onStart() {
+        super.onStart()
+        // Back from another screen whose language switch was used.
+        val l = Language.get(this)
+        if (l != lang) {
+            lang = l
+            if (frame != null) redraw() else showPermissions()
         }
-        amount.text = "¥" + formatMinor(a)
-        status.text = text.pick(lang)
+        if (serviceStarted) observe()
     }
 
-    private fun layout(): LinearLayout {
-        val root = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL; setPadding(32, 32, 32, 32) }
-        syncLine = TextView(this)
-        amount = TextView(this).apply { textSize = 40f; gravity = Gravity.END }
-        status = TextView(this).apply { textSize = 18f }
-        root.addView(syncLine)
-        root.addView(amount)
-        root.addView(status)
-        val keys = GridLayout(this).apply { columnCount = 3 }
-        for (label in listOf("1", "2", "3", "4", "5", "6", "7", "8", "9", "00", "0", "⌫")) {
-            keys.addView(Button(this).apply {
-                text = label
-                setOnClickListener {
-                    val m = machine ?: return@setOnClickListener
-                    when (label) {
-                        "00" -> m.doubleZero()
-                        "⌫" -> m.backspace()
-                        else -> m.digit(label.toInt())
-                    }
-                }
-            })
-        }
-        root.addView(keys)
-        val actions = LinearLayout(this).apply { orientation = LinearLayout.HORIZONTAL }
-        fun action(zh: String, en: String, f: (CheckoutMachine) -> Unit) = actions.addView(Button(this).apply {
-            text = if (lang == Lang.ZH) zh else en
-            setOnClickListener { machine?.let(f) }
-        })
-        action("确认", "OK") { it.confirm() }
-        action("取消", "Cancel") { it.cancel() }
-        action("打印", "Print") { it.printReceipt() }
-        action("不打印", "No slip") { it.skipReceipt() }
-        action("撤销交易", "Cancel payment") { it.cancelPayment() }
-        action("下一笔", "Next") { it.next() }
-        action("中/EN", "中/EN") { lang = if (lang == Lang.ZH) Lang.EN else Lang.ZH; it.state.value.let(::show) }
-        root.addView(actions)
-        return root
+    override fun onStop() {
+        observing?.cancel()
+        observing = null
+        super.onStop()
     }
 
     override fun onDestroy() {
-        render?.cancel()
-        machine?.close()
-        unbindService(connection)
-        ui.cancel()
+        watch.cancel()
         super.onDestroy()
+    }
+
+    // Permissions ------------------------------------------------------------------------
+
+    private fun showPermissions() {
+        val ui = Ui(this, lang)
+        setContentView(
+            ui.page(
+                topBar(ui),
+                ui.title(Words.permissionsTitle, tag = "permissions_title"),
+                ui.label(if (permissionsDenied) Words.permissionsDenied else Words.permissionsWhy, tag = "permissions_text"),
+                if (permissionsDenied) {
+                    ui.button(Words.openSettings, "open_settings", primary = true) {
+                        startActivity(Intent(Settings.ACTION_APPLICATION_DETAILS_SETTINGS, Uri.fromParts("package", packageName, null)))
+                    }
+                } else {
+                    null
+                },
+                ui.button(Words.grant, "grant", primary = !permissionsDenied) {
+                    requestPermissions(Permissions.toRequest(this).toTypedArray(), REQUEST_PERMISSIONS)
+                },
+            ),
+        )
+    }
+
+    override fun onRequestPermissionsResult(requestCode: Int, permissions: Array<out String>, grantResults: IntArray) {
+        if (requestCode != REQUEST_PERMISSIONS) return
+        if (Permissions.missingRequired(this).isEmpty()) {
+            startPos()
+        } else {
+            permissionsDenied = true
+            showPermissions()
+        }
+    }
+
+    override fun onResume() {
+        super.onResume()
+        // Back from the system settings with the permissions granted.
+        if (!serviceStarted && Permissions.missingRequired(this).isEmpty()) startPos()
+    }
+
+    // The service ------------------------------------------------------------------------
+
+    private fun startPos() {
+        if (serviceStarted) return
+        serviceStarted = true
+        // A refusal left by a service that then stopped is not this start's (the service starts
+        // again and says what it finds); a running service's problem stays.
+        if ((PosHub.phase.value as? Phase.Problem)?.retry == null && PosHub.phase.value is Phase.Problem) PosHub.publish(Phase.Opening)
+        startForegroundService(Intent(this, PosService::class.java))
+        show(Frame(PosHub.phase.value))
+        observe()
+    }
+
+    @OptIn(ExperimentalCoroutinesApi::class)
+    private fun observe() {
+        if (observing?.isActive == true) return
+        observing = watch.launch {
+            PosHub.phase.flatMapLatest { phase ->
+                if (phase is Phase.Open) {
+                    val s = phase.session
+                    combine(s.signIn, s.checkout.state, s.syncStatus.state) { signIn, checkout, sync ->
+                        Frame(phase, signIn, checkout, sync.line)
+                    }
+                } else {
+                    flowOf(Frame(phase))
+                }
+            }.collect { f -> main.post { show(f) } }
+        }
+    }
+
+    private fun show(f: Frame) {
+        if (isDestroyed) return
+        frame = f
+        redraw()
+    }
+
+    /** Draws the current frame again (after a language switch too). */
+    private fun redraw() {
+        val f = frame ?: return
+        val ui = Ui(this, lang)
+        val body: View = when (val phase = f.phase) {
+            Phase.Stopped, Phase.Opening -> ui.column(ui.label(Words.starting, tag = "starting"))
+            is Phase.Problem -> ui.column(
+                ui.title(Words.problemTitle, tag = "problem_title", color = Ui.BAD),
+                ui.label(phase.text, tag = "problem_text"),
+                phase.retry?.let { retry -> ui.button(Words.retry, "retry", primary = true) { retry() } },
+            )
+            is Phase.Open -> when (val signIn = f.signIn) {
+                SignInState.Running, SignInState.Unknown, null -> ui.column(
+                    ui.title(Words.signInTitle, tag = "sign_in_title"),
+                    ui.label(Words.signingIn, tag = "signing_in"),
+                )
+                is SignInState.Failed -> ui.column(
+                    ui.title(Words.signInFailed, tag = "sign_in_failed", color = Ui.BAD),
+                    ui.label(signIn.reason, tag = "sign_in_reason"),
+                    ui.label(Words.signInWhatToDo, tag = "sign_in_what_to_do"),
+                    ui.button(Words.signInAgain, "sign_in_again", primary = true) { phase.session.signInNow() },
+                )
+                is SignInState.SignedIn -> CheckoutScreens(ui, phase.session).view(f.checkout ?: CheckoutState.AmountEntry(0), signIn.batch)
+            }
+        }
+        setContentView(ui.page(topBar(ui, f.syncLine), body))
+    }
+
+    private fun topBar(ui: Ui, status: Text? = null): View {
+        val open = frame?.phase is Phase.Open
+        val panel = Flavor.testPanel.takeIf { open }
+        return ui.column(
+            ui.row(
+                ui.title(Words.appName, tag = "app_name"),
+                ui.button(Words.switchLanguage, "lang") {
+                    lang = Language.toggle(this)
+                    if (frame != null) redraw() else showPermissions()
+                },
+            ),
+            if (open) {
+                ui.row(
+                    ui.button(Words.history, "history") { startActivity(Intent(this, HistoryActivity::class.java)) },
+                    ui.button(Words.queue, "queue") { startActivity(Intent(this, QueueActivity::class.java)) },
+                    panel?.let { p -> ui.button(Words.testPanel, "test_panel") { startActivity(Intent(this, p)) } },
+                )
+            } else {
+                null
+            },
+            status?.let { ui.label(it, 13f, tag = "sync_line", color = Ui.MUTED) },
+        ).apply { setBackgroundColor(Ui.BAR) }
+    }
+
+    private companion object {
+        const val REQUEST_PERMISSIONS = 1
+        const val STATE_DENIED = "permissions_denied"
     }
 }

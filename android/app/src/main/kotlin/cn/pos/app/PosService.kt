@@ -5,14 +5,18 @@ import android.app.NotificationChannel
 import android.app.NotificationManager
 import android.app.Service
 import android.content.Intent
-import android.os.Binder
+import android.content.pm.ServiceInfo
+import android.os.Build
 import android.os.IBinder
+import cn.pos.app.ui.Words
 import cn.pos.core.CardReaderHandle
+import cn.pos.core.KeyVault
+import cn.pos.core.PlatformTrust
+import cn.pos.core.PosException
 import cn.pos.core.ReceiptPrinter
 import cn.pos.core.TaskHandle
 import cn.pos.core.Terminal
-import cn.pos.core.PlatformTrust
-import cn.pos.core.PosException
+import cn.pos.shell.checkout.CheckoutMachine
 import cn.pos.shell.devices.PairingManager
 import cn.pos.shell.i18n.Text
 import cn.pos.shell.i18n.text
@@ -20,127 +24,174 @@ import cn.pos.shell.provisioning.TerminalProvisioning
 import cn.pos.shell.sync.SyncStatusPresenter
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.launch
 import java.io.File
 
 /**
- * Keeps the terminal alive while the app is in the background: the background sync that
- * forwards offline payments and reversals, connectivity, the paired devices. A foreground
- * service so that a delivery driver's stored payments go out as soon as the signal is back.
+ * The payment service: a foreground service (type `connectedDevice`) that owns the `Terminal`,
+ * the checkout, the background sync that forwards offline payments and reversals, connectivity
+ * and the devices. The activity starts it only once the Bluetooth permissions are granted
+ * ([Permissions]); it publishes its [Phase] through [PosHub], where activities observe it, so
+ * a sale in progress survives rotation and the activity's death.
  */
 class PosService : Service() {
-    /** What the activity binds to. */
-    inner class Local : Binder() {
-        val service: PosService get() = this@PosService
-    }
-
-    private val binder = Local()
-    val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    var terminal: Terminal? = null
-        private set
-    var printer: ReceiptPrinter? = null
-        private set
-    var syncStatus: SyncStatusPresenter? = null
-        private set
-    lateinit var pairing: PairingManager
-        private set
-    /** Why the terminal did not open (not provisioned, a refused file, ...), for the activity. */
-    @Volatile
-    var problem: Text? = null
-        private set
-
-    /** A provisioning file that could not be imported (the old provisioning stays in force). */
-    @Volatile
-    var notice: Text? = null
-        private set
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    private var opening: Job? = null
+    private var terminal: Terminal? = null
+    private var session: Session? = null
     private var local: LocalDevices? = null
+    private var acquirer: LocalAcquirer? = null
     private var connectivity: AndroidConnectivity? = null
     private var sync: TaskHandle? = null
+    private var pairing: PairingManager? = null
+    private var refused = false
 
     override fun onCreate() {
         super.onCreate()
-        startForeground(NOTIFICATION_ID, notification())
-        pairing = PairingManager(AndroidBluetoothGateway(this), SharedPrefsPairingStore(this), scope)
-        scope.launch { open() }
+        // Started without its permissions (revoked meanwhile, or restarted by the system): a
+        // connectedDevice service would be refused (a crash on Android 14+). Say so instead.
+        if (Permissions.missingRequired(this).isNotEmpty() || !enterForeground()) {
+            refused = true
+            PosHub.publish(Phase.Problem(Words.permissionsDenied, retry = null))
+            stopSelf()
+            return
+        }
+        open()
+    }
+
+    override fun onStartCommand(intent: Intent?, flags: Int, startId: Int): Int = START_STICKY
+
+    /** Goes to the foreground; false when the platform refuses (no permission, not allowed now). */
+    private fun enterForeground(): Boolean = try {
+        if (Build.VERSION.SDK_INT >= 29) {
+            startForeground(NOTIFICATION_ID, notification(), ServiceInfo.FOREGROUND_SERVICE_TYPE_CONNECTED_DEVICE)
+        } else {
+            startForeground(NOTIFICATION_ID, notification())
+        }
+        true
+    } catch (e: SecurityException) {
+        false
+    } catch (e: IllegalStateException) {
+        false // ForegroundServiceStartNotAllowedException (Android 12+)
+    }
+
+    private fun open() {
+        if (opening?.isActive == true) return
+        PosHub.publish(Phase.Opening)
+        opening = scope.launch {
+            val problem = try {
+                openTerminal()
+            } catch (e: PosException) {
+                e.text
+            } catch (e: RuntimeException) {
+                Words.startFailed(e.toString())
+            }
+            if (problem != null) PosHub.publish(Phase.Problem(problem, retry = { closeTerminal(); open() }))
+        }
     }
 
     /**
      * Opens the terminal on its provisioning (imported first from `provisioning.json` in the
-     * app's external files folder, where `adb push` or the acquirer's tool puts it), on the
-     * paired reader or on the simulated devices (emulator builds).
+     * app's external files folder), on the paired reader or on the flavor's local devices, and
+     * signs in if it is not. Returns why not, or null once open.
      */
-    private suspend fun open() {
-        val dir = File(filesDir, "pos")
-        val vault = AndroidKeystoreVault()
+    private suspend fun openTerminal(): Text? {
+        val dir = File(filesDir, "pos").apply { mkdirs() }
+        val vault = vaultFactory()
         val inbox = getExternalFilesDir(null) ?: filesDir
-        val prepared = TerminalProvisioning(dir, inbox, vault, allowDemo = Flavor.SIMULATED_DEVICES).prepare()
-        val settings = when (prepared) {
-            is TerminalProvisioning.Prepared.Needed -> {
-                problem = prepared.text
-                return
-            }
-            is TerminalProvisioning.Prepared.Ready -> {
-                notice = prepared.notice
-                prepared.settings
-            }
+        acquirer = Flavor.localAcquirer(dir, vault)
+        val settings = when (val prepared = TerminalProvisioning(dir, inbox, vault, allowDemo = Flavor.SIMULATED_DEVICES).prepare()) {
+            is TerminalProvisioning.Prepared.Needed -> return prepared.text
+            is TerminalProvisioning.Prepared.Ready -> acquirer?.adjust(prepared.settings) ?: prepared.settings
         }
         // No pinned certificate and not plain: the host is checked against the platform's CAs.
         if (settings.acquirerCaPem == null && !settings.plainTcp) {
             try {
                 PlatformTrust.init(applicationContext)
             } catch (e: RuntimeException) {
-                problem = Text("无法使用系统证书库：${e.message}", "the platform trust store is unavailable: ${e.message}")
-                return
+                return Text("无法使用系统证书库：${e.message}", "the platform trust store is unavailable: ${e.message}")
             }
         }
         val devices = Flavor.localDevices(dir.path, vault)
+        val printer: () -> ReceiptPrinter?
         val reader: CardReaderHandle = if (devices != null) {
             local = devices
-            printer = devices.printer
+            printer = { devices.printer }
             devices.reader
         } else {
-            pairing.restore()
-            printer = pairing.printerHandle
-            pairing.readerHandle ?: return // the activity shows the pairing screen
+            val p = PairingManager(AndroidBluetoothGateway(this), SharedPrefsPairingStore(this), scope).also { pairing = it }
+            p.restore()
+            printer = { p.printerHandle }
+            p.readerHandle ?: return NEED_READER
         }
-        val t = try {
-            Terminal.open(dir.path, settings, vault, reader, AndroidClock())
-        } catch (e: PosException) {
-            problem = e.text
-            return
-        }
+        val t = Terminal.open(dir.path, settings, vault, reader, AndroidClock())
         terminal = t
         connectivity = AndroidConnectivity(this, t).also { it.start() }
-        syncStatus = SyncStatusPresenter(t).also { it.attach() }
+        val machine = CheckoutMachine(t, scope, printer = printer).also { it.attach(t.reader()) }
+        val status = SyncStatusPresenter(t).also { it.attach() }
+        val s = Session(t, machine, status, local, acquirer, printer, scope)
+        session = s
+        PosHub.publish(Phase.Open(s))
+        // First what a previous run left owed (reversals, stored payments: the core refuses a
+        // sign-in while any is left), then sign in if the terminal is not: the first sale must
+        // not fail for lack of it. The sign-in screen shows meanwhile.
+        try {
+            t.recover()
+        } catch (e: PosException) {
+            // Owed reversals stay journaled; the background sync retries them.
+        }
+        s.ensureSignedIn()?.join()
         sync = t.startBackgroundSync()
-        t.recover()
+        return null
     }
 
-    override fun onBind(intent: Intent?): IBinder = binder
+    private fun closeTerminal() {
+        sync?.cancel()
+        sync = null
+        session?.close()
+        session = null
+        connectivity?.stop()
+        connectivity = null
+        terminal?.close()
+        terminal = null
+        local?.close()
+        local = null
+        acquirer?.close()
+        acquirer = null
+    }
+
+    override fun onBind(intent: Intent?): IBinder? = null
 
     override fun onDestroy() {
-        sync?.cancel()
-        syncStatus?.close()
-        connectivity?.stop()
+        // A service refused for lack of permissions leaves its problem on screen.
+        if (!refused) PosHub.publish(Phase.Stopped)
         scope.cancel()
-        terminal?.close()
-        local?.close()
+        closeTerminal()
         super.onDestroy()
     }
 
     private fun notification(): Notification {
         val nm = getSystemService(NotificationManager::class.java)
-        nm?.createNotificationChannel(NotificationChannel(CHANNEL, "POS", NotificationManager.IMPORTANCE_LOW))
+        nm?.createNotificationChannel(NotificationChannel(CHANNEL, Words.appName.both(), NotificationManager.IMPORTANCE_LOW))
         return Notification.Builder(this, CHANNEL)
-            .setContentTitle("收款服务运行中 / POS running")
+            .setContentTitle(Text("收款服务运行中", "POS running").both())
             .setSmallIcon(android.R.drawable.stat_sys_data_bluetooth)
             .build()
     }
 
-    private companion object {
-        const val CHANNEL = "pos"
-        const val NOTIFICATION_ID = 1
+    companion object {
+        private const val CHANNEL = "pos"
+        private const val NOTIFICATION_ID = 1
+        private val NEED_READER = Text("未配对读卡器：请先配对蓝牙读卡器", "No reader paired: pair the Bluetooth card reader first")
+
+        /**
+         * The key vault the terminal's keys are sealed with: the Android Keystore. Robolectric
+         * has no AndroidKeyStore provider, so its tests put a software vault here.
+         */
+        @Volatile
+        var vaultFactory: () -> KeyVault = { AndroidKeystoreVault() }
     }
 }

@@ -1,0 +1,162 @@
+package cn.pos.app
+
+import android.app.Activity
+import android.os.Bundle
+import android.os.Handler
+import android.os.Looper
+import android.view.View
+import android.view.Window
+import cn.pos.app.ui.Language
+import cn.pos.app.ui.Ui
+import cn.pos.app.ui.Words
+import cn.pos.shell.history.HistoryFilter
+import cn.pos.shell.history.HistoryLine
+import cn.pos.shell.history.HistoryPresenter
+import cn.pos.shell.history.HistoryScreen
+import cn.pos.shell.i18n.Text
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.launch
+
+/**
+ * History (交易查询): the journal a page at a time, newest first, with quick filters (all,
+ * approved, problems), and from a row the reprint of its slip (重打印) and the void of a sale of
+ * the current batch (消费撤销). The void and reprint run in the service's session ([OpState]),
+ * so they survive the activity; the rows come from the shell's [HistoryPresenter] (masked cards only).
+ */
+class HistoryActivity : Activity() {
+    private val watch = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    private val main = Handler(Looper.getMainLooper())
+    private var observing: Job? = null
+    private var presenter: HistoryPresenter? = null
+    private var screen: HistoryScreen? = null
+    private var filter = HistoryFilter.ALL
+    private var op: OpState = OpState.Idle
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        requestWindowFeature(Window.FEATURE_NO_TITLE)
+        filter = savedInstanceState?.getString(STATE_FILTER)?.let { HistoryFilter.valueOf(it) } ?: HistoryFilter.ALL
+        draw()
+    }
+
+    override fun onSaveInstanceState(outState: Bundle) {
+        super.onSaveInstanceState(outState)
+        outState.putString(STATE_FILTER, filter.name)
+    }
+
+    override fun onStart() {
+        super.onStart()
+        val s = PosHub.session ?: return
+        observing = watch.launch {
+            s.op.collect { o -> main.post { onOp(o) } }
+        }
+    }
+
+    override fun onStop() {
+        observing?.cancel()
+        super.onStop()
+    }
+
+    override fun onDestroy() {
+        watch.cancel()
+        super.onDestroy()
+    }
+
+    private fun onOp(o: OpState) {
+        if (isDestroyed) return
+        val finished = op !is OpState.Finished && o is OpState.Finished
+        op = o
+        if (finished) screen = presenter?.refresh() // a void changes the rows
+        draw()
+    }
+
+    private fun load(f: HistoryFilter) {
+        filter = f
+        screen = presenter?.show(f.filters())
+        draw()
+    }
+
+    private fun draw() {
+        val ui = Ui(this, Language.get(this))
+        val session = PosHub.session
+        val header = ui.column(
+            ui.row(
+                ui.button(Words.back, "back") { finish() },
+                ui.button(Words.switchLanguage, "lang") {
+                    Language.toggle(this)
+                    draw()
+                },
+            ),
+            ui.title(Words.history, tag = "history_title"),
+        )
+        if (session == null) {
+            setContentView(ui.page(header, ui.label(Words.devicesUnavailable, tag = "history_unavailable")))
+            return
+        }
+        val p = presenter ?: HistoryPresenter(session.terminal, PAGE_SIZE).also { presenter = it }
+        val s = screen ?: p.show(filter.filters()).also { screen = it }
+        val filters = ui.row(
+            ui.button(Words.all, "filter_all", primary = filter == HistoryFilter.ALL) { load(HistoryFilter.ALL) },
+            ui.button(Words.approvedOnly, "filter_approved", primary = filter == HistoryFilter.APPROVED) { load(HistoryFilter.APPROVED) },
+            ui.button(Words.problems, "filter_problems", primary = filter == HistoryFilter.PROBLEMS) { load(HistoryFilter.PROBLEMS) },
+        )
+        val rows = s.lines.map { line(ui, session, it) }
+        setContentView(
+            ui.page(
+                header,
+                filters,
+                opBanner(ui, session),
+                s.error?.let { ui.label(it, tag = "history_error", color = Ui.BAD) },
+                ui.label(if (s.total == 0L) Words.noTransactions else s.title, 14f, tag = "page_title", color = Ui.MUTED),
+                *rows.toTypedArray(),
+                ui.row(
+                    if (s.hasPrevious) ui.button(Words.previous, "previous") { screen = p.previous(); draw() } else null,
+                    if (s.hasNext) ui.button(Words.next, "next_page") { screen = p.next(); draw() } else null,
+                ),
+            ),
+        )
+    }
+
+    private fun opBanner(ui: Ui, session: Session): View? = when (val o = op) {
+        OpState.Idle -> null
+        is OpState.Running -> ui.label(o.what, 18f, tag = "op_running", bold = true)
+        is OpState.Approved -> ui.column(
+            ui.label(Words.voidApproved, 18f, tag = "op_approved", bold = true, color = Ui.GOOD),
+            ui.label(Text(o.outcome.summaryZh, o.outcome.summaryEn), tag = "op_summary"),
+            o.error?.let { ui.label(it, tag = "op_error", color = Ui.BAD) },
+            ui.row(
+                ui.button(Words.print, "op_print", primary = true) { session.printOpSlip() },
+                ui.button(Words.noSlip, "op_no_slip") { session.skipOpSlip() },
+            ),
+        )
+        is OpState.Finished -> ui.column(
+            ui.label(o.message, 18f, tag = "op_message", bold = true, color = if (o.ok) Ui.GOOD else Ui.BAD),
+            ui.button(Words.ok, "op_ok") { session.clearOp() },
+        )
+    }
+
+    private fun line(ui: Ui, session: Session, l: HistoryLine): View {
+        val busy = op !is OpState.Idle
+        return ui.column(
+            ui.row(
+                ui.label(l.title, 16f, tag = "row_title_${l.voucher}", bold = true),
+                ui.raw(l.amount, 16f, tag = "row_amount_${l.voucher}", bold = true),
+                ui.label(l.status, 14f, tag = "row_status_${l.voucher}"),
+            ),
+            ui.raw(listOf(l.card, l.voucher, l.time.take(19).replace('T', ' ')).filter { it.isNotEmpty() }.joinToString("  "), 13f, tag = "row_detail_${l.voucher}", color = Ui.MUTED),
+            ui.row(
+                if (l.reprintable && l.voucherNo != null && !busy) ui.button(Words.reprint, "reprint_${l.voucher}") { session.reprint(l.voucherNo!!) } else null,
+                if (l.voidable && l.voucherNo != null && !busy) ui.button(Words.void, "void_${l.voucher}") { session.void(l.voucherNo!!) } else null,
+            ),
+        ).apply { setBackgroundColor(Ui.BAR); setPadding(ui.dp(8), ui.dp(6), ui.dp(8), ui.dp(6)) }
+    }
+
+    private companion object {
+        const val PAGE_SIZE = 10
+        const val STATE_FILTER = "filter"
+    }
+}

@@ -1,0 +1,129 @@
+package cn.pos.app.ui
+
+import cn.pos.shell.i18n.Text
+
+/**
+ * Every word the app itself shows, in Chinese and English, in one table. What the core or the
+ * shell words (a response's reason and next step, an error, the card prompt) comes with their
+ * [Text] and is shown as it is, never translated again here.
+ *
+ * Why a Kotlin table and not Android string resources: the test command has no aapt2 (no
+ * Android SDK on the build machines), so resources could not be compiled for Robolectric; the
+ * app builds its views in code ([Ui]) and picks from this table by the operator's language.
+ */
+object Words {
+    val appName = Text("收款 POS", "POS")
+    val switchLanguage = Text("English", "中文")
+    val testPanel = Text("测试面板", "Test panel")
+
+    // Permissions
+    val permissionsTitle = Text("需要权限", "Permissions needed")
+    val permissionsWhy = Text(
+        "收款服务要连接蓝牙读卡器和打印机：请允许「附近的设备」（Android 8–11 为位置信息，系统据此允许蓝牙扫描）。通知权限用于显示收款服务正在运行，可不授予。",
+        "The payment service connects to the Bluetooth card reader and printer: allow \"Nearby devices\" (on Android 8–11 the location permission, which Bluetooth scanning needs). Notifications show that the service is running; they are optional.",
+    )
+    val grant = Text("授予权限", "Grant permissions")
+    val permissionsDenied = Text(
+        "未授予蓝牙权限，无法收款。请点「打开设置」，在「权限」中允许「附近的设备」（或位置信息），然后返回本应用。",
+        "Bluetooth permission was not granted, so no payment can be taken. Tap \"Open settings\", allow \"Nearby devices\" (or location) under Permissions, then come back.",
+    )
+    val openSettings = Text("打开设置", "Open settings")
+
+    // Service start and problems
+    val starting = Text("正在启动收款服务…", "Starting the payment service…")
+    val problemTitle = Text("无法开始收款", "Cannot take payments")
+    val retry = Text("重试", "Try again")
+    fun startFailed(detail: String) = Text("收款服务启动失败（$detail），请点「重试」；仍失败请重启应用。", "The payment service failed to start ($detail): tap \"Try again\"; if it still fails, restart the app.")
+
+    // Sign-in
+    val signInTitle = Text("签到", "Sign-in")
+    val signingIn = Text("正在签到，获取工作密钥…", "Signing in: getting the working keys…")
+    val signInFailed = Text("签到失败", "Sign-in failed")
+    val signInWhatToDo = Text(
+        "请检查网络后点「重新签到」；仍失败请联系收单机构。签到成功前不能收款。",
+        "Check the network and tap \"Sign in again\"; if it still fails, call the acquirer. No payment can be taken until sign-in succeeds.",
+    )
+    val signInAgain = Text("重新签到", "Sign in again")
+    val signIn = Text("签到", "Sign in")
+    fun signedIn(batch: Long) = Text("已签到，批次号 ${batch.toString().padStart(6, '0')}", "Signed in, batch ${batch.toString().padStart(6, '0')}")
+
+    // Checkout
+    val enterAmount = Text("请输入金额", "Enter the amount")
+    val charge = Text("收款", "Charge")
+    val clear = Text("清除", "Clear")
+    val cancel = Text("取消", "Cancel")
+    val pinEntry = Text("请持卡人在读卡器上输入密码", "Cardholder: enter the PIN on the reader")
+    val processing = Text("处理中，请稍候…", "Processing, please wait…")
+    val approved = Text("交易成功", "Approved")
+    val approvedOffline = Text("离线批准，联网后自动上送", "Approved offline: uploaded when the network is back")
+    val declined = Text("交易失败", "Declined")
+    val card = Text("卡号", "Card")
+    val voucher = Text("凭证号", "Voucher")
+    val authCode = Text("授权码", "Auth code")
+    val reference = Text("参考号", "Reference")
+    val print = Text("打印签购单", "Print slip")
+    val printAgain = Text("重新打印", "Print again")
+    val noSlip = Text("不打印", "No slip")
+    val cancelAndReverse = Text("取消交易并冲正", "Cancel and reverse")
+    val printing = Text("正在打印签购单…", "Printing the slip…")
+    val slipFailed = Text("签购单未打印", "The slip did not print")
+    val slipFailedWhatToDo = Text(
+        "装好纸或合上打印机盖后点「重新打印」；顾客不要签购单可点「不打印」；否则「取消交易并冲正」，持卡人不会被扣款。",
+        "Load paper or close the cover, then \"Print again\"; if the customer needs no slip, \"No slip\"; otherwise \"Cancel and reverse\" and the cardholder is not charged.",
+    )
+    val done = Text("交易完成", "Done")
+    val printed = Text("签购单已打印", "Slip printed")
+    val notPrinted = Text("未打印签购单", "No slip printed")
+    val nextSale = Text("下一笔", "Next sale")
+    val retryPin = Text("重新输入密码", "Enter the PIN again")
+    val confirmRisk = Text("已核实，继续收款", "Checked: continue")
+    val locked = Text("读卡器已锁定", "Reader locked")
+    val lockedWhatToDo = Text("请联系收单机构客服解锁，解锁后需重新签到。", "Call the acquirer's help desk to unlock it; sign in again afterwards.")
+    val requestChallenge = Text("获取挑战码", "Get a challenge")
+    fun challenge(c: String) = Text("挑战码：$c", "Challenge: $c")
+    val unlockHint = Text("请将挑战码读给收单机构客服，输入其提供的解锁码（每个挑战码只能试一次）。", "Read the challenge to the acquirer's help desk and type the unlock code they give (one try per challenge).")
+    val unlockCode = Text("解锁码", "Unlock code")
+    val unlock = Text("解锁", "Unlock")
+    val notCharged = Text("未扣款", "Nothing was charged")
+    val reversalDue = Text("若已扣款，系统会自动冲正", "If the card was charged, it is reversed automatically")
+
+    // History
+    val history = Text("交易查询", "History")
+    val all = Text("全部", "All")
+    val approvedOnly = Text("成功", "Approved")
+    val problems = Text("异常", "Problems")
+    val previous = Text("上一页", "Previous")
+    val next = Text("下一页", "Next")
+    val reprint = Text("重打印", "Reprint")
+    val void = Text("撤销", "Void")
+    val noTransactions = Text("没有交易记录", "No transactions")
+    fun voiding(voucher: String) = Text("正在撤销凭证号 $voucher 的消费…", "Voiding voucher $voucher…")
+    val voidApproved = Text("撤销成功：请打印撤销签购单", "Void approved: print its slip")
+    val noPrinter = Text("未连接打印机，请连接后重打印", "No printer connected: connect one and print again")
+    val ok = Text("知道了", "OK")
+
+    // Offline queue
+    val queue = Text("离线队列", "Offline queue")
+    val syncNow = Text("立即上送", "Sync now")
+    val syncing = Text("正在上送…", "Uploading…")
+    fun waiting(count: Int, amount: String) = Text("待上送 $count 笔，共 $amount", "$count waiting, $amount in all")
+    fun reversalsDue(count: Int) = Text("待冲正 $count 笔（自动重发）", "$count reversal(s) due (resent automatically)")
+    val nothingWaiting = Text("没有待上送的离线交易", "No offline payment waiting")
+    val attention = Text("需要处理", "Needs attention")
+    val acknowledge = Text("已告知顾客", "Customer told")
+    fun attempts(n: Long) = Text("已尝试 $n 次", "$n attempt(s)")
+    val lastSync = Text("上次上送", "Last sync")
+
+    // Emulator test panel
+    val testPanelTitle = Text("测试面板（模拟读卡器）", "Test panel (simulated reader)")
+    val present = Text("出示", "Present")
+    val removeCard = Text("移走卡片", "Remove the card")
+    val noCardPresented = Text("读卡器上没有卡", "No card on the reader")
+    fun presented(id: String, masked: String) = Text("读卡器上的卡：$id $masked", "Card on the reader: $id $masked")
+    val back = Text("返回", "Back")
+    val tamper = Text("触发防拆开关", "Trigger the tamper switch")
+    val paperOut = Text("打印机缺纸", "Printer out of paper")
+    val paperIn = Text("装入打印纸", "Load paper")
+    val paperIsOut = Text("打印机：缺纸", "Printer: out of paper")
+    val devicesUnavailable = Text("模拟设备尚未启动，请先回到收款页面。", "The simulated devices are not running yet: go back to the checkout first.")
+}
