@@ -18,9 +18,11 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOURCES = [
     ROOT / "core/src/receipt/labels.rs",
     ROOT / "core/src/provision.rs",
+    # The slips name transaction types, schemes and entry modes in the vocabulary's words.
+    ROOT / "core/src/vocab.rs",
 ]
 # Characters a merchant name or test text commonly needs beyond the templates.
-EXTRA = "（）：，。、·—“”￥"
+EXTRA = "（）：，。、·—“”￥欢迎光临"
 OUT = ROOT / "core/assets/receipt-font.hex"
 STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 

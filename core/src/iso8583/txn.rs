@@ -214,6 +214,8 @@ mod tests {
             assert_eq!(c[6] == "yes", row.reversible, "{}", row.en);
             seen += 1;
         }
-        assert_eq!(seen, TXN_TABLE.len());
+        // Every row but the transfer, which the profile's table does not have (ours: see the
+        // row's comment and docs/terminal-management.md).
+        assert_eq!(seen, TXN_TABLE.len() - 1);
     }
 }

@@ -300,7 +300,7 @@ fn amounts_and_dates_print_as_on_paper_slips() {
 #[test]
 fn font_covers_every_label() {
     // Regenerate core/assets/receipt-font.hex with scripts/gen-receipt-font.py if this fails.
-    let sources = [include_str!("labels.rs"), include_str!("../provision.rs")];
+    let sources = [include_str!("labels.rs"), include_str!("../provision.rs"), include_str!("../vocab.rs")];
     let code = sources.iter().flat_map(|s| s.lines()).filter(|l| !l.trim_start().starts_with("//"));
     let missing: String = code
         .flat_map(|l| l.split('"').skip(1).step_by(2))
