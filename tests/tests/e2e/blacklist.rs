@@ -125,3 +125,72 @@ async fn a_listed_card_is_never_approved_offline_and_the_host_declines_it() {
     let o = lane.terminal.sale_with(cny(1_000), FORCE).await.unwrap();
     assert!(o.approved && o.txn == TxnType::OfflineSale, "{o:?}");
 }
+
+/// A reader that leaves out the prefix fingerprints it was asked for: a card it reads could not
+/// be looked up, so the read is refused before anything uses it.
+struct ForgetsPrefixes(std::sync::Arc<pos_core::SoftwareReader>);
+
+#[async_trait::async_trait]
+impl pos_core::CardReader for ForgetsPrefixes {
+    fn device_info(&self) -> pos_core::DeviceInfo {
+        self.0.device_info()
+    }
+    async fn load_working_keys(
+        &self,
+        keys: &pos_core::crypto::EncryptedWorkingKeys,
+    ) -> Result<pos_core::ReaderKeyAck, pos_core::ReaderError> {
+        self.0.load_working_keys(keys).await
+    }
+    async fn read_card(&self, request: pos_core::CardRequest) -> Result<pos_core::CardRead, pos_core::ReaderError> {
+        let mut read = self.0.read_card(request).await?;
+        read.prefix_fingerprints.clear();
+        Ok(read)
+    }
+    async fn fingerprint_entries(
+        &self,
+        entries: &[String],
+    ) -> Result<Vec<pos_core::tms::blacklist::EntryFingerprint>, pos_core::ReaderError> {
+        self.0.fingerprint_entries(entries).await
+    }
+    async fn cancel(&self) -> Result<(), pos_core::ReaderError> {
+        self.0.cancel().await
+    }
+    async fn unlock_challenge(&self) -> Result<String, pos_core::ReaderError> {
+        self.0.unlock_challenge().await
+    }
+    async fn unlock(&self, code: &str) -> Result<(), pos_core::ReaderError> {
+        self.0.unlock(code).await
+    }
+    async fn help_desk_reset(&self, code: &str) -> Result<(), pos_core::ReaderError> {
+        self.0.help_desk_reset(code).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_read_without_the_prefix_fingerprints_asked_for_is_refused() {
+    let mut sim = sim_config();
+    sim.tms = listing(vec![pan("offline").to_string()]);
+    let lane = Lane::start_with(sim, |_| {}).await;
+    lane.terminal.download_blacklist(false).await.unwrap();
+    // The same directory and reader, opened behind the forgetful wrapper.
+    let vault = std::sync::Arc::new(pos_core::crypto::FileVault::open_or_create(lane.dir.join("vault.key")).unwrap());
+    let config = lane.config.clone();
+    let (dir, reader, clock) = (lane.dir.path().to_path_buf(), lane.reader.clone(), lane.clock.clone());
+    drop(lane.terminal);
+    let terminal = pos_e2e::open_retrying(|| {
+        pos_core::terminal::Terminal::open(
+            &dir,
+            config.clone(),
+            vault.clone(),
+            std::sync::Arc::new(ForgetsPrefixes(reader.clone())),
+            clock.clone(),
+        )
+    })
+    .unwrap();
+    reader.present("offline").unwrap();
+    let rows = lane.sim.ledger().transactions_for(DEMO_TID).unwrap().len();
+    let e = terminal.sale_with(cny(1_000), FORCE).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::ReaderProtocol, "{e:?}");
+    assert_eq!(terminal.queue_stats().unwrap().count, 0, "nothing approved offline");
+    assert_eq!(lane.sim.ledger().transactions_for(DEMO_TID).unwrap().len(), rows, "nothing sent");
+}
