@@ -84,7 +84,7 @@ fn rows_match_the_ledger(day: &DemoRun) {
         .filter(|r| !r.kind.is_reversal() && r.response_code == "00" || r.kind == RowKind::Txn(TxnType::OfflineSale))
         .filter(|r| matches!(r.status, TxnStatus::Approved | TxnStatus::Completed | TxnStatus::Recorded))
         .map(|r| match r.kind.txn_type() {
-            TxnType::Sale | TxnType::OfflineSale | TxnType::PreAuthCompletion => r.amount as i64,
+            TxnType::Sale | TxnType::OfflineSale | TxnType::PreAuthCompletion | TxnType::Transfer => r.amount as i64,
             TxnType::Refund => -(r.amount as i64),
             _ => 0,
         })
@@ -113,7 +113,8 @@ fn settlement_matches_the_host(day: &DemoRun, expect_upload: bool) {
         .transactions
         .iter()
         .filter(|t| {
-            t.status == "approved" && ["sale", "offline_sale", "pre_auth_completion"].contains(&t.kind.as_str())
+            t.status == "approved"
+                && ["sale", "offline_sale", "pre_auth_completion", "transfer"].contains(&t.kind.as_str())
         })
         .map(|t| t.amount_minor.unwrap_or(0))
         .sum();
