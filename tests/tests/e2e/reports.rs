@@ -65,6 +65,8 @@ async fn scripted_day(lane: &Lane) -> Vec<TxnOutcome> {
     step(pa2.clone(), &mut out);
     lane.present("credit");
     step(t.pre_auth_cancel(cny(5_000), OriginalRef::Voucher(pa2.voucher.unwrap())).await.unwrap(), &mut out);
+    lane.present("debit");
+    step(t.transfer(cny(3_300), "6217000012345678901").await.unwrap(), &mut out);
     lane.present("lowbal");
     let declined = t.sale(cny(5_000)).await.unwrap();
     assert!(!declined.approved && declined.response_code.as_str() == "51", "{declined:?}");
