@@ -245,8 +245,11 @@ impl Bilingual for TerminalError {
             TerminalError::ReversalPending { count } => {
                 format!("有{count}笔冲正尚未送达主机，请检查网络后重试（冲正会自动重发）")
             }
-            TerminalError::InUse { pid, dir } => format!(
-                "该终端（数据目录 {dir}）正由进程 {} 使用，本次未做任何操作。请等该操作结束或关闭它后重试；\
+            // The directory stays out of what the operator reads (a phone's private path means
+            // nothing to a merchant, and its digits can look like a card number); it is in the
+            // error's own text, for the log.
+            TerminalError::InUse { pid, .. } => format!(
+                "该终端正由进程 {} 使用，本次未做任何操作。请等该操作结束或关闭它后重试；\
                  查询类操作（交易查询、报表、离线队列）可同时进行",
                 pid.map(|p| p.to_string()).unwrap_or_else(|| "（未知）".into())
             ),
@@ -289,8 +292,8 @@ impl Bilingual for TerminalError {
                 "{count} reversal(s) have not reached the host yet: check the connection and try again \
                  (reversals are resent automatically)"
             ),
-            TerminalError::InUse { pid, dir } => format!(
-                "this terminal ({dir}) is in use by process {}: nothing was done. Wait for that operation to \
+            TerminalError::InUse { pid, .. } => format!(
+                "this terminal is in use by process {}: nothing was done. Wait for that operation to \
                  finish or close it, then try again; read-only views (history, reports, the queue) work meanwhile",
                 pid.map(|p| p.to_string()).unwrap_or_else(|| "(unknown)".into())
             ),

@@ -379,6 +379,8 @@ async fn one_owner_per_data_directory() {
     let e = second().unwrap_err();
     assert!(e.zh().contains(&format!("正由进程 {} 使用", std::process::id())), "{}", e.zh());
     assert!(e.en().contains("in use by process") && e.en().contains("nothing was done"), "{}", e.en());
+    // The operator is not shown the directory's path (the log has it).
+    assert!(!e.zh().contains(dir.to_str().unwrap()) && !e.en().contains(dir.to_str().unwrap()), "{}", e.en());
     assert!(matches!(e, crate::Error::InUse { .. }));
     // The refused open took nothing from the owner.
     r.reader.present("debit").unwrap();
