@@ -9,28 +9,12 @@ use super::Ctx;
 use crate::ledger::effects::EffectKind;
 
 /// Sale (0200/22): debits the card.
-pub(crate) fn sale(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> Result<Plan, Refusal> {
-    let amount = amount(ctx, req, &d)?;
-    let (card, account) = required_card(ctx, req, &mut d)?;
-    status(ctx, &d, &card, &account)?;
-    verify_pin(ctx, req, &mut d, &account, true)?;
-    risk(ctx, req, &d, true)?;
-    funds(&d, &account, amount)?;
-    let debit = Move { anchor: Anchor::This, kind: EffectKind::Debit, amount };
-    Ok(d.approve(vec![debit]).with_auth(ctx.auth_code()?).watched())
+pub(crate) fn sale(ctx: &Ctx<'_>, req: &FinancialRequest, d: Draft) -> Result<Plan, Refusal> {
+    Ok(debit(ctx, req, d)?.watched())
 }
 
-/// Transfer (0200/400000, 60.1 47): debits the card like a sale, for the account in field 103
-/// (digits, 6 to 28; else `30`, format error). The payee's bank is outside this simulator: the
-/// credit side is not kept, the debit is, and it counts in the batch's debit totals.
-pub(crate) fn transfer(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> Result<Plan, Refusal> {
-    let payee_ok = req
-        .payee_account
-        .as_deref()
-        .is_some_and(|a| (6..=28).contains(&a.len()) && a.bytes().all(|b| b.is_ascii_digit()));
-    if !payee_ok {
-        return Err(d.decline("30"));
-    }
+/// The card's checks (status, PIN, risk, funds) and its debit of the amount, approved.
+fn debit(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> Result<Plan, Refusal> {
     let amount = amount(ctx, req, &d)?;
     let (card, account) = required_card(ctx, req, &mut d)?;
     status(ctx, &d, &card, &account)?;
@@ -39,6 +23,20 @@ pub(crate) fn transfer(ctx: &Ctx<'_>, req: &FinancialRequest, mut d: Draft) -> R
     funds(&d, &account, amount)?;
     let debit = Move { anchor: Anchor::This, kind: EffectKind::Debit, amount };
     Ok(d.approve(vec![debit]).with_auth(ctx.auth_code()?))
+}
+
+/// Transfer (0200/400000, 60.1 47): debits the card like a sale, for the account in field 103
+/// (digits, 6 to 28; else `30`, format error). The payee's bank is outside this simulator: the
+/// credit side is not kept, the debit is, and it counts in the batch's debit totals.
+pub(crate) fn transfer(ctx: &Ctx<'_>, req: &FinancialRequest, d: Draft) -> Result<Plan, Refusal> {
+    let payee_ok = req
+        .payee_account
+        .as_deref()
+        .is_some_and(|a| (6..=28).contains(&a.len()) && a.bytes().all(|b| b.is_ascii_digit()));
+    if !payee_ok {
+        return Err(d.decline("30"));
+    }
+    debit(ctx, req, d)
 }
 
 /// Pre-auth (0100/10): holds the amount until cancelled or completed.

@@ -41,7 +41,7 @@ impl Terminal {
     pub async fn download_parameters(&self) -> Result<ParamsReport, Error> {
         self.owner("download the terminal parameters")?;
         let in_force = self.db(|s| s.terminal_params())?.map_or(0, |p| p.version);
-        self.manage_ok(Management::StatusUpload(params::status_list(true, true, in_force))).await?;
+        self.manage(Management::StatusUpload(params::status_list(true, true, in_force))).await?;
         let mut pages = self.db(|s| s.param_pages())?;
         let resumed_at = u32::try_from(pages.len()).unwrap_or(u32::MAX);
         let mut complete = false;
@@ -49,7 +49,7 @@ impl Terminal {
             if page >= MAX_PAGES {
                 break;
             }
-            let resp = self.manage_ok(Management::ParameterDownload { page }).await?;
+            let resp = self.manage(Management::ParameterDownload { page }).await?;
             let f62 = resp.key_block.unwrap_or_default();
             let (last, content) = match f62.split_first() {
                 Some((b'1', rest)) => (true, rest),
@@ -118,21 +118,6 @@ impl Terminal {
             None => Ok(None),
             Some(s) => Ok(Some((TerminalParams::parse(&s.document)?, s.applied_at))),
         }
-    }
-
-    /// One management exchange that must be approved.
-    async fn manage_ok(&self, m: Management) -> Result<crate::iso8583::AdminResponse, Error> {
-        let (resp, _) = self.admin(crate::iso8583::AdminKind::Management(m), None).await?;
-        if !resp.response_code.is_approved() {
-            return Err(Error::invalid_input(
-                format!("收单机构拒绝参数下载（{}），稍后重试", crate::i18n::Bilingual::zh(&resp.response_code)),
-                format!(
-                    "the acquirer refused the parameter download ({}); try again later",
-                    crate::i18n::Bilingual::en(&resp.response_code)
-                ),
-            ));
-        }
-        Ok(resp)
     }
 }
 

@@ -341,7 +341,7 @@ impl Terminal {
     }
 
     /// One management exchange; anything but an approval ends the download (staged pages kept).
-    async fn manage(&self, m: Management) -> Result<AdminResponse, Error> {
+    pub(super) async fn manage(&self, m: Management) -> Result<AdminResponse, Error> {
         let (resp, _) = self.admin(AdminKind::Management(m), None).await?;
         approved(resp)
     }

@@ -33,16 +33,7 @@ class TestPanelActivity : Activity() {
     private fun draw() {
         val ui = Ui(this, Language.get(this))
         val d = devices()
-        val header = ui.column(
-            ui.row(
-                ui.button(Words.back, "back") { finish() },
-                ui.button(Words.switchLanguage, "lang") {
-                    Language.toggle(this)
-                    draw()
-                },
-            ),
-            ui.title(Words.testPanelTitle, tag = "panel_title"),
-        )
+        val header = ui.subpageHeader(Words.testPanelTitle, "panel_title", back = { finish() }, redraw = { draw() })
         if (d == null) {
             setContentView(ui.page(header, ui.label(Words.devicesUnavailable, tag = "panel_unavailable")))
             return

@@ -83,16 +83,7 @@ class HistoryActivity : Activity() {
     private fun draw() {
         val ui = Ui(this, Language.get(this))
         val session = PosHub.session
-        val header = ui.column(
-            ui.row(
-                ui.button(Words.back, "back") { finish() },
-                ui.button(Words.switchLanguage, "lang") {
-                    Language.toggle(this)
-                    draw()
-                },
-            ),
-            ui.title(Words.history, tag = "history_title"),
-        )
+        val header = ui.subpageHeader(Words.history, "history_title", back = { finish() }, redraw = { draw() })
         if (session == null) {
             setContentView(ui.page(header, ui.label(Words.devicesUnavailable, tag = "history_unavailable")))
             return

@@ -71,16 +71,7 @@ class QueueActivity : Activity() {
     private fun draw() {
         val ui = Ui(this, Language.get(this))
         val session = PosHub.session
-        val header = ui.column(
-            ui.row(
-                ui.button(Words.back, "back") { finish() },
-                ui.button(Words.switchLanguage, "lang") {
-                    Language.toggle(this)
-                    draw()
-                },
-            ),
-            ui.title(Words.queue, tag = "queue_title"),
-        )
+        val header = ui.subpageHeader(Words.queue, "queue_title", back = { finish() }, redraw = { draw() })
         val st = status
         if (session == null || st == null) {
             setContentView(ui.page(header, ui.label(if (session == null) Words.devicesUnavailable else Words.starting, tag = "queue_unavailable")))

@@ -96,6 +96,18 @@ class Ui(val context: Context, val lang: Lang) {
 
     fun title(t: Text, tag: String? = null, color: Int = INK): TextView = label(t, 22f, tag, bold = true, color = color)
 
+    /** A secondary screen's header: back, the language switch (then [redraw]), and its title. */
+    fun subpageHeader(title: Text, titleTag: String, back: () -> Unit, redraw: () -> Unit): LinearLayout = column(
+        row(
+            button(Words.back, "back") { back() },
+            button(Words.switchLanguage, "lang") {
+                Language.toggle(context)
+                redraw()
+            },
+        ),
+        title(title, tag = titleTag),
+    )
+
     /** "label: value" (voucher, auth code). */
     fun field(name: Text, value: String, tag: String): TextView = raw(pick(name) + (if (lang == Lang.ZH) "：" else ": ") + value, 16f, tag)
 
