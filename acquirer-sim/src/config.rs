@@ -177,11 +177,27 @@ fn default_blacklist() -> Vec<String> {
 
 /// The published EMV test keys, as the core's vector file holds them.
 fn default_capks() -> Vec<String> {
-    include_str!("../../core/tests/vectors/ca-public-keys.txt")
-        .lines()
+    let published = include_str!("../../core/tests/vectors/ca-public-keys.txt").lines();
+    // The test CA that signed the test deck's chip cards (offline data authentication); its
+    // deliberately wrong twin is for tests that serve it instead (`test_ca_key`).
+    let test_ca =
+        include_str!("../../core/tests/vectors/oda-test-ca.txt").lines().filter(|l| l.starts_with("pos-test-f9 "));
+    published
+        .chain(test_ca)
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .filter_map(|l| l.split_once(' ').map(|(_, h)| h.trim().to_owned()))
         .collect()
+}
+
+/// The 370 TLV (hex) of this project's test CA key (`pos-test-f9`), or of its wrong twin under
+/// the same RID and index (`pos-test-f9-wrong`): for tests of offline data authentication.
+pub fn test_ca_key(wrong: bool) -> String {
+    let label = if wrong { "pos-test-f9-wrong " } else { "pos-test-f9 " };
+    include_str!("../../core/tests/vectors/oda-test-ca.txt")
+        .lines()
+        .find_map(|l| l.strip_prefix(label))
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default()
 }
 
 /// UnionPay debit, credit and quasi-credit with the profile's usual action codes and limits.

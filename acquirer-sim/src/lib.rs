@@ -31,7 +31,7 @@ mod wire;
 
 pub use clock::{LocalTime, SimClock};
 pub use config::{
-    AccountConfig, Limits, MonitoringConfig, ParamsConfig, RoundAmountRule, SimConfig, SimTls, SpikeRule,
+    test_ca_key, AccountConfig, Limits, MonitoringConfig, ParamsConfig, RoundAmountRule, SimConfig, SimTls, SpikeRule,
     TerminalConfig, Timeouts, TmsConfig,
 };
 pub use error::{ConfigError, LedgerError, SimError};

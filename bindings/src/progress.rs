@@ -92,6 +92,14 @@ impl CardReader for ProgressReader {
         self.inner.cancel().await
     }
 
+    async fn load_chip_parameters(
+        &self,
+        keys: &[pos_core::tms::capk::CaPublicKey],
+        aids: &[pos_core::tms::aid::IcParams],
+    ) -> Result<pos_core::ChipParamsHeld, ReaderError> {
+        self.inner.load_chip_parameters(keys, aids).await
+    }
+
     async fn fingerprint_entries(&self, entries: &[String]) -> Result<Vec<EntryFingerprint>, ReaderError> {
         self.inner.fingerprint_entries(entries).await
     }

@@ -162,6 +162,10 @@ pub fn next_step(e: &Error) -> Option<(String, String)> {
             "nothing was charged; take it online (`pos offline off`, no --offline) or use another card (`pos cards`)",
         ),
         C::OfflineNotSignedIn => step("请先联机执行 `pos sign-in`", "run `pos sign-in` while online first"),
+        C::OfflineNotAuthenticated => step(
+            "未扣款；此卡只能联机交易（`pos offline off`）；`pos params show` 可查已下载的IC卡公钥",
+            "nothing was charged; this card can only be taken online (`pos offline off`); `pos params show` lists the CA public keys held",
+        ),
         C::OfflineBlacklisted => step(
             "未扣款；此卡只能联机交易（`pos offline off`），`pos blacklist check` 可查卡",
             "nothing was charged; this card can only be taken online (`pos offline off`); `pos blacklist check` checks a card",
@@ -286,6 +290,7 @@ mod tests {
             (C::NotSignedIn, "pos sign-in", "pos sign-in"),
             (C::OfflineNotSignedIn, "pos sign-in", "pos sign-in"),
             (C::OfflineBlacklisted, "pos blacklist check", "pos blacklist check"),
+            (C::OfflineNotAuthenticated, "pos offline off", "pos offline off"),
             (C::ReaderKeys, "pos sign-in", "pos sign-in"),
             (C::KeyCheck, "pos sign-in", "pos sign-in"),
             (C::SettlementOutOfStep, "pos sign-in", "pos sign-in"),

@@ -73,6 +73,13 @@ impl CardReader for Watched {
     async fn cancel(&self) -> Result<(), ReaderError> {
         self.0.cancel().await
     }
+    async fn load_chip_parameters(
+        &self,
+        keys: &[pos_core::tms::capk::CaPublicKey],
+        aids: &[pos_core::tms::aid::IcParams],
+    ) -> Result<pos_core::ChipParamsHeld, ReaderError> {
+        self.0.load_chip_parameters(keys, aids).await
+    }
     async fn fingerprint_entries(&self, entries: &[String]) -> Result<Vec<EntryFingerprint>, ReaderError> {
         self.0.fingerprint_entries(entries).await
     }

@@ -73,7 +73,9 @@ pub use offline::{OfflineLimits, OfflinePreference, OfflineRefusal, QueueStats};
 #[cfg(any(test, feature = "sim"))]
 pub use provisioning::device_secret;
 pub use provisioning::{ProvisionError, Provisioning};
-pub use reader::{CardRead, CardReader, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
+pub use reader::{
+    CardRead, CardReader, CardRequest, ChipParamsHeld, DataAuthentication, DeviceInfo, ReaderError, ReaderKeyAck,
+};
 #[cfg(any(test, feature = "sim"))]
 pub use reader::{KeyMemory, SoftwareReader, UnknownTestCard};
 pub use receipt::{

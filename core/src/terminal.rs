@@ -96,6 +96,9 @@ pub struct Terminal {
     /// The card blacklist in force, loaded from the journal at its first use and replaced
     /// when a download is applied.
     blacklist: std::sync::Mutex<Option<Arc<crate::tms::blacklist::Blacklist>>>,
+    /// Whether the reader holds the CA public keys and IC parameters in force (handed to it
+    /// before the first card read, and again after a download applies new ones).
+    chip_loaded: std::sync::atomic::AtomicBool,
     /// Owner of the data directory (holding its lock) or a read-only view.
     access: owner::Access,
 }
@@ -193,6 +196,7 @@ impl Terminal {
             risk: Default::default(),
             risk_confirmer: std::sync::Mutex::new(None),
             blacklist: std::sync::Mutex::new(None),
+            chip_loaded: std::sync::atomic::AtomicBool::new(false),
             access,
         }
     }

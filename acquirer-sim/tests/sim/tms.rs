@@ -22,7 +22,7 @@ async fn keys_and_chip_parameters_download_one_by_one_and_verify() {
     let f62 = list.key_block.expect("the key list");
     assert_eq!(f62[0], b'1', "the whole list in one answer");
     let entries = capk::parse_key_list(&f62[1..]).unwrap();
-    assert_eq!(entries.len(), 4, "the published test keys");
+    assert_eq!(entries.len(), 5, "the published test keys and the project's test CA");
     for e in &entries {
         let one = t.call_unsigned(mgmt(Management::CapkDownload(capk::key_request(&e.id)))).await;
         assert_eq!((one.mti.as_str(), one.net.code()), ("0810", 370));
@@ -37,7 +37,7 @@ async fn keys_and_chip_parameters_download_one_by_one_and_verify() {
     let end = t.call_unsigned(mgmt(Management::CapkEnd)).await;
     assert_eq!((end.mti.as_str(), end.net.code(), end.response_code.as_str()), ("0810", 371, "00"));
     // Asked again past what it holds: nothing left.
-    let rest = t.call_unsigned(mgmt(Management::CapkQuery { held: 4 })).await;
+    let rest = t.call_unsigned(mgmt(Management::CapkQuery { held: 5 })).await;
     assert_eq!(rest.key_block.as_deref(), Some(&b"0"[..]));
 
     let aids = t.call_unsigned(mgmt(Management::AidQuery { held: 0 })).await;

@@ -102,6 +102,8 @@ codes! {
     OfflineNotSignedIn = "not_signed_in",
     /// The card is on the blacklist: online only.
     OfflineBlacklisted = "blacklisted",
+    /// The chip's data did not authenticate offline: online only.
+    OfflineNotAuthenticated = "not_authenticated",
     // Risk.
     /// A risk rule blocks the payment.
     RiskBlocked = "risk_blocked",

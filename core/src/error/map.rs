@@ -273,6 +273,7 @@ impl From<OfflineRefusal> for Error {
             OfflineRefusal::CardDailyLimit { .. } => C::OfflineCardDailyLimit,
             OfflineRefusal::NotSignedIn => C::OfflineNotSignedIn,
             OfflineRefusal::Blacklisted => C::OfflineBlacklisted,
+            OfflineRefusal::NotAuthenticated => C::OfflineNotAuthenticated,
         };
         Error::OfflineRefused { code, detail: Detail::of(e) }
     }

@@ -63,6 +63,10 @@ pub enum OfflineRefusal {
     /// The card is on the acquirer's blacklist: only the host may decide on it.
     #[error("the card is on the blacklist")]
     Blacklisted,
+    /// The reader could not authenticate the chip's data offline (no CA public key for it, or
+    /// a certificate or signature that does not verify): only the host may decide on it.
+    #[error("the card's chip data did not authenticate offline")]
+    NotAuthenticated,
 }
 
 impl OfflineRefusal {
@@ -81,6 +85,7 @@ impl OfflineRefusal {
             OfflineRefusal::CardDailyLimit { .. } => "card_daily_limit",
             OfflineRefusal::NotSignedIn => "not_signed_in",
             OfflineRefusal::Blacklisted => "blacklisted",
+            OfflineRefusal::NotAuthenticated => "not_authenticated",
         }
     }
 }
@@ -100,6 +105,7 @@ impl Bilingual for OfflineRefusal {
             OfflineRefusal::CardDailyLimit { limit } => format!("此卡今日离线交易已达{limit}笔"),
             OfflineRefusal::NotSignedIn => "离线交易前须先签到".into(),
             OfflineRefusal::Blacklisted => "此卡在黑名单上，不能离线交易，须联机由发卡行决定".into(),
+            OfflineRefusal::NotAuthenticated => "卡片数据未通过脱机认证，不能离线交易，须联机处理".into(),
         }
     }
 
@@ -130,6 +136,9 @@ impl Bilingual for OfflineRefusal {
             OfflineRefusal::NotSignedIn => "Sign in before taking offline payments".into(),
             OfflineRefusal::Blacklisted => {
                 "This card is on the blacklist: it cannot pay offline, only the issuer may decide online".into()
+            }
+            OfflineRefusal::NotAuthenticated => {
+                "The card's chip data did not authenticate offline: it cannot pay offline, only online".into()
             }
         }
     }

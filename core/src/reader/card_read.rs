@@ -60,6 +60,55 @@ pub struct CardRead {
     /// The fingerprints of the card number's prefixes of the lengths asked for
     /// ([`CardRequest::prefix_lengths`]), shortest first: the blacklist lookup without the number.
     pub prefix_fingerprints: Vec<EntryFingerprint>,
+    /// What the reader's offline data authentication of the chip found (stripe reads: not
+    /// performed). Only [`DataAuthentication::Succeeded`] lets a chip card be approved offline.
+    pub data_authentication: DataAuthentication,
+}
+
+/// The reader's offline data authentication of a chip card (EMV Book 2; TVR byte 1): the card's
+/// static data checked against the issuer's certificate under a CA public key the terminal
+/// handed to the reader ([`super::CardReader::load_chip_parameters`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DataAuthentication {
+    /// Not done: a stripe read, or the reader holds no CA public keys (TVR `80`).
+    #[default]
+    NotPerformed,
+    /// The card's data authenticated.
+    Succeeded,
+    /// It did not: no key for the card's index, a certificate or signature that does not
+    /// verify, an expired certificate, or data altered since the issuer signed it (TVR `40`).
+    Failed,
+}
+
+impl DataAuthentication {
+    /// The value of the reader protocol's tag `3E` (the simulated reader device sends it).
+    #[cfg(any(test, feature = "sim"))]
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            DataAuthentication::NotPerformed => 0,
+            DataAuthentication::Succeeded => 1,
+            DataAuthentication::Failed => 2,
+        }
+    }
+
+    /// From tag `3E`; anything else is not performed (never a success).
+    pub(crate) fn from_code(code: Option<u8>) -> DataAuthentication {
+        match code {
+            Some(1) => DataAuthentication::Succeeded,
+            Some(2) => DataAuthentication::Failed,
+            _ => DataAuthentication::NotPerformed,
+        }
+    }
+
+    /// TVR byte 1's offline data authentication bits (the simulated chip's field 55).
+    #[cfg(any(test, feature = "sim"))]
+    pub(crate) fn tvr_byte1(self) -> u8 {
+        match self {
+            DataAuthentication::NotPerformed => 0x80,
+            DataAuthentication::Succeeded => 0x00,
+            DataAuthentication::Failed => 0x40,
+        }
+    }
 }
 
 impl CardRead {
@@ -92,6 +141,7 @@ impl fmt::Debug for CardRead {
             .field("icc_len", &self.icc.as_ref().map(Vec::len))
             .field("card_seq", &self.card_seq)
             .field("ic_condition", &self.ic_condition)
+            .field("data_authentication", &self.data_authentication)
             .finish_non_exhaustive()
     }
 }

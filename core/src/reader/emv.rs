@@ -35,6 +35,25 @@ pub(crate) struct ChipSession {
     pub unpredictable: [u8; 4],
     pub pin_entered: bool,
     pub reader_serial: String,
+    /// Terminal verification results (byte 1 carries the offline data authentication's outcome).
+    pub tvr: [u8; 5],
+}
+
+/// The simulated card's application interchange profile (82).
+pub(crate) fn aip(card: &TestCard) -> [u8; 2] {
+    if card.presentation == Presentation::Contactless {
+        [0x00, 0x80]
+    } else {
+        [0x7C, 0x00]
+    }
+}
+
+/// The simulated card's AID (84): UnionPay debit or credit.
+pub(crate) fn aid(card: &TestCard) -> [u8; 8] {
+    match card.kind {
+        AccountKind::Debit => [0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01],
+        AccountKind::Credit => [0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x02],
+    }
 }
 
 /// Builds field 55 for a chip or contactless read of `card`.
@@ -45,14 +64,11 @@ pub(crate) fn field55(card: &TestCard, pan: &Pan, req: &CardRequest, s: &ChipSes
     let currency_bcd = bcd(u64::from(currency), 2);
     let c = req.at.civil();
     let date = bcd(c.year.rem_euclid(100) as u64 * 10_000 + u64::from(c.month) * 100 + u64::from(c.day), 3);
-    let aip: [u8; 2] = if card.presentation == Presentation::Contactless { [0x00, 0x80] } else { [0x7C, 0x00] };
-    let aid: [u8; 8] = match card.kind {
-        AccountKind::Debit => [0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01],
-        AccountKind::Credit => [0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x02],
-    };
+    let aip = aip(card);
+    let aid = aid(card);
     // CVM results: 42 03 00 = enciphered PIN online, succeeded-unknown; 1F 03 02 = no CVM.
     let cvm: [u8; 3] = if s.pin_entered { [0x42, 0x03, 0x00] } else { [0x1F, 0x03, 0x02] };
-    let tvr = [0u8; 5];
+    let tvr = s.tvr;
     let mut cdol = Vec::with_capacity(40);
     for part in [&amount_bcd[..], &[0u8; 6], &currency_bcd, &tvr, &currency_bcd, &date, &[emv_txn_type(req.txn)]] {
         cdol.extend_from_slice(part);

@@ -13,6 +13,10 @@ mod error;
 mod key_memory;
 mod keys;
 #[cfg(any(test, feature = "sim"))]
+pub(crate) mod oda;
+#[cfg(any(test, feature = "sim"))]
+mod sda_cards;
+#[cfg(any(test, feature = "sim"))]
 mod software;
 #[cfg(any(test, feature = "sim"))]
 mod tamper_memory;
@@ -23,18 +27,29 @@ mod tests;
 use async_trait::async_trait;
 
 use crate::crypto::EncryptedWorkingKeys;
+use crate::tms::aid::IcParams;
 use crate::tms::blacklist::EntryFingerprint;
+use crate::tms::capk::CaPublicKey;
 
 /// Blacklist entries one [`CardReader::fingerprint_entries`] call takes (one reader frame).
 pub const FINGERPRINT_BATCH: usize = 64;
 
-pub use card_read::{CardRead, CardRequest, DeviceInfo};
+pub use card_read::{CardRead, CardRequest, DataAuthentication, DeviceInfo};
 pub use error::ReaderError;
 #[cfg(any(test, feature = "sim"))]
 pub use key_memory::KeyMemory;
 pub use keys::ReaderKeyAck;
 #[cfg(any(test, feature = "sim"))]
 pub use software::{SoftwareReader, UnknownTestCard};
+
+/// What the reader's chip kernel holds after [`CardReader::load_chip_parameters`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChipParamsHeld {
+    /// CA public keys.
+    pub keys: u16,
+    /// Applications (AIDs) with their parameters.
+    pub aids: u16,
+}
 
 /// A card reader with PIN pad, as the terminal drives it.
 #[async_trait]
@@ -61,6 +76,16 @@ pub trait CardReader: Send + Sync {
     /// under the reader's device secret: one 16-byte fingerprint each, in order. The phone keeps
     /// only these; a card read then carries the fingerprints of the card's prefixes.
     async fn fingerprint_entries(&self, entries: &[String]) -> Result<Vec<EntryFingerprint>, ReaderError>;
+
+    /// Hands the reader's chip kernel the CA public keys and IC parameters in force, replacing
+    /// what it held; it checks each key's check sum and says how many of each it holds now.
+    /// Offline data authentication needs the keys: without them a chip card is never approved
+    /// offline. No default body: a wrapper that forgot it would turn authentication off.
+    async fn load_chip_parameters(
+        &self,
+        keys: &[CaPublicKey],
+        aids: &[IcParams],
+    ) -> Result<ChipParamsHeld, ReaderError>;
 
     /// Abandons a read in progress; the waiting `read_card` returns `Cancelled`.
     async fn cancel(&self) -> Result<(), ReaderError>;

@@ -12,11 +12,13 @@ use async_trait::async_trait;
 use tokio::sync::Notify;
 use zeroize::Zeroizing;
 
-use super::card_read::{CardRead, CardRequest, DeviceInfo};
+use super::card_read::{CardRead, CardRequest, DataAuthentication, DeviceInfo};
 use super::emv::{field55, ChipSession};
 use super::error::ReaderError;
 use super::keys::ReaderKeyAck;
+use super::oda::{self, SdaCard};
 use super::CardReader;
+use super::ChipParamsHeld;
 use crate::card::{fingerprint, DeviceSecret, Pan};
 use crate::crypto::keyblock::decrypt_key;
 use crate::crypto::{
@@ -24,6 +26,8 @@ use crate::crypto::{
 };
 use crate::deck::{self, Presentation, TestCard};
 use crate::iso8583::{EntryMethod, EntryMode, SecurityControl};
+use crate::tms::aid::{IcParams, MAX_AIDS};
+use crate::tms::capk::{self, CaPublicKey, MAX_KEYS};
 
 /// PIK and TDK as loaded at sign-in; they never leave this struct.
 struct LoadedKeys {
@@ -70,6 +74,8 @@ pub struct SoftwareReader {
     memory: Option<super::key_memory::KeyMemory>,
     /// Security switch, unlock key and wrong-code counts (kept beside the key memory).
     unlock: super::tamper_memory::SecureUnlock,
+    /// The chip kernel's CA public keys and applications, as the terminal last loaded them.
+    chip: Mutex<(Vec<CaPublicKey>, Vec<IcParams>)>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -91,6 +97,7 @@ impl SoftwareReader {
             cancelled: Notify::new(),
             memory: None,
             unlock: super::tamper_memory::SecureUnlock::new(),
+            chip: Mutex::new((Vec::new(), Vec::new())),
         }
     }
 
@@ -221,6 +228,8 @@ impl SoftwareReader {
         let (_, _, has_track3) = card.tracks_read();
         let track2 = Some(protect(Zeroizing::new(card.track2()))?);
         let track3 = if has_track3 && !method.is_chip() { Some(protect(Zeroizing::new(card.track3()))?) } else { None };
+        let data_authentication =
+            if method.is_chip() { self.authenticate(card, &pan, req) } else { DataAuthentication::NotPerformed };
         let icc = if method.is_chip() {
             let atc = {
                 let mut atc = lock(&self.atc);
@@ -232,6 +241,7 @@ impl SoftwareReader {
                 unpredictable: random_bytes::<4>()?,
                 pin_entered: pin_block.is_some(),
                 reader_serial: self.serial.clone(),
+                tvr: [data_authentication.tvr_byte1(), 0, 0, 0, 0],
             };
             Some(field55(card, &pan, req, &session))
         } else {
@@ -256,7 +266,43 @@ impl SoftwareReader {
             icc,
             fingerprint: fingerprint(&self.secret, &pan),
             prefix_fingerprints: blacklist::prefix_fingerprints(&self.secret, &pan, req.prefix_lengths),
+            data_authentication,
         })
+    }
+
+    /// Static data authentication of the card's chip under the CA keys loaded (`oda`): what
+    /// the card presents is the deck's personalisation (`sda_cards`, signed by the test CA).
+    fn authenticate(&self, card: &TestCard, pan: &Pan, req: &CardRequest) -> DataAuthentication {
+        let chip = lock(&self.chip);
+        let Some((_, cert, ssad)) = super::sda_cards::CARDS.iter().find(|(id, _, _)| *id == card.id) else {
+            // A chip without SDA data: nothing the issuer signed.
+            return if chip.0.is_empty() { DataAuthentication::NotPerformed } else { DataAuthentication::Failed };
+        };
+        let (cert, ssad) = (hex::decode(cert).unwrap_or_default(), hex::decode(ssad).unwrap_or_default());
+        let records = oda::static_records(pan.as_digits(), card.expiry);
+        let aid = super::emv::aid(card);
+        let aip = super::emv::aip(card);
+        let mut rid = [0u8; 5];
+        rid.copy_from_slice(&aid[..5]);
+        let sda = SdaCard {
+            rid,
+            ca_index: super::sda_cards::CA_INDEX,
+            issuer_certificate: &cert,
+            issuer_remainder: &[],
+            issuer_exponent: super::sda_cards::ISSUER_EXPONENT,
+            signed_static_data: &ssad,
+            static_data: &records,
+            aip: &aip,
+            pan: pan.as_digits(),
+        };
+        let c = req.at.civil();
+        let today = u32::try_from(c.year.rem_euclid(100)).unwrap_or(0) * 100 + u32::from(c.month);
+        oda::authenticate(&chip.0, &sda, today)
+    }
+
+    /// The CA public keys the chip kernel holds.
+    pub fn chip_keys(&self) -> Vec<CaPublicKey> {
+        lock(&self.chip).0.clone()
     }
 }
 
@@ -335,6 +381,28 @@ impl CardReader for SoftwareReader {
             return Err(ReaderError::Protocol("a blacklist entry that is not 1-19 digits".into()));
         }
         Ok(entries.iter().map(|e| blacklist::entry_fingerprint(&self.secret, e)).collect())
+    }
+
+    async fn load_chip_parameters(
+        &self,
+        keys: &[CaPublicKey],
+        aids: &[IcParams],
+    ) -> Result<ChipParamsHeld, ReaderError> {
+        if keys.len() > MAX_KEYS || aids.len() > MAX_AIDS {
+            return Err(ReaderError::Protocol(format!(
+                "{} CA keys and {} applications in one load",
+                keys.len(),
+                aids.len()
+            )));
+        }
+        // The kernel checks every key itself: a key damaged between the phone's store and here
+        // would fail every card it signs.
+        if let Some(bad) = keys.iter().find(|k| capk::checksum(&k.id, &k.modulus, &k.exponent) != k.checksum) {
+            return Err(ReaderError::Protocol(format!("CA public key {} fails its check sum", bad.id.label())));
+        }
+        *lock(&self.chip) = (keys.to_vec(), aids.to_vec());
+        tracing::info!(keys = keys.len(), aids = aids.len(), "reader loaded the chip parameters");
+        Ok(ChipParamsHeld { keys: keys.len() as u16, aids: aids.len() as u16 })
     }
 
     async fn cancel(&self) -> Result<(), ReaderError> {

@@ -8,7 +8,7 @@ use crate::crypto::random_bytes;
 use crate::iso8583::{encode_message, unionpay, FinancialRequest, TxnType};
 use crate::money::Amount;
 use crate::offline::{check_amount, check_card, OfflinePreference, OfflineRefusal};
-use crate::reader::CardRead;
+use crate::reader::{CardRead, DataAuthentication};
 use crate::response_code::{OperatorAction, ResponseCode};
 use crate::store::{NewTxn, OriginalRefs, TxnRecord};
 
@@ -37,9 +37,9 @@ impl Terminal {
         let plan = Plan { txn: TxnType::Sale, amount: Some(amount), original: None, payee: None };
         match preference {
             OfflinePreference::RequireOnline => self.run(plan).await.map_err(Error::from),
-            OfflinePreference::ForceOffline => self.offline_sale(amount, None, None).await.map_err(Error::from),
+            OfflinePreference::ForceOffline => self.offline_sale(amount, None, None, false).await.map_err(Error::from),
             OfflinePreference::PreferOnline if !self.connectivity.platform_online() => {
-                self.offline_sale(amount, None, None).await.map_err(Error::from)
+                self.offline_sale(amount, None, None, false).await.map_err(Error::from)
             }
             OfflinePreference::PreferOnline => {
                 let session = self.session()?;
@@ -76,7 +76,7 @@ impl Terminal {
         card: Option<CardRead>,
         risk: Option<crate::risk::AuditId>,
     ) -> Result<TxnOutcome, TerminalError> {
-        match self.offline_sale(amount, card, risk).await {
+        match self.offline_sale(amount, card, risk, true).await {
             Err(TerminalError::Offline(refusal)) => {
                 tracing::info!(reason = refusal.code(), "no offline fallback");
                 Err(online)
@@ -97,10 +97,10 @@ impl Terminal {
         amount: Amount,
         card: Option<CardRead>,
         carried: Option<crate::risk::AuditId>,
+        online_tried: bool,
     ) -> Result<TxnOutcome, TerminalError> {
-        // A card passed in was read for an online attempt that got no answer: a listed one is
-        // not sent again.
-        let online_tried = card.is_some();
+        // `online_tried`: the host could not be used a moment ago (no answer, or a reversal it
+        // would not take): a card only the host may decide on is not sent again.
         let limits = self.config.offline;
         if !limits.enabled {
             return Err(OfflineRefusal::Disabled.into());
@@ -120,7 +120,17 @@ impl Terminal {
             if online_tried {
                 return Err(OfflineRefusal::Blacklisted.into());
             }
-            return self.listed_card_online(amount, card).await;
+            return self.only_online(amount, card, OfflineRefusal::Blacklisted).await;
+        }
+        // A chip read whose data the reader could not authenticate (no CA key for it, or data
+        // that is not what the issuer signed) is never approved offline: a counterfeit chip
+        // would otherwise be paid on trust.
+        if card.entry_mode.method.is_chip() && card.data_authentication != DataAuthentication::Succeeded {
+            tracing::warn!(pan = %card.masked_pan, oda = ?card.data_authentication, "chip data not authenticated: not approved offline");
+            if online_tried {
+                return Err(OfflineRefusal::NotAuthenticated.into());
+            }
+            return self.only_online(amount, card, OfflineRefusal::NotAuthenticated).await;
         }
         let today = self.db(|s| s.offline_count_for_card(&card.fingerprint, &now.mmdd()))?;
         check_card(&limits, card.entry_mode, today)?;
@@ -150,28 +160,34 @@ impl Terminal {
         Ok(offline_outcome(&record, &card, amount, auth))
     }
 
-    /// A blacklisted card met on the offline path goes to the host, which alone may approve it
-    /// (the simulator declines it, `62`), on the same card read. When the host cannot be used
-    /// either, the payment is refused: a listed card is never approved offline.
-    async fn listed_card_online(&self, amount: Amount, card: CardRead) -> Result<TxnOutcome, TerminalError> {
+    /// A card met on the offline path that only the host may decide on (blacklisted, or its
+    /// chip data not authenticated) goes to the host on the same card read (the simulator
+    /// declines a listed card, `62`). When the host cannot be used either, the payment is
+    /// refused with `refusal`: such a card is never approved offline.
+    async fn only_online(
+        &self,
+        amount: Amount,
+        card: CardRead,
+        refusal: OfflineRefusal,
+    ) -> Result<TxnOutcome, TerminalError> {
         let plan = Plan { txn: TxnType::Sale, amount: Some(amount), original: None, payee: None };
         // No network on the platform: nothing to try (and no request left in doubt).
         if !self.connectivity.platform_online() {
-            return Err(OfflineRefusal::Blacklisted.into());
+            return Err(refusal.into());
         }
         let Ok(session) = self.session() else {
-            return Err(OfflineRefusal::Blacklisted.into());
+            return Err(refusal.into());
         };
         if self.reversals_first().await.is_err() {
-            return Err(OfflineRefusal::Blacklisted.into());
+            return Err(refusal.into());
         }
         let risk = self.risk_gate(plan.txn, plan.amount, &card, false, None).await?;
         let result = self.online(&plan, &session, &card).await;
         self.risk_link(risk, &result);
         match result {
             Err(TerminalError::Exchange(f)) if f.error.is_no_answer() => {
-                tracing::info!(pan = %card.masked_pan, "listed card: the host did not answer; refused");
-                Err(OfflineRefusal::Blacklisted.into())
+                tracing::info!(pan = %card.masked_pan, "only online: the host did not answer; refused");
+                Err(refusal.into())
             }
             other => other,
         }

@@ -120,6 +120,14 @@ impl CardReader for NoReader {
         Err(ReaderError::Unsupported)
     }
 
+    async fn load_chip_parameters(
+        &self,
+        _keys: &[crate::tms::capk::CaPublicKey],
+        _aids: &[crate::tms::aid::IcParams],
+    ) -> Result<crate::reader::ChipParamsHeld, ReaderError> {
+        Err(ReaderError::Unsupported)
+    }
+
     async fn cancel(&self) -> Result<(), ReaderError> {
         Ok(())
     }

@@ -206,6 +206,7 @@ impl Terminal {
     /// Asks the reader for the card of `plan`.
     pub(super) async fn read(&self, plan: &Plan) -> Result<CardRead, TerminalError> {
         self.tamper_guard()?;
+        self.load_chip_parameters().await;
         let prefix_lengths = self.blacklist()?.lengths();
         let card = self
             .reader

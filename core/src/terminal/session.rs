@@ -108,6 +108,7 @@ impl Terminal {
             self.db(|s| s.set_batch(resp.batch))?;
         }
         tracing::info!(batch = %resp.batch, mode = %mode, "signed in");
+        self.first_chip_downloads().await;
         // Uploads that stopped for want of a sign-in can go on.
         self.wakeup.notify_one();
         self.admin_outcome(AdminOp::SignIn, &resp, stan).map_err(Error::from)

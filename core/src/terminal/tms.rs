@@ -282,6 +282,62 @@ impl Terminal {
         Ok(items.iter().map(|i| IcParams::from_tlv(&i.value)).collect::<Result<_, _>>()?)
     }
 
+    /// Hands the reader the CA public keys and IC parameters in force, unless it holds them
+    /// already. A failure is logged, not raised: the read goes on, and a chip card the reader
+    /// could not authenticate is then refused offline (never approved on trust).
+    pub(super) async fn load_chip_parameters(&self) {
+        use std::sync::atomic::Ordering;
+        if self.chip_loaded.load(Ordering::SeqCst) {
+            return;
+        }
+        let (keys, aids) = match (self.public_keys(), self.ic_parameters()) {
+            (Ok(k), Ok(a)) => (k, a),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %e, "the chip parameters could not be read from the store");
+                return;
+            }
+        };
+        if keys.is_empty() && aids.is_empty() {
+            // Nothing downloaded yet: the reader has nothing to authenticate with.
+            self.chip_loaded.store(true, Ordering::SeqCst);
+            return;
+        }
+        match self.reader.load_chip_parameters(&keys, &aids).await {
+            Ok(held) => {
+                tracing::info!(keys = held.keys, aids = held.aids, "the reader holds the chip parameters");
+                self.chip_loaded.store(true, Ordering::SeqCst);
+            }
+            Err(e) => tracing::warn!(error = %e, "the reader did not take the chip parameters"),
+        }
+    }
+
+    /// After a sign-in: a terminal that holds no CA public keys fetches them and the IC
+    /// parameters now (as UnionPay terminals do after their first sign-in), so that chip cards
+    /// can be authenticated offline. A failure leaves both due for the next sync; the sign-in
+    /// stands.
+    pub(super) async fn first_chip_downloads(&self) {
+        let held = self.store.tms_state(TmsKind::Capk).map(|s| s.applied_at.is_some());
+        if !matches!(held, Ok(false)) {
+            return;
+        }
+        for (key, kind) in [(DUE_CAPK, TmsKind::Capk), (DUE_AID, TmsKind::Aid)] {
+            let done = match kind {
+                TmsKind::Capk => self.download_public_keys().await.map(|_| ()),
+                _ => self.download_ic_parameters().await.map(|_| ()),
+            };
+            match done {
+                Ok(()) => {
+                    let _ = self.db(|s| s.remove_setting(key));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, kind = kind.as_str(), "first download after sign-in failed: due");
+                    let _ = self.db(|s| s.set_setting(key, "1"));
+                    return;
+                }
+            }
+        }
+    }
+
     /// The host's list, queried until it says it is complete.
     async fn list<T>(
         &self,
@@ -330,6 +386,10 @@ impl Terminal {
             .db(|s| s.tms_stage_commit(kind, &now))?
             .ok_or_else(|| unmatched("the download was abandoned meanwhile"))?;
         tracing::info!(kind = kind.as_str(), entries = state.entries, resumed_at, skipped, "download applied");
+        if matches!(kind, TmsKind::Capk | TmsKind::Aid) {
+            // The reader gets the new set before its next card read.
+            self.chip_loaded.store(false, std::sync::atomic::Ordering::SeqCst);
+        }
         Ok(DownloadReport {
             kind,
             from: 0,

@@ -152,6 +152,13 @@ impl pos_core::CardReader for ForgetsPrefixes {
     ) -> Result<Vec<pos_core::tms::blacklist::EntryFingerprint>, pos_core::ReaderError> {
         self.0.fingerprint_entries(entries).await
     }
+    async fn load_chip_parameters(
+        &self,
+        keys: &[pos_core::tms::capk::CaPublicKey],
+        aids: &[pos_core::tms::aid::IcParams],
+    ) -> Result<pos_core::ChipParamsHeld, pos_core::ReaderError> {
+        self.0.load_chip_parameters(keys, aids).await
+    }
     async fn cancel(&self) -> Result<(), pos_core::ReaderError> {
         self.0.cancel().await
     }

@@ -97,3 +97,16 @@ async fn a_reader_dropping_mid_payment_charges_nothing_and_the_next_payment_work
     assert!(o.approved);
     assert_eq!(rig.sim.ledger().available(pan("debit")).unwrap(), before - 700);
 }
+
+/// The CA public keys and IC parameters cross the link in parts (`LOAD_CHIP_PARAMS`, 0C) and the
+/// reader's chip kernel authenticates the card: it pays offline, its result in tag 3E.
+#[tokio::test(start_paused = true)]
+async fn the_chip_parameters_cross_the_link_and_a_chip_card_pays_offline() {
+    // A small MTU: the keys take several frames of chunks.
+    let rig = ble_rig(23).await;
+    assert_eq!(rig.terminal.public_keys().unwrap().len(), 5, "fetched at the first sign-in");
+    rig.device.present("offline").unwrap();
+    let o = rig.terminal.sale_with(cny(800), pos_core::OfflinePreference::ForceOffline).await.unwrap();
+    assert!(o.approved && o.txn == pos_core::iso8583::TxnType::OfflineSale, "{o:?}");
+    assert_eq!(rig.terminal.queue_stats().unwrap().count, 1);
+}

@@ -16,6 +16,7 @@ mod crash;
 mod fleet_and_followups;
 mod followups;
 mod mitm;
+mod oda;
 mod offline;
 mod online;
 mod params;

@@ -11,13 +11,16 @@ use pos_e2e::start_with;
 #[tokio::test(start_paused = true)]
 async fn keys_and_chip_parameters_download_verified_and_apply_at_the_end() {
     let rig = start_with(SimConfig::demo(), |_| {}).await;
+    // A terminal that holds no CA keys fetches them, and the IC parameters, after its sign-in.
     assert!(rig.terminal.sign_in().await.unwrap().approved);
-    assert!(rig.terminal.public_keys().unwrap().is_empty());
+    let fetched = rig.terminal.downloads().unwrap();
+    assert_eq!((fetched[0].1.entries, fetched[1].1.entries), (5, 3), "fetched at the first sign-in");
     let report = rig.terminal.download_public_keys().await.unwrap();
-    assert_eq!((report.kind, report.entries, report.resumed_at, report.skipped), (TmsKind::Capk, 4, 0, 0));
+    assert_eq!((report.kind, report.entries, report.resumed_at, report.skipped), (TmsKind::Capk, 5, 0, 0));
     let keys = rig.terminal.public_keys().unwrap();
     let labels: Vec<String> = keys.iter().map(|k| k.id.label()).collect();
-    assert_eq!(labels, ["A000000003/92", "A000000004/EF", "A000000333/08", "A000000333/09"]);
+    // The published test keys and this project's test CA (the deck's chip cards).
+    assert_eq!(labels, ["A000000003/92", "A000000004/EF", "A000000333/08", "A000000333/09", "A000000333/F9"]);
     // The same published check sums as the vector file.
     assert_eq!(hex::encode_upper(keys[2].checksum), "EE23B616C95C02652AD18860E48787C079E8E85A");
     let report = rig.terminal.download_ic_parameters().await.unwrap();
@@ -40,7 +43,7 @@ async fn a_download_cut_mid_way_keeps_the_old_keys_and_resumes() {
     assert_eq!(rig.terminal.download_public_keys().await.unwrap().entries, 2);
     let before = rig.terminal.public_keys().unwrap();
 
-    // The host now has four keys; the answer to the third management request (the second key)
+    // The host now has five keys; the answer to the third management request (the second key)
     // is lost: the list and one key arrived, the download stops.
     rig.sim.set_tms(pos_acquirer_sim::TmsConfig { capks: all, ..Default::default() }).unwrap();
     rig.sim.faults().set(DEMO_TID, FaultPlan::once(FaultMode::DropResponse).on(RequestClass::Network).after(2));
@@ -50,8 +53,8 @@ async fn a_download_cut_mid_way_keeps_the_old_keys_and_resumes() {
     assert_eq!(rig.terminal.downloads().unwrap()[0].1.staging_next, Some(1), "one key staged");
 
     let report = rig.terminal.download_public_keys().await.unwrap();
-    assert_eq!((report.resumed_at, report.entries), (1, 4), "resumed after the key it had");
-    assert_eq!(rig.terminal.public_keys().unwrap().len(), 4);
+    assert_eq!((report.resumed_at, report.entries), (1, 5), "resumed after the key it had");
+    assert_eq!(rig.terminal.public_keys().unwrap().len(), 5);
 }
 
 #[tokio::test(start_paused = true)]
@@ -86,7 +89,7 @@ async fn the_host_asks_for_new_keys_in_a_header_and_the_terminal_fetches_them() 
     rig.terminal.echo().await.unwrap();
     assert_eq!(rig.terminal.downloads_due().unwrap(), vec![TmsKind::Capk]);
     let done = rig.terminal.run_due_downloads().await.unwrap();
-    assert_eq!((done.len(), done[0].entries), (1, 4));
+    assert_eq!((done.len(), done[0].entries), (1, 5));
     assert!(rig.terminal.downloads_due().unwrap().is_empty(), "done once");
     // The host stopped asking: another answer leaves nothing due.
     rig.terminal.echo().await.unwrap();
@@ -104,5 +107,5 @@ async fn the_host_asks_for_new_keys_in_a_header_and_the_terminal_fetches_them() 
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
-    assert_eq!(task.public_keys().unwrap().len(), 3, "fetched by the background task");
+    assert_eq!(task.public_keys().unwrap().len(), all.len() - 1, "fetched by the background task");
 }

@@ -13,14 +13,18 @@ use super::codes::{cmd, event, tag};
 use super::events::{CardMethod, ReaderEvent, ReaderObserver};
 use super::link_key::{Ephemeral, LinkKey};
 use super::messages::{
-    decode_card_read, decode_device_info, decode_entry_fps, decode_key_ack, encode_entries, encode_keys,
-    encode_request, key_ack_aad, status_error, txn_error_of,
+    decode_card_read, decode_chip_held, decode_device_info, decode_entry_fps, decode_key_ack, encode_chip_params,
+    encode_entries, encode_keys, encode_request, key_ack_aad, status_error, txn_error_of,
 };
 use super::payload::{Payload, PayloadWriter};
 use crate::crypto::EncryptedWorkingKeys;
 use crate::devices::ble::{BleLink, Frame, FrameKind, FrameTransport, LinkEvent, TransportConfig, TransportError};
-use crate::reader::{CardRead, CardReader, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck, FINGERPRINT_BATCH};
+use crate::reader::{
+    CardRead, CardReader, CardRequest, ChipParamsHeld, DeviceInfo, ReaderError, ReaderKeyAck, FINGERPRINT_BATCH,
+};
+use crate::tms::aid::IcParams;
 use crate::tms::blacklist::EntryFingerprint;
+use crate::tms::capk::CaPublicKey;
 
 /// How long a command may take before the reader counts as not answering.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
@@ -349,6 +353,32 @@ impl CardReader for BleCardReader {
         }
         let bytes = self.command(cmd::FINGERPRINT_ENTRIES, encode_entries(entries)).await?;
         decode_entry_fps(&Payload::parse(&bytes)?, entries.len())
+    }
+
+    async fn load_chip_parameters(
+        &self,
+        keys: &[CaPublicKey],
+        aids: &[IcParams],
+    ) -> Result<ChipParamsHeld, ReaderError> {
+        // All parts under one command lock: nothing else reaches the reader between them.
+        let _one = self.command.lock().await;
+        let mut held = None;
+        for part in encode_chip_params(keys, aids) {
+            let bytes = self.command_locked(cmd::LOAD_CHIP_PARAMS, part).await?;
+            held = Some(decode_chip_held(&Payload::parse(&bytes)?)?);
+        }
+        let held = held.ok_or_else(|| ReaderError::Protocol("no chip parameters sent".into()))?;
+        // Checked against what we sent: a reader that kept fewer would authenticate less.
+        if usize::from(held.keys) != keys.len() || usize::from(held.aids) != aids.len() {
+            return Err(ReaderError::Protocol(format!(
+                "the reader holds {} CA keys and {} applications of the {} and {} sent",
+                held.keys,
+                held.aids,
+                keys.len(),
+                aids.len()
+            )));
+        }
+        Ok(held)
     }
 
     async fn cancel(&self) -> Result<(), ReaderError> {

@@ -26,6 +26,9 @@ pub mod cmd {
     /// Blacklist entries (`ENTRIES`) to fingerprint under the device secret; the answer holds
     /// one 16-byte fingerprint each, in order (`ENTRY_FPS`).
     pub(crate) const FINGERPRINT_ENTRIES: u8 = 0x0B;
+    /// CA public keys and IC parameters for the reader's chip kernel, in parts of one frame
+    /// (`CHIP_PART`, `CA_KEY`*, `AID_PARAMS`*); the answer says how many it holds.
+    pub(crate) const LOAD_CHIP_PARAMS: u8 = 0x0C;
 }
 
 /// Reader-to-phone events (frame KIND event).
@@ -124,6 +127,18 @@ pub mod tag {
     pub(crate) const PREFIX_LENGTHS: u8 = 0x3C;
     /// The card's prefix fingerprints, 16 bytes each, shortest prefix first.
     pub(crate) const PREFIX_FPS: u8 = 0x3D;
+    /// The offline data authentication of the chip: 0 not performed, 1 succeeded, 2 failed.
+    pub(crate) const DATA_AUTH: u8 = 0x3E;
+    /// `LOAD_CHIP_PARAMS` part: bit 0 the first (what the reader held is dropped), bit 1 the last.
+    pub(crate) const CHIP_PART: u8 = 0x80;
+    /// One CA public key, the TLV of a 370 answer (repeatable).
+    pub(crate) const CA_KEY: u8 = 0x81;
+    /// One application's IC parameters, the TLV of a 380 answer (repeatable).
+    pub(crate) const AID_PARAMS: u8 = 0x82;
+    /// CA public keys the reader holds now (u16).
+    pub(crate) const KEYS_HELD: u8 = 0x83;
+    /// Applications the reader holds now (u16).
+    pub(crate) const AIDS_HELD: u8 = 0x84;
     /// How the card was presented: 1 swipe, 2 insert, 3 tap.
     pub(crate) const METHOD: u8 = 0x40;
     /// PIN digits entered.

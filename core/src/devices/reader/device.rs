@@ -15,14 +15,16 @@ use super::codes::{cmd, event, status, tag};
 use super::events::CardMethod;
 use super::link_key::{Ephemeral, LinkKey};
 use super::messages::{
-    decode_entries, decode_keys, decode_request, encode_card_read, encode_device_info, encode_entry_fps,
-    encode_key_ack, error_status, key_ack_aad, txn_error_code,
+    decode_chip_part, decode_entries, decode_keys, decode_request, encode_card_read, encode_chip_held,
+    encode_device_info, encode_entry_fps, encode_key_ack, error_status, key_ack_aad, txn_error_code,
 };
 use super::payload::{Payload, PayloadWriter};
 use crate::crypto::SecretKey;
 use crate::devices::ble::{BleLink, Frame, FrameKind, FrameTransport, LinkEvent, TransportConfig, TransportError};
 use crate::iso8583::EntryMethod;
-use crate::reader::{CardRead, CardReader, CardRequest, ReaderError, SoftwareReader};
+use crate::reader::{CardRead, CardReader, CardRequest, ChipParamsHeld, ReaderError, SoftwareReader};
+use crate::tms::aid::IcParams;
+use crate::tms::capk::CaPublicKey;
 
 /// Battery level below which the reader warns.
 const BATTERY_LOW: u8 = 20;
@@ -35,6 +37,8 @@ struct DeviceState {
     display: Mutex<String>,
     /// The link key agreed with the phone on this connection (forgotten when the link drops).
     link_key: Mutex<Option<LinkKey>>,
+    /// The parts of a `LOAD_CHIP_PARAMS` received so far.
+    chip_staging: Mutex<(Vec<CaPublicKey>, Vec<IcParams>)>,
 }
 
 impl DeviceState {
@@ -257,6 +261,10 @@ async fn handle(
             },
             Err(e) => respond(t, f.cmd, error_status(&e)).await,
         },
+        cmd::LOAD_CHIP_PARAMS => match load_chip_part(inner, state, &payload).await {
+            Ok(held) => respond(t, f.cmd, encode_chip_held(held)).await,
+            Err(e) => respond(t, f.cmd, error_status(&e)).await,
+        },
         cmd::UNLOCK_CHALLENGE => match inner.unlock_challenge().await {
             Ok(challenge) => {
                 let answer = PayloadWriter::new().u8(tag::STATUS, status::OK).text(tag::CHALLENGE, &challenge);
@@ -284,6 +292,32 @@ async fn handle(
         }
         _ => respond(t, f.cmd, error_status(&ReaderError::Protocol("unknown command".into()))).await,
     }
+}
+
+/// One part of a `LOAD_CHIP_PARAMS`: staged; the last part loads the whole set into the kernel.
+async fn load_chip_part(
+    inner: &SoftwareReader,
+    state: &DeviceState,
+    payload: &Payload<'_>,
+) -> Result<ChipParamsHeld, ReaderError> {
+    let (flags, keys, aids) = decode_chip_part(payload)?;
+    let staged = {
+        let mut staging = state.chip_staging.lock().map_err(|_| ReaderError::Protocol("busy".into()))?;
+        if flags & 1 == 1 {
+            *staging = (Vec::new(), Vec::new());
+        }
+        staging.0.extend(keys);
+        staging.1.extend(aids);
+        if staging.0.len() > crate::tms::capk::MAX_KEYS || staging.1.len() > crate::tms::aid::MAX_AIDS {
+            *staging = (Vec::new(), Vec::new());
+            return Err(ReaderError::Protocol("more chip parameters than the reader holds".into()));
+        }
+        if flags & 2 == 0 {
+            return Ok(ChipParamsHeld { keys: staging.0.len() as u16, aids: staging.1.len() as u16 });
+        }
+        std::mem::take(&mut *staging)
+    };
+    inner.load_chip_parameters(&staged.0, &staged.1).await
 }
 
 /// One card read: waits for the card while answering the phone (cancel, busy), then reports.

@@ -6,9 +6,11 @@ use super::payload::{Payload, PayloadWriter};
 use crate::card::{CardFingerprint, MaskedPan};
 use crate::crypto::{EncryptedWorkingKeys, KeyKind, SecretKey};
 use crate::iso8583::{EntryMode, SecurityControl, TxnType};
-use crate::reader::{CardRead, CardRequest, DeviceInfo, ReaderError, ReaderKeyAck};
+use crate::reader::{CardRead, CardRequest, ChipParamsHeld, DataAuthentication, DeviceInfo, ReaderError, ReaderKeyAck};
 use crate::tamper::{UnlockError, UNLOCK_MAX_FAILURES};
+use crate::tms::aid::IcParams;
 use crate::tms::blacklist::EntryFingerprint;
+use crate::tms::capk::CaPublicKey;
 // What only the simulated reader device's encoders use.
 #[cfg(any(test, feature = "sim"))]
 use {
@@ -242,6 +244,7 @@ pub(crate) fn encode_card_read(r: &CardRead) -> Vec<u8> {
         .u8(tag::IC_CONDITION, r.ic_condition)
         .bytes(tag::FINGERPRINT, r.fingerprint.as_bytes())
         .opt(tag::PREFIX_FPS, (!r.prefix_fingerprints.is_empty()).then(|| r.prefix_fingerprints.concat()).as_deref())
+        .u8(tag::DATA_AUTH, r.data_authentication.code())
         .finish()
 }
 
@@ -269,6 +272,8 @@ pub(crate) fn decode_card_read(p: &Payload<'_>) -> Result<CardRead, ReaderError>
         ic_condition: p.u8(tag::IC_CONDITION).unwrap_or(0),
         fingerprint,
         prefix_fingerprints: fingerprints(p.get(tag::PREFIX_FPS).unwrap_or_default(), "prefix fingerprints")?,
+        // A reader that does not say authenticated nothing: never a reason to approve offline.
+        data_authentication: DataAuthentication::from_code(p.u8(tag::DATA_AUTH)),
     })
 }
 
@@ -278,6 +283,73 @@ fn fingerprints(bytes: &[u8], what: &str) -> Result<Vec<EntryFingerprint>, Reade
         return Err(bad(what));
     }
     Ok(bytes.chunks_exact(16).map(|c| <[u8; 16]>::try_from(c).unwrap_or_default()).collect())
+}
+
+/// Bytes of keys and applications one `LOAD_CHIP_PARAMS` part carries at most (a frame's
+/// payload is at most 2048).
+const CHIP_PART_BYTES: usize = 1536;
+
+/// The `LOAD_CHIP_PARAMS` requests: the keys, then the applications, in parts of one frame
+/// each; the first part says so (the reader drops what it held), and so does the last.
+pub(crate) fn encode_chip_params(keys: &[CaPublicKey], aids: &[IcParams]) -> Vec<Vec<u8>> {
+    let items =
+        keys.iter().map(|k| (tag::CA_KEY, k.to_tlv())).chain(aids.iter().map(|a| (tag::AID_PARAMS, a.to_tlv())));
+    let mut parts: Vec<Vec<(u8, Vec<u8>)>> = vec![Vec::new()];
+    let mut size = 0;
+    for (t, v) in items {
+        let len = v.len() + 3;
+        if size + len > CHIP_PART_BYTES && parts.last().is_some_and(|p| !p.is_empty()) {
+            parts.push(Vec::new());
+            size = 0;
+        }
+        size += len;
+        if let Some(part) = parts.last_mut() {
+            part.push((t, v));
+        }
+    }
+    let n = parts.len();
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, items)| {
+            let flags = u8::from(i == 0) | (u8::from(i + 1 == n) << 1);
+            items.iter().fold(PayloadWriter::new().u8(tag::CHIP_PART, flags), |w, (t, v)| w.bytes(*t, v)).finish()
+        })
+        .collect()
+}
+
+/// One `LOAD_CHIP_PARAMS` part: its flags (bit 0 first, bit 1 last), keys and applications,
+/// each parsed and its key's check sum verified.
+#[cfg(any(test, feature = "sim"))] // the simulated reader device
+pub(crate) fn decode_chip_part(p: &Payload<'_>) -> Result<(u8, Vec<CaPublicKey>, Vec<IcParams>), ReaderError> {
+    let flags = p.u8(tag::CHIP_PART).ok_or_else(|| bad("chip parameters part"))?;
+    let keys = p
+        .all(tag::CA_KEY)
+        .map(|v| CaPublicKey::from_tlv(v).map_err(|_| bad("CA public key")))
+        .collect::<Result<_, _>>()?;
+    let aids = p
+        .all(tag::AID_PARAMS)
+        .map(|v| IcParams::from_tlv(v).map_err(|_| bad("IC parameters")))
+        .collect::<Result<_, _>>()?;
+    Ok((flags, keys, aids))
+}
+
+/// The `LOAD_CHIP_PARAMS` answer: what the reader holds (or has received of this load).
+#[cfg(any(test, feature = "sim"))] // the simulated reader device
+pub(crate) fn encode_chip_held(held: ChipParamsHeld) -> Vec<u8> {
+    PayloadWriter::new()
+        .u8(tag::STATUS, status::OK)
+        .u16(tag::KEYS_HELD, held.keys)
+        .u16(tag::AIDS_HELD, held.aids)
+        .finish()
+}
+
+/// Reads a `LOAD_CHIP_PARAMS` answer.
+pub(crate) fn decode_chip_held(p: &Payload<'_>) -> Result<ChipParamsHeld, ReaderError> {
+    Ok(ChipParamsHeld {
+        keys: p.u16(tag::KEYS_HELD).ok_or_else(|| bad("keys held"))?,
+        aids: p.u16(tag::AIDS_HELD).ok_or_else(|| bad("applications held"))?,
+    })
 }
 
 /// The `FINGERPRINT_ENTRIES` request: each entry a length byte and its digits.

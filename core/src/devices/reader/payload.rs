@@ -93,6 +93,11 @@ impl<'a> Payload<'a> {
         self.items.iter().find(|(t, _)| *t == tag).map(|(_, v)| *v)
     }
 
+    /// Every value under `tag`, in order (repeatable items).
+    pub fn all(&self, tag: u8) -> impl Iterator<Item = &'a [u8]> + '_ {
+        self.items.iter().filter(move |(t, _)| *t == tag).map(|(_, v)| *v)
+    }
+
     /// The value under `tag`, or a protocol error naming what is missing.
     pub fn need(&self, tag: u8, what: &str) -> Result<&'a [u8], ReaderError> {
         self.get(tag).ok_or_else(|| ReaderError::Protocol(format!("missing {what}")))

@@ -122,6 +122,8 @@ async fn rig_with_clock(clock: Arc<ManualClock>) -> Rig {
     config.card_timeout = Duration::from_millis(200);
     let reader =
         Arc::new(SoftwareReader::new(SecretKey::from_hex(DEMO_TMK_HEX).unwrap(), DeviceSecret::from_bytes([3; 32])));
+    // As `rig`: the scripted host serves no CA keys, the reader comes with the test CA's.
+    reader.load_chip_parameters(&[crate::reader::oda::test_ca_key()], &[]).await.unwrap();
     let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).unwrap());
     let terminal = Terminal::open(&dir.0, config, vault, reader.clone(), clock).unwrap();
     Rig { host, reader, terminal, _dir: dir }

@@ -47,6 +47,9 @@ async fn rig() -> Rig {
     config.card_timeout = Duration::from_millis(200);
     let reader =
         Arc::new(SoftwareReader::new(SecretKey::from_hex(DEMO_TMK_HEX).unwrap(), DeviceSecret::from_bytes([3; 32])));
+    // The scripted host serves no CA public keys: the reader comes with the test CA's, so chip
+    // cards authenticate and offline approvals are possible.
+    reader.load_chip_parameters(&[crate::reader::oda::test_ca_key()], &[]).await.unwrap();
     let vault = Arc::new(FileVault::open_or_create(dir.0.join("vault.key")).unwrap());
     let clock = Arc::new(ManualClock::new(Timestamp::new(1_740_794_400, CHINA_UTC_OFFSET_SECS)));
     let terminal = Terminal::open(&dir.0, config, vault, reader.clone(), clock).unwrap();
