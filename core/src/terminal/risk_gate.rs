@@ -132,7 +132,9 @@ impl Terminal {
         offline: bool,
         carried: Option<AuditId>,
     ) -> Result<Option<AuditId>, TerminalError> {
-        let (Some(amount), true) = (amount, matches!(txn, TxnType::Sale | TxnType::PreAuth | TxnType::OfflineSale))
+        // Every debit a card can make here: a transfer moves money off the card as a sale does.
+        let debit = matches!(txn, TxnType::Sale | TxnType::PreAuth | TxnType::OfflineSale | TxnType::Transfer);
+        let (Some(amount), true) = (amount, debit)
         else {
             return Ok(None);
         };
