@@ -199,7 +199,10 @@ class MainActivity : Activity() {
                 }.view(f.checkout ?: CheckoutState.AmountEntry(0), signIn.batch, f.operation)
             }
         }
-        setContentView(ui.page(topBar(ui, f.syncLine), body))
+        val page = ui.page(topBar(ui, f.syncLine), body)
+        setContentView(page)
+        // The slip preview opened: show the slip, not the top of the page.
+        if (previewTxn != null) ui.scrollToTag(page, "slip_preview")
     }
 
     private fun topBar(ui: Ui, status: Text? = null): View {

@@ -252,6 +252,23 @@ class MoreTransactionsTest {
             rig.click("no_slip")
             rig.click("next")
             rig.waitForTag("key_1")
+
+            // Online only: in a dead spot the core refuses the transfer, nothing moves.
+            rig.session.terminal.setConnectivity(false)
+            rig.open("more")
+            rig.click("op_transfer")
+            (rig.waitForTag("payee") as android.widget.EditText).setText("123456789012")
+            rig.click("ref_continue")
+            rig.closeTop()
+            rig.type("500")
+            rig.click("charge")
+            rig.waitForTag("failed")
+            val refused = rig.session.checkout.state.value as CheckoutState.Failed
+            assertEquals(refused.error.zh, rig.text("failure_reason"))
+            assertEquals(start - 10000, rig.acquirer.availableMinor("debit"))
+            assertEquals(1, rig.session.terminal.history(10u).count { it.kind == TxnKind.TRANSFER && it.status == TxnStatus.APPROVED })
+            rig.click("next")
+            rig.waitForTag("key_1")
         }
     }
 }

@@ -79,6 +79,20 @@ class Ui(val context: Context, val lang: Lang) {
         }
     }
 
+    /** Scrolls [page] (from [page]) so that the view tagged [tag] is at the top, once laid out. */
+    fun scrollToTag(page: View, tag: String) {
+        val scroll = page as? ScrollView ?: return
+        scroll.post {
+            var v: View? = scroll.findViewWithTag(tag) ?: return@post
+            var y = 0
+            while (v != null && v !== scroll) {
+                y += v.top
+                v = v.parent as? View
+            }
+            scroll.scrollTo(0, y)
+        }
+    }
+
     fun column(vararg children: View?): LinearLayout = LinearLayout(context).apply {
         orientation = LinearLayout.VERTICAL
         children.filterNotNull().forEach { addView(it, LinearLayout.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT, ViewGroup.LayoutParams.WRAP_CONTENT).apply { topMargin = dp(6) }) }
