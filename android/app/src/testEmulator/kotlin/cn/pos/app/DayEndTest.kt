@@ -102,4 +102,25 @@ class DayEndTest {
             rig.waitForTag("signed_off")
         }
     }
+
+    @Test
+    fun `a refused sign-off settles first from its screen, then signs off`() {
+        AppRig().use { rig ->
+            rig.ready()
+            assertTrue(rig.sale("credit", "4321").approved)
+            val batch = rig.session.terminal.batch()
+            rig.open("day_end")
+            rig.click("sign_off")
+            rig.waitForTag("settle_first")
+            rig.click("settle_first")
+            rig.waitForTag("day_end_done", 40_000)
+            assertTrue(rig.text("day_end_message"), rig.text("day_end_message").startsWith("已签退"))
+            assertEquals("settled on the way", batch + 1u, rig.session.terminal.batch())
+            assertFalse(rig.session.terminal.isSignedIn())
+            assertTrue(rig.session.terminal.dayEndBlockers().isEmpty())
+            rig.click("day_end_ok")
+            rig.closeTop()
+            rig.waitForTag("signed_off")
+        }
+    }
 }
