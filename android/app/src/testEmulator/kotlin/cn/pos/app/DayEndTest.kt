@@ -7,6 +7,11 @@ import cn.pos.core.SimRequestClass
 import cn.pos.shell.dayend.label
 import cn.pos.shell.i18n.Text
 import cn.pos.shell.settlement.SettlementState
+import cn.pos.core.Reconciliation
+import cn.pos.core.Terminal
+import cn.pos.core.startSimulatedDevices
+import kotlinx.coroutines.runBlocking
+import java.io.File
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertTrue
@@ -121,6 +126,48 @@ class DayEndTest {
             rig.click("day_end_ok")
             rig.closeTop()
             rig.waitForTag("signed_off")
+        }
+    }
+
+    @Test
+    fun `totals that differ upload the batch, its progress on screen, then the slip says UNBALANCED`() {
+        AppRig().use { rig ->
+            rig.ready()
+            val t = rig.session.terminal
+            val tid = t.settings().tid
+            // Another terminal with this identity approves a sale this one never records, so the
+            // host's totals differ (as the shell's SettlementTest does). This one's STANs first
+            // move past what the other uses; then it takes its own keys back.
+            runBlocking { repeat(3) { assertTrue(t.echo().approved) } }
+            val dir = File(rig.app.cacheDir, "other-terminal")
+            val vault = SoftwareKeyVault()
+            val devices = runBlocking { startSimulatedDevices(dir.path, vault) }
+            val other = Terminal.open(dir.path, t.settings().copy(riskPolicyJson = null), vault, devices.reader(), null)
+            runBlocking {
+                assertTrue(other.signIn().approved)
+                devices.presentCard("debit")
+                assertTrue(other.sale(12_345, null).approved)
+            }
+            other.close()
+            devices.close()
+            assertTrue(runBlocking { t.signIn() }.approved)
+            assertTrue(rig.sale("credit", "2000").approved)
+
+            rig.open("settlement")
+            rig.waitForTag("settle")
+            // A slow host: each message waits, so the upload's progress shows.
+            rig.acquirer.injectFault(tid, SimFault.Delay(1_500uL), 6u, SimRequestClass.ANY)
+            rig.click("settle")
+            rig.waitForTag("settle_progress", 40_000)
+            assertTrue(rig.text("settle_progress"), rig.text("settle_progress").startsWith("正在上送批次明细："))
+            rig.save(rig.activity.window.decorView, "settlement-upload-zh-phone")
+            rig.waitForTag("settled", 60_000)
+            val r = (rig.session.settlement.state.value as SettlementState.Settled).result
+            assertEquals(Reconciliation.UNBALANCED, r.reconciliation)
+            assertEquals(1u, r.uploadCount)
+            assertEquals(r.summaryZh, rig.text("settled_summary"))
+            assertTrue(rig.text("settlement_slip"), rig.text("settlement_slip").contains("UNBALANCED"))
+            rig.shoot("settlement-unbalanced", Words.settled, Text(r.summaryZh, r.summaryEn))
         }
     }
 }
