@@ -11,6 +11,7 @@ import cn.pos.core.Terminal
 import cn.pos.core.DayEndOperation
 import cn.pos.shell.checkout.CheckoutMachine
 import cn.pos.shell.checkout.CheckoutState
+import cn.pos.shell.checkout.FailureKind
 import cn.pos.shell.dayend.DayEndFlow
 import cn.pos.shell.dayend.DayEndState
 import cn.pos.shell.settlement.SettlementFlow
@@ -103,7 +104,14 @@ class Session(
     init {
         if (voice != null) {
             scope.launch {
-                checkout.transitions.collect { s -> if (s is CheckoutState.Result) voice.announce(s.outcome) }
+                checkout.transitions.collect { s ->
+                    when (s) {
+                        is CheckoutState.Result -> voice.announce(s.outcome)
+                        // Not charged for another reason than the operator's (no host, refused offline, a risk block, the reader).
+                        is CheckoutState.Failed -> if (s.kind !in SILENT) voice.announceFailure(s.error)
+                        else -> Unit
+                    }
+                }
             }
         }
         scope.launch {
@@ -254,6 +262,9 @@ class Session(
         syncStatus.close()
     }
 }
+
+/** Failures the operator caused or handles on screen: nothing is spoken. */
+private val SILENT = setOf(FailureKind.CANCELLED, FailureKind.RISK_CONFIRM, FailureKind.SIGN_IN_REQUIRED)
 
 /**
  * The service's state for the activities of this process: the service publishes, activities

@@ -66,6 +66,13 @@ class Voice(private val speaker: Speaker, private val enabled: () -> Boolean, pr
         speaker.speak(words(o).pick(l), l)
     }
 
+    /** Speaks a payment that failed without an answer ([error]: the core's words), if the voice is on. */
+    fun announceFailure(error: Text) {
+        if (!enabled()) return
+        val l = lang()
+        speaker.speak(Words.spokenDeclined(error).pick(l), l)
+    }
+
     fun shutdown() = speaker.shutdown()
 
     companion object {

@@ -3,6 +3,7 @@ package cn.pos.app
 import cn.pos.app.ui.Switches
 import cn.pos.app.ui.Words
 import cn.pos.core.UploadState
+import cn.pos.shell.checkout.CheckoutState
 import cn.pos.shell.i18n.Lang
 import org.junit.After
 import org.junit.Assert.assertEquals
@@ -62,6 +63,19 @@ class SettingsVoiceTest {
             assertTrue(declined.summaryEn, declined.summaryEn.contains("insufficient", ignoreCase = true))
             rig.language(Lang.ZH)
 
+            // No host and a card that cannot be approved offline: not charged, said with the core's words.
+            rig.session.terminal.setConnectivity(false)
+            rig.devices.present("debit")
+            rig.type("300")
+            rig.click("charge")
+            rig.waitForTag("failed")
+            val failed = rig.session.checkout.state.value as CheckoutState.Failed
+            rig.waitFor("the failure spoken") { speaker.said.size == 3 }
+            assertEquals("交易失败，${failed.error.zh}" to Lang.ZH, speaker.said[2])
+            rig.click("next")
+            rig.waitForTag("key_1")
+            rig.session.terminal.setConnectivity(true)
+
             // Settings: the voice off, the identity and parameters as the core gives them.
             rig.open("settings")
             rig.waitForTag("voice")
@@ -80,7 +94,7 @@ class SettingsVoiceTest {
             rig.sale("credit", "500")
             Thread.sleep(300) // what would have been spoken by now
             rig.idle()
-            assertEquals("nothing more said with the voice off", 2, speaker.said.size)
+            assertEquals("nothing more said with the voice off", 3, speaker.said.size)
         }
     }
 
