@@ -22,6 +22,7 @@ mod link;
 mod money;
 mod observers;
 mod original;
+mod params;
 mod outcome;
 mod printer;
 mod progress;

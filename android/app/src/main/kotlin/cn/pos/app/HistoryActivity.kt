@@ -9,6 +9,8 @@ import android.view.Window
 import cn.pos.app.ui.Language
 import cn.pos.app.ui.Ui
 import cn.pos.app.ui.Words
+import cn.pos.core.OriginalRef
+import cn.pos.shell.checkout.Operation
 import cn.pos.shell.history.HistoryFilter
 import cn.pos.shell.history.HistoryLine
 import cn.pos.shell.history.HistoryPresenter
@@ -35,6 +37,7 @@ class HistoryActivity : Activity() {
     private var screen: HistoryScreen? = null
     private var filter = HistoryFilter.ALL
     private var op: OpState = OpState.Idle
+    private var notice: Text? = null
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -101,6 +104,7 @@ class HistoryActivity : Activity() {
                 header,
                 filters,
                 opBanner(ui, session),
+                notice?.let { ui.label(it, tag = "history_notice", color = Ui.BAD) },
                 s.error?.let { ui.label(it, tag = "history_error", color = Ui.BAD) },
                 ui.label(if (s.total == 0L) Words.noTransactions else s.title, 14f, tag = "page_title", color = Ui.MUTED),
                 *rows.toTypedArray(),
@@ -130,6 +134,20 @@ class HistoryActivity : Activity() {
         )
     }
 
+    /**
+     * A follow-up of row [l] (refund, pre-auth completion or cancel): the checkout runs it on
+     * the main screen, the keypad holding the original's amount (a partial refund is typed over it).
+     */
+    private fun follow(op: Operation, l: HistoryLine) {
+        val session = PosHub.session ?: return
+        if (session.checkout.begin(op, l.amountMinor ?: 0)) {
+            finish()
+        } else {
+            notice = Words.finishCurrent
+            draw()
+        }
+    }
+
     private fun line(ui: Ui, session: Session, l: HistoryLine): View {
         val busy = op !is OpState.Idle
         return ui.column(
@@ -142,7 +160,16 @@ class HistoryActivity : Activity() {
             ui.row(
                 if (l.reprintable && l.voucherNo != null && !busy) ui.button(Words.reprint, "reprint_${l.voucher}") { session.reprint(l.voucherNo!!) } else null,
                 if (l.voidable && l.voucherNo != null && !busy) ui.button(Words.void, "void_${l.voucher}") { session.void(l.voucherNo!!) } else null,
+                if (l.refundable && l.voucherNo != null && !busy) ui.button(Words.refund, "refund_${l.voucher}") { follow(Operation.Refund(OriginalRef.Voucher(l.voucherNo!!)), l) } else null,
             ),
+            if (l.openPreAuth && l.voucherNo != null && !busy) {
+                ui.row(
+                    ui.button(Words.complete, "complete_${l.voucher}") { follow(Operation.PreAuthComplete(OriginalRef.Voucher(l.voucherNo!!)), l) },
+                    ui.button(Words.cancelPreAuth, "cancel_${l.voucher}") { follow(Operation.PreAuthCancel(OriginalRef.Voucher(l.voucherNo!!)), l) },
+                )
+            } else {
+                null
+            },
         ).apply { setBackgroundColor(Ui.BAR); setPadding(ui.dp(8), ui.dp(6), ui.dp(8), ui.dp(6)) }
     }
 

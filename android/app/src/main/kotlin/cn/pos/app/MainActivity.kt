@@ -14,6 +14,7 @@ import cn.pos.app.ui.Language
 import cn.pos.app.ui.Ui
 import cn.pos.app.ui.Words
 import cn.pos.shell.checkout.CheckoutState
+import cn.pos.shell.checkout.Operation
 import cn.pos.shell.i18n.Lang
 import cn.pos.shell.i18n.Text
 import kotlinx.coroutines.CoroutineScope
@@ -39,6 +40,7 @@ class MainActivity : Activity() {
         val signIn: SignInState? = null,
         val checkout: CheckoutState? = null,
         val syncLine: Text? = null,
+        val operation: Operation = Operation.Sale,
     )
 
     private val watch = CoroutineScope(SupervisorJob() + Dispatchers.Default)
@@ -48,18 +50,22 @@ class MainActivity : Activity() {
     private var permissionsDenied = false
     private var serviceStarted = false
     private var frame: Frame? = null
+    /** The transaction whose slip preview is open. */
+    private var previewTxn: Long? = null
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         requestWindowFeature(Window.FEATURE_NO_TITLE)
         lang = Language.get(this)
         permissionsDenied = savedInstanceState?.getBoolean(STATE_DENIED) ?: false
+        previewTxn = savedInstanceState?.getLong(STATE_PREVIEW, -1L)?.takeIf { it >= 0 }
         if (Permissions.missingRequired(this).isEmpty()) startPos() else showPermissions()
     }
 
     override fun onSaveInstanceState(outState: Bundle) {
         super.onSaveInstanceState(outState)
         outState.putBoolean(STATE_DENIED, permissionsDenied)
+        previewTxn?.let { outState.putLong(STATE_PREVIEW, it) }
     }
 
     override fun onStart() {
@@ -143,8 +149,8 @@ class MainActivity : Activity() {
             PosHub.phase.flatMapLatest { phase ->
                 if (phase is Phase.Open) {
                     val s = phase.session
-                    combine(s.signIn, s.checkout.state, s.syncStatus.state) { signIn, checkout, sync ->
-                        Frame(phase, signIn, checkout, sync.line)
+                    combine(s.signIn, s.checkout.state, s.syncStatus.state, s.checkout.operation) { signIn, checkout, sync, op ->
+                        Frame(phase, signIn, checkout, sync.line, op)
                     }
                 } else {
                     flowOf(Frame(phase))
@@ -181,10 +187,22 @@ class MainActivity : Activity() {
                     ui.label(Words.signInWhatToDo, tag = "sign_in_what_to_do"),
                     ui.button(Words.signInAgain, "sign_in_again", primary = true) { phase.session.signInNow() },
                 )
-                is SignInState.SignedIn -> CheckoutScreens(ui, phase.session).view(f.checkout ?: CheckoutState.AmountEntry(0), signIn.batch)
+                is SignInState.SignedOff -> ui.column(
+                    ui.title(Words.signedOff, tag = "signed_off"),
+                    ui.label(signIn.message, tag = "signed_off_message"),
+                    ui.label(Words.signedOffHint, tag = "signed_off_hint", color = Ui.MUTED),
+                    ui.button(Words.signIn, "sign_in", primary = true) { phase.session.signInNow() },
+                )
+                is SignInState.SignedIn -> CheckoutScreens(ui, phase.session, previewTxn) { txn ->
+                    previewTxn = txn
+                    redraw()
+                }.view(f.checkout ?: CheckoutState.AmountEntry(0), signIn.batch, f.operation)
             }
         }
-        setContentView(ui.page(topBar(ui, f.syncLine), body))
+        val page = ui.page(topBar(ui, f.syncLine), body)
+        setContentView(page)
+        // The slip preview opened: show the slip, not the top of the page.
+        if (previewTxn != null) ui.scrollToTag(page, "slip_preview")
     }
 
     private fun topBar(ui: Ui, status: Text? = null): View {
@@ -207,6 +225,16 @@ class MainActivity : Activity() {
             } else {
                 null
             },
+            if (open) {
+                ui.row(
+                    ui.smallButton(Words.moreShort, "more") { startActivity(Intent(this, TransactionsActivity::class.java)) },
+                    ui.smallButton(Words.settleShort, "settlement") { startActivity(Intent(this, SettlementActivity::class.java)) },
+                    ui.smallButton(Words.dayEnd, "day_end") { startActivity(Intent(this, DayEndActivity::class.java)) },
+                    ui.smallButton(Words.settings, "settings") { startActivity(Intent(this, SettingsActivity::class.java)) },
+                )
+            } else {
+                null
+            },
             status?.let { ui.label(it, 13f, tag = "sync_line", color = Ui.MUTED) },
         ).apply { setBackgroundColor(Ui.BAR) }
     }
@@ -214,5 +242,6 @@ class MainActivity : Activity() {
     private companion object {
         const val REQUEST_PERMISSIONS = 1
         const val STATE_DENIED = "permissions_denied"
+        const val STATE_PREVIEW = "slip_preview"
     }
 }

@@ -8,7 +8,10 @@ import android.content.Intent
 import android.content.pm.ServiceInfo
 import android.os.Build
 import android.os.IBinder
+import cn.pos.app.ui.Language
+import cn.pos.app.ui.Switches
 import cn.pos.app.ui.Words
+import cn.pos.core.OfflinePreference
 import cn.pos.core.CardReaderHandle
 import cn.pos.core.KeyVault
 import cn.pos.core.PlatformTrust
@@ -48,6 +51,7 @@ class PosService : Service() {
     private var sync: TaskHandle? = null
     private var pairing: PairingManager? = null
     private var refused = false
+    private var voice: Voice? = null
 
     override fun onCreate() {
         super.onCreate()
@@ -130,9 +134,12 @@ class PosService : Service() {
         val t = Terminal.open(dir.path, settings, vault, reader, AndroidClock())
         terminal = t
         connectivity = AndroidConnectivity(this, t).also { it.start() }
-        val machine = CheckoutMachine(t, scope, printer = printer).also { it.attach(t.reader()) }
+        // Force offline (the queue screen's switch): the sale is approved offline within the limits.
+        val preference = { if (Switches.forceOffline(this)) OfflinePreference.FORCE_OFFLINE else null }
+        val machine = CheckoutMachine(t, scope, printer = printer, preference = preference).also { it.attach(t.reader()) }
         val status = SyncStatusPresenter(t).also { it.attach() }
-        val s = Session(t, machine, status, local, acquirer, printer, scope)
+        val v = Voice(speakerFactory(this), enabled = { Switches.voice(this) }, lang = { Language.get(this) }).also { voice = it }
+        val s = Session(t, machine, status, local, acquirer, printer, scope, v)
         session = s
         PosHub.publish(Phase.Open(s))
         // First what a previous run left owed (reversals, stored payments: the core refuses a
@@ -161,6 +168,8 @@ class PosService : Service() {
         local = null
         acquirer?.close()
         acquirer = null
+        voice?.shutdown()
+        voice = null
     }
 
     override fun onBind(intent: Intent?): IBinder? = null
@@ -193,5 +202,9 @@ class PosService : Service() {
          */
         @Volatile
         var vaultFactory: () -> KeyVault = { AndroidKeystoreVault() }
+
+        /** What speaks the results: Android's TextToSpeech; tests put a recording fake here. */
+        @Volatile
+        var speakerFactory: (android.content.Context) -> Speaker = { TtsSpeaker(it) }
     }
 }

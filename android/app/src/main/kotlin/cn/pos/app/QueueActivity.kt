@@ -7,6 +7,7 @@ import android.os.Looper
 import android.view.View
 import android.view.Window
 import cn.pos.app.ui.Language
+import cn.pos.app.ui.Switches
 import cn.pos.app.ui.Ui
 import cn.pos.app.ui.Words
 import cn.pos.core.PosException
@@ -102,10 +103,16 @@ class QueueActivity : Activity() {
             )
         }
         val busy = op is OpState.Running
+        val forced = Switches.forceOffline(this)
         setContentView(
             ui.page(
                 header,
                 ui.label(st.line, 15f, tag = "queue_line", bold = true),
+                ui.button(if (forced) Words.forceOfflineOn else Words.forceOfflineOff, "force_offline", primary = forced) {
+                    Switches.setForceOffline(this, !forced)
+                    draw()
+                },
+                ui.label(Words.forceOfflineHint, 13f, tag = "force_offline_hint", color = Ui.MUTED),
                 ui.label(if (st.waiting == 0) Words.nothingWaiting else Words.waiting(st.waiting, st.waitingAmount.display()), tag = "queue_waiting"),
                 if (st.reversalsDue > 0) ui.label(Words.reversalsDue(st.reversalsDue), tag = "queue_reversals") else null,
                 opBanner(ui, session),

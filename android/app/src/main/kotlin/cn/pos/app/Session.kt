@@ -8,7 +8,14 @@ import cn.pos.shell.history.HistoryPresenter
 import cn.pos.shell.history.ReprintOutcome
 import cn.pos.core.ReceiptPrinter
 import cn.pos.core.Terminal
+import cn.pos.core.DayEndOperation
 import cn.pos.shell.checkout.CheckoutMachine
+import cn.pos.shell.checkout.CheckoutState
+import cn.pos.shell.checkout.FailureKind
+import cn.pos.shell.dayend.DayEndFlow
+import cn.pos.shell.dayend.DayEndState
+import cn.pos.shell.settlement.SettlementFlow
+import cn.pos.shell.settlement.SettlementState
 import cn.pos.shell.i18n.Text
 import cn.pos.shell.i18n.text
 import cn.pos.shell.sync.SyncStatusPresenter
@@ -47,6 +54,9 @@ sealed interface SignInState {
 
     /** Refused or failed: the core's reason. */
     data class Failed(val reason: Text) : SignInState
+
+    /** Signed off at the day's end (or to move to another phone): sign in before the next payment. */
+    data class SignedOff(val message: Text) : SignInState
 }
 
 /** A back-office operation on an earlier transaction (void, reprint), as the history screen shows it. */
@@ -79,9 +89,47 @@ class Session(
     val acquirer: LocalAcquirer?,
     val printer: () -> ReceiptPrinter?,
     private val scope: CoroutineScope,
+    /** Speaks the result of each payment (可说话客显), null for silence. */
+    voice: Voice? = null,
 ) {
     private val _signIn = MutableStateFlow<SignInState>(SignInState.Unknown)
     private var job: Job? = null
+
+    /** Settlement (结算), kept here so it survives the activity. */
+    val settlement = SettlementFlow(terminal, scope, printer)
+
+    /** Sign-off and switching device behind the settle-first guard. */
+    val dayEnd = DayEndFlow(terminal, scope)
+
+    init {
+        if (voice != null) {
+            scope.launch {
+                checkout.transitions.collect { s ->
+                    when (s) {
+                        is CheckoutState.Result -> voice.announce(s.outcome)
+                        // Not charged for another reason than the operator's (no host, refused offline, a risk block, the reader).
+                        is CheckoutState.Failed -> if (s.kind !in SILENT) voice.announceFailure(s.error)
+                        else -> Unit
+                    }
+                }
+            }
+        }
+        scope.launch {
+            settlement.state.collect { s ->
+                // A settlement opens the next batch: the keypad's line follows.
+                if (s is SettlementState.Settled && _signIn.value is SignInState.SignedIn) {
+                    _signIn.value = SignInState.SignedIn(s.result.nextBatch.toLong())
+                }
+            }
+        }
+        scope.launch {
+            dayEnd.state.collect { s ->
+                if (s is DayEndState.Done && (s.operation == DayEndOperation.SIGN_OFF || s.operation == DayEndOperation.SWITCH_DEVICE)) {
+                    _signIn.value = SignInState.SignedOff(s.message)
+                }
+            }
+        }
+    }
 
     /** The sign-in screen's state. */
     val signIn: StateFlow<SignInState> = _signIn.asStateFlow()
@@ -214,6 +262,9 @@ class Session(
         syncStatus.close()
     }
 }
+
+/** Failures the operator caused or handles on screen: nothing is spoken. */
+private val SILENT = setOf(FailureKind.CANCELLED, FailureKind.RISK_CONFIRM, FailureKind.SIGN_IN_REQUIRED)
 
 /**
  * The service's state for the activities of this process: the service publishes, activities

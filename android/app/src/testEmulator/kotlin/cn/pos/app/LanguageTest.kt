@@ -31,7 +31,7 @@ class LanguageTest {
     }
 
     @Test
-    fun `every label of the keypad, card prompt, decline, history, offline queue and failure changes with the switch`() {
+    fun `every label of the keypad, card prompt, decline, history, offline queue, other transactions, settlement, day end and failure changes with the switch`() {
         AppRig().use { rig ->
             rig.ready()
             rig.assertEveryLabelSwitches("keypad")
@@ -54,6 +54,21 @@ class LanguageTest {
             rig.openStarted()
             rig.waitForTag("queue_waiting")
             rig.assertEveryLabelSwitches("offline queue")
+            rig.click("back")
+            rig.closeTop()
+            for (screen in listOf("more", "settlement", "day_end")) {
+                rig.click(screen)
+                rig.openStarted()
+                rig.waitForTag("back")
+                rig.assertEveryLabelSwitches(screen)
+                rig.click("back")
+                rig.closeTop()
+            }
+            rig.click("more")
+            rig.openStarted()
+            rig.click("op_refund")
+            rig.waitForTag("ref_continue")
+            rig.assertEveryLabelSwitches("refund form")
             rig.click("back")
             rig.closeTop()
             rig.devices.remove()

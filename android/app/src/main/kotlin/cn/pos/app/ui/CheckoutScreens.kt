@@ -3,7 +3,13 @@ package cn.pos.app.ui
 import android.view.View
 import android.widget.GridLayout
 import cn.pos.app.Session
+import cn.pos.core.OriginalRef
+import cn.pos.core.PosException
+import cn.pos.core.TxnKind
 import cn.pos.core.TxnOutcome
+import cn.pos.shell.checkout.Operation
+import cn.pos.shell.history.label
+import cn.pos.shell.i18n.text
 import cn.pos.shell.checkout.CheckoutState
 import cn.pos.shell.checkout.FailureKind
 import cn.pos.shell.i18n.Text
@@ -17,24 +23,53 @@ import cn.pos.shell.money.formatMinor
  * (print, no slip, cancel and reverse), done, failures and the lock. Taps go to the session's
  * [cn.pos.shell.checkout.CheckoutMachine].
  */
-class CheckoutScreens(private val ui: Ui, private val session: Session) {
+class CheckoutScreens(
+    private val ui: Ui,
+    private val session: Session,
+    /** The transaction whose slip preview is open, if any. */
+    private val previewTxn: Long? = null,
+    /** Opens (a transaction id) or closes (null) the slip preview. */
+    private val onPreview: (Long?) -> Unit = {},
+) {
     private val m = session.checkout
 
-    fun view(s: CheckoutState, batch: Long): View = when (s) {
-        is CheckoutState.AmountEntry -> amountEntry(s, batch)
+    fun view(s: CheckoutState, batch: Long, op: Operation = Operation.Sale): View {
+        val body = screen(s, batch, op)
+        // Another transaction than a sale: its type (the core's word) and original above every step.
+        val banner = opBanner(op, s)
+        return if (banner == null) body else ui.column(banner, body)
+    }
+
+    private fun opBanner(op: Operation, s: CheckoutState): View? {
+        val kind = when (s) {
+            is CheckoutState.Result -> s.outcome.kind
+            is CheckoutState.Printing -> s.outcome.kind
+            is CheckoutState.ReceiptFailed -> s.outcome.kind
+            is CheckoutState.Done -> s.outcome.kind
+            is CheckoutState.Locked -> return null
+            else -> op.kind
+        }
+        if (kind == TxnKind.SALE) return null
+        val detail = describe(op)
+        val name = kind.label()
+        return ui.label(if (detail == null) name else Text("${name.zh} · ${detail.zh}", "${name.en} · ${detail.en}"), 18f, tag = "op_title", bold = true, color = Ui.BRAND)
+    }
+
+    private fun screen(s: CheckoutState, batch: Long, op: Operation): View = when (s) {
+        is CheckoutState.AmountEntry -> amountEntry(s, batch, op)
         is CheckoutState.WaitingForCard -> ui.column(
-            amount(s.amountMinor),
+            if (op.needsAmount) amount(s.amountMinor) else null,
             ui.label(s.prompt, 20f, tag = "card_prompt", bold = true, center = true),
             ui.button(Words.cancel, "cancel") { m.cancel() },
         )
         is CheckoutState.PinEntry -> ui.column(
-            amount(s.amountMinor),
+            if (op.needsAmount) amount(s.amountMinor) else null,
             ui.label(Words.pinEntry, 20f, tag = "pin_prompt", bold = true, center = true),
             ui.raw("●".repeat(s.digits).ifEmpty { " " }, 28f, tag = "pin_dots", center = true),
             ui.button(Words.cancel, "cancel") { m.cancel() },
         )
         is CheckoutState.Processing -> ui.column(
-            amount(s.amountMinor),
+            if (op.needsAmount) amount(s.amountMinor) else null,
             s.maskedPan?.let { ui.field(Words.card, it, "masked_pan") },
             ui.label(Words.processing, 20f, tag = "processing", center = true),
         )
@@ -54,17 +89,22 @@ class CheckoutScreens(private val ui: Ui, private val session: Session) {
         )
         is CheckoutState.Done -> ui.column(
             ui.title(Words.done, tag = "done", color = if (s.reversed) Ui.BAD else Ui.GOOD),
-            outcomeAmount(s.outcome),
+            if (s.outcome.kind == TxnKind.BALANCE_INQUIRY) {
+                ui.raw(s.outcome.balance?.display() ?: "", 36f, tag = "balance", bold = true, center = true)
+            } else {
+                outcomeAmount(s.outcome)
+            },
             s.outcome.voucher?.let { ui.field(Words.voucher, voucher(it), "voucher") },
-            ui.label(if (s.printed) Words.printed else Words.notPrinted, tag = "printed"),
+            if (s.outcome.kind != TxnKind.BALANCE_INQUIRY) ui.label(if (s.printed) Words.printed else Words.notPrinted, tag = "printed") else null,
             s.note?.let { ui.label(it, tag = "done_note") },
             ui.button(Words.nextSale, "next", primary = true) { m.next() },
+            if (s.outcome.kind != TxnKind.BALANCE_INQUIRY && !s.reversed) preview(s.outcome) else null,
         )
         is CheckoutState.Failed -> failed(s)
         is CheckoutState.Locked -> locked(s)
     }
 
-    private fun amountEntry(s: CheckoutState.AmountEntry, batch: Long): View {
+    private fun amountEntry(s: CheckoutState.AmountEntry, batch: Long, op: Operation): View {
         val keys = GridLayout(ui.context).apply { columnCount = 3 }
         for (k in listOf("1", "2", "3", "4", "5", "6", "7", "8", "9", "00", "0", "⌫")) {
             val b = ui.rawButton(k, "key_$k") {
@@ -86,8 +126,39 @@ class CheckoutScreens(private val ui: Ui, private val session: Session) {
             keys,
             ui.row(
                 ui.button(Words.clear, "clear") { m.cancel() },
-                ui.button(Words.charge, "charge", primary = true) { m.confirm() },
+                ui.button(if (op == Operation.Sale) Words.charge else Words.confirmAmount, "charge", primary = true) { m.confirm() },
             ),
+            if (op != Operation.Sale) ui.button(Words.backToSale, "back_to_sale") { m.endOperation() } else null,
+        )
+    }
+
+    /** The original (or payee) an operation names, in the app's words. */
+    private fun describe(op: Operation): Text? {
+        if (op is Operation.Transfer) return Words.payee(op.payee)
+        return when (val o = op.original) {
+            null -> null
+            is OriginalRef.Voucher -> Words.original(o.voucher.toString().padStart(6, '0'))
+            is OriginalRef.Stan -> Words.original(o.stan.toString().padStart(6, '0'))
+            is OriginalRef.Host -> Words.originalHost(o.rrn, o.date)
+            is OriginalRef.Auth -> Words.originalAuthOf(o.authCode, o.date)
+        }
+    }
+
+    /** The slip as the core prints it (cardholder copy), on screen: "preview the slip" opens it. */
+    private fun preview(o: TxnOutcome): View {
+        val open = previewTxn == o.txnId
+        val slip: View? = if (!open) {
+            null
+        } else {
+            try {
+                ui.slip(session.terminal.receiptPreview(o.txnId), "slip_text")
+            } catch (e: PosException) {
+                ui.label(e.text, tag = "slip_error", color = Ui.MUTED)
+            }
+        }
+        return ui.column(
+            ui.button(if (open) Words.hidePreview else Words.slipPreview, "slip_preview") { onPreview(if (open) null else o.txnId) },
+            slip,
         )
     }
 
@@ -113,7 +184,17 @@ class CheckoutScreens(private val ui: Ui, private val session: Session) {
         )
     }
 
-    private fun approved(o: TxnOutcome): View = ui.column(
+    private fun approved(o: TxnOutcome): View = if (o.kind == TxnKind.BALANCE_INQUIRY) {
+        ui.column(
+            ui.title(Words.approved, tag = "approved", color = Ui.GOOD),
+            ui.raw(o.balance?.display() ?: "", 36f, tag = "balance", bold = true, center = true),
+            ui.label(Words.balance, tag = "balance_label", color = Ui.MUTED, center = true),
+            ui.field(Words.card, o.maskedPan, "masked_pan"),
+            o.rrn?.let { ui.field(Words.reference, it, "rrn") },
+            ui.label(Text(o.summaryZh, o.summaryEn), 13f, tag = "summary", color = Ui.MUTED),
+            ui.button(Words.balanceDone, "balance_done", primary = true) { m.skipReceipt() },
+        )
+    } else ui.column(
         ui.title(if (o.offline) Words.approvedOffline else Words.approved, tag = "approved", color = Ui.GOOD),
         outcomeAmount(o),
         ui.field(Words.card, o.maskedPan, "masked_pan"),
@@ -123,6 +204,7 @@ class CheckoutScreens(private val ui: Ui, private val session: Session) {
         ui.label(Text(o.summaryZh, o.summaryEn), 13f, tag = "summary", color = Ui.MUTED),
         ui.button(Words.print, "print", primary = true) { m.printReceipt() },
         ui.button(Words.noSlip, "no_slip") { m.skipReceipt() },
+        preview(o),
     )
 
     private fun declined(o: TxnOutcome): View = ui.column(

@@ -34,6 +34,22 @@ object Language {
     }
 }
 
+/** The operator's switches, kept across screens and restarts (SharedPreferences `ui`). */
+object Switches {
+    private fun prefs(context: Context): SharedPreferences =
+        context.applicationContext.getSharedPreferences("ui", Context.MODE_PRIVATE)
+
+    /** The voice speaks each result (on until switched off). */
+    fun voice(context: Context): Boolean = prefs(context).getBoolean("voice", true)
+
+    fun setVoice(context: Context, on: Boolean) = prefs(context).edit().putBoolean("voice", on).apply()
+
+    /** Payments are approved offline even where the host could be reached (off until switched on). */
+    fun forceOffline(context: Context): Boolean = prefs(context).getBoolean("force_offline", false)
+
+    fun setForceOffline(context: Context, on: Boolean) = prefs(context).edit().putBoolean("force_offline", on).apply()
+}
+
 /**
  * The one small view helper: framework views built in code, every label picked from a [Text]
  * in the operator's [lang]. Views that tests and the activities find again carry a tag.
@@ -60,6 +76,20 @@ class Ui(val context: Context, val lang: Lang) {
             setBackgroundColor(Color.WHITE)
             isFillViewport = true
             addView(centered, ViewGroup.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT, ViewGroup.LayoutParams.WRAP_CONTENT))
+        }
+    }
+
+    /** Scrolls [page] (from [page]) so that the view tagged [tag] is at the top, once laid out. */
+    fun scrollToTag(page: View, tag: String) {
+        val scroll = page as? ScrollView ?: return
+        scroll.post {
+            var v: View? = scroll.findViewWithTag(tag) ?: return@post
+            var y = 0
+            while (v != null && v !== scroll) {
+                y += v.top
+                v = v.parent as? View
+            }
+            scroll.scrollTo(0, y)
         }
     }
 
@@ -108,6 +138,17 @@ class Ui(val context: Context, val lang: Lang) {
         title(title, tag = titleTag),
     )
 
+    /** A slip as it prints (monospaced text on a paper-colored strip). */
+    fun slip(text: String, tag: String): TextView = TextView(context).apply {
+        this.text = text.trimEnd()
+        textSize = 11f
+        typeface = Typeface.MONOSPACE
+        setTextColor(INK)
+        setBackgroundColor(PAPER)
+        setPadding(dp(10), dp(10), dp(10), dp(10))
+        this.tag = tag
+    }
+
     /** "label: value" (voucher, auth code). */
     fun field(name: Text, value: String, tag: String): TextView = raw(pick(name) + (if (lang == Lang.ZH) "：" else ": ") + value, 16f, tag)
 
@@ -119,6 +160,19 @@ class Ui(val context: Context, val lang: Lang) {
         setTextColor(INK)
         setHintTextColor(MUTED)
         this.tag = tag
+    }
+
+    /** A smaller button (the top bar's menu). */
+    fun smallButton(t: Text, tag: String, onClick: () -> Unit): Button = button(t, tag, onClick = onClick).apply {
+        textSize = 14f
+        minHeight = dp(40)
+        setPadding(dp(4), 0, dp(4), 0)
+    }
+
+    /** A text input field (a reference number, an auth code). */
+    fun textInput(hint: Text, tag: String): EditText = digitsInput(hint, tag).apply {
+        inputType = InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_FLAG_CAP_CHARACTERS
+        textSize = 18f
     }
 
     /** A button; [primary] is the colored one. */
@@ -146,5 +200,6 @@ class Ui(val context: Context, val lang: Lang) {
         val BAD = Color.rgb(0xC6, 0x28, 0x28)
         val KEY = Color.rgb(0xEE, 0xEE, 0xEE)
         val BAR = Color.rgb(0xF5, 0xF5, 0xF5)
+        val PAPER = Color.rgb(0xFF, 0xFB, 0xEE)
     }
 }

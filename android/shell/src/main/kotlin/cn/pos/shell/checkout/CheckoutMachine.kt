@@ -41,7 +41,8 @@ class CheckoutMachine(
     private val printer: () -> ReceiptPrinter?,
     private val preference: () -> OfflinePreference? = { null },
 ) {
-    private val keypad = AmountKeypad()
+    private var keypad = AmountKeypad()
+    private val _operation = MutableStateFlow<Operation>(Operation.Sale)
     private val _state = MutableStateFlow<CheckoutState>(CheckoutState.AmountEntry(0))
     private val _transitions = MutableSharedFlow<CheckoutState>(replay = 64, extraBufferCapacity = 256)
     private val guard = Any()
@@ -50,6 +51,9 @@ class CheckoutMachine(
 
     /** The current screen. */
     val state: StateFlow<CheckoutState> = _state.asStateFlow()
+
+    /** What the checkout runs: a sale unless the operator chose another transaction ([begin]). */
+    val operation: StateFlow<Operation> = _operation.asStateFlow()
 
     /** Every state change in order (the state flow may skip fast ones, e.g. PIN digits); replays the last 64. */
     val transitions: SharedFlow<CheckoutState> = _transitions.asSharedFlow()
@@ -109,6 +113,29 @@ class CheckoutMachine(
         move { CheckoutState.AmountEntry(keypad.amountMinor) }
     }
 
+    /**
+     * On the keypad: the next transaction is [op] instead of a sale, the keypad holding
+     * [amountMinor] (e.g. a refund's original amount); an operation without an amount
+     * (balance, completion cancel) asks for the card at once. False when a transaction is
+     * in progress (finish it first).
+     */
+    fun begin(op: Operation, amountMinor: Long = 0): Boolean {
+        val s = _state.value
+        if (s !is CheckoutState.AmountEntry) return false
+        _operation.value = op
+        keypad = AmountKeypad(if (op.needsAmount) amountMinor.coerceIn(0, MAX_MINOR) else 0)
+        if (op.needsAmount) move { CheckoutState.AmountEntry(keypad.amountMinor) } else startSale(0)
+        return true
+    }
+
+    /** On the keypad of another transaction: back to a sale. */
+    fun endOperation() {
+        if (_state.value !is CheckoutState.AmountEntry) return
+        _operation.value = Operation.Sale
+        keypad.clear()
+        move { CheckoutState.AmountEntry(0) }
+    }
+
     /** Confirms the amount and starts the sale: the reader asks for the card. */
     fun confirm() {
         val s = _state.value
@@ -123,9 +150,10 @@ class CheckoutMachine(
 
     private fun startSale(amount: Long) {
         move { CheckoutState.WaitingForCard(amount, CARD_PROMPT) }
+        val op = _operation.value
         job = scope.launch {
             val next = try {
-                val o = terminal.sale(amount, preference())
+                val o = execute(op, amount)
                 CheckoutState.Result(o, Text(o.summaryZh, o.summaryEn))
             } catch (e: PosException) {
                 failure(e, amount)
@@ -133,6 +161,18 @@ class CheckoutMachine(
             // A tamper alert that came meanwhile wins: the lock screen stays.
             move { if (it is CheckoutState.Locked) it else next }
         }
+    }
+
+    /** The bindings' call for [op] of [amount] minor units. */
+    private suspend fun execute(op: Operation, amount: Long): TxnOutcome = when (op) {
+        Operation.Sale -> terminal.sale(amount, preference())
+        Operation.PreAuth -> terminal.preAuth(amount)
+        Operation.Balance -> terminal.balance()
+        is Operation.Refund -> terminal.refund(amount, op.original)
+        is Operation.PreAuthComplete -> terminal.preAuthComplete(amount, op.original)
+        is Operation.PreAuthCancel -> terminal.preAuthCancel(amount, op.original)
+        is Operation.CompletionCancel -> terminal.completionCancel(op.original)
+        is Operation.Transfer -> terminal.transfer(amount, op.payee)
     }
 
     private fun failure(e: PosException, amount: Long): CheckoutState {
@@ -260,7 +300,9 @@ class CheckoutMachine(
     /** After a `55` decline: the same sale again for another PIN try. */
     fun retryPin() {
         val s = _state.value
-        if (s is CheckoutState.Result && s.outcome.canRetryPin) startSale(s.outcome.amount?.minor ?: return)
+        if (s is CheckoutState.Result && s.outcome.canRetryPin) {
+            startSale(s.outcome.amount?.minor ?: if (_operation.value.needsAmount) return else 0)
+        }
     }
 
     /** Prints both copies of an approved payment's slip; a failed copy leads to [CheckoutState.ReceiptFailed]. */
@@ -338,6 +380,7 @@ class CheckoutMachine(
             else -> return
         }
         keypad.clear()
+        _operation.value = Operation.Sale
         move { CheckoutState.AmountEntry(0) }
     }
 

@@ -30,6 +30,9 @@ fun CardScheme.label(): Text = cardSchemeLabel(this).let { Text(it.zh, it.en.cap
 /** A label starts with a capital in English ("Pre-auth completion"). */
 private fun String.capitalised(): String = replaceFirstChar { it.uppercaseChar() }
 
+/** What a refund (退货) may name as its original. */
+private val REFUNDABLE = setOf(TxnKind.SALE, TxnKind.PRE_AUTH_COMPLETION, TxnKind.OFFLINE_SALE)
+
 /** One line of the history list; only masked card data. */
 data class HistoryLine(
     val txnId: Long,
@@ -45,6 +48,14 @@ data class HistoryLine(
     val reprintable: Boolean = false,
     /** The slip number, for a reprint. */
     val voucherNo: UInt? = null,
+    /** The transaction type. */
+    val kind: TxnKind? = null,
+    /** The amount in minor units, if it has one. */
+    val amountMinor: Long? = null,
+    /** May be refunded (退货): an approved sale, completion or offline sale, not voided or reversed. */
+    val refundable: Boolean = false,
+    /** An approved pre-auth, not cancelled or reversed: it may be completed or cancelled. */
+    val openPreAuth: Boolean = false,
 )
 
 /** Which rows the history screen shows (the quick choices; [HistoryFilters] has them all). */
@@ -241,6 +252,10 @@ class HistoryPresenter(private val terminal: TerminalInterface, private val page
         voidable = r.kind == TxnKind.SALE && r.status == TxnStatus.APPROVED && !r.reversed && !r.cancelled && r.batch == batch,
         reprintable = r.voucher != null && r.amount != null && r.status == TxnStatus.APPROVED && !r.reversed,
         voucherNo = r.voucher,
+        kind = r.kind,
+        amountMinor = r.amount?.minor,
+        refundable = r.kind in REFUNDABLE && r.status == TxnStatus.APPROVED && !r.reversed && !r.cancelled,
+        openPreAuth = r.kind == TxnKind.PRE_AUTH && r.status == TxnStatus.APPROVED && !r.reversed && !r.cancelled,
     )
 
     private fun line(e: HistoryEntry, batch: UInt) = HistoryLine(
@@ -254,6 +269,10 @@ class HistoryPresenter(private val terminal: TerminalInterface, private val page
         voidable = e.kind == TxnKind.SALE && e.status == HistoryStatus.APPROVED && e.batch == batch,
         reprintable = e.voucher != null && e.amount != null && (e.status == HistoryStatus.APPROVED || e.status == HistoryStatus.VOIDED),
         voucherNo = e.voucher,
+        kind = e.kind,
+        amountMinor = e.amount?.minor,
+        refundable = e.kind in REFUNDABLE && e.status == HistoryStatus.APPROVED,
+        openPreAuth = e.kind == TxnKind.PRE_AUTH && e.status == HistoryStatus.APPROVED,
     )
 
     private fun status(e: HistoryEntry): Text = when (e.status) {
