@@ -72,3 +72,43 @@ impl Terminal {
         }))
     }
 }
+
+/// What one terminal-management download did (终端管理下载).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DownloadSummary {
+    /// `parameters`, `capk` (CA public keys), `aid` (IC parameters) or `blacklist`.
+    pub kind: String,
+    /// Entries in force now (for the parameters: the version in force).
+    pub entries: u64,
+    /// An interrupted download this one resumed (its index; 0: not resumed).
+    pub resumed_at: u32,
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl Terminal {
+    /// Downloads everything the acquirer manages: the terminal parameters (applied at the next
+    /// start), the CA public keys, the IC parameters and the card blacklist (incrementally
+    /// after the first time), in that order; stops at the first that fails, keeping what each
+    /// finished one applied and what an interrupted one staged (the next call resumes it).
+    pub async fn download_terminal_management(&self) -> Result<Vec<DownloadSummary>, PosError> {
+        let t = self.core();
+        crate::runtime::run(async move {
+            let params = t.download_parameters().await?;
+            let mut done = vec![DownloadSummary {
+                kind: "parameters".into(),
+                entries: params.version,
+                resumed_at: params.resumed_at,
+            }];
+            for report in [t.download_public_keys().await?, t.download_ic_parameters().await?, t.download_blacklist(false).await?]
+            {
+                done.push(DownloadSummary {
+                    kind: report.kind.as_str().into(),
+                    entries: report.entries,
+                    resumed_at: report.resumed_at,
+                });
+            }
+            Ok(done)
+        })
+        .await
+    }
+}

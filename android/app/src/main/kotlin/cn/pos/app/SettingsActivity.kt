@@ -2,6 +2,8 @@ package cn.pos.app
 
 import android.app.Activity
 import android.os.Bundle
+import android.os.Handler
+import android.os.Looper
 import android.view.Window
 import cn.pos.app.ui.Language
 import cn.pos.app.ui.Switches
@@ -9,18 +11,50 @@ import cn.pos.app.ui.Ui
 import cn.pos.app.ui.Words
 import cn.pos.core.PosException
 import cn.pos.shell.i18n.text
+import cn.pos.shell.i18n.Text
 import cn.pos.shell.money.formatMinor
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.launch
 
 /**
  * Settings (设置): the language, the voice (on by default), the terminal's identity as the core
  * gives it (terminal and merchant ID, merchant name, acquirer host and link) and the terminal
- * parameters downloaded from the acquirer, read-only.
+ * parameters downloaded from the acquirer, read-only, with "download" (the parameters, the CA
+ * public keys, the IC parameters and the blacklist, in the core).
  */
 class SettingsActivity : Activity() {
+    private val work = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    private val main = Handler(Looper.getMainLooper())
+    /** What the last download said (the core's words on a failure). */
+    private var downloadNote: Pair<Text, Boolean>? = null
+
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         requestWindowFeature(Window.FEATURE_NO_TITLE)
         draw()
+    }
+
+    override fun onDestroy() {
+        work.cancel()
+        super.onDestroy()
+    }
+
+    private fun download(session: Session) {
+        downloadNote = Words.downloading to true
+        draw()
+        work.launch {
+            val note = try {
+                val done = session.terminal.downloadTerminalManagement()
+                val n = { kind: String -> done.firstOrNull { it.kind == kind }?.entries?.toLong() ?: 0L }
+                Words.downloaded(n("parameters"), n("capk"), n("aid"), n("blacklist")) to true
+            } catch (e: PosException) {
+                e.text to false
+            }
+            main.post { if (!isDestroyed) { downloadNote = note; draw() } }
+        }
     }
 
     private fun draw() {
@@ -55,9 +89,12 @@ class SettingsActivity : Activity() {
             // The core's words for the link ("TLS 加密链路 / TLS encrypted link").
             ui.field(Words.link, t.linkLabel(), "link"),
         )
+        val note = downloadNote
         val params = ui.column(
             ui.title(Words.parameters, tag = "parameters_title"),
             *parameters(ui, session).toTypedArray(),
+            ui.button(Words.downloadManagement, "download_management") { download(session) },
+            *listOfNotNull(note?.let { (text, ok) -> ui.label(text, tag = "download_note", color = if (ok) Ui.MUTED else Ui.BAD) }).toTypedArray(),
         )
         setContentView(ui.page(header, switches, identity, params))
     }

@@ -127,4 +127,27 @@ class SettingsVoiceTest {
             rig.closeTop()
         }
     }
+
+    @Test
+    fun `settings downloads the acquirer's parameters, keys and blacklist and shows the parameters`() {
+        AppRig().use { rig ->
+            rig.ready()
+            rig.open("settings")
+            rig.waitForTag("download_management")
+            assertEquals(Words.noParameters.zh, rig.text("no_parameters"))
+            rig.click("download_management")
+            rig.waitForTag("param_version")
+            // The simulator's defaults: parameters version 1, the published test keys and the
+            // test CA's (5), three UnionPay applications, the deck's hotlisted card.
+            val p = rig.session.terminal.parameters() ?: error("no parameters after the download")
+            assertEquals(1uL, p.version)
+            assertTrue(rig.text("param_version"), rig.text("param_version").startsWith("版本 1，"))
+            assertEquals(Words.downloaded(1, 5, 3, 1).zh, rig.text("download_note"))
+            assertTrue(rig.text("param_header"), rig.text("param_header").contains(p.headerLines.first()))
+            // The shots recreate the screen (language, size): the parameters stay, the note does not.
+            rig.shoot("settings-parameters", Words.parameters, Words.downloadManagement, Words.paramVersion(1, p.appliedAt))
+            rig.click("back")
+            rig.closeTop()
+        }
+    }
 }

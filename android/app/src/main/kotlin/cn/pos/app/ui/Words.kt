@@ -189,6 +189,11 @@ object Words {
         if (on) Text("离线：开，单笔 $per，合计 $total，最多 $count 笔", "Offline: on, $per each, $total in all, at most $count") else Text("离线：关", "Offline: off")
     fun paramHeader(lines: String) = Text("签购单抬头：$lines", "Slip header: $lines")
     val paramRisk = Text("含风控策略", "Includes a risk policy")
+    val downloadManagement = Text("从收单机构下载参数、公钥与黑名单", "Download parameters, keys and blacklist from the acquirer")
+    val downloading = Text("正在下载…", "Downloading…")
+    fun downloaded(version: Long, keys: Long, aids: Long, listed: Long) =
+        Text("已下载：参数版本 $version，IC卡公钥 $keys 项，IC卡参数 $aids 项，黑名单 $listed 项；参数下次启动时生效",
+            "Downloaded: parameters version $version, $keys CA public keys, $aids IC applications, $listed blacklist entries; the parameters apply at the next start")
 
     // Offline queue: force offline
     val forceOfflineOn = Text("强制离线：开（收款不联机，点击关闭）", "Force offline: on (payments stay offline; tap to turn off)")
