@@ -15,7 +15,9 @@
 #   4. checks it: aapt dump badging / permissions / xmltree (package, versions, SDK levels, every
 #      permission of the manifest with its maxSdkVersion, the service's foregroundServiceType,
 #      exported flags, the data extraction rules), zipalign -c, apksigner verify, dexdump (the
-#      app's, the shell's and the bindings' classes are in the dex files).
+#      app's, the shell's and the bindings' classes are in the dex files); then shows that the
+#      checks refuse three broken packages (an exported service, a legacy permission without
+#      maxSdkVersion, a service without its type).
 # It cannot hold the Android build of the Rust library (libpos_ffi.so for arm64-v8a/x86_64 needs
 # the Android NDK and cargo-ndk, not on these machines): the check says so. Installed as it is,
 # the app launches and asks for its permissions, then fails at its first call into the core
@@ -155,20 +157,25 @@ rm -f "$work/unaligned.apk" "$work/aligned.apk" "$apk.idsig"
 
 echo "checking the APK"
 fail() { echo "APK check failed: $*" >&2; exit 1; }
-aapt dump badging "$apk" >"$work/badging.txt"
-aapt dump permissions "$apk" >"$work/permissions.txt"
-aapt dump xmltree "$apk" AndroidManifest.xml >"$work/manifest-tree.txt"
-grep -qx "package: name='$application_id' versionCode='$version_code' versionName='$version_name'.*" "$work/badging.txt" \
-  || fail "package line: $(head -1 "$work/badging.txt")"
-grep -qx "sdkVersion:'$min_sdk'" "$work/badging.txt" || fail "minSdk is not $min_sdk"
-grep -qx "targetSdkVersion:'$target_sdk'" "$work/badging.txt" || fail "targetSdk is not $target_sdk"
-grep -qx "launchable-activity: name='$namespace.MainActivity'.*" "$work/badging.txt" || fail "no launcher activity MainActivity"
-grep -q "^application: label='收款 POS 模拟' icon='res/mipmap-anydpi[-v0-9]*/ic_launcher.xml'" "$work/badging.txt" \
-  || fail "application label or icon: $(grep '^application:' "$work/badging.txt")"
-grep -qx "application-debuggable" "$work/badging.txt" || fail "not debuggable"
-grep -qx "native-code: 'arm64-v8a' 'x86_64'" "$work/badging.txt" || fail "native code: $(grep native-code "$work/badging.txt")"
-# Every permission of the source manifest, with its maxSdkVersion, and nothing else.
-python3 - "$app_src/main/AndroidManifest.xml" "$app_src/emulator/AndroidManifest.xml" "$work/badging.txt" <<'PY'
+# Checks the package $1, writing what it reads into the folder $2; exits through fail().
+check_apk() {
+  local dir=$2
+  mkdir -p "$dir"
+  # (Called in a condition too, where set -e is off: every failure exits explicitly.)
+  aapt dump badging "$1" >"$dir/badging.txt" || fail "aapt cannot read $1"
+  aapt dump permissions "$1" >"$dir/permissions.txt" || fail "aapt dump permissions"
+  aapt dump xmltree "$1" AndroidManifest.xml >"$dir/manifest-tree.txt" || fail "aapt dump xmltree"
+  grep -qx "package: name='$application_id' versionCode='$version_code' versionName='$version_name'.*" "$dir/badging.txt" \
+    || fail "package line: $(head -1 "$dir/badging.txt")"
+  grep -qx "sdkVersion:'$min_sdk'" "$dir/badging.txt" || fail "minSdk is not $min_sdk"
+  grep -qx "targetSdkVersion:'$target_sdk'" "$dir/badging.txt" || fail "targetSdk is not $target_sdk"
+  grep -qx "launchable-activity: name='$namespace.MainActivity'.*" "$dir/badging.txt" || fail "no launcher activity MainActivity"
+  grep -q "^application: label='收款 POS 模拟' icon='res/mipmap-anydpi[-v0-9]*/ic_launcher.xml'" "$dir/badging.txt" \
+    || fail "application label or icon: $(grep '^application:' "$dir/badging.txt")"
+  grep -qx "application-debuggable" "$dir/badging.txt" || fail "not debuggable"
+  grep -qx "native-code: 'arm64-v8a' 'x86_64'" "$dir/badging.txt" || fail "native code: $(grep native-code "$dir/badging.txt")"
+  # Every permission of the source manifest, with its maxSdkVersion, and nothing else.
+  python3 - "$app_src/main/AndroidManifest.xml" "$app_src/emulator/AndroidManifest.xml" "$dir/badging.txt" <<'PY' || exit 1
 import re, sys
 import xml.etree.ElementTree as ET
 A = "{http://schemas.android.com/apk/res/android}"
@@ -181,14 +188,20 @@ for line in open(sys.argv[3], encoding="utf-8"):
     m = re.match(r"uses-permission: name='([^']+)'(?: maxSdkVersion='(\d+)')?$", line.strip())
     if m:
         found[m.group(1)] = m.group(2)
-if found != expected:
-    sys.exit(f"APK check failed: permissions {sorted(found.items())} != the manifest's {sorted(expected.items())}")
+def describe(name, table):
+    if name not in table:
+        return "absent"
+    return f"maxSdkVersion {table[name]}" if table[name] else "no maxSdkVersion"
+wrong = [f"{n.rsplit('.', 1)[-1]}: {describe(n, found)}, the manifest's: {describe(n, expected)}"
+         for n in sorted(set(found) | set(expected)) if found.get(n, "absent") != expected.get(n, "absent")]
+if wrong:
+    sys.exit("APK check failed: permissions differ from the manifest: " + "; ".join(wrong))
 PY
-# aapt dump permissions says the same of each (with its maxSdkVersion).
-while IFS= read -r line; do
-  grep -qxF "$line" "$work/permissions.txt" || fail "aapt dump permissions lacks: $line"
-done < <(grep '^uses-permission:' "$work/badging.txt")
-python3 - "$work/manifest-tree.txt" <<'PY'
+  # aapt dump permissions says the same of each (with its maxSdkVersion).
+  while IFS= read -r line; do
+    grep -qxF "$line" "$dir/permissions.txt" || fail "aapt dump permissions lacks: $line"
+  done < <(grep '^uses-permission:' "$dir/badging.txt")
+  python3 - "$dir/manifest-tree.txt" <<'PY' || exit 1
 # The xmltree: each component's exported flag (only the launcher activity is exported), the
 # service's type (connectedDevice = 0x10), BLUETOOTH_SCAN's neverForLocation (0x10000), backups off.
 import re, sys
@@ -238,25 +251,69 @@ if errors:
     sys.exit("APK check failed:\n  " + "\n  ".join(errors))
 print("  components: " + ", ".join(f"{n.rsplit('.', 1)[1]} exported={str(v).lower()}" for n, v in seen.items()))
 PY
-zipalign -c -p 4 "$apk" || fail "not aligned"
-apksigner verify --verbose --print-certs "$apk" >"$work/apksigner.txt" || { cat "$work/apksigner.txt"; fail "apksigner verify"; }
-for scheme in v2 v3; do
-  grep -qx "Verified using $scheme scheme (APK Signature Scheme $scheme): true" "$work/apksigner.txt" || fail "no $scheme signature"
-done
-grep -q "^Signer #1 certificate DN: CN=POS sideloaded test builds - TEST ONLY" "$work/apksigner.txt" || fail "not signed with the test-only key"
-# The dex files hold the app's classes (main and the emulator flavor), the shell's, the
-# bindings', JNA's, coroutines' and the stdlib's.
-for dex in "$work"/raw/classes*.dex; do dexdump "$dex"; done 2>/dev/null \
-  | sed -n "s/^  Class descriptor  : 'L\(.*\);'$/\1/p" | sort -u >"$work/classes.txt"
-for class in cn/pos/app/MainActivity cn/pos/app/PosService cn/pos/app/TestPanelActivity \
-  cn/pos/shell/checkout/CheckoutMachine cn/pos/core/Terminal com/sun/jna/Native \
-  kotlinx/coroutines/flow/StateFlow kotlin/jvm/internal/Intrinsics; do
-  grep -qx "$class" "$work/classes.txt" || fail "$class is not in the dex files"
-done
-unzip -Z1 "$apk" >"$work/entries.txt" 2>/dev/null || python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$apk" >"$work/entries.txt"
-if grep -q 'libpos_ffi.so' "$work/entries.txt"; then fail "unexpected: a libpos_ffi.so in an APK built without the NDK"; fi
+  zipalign -c -p 4 "$1" || fail "not aligned"
+  apksigner verify --verbose --print-certs "$1" >"$dir/apksigner.txt" || { cat "$dir/apksigner.txt"; fail "apksigner verify"; }
+  for scheme in v2 v3; do
+    grep -qx "Verified using $scheme scheme (APK Signature Scheme $scheme): true" "$dir/apksigner.txt" || fail "no $scheme signature"
+  done
+  grep -q "^Signer #1 certificate DN: CN=POS sideloaded test builds - TEST ONLY" "$dir/apksigner.txt" || fail "not signed with the test-only key"
+  python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); [z.extract(n, sys.argv[2]) for n in z.namelist() if n.endswith(".dex")]' "$1" "$dir"
+  # The dex files hold the app's classes (main and the emulator flavor), the shell's, the
+  # bindings', JNA's, coroutines' and the stdlib's.
+  for dex in "$dir"/classes*.dex; do dexdump "$dex"; done 2>/dev/null \
+    | sed -n "s/^  Class descriptor  : 'L\(.*\);'$/\1/p" | sort -u >"$dir/classes.txt"
+  for class in cn/pos/app/MainActivity cn/pos/app/PosService cn/pos/app/TestPanelActivity \
+    cn/pos/shell/checkout/CheckoutMachine cn/pos/core/Terminal com/sun/jna/Native \
+    kotlinx/coroutines/flow/StateFlow kotlin/jvm/internal/Intrinsics; do
+    grep -qx "$class" "$dir/classes.txt" || fail "$class is not in the dex files"
+  done
+  unzip -Z1 "$1" >"$dir/entries.txt" 2>/dev/null || python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$1" >"$dir/entries.txt"
+  if grep -q 'libpos_ffi.so' "$dir/entries.txt"; then fail "unexpected: a libpos_ffi.so in an APK built without the NDK"; fi
+}
+check_apk "$apk" "$work"
 
-echo "APK: $apk ($(( $(stat -c %s "$apk") / 1024 )) KiB, $(ls "$work"/raw/classes*.dex | wc -l) dex files, $(wc -l <"$work/classes.txt") classes)"
+# The checks refuse what they are there for: packages made from the same manifest with one
+# thing broken each (not signed: each must fail before the signature is looked at).
+echo "checking that the checks refuse broken packages"
+for broken in exported-service legacy-permission-without-max no-service-type; do
+  mkdir -p "$work/broken/$broken"
+  python3 - "$work/AndroidManifest.xml" "$work/broken/$broken/AndroidManifest.xml" "$broken" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+A = "{http://schemas.android.com/apk/res/android}"
+ET.register_namespace("android", A[1:-1])
+src, dest, broken = sys.argv[1:]
+tree = ET.parse(src)
+root = tree.getroot()
+service = root.find("application/service")
+if broken == "exported-service":
+    service.set(A + "exported", "true")
+elif broken == "no-service-type":
+    del service.attrib[A + "foregroundServiceType"]
+else:
+    for p in root.findall("uses-permission"):
+        if p.get(A + "name") == "android.permission.BLUETOOTH":
+            del p.attrib[A + "maxSdkVersion"]
+tree.write(dest, encoding="utf-8", xml_declaration=True)
+PY
+  aapt package -f --no-crunch --auto-add-overlay -M "$work/broken/$broken/AndroidManifest.xml" "${res_dirs[@]}" \
+    -I "$framework_res" --min-sdk-version "$min_sdk" --target-sdk-version "$target_sdk" \
+    --version-code "$version_code" --version-name "$version_name" \
+    --rename-manifest-package "$application_id" --debug-mode -0 so \
+    -F "$work/broken/$broken.apk" "$work/raw"
+  if (check_apk "$work/broken/$broken.apk" "$work/broken/$broken") 2>"$work/broken/$broken.err"; then
+    fail "the checks passed a package with $broken"
+  fi
+  case "$broken" in
+    exported-service) reason="PosService: exported=True, expected False" ;;
+    legacy-permission-without-max) reason="BLUETOOTH: no maxSdkVersion, the manifest's: maxSdkVersion 30" ;;
+    no-service-type) reason="foregroundServiceType is not connectedDevice" ;;
+  esac
+  grep -q "$reason" "$work/broken/$broken.err" || fail "the package with $broken was refused for another reason: $(cat "$work/broken/$broken.err")"
+  echo "  refused: $broken ($(grep -m1 -o "$reason.*" "$work/broken/$broken.err"))"
+done
+
+echo "APK: $apk ($(( $(stat -c %s "$apk") / 1024 )) KiB, $(ls "$work"/classes*.dex | wc -l) dex files, $(wc -l <"$work/classes.txt") classes)"
 grep -E "^(package|sdkVersion|targetSdkVersion|launchable-activity|native-code|application-label):" "$work/badging.txt" | sed 's/^/  /'
 sed -n "s/^uses-permission: name='android.permission.\([^']*\)'\(.*\)/\1\2/p" "$work/badging.txt" | tr '\n' ',' \
   | sed "s/ maxSdkVersion='\([0-9]*\)'/ (max \1)/g; s/,$/\n/; s/,/, /g; s/^/  permissions: /"
