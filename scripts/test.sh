@@ -8,7 +8,7 @@
 # pos-core is compiled in as few configurations as possible: the test, doc-test and Kotlin steps
 # all build the workspace with the same features ($features), so cargo compiles pos-core once
 # for them (crash-hooks unified from pos-e2e, `ble` from pos-cli) and reuses it; the demo runs on
-# the `pos` that build made. Only fuzzing (nightly, coverage instrumentation) adds one, and the device-build check
+# the `pos` that build made. Only fuzzing (release, coverage instrumentation) adds one, and the device-build check
 # lints pos-core and pos-ffi without simulators (check only, no code).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -99,28 +99,12 @@ fi
 # target/screens/ (scripts/test-android.sh, called by test-kotlin.sh; docs/android.md).
 step "Kotlin shell on the JVM, then the Android app on Robolectric (screens and screenshots)"; POS_KOTLIN_SAME_BUILD=1 ./scripts/test-kotlin.sh
 
-step "fuzzing (cargo-fuzz, nightly)"
+step "fuzzing (libFuzzer on stable: scripts/fuzz.sh, two targets at a time)"
 fuzz_secs="${POS_FUZZ_SECONDS:-20}"
 if [ "$fuzz_secs" = "0" ]; then
   echo "fuzzing skipped: POS_FUZZ_SECONDS=0"
-elif ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
-  echo "fuzzing skipped: no nightly toolchain on this machine (cargo-fuzz needs one)"
 else
-  if [ ! -x "$tools/bin/cargo-fuzz" ]; then
-    cargo install cargo-fuzz --version 0.12.0 --locked --root "$tools"
-  fi
-  # Coverage-guided, without AddressSanitizer: the targets parse outside bytes in safe Rust (a
-  # panic, an overflow or an allocation past -rss_limit_mb is what they find), and ASan would
-  # instrument all of pos-core's C dependencies too, doubling the build. One build for all
-  # targets, then each runs on it.
-  (cd fuzz && RUSTUP_TOOLCHAIN=nightly "$tools/bin/cargo-fuzz" build --release --sanitizer none 2>&1 | tail -n 2)
-  for target in frame_decode tlv_parse track_parse escpos_print; do
-    work=$(mktemp -d)
-    echo "fuzz $target for ${fuzz_secs}s"
-    (cd fuzz && RUSTUP_TOOLCHAIN=nightly "$tools/bin/cargo-fuzz" run --release --sanitizer none "$target" "$work" "corpus/$target" -- \
-      -max_total_time="$fuzz_secs" -rss_limit_mb=2048 2>&1 | tail -n 3)
-    rm -rf "$work"
-  done
+  ./scripts/fuzz.sh "$fuzz_secs"
 fi
 
 echo

@@ -11,7 +11,8 @@
 //! - each card's balance at the host is what the journal says was charged;
 //! - `PRAGMA integrity_check` is ok.
 //!
-//! 200 iterations by default; `POS_CRASH_ITERATIONS=n` for more. The counts are printed.
+//! 200 iterations by default, in four lanes side by side (each its own simulator and terminal);
+//! `POS_CRASH_ITERATIONS=n` for more, `POS_CRASH_SEED` to replay. The counts are printed.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader};
@@ -47,11 +48,78 @@ struct Counts {
     intruders_refused: u32,
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_restart_recover_and_check_against_the_ledger() {
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.iterations += other.iterations;
+        self.sigkilled += other.sigkilled;
+        for (point, n) in &other.aborted {
+            *self.aborted.entry(point.clone()).or_default() += n;
+        }
+        self.finished += other.finished;
+        self.ops += other.ops;
+        self.faulted += other.faulted;
+        self.recoveries += other.recoveries;
+        self.intruders += other.intruders;
+        self.intruders_refused += other.intruders_refused;
+    }
+}
+
+/// Lanes run side by side, each with its own simulator (ledger file, port) and terminal
+/// directory: an iteration mostly waits (a child working until it is killed, a restart), so
+/// four lanes on two cores take about a quarter of the time of one, with the same iterations.
+const LANES: u32 = 4;
+
+#[test]
+fn kill_restart_recover_and_check_against_the_ledger() {
     let iterations: u32 = std::env::var("POS_CRASH_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
     let seed: u64 = std::env::var("POS_CRASH_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x5EED_C0FF_EE00);
-    let work = TempDir::new("crash");
+    let started = Instant::now();
+    let lanes: Vec<Counts> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..LANES)
+            .map(|lane| {
+                let share = iterations / LANES + u32::from(lane < iterations % LANES);
+                // Lane 0 runs on POS_CRASH_SEED itself; a lane's seed replays that lane.
+                let lane_seed = seed ^ (u64::from(lane) << 40);
+                scope.spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_multi_thread()
+                        .worker_threads(1)
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    runtime.block_on(run_lane(lane, share, lane_seed))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    let mut counts = Counts::default();
+    for lane in &lanes {
+        counts.add(lane);
+    }
+    println!(
+        "crash harness: {} iterations in {} lanes in {:.1}s: {} SIGKILLed at random, {} aborted at crash points {:?}, {} ran to the end; \
+         {} operations, {} with host faults, {} recoveries; {} second processes ({} refused as in use)",
+        counts.iterations,
+        LANES,
+        started.elapsed().as_secs_f64(),
+        counts.sigkilled,
+        counts.aborted.values().sum::<u32>(),
+        counts.aborted,
+        counts.finished,
+        counts.ops,
+        counts.faulted,
+        counts.recoveries,
+        counts.intruders,
+        counts.intruders_refused,
+    );
+    assert_eq!(counts.iterations, iterations, "every iteration ran");
+    assert!(counts.sigkilled > 0 && !counts.aborted.is_empty(), "both kinds of death happened");
+    assert!(iterations < 40 || counts.intruders_refused > 0, "a second process met a live owner at least once");
+}
+
+/// One lane: its own simulator and terminal, `iterations` rounds of kill, restart and check.
+async fn run_lane(lane: u32, iterations: u32, seed: u64) -> Counts {
+    let work = TempDir::new(&format!("crash-{lane}"));
     let ledger_file = work.join("ledger.db");
     let mut sim_config = SimConfig::demo().listening_on("127.0.0.1:0");
     sim_config.database = Some(ledger_file.to_string_lossy().into_owned());
@@ -70,7 +138,6 @@ async fn kill_restart_recover_and_check_against_the_ledger() {
     // SplitMix64: the same seed, the same run (the parent and the child each draw their own).
     let mut rng = SplitMix64::new(seed);
     let mut counts = Counts::default();
-    let started = Instant::now();
     for i in 0..iterations {
         counts.iterations += 1;
         // Some rounds with a misbehaving host, so reversals and repeats happen too.
@@ -141,7 +208,10 @@ async fn kill_restart_recover_and_check_against_the_ledger() {
         if let Some(intruder) = intruder {
             let out = intruder.join().expect("intruder thread").expect("intruder runs");
             let text = String::from_utf8_lossy(&out.stdout).into_owned();
-            assert!(out.status.success(), "iteration {i}: a second process got in beside the owner: {text}");
+            assert!(
+                out.status.success(),
+                "lane {lane} iteration {i}: a second process got in beside the owner: {text}"
+            );
             counts.intruders += 1;
             if text.contains("refused: in use") {
                 counts.intruders_refused += 1;
@@ -158,7 +228,7 @@ async fn kill_restart_recover_and_check_against_the_ledger() {
         }
         assert!(
             status.success() || status.code().is_none(),
-            "iteration {i}: the child failed on its own ({status:?}): {out:?}"
+            "lane {lane} iteration {i}: the child failed on its own ({status:?}): {out:?}"
         );
 
         // Restart: recover and sync everything, on a well-behaved host.
@@ -169,38 +239,32 @@ async fn kill_restart_recover_and_check_against_the_ledger() {
             .env("RUST_LOG", "off")
             .output()
             .expect("settle");
-        assert!(settle.status.success(), "iteration {i}: not settled: {}", String::from_utf8_lossy(&settle.stdout));
+        assert!(
+            settle.status.success(),
+            "lane {lane} iteration {i}: not settled: {}",
+            String::from_utf8_lossy(&settle.stdout)
+        );
         counts.recoveries += 1;
-        sim.ledger().check_invariants().unwrap_or_else(|e| panic!("iteration {i}: ledger invariants: {e}"));
+        sim.ledger().check_invariants().unwrap_or_else(|e| panic!("lane {lane} iteration {i}: ledger invariants: {e}"));
         if i % 25 == 24 || i + 1 == iterations {
-            check(&terminal_dir, &sim, &start_funds, i);
+            check(&terminal_dir, &sim, &start_funds, lane, i);
         }
     }
-    println!(
-        "crash harness: {} iterations in {:.1}s: {} SIGKILLed at random, {} aborted at crash points {:?}, {} ran to the end; \
-         {} operations, {} with host faults, {} recoveries; {} second processes ({} refused as in use)",
-        counts.iterations,
-        started.elapsed().as_secs_f64(),
-        counts.sigkilled,
-        counts.aborted.values().sum::<u32>(),
-        counts.aborted,
-        counts.finished,
-        counts.ops,
-        counts.faulted,
-        counts.recoveries,
-        counts.intruders,
-        counts.intruders_refused,
-    );
     let journal = journal_summary(&terminal_dir);
-    println!("crash harness: journal {journal}");
-    assert!(counts.sigkilled > 0 && !counts.aborted.is_empty(), "both kinds of death happened");
-    assert!(iterations < 40 || counts.intruders_refused > 0, "a second process met a live owner at least once");
+    println!("crash harness, lane {lane} (seed {seed:#x}): journal {journal}");
+    counts
 }
 
 /// The journal against the ledger, after a settle.
-fn check(dir: &std::path::Path, sim: &pos_acquirer_sim::SimHandle, start_funds: &HashMap<&str, i64>, i: u32) {
+fn check(
+    dir: &std::path::Path,
+    sim: &pos_acquirer_sim::SimHandle,
+    start_funds: &HashMap<&str, i64>,
+    lane: u32,
+    i: u32,
+) {
     let store = open_store(dir);
-    store.integrity_check().unwrap_or_else(|e| panic!("iteration {i}: integrity: {e}"));
+    store.integrity_check().unwrap_or_else(|e| panic!("lane {lane} iteration {i}: integrity: {e}"));
     let journal = store.recent_txns(u32::MAX).unwrap();
     let queue: HashMap<_, _> = store.offline_queue(false).unwrap().into_iter().map(|e| (e.txn.id, e.state)).collect();
     let host = sim.ledger().transactions_for(DEMO_TID).unwrap();
@@ -211,22 +275,27 @@ fn check(dir: &std::path::Path, sim: &pos_acquirer_sim::SimHandle, start_funds: 
         if row.kind.is_reversal() {
             *reversals.entry(key).or_default() += 1;
         } else {
-            assert!(requests.insert(key, row).is_none(), "iteration {i}: two host rows for batch/STAN {key:?}");
+            assert!(
+                requests.insert(key, row).is_none(),
+                "lane {lane} iteration {i}: two host rows for batch/STAN {key:?}"
+            );
         }
     }
-    assert!(reversals.values().all(|n| *n == 1), "iteration {i}: a reversal with two rows: {reversals:?}");
+    assert!(reversals.values().all(|n| *n == 1), "lane {lane} iteration {i}: a reversal with two rows: {reversals:?}");
     let by_key: HashMap<(u32, u32), &pos_core::store::TxnRecord> =
         journal.iter().map(|t| ((t.numbers.batch.value(), t.numbers.stan.value()), t)).collect();
     for (key, row) in &requests {
-        let t = by_key.get(key).unwrap_or_else(|| panic!("iteration {i}: host row {row:?} missing from the journal"));
-        assert_eq!(RowKind::Txn(t.txn_type), row.kind, "iteration {i}: {key:?}");
-        assert_eq!(t.amount.map(|a| a.minor()), Some(row.amount), "iteration {i}: {key:?}");
+        let t = by_key
+            .get(key)
+            .unwrap_or_else(|| panic!("lane {lane} iteration {i}: host row {row:?} missing from the journal"));
+        assert_eq!(RowKind::Txn(t.txn_type), row.kind, "lane {lane} iteration {i}: {key:?}");
+        assert_eq!(t.amount.map(|a| a.minor()), Some(row.amount), "lane {lane} iteration {i}: {key:?}");
     }
     let mut charged: HashMap<String, i64> = HashMap::new();
     for t in &journal {
-        assert_ne!(t.status, TxnStatus::Pending, "iteration {i}: pending after recovery: {t:?}");
+        assert_ne!(t.status, TxnStatus::Pending, "lane {lane} iteration {i}: pending after recovery: {t:?}");
         // `94`: the host saw this batch and STAN before with other content, i.e. a STAN reused.
-        assert_ne!(t.response_code.map(|c| c.to_string()).as_deref(), Some("94"), "iteration {i}: {t:?}");
+        assert_ne!(t.response_code.map(|c| c.to_string()).as_deref(), Some("94"), "lane {lane} iteration {i}: {t:?}");
         let key = (t.numbers.batch.value(), t.numbers.stan.value());
         let host_row = requests.get(&key);
         let amount = t.amount.map(|a| a.minor() as i64).unwrap_or(0);
@@ -234,30 +303,52 @@ fn check(dir: &std::path::Path, sim: &pos_acquirer_sim::SimHandle, start_funds: 
         if t.txn_type == TxnType::OfflineSale {
             match queue.get(&t.id) {
                 Some(UploadState::Accepted) => {
-                    assert_eq!(host_row.map(|r| r.status), Some(HostStatus::Approved), "iteration {i}: accepted {t:?}");
+                    assert_eq!(
+                        host_row.map(|r| r.status),
+                        Some(HostStatus::Approved),
+                        "lane {lane} iteration {i}: accepted {t:?}"
+                    );
                     *charged.entry(pan).or_default() += amount;
                 }
                 Some(UploadState::Declined) => {
-                    assert_eq!(host_row.map(|r| r.status), Some(HostStatus::Declined), "iteration {i}: {t:?}")
+                    assert_eq!(
+                        host_row.map(|r| r.status),
+                        Some(HostStatus::Declined),
+                        "lane {lane} iteration {i}: {t:?}"
+                    )
                 }
-                other => panic!("iteration {i}: offline payment not uploaded after settle: {other:?} {t:?}"),
+                other => {
+                    panic!("lane {lane} iteration {i}: offline payment not uploaded after settle: {other:?} {t:?}")
+                }
             }
             continue;
         }
         let confirmed = t.status == TxnStatus::Approved && t.reversed_at.is_none();
         let status = host_row.map(|r| r.status);
         if confirmed {
-            assert_eq!(status, Some(HostStatus::Approved), "iteration {i}: confirmed approval not in force: {t:?}");
+            assert_eq!(
+                status,
+                Some(HostStatus::Approved),
+                "lane {lane} iteration {i}: confirmed approval not in force: {t:?}"
+            );
             *charged.entry(pan).or_default() += amount;
         } else {
-            assert_ne!(status, Some(HostStatus::Approved), "iteration {i}: unconfirmed approval not reversed: {t:?}");
+            assert_ne!(
+                status,
+                Some(HostStatus::Approved),
+                "lane {lane} iteration {i}: unconfirmed approval not reversed: {t:?}"
+            );
         }
     }
     for card in CARDS {
         let pan = deck::find(card).unwrap().pan;
         let masked = pos_core::mask_pan_digits(pan);
         let expected = start_funds[card] - charged.get(&masked).copied().unwrap_or(0);
-        assert_eq!(sim.ledger().available(pan).unwrap(), expected, "iteration {i}: {card} balance against the journal");
+        assert_eq!(
+            sim.ledger().available(pan).unwrap(),
+            expected,
+            "lane {lane} iteration {i}: {card} balance against the journal"
+        );
     }
 }
 
