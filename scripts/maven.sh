@@ -5,6 +5,24 @@ cache="$root/.tools/maven"
 mkdir -p "$cache"
 maven_repo="https://repo1.maven.org/maven2"
 
+# The Android build's version catalog: Kotlin, coroutines, JNA and D8 come in the versions it
+# names (one Kotlin for Gradle and these scripts). A version pinned below but not in the catalog
+# (or the other way round) fails at jar() with "no pinned sha1".
+catalog="$root/android/gradle/libs.versions.toml"
+# Prints the value of KEY in the catalog's [versions] table.
+catalog_version() {
+  local v
+  v=$(awk -F'"' -v k="$1" '/^\[/ { s = ($0 == "[versions]") } s && $1 ~ ("^" k " *= *$") { print $2; exit }' "$catalog")
+  if [ -z "$v" ]; then
+    echo "no version '$1' in $catalog" >&2
+    exit 1
+  fi
+  printf '%s' "$v"
+}
+kotlin_version=$(catalog_version kotlin)
+coroutines_version=$(catalog_version coroutines)
+jna_version=$(catalog_version jna)
+
 # group:artifact:version[:type] sha1 (type jar unless said).
 artifacts=(
   "org.jetbrains.kotlin:kotlin-compiler-embeddable:2.4.21 3cd9c37c505fb9879e03ebeaf91d9c9500ab6eca"
@@ -17,6 +35,12 @@ artifacts=(
   "org.jetbrains.kotlinx:kotlinx-coroutines-core-jvm:1.11.0 3d57dc678bd8d72a60e7adf0eca5c54e3f4f4b79"
   "org.jetbrains:annotations:13.0 919f0dfe192fb4e063e7dacadee7f8bb9a2672a9"
   "net.java.dev.jna:jna:5.19.1 ca303052cd617c1af2e2c8d344c98a706fb63143"
+  # On Android JNA is its AAR: the classes and libjnidispatch.so for each ABI (scripts/apk.sh).
+  "net.java.dev.jna:jna:5.19.1:aar af25a9b1e286a62e2786388671c703b9a1f75a65"
+  # D8 (scripts/apk.sh), the catalog's r8; and the SDK 34 framework's resource table, which
+  # Debian's aapt links the APK's resources against (it cannot read SDK 35's).
+  "com.android.tools:r8:9.2.39 649f3b60e0d199976f5d14a0af22534495bbe04c"
+  "org.robolectric:android-all:14-robolectric-10818077 94b1490a891e9be559aa35c87cd8a0c163f32d83"
   "org.junit.platform:junit-platform-console-standalone:6.1.3 bb65bef57072d36433e8a863016163858c926113"
   # The Android framework for SDK 35: the app compiles against android-all; Robolectric runs
   # android-all-instrumented (robolectric.offline, robolectric.dependency.dir = this cache).
@@ -96,10 +120,12 @@ jar() {
   printf '%s' "$dest"
 }
 
-compiler_cp=$(jar org.jetbrains.kotlin:kotlin-compiler-embeddable:2.4.21):$(jar org.jetbrains.kotlin:kotlin-build-tools-api:2.4.21):$(jar org.jetbrains.kotlin:kotlin-stdlib:2.4.21):$(jar org.jetbrains.kotlin:kotlin-script-runtime:2.4.21):$(jar org.jetbrains.kotlin:kotlin-reflect:1.6.10):$(jar org.jetbrains.kotlin:kotlin-daemon-embeddable:2.4.21):$(jar org.jetbrains.kotlinx:kotlinx-coroutines-core-jvm:1.8.0):$(jar org.jetbrains:annotations:13.0)
-stdlib=$(jar org.jetbrains.kotlin:kotlin-stdlib:2.4.21):$(jar org.jetbrains:annotations:13.0)
-coroutines=$(jar org.jetbrains.kotlinx:kotlinx-coroutines-core-jvm:1.11.0)
-jna=$(jar net.java.dev.jna:jna:5.19.1)
+k=$kotlin_version
+compiler_cp=$(jar org.jetbrains.kotlin:kotlin-compiler-embeddable:$k):$(jar org.jetbrains.kotlin:kotlin-build-tools-api:$k):$(jar org.jetbrains.kotlin:kotlin-stdlib:$k):$(jar org.jetbrains.kotlin:kotlin-script-runtime:$k):$(jar org.jetbrains.kotlin:kotlin-reflect:1.6.10):$(jar org.jetbrains.kotlin:kotlin-daemon-embeddable:$k):$(jar org.jetbrains.kotlinx:kotlinx-coroutines-core-jvm:1.8.0):$(jar org.jetbrains:annotations:13.0)
+stdlib=$(jar org.jetbrains.kotlin:kotlin-stdlib:$k):$(jar org.jetbrains:annotations:13.0)
+coroutines=$(jar org.jetbrains.kotlinx:kotlinx-coroutines-core-jvm:$coroutines_version)
+jna=$(jar net.java.dev.jna:jna:$jna_version)
+unset k
 
 # kotlinc: the K2 JVM compiler from kotlin-compiler-embeddable.
 kotlinc() {

@@ -7,13 +7,19 @@
 #      scripts/maven.sh),
 #   4. compiles bindings + android/shell (main and tests) with kotlinc, and android/app
 #      against the SDK 35 android-all, each flavor,
-#   5. runs the JUnit 5 tests, loading the host-built library through JNA,
-#   6. runs the app's Robolectric tests (scripts/test-android.sh; POS_ANDROID=0 skips them).
+#   5. assembles and checks the sideloaded APK (scripts/apk.sh: D8, aapt, zipalign, apksigner;
+#      POS_APK=0 skips it),
+#   6. runs the JUnit 5 tests, loading the host-built library through JNA,
+#   7. runs the app's Robolectric tests (scripts/test-android.sh; POS_ANDROID=0 skips them).
+# First, cheap static checks of the Gradle build (android/): every version from the catalog
+# android/gradle/libs.versions.toml (whose Kotlin is the one kotlinc here is), the wrapper on a
+# Gradle version the catalog's AGP accepts, and fastlane's files syntax-checked (ruby -c).
 #   POS_BENCH=1   also runs the boundary benchmark (release build of the library)
 #   POS_KOTLIN_TESTS=<pattern>  runs only test classes matching the pattern
 #   POS_KOTLIN_SAME_BUILD=1     reuse scripts/test.sh's workspace build (set by test.sh)
 #   POS_ANDROID=0               skips the app's Robolectric tests (scripts/test-android.sh)
 #   POS_ANDROID_TESTS=<pattern> runs only Robolectric test classes matching the pattern
+#   POS_APK=0                   skips the sideloaded APK (scripts/apk.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -21,6 +27,38 @@ out="$root/target/kotlin"
 mkdir -p "$out"
 # The pinned Maven Central artifacts, jar() and kotlinc.
 . "$root/scripts/maven.sh"
+
+echo "checking the Gradle build (android/) and fastlane/"
+# One version of everything: the Gradle files name none of their own (maven.sh and so kotlinc
+# here take theirs from the same catalog: Kotlin $kotlin_version).
+gradle_files=("$root"/android/*.gradle.kts "$root"/android/*/build.gradle.kts)
+if grep -nE '(version *\(? *"|"[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+:[0-9][^"]*")' "${gradle_files[@]}"; then
+  echo "a Gradle build file names a version: take it from android/gradle/libs.versions.toml" >&2
+  exit 1
+fi
+# The wrapper's Gradle is one the catalog's AGP accepts (its release notes' minimum), checksummed.
+agp=$(catalog_version agp)
+wrapper="$root/android/gradle/wrapper/gradle-wrapper.properties"
+gradle_version=$(sed -n 's|^distributionUrl=.*/gradle-\([0-9.]*\)-bin\.zip$|\1|p' "$wrapper")
+case "$agp" in
+  9.2.*) min_gradle=9.4.1 ;;
+  *) echo "AGP $agp: add its minimum Gradle version (AGP's release notes) to scripts/test-kotlin.sh" >&2; exit 1 ;;
+esac
+if [ -z "$gradle_version" ] || [ "$(printf '%s\n%s\n' "$min_gradle" "$gradle_version" | sort -V | head -n1)" != "$min_gradle" ]; then
+  echo "the Gradle wrapper names Gradle '$gradle_version'; AGP $agp needs $min_gradle or newer" >&2
+  exit 1
+fi
+grep -qE '^distributionSha256Sum=[0-9a-f]{64}$' "$wrapper" || { echo "the Gradle wrapper pins no distributionSha256Sum" >&2; exit 1; }
+echo "  AGP $agp on Gradle $gradle_version, Kotlin $kotlin_version for Gradle and kotlinc"
+# fastlane's files parse (Debian's ruby; RubyGems, so fastlane itself, is not reachable here).
+if ! command -v ruby >/dev/null 2>&1; then
+  sudo_cmd=""; [ "$(id -u)" = "0" ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends ruby >/dev/null
+fi
+for f in "$root"/fastlane/Appfile "$root"/fastlane/Fastfile "$root"/fastlane/Pluginfile; do
+  ruby -c "$f" >/dev/null || { echo "fastlane/$(basename "$f") does not parse" >&2; exit 1; }
+done
 
 profile=debug
 cargo_flags=()
@@ -74,6 +112,11 @@ if grep -rnwE "$sim_exports" "$shell/main/kotlin" "$app/main/kotlin" "$app/devic
 fi
 kotlinc -classpath "$android:$stdlib:$coroutines:$jna:$out/main" -d "$out/app-device" \
   "$app/main/kotlin" "$app/device/kotlin"
+
+if [ "${POS_APK:-1}" != "0" ]; then
+  echo "assembling and checking the sideloaded APK (scripts/apk.sh)"
+  "$root/scripts/apk.sh"
+fi
 
 runtime_cp="$out/main:$out/test:$stdlib:$coroutines:$jna"
 jvm_flags=(-Djna.library.path="$libdir" -Duniffi.component.pos_ffi.libraryOverride="$lib" -Dpos.test.tmp="$out/tmp")

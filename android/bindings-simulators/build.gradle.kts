@@ -2,7 +2,7 @@
 // reader and printer, test deck, demo terminal) on top of the product API. The emulator flavor
 // ships them; the shell's JVM tests run on them.
 plugins {
-    id("org.jetbrains.kotlin.jvm")
+    alias(libs.plugins.kotlin.jvm)
 }
 
 kotlin {
@@ -12,8 +12,8 @@ kotlin {
 
 dependencies {
     // Provided by whoever uses the bindings (the JVM jar for tests, the AAR on Android).
-    compileOnly("net.java.dev.jna:jna:5.19.1")
-    compileOnly("org.jetbrains.kotlinx:kotlinx-coroutines-core:1.11.0")
+    compileOnly(libs.jna)
+    compileOnly(libs.kotlinx.coroutines.core)
 }
 
 tasks.named("compileKotlin") { dependsOn(":generateSimulatorBindings") }

@@ -1,7 +1,7 @@
 // The Kotlin bindings of pos-ffi's device build (no simulator exports). The shell compiles
 // against these; the device flavor ships them.
 plugins {
-    id("org.jetbrains.kotlin.jvm")
+    alias(libs.plugins.kotlin.jvm)
 }
 
 kotlin {
@@ -11,8 +11,8 @@ kotlin {
 
 dependencies {
     // Provided by whoever uses the bindings (the JVM jar for tests, the AAR on Android).
-    compileOnly("net.java.dev.jna:jna:5.19.1")
-    compileOnly("org.jetbrains.kotlinx:kotlinx-coroutines-core:1.11.0")
+    compileOnly(libs.jna)
+    compileOnly(libs.kotlinx.coroutines.core)
 }
 
 tasks.named("compileKotlin") { dependsOn(":generateBindings") }

@@ -2,7 +2,7 @@
 // It compiles against the device build's bindings (so it ships in both flavors and uses no
 // simulator export); its tests run on the simulators build's bindings and library.
 plugins {
-    id("org.jetbrains.kotlin.jvm")
+    alias(libs.plugins.kotlin.jvm)
 }
 
 kotlin {
@@ -12,17 +12,19 @@ kotlin {
 dependencies {
     compileOnly(project(":bindings"))
     testImplementation(project(":bindings-simulators"))
-    implementation("net.java.dev.jna:jna:5.19.1")
-    implementation("org.jetbrains.kotlinx:kotlinx-coroutines-core:1.11.0")
-    testImplementation("org.junit.jupiter:junit-jupiter:6.1.3")
-    testRuntimeOnly("org.junit.platform:junit-platform-launcher:6.1.3")
+    implementation(libs.jna)
+    implementation(libs.kotlinx.coroutines.core)
+    testImplementation(libs.junit.jupiter)
+    testRuntimeOnly(libs.junit.platform.launcher)
 }
 
 sourceSets["test"].kotlin.srcDir("src/bench/kotlin")
 
 tasks.test {
+    dependsOn(":generateSimulatorBindings")
     useJUnitPlatform()
     val lib = rootProject.layout.buildDirectory.dir("generated/uniffi-simulators/lib").get().asFile
     systemProperty("jna.library.path", lib.path)
-    systemProperty("uniffi.component.pos_ffi.libraryOverride", lib.resolve("libpos_ffi.so").path)
+    // The host library's name by OS (libpos_ffi.so, libpos_ffi.dylib, pos_ffi.dll).
+    systemProperty("uniffi.component.pos_ffi.libraryOverride", lib.resolve(System.mapLibraryName("pos_ffi")).path)
 }
