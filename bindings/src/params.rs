@@ -99,7 +99,8 @@ impl Terminal {
                 entries: params.version,
                 resumed_at: params.resumed_at,
             }];
-            for report in [t.download_public_keys().await?, t.download_ic_parameters().await?, t.download_blacklist(false).await?]
+            for report in
+                [t.download_public_keys().await?, t.download_ic_parameters().await?, t.download_blacklist(false).await?]
             {
                 done.push(DownloadSummary {
                     kind: report.kind.as_str().into(),

@@ -134,8 +134,7 @@ impl Terminal {
     ) -> Result<Option<AuditId>, TerminalError> {
         // Every debit a card can make here: a transfer moves money off the card as a sale does.
         let debit = matches!(txn, TxnType::Sale | TxnType::PreAuth | TxnType::OfflineSale | TxnType::Transfer);
-        let (Some(amount), true) = (amount, debit)
-        else {
+        let (Some(amount), true) = (amount, debit) else {
             return Ok(None);
         };
         let Some(policy) = self.risk_policy() else { return Ok(None) };
