@@ -2,6 +2,7 @@
 # Coverage-guided fuzzing of the parsers that take outside bytes (fuzz/fuzz_targets), on stable Rust.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   SECONDS per target (default 20); every target by default
 #   POS_FUZZ_JOBS   targets fuzzed at once (default: the number of cores)
+#   POS_FUZZ_PHASE  build (only build the targets), run (only run them, already built) or all (default)
 #
 # What `cargo fuzz build --release --sanitizer none` does, without installing cargo-fuzz: the
 # libFuzzer runtime comes with libfuzzer-sys, and the coverage instrumentation is plain rustc
@@ -21,6 +22,7 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(frame_decode tlv_parse track_parse escpos_print)
 fi
 jobs="${POS_FUZZ_JOBS:-$(nproc)}"
+phase="${POS_FUZZ_PHASE:-all}"
 
 host=$(rustc -vV | sed -n 's/^host: //p')
 flags="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4"
@@ -28,8 +30,11 @@ flags+=" -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanit
 flags+=" -Cllvm-args=-sanitizer-coverage-trace-compares -Cllvm-args=-sanitizer-coverage-stack-depth"
 flags+=" --cfg fuzzing -Cdebug-assertions"
 # --target: the flags reach the targets' code only, not build scripts and proc macros.
-(cd fuzz && RUSTFLAGS="$flags" CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
-  cargo build --release --locked --target "$host" --bins 2>&1 | tail -n 2)
+if [ "$phase" != run ]; then
+  (cd fuzz && RUSTFLAGS="$flags" CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+    cargo build --release --locked --target "$host" --bins 2>&1 | tail -n 2)
+fi
+[ "$phase" = build ] && exit 0
 bin="$(pwd)/fuzz/target/$host/release"
 
 logs=$(mktemp -d)
