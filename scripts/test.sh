@@ -71,8 +71,10 @@ for front in pos-ffi pos-cli pos-demo; do
     exit 1
   fi
 done
-# Both build without the simulators, warning-free (a wrong gate shows as unused code).
-cargo clippy -p pos-core -p pos-ffi --all-targets --locked -- -D warnings
+# Both build without the simulators, warning-free (a wrong gate shows as unused code). The
+# libraries only: their tests turn on what `sim` gates (cfg(test)) and are linted with the
+# workspace below.
+cargo clippy -p pos-core -p pos-ffi --locked -- -D warnings
 
 step "lints (cargo clippy, warnings are errors)"
 cargo clippy "${features[@]}" --all-targets -- -D warnings
@@ -89,7 +91,9 @@ if [ "$fuzz_secs" != "0" ]; then
   POS_FUZZ_PHASE=build ./scripts/fuzz.sh >"$root/target/fuzz-build.log" 2>&1 &
   fuzz_build=$!
 fi
-cargo test "${features[@]}" --all-targets
+# Four test threads on two cores: most tests wait (child processes, fsyncs, loopback, the
+# paused clock's timers), and a test binary's slowest tests set its time.
+RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}" cargo test "${features[@]}" --all-targets
 
 step "doc tests"
 cargo test "${features[@]}" --doc
