@@ -13,8 +13,8 @@ use super::codes::{cmd, event, tag};
 use super::events::{CardMethod, ReaderEvent, ReaderObserver};
 use super::link_key::{Ephemeral, LinkKey};
 use super::messages::{
-    decode_card_read, decode_chip_held, decode_device_info, decode_entry_fps, decode_key_ack, encode_chip_params,
-    encode_entries, encode_keys, encode_request, key_ack_aad, status_error, txn_error_of,
+    check_chip_held, decode_card_read, decode_chip_held, decode_device_info, decode_entry_fps, decode_key_ack,
+    encode_chip_params, encode_entries, encode_keys, encode_request, key_ack_aad, status_error, txn_error_of,
 };
 use super::payload::{Payload, PayloadWriter};
 use crate::crypto::EncryptedWorkingKeys;
@@ -368,17 +368,7 @@ impl CardReader for BleCardReader {
             held = Some(decode_chip_held(&Payload::parse(&bytes)?)?);
         }
         let held = held.ok_or_else(|| ReaderError::Protocol("no chip parameters sent".into()))?;
-        // Checked against what we sent: a reader that kept fewer would authenticate less.
-        if usize::from(held.keys) != keys.len() || usize::from(held.aids) != aids.len() {
-            return Err(ReaderError::Protocol(format!(
-                "the reader holds {} CA keys and {} applications of the {} and {} sent",
-                held.keys,
-                held.aids,
-                keys.len(),
-                aids.len()
-            )));
-        }
-        Ok(held)
+        check_chip_held(held, keys.len(), aids.len())
     }
 
     async fn cancel(&self) -> Result<(), ReaderError> {

@@ -344,6 +344,18 @@ pub(crate) fn encode_chip_held(held: ChipParamsHeld) -> Vec<u8> {
         .finish()
 }
 
+/// The reader's count after the last part, checked against what was sent: a reader that kept
+/// fewer would authenticate less.
+pub(crate) fn check_chip_held(held: ChipParamsHeld, keys: usize, aids: usize) -> Result<ChipParamsHeld, ReaderError> {
+    if usize::from(held.keys) != keys || usize::from(held.aids) != aids {
+        return Err(ReaderError::Protocol(format!(
+            "the reader holds {} CA keys and {} applications of the {keys} and {aids} sent",
+            held.keys, held.aids
+        )));
+    }
+    Ok(held)
+}
+
 /// Reads a `LOAD_CHIP_PARAMS` answer.
 pub(crate) fn decode_chip_held(p: &Payload<'_>) -> Result<ChipParamsHeld, ReaderError> {
     Ok(ChipParamsHeld {

@@ -524,3 +524,78 @@ fn an_answer_with_the_wrong_number_of_fingerprints_is_refused() {
     assert_eq!(decode_entry_fps(&p, 2).unwrap(), vec![[1; 16], [2; 16]]);
     assert!(matches!(decode_entry_fps(&p, 3), Err(ReaderError::Protocol(_))));
 }
+
+/// Keys for the chip kernel: the published test keys and the project's test CA (five keys of
+/// 128 to 248 bytes of modulus) and the three UnionPay applications.
+fn chip_parameters() -> (Vec<crate::tms::capk::CaPublicKey>, Vec<crate::tms::aid::IcParams>) {
+    let published = include_str!("../../../tests/vectors/ca-public-keys.txt");
+    let ours = include_str!("../../../tests/vectors/oda-test-ca.txt");
+    let keys = published
+        .lines()
+        .chain(ours.lines().filter(|l| l.starts_with("pos-test-f9 ")))
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split_once(' '))
+        .map(|(_, h)| crate::tms::capk::CaPublicKey::from_tlv(&hex::decode(h.trim()).unwrap()).unwrap())
+        .collect();
+    let aids = ["A000000333010101", "A000000333010102", "A000000333010103"]
+        .iter()
+        .map(|a| crate::tms::aid::unionpay_application(&hex::decode(a).unwrap()))
+        .collect();
+    (keys, aids)
+}
+
+#[tokio::test]
+async fn chip_parameters_cross_in_parts_and_the_card_authenticates_over_the_link() {
+    let b = bench(23, MemoryFaults::default()).await;
+    let (keys, aids) = chip_parameters();
+    // Before: the reader holds no keys, the chip read says so.
+    b.device.present("offline").unwrap();
+    let read = b.phone.read_card(request(2_000)).await.unwrap();
+    assert_eq!(read.data_authentication, crate::reader::DataAuthentication::NotPerformed);
+    // Sixty-four keys take several parts; the reader holds them all, the phone checked the count.
+    let many: Vec<_> = keys.iter().cycle().take(crate::tms::capk::MAX_KEYS).cloned().collect();
+    assert!(super::messages::encode_chip_params(&many, &aids).len() > 1, "several parts");
+    let held = b.phone.load_chip_parameters(&many, &aids).await.unwrap();
+    assert_eq!((held.keys, held.aids), (64, 3));
+    let held = b.phone.load_chip_parameters(&keys, &aids).await.unwrap();
+    assert_eq!((held.keys, held.aids), (5, 3), "a new load replaces the old one");
+    assert_eq!(b.inner.chip_keys(), keys);
+    let read = b.phone.read_card(request(2_000)).await.unwrap();
+    assert_eq!(read.data_authentication, crate::reader::DataAuthentication::Succeeded);
+    // A key whose check sum does not hold is refused by the reader, which keeps what it had.
+    let mut bad = keys.clone();
+    bad[0].modulus[5] ^= 0x01;
+    assert!(matches!(b.phone.load_chip_parameters(&bad, &aids).await, Err(ReaderError::Protocol(_))));
+    assert_eq!(b.inner.chip_keys(), keys);
+}
+
+#[test]
+fn a_chip_parameters_answer_holding_fewer_than_sent_is_refused_and_bad_parts_are_errors() {
+    use super::messages::{check_chip_held, decode_chip_held, decode_chip_part, encode_chip_held, encode_chip_params};
+    use super::payload::Payload;
+    let (keys, aids) = chip_parameters();
+    let parts = encode_chip_params(&keys, &aids);
+    // Every item back, in order, the first and last parts flagged.
+    let (mut k, mut a) = (Vec::new(), Vec::new());
+    for (i, part) in parts.iter().enumerate() {
+        assert!(part.len() <= 2048, "one frame");
+        let (flags, keys, aids) = decode_chip_part(&Payload::parse(part).unwrap()).unwrap();
+        assert_eq!(flags & 1 == 1, i == 0);
+        assert_eq!(flags & 2 == 2, i + 1 == parts.len());
+        k.extend(keys);
+        a.extend(aids);
+    }
+    assert_eq!((k, a), (keys.clone(), aids.clone()));
+    let held = crate::reader::ChipParamsHeld { keys: 4, aids: 3 };
+    assert_eq!(decode_chip_held(&Payload::parse(&encode_chip_held(held)).unwrap()).unwrap(), held);
+    // Four keys held of the five sent: refused.
+    assert!(matches!(check_chip_held(held, keys.len(), aids.len()), Err(ReaderError::Protocol(_))));
+    assert_eq!(check_chip_held(crate::reader::ChipParamsHeld { keys: 5, aids: 3 }, 5, 3).unwrap().keys, 5);
+    // A damaged key inside a part, and a part without its flags.
+    let mut damaged = parts[0].clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 0xFF;
+    assert!(matches!(decode_chip_part(&Payload::parse(&damaged).unwrap()), Err(ReaderError::Protocol(_))));
+    assert!(matches!(decode_chip_part(&Payload::parse(&[]).unwrap()), Err(ReaderError::Protocol(_))));
+    assert!(matches!(decode_chip_held(&Payload::parse(&[]).unwrap()), Err(ReaderError::Protocol(_))));
+}
