@@ -253,7 +253,7 @@ impl<'a> Day<'a> {
             self.view.screen(
                 Tone::Good,
                 &format!("{zh}已更新：{} 项", r.entries),
-                &format!("{en} updated: {} entries", r.entries),
+                &format!("{en} updated: {} {}", r.entries, if r.entries == 1 { "entry" } else { "entries" }),
             );
         }
         Ok(())
