@@ -224,7 +224,7 @@ def boolean(v):
     return v is not None and v.endswith("0xffffffff")
 exported = {"cn.pos.app.MainActivity": True, "cn.pos.app.HistoryActivity": False,
             "cn.pos.app.QueueActivity": False, "cn.pos.app.TestPanelActivity": False,
-            "cn.pos.app.PosService": False}
+            "cn.pos.app.PosService": False, "cn.pos.app.BootReceiver": False}
 errors, seen = [], {}
 for e in elements():
     if e["tag"] in ("activity", "service", "receiver", "provider"):

@@ -40,23 +40,32 @@ object Flavor {
     suspend fun localAcquirer(dataDir: File, vault: KeyVault): LocalAcquirer? {
         val marker = File(dataDir, IN_PROCESS)
         if (provisioningInfo(dataDir.path, vault) != null && !marker.isFile) return null
-        val sim = startAcquirerSimulator()
+        val kept = keptHost
+        val sim = kept ?: startAcquirerSimulator()
         if (!marker.isFile) {
             installDemoProvisioning(dataDir.path, sim.address(), sim.caPem(), false, vault)
             marker.writeText("the demo provisioning, on the in-process acquirer simulator\n")
         }
-        return SimulatedAcquirer(sim)
+        return SimulatedAcquirer(sim, owned = kept == null)
     }
+
+    /**
+     * A host that outlives the app's process, as a real acquirer does (its keys and books kept
+     * across a restart): set by tests of process death; null, each service starts its own.
+     */
+    @Volatile
+    var keptHost: AcquirerSimulator? = null
 
     private const val IN_PROCESS = "in-process-acquirer"
 }
 
 /** The in-process acquirer simulator (its ledger and admin queries: the help desk's unlock codes). */
-class SimulatedAcquirer(val sim: AcquirerSimulator) : LocalAcquirer {
+class SimulatedAcquirer(val sim: AcquirerSimulator, private val owned: Boolean = true) : LocalAcquirer {
     override fun adjust(settings: TerminalSettings) =
         settings.copy(host = sim.address(), acquirerCaPem = sim.caPem(), plainTcp = false)
 
     override fun close() {
+        if (!owned) return // [Flavor.keptHost]: its owner stops it
         runBlocking { sim.shutdown() }
         sim.close()
     }

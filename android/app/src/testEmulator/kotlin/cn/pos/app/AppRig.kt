@@ -58,9 +58,11 @@ class SoftwareKeyVault : KeyVault {
  * The app as a test drives it: MainActivity and PosService under Robolectric, the real core
  * underneath (the emulator flavor: in-process acquirer simulator, simulated reader and printer).
  */
-class AppRig : AutoCloseable {
+class AppRig(
+    /** The key vault; a rig after another on the same data directory (a restart) passes the first's. */
+    val vault: SoftwareKeyVault = SoftwareKeyVault(),
+) : AutoCloseable {
     val app: Application = RuntimeEnvironment.getApplication()
-    val vault = SoftwareKeyVault()
     /** The terminal's directory, as the service opens it. */
     val dataDir: File get() = File(app.filesDir, "pos")
     /** The activities launched, the one on top last. */
