@@ -248,6 +248,12 @@ impl SimHandle {
         pos_core::Dialer::custom(self.memory.clone())
     }
 
+    /// The in-memory link itself, for a simulation that puts its own network in between
+    /// (partitions, resets, a simulator restarted behind the same terminals).
+    pub fn memory_dial(&self) -> Arc<dyn pos_core::Dial> {
+        self.memory.clone()
+    }
+
     /// Resolves when the simulator has been asked to stop (the admin `shutdown` command).
     pub async fn stopped(&self) {
         stop_requested(&mut self.shared.stop.subscribe()).await;

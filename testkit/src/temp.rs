@@ -23,6 +23,19 @@ impl TempDir {
         TempDir { inner }
     }
 
+    /// Creates `pos-<tag>-XXXXXX` under `base` (a tmpfs for tests whose fsyncs are not the
+    /// point); under the system temp dir when `base` does not exist.
+    pub fn new_in(tag: &str, base: &Path) -> TempDir {
+        if !base.is_dir() {
+            return TempDir::new(tag);
+        }
+        let inner = tempfile::Builder::new()
+            .prefix(&format!("pos-{tag}-"))
+            .tempdir_in(base)
+            .unwrap_or_else(|e| panic!("a temporary directory for {tag} in {}: {e}", base.display()));
+        TempDir { inner }
+    }
+
     /// The directory.
     pub fn path(&self) -> &Path {
         self.inner.path()

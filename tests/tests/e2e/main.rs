@@ -13,6 +13,7 @@ mod blacklist;
 mod ble_link_security;
 mod ble_reader;
 mod crash;
+mod dst;
 mod fleet_and_followups;
 mod followups;
 mod mitm;
