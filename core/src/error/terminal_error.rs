@@ -204,6 +204,13 @@ impl From<ReaderError> for TerminalError {
     }
 }
 
+impl TerminalError {
+    /// Whether this is the storage being full.
+    pub(crate) fn is_disk_full(&self) -> bool {
+        matches!(self, TerminalError::Store(StoreError::DiskFull))
+    }
+}
+
 impl From<StoreError> for TerminalError {
     fn from(e: StoreError) -> Self {
         TerminalError::Store(e)

@@ -36,6 +36,10 @@ pub enum StoreError {
     /// The disk is full: nothing was written.
     #[error("the disk is full")]
     DiskFull,
+    /// The disk filled up between sending a payment and recording the host's answer: the
+    /// payment is left unconfirmed, its reversal due.
+    #[error("the disk is full: the host's answer could not be recorded")]
+    AnswerUnrecorded,
     /// Any other SQLite failure (SQLite's error is the source).
     #[error("database error: {0}")]
     Sqlite(#[source] SqliteFailure),
@@ -123,11 +127,26 @@ impl StoreError {
         match e.sqlite_error_code() {
             Some(C::NotADatabase | C::DatabaseCorrupt) => StoreError::Corrupt { detail: e.to_string() },
             Some(C::DiskFull) => StoreError::DiskFull,
+            // A write that cannot extend a file: SQLite reports ENOSPC met mid-write, and a
+            // file-size limit (EFBIG), as an I/O error of the write, the truncate or the
+            // shared-memory file. On a phone that is the storage being full; nothing was
+            // committed, as with SQLITE_FULL.
+            Some(C::SystemIoFailure) if cannot_grow(&e) => StoreError::DiskFull,
             Some(C::ReadOnly) => StoreError::ReadOnly,
             Some(C::CannotOpen | C::PermissionDenied) => StoreError::Open { reason: e.to_string() },
             _ => StoreError::Sqlite(SqliteFailure(Arc::new(e))),
         }
     }
+}
+
+/// Whether `e` is SQLite failing to write, extend or map a file (not to read or sync one).
+fn cannot_grow(e: &rusqlite::Error) -> bool {
+    use rusqlite::ffi;
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(f.extended_code, ffi::SQLITE_IOERR_WRITE | ffi::SQLITE_IOERR_TRUNCATE | ffi::SQLITE_IOERR_SHMSIZE)
+    )
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -143,6 +162,9 @@ impl Bilingual for StoreError {
             StoreError::Corrupt { .. } => "交易数据库已损坏，请联系技术支持（数据已保留）".into(),
             StoreError::TooNew { .. } => "交易数据库版本过新，请升级应用".into(),
             StoreError::DiskFull => "存储空间已满，暂停新交易；已保存的交易不受影响，请清理手机存储后重试".into(),
+            StoreError::AnswerUnrecorded => {
+                "存储空间已满，本笔交易结果无法保存，交易未完成；如已扣款，将自动冲正。请清理手机存储后重试".into()
+            }
             StoreError::Sqlite(_) => "交易数据库错误".into(),
             StoreError::BadValue { table, column } => format!("交易数据库数据异常（{table}.{column}）"),
             StoreError::Sealing(e) => format!("密钥存储异常：{}", e.zh()),
@@ -164,6 +186,9 @@ impl Bilingual for StoreError {
             StoreError::DiskFull => {
                 "Storage is full: no new payments until space is freed; the payments already stored are safe".into()
             }
+            StoreError::AnswerUnrecorded => "Storage is full: this payment's result could not be saved, so it did \
+                 not complete; if the card was charged, that is reversed automatically. Free up storage and try again"
+                .into(),
             StoreError::Sqlite(m) => format!("Transaction database error: {m}"),
             StoreError::BadValue { table, column } => format!("Unreadable stored value ({table}.{column})"),
             StoreError::Sealing(e) => format!("Key storage failed: {}", e.en()),

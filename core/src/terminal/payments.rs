@@ -20,7 +20,7 @@ use crate::offline::OfflineRefusal;
 use crate::reader::{CardRead, CardRequest, ReaderError};
 use crate::response_code::OperatorAction;
 use crate::reversal::{reversal_message, ReversalCause};
-use crate::store::{Failure, Guard, HostAnswer, NewTxn, Session, TxnRecord, TxnStatus};
+use crate::store::{Failure, Guard, HostAnswer, NewTxn, Session, StoreError, TxnRecord, TxnStatus};
 use crate::tms::blacklist;
 
 use super::crash_point::crash_point;
@@ -296,11 +296,15 @@ impl Terminal {
                 crash_point("after_send");
                 let outcome =
                     self.finish(plan, &record, (&card.masked_pan, card.entry_mode), resp, mac == MacCheck::Valid);
+                let mut unrecorded = false;
                 if let Err(e) = &outcome {
                     // Not recorded (a full disk, say), though the host may have approved:
                     // make the reversal due now rather than at the next start.
                     let pending =
                         self.db(|s| s.txn(record.id)).ok().flatten().is_some_and(|t| t.status == TxnStatus::Pending);
+                    // The operator must not read "the payments stored are safe" here: this one
+                    // did not complete, and may be charged until its reversal goes.
+                    unrecorded = pending && e.is_disk_full();
                     if pending {
                         let text = format!("the answer could not be recorded: {}", e.en());
                         let failure =
@@ -313,6 +317,9 @@ impl Terminal {
                     }
                 }
                 crash_point("after_persist");
+                if unrecorded {
+                    return Err(TerminalError::from(StoreError::AnswerUnrecorded));
+                }
                 outcome
             }
             Err(mut e) => {

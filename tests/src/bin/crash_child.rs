@@ -3,7 +3,8 @@
 //! harness kills it (SIGKILL) or a crash point (`POS_CRASH_AT`, feature `crash-hooks`)
 //! aborts it; then again, to recover and sync everything.
 //!
-//! `crash_child work <data dir> <host:port> <seed> <ops>`, `crash_child settle <data dir> <host:port>`
+//! `crash_child fill <data dir> <host:port> <sales>` (payments until the first error: the
+//! full-disk test), `crash_child work <data dir> <host:port> <seed> <ops>`, `crash_child settle <data dir> <host:port>`
 //! (sync everything), `crash_child intrude <data dir> <host:port>` (a second process beside a
 //! running `work`: a read-only view, then an open that must be refused) or `crash_child day-end <data dir> <host:port> <sales>` (make `sales` sales
 //! when the batch is empty, then settle, printing `acked N/T` after each upload message).
@@ -257,6 +258,43 @@ async fn day_end(dir: &Path, host: &str, sales: u32) -> ExitCode {
     }
 }
 
+/// `fill`: online sales of 1.00 with the debit card and offline sales with the offline card in
+/// turn, up to `sales`, stopping at the first error. Prints `ok <online|offline> <stan>` for each
+/// payment and `refused <code> | <zh> | <en>` for the error (the full-disk test runs this under
+/// a file-size limit). Exit 0 either way; 3 when the terminal cannot start.
+async fn fill(dir: &Path, host: &str, sales: u32) -> ExitCode {
+    let (t, reader) = match open(dir, host) {
+        Ok(v) => v,
+        Err(e) => {
+            say(&format!("cannot open: {e}"));
+            return ExitCode::from(3);
+        }
+    };
+    if let Err(e) = ready(&t).await {
+        say(&format!("not ready: {e}"));
+        return ExitCode::from(3);
+    }
+    for i in 0..sales {
+        let Ok(amount) = Amount::from_minor(100, Currency::CNY) else { return ExitCode::from(2) };
+        let (kind, card, preference) = if i % 2 == 0 {
+            ("online", "debit", OfflinePreference::RequireOnline)
+        } else {
+            ("offline", "offline", OfflinePreference::ForceOffline)
+        };
+        let _ = reader.present(card);
+        match t.sale_with(amount, preference).await {
+            Ok(o) if o.approved => say(&format!("ok {kind} {}", o.stan.value())),
+            Ok(o) => say(&format!("declined {kind} {}", o.response_code)),
+            Err(e) => {
+                use pos_core::Bilingual;
+                say(&format!("refused {:?} | {} | {}", e.code(), e.zh(), e.en()));
+                return ExitCode::SUCCESS;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
@@ -269,6 +307,10 @@ fn main() -> ExitCode {
         }
         [mode, dir, host] if mode == "settle" => rt.block_on(settle(&PathBuf::from(dir), host)),
         [mode, dir, host] if mode == "intrude" => rt.block_on(intrude(&PathBuf::from(dir), host)),
+        [mode, dir, host, sales] if mode == "fill" => {
+            let Ok(sales) = sales.parse() else { return ExitCode::from(2) };
+            rt.block_on(fill(&PathBuf::from(dir), host, sales))
+        }
         [mode, dir, host, sales] if mode == "day-end" => {
             let Ok(sales) = sales.parse() else { return ExitCode::from(2) };
             rt.block_on(day_end(&PathBuf::from(dir), host, sales))

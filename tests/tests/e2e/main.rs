@@ -16,6 +16,7 @@ mod crash;
 mod dst;
 mod fleet_and_followups;
 mod followups;
+mod full_disk;
 mod mitm;
 mod oda;
 mod offline;
