@@ -3,6 +3,8 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   SECONDS per target (default 20); every target by default
 #   POS_FUZZ_JOBS   targets fuzzed at once (default: the number of cores)
 #   POS_FUZZ_PHASE  build (only build the targets), run (only run them, already built) or all (default)
+#   POS_FUZZ_RUNS   executions per target instead of a time (the long run: POS_FUZZ_RUNS=10000000;
+#                   each target's log line "Done N runs in S second(s)" is printed at the end)
 #
 # What `cargo fuzz build --release --sanitizer none` does, without installing cargo-fuzz: the
 # libFuzzer runtime comes with libfuzzer-sys, and the coverage instrumentation is plain rustc
@@ -19,7 +21,10 @@ seconds="${1:-20}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(frame_decode tlv_parse track_parse escpos_print)
+  # Every parser that takes outside bytes: host frames, TLV, tracks, the printer's stream and
+  # its answers, the reader protocol, BLE chunks, the risk policy, configuration and TMS lists.
+  targets=(frame_decode tlv_parse track_parse escpos_print printer_status reader_message ble_frames risk_policy
+    config_files tms_lists)
 fi
 jobs="${POS_FUZZ_JOBS:-$(nproc)}"
 phase="${POS_FUZZ_PHASE:-all}"
@@ -43,7 +48,9 @@ run() {
   local target=$1 work
   work=$(mktemp -d)
   mkdir -p "fuzz/artifacts/$target"
-  "$bin/$target" "$work" "fuzz/corpus/$target" -max_total_time="$seconds" -rss_limit_mb=2048 \
+  local budget=(-max_total_time="$seconds")
+  [ -n "${POS_FUZZ_RUNS:-}" ] && budget=(-runs="$POS_FUZZ_RUNS")
+  "$bin/$target" "$work" "fuzz/corpus/$target" "${budget[@]}" -rss_limit_mb=2048 \
     -artifact_prefix="fuzz/artifacts/$target/" >"$logs/$target" 2>&1
   local rc=$?
   rm -rf "$work"
@@ -56,7 +63,7 @@ while [ ${#pending[@]} -gt 0 ]; do
   pending=("${pending[@]:$jobs}")
   pids=()
   for target in "${batch[@]}"; do
-    echo "fuzz $target for ${seconds}s"
+    echo "fuzz $target for ${POS_FUZZ_RUNS:+$POS_FUZZ_RUNS runs}${POS_FUZZ_RUNS:-${seconds}s}"
     run "$target" &
     pids+=($!)
   done

@@ -85,7 +85,7 @@ if [ -n "${POS_PROPTEST_CASES:-}" ]; then export PROPTEST_CASES="$POS_PROPTEST_C
 cargo test "${features[@]}" --all-targets --no-run
 # The fuzz targets' instrumented build (its own target directory) overlaps the test run, which
 # mostly waits (child processes, fsyncs, loopback): about 90 s of a core it would add at the end.
-fuzz_secs="${POS_FUZZ_SECONDS:-20}"
+fuzz_secs="${POS_FUZZ_SECONDS:-10}"
 fuzz_build=""
 if [ "$fuzz_secs" != "0" ]; then
   POS_FUZZ_PHASE=build ./scripts/fuzz.sh >"$root/target/fuzz-build.log" 2>&1 &

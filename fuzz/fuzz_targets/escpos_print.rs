@@ -15,7 +15,10 @@ fuzz_target!(|data: &[u8]| {
     let paper = head.paper();
     assert!(paper.lines().len() <= 200);
     assert!(paper.lines().iter().all(|l| l.span() <= columns));
-    let png = to_png(paper).expect("preview encodes");
-    let height = u32::from_be_bytes([png[20], png[21], png[22], png[23]]) as usize;
-    assert!(height <= MAX_HEIGHT_PX);
+    // The preview (a PNG of the paper) costs a hundred times the parse: one input in sixteen.
+    if first >> 4 == 0 {
+        let png = to_png(paper).expect("preview encodes");
+        let height = u32::from_be_bytes([png[20], png[21], png[22], png[23]]) as usize;
+        assert!(height <= MAX_HEIGHT_PX);
+    }
 });

@@ -3,7 +3,7 @@
 //! received (a decoded value keeps its wire form) and decodes the same.
 //! Seeds: corpus/frame_decode, including every frame of core/tests/frames (corpus-*.bin).
 use libfuzzer_sys::fuzz_target;
-use pos_core::iso8583::{unionpay, FinancialRequest, FinancialResponse, AdminRequest, AdminResponse, Frame};
+use pos_core::iso8583::{unionpay, AdminRequest, AdminResponse, FinancialRequest, FinancialResponse, Frame};
 
 fuzz_target!(|data: &[u8]| {
     let p = unionpay();

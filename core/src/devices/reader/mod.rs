@@ -6,6 +6,9 @@ pub mod codes;
 #[cfg(any(test, feature = "sim"))]
 mod device;
 mod events;
+/// The protocol's decoders on hostile bytes, for the fuzz targets.
+#[cfg(feature = "testkit")]
+pub mod fuzzing;
 pub(crate) mod link_key;
 mod messages;
 mod payload;
