@@ -14,6 +14,7 @@ use pos_core::Amount;
 use pos_core::Error;
 use pos_core::SoftwareReader;
 
+pub mod power_loss;
 pub mod relay;
 
 /// A fresh directory removed on drop (the workspace's one temp-dir helper).

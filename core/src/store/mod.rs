@@ -167,6 +167,13 @@ impl Store {
     }
 
     #[cfg(any(test, feature = "testkit"))]
+    /// Weakens durability to WAL's `synchronous=NORMAL` (commits not synced until a
+    /// checkpoint): only for the power-loss harness, to measure what FULL saves.
+    pub fn set_synchronous_normal(&self) -> Result<(), StoreError> {
+        Ok(self.lock().pragma_update(None, "synchronous", "NORMAL")?)
+    }
+
+    #[cfg(any(test, feature = "testkit"))]
     /// Pages in use now.
     pub fn page_count(&self) -> Result<u32, StoreError> {
         Ok(self.lock().query_row("PRAGMA page_count", [], |r| r.get(0))?)
