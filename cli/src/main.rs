@@ -206,6 +206,15 @@ enum Command {
         after_help = "Examples:\n  pos retention\n  pos retention --years 3 --json\n\nExit status: 0 done (also when nothing was old enough), 2 error."
     )]
     Retention(report_cmd::RetentionArgs),
+    /// Read what can still be read of a damaged journal (数据抢救), to reconcile with the acquirer.
+    ///
+    /// Read-only: the database is never changed. Each readable row goes to --out as one JSON
+    /// object a line (masked card numbers, amounts, numbers, outcomes); rows on damaged pages are
+    /// counted. See docs/reliability.md for the way back after a damaged or lost database.
+    #[command(
+        after_help = "Examples:\n  pos salvage --out journal.jsonl\n  pos --data-dir /sdcard/pos-data salvage --out rows.jsonl --json\n\nExit status: 0 the database is sound, 1 damaged (rows read are still written), 2 error."
+    )]
+    Salvage(report_cmd::SalvageArgs),
     /// Send due reversals and upload the stored payments now, with a progress bar (上送).
     #[command(
         after_help = "Examples:\n  pos offline off && pos sync\n  pos sync --json\n\nExit status: 0 everything sent, 1 something is still waiting (the reason says why)."
@@ -480,6 +489,7 @@ fn main() -> ExitCode {
         Command::Report { day, format } => report_cmd::report(g, &day, format.as_deref()),
         Command::Reprint { voucher, last: _ } => report_cmd::reprint(g, voucher),
         Command::Retention(a) => report_cmd::retention(g, a),
+        Command::Salvage(a) => report_cmd::salvage(g, a),
         Command::Settle => settle_cmd::settle(g),
         Command::Offline(cmd) => queue_cmd::offline(g, cmd),
         Command::Params(cmd) => params_cmd::run(g, cmd),

@@ -353,3 +353,64 @@ impl Bilingual for RetentionDone {
         s
     }
 }
+
+/// `pos salvage` arguments.
+#[derive(Args)]
+pub struct SalvageArgs {
+    /// Where to write the journal rows read, one JSON object a line (masked card numbers only).
+    #[arg(long, value_name = "FILE")]
+    out: std::path::PathBuf,
+}
+
+/// `pos salvage`: what can still be read of a damaged journal, to reconcile with the acquirer.
+pub fn salvage(g: &Global, args: SalvageArgs) -> Result<ExitCode, CliError> {
+    let s = pos_core::terminal::Terminal::salvage_journal(&g.data_dir)?;
+    let mut lines = String::new();
+    for row in &s.rows {
+        lines.push_str(&serde_json::to_string(row).unwrap_or_default());
+        lines.push('\n');
+    }
+    std::fs::write(&args.out, lines).map_err(|e| {
+        crate::terminal_cmd::problem(
+            &format!("无法写入 {}（{e}）：请检查路径、权限和剩余空间", args.out.display()),
+            &format!("Cannot write {} ({e}): check the path, permissions and free space", args.out.display()),
+        )
+    })?;
+    let sound = s.damage.is_empty() && s.unreadable.is_empty();
+    if g.json {
+        println!(
+            "{}",
+            json!({"rows": s.rows.len(), "unreadable": s.unreadable, "damage": s.damage, "out": args.out.display().to_string()})
+        );
+    } else {
+        println!(
+            "{}",
+            say_pair(
+                g,
+                &format!(
+                    "已读出 {} 笔交易记录，写入 {}；{} 笔无法读取{}",
+                    s.rows.len(),
+                    args.out.display(),
+                    s.unreadable.len(),
+                    if sound {
+                        "（数据库完好）"
+                    } else {
+                        "：请联系技术支持，按收单机构的记录核对本批次"
+                    }
+                ),
+                &format!(
+                    "{} journal rows read, written to {}; {} unreadable{}",
+                    s.rows.len(),
+                    args.out.display(),
+                    s.unreadable.len(),
+                    if sound {
+                        " (the database is sound)"
+                    } else {
+                        ": call support to reconcile this batch with the acquirer's records"
+                    }
+                ),
+            )
+        );
+    }
+    Ok(if sound { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

@@ -170,7 +170,8 @@ pub fn io_problem(dir: &Path, e: std::io::Error) -> CliError {
     )
 }
 
-fn problem(zh: &str, en: &str) -> CliError {
+/// The CLI's own problem with both texts.
+pub fn problem(zh: &str, en: &str) -> CliError {
     ArgProblem { zh: zh.into(), en: en.into() }.into()
 }
 

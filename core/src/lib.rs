@@ -96,6 +96,6 @@ pub use risk::{
 pub use settlement::{
     batch_totals, counts_in, Counted, DayEndOp, DayEndRefusal, SettlementOutcome, UploadProgress, RESUME_NOTICE,
 };
-pub use store::{HistoryFilter, Purged, RetentionPolicy};
+pub use store::{HistoryFilter, Purged, RetentionPolicy, Salvage, SalvagedRow};
 pub use sync::SyncPolicy;
 pub use tamper::{reset_code, unlock_code, UnlockAttempts, UnlockError};

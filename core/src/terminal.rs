@@ -150,6 +150,12 @@ impl Terminal {
         data_dir.as_ref().join(Store::FILE_NAME).is_file()
     }
 
+    /// Reads what can still be read of the journal in `data_dir` when its database is damaged
+    /// (read-only; the file is never changed): the way out documented in docs/reliability.md.
+    pub fn salvage_journal(data_dir: impl AsRef<Path>) -> Result<crate::store::Salvage, Error> {
+        Ok(crate::store::salvage::salvage(&data_dir.as_ref().join(Store::FILE_NAME))?)
+    }
+
     /// Creates `data_dir` for a terminal's data, private to this user (0700 on Unix).
     pub fn create_data_dir(data_dir: impl AsRef<Path>) -> Result<(), Error> {
         Ok(crate::store::create_private_dir(data_dir.as_ref())?)

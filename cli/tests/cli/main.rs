@@ -16,6 +16,7 @@ mod params_cli;
 mod provision_cli;
 mod queue_cli;
 mod retention_cli;
+mod salvage_cli;
 mod sim_cli;
 mod terminal_cli;
 mod transfer_cli;

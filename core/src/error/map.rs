@@ -242,7 +242,7 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         let code = match &e {
             StoreError::Open { .. } => C::StoreOpen,
-            StoreError::Corrupt { .. } => C::StoreCorrupt,
+            StoreError::Corrupt { .. } | StoreError::Lost { .. } => C::StoreCorrupt,
             StoreError::TooNew { .. } => C::StoreTooNew,
             StoreError::DiskFull | StoreError::AnswerUnrecorded => C::DiskFull,
             StoreError::Sqlite { .. } => C::Sqlite,

@@ -25,6 +25,13 @@ pub enum StoreError {
         /// What SQLite reported.
         detail: String,
     },
+    /// The database is empty or missing where this terminal had one (a lost or truncated
+    /// write-ahead log, a deleted or replaced file): nothing was written.
+    #[error("the database lost its contents (this terminal has had one since {since})")]
+    Lost {
+        /// When the lost database was created (the marker's time).
+        since: String,
+    },
     /// The database was written by a newer version of the app.
     #[error("database schema version {found} is newer than this app supports ({supported})")]
     TooNew {
@@ -160,6 +167,10 @@ impl Bilingual for StoreError {
         match self {
             StoreError::Open { .. } => "无法打开交易数据库".into(),
             StoreError::Corrupt { .. } => "交易数据库已损坏，请联系技术支持（数据已保留）".into(),
+            StoreError::Lost { since } => format!(
+                "交易数据库内容已丢失（本终端自 {since} 起使用的数据库现为空或缺失），未写入任何内容。\
+                 请勿继续收款，联系技术支持按收单机构的记录核对本批次"
+            ),
             StoreError::TooNew { .. } => "交易数据库版本过新，请升级应用".into(),
             StoreError::DiskFull => "存储空间已满，暂停新交易；已保存的交易不受影响，请清理手机存储后重试".into(),
             StoreError::AnswerUnrecorded => {
@@ -182,6 +193,11 @@ impl Bilingual for StoreError {
             StoreError::Corrupt { .. } => {
                 "The transaction database is corrupt: call support (the data has been kept)".into()
             }
+            StoreError::Lost { since } => format!(
+                "The transaction database has lost its contents (this terminal's database since {since} is now \
+                 empty or missing); nothing was written. Take no payments: call support to reconcile this batch \
+                 with the acquirer's records"
+            ),
             StoreError::TooNew { .. } => "The transaction database is from a newer app: update the app".into(),
             StoreError::DiskFull => {
                 "Storage is full: no new payments until space is freed; the payments already stored are safe".into()

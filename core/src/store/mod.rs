@@ -19,6 +19,7 @@ mod repeat;
 mod retention;
 mod reversal;
 pub(crate) mod risk;
+pub(crate) mod salvage;
 mod sealing;
 mod session;
 mod settings;
@@ -59,6 +60,7 @@ pub use repeat::FollowUps;
 pub(crate) use repeat::{DueRepeat, Guard};
 pub use retention::{Purged, RetentionPolicy};
 pub(crate) use reversal::DueReversal;
+pub use salvage::{Salvage, SalvagedRow};
 pub(crate) use session::NewSession;
 pub use session::Session;
 #[cfg(not(feature = "testkit"))]
@@ -91,6 +93,11 @@ impl Store {
     /// whenever it reads one, and [`Store::integrity_check`] checks everything on demand.
     pub fn open(path: impl AsRef<Path>, vault: Arc<dyn KeyVault>, now: &str) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
+        let created = sibling(&path, CREATED_SUFFIX);
+        let had_one = std::fs::read_to_string(&created).ok().map(|s| s.trim().to_owned());
+        if let (Some(since), false) = (&had_one, path.is_file()) {
+            return Err(StoreError::Lost { since: since.clone() });
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             create_private_dir(dir)?;
         }
@@ -110,8 +117,18 @@ impl Store {
         // Erased sealed card data is overwritten with zeros, not merely unlinked.
         conn.pragma_update(None, "secure_delete", "ON")?;
         conn.busy_timeout(Duration::from_secs(5))?;
+        let fresh: bool =
+            conn.query_row("SELECT count(*) = 0 FROM sqlite_master WHERE name = 'schema_version'", [], |r| r.get(0))?;
+        if let (true, Some(since)) = (fresh, had_one) {
+            // Empty, where this terminal had a database: its WAL lost or cut before any
+            // checkpoint, or the file replaced. Starting afresh would forget the day's payments.
+            return Err(StoreError::Lost { since });
+        }
         migrations::migrate(&mut conn, now)?;
         sealing::ensure_data_key(&mut conn, vault.as_ref())?;
+        if fresh {
+            write_created(&created, now)?;
+        }
         Ok(Store { conn: Mutex::new(conn), vault, path, sealer: sealing::SealerCell::new() })
     }
 
@@ -241,9 +258,38 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
 /// `pos.db-wal`, `pos.db-shm`.
 #[cfg(unix)]
 fn wal_sibling(path: &Path, suffix: &str) -> PathBuf {
+    sibling(path, suffix)
+}
+
+/// `pos.db` + `suffix`.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
+}
+
+/// `pos.db-created`: written (and synced) once, when the database is created. A database
+/// found empty or missing beside it has lost its contents ([`StoreError::Lost`]), where
+/// without it the terminal would start afresh and forget the day's payments. Removing it is
+/// the deliberate way to start afresh (docs/reliability.md).
+pub const CREATED_SUFFIX: &str = "-created";
+
+fn write_created(marker: &Path, now: &str) -> Result<(), StoreError> {
+    use std::io::Write;
+    let fail = |e: std::io::Error| StoreError::Open { reason: format!("{}: {e}", marker.display()) };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(marker).map_err(fail)?;
+    f.write_all(format!("{now}\n").as_bytes()).map_err(fail)?;
+    f.sync_all().map_err(fail)?;
+    // The directory entry too, or a power cut could keep the database and lose the marker.
+    #[cfg(unix)]
+    if let Some(dir) = marker.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(fail)?;
+    }
+    Ok(())
 }
 
 /// The tables every payment depends on whose size does not grow with the terminal's history:

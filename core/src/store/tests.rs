@@ -176,6 +176,39 @@ fn a_corrupt_database_is_reported_and_left_alone() {
 }
 
 #[test]
+fn a_database_that_lost_its_contents_is_reported_not_started_afresh() {
+    let dir = TempDir::new("store");
+    let path = dir.0.join(Store::FILE_NAME);
+    let store = open(&dir);
+    let stan = store.next_stan().unwrap();
+    assert!(dir.0.join("pos.db-created").is_file(), "the marker is written with the database");
+    // Everything so far is in the WAL (no checkpoint yet): the main file alone is empty of it.
+    let copy = TempDir::new("store-copy");
+    std::fs::copy(&path, copy.0.join(Store::FILE_NAME)).unwrap();
+    std::fs::copy(dir.0.join("pos.db-created"), copy.0.join("pos.db-created")).unwrap();
+    std::fs::copy(dir.0.join("vault.key"), copy.0.join("vault.key")).unwrap();
+    drop(store);
+    let wal_lost = copy.0.join(Store::FILE_NAME);
+    let before = std::fs::read(&wal_lost).unwrap();
+    let e = Store::open(&wal_lost, vault(&copy), NOW).unwrap_err();
+    assert!(matches!(e, StoreError::Lost { .. }), "{e:?}");
+    assert!(crate::i18n::Bilingual::zh(&e).contains("已丢失") && crate::i18n::Bilingual::en(&e).contains("lost"));
+    assert_eq!(std::fs::read(&wal_lost).unwrap(), before, "nothing written");
+    // The file gone, the marker kept: the same, and no file created.
+    std::fs::remove_file(&wal_lost).unwrap();
+    let _ = std::fs::remove_file(copy.0.join("pos.db-wal"));
+    assert!(matches!(Store::open(&wal_lost, vault(&copy), NOW), Err(StoreError::Lost { .. })));
+    assert!(!wal_lost.exists());
+    // Removing the marker is the deliberate fresh start.
+    std::fs::remove_file(copy.0.join("pos.db-created")).unwrap();
+    let fresh = Store::open(&wal_lost, vault(&copy), NOW).unwrap();
+    assert_eq!(fresh.next_stan().unwrap(), stan, "a new database starts its counters again");
+    // The original, with its WAL, still opens with what it had.
+    let again = Store::open(&path, vault(&dir), NOW).unwrap();
+    assert!(again.next_stan().unwrap().value() > stan.value());
+}
+
+#[test]
 fn a_newer_database_is_refused() {
     let dir = TempDir::new("store");
     drop(open(&dir));

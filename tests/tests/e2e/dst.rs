@@ -303,8 +303,11 @@ struct Station {
 impl Station {
     fn open(&mut self) -> Result<(), String> {
         let vault = Arc::new(FileVault::open_or_create(self.dir.join("vault.key")).map_err(|e| e.to_string())?);
-        let t = Terminal::open(self.dir.path(), self.config.clone(), vault, self.reader.clone(), self.clock.clone())
-            .map_err(|e| format!("{} reopens: {e}", self.tid))?;
+        // Retried while a child process of another test in this binary briefly holds the lock.
+        let t = pos_e2e::open_retrying(|| {
+            Terminal::open(self.dir.path(), self.config.clone(), vault.clone(), self.reader.clone(), self.clock.clone())
+        })
+        .map_err(|e| format!("{} reopens: {e}", self.tid))?;
         self.terminal = Some(t);
         Ok(())
     }
