@@ -3,6 +3,7 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   SECONDS per target (default 20); every target by default
 #   POS_FUZZ_JOBS   targets fuzzed at once (default: the number of cores)
 #   POS_FUZZ_PHASE  build (only build the targets), run (only run them, already built) or all (default)
+#   POS_FUZZ_FLAGS  more libFuzzer flags (e.g. -max_len=512 for escpos_print's long run)
 #   POS_FUZZ_RUNS   executions per target instead of a time (the long run: POS_FUZZ_RUNS=10000000;
 #                   each target's log line "Done N runs in S second(s)" is printed at the end)
 #
@@ -50,7 +51,8 @@ run() {
   mkdir -p "fuzz/artifacts/$target"
   local budget=(-max_total_time="$seconds")
   [ -n "${POS_FUZZ_RUNS:-}" ] && budget=(-runs="$POS_FUZZ_RUNS")
-  "$bin/$target" "$work" "fuzz/corpus/$target" "${budget[@]}" -rss_limit_mb=2048 \
+  # shellcheck disable=SC2086 # POS_FUZZ_FLAGS is a list of flags
+  "$bin/$target" "$work" "fuzz/corpus/$target" "${budget[@]}" ${POS_FUZZ_FLAGS:-} -rss_limit_mb=2048 \
     -artifact_prefix="fuzz/artifacts/$target/" >"$logs/$target" 2>&1
   local rc=$?
   rm -rf "$work"

@@ -328,7 +328,18 @@ fn sim_config(db: &Path, seed: u64) -> SimConfig {
 }
 
 async fn start_sim(db: &Path, seed: u64, now_ms: i64) -> Result<SimHandle, String> {
-    let sim = Simulator::start(sim_config(db, seed)).await.map_err(|e| format!("simulator: {e}"))?;
+    // Retried for a bounded real time while a child process of another test in this binary
+    // briefly holds the ledger's lock (between its fork and exec), as `open_retrying` does.
+    let mut tries = 0;
+    let sim = loop {
+        match Simulator::start(sim_config(db, seed)).await {
+            Err(e) if tries < 200 && e.to_string().contains(&format!("process {}", std::process::id())) => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            other => break other.map_err(|e| format!("simulator: {e}"))?,
+        }
+    };
     sim.clock().pin(now_ms);
     Ok(sim)
 }
