@@ -10,6 +10,9 @@
 //!   (the operation's future dropped at a random simulated instant) and restarting;
 //! - the terminal's clock stepped forward and back.
 //!
+//! The operations: sales online and offline, voids, partial refunds, pre-auths, completions and
+//! their cancels, balance inquiries, transfers and syncs.
+//!
 //! Then the network heals, each terminal syncs and settles, and the invariants are checked
 //! against the acquirer's ledger (see [`check`]). A failing seed prints itself; `POS_DST_SEED=n`
 //! replays it, identically: the trace of every operation and the final books are compared
@@ -36,7 +39,7 @@ use pos_core::provision::{demo_tid, DEMO_TMK_HEX};
 use pos_core::store::{Store, TxnStatus, UploadState};
 use pos_core::terminal::TxnOutcome;
 use pos_core::terminal::{ManualClock, OriginalRef, Terminal, TerminalConfig, Timestamp, CHINA_UTC_OFFSET_SECS};
-use pos_core::{AcquirerStream, ConnectFailure, Dial, Dialer, Error, OfflinePreference, SoftwareReader};
+use pos_core::{AcquirerStream, ConnectFailure, Dial, Dialer, Error, OfflinePreference, SoftwareReader, VoucherNo};
 use pos_e2e::{cny, TempDir};
 use pos_testkit::SplitMix64;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -47,6 +50,8 @@ const TERMINALS: u32 = 2;
 const OPS: u32 = 36;
 /// Cards the days pay with (chip, contactless and an offline-capable card).
 const CARDS: [&str; 4] = ["debit", "credit", "contactless", "offline"];
+/// The account transfers pay into (the CLI's example payee).
+const PAYEE: &str = "6217000012345678901";
 /// Sync rounds allowed at the end of a day before a leftover counts as lost.
 const HEAL_ROUNDS: u32 = 12;
 /// Where the simulated days keep their files: tmpfs, where there is one.
@@ -366,7 +371,7 @@ fn outcome(r: &Result<Option<TxnOutcome>, Error>) -> String {
         Ok(Some(o)) => {
             format!("{:?} {} stan {} {:?}", o.txn, o.response_code, o.stan.value(), o.amount.map(|a| a.minor()))
         }
-        Err(e) => format!("error {:?}", e.code()),
+        Err(e) => format!("error {:?}: {}", e.code(), pos_core::Bilingual::en(e)),
     }
 }
 
@@ -415,9 +420,12 @@ async fn day(seed: u64, sabotage: Option<Sabotage>) -> Result<Day, String> {
         stations.push(s);
     }
     // Approved payments per terminal that later operations may refer to.
-    let mut sales: Vec<Vec<(u32, u64)>> = vec![Vec::new(); TERMINALS as usize];
-    let mut preauths: Vec<Vec<(u32, u64)>> = vec![Vec::new(); TERMINALS as usize];
-    let mut completions: Vec<Vec<u32>> = vec![Vec::new(); TERMINALS as usize];
+    // (STAN, amount, card) of each: a follow-up presents the original's card.
+    // (STAN, amount, card, slip number) of each.
+    type Done = (u32, u64, &'static str, Option<VoucherNo>);
+    let mut sales: Vec<Vec<Done>> = vec![Vec::new(); TERMINALS as usize];
+    let mut preauths: Vec<Vec<Done>> = vec![Vec::new(); TERMINALS as usize];
+    let mut completions: Vec<Vec<Done>> = vec![Vec::new(); TERMINALS as usize];
 
     for op in 0..OPS {
         counts.ops += 1;
@@ -499,45 +507,56 @@ async fn day(seed: u64, sabotage: Option<Sabotage>) -> Result<Day, String> {
             }
             _ => {}
         }
-        let card = *rng.pick(&CARDS).unwrap();
+        let kind = rng.below(100);
+        // A follow-up names its original (and presents that card); without one, a balance inquiry.
+        let original = match kind {
+            45..=59 => rng.pick(&sales[k]).copied(),
+            70..=81 => rng.pick(&preauths[k]).copied(),
+            82..=84 => rng.pick(&completions[k]).copied(),
+            _ => None,
+        };
+        let kind = if matches!(kind, 45..=59 | 70..=84) && original.is_none() { 85 } else { kind };
+        let card = original.map(|o| o.2).unwrap_or_else(|| *rng.pick(&CARDS).unwrap());
         s.reader.present(card).map_err(|e| e.to_string())?;
         let amount = rng.range(1, 30_000);
         let t = s.terminal.as_ref().expect("open");
-        let kind = rng.below(100);
+        let label = match kind {
+            0..=29 => "sale",
+            30..=44 => "offline sale",
+            45..=51 => "void",
+            52..=59 => "refund",
+            60..=69 => "pre-auth",
+            70..=77 => "completion",
+            78..=81 => "pre-auth cancel",
+            82..=84 => "completion cancel",
+            85..=87 => "balance",
+            88..=89 => "transfer",
+            _ => "sync",
+        };
+        let _ = write!(trace, "{label} {card} {amount}: ");
         let stan = |n: u32| OriginalRef::Stan(Stan::new(n).expect("a STAN the terminal gave"));
+        let (n, amt) = original.map(|o| (o.0, o.1)).unwrap_or((0, 1));
+        // Refunds name their original by slip number (the profile's way).
+        let slip = original.and_then(|o| o.3).map(OriginalRef::Voucher);
         let fut: Pin<Box<dyn std::future::Future<Output = Result<Option<TxnOutcome>, Error>> + '_>> = match kind {
             0..=29 => Box::pin(async move { t.sale(cny(amount)).await.map(Some) }),
             30..=44 => {
                 Box::pin(async move { t.sale_with(cny(amount), OfflinePreference::ForceOffline).await.map(Some) })
             }
-            45..=51 => match rng.pick(&sales[k]).copied() {
-                Some((n, _)) => Box::pin(async move { t.void(stan(n)).await.map(Some) }),
-                None => Box::pin(async move { t.balance().await.map(Some) }),
-            },
-            52..=59 => match rng.pick(&sales[k]).copied() {
-                Some((n, amt)) => {
-                    let part = rng.range(1, amt);
-                    Box::pin(async move { t.refund(cny(part), stan(n)).await.map(Some) })
-                }
-                None => Box::pin(async move { t.balance().await.map(Some) }),
-            },
+            45..=51 => Box::pin(async move { t.void(stan(n)).await.map(Some) }),
+            52..=59 => {
+                let part = rng.range(1, amt);
+                Box::pin(async move { t.refund(cny(part), slip.unwrap_or_else(|| stan(n))).await.map(Some) })
+            }
             60..=69 => Box::pin(async move { t.pre_auth(cny(amount)).await.map(Some) }),
-            70..=77 => match rng.pick(&preauths[k]).copied() {
-                Some((n, amt)) => {
-                    let part = rng.range(1, amt);
-                    Box::pin(async move { t.pre_auth_complete(cny(part), stan(n)).await.map(Some) })
-                }
-                None => Box::pin(async move { t.pre_auth(cny(amount)).await.map(Some) }),
-            },
-            78..=81 => match rng.pick(&preauths[k]).copied() {
-                Some((n, amt)) => Box::pin(async move { t.pre_auth_cancel(cny(amt), stan(n)).await.map(Some) }),
-                None => Box::pin(async move { t.balance().await.map(Some) }),
-            },
-            82..=84 => match rng.pick(&completions[k]).copied() {
-                Some(n) => Box::pin(async move { t.completion_cancel(stan(n)).await.map(Some) }),
-                None => Box::pin(async move { t.balance().await.map(Some) }),
-            },
-            85..=89 => Box::pin(async move { t.balance().await.map(Some) }),
+            70..=77 => {
+                let part = rng.range(1, amt);
+                Box::pin(async move { t.pre_auth_complete(cny(part), stan(n)).await.map(Some) })
+            }
+            78..=81 => Box::pin(async move { t.pre_auth_cancel(cny(amt), stan(n)).await.map(Some) }),
+            82..=84 => Box::pin(async move { t.completion_cancel(stan(n)).await.map(Some) }),
+            85..=87 => Box::pin(async move { t.balance().await.map(Some) }),
+            88..=89 => Box::pin(async move { t.transfer(cny(amount), PAYEE).await.map(Some) }),
             _ => Box::pin(async move { t.sync().await.map(|_| None) }),
         };
         // One operation in six is cut short by a crash: after a random number of polls, i.e. at
@@ -558,9 +577,11 @@ async fn day(seed: u64, sabotage: Option<Sabotage>) -> Result<Day, String> {
                         counts.approved += 1;
                         let amt = o.amount.map(|a| a.minor()).unwrap_or(0);
                         match o.txn {
-                            TxnType::Sale => sales[k].push((o.stan.value(), amt)),
-                            TxnType::PreAuth => preauths[k].push((o.stan.value(), amt)),
-                            TxnType::PreAuthCompletion => completions[k].push(o.stan.value()),
+                            TxnType::Sale => sales[k].push((o.stan.value(), amt, card, o.voucher)),
+                            TxnType::PreAuth => preauths[k].push((o.stan.value(), amt, card, o.voucher)),
+                            TxnType::PreAuthCompletion => {
+                                completions[k].push((o.stan.value(), amt, card, o.voucher))
+                            }
                             _ => {}
                         }
                     }
