@@ -65,12 +65,29 @@ pub struct AcquirerSimulator {
 /// over TLS with a CA made for this run (pin it: `ca_pem`).
 #[uniffi::export(async_runtime = "tokio")]
 pub async fn start_acquirer_simulator() -> Result<Arc<AcquirerSimulator>, PosError> {
-    run(async {
+    start(None).await
+}
+
+/// Starts the demo simulator with its books kept in `dir` (`ledger.db`, and its TLS CA in
+/// `ca.pem`/`ca-key.pem`, made at the first start): the emulator build's host, whose ledger
+/// and pin outlive the app's process as a real acquirer's do. 127.0.0.1, any port.
+#[uniffi::export(async_runtime = "tokio")]
+pub async fn start_acquirer_simulator_in(dir: String) -> Result<Arc<AcquirerSimulator>, PosError> {
+    start(Some(std::path::PathBuf::from(dir))).await
+}
+
+async fn start(dir: Option<std::path::PathBuf>) -> Result<Arc<AcquirerSimulator>, PosError> {
+    run(async move {
         let mut config = SimConfig::demo().listening_on("127.0.0.1:0");
         // Tests and demos repeat round amounts and cards: monitoring would decline them.
         config.monitoring.round_amounts.enabled = false;
         config.monitoring.volume_spike.enabled = false;
         config.limits.daily_count_per_card = 10_000;
+        if let Some(dir) = dir {
+            std::fs::create_dir_all(&dir).map_err(|e| PosError::internal(&format!("{}: {e}", dir.display())))?;
+            config.database = Some(dir.join("ledger.db").display().to_string());
+            config.tls = pos_acquirer_sim::SimTls::Dir(dir);
+        }
         let handle = Simulator::start(config).await.map_err(|e| PosError::internal(&e.to_string()))?;
         let addr = handle.addr().to_string();
         let ca_pem = handle.ca_pem().ok_or_else(|| PosError::internal("the simulator serves no TLS"))?.to_owned();
@@ -195,5 +212,29 @@ impl AcquirerSimulator {
             })
             .await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_simulator_in_a_folder_keeps_its_pin_and_books_across_restarts() {
+        let dir = std::env::temp_dir().join(format!("pos-sim-in-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let at = dir.display().to_string();
+        let rt = crate::runtime::runtime();
+        let first = rt.block_on(start_acquirer_simulator_in(at.clone())).unwrap();
+        assert!(rt.block_on(start_acquirer_simulator_in(at.clone())).is_err(), "one host on its books at a time");
+        let pin = first.ca_pem();
+        let funds = first.available_minor("debit".into()).unwrap();
+        rt.block_on(first.shutdown());
+        let again = rt.block_on(start_acquirer_simulator_in(at)).unwrap();
+        assert_eq!(again.ca_pem(), pin, "the terminal's pin still holds");
+        assert_eq!(again.available_minor("debit".into()).unwrap(), funds);
+        assert!(dir.join("ledger.db").is_file() && dir.join("ca.pem").is_file());
+        rt.block_on(again.shutdown());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

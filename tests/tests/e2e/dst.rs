@@ -579,9 +579,7 @@ async fn day(seed: u64, sabotage: Option<Sabotage>) -> Result<Day, String> {
                         match o.txn {
                             TxnType::Sale => sales[k].push((o.stan.value(), amt, card, o.voucher)),
                             TxnType::PreAuth => preauths[k].push((o.stan.value(), amt, card, o.voucher)),
-                            TxnType::PreAuthCompletion => {
-                                completions[k].push((o.stan.value(), amt, card, o.voucher))
-                            }
+                            TxnType::PreAuthCompletion => completions[k].push((o.stan.value(), amt, card, o.voucher)),
                             _ => {}
                         }
                     }
