@@ -77,6 +77,11 @@ object Words {
     val nextSale = Text("下一笔", "Next sale")
     val retryPin = Text("重新输入密码", "Enter the PIN again")
     val confirmRisk = Text("已核实，继续收款", "Checked: continue")
+    val riskWarning = Text("风险提示", "Risk warning")
+    val riskWhatToDo = Text(
+        "尚未扣款。请核实持卡人及卡片后点「已核实，继续收款」；有疑问请点「下一笔」，不会扣款。",
+        "Nothing charged yet. Check the cardholder and the card, then \"Checked: continue\"; in doubt, \"Next sale\" and nothing is charged.",
+    )
     val locked = Text("读卡器已锁定", "Reader locked")
     val lockedWhatToDo = Text("请联系收单机构客服解锁，解锁后需重新签到。", "Call the acquirer's help desk to unlock it; sign in again afterwards.")
     val requestChallenge = Text("获取挑战码", "Get a challenge")
