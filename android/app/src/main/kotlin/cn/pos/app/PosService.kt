@@ -50,6 +50,8 @@ class PosService : Service() {
     private var connectivity: AndroidConnectivity? = null
     private var sync: TaskHandle? = null
     private var pairing: PairingManager? = null
+    /** Stopped with its problem on screen (no permissions, no core library): onDestroy leaves it there. */
+    @Volatile
     private var refused = false
     private var voice: Voice? = null
 
@@ -92,6 +94,16 @@ class PosService : Service() {
                 e.text
             } catch (e: RuntimeException) {
                 Words.startFailed(e.toString())
+            } catch (e: LinkageError) {
+                // The first call into the core loads libpos_ffi.so (JNA; PlatformTrust's JNI):
+                // missing or built for another ABI, that is an UnsatisfiedLinkError (then
+                // NoClassDefFoundError), an Error that would crash the app. A retry cannot help:
+                // the service stops with its problem on screen, as without permissions (a new
+                // start, e.g. the activity recreated, tries once more and says the same).
+                refused = true
+                PosHub.publish(Phase.Problem(Words.coreMissing(e.toString()), retry = null))
+                stopSelf()
+                return@launch
             }
             if (problem != null) PosHub.publish(Phase.Problem(problem, retry = { closeTerminal(); open() }))
         }
