@@ -5,9 +5,9 @@ import android.app.NotificationChannel
 import android.app.NotificationManager
 import android.app.Service
 import android.content.Intent
-import android.content.pm.ServiceInfo
 import android.os.Build
 import android.os.IBinder
+import cn.pos.app.api.Api29
 import cn.pos.app.ui.Language
 import cn.pos.app.ui.Switches
 import cn.pos.app.ui.Words
@@ -73,7 +73,7 @@ class PosService : Service() {
     /** Goes to the foreground; false when the platform refuses (no permission, not allowed now). */
     private fun enterForeground(): Boolean = try {
         if (Build.VERSION.SDK_INT >= 29) {
-            startForeground(NOTIFICATION_ID, notification(), ServiceInfo.FOREGROUND_SERVICE_TYPE_CONNECTED_DEVICE)
+            Api29.startForegroundConnectedDevice(this, NOTIFICATION_ID, notification())
         } else {
             startForeground(NOTIFICATION_ID, notification())
         }
