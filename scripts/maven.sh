@@ -46,6 +46,9 @@ artifacts=(
   # android-all-instrumented (robolectric.offline, robolectric.dependency.dir = this cache).
   "org.robolectric:android-all:15-robolectric-13954326 78f2fb1d753164d153cf9e5bb60003fa8d57b0a1"
   "org.robolectric:android-all-instrumented:15-robolectric-13954326-i7 d684f4e55d30465793a4a9e783f50266097b84df"
+  # The Android 8.0 framework (API 26, the app's minSdk): the app's main sources compile against
+  # it too, so a call newer than minSdk outside its Api<N> object fails the build (test-kotlin.sh).
+  "org.robolectric:android-all:8.0.0_r4-robolectric-r1 30f97bebb50be3a1af9e12cb999360e1cdd2aaa5"
   # Robolectric 4.17 and what it needs at run time (JUnit 4).
   "org.robolectric:robolectric:4.17 31a19773cc1daf1be0f77769497371ddf18a518f"
   "org.robolectric:annotations:4.17 a1bb2dba3abeb1f1602d525d15c9eb7355b7fbb5"

@@ -6,7 +6,11 @@
 #      the Android framework jar from Maven Central (sha1-pinned, cached in .tools/maven;
 #      scripts/maven.sh),
 #   4. compiles bindings + android/shell (main and tests) with kotlinc, and android/app
-#      against the SDK 35 android-all, each flavor,
+#      against the SDK 35 android-all, each flavor; then the app's main sources (each flavor)
+#      again against the API 26 android-all (minSdk): a call newer than minSdk fails the build
+#      unless it sits in an Api<N> object of android/app/src/main/kotlin/cn/pos/app/api/,
+#      behind a Build.VERSION.SDK_INT >= N check (kotlinc knows no such guard: the api/ files
+#      are compiled alone against SDK 35 and are only on the classpath of the API 26 compile),
 #   5. assembles and checks the sideloaded APK (scripts/apk.sh: D8, aapt, zipalign, apksigner;
 #      POS_APK=0 skips it),
 #   6. runs the JUnit 5 tests, loading the host-built library through JNA,
@@ -91,7 +95,7 @@ android=$(jar org.robolectric:android-all:15-robolectric-13954326)
 
 shell="$root/android/shell/src"
 echo "compiling the bindings and android/shell"
-rm -rf "$out/main" "$out/test" "$out/app" "$out/app-device"
+rm -rf "$out/main" "$out/test" "$out/app" "$out/app-device" "$out/app-api" "$out/app-26"
 kotlinc -classpath "$stdlib:$coroutines:$jna" -d "$out/main" \
   "$out/generated" "$shell/main/kotlin"
 
@@ -112,6 +116,35 @@ if grep -rnwE "$sim_exports" "$shell/main/kotlin" "$app/main/kotlin" "$app/devic
 fi
 kotlinc -classpath "$android:$stdlib:$coroutines:$jna:$out/main" -d "$out/app-device" \
   "$app/main/kotlin" "$app/device/kotlin"
+
+echo "compiling android/app against the API 26 framework (minSdk), each flavor"
+# Issue 18: calls newer than minSdk caught at build time. Each Api<N> object (api/ApiN.kt) holds
+# the calls of API level N, which callers make only when Build.VERSION.SDK_INT >= N (checked
+# here per file: kotlinc cannot see the guard); it uses only the framework, so it compiles alone
+# against SDK 35, and everything else compiles against API 26 with those classes beside it.
+api_dir="$app/main/kotlin/cn/pos/app/api"
+for f in "$api_dir"/*.kt; do
+  case "$(basename "$f")" in
+    Api[0-9]*.kt) ;;
+    *) echo "$f: api/ holds only Api<N>.kt files (the calls of API level N)" >&2; exit 1 ;;
+  esac
+done
+for level in $(grep -rhoE --exclude-dir=api '\bApi[0-9]+\.' "$app"/*/kotlin | sort -u | tr -dc '0-9\n'); do
+  for f in $(grep -rlE --exclude-dir=api "\bApi$level\." "$app"/*/kotlin); do
+    if ! grep -qE "SDK_INT >= $level\b" "$f"; then
+      echo "$f calls Api$level without a Build.VERSION.SDK_INT >= $level check" >&2
+      exit 1
+    fi
+  done
+done
+android26=$(jar org.robolectric:android-all:8.0.0_r4-robolectric-r1)
+kotlinc -classpath "$android:$stdlib" -d "$out/app-api" "$api_dir"
+mapfile -t main26 < <(find "$app/main/kotlin" -name '*.kt' ! -path "$api_dir/*" | sort)
+for flavor in emulator device; do
+  kotlinc -classpath "$android26:$stdlib:$coroutines:$jna:$out/main:$out/app-api" -d "$out/app-26" \
+    "${main26[@]}" "$app/$flavor/kotlin"
+  rm -rf "$out/app-26"
+done
 
 if [ "${POS_APK:-1}" != "0" ]; then
   echo "assembling and checking the sideloaded APK (scripts/apk.sh)"

@@ -1,6 +1,5 @@
 package cn.pos.app
 
-import android.Manifest
 import android.annotation.SuppressLint
 import android.bluetooth.BluetoothManager
 import android.bluetooth.le.ScanCallback
@@ -8,7 +7,6 @@ import android.bluetooth.le.ScanFilter
 import android.bluetooth.le.ScanResult
 import android.bluetooth.le.ScanSettings
 import android.content.Context
-import android.content.pm.PackageManager
 import android.os.ParcelUuid
 import cn.pos.core.LinkInbox
 import cn.pos.core.PosException
@@ -24,9 +22,9 @@ import java.util.concurrent.ConcurrentHashMap
 class AndroidBluetoothGateway(private val context: Context) : BluetoothGateway {
     private val manager = context.getSystemService(BluetoothManager::class.java)
 
-    private fun permitted(): Boolean =
-        context.checkSelfPermission(Manifest.permission.BLUETOOTH_SCAN) == PackageManager.PERMISSION_GRANTED &&
-            context.checkSelfPermission(Manifest.permission.BLUETOOTH_CONNECT) == PackageManager.PERMISSION_GRANTED
+    // What this Android version requires ([Permissions]): BLUETOOTH_SCAN and BLUETOOTH_CONNECT
+    // exist from Android 12 only; before, they read as refused and Bluetooth never came on.
+    private fun permitted(): Boolean = Permissions.missingRequired(context).isEmpty()
 
     override fun isEnabled(): Boolean = permitted() && manager?.adapter?.isEnabled == true
 

@@ -1,10 +1,5 @@
 package cn.pos.app
 
-import android.app.Activity
-import android.os.Bundle
-import android.os.Handler
-import android.os.Looper
-import android.view.Window
 import cn.pos.app.ui.Language
 import cn.pos.app.ui.Ui
 import cn.pos.app.ui.Words
@@ -14,12 +9,7 @@ import cn.pos.shell.dayend.DayEndState
 import cn.pos.shell.dayend.label
 import cn.pos.shell.dayend.text
 import cn.pos.shell.i18n.text
-import kotlinx.coroutines.CoroutineScope
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.Job
-import kotlinx.coroutines.SupervisorJob
-import kotlinx.coroutines.cancel
-import kotlinx.coroutines.launch
+import kotlinx.coroutines.flow.Flow
 
 /**
  * Day end (签退): what stands in the way (the core's reasons, in the order to deal with them),
@@ -27,45 +17,13 @@ import kotlinx.coroutines.launch
  * continue". Signed off, the main screen asks for a sign-in. The flow is the shell's
  * [cn.pos.shell.dayend.DayEndFlow], kept in the service's session.
  */
-class DayEndActivity : Activity() {
-    private val watch = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    private val main = Handler(Looper.getMainLooper())
-    private var observing: Job? = null
-    private var state: DayEndState? = null
+class DayEndActivity : ObservingActivity<DayEndState>() {
+    override fun source(): Flow<DayEndState>? = PosHub.session?.dayEnd?.state
 
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
-        requestWindowFeature(Window.FEATURE_NO_TITLE)
-        draw()
-    }
-
-    override fun onStart() {
-        super.onStart()
-        val s = PosHub.session ?: return
-        observing = watch.launch {
-            s.dayEnd.state.collect { st -> main.post { if (!isDestroyed) { state = st; draw() } } }
-        }
-    }
-
-    override fun onStop() {
-        observing?.cancel()
-        super.onStop()
-    }
-
-    override fun onDestroy() {
-        watch.cancel()
-        super.onDestroy()
-    }
-
-    private fun draw() {
+    override fun draw() {
         val ui = Ui(this, Language.get(this))
         val header = ui.subpageHeader(Words.dayEnd, "day_end_title", back = { finish() }, redraw = { draw() })
-        val session = PosHub.session
-        val st = state
-        if (session == null || st == null) {
-            setContentView(ui.page(header, ui.label(if (session == null) Words.devicesUnavailable else Words.starting, tag = "day_end_unavailable")))
-            return
-        }
+        val (session, st) = observedOrUnavailable(ui, header, "day_end_unavailable") ?: return
         val flow = session.dayEnd
         val body = when (st) {
             DayEndState.Idle -> {

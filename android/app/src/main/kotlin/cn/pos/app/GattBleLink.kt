@@ -12,6 +12,7 @@ import android.content.Context
 import android.content.Intent
 import android.content.IntentFilter
 import android.os.Build
+import cn.pos.app.api.Api33
 import cn.pos.core.BleLink
 import cn.pos.core.LinkInbox
 import cn.pos.core.LinkSecurity
@@ -75,7 +76,7 @@ class GattBleLink(
             override fun onReceive(c: Context, intent: Intent) {
                 if (intent.action != BluetoothDevice.ACTION_BOND_STATE_CHANGED) return
                 val which: BluetoothDevice? = if (Build.VERSION.SDK_INT >= 33) {
-                    intent.getParcelableExtra(BluetoothDevice.EXTRA_DEVICE, BluetoothDevice::class.java)
+                    Api33.deviceExtra(intent)
                 } else {
                     @Suppress("DEPRECATION")
                     intent.getParcelableExtra(BluetoothDevice.EXTRA_DEVICE)
@@ -89,7 +90,7 @@ class GattBleLink(
                         val g = gatt
                         if (d != null && g != null) {
                             cccdAfterBond = null
-                            g.writeDescriptor(d, BluetoothGattDescriptor.ENABLE_NOTIFICATION_VALUE)
+                            enableNotifications(g, d)
                         }
                     }
                     BluetoothDevice.BOND_NONE -> bonded?.complete(false)
@@ -99,11 +100,24 @@ class GattBleLink(
         val filter = IntentFilter(BluetoothDevice.ACTION_BOND_STATE_CHANGED)
         // The Bluetooth stack is another app: the receiver must be exported to hear it.
         if (Build.VERSION.SDK_INT >= 33) {
-            context.registerReceiver(receiver, filter, Context.RECEIVER_EXPORTED)
+            Api33.registerExported(context, receiver, filter)
         } else {
             context.registerReceiver(receiver, filter)
         }
         bondReceiver = receiver
+    }
+
+    /** Writes "notifications on" to the notify characteristic's CCCD [d]; the answer comes in `onDescriptorWrite`. */
+    private fun enableNotifications(g: BluetoothGatt, d: BluetoothGattDescriptor) {
+        if (Build.VERSION.SDK_INT >= 33) {
+            Api33.writeDescriptor(g, d, BluetoothGattDescriptor.ENABLE_NOTIFICATION_VALUE)
+        } else {
+            // Android 8-12: the value goes through the descriptor (the only call there).
+            @Suppress("DEPRECATION")
+            d.value = BluetoothGattDescriptor.ENABLE_NOTIFICATION_VALUE
+            @Suppress("DEPRECATION")
+            g.writeDescriptor(d)
+        }
     }
 
     /** Asks for a bond unless there is one or one is being made. */
@@ -154,7 +168,7 @@ class GattBleLink(
             if (cccd == null) {
                 up()
             } else {
-                g.writeDescriptor(cccd, BluetoothGattDescriptor.ENABLE_NOTIFICATION_VALUE)
+                enableNotifications(g, cccd)
             }
         }
 
@@ -180,8 +194,13 @@ class GattBleLink(
             pendingWrite?.complete(status)
         }
 
-        override fun onCharacteristicChanged(g: BluetoothGatt, c: BluetoothGattCharacteristic, value: ByteArray) {
-            inbox.notification(value)
+        // The two-argument callback, the one Android 8-12 calls: Android 13+ sets the value on the
+        // characteristic and its three-argument callback calls this one (a three-argument override
+        // alone is never called before 13). Copied at once: the next notification reuses it.
+        @Deprecated("Android 13+ also has the callback with the value; this one is what 8-12 call")
+        @Suppress("DEPRECATION")
+        override fun onCharacteristicChanged(g: BluetoothGatt, c: BluetoothGattCharacteristic) {
+            c.value?.let { inbox.notification(it.copyOf()) }
         }
     }
 
@@ -234,9 +253,18 @@ class GattBleLink(
             val c = writeChar
             if (!connected || g == null || c == null) throw disconnected()
             val result = CompletableDeferred<Int>().also { pendingWrite = it }
-            val started = g.writeCharacteristic(c, chunk, BluetoothGattCharacteristic.WRITE_TYPE_DEFAULT)
-            if (started != BluetoothGatt.GATT_SUCCESS) {
-                throw PosException.Device("link_write_failed", "蓝牙写入失败，请重试", "Bluetooth write failed ($started)")
+            val started = if (Build.VERSION.SDK_INT >= 33) {
+                Api33.writeCharacteristic(g, c, chunk)
+            } else {
+                // Android 8-12: the value and write type go through the characteristic.
+                c.writeType = BluetoothGattCharacteristic.WRITE_TYPE_DEFAULT
+                @Suppress("DEPRECATION")
+                c.value = chunk
+                @Suppress("DEPRECATION")
+                g.writeCharacteristic(c)
+            }
+            if (!started) {
+                throw PosException.Device("link_write_failed", "蓝牙写入失败，请重试", "Bluetooth write not started")
             }
             val status = withTimeout(WRITE_TIMEOUT_MS) { result.await() }
             if (!connected) throw disconnected()

@@ -1,11 +1,7 @@
 package cn.pos.app
 
-import android.app.Activity
 import android.os.Bundle
-import android.os.Handler
-import android.os.Looper
 import android.view.View
-import android.view.Window
 import cn.pos.app.ui.Language
 import cn.pos.app.ui.Ui
 import cn.pos.app.ui.Words
@@ -16,12 +12,7 @@ import cn.pos.shell.history.HistoryLine
 import cn.pos.shell.history.HistoryPresenter
 import cn.pos.shell.history.HistoryScreen
 import cn.pos.shell.i18n.Text
-import kotlinx.coroutines.CoroutineScope
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.Job
-import kotlinx.coroutines.SupervisorJob
-import kotlinx.coroutines.cancel
-import kotlinx.coroutines.launch
+import kotlinx.coroutines.flow.Flow
 
 /**
  * History (交易查询): the journal a page at a time, newest first, with quick filters (all,
@@ -29,21 +20,19 @@ import kotlinx.coroutines.launch
  * the current batch (消费撤销). The void and reprint run in the service's session ([OpState]),
  * so they survive the activity; the rows come from the shell's [HistoryPresenter] (masked cards only).
  */
-class HistoryActivity : Activity() {
-    private val watch = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    private val main = Handler(Looper.getMainLooper())
-    private var observing: Job? = null
+class HistoryActivity : ObservingActivity<OpState>() {
     private var presenter: HistoryPresenter? = null
     private var screen: HistoryScreen? = null
     private var filter = HistoryFilter.ALL
-    private var op: OpState = OpState.Idle
     private var notice: Text? = null
 
+    /** The session's void or reprint (none until the first is observed). */
+    private val op: OpState get() = state ?: OpState.Idle
+
     override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
-        requestWindowFeature(Window.FEATURE_NO_TITLE)
+        // Before the first draw (the base's onCreate draws).
         filter = savedInstanceState?.getString(STATE_FILTER)?.let { HistoryFilter.valueOf(it) } ?: HistoryFilter.ALL
-        draw()
+        super.onCreate(savedInstanceState)
     }
 
     override fun onSaveInstanceState(outState: Bundle) {
@@ -51,30 +40,11 @@ class HistoryActivity : Activity() {
         outState.putString(STATE_FILTER, filter.name)
     }
 
-    override fun onStart() {
-        super.onStart()
-        val s = PosHub.session ?: return
-        observing = watch.launch {
-            s.op.collect { o -> main.post { onOp(o) } }
-        }
-    }
+    override fun source(): Flow<OpState>? = PosHub.session?.op
 
-    override fun onStop() {
-        observing?.cancel()
-        super.onStop()
-    }
-
-    override fun onDestroy() {
-        watch.cancel()
-        super.onDestroy()
-    }
-
-    private fun onOp(o: OpState) {
-        if (isDestroyed) return
-        val finished = op !is OpState.Finished && o is OpState.Finished
-        op = o
-        if (finished) screen = presenter?.refresh() // a void changes the rows
-        draw()
+    override fun onState(value: OpState) {
+        if (op !is OpState.Finished && value is OpState.Finished) screen = presenter?.refresh() // a void changes the rows
+        super.onState(value)
     }
 
     private fun load(f: HistoryFilter) {
@@ -83,7 +53,7 @@ class HistoryActivity : Activity() {
         draw()
     }
 
-    private fun draw() {
+    override fun draw() {
         val ui = Ui(this, Language.get(this))
         val session = PosHub.session
         val header = ui.subpageHeader(Words.history, "history_title", back = { finish() }, redraw = { draw() })

@@ -1,14 +1,10 @@
 package cn.pos.app
 
-import android.app.Activity
 import android.content.Intent
 import android.net.Uri
 import android.os.Bundle
-import android.os.Handler
-import android.os.Looper
 import android.provider.Settings
 import android.view.View
-import android.view.Window
 import cn.pos.app.ui.CheckoutScreens
 import cn.pos.app.ui.Language
 import cn.pos.app.ui.Ui
@@ -17,23 +13,18 @@ import cn.pos.shell.checkout.CheckoutState
 import cn.pos.shell.checkout.Operation
 import cn.pos.shell.i18n.Lang
 import cn.pos.shell.i18n.Text
-import kotlinx.coroutines.CoroutineScope
-import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ExperimentalCoroutinesApi
-import kotlinx.coroutines.Job
-import kotlinx.coroutines.SupervisorJob
-import kotlinx.coroutines.cancel
+import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.combine
 import kotlinx.coroutines.flow.flatMapLatest
 import kotlinx.coroutines.flow.flowOf
-import kotlinx.coroutines.launch
 
 /**
  * The checkout activity. It holds no sale: it asks for the permissions, starts [PosService]
  * once they are granted, and draws what the service publishes ([PosHub]): starting, a problem
  * with what to do, sign-in, and the checkout's states. Taps go to the service's session.
  */
-class MainActivity : Activity() {
+class MainActivity : ObservingActivity<MainActivity.Frame>() {
     /** What one frame shows. */
     data class Frame(
         val phase: Phase,
@@ -43,9 +34,6 @@ class MainActivity : Activity() {
         val operation: Operation = Operation.Sale,
     )
 
-    private val watch = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    private val main = Handler(Looper.getMainLooper())
-    private var observing: Job? = null
     private var lang = Lang.ZH
     private var permissionsDenied = false
     private var serviceStarted = false
@@ -54,12 +42,20 @@ class MainActivity : Activity() {
     private var previewTxn: Long? = null
 
     override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
-        requestWindowFeature(Window.FEATURE_NO_TITLE)
+        // Before the base's first draw, which starts the service or asks for the permissions.
         lang = Language.get(this)
         permissionsDenied = savedInstanceState?.getBoolean(STATE_DENIED) ?: false
         previewTxn = savedInstanceState?.getLong(STATE_PREVIEW, -1L)?.takeIf { it >= 0 }
-        if (Permissions.missingRequired(this).isEmpty()) startPos() else showPermissions()
+        super.onCreate(savedInstanceState)
+    }
+
+    /** The service's current frame; none yet: the service started once the permissions are granted, else the permissions page. */
+    override fun draw() {
+        when {
+            frame != null -> redraw()
+            Permissions.missingRequired(this).isEmpty() -> startPos()
+            else -> showPermissions()
+        }
     }
 
     override fun onSaveInstanceState(outState: Bundle) {
@@ -74,20 +70,8 @@ class MainActivity : Activity() {
         val l = Language.get(this)
         if (l != lang) {
             lang = l
-            if (frame != null) redraw() else showPermissions()
+            draw()
         }
-        if (serviceStarted) observe()
-    }
-
-    override fun onStop() {
-        observing?.cancel()
-        observing = null
-        super.onStop()
-    }
-
-    override fun onDestroy() {
-        watch.cancel()
-        super.onDestroy()
     }
 
     // Permissions ------------------------------------------------------------------------
@@ -142,22 +126,24 @@ class MainActivity : Activity() {
         observe()
     }
 
+    /** Once the service is started: its phase and, when open, the session's sign-in, checkout, sync line and operation. */
     @OptIn(ExperimentalCoroutinesApi::class)
-    private fun observe() {
-        if (observing?.isActive == true) return
-        observing = watch.launch {
-            PosHub.phase.flatMapLatest { phase ->
-                if (phase is Phase.Open) {
-                    val s = phase.session
-                    combine(s.signIn, s.checkout.state, s.syncStatus.state, s.checkout.operation) { signIn, checkout, sync, op ->
-                        Frame(phase, signIn, checkout, sync.line, op)
-                    }
-                } else {
-                    flowOf(Frame(phase))
+    override fun source(): Flow<Frame>? = if (!serviceStarted) {
+        null
+    } else {
+        PosHub.phase.flatMapLatest { phase ->
+            if (phase is Phase.Open) {
+                val s = phase.session
+                combine(s.signIn, s.checkout.state, s.syncStatus.state, s.checkout.operation) { signIn, checkout, sync, op ->
+                    Frame(phase, signIn, checkout, sync.line, op)
                 }
-            }.collect { f -> main.post { show(f) } }
+            } else {
+                flowOf(Frame(phase))
+            }
         }
     }
+
+    override fun onState(value: Frame) = show(value)
 
     private fun show(f: Frame) {
         if (isDestroyed) return
@@ -213,7 +199,7 @@ class MainActivity : Activity() {
                 ui.title(Words.appName, tag = "app_name"),
                 ui.button(Words.switchLanguage, "lang") {
                     lang = Language.toggle(this)
-                    if (frame != null) redraw() else showPermissions()
+                    draw()
                 },
             ),
             if (open) {

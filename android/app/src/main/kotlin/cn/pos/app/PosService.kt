@@ -5,9 +5,9 @@ import android.app.NotificationChannel
 import android.app.NotificationManager
 import android.app.Service
 import android.content.Intent
-import android.content.pm.ServiceInfo
 import android.os.Build
 import android.os.IBinder
+import cn.pos.app.api.Api29
 import cn.pos.app.ui.Language
 import cn.pos.app.ui.Switches
 import cn.pos.app.ui.Words
@@ -50,6 +50,8 @@ class PosService : Service() {
     private var connectivity: AndroidConnectivity? = null
     private var sync: TaskHandle? = null
     private var pairing: PairingManager? = null
+    /** Stopped with its problem on screen (no permissions, no core library): onDestroy leaves it there. */
+    @Volatile
     private var refused = false
     private var voice: Voice? = null
 
@@ -71,7 +73,7 @@ class PosService : Service() {
     /** Goes to the foreground; false when the platform refuses (no permission, not allowed now). */
     private fun enterForeground(): Boolean = try {
         if (Build.VERSION.SDK_INT >= 29) {
-            startForeground(NOTIFICATION_ID, notification(), ServiceInfo.FOREGROUND_SERVICE_TYPE_CONNECTED_DEVICE)
+            Api29.startForegroundConnectedDevice(this, NOTIFICATION_ID, notification())
         } else {
             startForeground(NOTIFICATION_ID, notification())
         }
@@ -92,6 +94,16 @@ class PosService : Service() {
                 e.text
             } catch (e: RuntimeException) {
                 Words.startFailed(e.toString())
+            } catch (e: LinkageError) {
+                // The first call into the core loads libpos_ffi.so (JNA; PlatformTrust's JNI):
+                // missing or built for another ABI, that is an UnsatisfiedLinkError (then
+                // NoClassDefFoundError), an Error that would crash the app. A retry cannot help:
+                // the service stops with its problem on screen, as without permissions (a new
+                // start, e.g. the activity recreated, tries once more and says the same).
+                refused = true
+                PosHub.publish(Phase.Problem(Words.coreMissing(e.toString()), retry = null))
+                stopSelf()
+                return@launch
             }
             if (problem != null) PosHub.publish(Phase.Problem(problem, retry = { closeTerminal(); open() }))
         }

@@ -1,11 +1,6 @@
 package cn.pos.app
 
-import android.app.Activity
-import android.os.Bundle
-import android.os.Handler
-import android.os.Looper
 import android.view.View
-import android.view.Window
 import cn.pos.app.ui.Language
 import cn.pos.app.ui.Switches
 import cn.pos.app.ui.Ui
@@ -15,13 +10,8 @@ import cn.pos.shell.i18n.Text
 import cn.pos.shell.i18n.text
 import cn.pos.shell.money.display
 import cn.pos.shell.sync.SyncStatus
-import kotlinx.coroutines.CoroutineScope
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.Job
-import kotlinx.coroutines.SupervisorJob
-import kotlinx.coroutines.cancel
+import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.combine
-import kotlinx.coroutines.launch
 
 /**
  * The offline queue (离线队列): payments approved offline waiting for upload, reversals due,
@@ -29,55 +19,18 @@ import kotlinx.coroutines.launch
  * acknowledgement, and "sync now" with the core's report. Status from the shell's
  * [cn.pos.shell.sync.SyncStatusPresenter], kept in the service's session.
  */
-class QueueActivity : Activity() {
-    private val watch = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    private val main = Handler(Looper.getMainLooper())
-    private var observing: Job? = null
-    private var status: SyncStatus? = null
-    private var op: OpState = OpState.Idle
-
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
-        requestWindowFeature(Window.FEATURE_NO_TITLE)
-        draw()
+class QueueActivity : ObservingActivity<Pair<SyncStatus, OpState>>() {
+    override fun source(): Flow<Pair<SyncStatus, OpState>>? {
+        val session = PosHub.session ?: return null
+        session.syncStatus.refresh() // the counts as they are now, not as the last event left them
+        return combine(session.syncStatus.state, session.op) { st, o -> st to o }
     }
 
-    override fun onStart() {
-        super.onStart()
-        val s = PosHub.session ?: return
-        s.syncStatus.refresh()
-        observing = watch.launch {
-            combine(s.syncStatus.state, s.op) { st, o -> st to o }.collect { (st, o) ->
-                main.post {
-                    if (!isDestroyed) {
-                        status = st
-                        op = o
-                        draw()
-                    }
-                }
-            }
-        }
-    }
-
-    override fun onStop() {
-        observing?.cancel()
-        super.onStop()
-    }
-
-    override fun onDestroy() {
-        watch.cancel()
-        super.onDestroy()
-    }
-
-    private fun draw() {
+    override fun draw() {
         val ui = Ui(this, Language.get(this))
-        val session = PosHub.session
         val header = ui.subpageHeader(Words.queue, "queue_title", back = { finish() }, redraw = { draw() })
-        val st = status
-        if (session == null || st == null) {
-            setContentView(ui.page(header, ui.label(if (session == null) Words.devicesUnavailable else Words.starting, tag = "queue_unavailable")))
-            return
-        }
+        val (session, observed) = observedOrUnavailable(ui, header, "queue_unavailable") ?: return
+        val (st, op) = observed
         val items = try {
             session.terminal.queue(true)
         } catch (e: PosException) {
@@ -115,7 +68,7 @@ class QueueActivity : Activity() {
                 ui.label(Words.forceOfflineHint, 13f, tag = "force_offline_hint", color = Ui.MUTED),
                 ui.label(if (st.waiting == 0) Words.nothingWaiting else Words.waiting(st.waiting, st.waitingAmount.display()), tag = "queue_waiting"),
                 if (st.reversalsDue > 0) ui.label(Words.reversalsDue(st.reversalsDue), tag = "queue_reversals") else null,
-                opBanner(ui, session),
+                opBanner(ui, session, op),
                 if (!busy) ui.button(Words.syncNow, "sync_now", primary = true) { session.syncNow() } else null,
                 *rows.toTypedArray(),
                 if (attention.isNotEmpty()) ui.title(Words.attention, tag = "attention_title", color = Ui.BAD) else null,
@@ -125,7 +78,7 @@ class QueueActivity : Activity() {
         )
     }
 
-    private fun opBanner(ui: Ui, session: Session): View? = when (val o = op) {
+    private fun opBanner(ui: Ui, session: Session, o: OpState): View? = when (o) {
         is OpState.Running -> ui.label(o.what, 18f, tag = "op_running", bold = true)
         is OpState.Finished -> ui.column(
             ui.label(o.message, 16f, tag = "op_message", color = if (o.ok) Ui.GOOD else Ui.BAD),

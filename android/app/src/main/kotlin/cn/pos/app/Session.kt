@@ -115,6 +115,19 @@ class Session(
             }
         }
         scope.launch {
+            // An outcome changes the queue without a sync event (a payment stored offline, a
+            // reversal owed): the status line follows it at once, not at the next sync.
+            checkout.state.collect { s ->
+                if (s is CheckoutState.Result || s is CheckoutState.Failed || s is CheckoutState.Done) {
+                    try {
+                        syncStatus.refresh()
+                    } catch (e: PosException) {
+                        // The journal unreadable now: the line keeps its last counts until the next event.
+                    }
+                }
+            }
+        }
+        scope.launch {
             settlement.state.collect { s ->
                 // A settlement opens the next batch: the keypad's line follows.
                 if (s is SettlementState.Settled && _signIn.value is SignInState.SignedIn) {

@@ -1,10 +1,5 @@
 package cn.pos.app
 
-import android.app.Activity
-import android.os.Bundle
-import android.os.Handler
-import android.os.Looper
-import android.view.Window
 import cn.pos.app.ui.Language
 import cn.pos.app.ui.Ui
 import cn.pos.app.ui.Words
@@ -13,12 +8,7 @@ import cn.pos.shell.i18n.Text
 import cn.pos.shell.i18n.text
 import cn.pos.shell.money.formatMinor
 import cn.pos.shell.settlement.SettlementState
-import kotlinx.coroutines.CoroutineScope
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.Job
-import kotlinx.coroutines.SupervisorJob
-import kotlinx.coroutines.cancel
-import kotlinx.coroutines.launch
+import kotlinx.coroutines.flow.Flow
 
 /**
  * Settlement (结算): what settling does, "settle now" (or "continue the batch upload" after an
@@ -26,45 +16,13 @@ import kotlinx.coroutines.launch
  * core's words), the settlement slip on screen and "print the settlement slip". The flow is the
  * shell's [cn.pos.shell.settlement.SettlementFlow], kept in the service's session.
  */
-class SettlementActivity : Activity() {
-    private val watch = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    private val main = Handler(Looper.getMainLooper())
-    private var observing: Job? = null
-    private var state: SettlementState? = null
+class SettlementActivity : ObservingActivity<SettlementState>() {
+    override fun source(): Flow<SettlementState>? = PosHub.session?.settlement?.state
 
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
-        requestWindowFeature(Window.FEATURE_NO_TITLE)
-        draw()
-    }
-
-    override fun onStart() {
-        super.onStart()
-        val s = PosHub.session ?: return
-        observing = watch.launch {
-            s.settlement.state.collect { st -> main.post { if (!isDestroyed) { state = st; draw() } } }
-        }
-    }
-
-    override fun onStop() {
-        observing?.cancel()
-        super.onStop()
-    }
-
-    override fun onDestroy() {
-        watch.cancel()
-        super.onDestroy()
-    }
-
-    private fun draw() {
+    override fun draw() {
         val ui = Ui(this, Language.get(this))
         val header = ui.subpageHeader(Words.settlement, "settlement_title", back = { finish() }, redraw = { draw() })
-        val session = PosHub.session
-        val st = state
-        if (session == null || st == null) {
-            setContentView(ui.page(header, ui.label(if (session == null) Words.devicesUnavailable else Words.starting, tag = "settlement_unavailable")))
-            return
-        }
+        val (session, st) = observedOrUnavailable(ui, header, "settlement_unavailable") ?: return
         val flow = session.settlement
         val body = when (st) {
             is SettlementState.Idle -> ui.column(

@@ -1,5 +1,7 @@
 package cn.pos.app
 
+import android.widget.TextView
+import cn.pos.app.ui.Ui
 import cn.pos.app.ui.Words
 import cn.pos.core.TxnStatus
 import cn.pos.shell.checkout.CheckoutState
@@ -9,6 +11,7 @@ import cn.pos.shell.i18n.Text
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotSame
+import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
 import org.junit.Test
 import org.junit.runner.RunWith
@@ -169,7 +172,11 @@ class CheckoutScreensTest {
             // The core's words for the rule that fired.
             assertEquals(warned.error.zh, rig.text("failure_reason"))
             assertEquals(1, rig.session.terminal.history(10u).count { it.status == TxnStatus.APPROVED })
-            rig.shoot("checkout-risk-warning", Words.confirmRisk, Words.nextSale, warned.error)
+            // Headed as a warning (amber), not as a failure: nothing has happened yet.
+            assertEquals(Words.riskWarning.zh, rig.text("risk_warning"))
+            assertEquals(Ui.WARN, (rig.view("risk_warning") as TextView).currentTextColor)
+            assertNull(rig.view("failed"))
+            rig.shoot("checkout-risk-warning", Words.riskWarning, Words.riskWhatToDo, Words.confirmRisk, Words.nextSale, warned.error)
             rig.click("confirm_risk")
             rig.waitForTag("approved")
             assertEquals(2000L, (rig.session.checkout.state.value as CheckoutState.Result).outcome.amount?.minor)

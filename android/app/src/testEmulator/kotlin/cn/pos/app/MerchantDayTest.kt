@@ -1,6 +1,10 @@
 package cn.pos.app
 
+import android.view.View
+import android.view.ViewGroup
 import android.widget.EditText
+import android.widget.TextView
+import cn.pos.app.ui.Ui
 import cn.pos.app.ui.Words
 import cn.pos.core.CardEntry
 import cn.pos.core.Reconciliation
@@ -10,9 +14,12 @@ import cn.pos.core.TxnStatus
 import cn.pos.core.UploadState
 import cn.pos.shell.checkout.CheckoutState
 import cn.pos.shell.checkout.FailureKind
+import cn.pos.shell.i18n.Lang
 import cn.pos.shell.settlement.SettlementState
+import cn.pos.shell.sync.SyncStatus
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
+import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
 import org.junit.Test
 import org.junit.runner.RunWith
@@ -23,7 +30,8 @@ import org.robolectric.annotation.GraphicsMode
 /**
  * A merchant's whole day as one test, through the screens against the real core (the emulator
  * flavor: in-process acquirer simulator, simulated reader and printer). Each step is checked in
- * the journal and the host's ledger and drawn to `target/screens/day-NN-<step>.png` (Chinese, phone).
+ * the journal and the host's ledger and drawn to `target/screens/day-NN-<step>.png` (Chinese, phone),
+ * and in English and at tablet size (`day-NN-<step>-<zh|en>-<phone|tablet>.png`, but zh-phone).
  */
 @RunWith(RobolectricTestRunner::class)
 @Config(sdk = [35], manifest = Config.NONE)
@@ -31,10 +39,42 @@ import org.robolectric.annotation.GraphicsMode
 class MerchantDayTest {
     private var n = 0
 
-    /** Screenshot of the step on screen: `day-NN-<step>`. */
+    /**
+     * Screenshots of the step on screen: `day-NN-<step>` (Chinese, phone), then `-zh-tablet`,
+     * `-en-tablet` and `-en-phone`. Each resize recreates the activity (a rotation test of every
+     * step): it must come back as the same screen (every tagged view again, typed fields kept).
+     */
     private fun AppRig.step(name: String) {
         n++
-        save(activity.window.decorView, "day-${n.toString().padStart(2, '0')}-$name")
+        val file = "day-${n.toString().padStart(2, '0')}-$name"
+        save(activity.window.decorView, file)
+        val tags = tags()
+        // Views built in code have no ids, so Android keeps no typed text across a recreation:
+        // typed again, as the operator would (the unlock code of the tamper step).
+        val typed = tags.mapNotNull { t -> (view(t) as? EditText)?.let { t to it.text.toString() } }
+        fun again(what: String) {
+            waitFor("$file again as $what: tags ${tags - tags().toSet()} missing") { tags().containsAll(tags) }
+            for ((t, v) in typed) (view(t) as EditText).let { if (it.text.toString() != v) it.setText(v) }
+        }
+        for ((lang, size, q) in listOf(Triple(Lang.ZH, "tablet", TABLET), Triple(Lang.EN, "tablet", TABLET), Triple(Lang.EN, "phone", PHONE))) {
+            language(lang)
+            resize(q)
+            again("$lang $size")
+            save(activity.window.decorView, "$file-${lang.name.lowercase()}-$size")
+        }
+        language(Lang.ZH)
+        again("zh phone")
+    }
+
+    /** The tags of the views on screen (the same in either language and size). */
+    private fun AppRig.tags(): List<String> {
+        val out = mutableListOf<String>()
+        fun walk(v: View) {
+            (v.tag as? String)?.let { out += it }
+            if (v is ViewGroup) for (i in 0 until v.childCount) walk(v.getChildAt(i))
+        }
+        walk(activity.window.decorView)
+        return out
     }
 
     /** Presents [card], types [digits], charges; the result (approved, declined) on screen. */
@@ -143,6 +183,10 @@ class MerchantDayTest {
             assertEquals(FailureKind.RISK_CONFIRM, warned.kind)
             assertEquals(warned.error.zh, rig.text("failure_reason"))
             assertEquals(before, rig.approvedCount())
+            // A warning awaiting the operator, headed so in amber: not a failure.
+            assertEquals(Words.riskWarning.zh, rig.text("risk_warning"))
+            assertEquals(Ui.WARN, (rig.view("risk_warning") as TextView).currentTextColor)
+            assertNull(rig.view("failed"))
             rig.step("risk-warning")
             rig.click("confirm_risk")
             rig.waitForTag("approved")
@@ -214,6 +258,9 @@ class MerchantDayTest {
             val off = rig.charge("offline", "3000")
             assertTrue("approved offline: ${off.summaryEn}", off.approved && off.offline)
             assertEquals(Words.approvedOffline.zh, rig.text("approved"))
+            // The status line follows the queue at once: offline, 1 waiting (the shell's words).
+            val oneWaiting = SyncStatus(false, 1, off.amount!!, 0, false, 0, null, emptyList()).line
+            rig.expectText("sync_line", oneWaiting.zh)
             rig.step("offline-approved")
             rig.nextSale()
             assertEquals("the host has not seen it", start.getValue("offline"), ledger("offline"))

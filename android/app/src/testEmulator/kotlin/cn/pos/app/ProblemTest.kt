@@ -4,12 +4,16 @@ import cn.pos.app.ui.Words
 import cn.pos.core.Terminal
 import cn.pos.core.demoSettings
 import cn.pos.core.startSimulatedDevices
+import cn.pos.shell.i18n.Lang
 import cn.pos.shell.i18n.Text
 import kotlinx.coroutines.runBlocking
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
 import org.junit.Test
 import org.junit.runner.RunWith
 import org.robolectric.RobolectricTestRunner
+import org.robolectric.Shadows.shadowOf
 import org.robolectric.annotation.Config
 import org.robolectric.annotation.GraphicsMode
 
@@ -40,5 +44,56 @@ class ProblemTest {
             rig.click("retry")
             rig.waitForTag("key_1")
         }
+    }
+
+    @Test
+    fun `a missing core library is the problem screen with what to do, never a crash`() {
+        AppRig().use { rig ->
+            // The first call into the core loads libpos_ffi.so, in the service's opening (the
+            // vault is made first there). A phone without the library (or with another ABI's)
+            // fails that load with an UnsatisfiedLinkError, an Error, not an exception: this
+            // opening loads a library that is not installed, for real.
+            val vault = rig.vault
+            PosService.vaultFactory = { System.loadLibrary("pos_ffi_not_installed"); vault }
+            rig.grantPermissions()
+            rig.launch()
+            rig.runStartedService()
+            rig.waitForTag("problem_title")
+            val problem = PosHub.phase.value as Phase.Problem
+            // What to do (the vocabulary's words), then the loader's own message for support.
+            val words = Words.coreMissing("")
+            assertTrue(problem.text.zh, problem.text.zh.startsWith(words.zh) && problem.text.zh.contains("UnsatisfiedLinkError") && problem.text.zh.contains("pos_ffi_not_installed"))
+            assertTrue(problem.text.en, problem.text.en.startsWith(words.en) && problem.text.en.contains("pos_ffi_not_installed"))
+            assertEquals(problem.text.zh, rig.text("problem_text"))
+            // Trying again cannot bring the library: no "try again", the service stops itself.
+            assertNull(problem.retry)
+            assertNull(rig.view("retry"))
+            assertTrue("the service stopped itself", shadowOf(rig.service!!.get()).isStoppedBySelf)
+            // Screenshots in both languages and sizes. Each resize recreates the activity, which
+            // starts the service again (the stopped one is gone, as on a phone): it tries once
+            // more and says the same, never "starting" for ever.
+            fun recreated(qualifiers: String) {
+                rig.resize(qualifiers) // the same size again recreates nothing, and starts nothing
+                if (shadowOf(rig.app).peekNextStartedService() != null) {
+                    rig.service?.destroy()
+                    rig.runStartedService()
+                }
+                rig.waitForTag("problem_title")
+            }
+            for (lang in listOf(Lang.ZH, Lang.EN)) {
+                rig.language(lang)
+                for ((size, q) in listOf("phone" to PHONE, "tablet" to TABLET)) {
+                    recreated(q)
+                    val again = (PosHub.phase.value as Phase.Problem).text
+                    assertEquals(again.pick(lang), rig.text("problem_text"))
+                    assertEquals(Words.problemTitle.pick(lang), rig.text("problem_title"))
+                    rig.save(rig.activity.window.decorView, "problem-core-missing-${lang.name.lowercase()}-$size")
+                }
+            }
+            recreated(PHONE)
+            rig.language(Lang.ZH)
+        }
+        // Installed properly, the next launch opens the terminal as usual.
+        AppRig().use { it.ready() }
     }
 }

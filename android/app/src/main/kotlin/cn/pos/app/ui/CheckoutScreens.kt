@@ -219,9 +219,15 @@ class CheckoutScreens(
     )
 
     private fun failed(s: CheckoutState.Failed): View = ui.column(
-        ui.title(Words.declined, tag = "failed", color = Ui.BAD),
+        // A risk warning is not a failure: nothing happened yet, the operator decides.
+        if (s.kind == FailureKind.RISK_CONFIRM) {
+            ui.title(Words.riskWarning, tag = "risk_warning", color = Ui.WARN)
+        } else {
+            ui.title(Words.declined, tag = "failed", color = Ui.BAD)
+        },
         amount(s.amountMinor),
         ui.label(s.error, 18f, tag = "failure_reason"),
+        if (s.kind == FailureKind.RISK_CONFIRM) ui.label(Words.riskWhatToDo, tag = "risk_what_to_do", color = Ui.MUTED) else null,
         if (s.kind == FailureKind.CANCELLED) ui.label(Words.notCharged, tag = "not_charged", color = Ui.MUTED) else null,
         if (s.reversalDue) ui.label(Words.reversalDue, tag = "reversal_due", color = Ui.MUTED) else null,
         when (s.kind) {

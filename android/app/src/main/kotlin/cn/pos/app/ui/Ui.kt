@@ -198,6 +198,8 @@ class Ui(val context: Context, val lang: Lang) {
         val BRAND = Color.rgb(0xC6, 0x28, 0x28)
         val GOOD = Color.rgb(0x2E, 0x7D, 0x32)
         val BAD = Color.rgb(0xC6, 0x28, 0x28)
+        /** A warning awaiting the operator (amber): not a failure. */
+        val WARN = Color.rgb(0xB8, 0x6E, 0x00)
         val KEY = Color.rgb(0xEE, 0xEE, 0xEE)
         val BAR = Color.rgb(0xF5, 0xF5, 0xF5)
         val PAPER = Color.rgb(0xFF, 0xFB, 0xEE)

@@ -33,6 +33,10 @@ object Words {
     val starting = Text("正在启动收款服务…", "Starting the payment service…")
     val problemTitle = Text("无法开始收款", "Cannot take payments")
     val retry = Text("重试", "Try again")
+    fun coreMissing(detail: String) = Text(
+        "收款核心库无法加载：安装包不完整或不适用于本机处理器，重试无用。请卸载本应用，再从测试渠道安装适用于本机的完整版本；仍不行请联系技术支持，并告知：$detail",
+        "The payment core library could not be loaded: the package is incomplete or not built for this phone's processor, so trying again will not help. Uninstall the app, then install the complete build for this phone from the testers' channel; if it still fails, call support and quote: $detail",
+    )
     fun startFailed(detail: String) = Text("收款服务启动失败（$detail），请点「重试」；仍失败请重启应用。", "The payment service failed to start ($detail): tap \"Try again\"; if it still fails, restart the app.")
 
     // Sign-in
@@ -77,6 +81,11 @@ object Words {
     val nextSale = Text("下一笔", "Next sale")
     val retryPin = Text("重新输入密码", "Enter the PIN again")
     val confirmRisk = Text("已核实，继续收款", "Checked: continue")
+    val riskWarning = Text("风险提示", "Risk warning")
+    val riskWhatToDo = Text(
+        "尚未扣款。请核实持卡人及卡片后点「已核实，继续收款」；有疑问请点「下一笔」，不会扣款。",
+        "Nothing charged yet. Check the cardholder and the card, then \"Checked: continue\"; in doubt, \"Next sale\" and nothing is charged.",
+    )
     val locked = Text("读卡器已锁定", "Reader locked")
     val lockedWhatToDo = Text("请联系收单机构客服解锁，解锁后需重新签到。", "Call the acquirer's help desk to unlock it; sign in again afterwards.")
     val requestChallenge = Text("获取挑战码", "Get a challenge")
