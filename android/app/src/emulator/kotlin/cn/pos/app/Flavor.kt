@@ -1,11 +1,12 @@
 package cn.pos.app
 
 import android.app.Activity
+import android.content.Context
+import cn.pos.shell.devices.BluetoothGateway
 import cn.pos.core.AcquirerSimulator
 import cn.pos.core.KeyVault
 import cn.pos.core.SimulatedDevices
 import cn.pos.core.TerminalSettings
-import cn.pos.core.installDemoProvisioning
 import cn.pos.core.provisioningInfo
 import cn.pos.core.startAcquirerSimulator
 import cn.pos.core.startSimulatedDevices
@@ -42,12 +43,34 @@ object Flavor {
         if (provisioningInfo(dataDir.path, vault) != null && !marker.isFile) return null
         val kept = keptHost
         val sim = kept ?: startAcquirerSimulator()
-        if (!marker.isFile) {
-            installDemoProvisioning(dataDir.path, sim.address(), sim.caPem(), false, vault)
-            marker.writeText("the demo provisioning, on the in-process acquirer simulator\n")
-        }
         return SimulatedAcquirer(sim, owned = kept == null)
     }
+
+    /**
+     * The first-run screen's prefilled form: the published demo terminal (its keys are public,
+     * the simulator knows them) on the in-process simulator [acquirer].
+     */
+    fun provisioningDefaults(acquirer: LocalAcquirer?): ProvisioningForm = ProvisioningForm(
+        tid = "10000001",
+        mid = "898310048990001",
+        merchantName = "演示商户 DEMO MERCHANT",
+        host = (acquirer as? SimulatedAcquirer)?.sim?.address() ?: "",
+        tmk = "CA5D92598DCA48CE8A4C76361A9269E9",
+        unlockKey = "2B7E151628AED2A6ABF7158809CF4F3C",
+        mac = MacChoice.X919,
+    )
+
+    /** After the first run: a form pointed at the in-process simulator stays on it (its address changes each run). */
+    fun provisioned(dataDir: File, form: ProvisioningForm, acquirer: LocalAcquirer?) {
+        val sim = (acquirer as? SimulatedAcquirer)?.sim ?: return
+        if (form.host.trim() == sim.address()) File(dataDir, IN_PROCESS).writeText(IN_PROCESS_NOTE)
+    }
+
+    /** Marks [dataDir] as provisioned for the in-process simulator (tests that start signed in). */
+    fun useInProcessAcquirer(dataDir: File) = File(dataDir, IN_PROCESS).writeText(IN_PROCESS_NOTE)
+
+    /** The Bluetooth of the emulator: the simulated reader and printer advertise and connect. */
+    fun gateway(context: Context, dataDir: File, vault: KeyVault): BluetoothGateway = SimulatedBluetoothGateway(dataDir, vault)
 
     /**
      * A host that outlives the app's process, as a real acquirer does (its keys and books kept
@@ -57,6 +80,7 @@ object Flavor {
     var keptHost: AcquirerSimulator? = null
 
     private const val IN_PROCESS = "in-process-acquirer"
+    private const val IN_PROCESS_NOTE = "provisioned for the in-process acquirer simulator\n"
 }
 
 /** The in-process acquirer simulator (its ledger and admin queries: the help desk's unlock codes). */

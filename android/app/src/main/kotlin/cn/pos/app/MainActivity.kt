@@ -26,6 +26,8 @@ import kotlinx.coroutines.cancel
 import kotlinx.coroutines.flow.combine
 import kotlinx.coroutines.flow.flatMapLatest
 import kotlinx.coroutines.flow.flowOf
+import kotlinx.coroutines.flow.map
+import cn.pos.app.ui.FirstRunScreen
 import kotlinx.coroutines.launch
 
 /**
@@ -41,6 +43,7 @@ class MainActivity : Activity() {
         val checkout: CheckoutState? = null,
         val syncLine: Text? = null,
         val operation: Operation = Operation.Sale,
+        val firstRun: FirstRunState? = null,
     )
 
     private val watch = CoroutineScope(SupervisorJob() + Dispatchers.Default)
@@ -152,6 +155,8 @@ class MainActivity : Activity() {
                     combine(s.signIn, s.checkout.state, s.syncStatus.state, s.checkout.operation) { signIn, checkout, sync, op ->
                         Frame(phase, signIn, checkout, sync.line, op)
                     }
+                } else if (phase is Phase.Unprovisioned) {
+                    phase.firstRun.state.map { Frame(phase, firstRun = it) }
                 } else {
                     flowOf(Frame(phase))
                 }
@@ -175,6 +180,13 @@ class MainActivity : Activity() {
                 ui.title(Words.problemTitle, tag = "problem_title", color = Ui.BAD),
                 ui.label(phase.text, tag = "problem_text"),
                 phase.retry?.let { retry -> ui.button(Words.retry, "retry", primary = true) { retry() } },
+            )
+            is Phase.Unprovisioned -> FirstRunScreen(ui, phase.firstRun) { redraw() }.view(f.firstRun ?: FirstRunState.Editing())
+            is Phase.NeedDevices -> ui.column(
+                ui.title(Words.pairDevicesTitle, tag = "need_devices_title"),
+                ui.label(phase.text, tag = "need_devices_text"),
+                ui.button(Words.pairDevices, "pair_devices", primary = true) { startActivity(Intent(this, PairingActivity::class.java)) },
+                ui.button(Words.continueToSignIn, "devices_done") { phase.proceed() },
             )
             is Phase.Open -> when (val signIn = f.signIn) {
                 SignInState.Running, SignInState.Unknown, null -> ui.column(

@@ -19,6 +19,7 @@ import cn.pos.core.PosException
 import cn.pos.core.ReceiptPrinter
 import cn.pos.core.TaskHandle
 import cn.pos.core.Terminal
+import cn.pos.core.installProvisioning
 import cn.pos.shell.checkout.CheckoutMachine
 import cn.pos.shell.devices.PairingManager
 import cn.pos.shell.i18n.Text
@@ -51,6 +52,7 @@ class PosService : Service() {
     private var sync: TaskHandle? = null
     private var pairing: PairingManager? = null
     private var refused = false
+    private var restored = false
     private var voice: Voice? = null
 
     override fun onCreate() {
@@ -63,6 +65,11 @@ class PosService : Service() {
             stopSelf()
             return
         }
+        // The pairing outlives the terminal: the devices are paired before it can open.
+        val gateway = Flavor.gateway(this, File(filesDir, "pos"), vaultFactory())
+        pairing = PairingManager(gateway, SharedPrefsPairingStore(this), scope, messages = Words.pairingMessages)
+        PosHub.gateway = gateway
+        PosHub.pairing = pairing
         open()
     }
 
@@ -106,28 +113,52 @@ class PosService : Service() {
         val dir = File(filesDir, "pos").apply { mkdirs() }
         val vault = vaultFactory()
         val inbox = getExternalFilesDir(null) ?: filesDir
-        acquirer = Flavor.localAcquirer(dir, vault)
+        val host = Flavor.localAcquirer(dir, vault)
+        acquirer = host
         val settings = when (val prepared = TerminalProvisioning(dir, inbox, vault, allowDemo = Flavor.SIMULATED_DEVICES).prepare()) {
-            is TerminalProvisioning.Prepared.Needed -> return prepared.text
-            is TerminalProvisioning.Prepared.Ready -> acquirer?.adjust(prepared.settings) ?: prepared.settings
+            is TerminalProvisioning.Prepared.Needed -> {
+                // A fresh install: the first-run screen provisions it (or a file put in [inbox]).
+                val firstRun = FirstRun(Flavor.provisioningDefaults(host), prepared.text, scope, install = { form ->
+                    provision(dir, vault, form, host)
+                }, recheck = { closeTerminal(); open() })
+                PosHub.publish(Phase.Unprovisioned(firstRun))
+                return null
+            }
+            is TerminalProvisioning.Prepared.Ready -> host?.adjust(prepared.settings) ?: prepared.settings
+        }
+        val p = pairing ?: return NEED_READER
+        // The remembered devices, once per service (a dropped link reconnects by itself).
+        if (!restored) {
+            restored = true
+            p.restore()
+        }
+        val devices = Flavor.localDevices(dir.path, vault)
+        // After a first run the operator pairs the devices before the sign-in; without local
+        // devices nothing opens before a reader is paired.
+        if (Setup.pairingDue(this) || (devices == null && p.readerHandle == null)) {
+            devices?.close()
+            PosHub.publish(Phase.NeedDevices(if (Setup.pairingDue(this)) Words.pairAfterSetup else NEED_READER, proceed = {
+                Setup.setPairingDue(this, false)
+                closeTerminal()
+                open()
+            }))
+            return null
         }
         // No pinned certificate and not plain: the host is checked against the platform's CAs.
         if (settings.acquirerCaPem == null && !settings.plainTcp) {
             try {
                 PlatformTrust.init(applicationContext)
             } catch (e: RuntimeException) {
+                devices?.close()
                 return Text("无法使用系统证书库：${e.message}", "the platform trust store is unavailable: ${e.message}")
             }
         }
-        val devices = Flavor.localDevices(dir.path, vault)
         val printer: () -> ReceiptPrinter?
         val reader: CardReaderHandle = if (devices != null) {
             local = devices
             printer = { devices.printer }
             devices.reader
         } else {
-            val p = PairingManager(AndroidBluetoothGateway(this), SharedPrefsPairingStore(this), scope).also { pairing = it }
-            p.restore()
             printer = { p.printerHandle }
             p.readerHandle ?: return NEED_READER
         }
@@ -155,6 +186,26 @@ class PosService : Service() {
         return null
     }
 
+    /**
+     * Imports the first-run form (the terminal is not open meanwhile), then opens the terminal:
+     * the pairing screen comes next. Returns the core's reason when it refuses.
+     */
+    private fun provision(dir: File, vault: KeyVault, form: ProvisioningForm, acquirer: LocalAcquirer?): Text? {
+        val bytes = form.toJson()
+        try {
+            installProvisioning(dir.path, bytes, Flavor.SIMULATED_DEVICES, vault)
+        } catch (e: PosException) {
+            return e.text
+        } finally {
+            bytes.fill(0)
+        }
+        Flavor.provisioned(dir, form, acquirer)
+        Setup.setPairingDue(this, true)
+        closeTerminal()
+        open()
+        return null
+    }
+
     private fun closeTerminal() {
         sync?.cancel()
         sync = null
@@ -179,6 +230,11 @@ class PosService : Service() {
         if (!refused) PosHub.publish(Phase.Stopped)
         scope.cancel()
         closeTerminal()
+        pairing?.close()
+        if (PosHub.pairing === pairing) {
+            PosHub.pairing = null
+            PosHub.gateway = null
+        }
         super.onDestroy()
     }
 
