@@ -72,8 +72,8 @@ class SimulatedBluetoothGateway(private val dataDir: File, private val vault: Ke
         val bonded = !take(SimulatedFault.BOND_REFUSED)
         val gatt = when (device.kind) {
             DeviceKind.READER -> {
-                // Its own directory: the secure element of a reader is not the terminal's journal.
-                val dir = File(dataDir, "paired-reader").apply { mkdirs() }
+                // Its own directory beside the terminal's: a reader's secure element is not the terminal's journal.
+                val dir = File(dataDir.parentFile ?: dataDir, "simulated-paired-reader").apply { mkdirs() }
                 // A peripheral answers into the inbox it was started with: a new one per connection.
                 reader?.let { old -> runCatching { old.close() } }
                 val p = startReaderPeripheral(dir.path, inbox, vault).also { reader = it }

@@ -118,7 +118,11 @@ class PosService : Service() {
         val settings = when (val prepared = TerminalProvisioning(dir, inbox, vault, allowDemo = Flavor.SIMULATED_DEVICES).prepare()) {
             is TerminalProvisioning.Prepared.Needed -> {
                 // A fresh install: the first-run screen provisions it (or a file put in [inbox]).
-                val firstRun = FirstRun(Flavor.provisioningDefaults(host), prepared.text, scope, install = { form ->
+                // The folder as a file manager shows it ("…/Android/data/<app>/files"), not the mount point.
+                val full = inbox.path
+                val folder = full.indexOf("/Android/").takeIf { it >= 0 }?.let { "…" + full.substring(it) } ?: full
+                val hint = Text(prepared.text.zh.replace(full, folder), prepared.text.en.replace(full, folder))
+                val firstRun = FirstRun(Flavor.provisioningDefaults(host), hint, scope, install = { form ->
                     provision(dir, vault, form, host)
                 }, recheck = { closeTerminal(); open() })
                 PosHub.publish(Phase.Unprovisioned(firstRun))

@@ -71,8 +71,20 @@ class PairingScreenTest {
             rig.shoot("pairing-reconnecting", Words.errOutOfRange, Words.reconnectDevice)
             rig.bluetooth.powerOn()
             rig.waitForTag("reader_connected", 45_000)
-            // The same reader handle works after the reconnect.
-            val again = runBlocking { pm.readerHandle!!.refreshInfo() }
+            // The same reader handle answers again once the core's client has the link back (bounded).
+            val end = System.currentTimeMillis() + 15_000
+            var last: Exception? = null
+            var again: cn.pos.core.DeviceInfo? = null
+            while (again == null && System.currentTimeMillis() < end) {
+                again = try {
+                    runBlocking { pm.readerHandle!!.refreshInfo() }
+                } catch (e: cn.pos.core.PosException) {
+                    last = e
+                    Thread.sleep(200)
+                    null
+                }
+            }
+            if (again == null) die("the reader did not answer after the reconnect: $last")
             assertEquals(battery, again.batteryPercent.toInt())
 
             rig.click("reader_unpair")
