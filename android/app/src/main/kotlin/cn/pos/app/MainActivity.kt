@@ -215,6 +215,8 @@ class MainActivity : Activity() {
         setContentView(page)
         // The slip preview opened: show the slip, not the top of the page.
         if (previewTxn != null) ui.scrollToTag(page, "slip_preview")
+        // The core refused the first-run form: show its reason (below the form), not the top.
+        if ((f.firstRun as? FirstRunState.Editing)?.refused != null) ui.scrollToTag(page, "provision_refused_title")
     }
 
     private fun topBar(ui: Ui, status: Text? = null): View {
