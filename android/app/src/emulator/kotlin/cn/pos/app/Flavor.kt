@@ -33,14 +33,21 @@ object Flavor {
         SimulatedLocalDevices(startSimulatedDevices(dataDir, vault))
 
     /**
-     * The in-process acquirer simulator, unless the terminal was provisioned from a file (which
-     * names its own host). A terminal never provisioned gets the demo terminal's provisioning
-     * pointed at it; the simulator's address and certificate are new each run, so [LocalAcquirer.adjust]
-     * puts them into the settings. Its ledger is in memory: a restart signs in again.
+     * The in-process acquirer simulator, unless the terminal was provisioned (from a file or the
+     * first-run screen) for another host. A terminal never provisioned runs it too: the first-run
+     * screen offers the demo terminal on it ([provisioningDefaults]). The marker names the host the
+     * terminal was provisioned with for it: a provisioning imported later for another host is not
+     * the in-process one. The simulator's address and certificate are new each run, so
+     * [LocalAcquirer.adjust] puts them into the settings. Its ledger is in memory: a restart signs in again.
      */
     suspend fun localAcquirer(dataDir: File, vault: KeyVault): LocalAcquirer? {
         val marker = File(dataDir, IN_PROCESS)
-        if (provisioningInfo(dataDir.path, vault) != null && !marker.isFile) return null
+        val info = provisioningInfo(dataDir.path, vault)
+        if (info != null) {
+            val marked = if (marker.isFile) marker.readText().trim() else return null
+            // Before the first-run screen the marker held a sentence, not a host: still in-process.
+            if (marked != info.host && !marked.startsWith(LEGACY_NOTE)) return null
+        }
         val kept = keptHost
         val sim = kept ?: startAcquirerSimulator()
         return SimulatedAcquirer(sim, owned = kept == null)
@@ -63,11 +70,11 @@ object Flavor {
     /** After the first run: a form pointed at the in-process simulator stays on it (its address changes each run). */
     fun provisioned(dataDir: File, form: ProvisioningForm, acquirer: LocalAcquirer?) {
         val sim = (acquirer as? SimulatedAcquirer)?.sim ?: return
-        if (form.host.trim() == sim.address()) File(dataDir, IN_PROCESS).writeText(IN_PROCESS_NOTE)
+        if (form.host.trim() == sim.address()) useInProcessAcquirer(dataDir, form.host.trim())
     }
 
-    /** Marks [dataDir] as provisioned for the in-process simulator (tests that start signed in). */
-    fun useInProcessAcquirer(dataDir: File) = File(dataDir, IN_PROCESS).writeText(IN_PROCESS_NOTE)
+    /** Marks [dataDir], provisioned with [host], as the in-process simulator's (tests that start signed in). */
+    fun useInProcessAcquirer(dataDir: File, host: String) = File(dataDir, IN_PROCESS).writeText(host + "\n")
 
     /** The Bluetooth of the emulator: the simulated reader and printer advertise and connect. */
     fun gateway(context: Context, dataDir: File, vault: KeyVault): BluetoothGateway = SimulatedBluetoothGateway(dataDir, vault)
@@ -80,7 +87,7 @@ object Flavor {
     var keptHost: AcquirerSimulator? = null
 
     private const val IN_PROCESS = "in-process-acquirer"
-    private const val IN_PROCESS_NOTE = "provisioned for the in-process acquirer simulator\n"
+    private const val LEGACY_NOTE = "the demo provisioning"
 }
 
 /** The in-process acquirer simulator (its ledger and admin queries: the help desk's unlock codes). */

@@ -84,8 +84,9 @@ class AppRig(
         PosService.vaultFactory = { vault }
         if (provisioned && provisioningInfo(dataDir.apply { mkdirs() }.path, vault) == null) {
             // The host is the in-process simulator's of each run (Flavor.localAcquirer adjusts it).
-            installDemoProvisioning(dataDir.path, "127.0.0.1:8583", null, false, vault)
-            Flavor.useInProcessAcquirer(dataDir)
+            installDemoProvisioning(dataDir.path, IN_PROCESS_HOST, null, false, vault)
+            // A test that provisions its own host afterwards (SignInTest) is not the in-process one.
+            Flavor.useInProcessAcquirer(dataDir, IN_PROCESS_HOST)
         }
     }
 
@@ -250,6 +251,9 @@ class AppRig(
     }
 
     companion object {
+        /** The host the pre-provisioned terminal names (the in-process simulator's address replaces it each run). */
+        const val IN_PROCESS_HOST = "127.0.0.1:8583"
+
         /** Not blank: several colors, and a real share of the pixels off the background. */
         fun assertNotBlank(bmp: Bitmap, what: String) {
             val bg = bmp.getPixel(bmp.width - 1, bmp.height - 1)
