@@ -107,7 +107,8 @@ class PosService : Service() {
     /**
      * Opens the terminal on its provisioning (imported first from `provisioning.json` in the
      * app's external files folder), on the paired reader or on the flavor's local devices, and
-     * signs in if it is not. Returns why not, or null once open.
+     * signs in if it is not. Not provisioned, it publishes the first-run screen instead; after a
+     * first run (or with no reader on a phone), the pairing prompt. Returns why not, or null.
      */
     private suspend fun openTerminal(): Text? {
         val dir = File(filesDir, "pos").apply { mkdirs() }
