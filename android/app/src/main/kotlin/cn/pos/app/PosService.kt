@@ -114,9 +114,12 @@ class PosService : Service() {
         val dir = File(filesDir, "pos").apply { mkdirs() }
         val vault = vaultFactory()
         val inbox = getExternalFilesDir(null) ?: filesDir
+        // The file first: a provisioning imported now names its own host, which decides whether
+        // the flavor's local acquirer is the one.
+        val prepared = TerminalProvisioning(dir, inbox, vault, allowDemo = Flavor.SIMULATED_DEVICES).prepare()
         val host = Flavor.localAcquirer(dir, vault)
         acquirer = host
-        val settings = when (val prepared = TerminalProvisioning(dir, inbox, vault, allowDemo = Flavor.SIMULATED_DEVICES).prepare()) {
+        val settings = when (prepared) {
             is TerminalProvisioning.Prepared.Needed -> {
                 // A fresh install: the first-run screen provisions it (or a file put in [inbox]).
                 // The folder as a file manager shows it ("…/Android/data/<app>/files"), not the mount point.

@@ -2,6 +2,8 @@ package cn.pos.app
 
 import cn.pos.app.ui.Words
 import cn.pos.core.provisioningInfo
+import cn.pos.core.startAcquirerSimulator
+import kotlinx.coroutines.runBlocking
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNull
@@ -83,6 +85,45 @@ class FirstRunTest {
             assertTrue(rig.text("signed_in"), rig.text("signed_in").startsWith("已签到"))
             val o = rig.sale("debit", "500")
             assertTrue(o.summaryEn, o.approved)
+        }
+    }
+
+    @Test
+    fun `the acquirer's provisioning file instead of the form - a bad one is named, a good one is imported on check again`() {
+        val sim = runBlocking { startAcquirerSimulator() }
+        try {
+            AppRig(provisioned = false).use { rig ->
+                rig.grantPermissions()
+                rig.launch()
+                rig.runStartedService()
+                rig.waitForTag("first_run_title")
+                // Where the file goes, as a file manager shows the folder.
+                assertTrue(rig.text("provision_file_hint"), rig.text("provision_file_hint").contains("provisioning.json"))
+                val file = java.io.File(rig.app.getExternalFilesDir(null), "provisioning.json")
+                fun json(tmk: String): String {
+                    val ca = sim.caPem().replace("\n", "\\n")
+                    return """{"tid":"10000001","mid":"898310048990001","merchant_name":"测试商户","mac":"x919",""" +
+                        """"tmk_hex":"$tmk","acquirer_ca_pem":"$ca","host":"${sim.address()}","plain_tcp":false,"demo":false}"""
+                }
+                // A malformed key: the core names the field (never the value), the file is kept, still the first run.
+                file.writeText(json("XYZ"))
+                rig.click("provision_recheck")
+                rig.waitFor("the core's reason for the file") { rig.view("provision_file_hint")?.let { rig.text("provision_file_hint").contains("tmk") } == true }
+                assertFalse(rig.text("provision_file_hint"), rig.text("provision_file_hint").contains("XYZ"))
+                assertTrue(file.exists())
+                assertNull(provisioningInfo(rig.dataDir.path, rig.vault))
+
+                // A good file: imported, sealed, deleted; the terminal opens on its host and signs in.
+                file.writeText(json("CA5D92598DCA48CE8A4C76361A9269E9"))
+                rig.click("provision_recheck")
+                rig.waitForTag("key_1")
+                assertFalse("the plain file is gone", file.exists())
+                assertEquals("10000001", provisioningInfo(rig.dataDir.path, rig.vault)?.tid)
+                assertTrue(sim.isSignedIn("10000001"))
+            }
+        } finally {
+            runBlocking { sim.shutdown() }
+            sim.close()
         }
     }
 
