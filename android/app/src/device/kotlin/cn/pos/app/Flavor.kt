@@ -1,6 +1,8 @@
 package cn.pos.app
 
 import android.app.Activity
+import android.content.Context
+import cn.pos.shell.devices.BluetoothGateway
 import cn.pos.core.KeyVault
 import java.io.File
 
@@ -22,4 +24,16 @@ object Flavor {
     /** None: the acquirer is the provisioned host. */
     @Suppress("UNUSED_PARAMETER", "RedundantSuspendModifier")
     suspend fun localAcquirer(dataDir: File, vault: KeyVault): LocalAcquirer? = null
+
+    /** An empty form: the merchant types what the acquirer's set-up sheet says. */
+    @Suppress("UNUSED_PARAMETER")
+    fun provisioningDefaults(acquirer: LocalAcquirer?): ProvisioningForm = ProvisioningForm()
+
+    /** Nothing to remember: the provisioned host is the acquirer. */
+    @Suppress("UNUSED_PARAMETER")
+    fun provisioned(dataDir: File, form: ProvisioningForm, acquirer: LocalAcquirer?) = Unit
+
+    /** The phone's Bluetooth. */
+    @Suppress("UNUSED_PARAMETER")
+    fun gateway(context: Context, dataDir: File, vault: KeyVault): BluetoothGateway = AndroidBluetoothGateway(context)
 }

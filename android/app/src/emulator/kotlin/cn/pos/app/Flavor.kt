@@ -1,11 +1,12 @@
 package cn.pos.app
 
 import android.app.Activity
+import android.content.Context
+import cn.pos.shell.devices.BluetoothGateway
 import cn.pos.core.AcquirerSimulator
 import cn.pos.core.KeyVault
 import cn.pos.core.SimulatedDevices
 import cn.pos.core.TerminalSettings
-import cn.pos.core.installDemoProvisioning
 import cn.pos.core.provisioningInfo
 import cn.pos.core.startAcquirerSimulator
 import cn.pos.core.startSimulatedDevices
@@ -32,22 +33,51 @@ object Flavor {
         SimulatedLocalDevices(startSimulatedDevices(dataDir, vault))
 
     /**
-     * The in-process acquirer simulator, unless the terminal was provisioned from a file (which
-     * names its own host). A terminal never provisioned gets the demo terminal's provisioning
-     * pointed at it; the simulator's address and certificate are new each run, so [LocalAcquirer.adjust]
-     * puts them into the settings. Its ledger is in memory: a restart signs in again.
+     * The in-process acquirer simulator, unless the terminal was provisioned (from a file or the
+     * first-run screen) for another host. A terminal never provisioned runs it too: the first-run
+     * screen offers the demo terminal on it ([provisioningDefaults]). The marker names the host the
+     * terminal was provisioned with for it: a provisioning imported later for another host is not
+     * the in-process one. The simulator's address and certificate are new each run, so
+     * [LocalAcquirer.adjust] puts them into the settings. Its ledger is in memory: a restart signs in again.
      */
     suspend fun localAcquirer(dataDir: File, vault: KeyVault): LocalAcquirer? {
         val marker = File(dataDir, IN_PROCESS)
-        if (provisioningInfo(dataDir.path, vault) != null && !marker.isFile) return null
+        val info = provisioningInfo(dataDir.path, vault)
+        if (info != null) {
+            val marked = if (marker.isFile) marker.readText().trim() else return null
+            // Before the first-run screen the marker held a sentence, not a host: still in-process.
+            if (marked != info.host && !marked.startsWith(LEGACY_NOTE)) return null
+        }
         val kept = keptHost
         val sim = kept ?: startAcquirerSimulator()
-        if (!marker.isFile) {
-            installDemoProvisioning(dataDir.path, sim.address(), sim.caPem(), false, vault)
-            marker.writeText("the demo provisioning, on the in-process acquirer simulator\n")
-        }
         return SimulatedAcquirer(sim, owned = kept == null)
     }
+
+    /**
+     * The first-run screen's prefilled form: the published demo terminal (its keys are public,
+     * the simulator knows them) on the in-process simulator [acquirer].
+     */
+    fun provisioningDefaults(acquirer: LocalAcquirer?): ProvisioningForm = ProvisioningForm(
+        tid = "10000001",
+        mid = "898310048990001",
+        merchantName = "演示商户 DEMO MERCHANT",
+        host = (acquirer as? SimulatedAcquirer)?.sim?.address() ?: "",
+        tmk = "CA5D92598DCA48CE8A4C76361A9269E9",
+        unlockKey = "2B7E151628AED2A6ABF7158809CF4F3C",
+        mac = MacChoice.X919,
+    )
+
+    /** After the first run: a form pointed at the in-process simulator stays on it (its address changes each run). */
+    fun provisioned(dataDir: File, form: ProvisioningForm, acquirer: LocalAcquirer?) {
+        val sim = (acquirer as? SimulatedAcquirer)?.sim ?: return
+        if (form.host.trim() == sim.address()) useInProcessAcquirer(dataDir, form.host.trim())
+    }
+
+    /** Marks [dataDir], provisioned with [host], as the in-process simulator's (tests that start signed in). */
+    fun useInProcessAcquirer(dataDir: File, host: String) = File(dataDir, IN_PROCESS).writeText(host + "\n")
+
+    /** The Bluetooth of the emulator: the simulated reader and printer advertise and connect. */
+    fun gateway(context: Context, dataDir: File, vault: KeyVault): BluetoothGateway = SimulatedBluetoothGateway(dataDir, vault)
 
     /**
      * A host that outlives the app's process, as a real acquirer does (its keys and books kept
@@ -57,6 +87,7 @@ object Flavor {
     var keptHost: AcquirerSimulator? = null
 
     private const val IN_PROCESS = "in-process-acquirer"
+    private const val LEGACY_NOTE = "the demo provisioning"
 }
 
 /** The in-process acquirer simulator (its ledger and admin queries: the help desk's unlock codes). */

@@ -14,7 +14,9 @@ import cn.pos.shell.devices.BleDevice
 import cn.pos.shell.devices.BluetoothGateway
 import cn.pos.shell.devices.DeviceKind
 import cn.pos.shell.devices.GattConnection
-import kotlinx.coroutines.delay
+import cn.pos.app.ui.Words
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.withTimeoutOrNull
 import java.util.concurrent.ConcurrentHashMap
 
 /** [BluetoothGateway] over android.bluetooth: LE scans filtered by service, GATT connections. */
@@ -36,15 +38,23 @@ class AndroidBluetoothGateway(private val context: Context) : BluetoothGateway {
         }
         val filters = services.map { ScanFilter.Builder().setServiceUuid(ParcelUuid(it)).build() }
         val found = ConcurrentHashMap<String, BleDevice>()
+        val failed = CompletableDeferred<Int>()
         val callback = object : ScanCallback() {
             override fun onScanResult(callbackType: Int, result: ScanResult) {
                 val d = result.device
                 found[d.address] = BleDevice(d.address, d.name ?: d.address, result.rssi, kind)
             }
+
+            override fun onScanFailed(errorCode: Int) {
+                failed.complete(errorCode)
+            }
         }
         scanner.startScan(filters, ScanSettings.Builder().setScanMode(ScanSettings.SCAN_MODE_LOW_LATENCY).build(), callback)
         try {
-            delay(timeoutMs)
+            // The whole window, unless the stack says the scan failed.
+            if (withTimeoutOrNull(timeoutMs) { failed.await() } != null) {
+                throw PosException.Device("scan_failed", Words.errScanFailed.zh, Words.errScanFailed.en)
+            }
         } finally {
             scanner.stopScan(callback)
         }
@@ -57,10 +67,17 @@ class AndroidBluetoothGateway(private val context: Context) : BluetoothGateway {
         val link = GattBleLink(context, adapter.getRemoteDevice(device.address), device.kind, inbox)
         if (!link.open()) {
             link.close()
-            throw PosException.Device("link_disconnected", "连接设备失败，请确认设备已开机并在附近", "Could not connect: check the device is on and nearby")
+            // 133 (GATT_ERROR) is the stack's own failure, cured by power-cycling; anything else: off or away.
+            val (code, t) = if (link.lastStatus == GATT_ERROR) "gatt_133" to Words.errGatt133 else "link_disconnected" to Words.errOutOfRange
+            throw PosException.Device(code, t.zh, t.en)
         }
         return link
     }
 
-    private fun off() = PosException.Device("bluetooth_off", "蓝牙未开启或未授权，请打开蓝牙", "Bluetooth is off or not permitted: switch it on")
+    private fun off() = PosException.Device("bluetooth_off", Words.errBluetoothOff.zh, Words.errBluetoothOff.en)
+
+    private companion object {
+        /** Android's catch-all GATT failure status (not a public constant of BluetoothGatt). */
+        const val GATT_ERROR = 133
+    }
 }

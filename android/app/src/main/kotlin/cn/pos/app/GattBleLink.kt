@@ -60,6 +60,10 @@ class GattBleLink(
     /** A notification descriptor write refused for security, written again once bonded. */
     @Volatile private var cccdAfterBond: BluetoothGattDescriptor? = null
     @Volatile private var bonded: CompletableDeferred<Boolean>? = null
+
+    /** The last failed connection status the stack reported (133: Android's GATT_ERROR), 0 for none. */
+    @Volatile var lastStatus: Int = 0
+        private set
     @Volatile private var bondReceiver: BroadcastReceiver? = null
 
     override val link: BleLink get() = this
@@ -140,6 +144,7 @@ class GattBleLink(
 
     private val callback = object : BluetoothGattCallback() {
         override fun onConnectionStateChange(g: BluetoothGatt, status: Int, newState: Int) {
+            if (status != BluetoothGatt.GATT_SUCCESS) lastStatus = status
             if (newState == BluetoothProfile.STATE_CONNECTED) {
                 g.requestMtu(GattUuids.REQUESTED_MTU)
             } else if (newState == BluetoothProfile.STATE_DISCONNECTED) {

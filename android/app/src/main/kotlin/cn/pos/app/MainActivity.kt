@@ -18,6 +18,8 @@ import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.combine
 import kotlinx.coroutines.flow.flatMapLatest
 import kotlinx.coroutines.flow.flowOf
+import kotlinx.coroutines.flow.map
+import cn.pos.app.ui.FirstRunScreen
 
 /**
  * The checkout activity. It holds no sale: it asks for the permissions, starts [PosService]
@@ -32,6 +34,7 @@ class MainActivity : ObservingActivity<MainActivity.Frame>() {
         val checkout: CheckoutState? = null,
         val syncLine: Text? = null,
         val operation: Operation = Operation.Sale,
+        val firstRun: FirstRunState? = null,
     )
 
     private var lang = Lang.ZH
@@ -137,6 +140,8 @@ class MainActivity : ObservingActivity<MainActivity.Frame>() {
                 combine(s.signIn, s.checkout.state, s.syncStatus.state, s.checkout.operation) { signIn, checkout, sync, op ->
                     Frame(phase, signIn, checkout, sync.line, op)
                 }
+            } else if (phase is Phase.Unprovisioned) {
+                phase.firstRun.state.map { Frame(phase, firstRun = it) }
             } else {
                 flowOf(Frame(phase))
             }
@@ -161,6 +166,13 @@ class MainActivity : ObservingActivity<MainActivity.Frame>() {
                 ui.title(Words.problemTitle, tag = "problem_title", color = Ui.BAD),
                 ui.label(phase.text, tag = "problem_text"),
                 phase.retry?.let { retry -> ui.button(Words.retry, "retry", primary = true) { retry() } },
+            )
+            is Phase.Unprovisioned -> FirstRunScreen(ui, phase.firstRun) { redraw() }.view(f.firstRun ?: FirstRunState.Editing())
+            is Phase.NeedDevices -> ui.column(
+                ui.title(Words.pairDevicesTitle, tag = "need_devices_title"),
+                ui.label(phase.text, tag = "need_devices_text"),
+                ui.button(Words.pairDevices, "pair_devices", primary = true) { startActivity(Intent(this, PairingActivity::class.java)) },
+                ui.button(Words.continueToSignIn, "devices_done") { phase.proceed() },
             )
             is Phase.Open -> when (val signIn = f.signIn) {
                 SignInState.Running, SignInState.Unknown, null -> ui.column(
@@ -189,6 +201,8 @@ class MainActivity : ObservingActivity<MainActivity.Frame>() {
         setContentView(page)
         // The slip preview opened: show the slip, not the top of the page.
         if (previewTxn != null) ui.scrollToTag(page, "slip_preview")
+        // The core refused the first-run form: show its reason (below the form), not the top.
+        if ((f.firstRun as? FirstRunState.Editing)?.refused != null) ui.scrollToTag(page, "provision_refused_title")
     }
 
     private fun topBar(ui: Ui, status: Text? = null): View {

@@ -19,6 +19,7 @@ import cn.pos.core.PosException
 import cn.pos.core.ReceiptPrinter
 import cn.pos.core.TaskHandle
 import cn.pos.core.Terminal
+import cn.pos.core.installProvisioning
 import cn.pos.shell.checkout.CheckoutMachine
 import cn.pos.shell.devices.PairingManager
 import cn.pos.shell.i18n.Text
@@ -53,6 +54,7 @@ class PosService : Service() {
     /** Stopped with its problem on screen (no permissions, no core library): onDestroy leaves it there. */
     @Volatile
     private var refused = false
+    private var restored = false
     private var voice: Voice? = null
 
     override fun onCreate() {
@@ -65,6 +67,11 @@ class PosService : Service() {
             stopSelf()
             return
         }
+        // The pairing outlives the terminal: the devices are paired before it can open.
+        val gateway = Flavor.gateway(this, File(filesDir, "pos"), vaultFactory())
+        pairing = PairingManager(gateway, SharedPrefsPairingStore(this), scope, messages = Words.pairingMessages)
+        PosHub.gateway = gateway
+        PosHub.pairing = pairing
         open()
     }
 
@@ -112,34 +119,66 @@ class PosService : Service() {
     /**
      * Opens the terminal on its provisioning (imported first from `provisioning.json` in the
      * app's external files folder), on the paired reader or on the flavor's local devices, and
-     * signs in if it is not. Returns why not, or null once open.
+     * signs in if it is not. Not provisioned, it publishes the first-run screen instead; after a
+     * first run (or with no reader on a phone), the pairing prompt. Returns why not, or null.
      */
     private suspend fun openTerminal(): Text? {
         val dir = File(filesDir, "pos").apply { mkdirs() }
         val vault = vaultFactory()
         val inbox = getExternalFilesDir(null) ?: filesDir
-        acquirer = Flavor.localAcquirer(dir, vault)
-        val settings = when (val prepared = TerminalProvisioning(dir, inbox, vault, allowDemo = Flavor.SIMULATED_DEVICES).prepare()) {
-            is TerminalProvisioning.Prepared.Needed -> return prepared.text
-            is TerminalProvisioning.Prepared.Ready -> acquirer?.adjust(prepared.settings) ?: prepared.settings
+        // The file first: a provisioning imported now names its own host, which decides whether
+        // the flavor's local acquirer is the one.
+        val prepared = TerminalProvisioning(dir, inbox, vault, allowDemo = Flavor.SIMULATED_DEVICES).prepare()
+        val host = Flavor.localAcquirer(dir, vault)
+        acquirer = host
+        val settings = when (prepared) {
+            is TerminalProvisioning.Prepared.Needed -> {
+                // A fresh install: the first-run screen provisions it (or a file put in [inbox]).
+                // The folder as a file manager shows it ("…/Android/data/<app>/files"), not the mount point.
+                val full = inbox.path
+                val folder = full.indexOf("/Android/").takeIf { it >= 0 }?.let { "…" + full.substring(it) } ?: full
+                val hint = Text(prepared.text.zh.replace(full, folder), prepared.text.en.replace(full, folder))
+                val firstRun = FirstRun(Flavor.provisioningDefaults(host), hint, scope, install = { form ->
+                    provision(dir, vault, form, host)
+                }, recheck = { closeTerminal(); open() })
+                PosHub.publish(Phase.Unprovisioned(firstRun))
+                return null
+            }
+            is TerminalProvisioning.Prepared.Ready -> host?.adjust(prepared.settings) ?: prepared.settings
+        }
+        val p = pairing ?: return NEED_READER
+        // The remembered devices, once per service (a dropped link reconnects by itself).
+        if (!restored) {
+            restored = true
+            p.restore()
+        }
+        val devices = Flavor.localDevices(dir.path, vault)
+        // After a first run the operator pairs the devices before the sign-in; without local
+        // devices nothing opens before a reader is paired.
+        if (Setup.pairingDue(this) || (devices == null && p.readerHandle == null)) {
+            devices?.close()
+            PosHub.publish(Phase.NeedDevices(if (Setup.pairingDue(this)) Words.pairAfterSetup else NEED_READER, proceed = {
+                Setup.setPairingDue(this, false)
+                closeTerminal()
+                open()
+            }))
+            return null
         }
         // No pinned certificate and not plain: the host is checked against the platform's CAs.
         if (settings.acquirerCaPem == null && !settings.plainTcp) {
             try {
                 PlatformTrust.init(applicationContext)
             } catch (e: RuntimeException) {
+                devices?.close()
                 return Text("无法使用系统证书库：${e.message}", "the platform trust store is unavailable: ${e.message}")
             }
         }
-        val devices = Flavor.localDevices(dir.path, vault)
         val printer: () -> ReceiptPrinter?
         val reader: CardReaderHandle = if (devices != null) {
             local = devices
             printer = { devices.printer }
             devices.reader
         } else {
-            val p = PairingManager(AndroidBluetoothGateway(this), SharedPrefsPairingStore(this), scope).also { pairing = it }
-            p.restore()
             printer = { p.printerHandle }
             p.readerHandle ?: return NEED_READER
         }
@@ -167,6 +206,26 @@ class PosService : Service() {
         return null
     }
 
+    /**
+     * Imports the first-run form (the terminal is not open meanwhile), then opens the terminal:
+     * the pairing screen comes next. Returns the core's reason when it refuses.
+     */
+    private fun provision(dir: File, vault: KeyVault, form: ProvisioningForm, acquirer: LocalAcquirer?): Text? {
+        val bytes = form.toJson()
+        try {
+            installProvisioning(dir.path, bytes, Flavor.SIMULATED_DEVICES, vault)
+        } catch (e: PosException) {
+            return e.text
+        } finally {
+            bytes.fill(0)
+        }
+        Flavor.provisioned(dir, form, acquirer)
+        Setup.setPairingDue(this, true)
+        closeTerminal()
+        open()
+        return null
+    }
+
     private fun closeTerminal() {
         sync?.cancel()
         sync = null
@@ -191,6 +250,11 @@ class PosService : Service() {
         if (!refused) PosHub.publish(Phase.Stopped)
         scope.cancel()
         closeTerminal()
+        pairing?.close()
+        if (PosHub.pairing === pairing) {
+            PosHub.pairing = null
+            PosHub.gateway = null
+        }
         super.onDestroy()
     }
 

@@ -39,6 +39,12 @@ sealed interface Phase {
 
     /** Open: the checkout and the rest live in [session]. */
     data class Open(val session: Session) : Phase
+
+    /** Not provisioned (a fresh install): the first-run screen, its form in [firstRun]. */
+    data class Unprovisioned(val firstRun: FirstRun) : Phase
+
+    /** The devices are to be paired first ([text]: why); [proceed] opens the terminal once they are. */
+    data class NeedDevices(val text: Text, val proceed: () -> Unit) : Phase
 }
 
 /** The terminal's sign-in, as the sign-in screen shows it. */
@@ -296,4 +302,14 @@ object PosHub {
 
     /** The open session, if any. */
     val session: Session? get() = (phase.value as? Phase.Open)?.session
+
+    /** The running service's pairing (the pairing screen's), null while no service runs. */
+    @Volatile
+    var pairing: cn.pos.shell.devices.PairingManager? = null
+        internal set
+
+    /** The gateway [pairing] scans and connects through (the emulator's simulated one in tests). */
+    @Volatile
+    var gateway: cn.pos.shell.devices.BluetoothGateway? = null
+        internal set
 }

@@ -73,6 +73,8 @@ class SettingsActivity : Activity() {
                 Switches.setVoice(this, !voice)
                 draw()
             },
+            ui.label(Words.pairing, 14f, color = Ui.MUTED),
+            ui.button(Words.pairingTitle, "pairing") { startActivity(android.content.Intent(this, PairingActivity::class.java)) },
         )
         if (session == null) {
             setContentView(ui.page(header, switches, ui.label(Words.devicesUnavailable, tag = "settings_unavailable")))

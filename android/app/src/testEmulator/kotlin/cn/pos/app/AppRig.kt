@@ -11,6 +11,8 @@ import android.view.ViewGroup
 import android.widget.TextView
 import cn.pos.core.KeyVault
 import cn.pos.core.PosException
+import cn.pos.core.installDemoProvisioning
+import cn.pos.core.provisioningInfo
 import cn.pos.shell.i18n.Lang
 import cn.pos.shell.i18n.Text
 import cn.pos.app.ui.Language
@@ -61,6 +63,12 @@ class SoftwareKeyVault : KeyVault {
 class AppRig(
     /** The key vault; a rig after another on the same data directory (a restart) passes the first's. */
     val vault: SoftwareKeyVault = SoftwareKeyVault(),
+    /**
+     * Provisions the terminal before the app starts (the demo terminal on the in-process
+     * simulator), as after a first run: the app opens straight to the sign-in. False: a fresh
+     * install, the first-run screen ([provisionThroughScreen]).
+     */
+    provisioned: Boolean = true,
 ) : AutoCloseable {
     val app: Application = RuntimeEnvironment.getApplication()
     /** The terminal's directory, as the service opens it. */
@@ -74,6 +82,12 @@ class AppRig(
     init {
         RuntimeEnvironment.setQualifiers(PHONE)
         PosService.vaultFactory = { vault }
+        if (provisioned && provisioningInfo(dataDir.apply { mkdirs() }.path, vault) == null) {
+            // The host is the in-process simulator's of each run (Flavor.localAcquirer adjusts it).
+            installDemoProvisioning(dataDir.path, IN_PROCESS_HOST, null, false, vault)
+            // A test that provisions its own host afterwards (SignInTest) is not the in-process one.
+            Flavor.useInProcessAcquirer(dataDir, IN_PROCESS_HOST)
+        }
     }
 
     /** The activity on top (the one taps and screenshots go to). */
@@ -237,6 +251,9 @@ class AppRig(
     }
 
     companion object {
+        /** The host the pre-provisioned terminal names (the in-process simulator's address replaces it each run). */
+        const val IN_PROCESS_HOST = "127.0.0.1:8583"
+
         /** Not blank: several colors, and a real share of the pixels off the background. */
         fun assertNotBlank(bmp: Bitmap, what: String) {
             val bg = bmp.getPixel(bmp.width - 1, bmp.height - 1)

@@ -11,6 +11,7 @@ import cn.pos.core.Reconciliation
 import cn.pos.core.TxnKind
 import cn.pos.core.TxnOutcome
 import cn.pos.core.TxnStatus
+import cn.pos.core.provisioningInfo
 import cn.pos.core.UploadState
 import cn.pos.shell.checkout.CheckoutState
 import cn.pos.shell.checkout.FailureKind
@@ -29,9 +30,10 @@ import org.robolectric.annotation.GraphicsMode
 
 /**
  * A merchant's whole day as one test, through the screens against the real core (the emulator
- * flavor: in-process acquirer simulator, simulated reader and printer). Each step is checked in
- * the journal and the host's ledger and drawn to `target/screens/day-NN-<step>.png` (Chinese, phone),
- * and in English and at tablet size (`day-NN-<step>-<zh|en>-<phone|tablet>.png`, but zh-phone).
+ * flavor: in-process acquirer simulator, simulated reader and printer). It starts on a fresh install:
+ * the first-run screen, then the pairing screen. Each step is checked in the journal and the host's
+ * ledger and drawn to `target/screens/day-NN-<step>.png` (Chinese, phone), and in English and at
+ * tablet size (`day-NN-<step>-<zh|en>-<phone|tablet>.png`, but zh-phone).
  */
 @RunWith(RobolectricTestRunner::class)
 @Config(sdk = [35], manifest = Config.NONE)
@@ -96,10 +98,28 @@ class MerchantDayTest {
 
     @Test
     fun `a merchant's day - devices, sign-in, every card kind, decline, wrong PIN, risk, void, refund, pre-auth, dead spot, tamper, settlement, sign-off`() {
-        AppRig().use { rig ->
+        AppRig(provisioned = false).use { rig ->
             rig.grantPermissions()
             rig.launch()
             rig.runStartedService()
+
+            // A fresh install: the first-run screen provisions the terminal (the emulator's
+            // prefilled demo terminal on the in-process simulator), sealed by the core.
+            rig.waitForTag("first_run_title")
+            rig.save(rig.activity.window.decorView, "day-00a-first-run")
+            rig.click("provision")
+            rig.waitForTag("need_devices_title")
+            assertEquals("10000001", provisioningInfo(rig.dataDir.path, rig.vault)?.tid)
+
+            // Then the reader and printer, scanned and paired on the pairing screen.
+            rig.click("pair_devices")
+            rig.openStarted()
+            rig.pairOnScreen("reader", SimulatedBluetoothGateway.READER.name)
+            rig.pairOnScreen("printer", SimulatedBluetoothGateway.PRINTER.name)
+            assertTrue(PosHub.pairing!!.readerHandle != null && PosHub.pairing!!.printerHandle != null)
+            rig.save(rig.activity.window.decorView, "day-00b-paired")
+            rig.click("pairing_done")
+            rig.closeTop()
             rig.waitFor("the terminal open") { PosHub.session != null }
 
             // Morning: the reader (the emulator flavor's simulated reader, on the test panel).

@@ -227,4 +227,77 @@ object Words {
     val paperIn = Text("装入打印纸", "Load paper")
     val paperIsOut = Text("打印机：缺纸", "Printer: out of paper")
     val devicesUnavailable = Text("模拟设备尚未启动，请先回到收款页面。", "The simulated devices are not running yet: go back to the checkout first.")
+
+    // First run (开通) and pairing (配对)
+    val firstRunTitle = Text("开通终端", "Set up this terminal")
+    val firstRunHint = Text(
+        "首次使用：请输入收单机构提供的终端号、商户号、收单主机和终端主密钥（TMK），开通后配对读卡器和打印机并签到。",
+        "First use: enter the terminal ID, merchant ID, acquirer host and terminal master key (TMK) from the acquirer; then pair the reader and printer and sign in.",
+    )
+    val firstRunDemo = Text("模拟版：已预填演示终端，连接内置的收单模拟器。", "Emulator build: the demo terminal is filled in, on the built-in acquirer simulator.")
+    val tmk = Text("终端主密钥 TMK（16/32/48 位十六进制）", "Terminal master key, TMK (16, 32 or 48 hex digits)")
+    val unlockKey = Text("读卡器解锁密钥（可不填，32/64 位十六进制）", "Reader unlock key (optional, 32 or 64 hex digits)")
+    val macAlgorithm = Text("MAC 算法", "MAC algorithm")
+    val macX919 = Text("MAC：ANSI X9.19（点击切换）", "MAC: ANSI X9.19 (tap to switch)")
+    val macEcb = Text("MAC：银联 ECB（点击切换）", "MAC: UnionPay ECB (tap to switch)")
+    val provision = Text("开通", "Set up")
+    val provisioning = Text("正在开通，密钥加密保存中…", "Setting up: sealing the keys…")
+    val checkFileAgain = Text("已放入开通文件，重新检查", "I put the file there: check again")
+    val orFile = Text("或使用收单机构的开通文件：", "Or use the acquirer's provisioning file:")
+    val fixFields = Text("请改正标红的项目后再点「开通」。", "Correct the fields marked in red, then tap \"Set up\".")
+    val provisionRefused = Text("开通未完成", "Not set up")
+    val errTid = Text("终端号应为 8 位字母或数字（见收单机构的开通单）", "The terminal ID must be 8 letters or digits (see the acquirer's set-up sheet)")
+    val errMid = Text("商户号应为 15 位字母或数字（见收单机构的开通单）", "The merchant ID must be 15 letters or digits (see the acquirer's set-up sheet)")
+    val errMerchant = Text("请输入商户名称（不能含长串数字）", "Enter the merchant name (no long run of digits)")
+    val errHost = Text("收单主机应为 主机:端口，例如 pos.acquirer.cn:8583", "The acquirer host must be host:port, e.g. pos.acquirer.cn:8583")
+    val errTmk = Text("主密钥应为 16、32 或 48 位十六进制数字（0-9、A-F），请核对密钥单", "The master key must be 16, 32 or 48 hex digits (0-9, A-F): check the key sheet")
+    val errUnlockKey = Text("解锁密钥应为 32 或 64 位十六进制数字，或不填", "The unlock key must be 32 or 64 hex digits, or left empty")
+
+    val pairing = Text("蓝牙设备", "Bluetooth devices")
+    val pairingUnavailable = Text("收款服务尚未运行：请先回到收款页面。", "The payment service is not running yet: go back to the checkout first.")
+    val pairingTitle = Text("配对读卡器和打印机", "Pair the reader and printer")
+    val pairingHint = Text("打开读卡器和打印机并放在手机旁，点「搜索」，再点要连接的设备。读卡器需要绑定（系统会请求配对确认）。", "Switch the reader and printer on, keep them near the phone, tap \"Scan\", then the device to connect. The reader must be bonded (the system asks to confirm the pairing).")
+    val pairDevicesTitle = Text("配对设备", "Pair the devices")
+    val pairAfterSetup = Text("终端已开通。下一步：配对蓝牙读卡器和打印机，然后签到。", "The terminal is set up. Next: pair the Bluetooth reader and printer, then sign in.")
+    val pairDevices = Text("配对设备", "Pair devices")
+    val continueToSignIn = Text("完成，去签到", "Done: sign in")
+    val readerDevice = Text("读卡器", "Card reader")
+    val printerDevice = Text("打印机", "Printer")
+    val scan = Text("搜索", "Scan")
+    val scanAgain = Text("重新搜索", "Scan again")
+    val scanning = Text("正在搜索附近的设备…", "Scanning for nearby devices…")
+    val noneFound = Text("没有找到设备：请确认设备已开机、在附近，然后重新搜索", "No device found: check it is on and nearby, then scan again")
+    val connectDevice = Text("连接", "Connect")
+    val reconnectDevice = Text("重新连接", "Reconnect")
+    val unpair = Text("取消配对", "Unpair")
+    val notPaired = Text("未配对", "Not paired")
+    fun connectingTo(name: String) = Text("正在连接并绑定 $name…", "Connecting to and bonding $name…")
+    fun connectedTo(name: String) = Text("已连接：$name（已绑定）", "Connected: $name (bonded)")
+    fun reconnecting(name: String, attempt: Int) = Text("$name 连接断开，正在重连（第 $attempt 次）…", "$name dropped: reconnecting (attempt $attempt)…")
+    fun signal(rssi: Int) = when {
+        rssi >= -60 -> Text("信号强 $rssi dBm", "Strong signal $rssi dBm")
+        rssi >= -80 -> Text("信号中 $rssi dBm", "Fair signal $rssi dBm")
+        else -> Text("信号弱 $rssi dBm，请靠近", "Weak signal $rssi dBm: move closer")
+    }
+    fun battery(percent: Int) = if (percent < 20) Text("电量 $percent%，请尽快充电", "Battery $percent%: charge it soon") else Text("电量 $percent%", "Battery $percent%")
+    val pairingFailed = Text("配对失败", "Pairing failed")
+    val errScanFailed = Text(
+        "蓝牙搜索失败：请关闭再打开手机蓝牙，稍等几秒后点「重新搜索」；仍失败请重启手机。",
+        "The Bluetooth scan failed: switch the phone's Bluetooth off and on, wait a few seconds, then \"Scan again\"; if it still fails, restart the phone.",
+    )
+    val errGatt133 = Text(
+        "连接失败（GATT 错误 133）：请把设备关机再开机，靠近手机后点「连接」；仍失败请关闭再打开手机蓝牙。",
+        "The connection failed (GATT error 133): switch the device off and on, bring it near the phone and tap \"Connect\"; if it still fails, switch the phone's Bluetooth off and on.",
+    )
+    val errBondRefused = Text(
+        "读卡器绑定被拒绝：密钥和密码不会发送到未绑定的读卡器。请再点「连接」，在系统弹窗中点「配对」并核对读卡器屏幕上的数字。",
+        "The reader's bond was refused: no key or PIN goes to a reader that is not bonded. Tap \"Connect\" again, tap \"Pair\" in the system dialog and compare the number on the reader's screen.",
+    )
+    val errOutOfRange = Text(
+        "设备没有响应：可能已关机或不在范围内。请打开设备、放在手机 1 米内，然后点「连接」。",
+        "The device does not answer: it may be off or out of range. Switch it on, keep it within 1 m of the phone, then tap \"Connect\".",
+    )
+    /** The pairing manager's own errors in this vocabulary. */
+    val pairingMessages get() = cn.pos.shell.devices.PairingMessages(errBluetoothOff, errOutOfRange, errScanFailed, errBondRefused)
+    val errBluetoothOff = Text("蓝牙未开启或未授权：请在系统设置中打开蓝牙并允许「附近的设备」。", "Bluetooth is off or not permitted: switch it on and allow \"Nearby devices\" in the system settings.")
 }

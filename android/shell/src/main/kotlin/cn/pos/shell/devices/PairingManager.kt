@@ -2,6 +2,7 @@ package cn.pos.shell.devices
 
 import cn.pos.core.CardReaderHandle
 import cn.pos.core.LinkInbox
+import cn.pos.core.LinkSecurity
 import cn.pos.core.PosException
 import cn.pos.core.ReceiptPrinter
 import cn.pos.core.connectPrinter
@@ -48,6 +49,21 @@ fun reconnectDelayMs(attempt: Int): Long {
 }
 
 /**
+ * The words of the pairing errors the manager words itself (the app passes its own vocabulary's);
+ * a gateway's own errors come with their text.
+ */
+data class PairingMessages(
+    /** Bluetooth is off or not permitted. */
+    val bluetoothOff: Text = Text("蓝牙未开启，请打开蓝牙", "Bluetooth is off: switch it on"),
+    /** A connection failed for a reason the gateway did not word. */
+    val connectFailed: Text = Text("连接设备失败，请确认设备已开机并在附近", "Could not connect: check the device is on and nearby"),
+    /** A scan failed for a reason the gateway did not word. */
+    val scanFailed: Text = Text("蓝牙搜索失败，请关闭再打开蓝牙后重试", "The Bluetooth scan failed: switch Bluetooth off and on, then try again"),
+    /** The reader's link is not bonded (encrypted): no key or PIN may go over it. */
+    val bondRefused: Text = Text("读卡器未绑定：请重新连接并在系统弹窗中确认配对", "The reader is not bonded: connect again and confirm the pairing in the system dialog"),
+)
+
+/**
  * Device pairing and reconnection: scan, pair (connect and start the reader or printer
  * protocol), remember the device, and reconnect with backoff when the link drops. The
  * reader's protocol survives a reconnect on the same link (the core resumes on `Connected`),
@@ -58,6 +74,7 @@ class PairingManager(
     private val store: PairingStore,
     private val scope: CoroutineScope,
     private val delayFor: (Int) -> Long = ::reconnectDelayMs,
+    private val messages: PairingMessages = PairingMessages(),
 ) {
     private val _reader = MutableStateFlow<DeviceState>(DeviceState.Unpaired)
     private val _printer = MutableStateFlow<DeviceState>(DeviceState.Unpaired)
@@ -84,11 +101,22 @@ class PairingManager(
     /** Scans for devices of [kind]; the result lands in [DeviceState.Found]. */
     suspend fun scan(kind: DeviceKind, timeoutMs: Long = 8_000): List<BleDevice> {
         if (!gateway.isEnabled()) {
-            flow(kind).value = DeviceState.Failed(null, BLUETOOTH_OFF)
+            flow(kind).value = DeviceState.Failed(null, messages.bluetoothOff)
             return emptyList()
         }
         flow(kind).value = DeviceState.Scanning
-        val found = gateway.scan(kind, timeoutMs).sortedByDescending { it.rssi }
+        // A failed scan is a state the screen explains, never an exception for the caller.
+        val found = try {
+            gateway.scan(kind, timeoutMs).sortedByDescending { it.rssi }
+        } catch (e: PosException) {
+            flow(kind).value = DeviceState.Failed(null, e.text)
+            return emptyList()
+        } catch (e: kotlinx.coroutines.CancellationException) {
+            throw e
+        } catch (e: Exception) {
+            flow(kind).value = DeviceState.Failed(null, messages.scanFailed)
+            return emptyList()
+        }
         flow(kind).value = DeviceState.Found(found)
         return found
     }
@@ -101,6 +129,11 @@ class PairingManager(
         return try {
             val inbox = LinkInbox()
             val conn = gateway.connect(device, inbox)
+            // An unbonded reader would get no keys from the core: say so now, not at sign-in.
+            if (device.kind == DeviceKind.READER && conn.link.linkSecurity() != LinkSecurity.ENCRYPTED) {
+                conn.close()
+                return failed(device, messages.bondRefused)
+            }
             when (device.kind) {
                 DeviceKind.READER -> readerHandle = connectReader(conn.link, inbox)
                 DeviceKind.PRINTER -> printerHandle = connectPrinter(conn.link, inbox)
@@ -111,12 +144,19 @@ class PairingManager(
             state.value = DeviceState.Connected(device)
             true
         } catch (e: PosException) {
-            state.value = DeviceState.Failed(device, e.text)
-            false
+            failed(device, e.text)
+        } catch (e: kotlinx.coroutines.CancellationException) {
+            throw e
         } catch (e: Exception) {
-            state.value = DeviceState.Failed(device, CONNECT_FAILED)
-            false
+            failed(device, messages.connectFailed)
         }
+    }
+
+    /** A failed pairing: the old connection is closed already, so its handle goes too. */
+    private fun failed(device: BleDevice, error: Text): Boolean {
+        if (device.kind == DeviceKind.READER) readerHandle = null else printerHandle = null
+        flow(device.kind).value = DeviceState.Failed(device, error)
+        return false
     }
 
     /** Pairs again with the remembered devices (app start). */
@@ -165,8 +205,11 @@ class PairingManager(
         }
     }
 
-    private companion object {
-        val BLUETOOTH_OFF = Text("蓝牙未开启，请打开蓝牙", "Bluetooth is off: switch it on")
-        val CONNECT_FAILED = Text("连接设备失败，请确认设备已开机并在附近", "Could not connect: check the device is on and nearby")
+    /** Disconnects every device without forgetting it (the service stops). */
+    fun close() {
+        reconnecting.values.forEach { it.cancel() }
+        reconnecting.clear()
+        connections.values.forEach { runCatching { it.close() } }
+        connections.clear()
     }
 }
