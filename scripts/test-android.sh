@@ -73,3 +73,14 @@ timeout 1200 java -Xmx2g -Xss8m \
   -cp "$out/app-test:$out/app:$out/main:$stdlib:$coroutines:$jna:$robolectric:$android" \
   org.junit.runner.JUnitCore $classes
 echo "screenshots: $(find "$screens" -name '*.png' | wc -l) PNG files in target/screens/"
+# The docs show the day's screenshots from docs/screens/ (scripts/doc-screens.sh copies them):
+# each one linked must be there, and, on a full run, be a screen this run still drew.
+missing=()
+for name in $(grep -oE '\(screens/day-[0-9]{2}[a-z]?-[a-z0-9-]+\.png\)' "$root/docs/android.md" | sed 's|^(screens/||; s|)$||' | sort -u); do
+  [ -f "$root/docs/screens/$name" ] || missing+=("docs/screens/$name")
+  if [ -z "${POS_ANDROID_TESTS:-}" ] && [ ! -f "$screens/$name" ]; then missing+=("target/screens/$name (no longer drawn)"); fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "docs/android.md links screenshots that are missing: ${missing[*]} (run scripts/doc-screens.sh)" >&2
+  exit 1
+fi

@@ -8,7 +8,7 @@ import cn.pos.core.KeyVault
 import cn.pos.core.SimulatedDevices
 import cn.pos.core.TerminalSettings
 import cn.pos.core.provisioningInfo
-import cn.pos.core.startAcquirerSimulator
+import cn.pos.core.startAcquirerSimulatorIn
 import cn.pos.core.startSimulatedDevices
 import kotlinx.coroutines.runBlocking
 import java.io.File
@@ -38,7 +38,9 @@ object Flavor {
      * screen offers the demo terminal on it ([provisioningDefaults]). The marker names the host the
      * terminal was provisioned with for it: a provisioning imported later for another host is not
      * the in-process one. The simulator's address and certificate are new each run, so
-     * [LocalAcquirer.adjust] puts them into the settings. Its ledger is in memory: a restart signs in again.
+     * [LocalAcquirer.adjust] puts them into the settings. Its ledger and TLS CA are kept in the
+     * app's files ([simulatorDir]), as a real acquirer keeps its books: after the app's process
+     * dies, the payments it owes (stored offline, reversals) are forwarded to the same books.
      */
     suspend fun localAcquirer(dataDir: File, vault: KeyVault): LocalAcquirer? {
         val marker = File(dataDir, IN_PROCESS)
@@ -49,9 +51,12 @@ object Flavor {
             if (marked != info.host && !marked.startsWith(LEGACY_NOTE)) return null
         }
         val kept = keptHost
-        val sim = kept ?: startAcquirerSimulator()
+        val sim = kept ?: startAcquirerSimulatorIn(simulatorDir(dataDir).path)
         return SimulatedAcquirer(sim, owned = kept == null)
     }
+
+    /** The in-process simulator's books and CA: beside the terminal's data, in the app's files. */
+    fun simulatorDir(dataDir: File): File = File(dataDir.absoluteFile.parentFile ?: dataDir, "acquirer-simulator")
 
     /**
      * The first-run screen's prefilled form: the published demo terminal (its keys are public,

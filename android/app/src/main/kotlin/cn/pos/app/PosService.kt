@@ -67,12 +67,30 @@ class PosService : Service() {
             stopSelf()
             return
         }
-        // The pairing outlives the terminal: the devices are paired before it can open.
-        val gateway = Flavor.gateway(this, File(filesDir, "pos"), vaultFactory())
+        // The pairing outlives the terminal: the devices are paired before it can open. The
+        // vault is the first call into the core (it loads the library).
+        val gateway = try {
+            Flavor.gateway(this, File(filesDir, "pos"), vaultFactory())
+        } catch (e: LinkageError) {
+            coreMissing(e)
+            return
+        }
         pairing = PairingManager(gateway, SharedPrefsPairingStore(this), scope, messages = Words.pairingMessages)
         PosHub.gateway = gateway
         PosHub.pairing = pairing
         open()
+    }
+
+    /**
+     * The core's library did not load: missing or built for another ABI, an UnsatisfiedLinkError
+     * (then NoClassDefFoundError), an Error that would crash the app. A retry cannot help: the
+     * service stops with its problem on screen, as without permissions (a new start, e.g. the
+     * activity recreated, tries once more and says the same).
+     */
+    private fun coreMissing(e: LinkageError) {
+        refused = true
+        PosHub.publish(Phase.Problem(Words.coreMissing(e.toString()), retry = null))
+        stopSelf()
     }
 
     override fun onStartCommand(intent: Intent?, flags: Int, startId: Int): Int = START_STICKY
@@ -102,14 +120,8 @@ class PosService : Service() {
             } catch (e: RuntimeException) {
                 Words.startFailed(e.toString())
             } catch (e: LinkageError) {
-                // The first call into the core loads libpos_ffi.so (JNA; PlatformTrust's JNI):
-                // missing or built for another ABI, that is an UnsatisfiedLinkError (then
-                // NoClassDefFoundError), an Error that would crash the app. A retry cannot help:
-                // the service stops with its problem on screen, as without permissions (a new
-                // start, e.g. the activity recreated, tries once more and says the same).
-                refused = true
-                PosHub.publish(Phase.Problem(Words.coreMissing(e.toString()), retry = null))
-                stopSelf()
+                // Loading libpos_ffi.so (JNA; PlatformTrust's JNI) failed here first.
+                coreMissing(e)
                 return@launch
             }
             if (problem != null) PosHub.publish(Phase.Problem(problem, retry = { closeTerminal(); open() }))

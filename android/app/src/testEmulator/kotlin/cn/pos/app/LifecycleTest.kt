@@ -54,8 +54,12 @@ class LifecycleTest {
         }
     }
 
+    /**
+     * No host kept by the test: the emulator build's own simulator keeps its books in the app's
+     * files ([Flavor.simulatorDir]), so the next run's simulator has the first run's payments.
+     */
     @Test
-    fun `payments stored offline survive the process's death and the boot receiver's service forwards them`() = withHost {
+    fun `payments stored offline survive the process's death and the boot receiver's service forwards them`() {
         val vault = SoftwareKeyVault()
         val stored: List<Long>
         val journal: List<Long>
@@ -85,6 +89,8 @@ class LifecycleTest {
             assertEquals("forwarded after the reboot: ${t.queue(false)}", 0u, t.queueSummary().waiting)
             for (id in stored) assertEquals(UploadState.ACCEPTED, t.queue(false).single { it.txnId == id }.state)
             assertEquals("the host has it", 10_000_000L - 3000, rig.acquirer.availableMinor("offline"))
+            assertEquals("the same books: the first run's sale is there", 10_000_000L - 1234, rig.acquirer.availableMinor("debit"))
+            rig.acquirer.checkInvariants()
             assertTrue("nothing journaled lost", t.history(50u).map { it.txnId }.containsAll(journal))
         }
     }

@@ -48,7 +48,9 @@ class ProblemTest {
 
     @Test
     fun `a missing core library is the problem screen with what to do, never a crash`() {
-        AppRig().use { rig ->
+        // One key vault for both launches: the files the first one provisioned are sealed with it.
+        val keys = SoftwareKeyVault()
+        AppRig(keys).use { rig ->
             // The first call into the core loads libpos_ffi.so, in the service's opening (the
             // vault is made first there). A phone without the library (or with another ABI's)
             // fails that load with an UnsatisfiedLinkError, an Error, not an exception: this
@@ -94,6 +96,6 @@ class ProblemTest {
             rig.language(Lang.ZH)
         }
         // Installed properly, the next launch opens the terminal as usual.
-        AppRig().use { it.ready() }
+        AppRig(keys).use { it.ready() }
     }
 }
