@@ -314,3 +314,35 @@ fn a_damaged_journal_is_salvaged_row_by_row_and_left_alone() {
     }
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "never written");
 }
+
+#[test]
+fn a_wal_cut_after_a_checkpoint_opens_at_its_last_whole_commit_not_empty() {
+    // The limit of what an open can see (docs/reliability.md): a WAL cut after the database
+    // was checkpointed leaves an older, consistent database, as a power cut before the last
+    // commit does. It opens with the checkpointed rows and the commits whole in the WAL; what
+    // was cut is gone, and only the host's records can bring it back. Never empty.
+    let dir = TempDir::new("wal-cut");
+    let path = dir.0.join(Store::FILE_NAME);
+    let store = open(&dir);
+    for i in 0..3 {
+        store_offline(&store, 100 + i, 1_700_000_000);
+    }
+    store.lock().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    for i in 0..3 {
+        store_offline(&store, 200 + i, 1_700_000_000);
+    }
+    let copy = TempDir::new("wal-cut-copy");
+    for name in ["pos.db", "pos.db-created", "vault.key"] {
+        std::fs::copy(dir.0.join(name), copy.0.join(name)).unwrap();
+    }
+    let wal = std::fs::read(dir.0.join("pos.db-wal")).unwrap();
+    drop(store);
+    // Half the WAL: some of the three later commits survive whole, the rest are cut.
+    std::fs::write(copy.0.join("pos.db-wal"), &wal[..wal.len() / 2]).unwrap();
+    let keys = std::sync::Arc::new(crate::crypto::FileVault::open_or_create(copy.0.join("vault.key")).unwrap());
+    let reopened = Store::open(copy.0.join(Store::FILE_NAME), keys, NOW).unwrap();
+    reopened.integrity_check().unwrap();
+    let rows = reopened.recent_txns(100).unwrap().len();
+    assert!((3..6).contains(&rows), "the checkpointed three and what the cut WAL keeps whole: {rows}");
+    assert!(path.is_file());
+}
