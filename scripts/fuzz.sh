@@ -65,7 +65,7 @@ while [ ${#pending[@]} -gt 0 ]; do
   pending=("${pending[@]:$jobs}")
   pids=()
   for target in "${batch[@]}"; do
-    echo "fuzz $target for ${POS_FUZZ_RUNS:+$POS_FUZZ_RUNS runs}${POS_FUZZ_RUNS:-${seconds}s}"
+    if [ -n "${POS_FUZZ_RUNS:-}" ]; then echo "fuzz $target for $POS_FUZZ_RUNS runs"; else echo "fuzz $target for ${seconds}s"; fi
     run "$target" &
     pids+=($!)
   done

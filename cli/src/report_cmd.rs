@@ -370,7 +370,20 @@ pub fn salvage(g: &Global, args: SalvageArgs) -> Result<ExitCode, CliError> {
         lines.push_str(&serde_json::to_string(row).unwrap_or_default());
         lines.push('\n');
     }
-    std::fs::write(&args.out, lines).map_err(|e| {
+    // Masked cards, RRNs and auth codes: private to this user, and never over the journal itself.
+    let inside = std::fs::canonicalize(
+        args.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")),
+    )
+    .ok()
+    .zip(std::fs::canonicalize(&g.data_dir).ok())
+    .is_some_and(|(out_dir, data)| out_dir.starts_with(data));
+    if inside {
+        return Err(crate::terminal_cmd::problem(
+            "--out 不能写在终端数据目录中：请写到其他位置（如主目录）",
+            "--out must not be inside the terminal's data directory: write it elsewhere (your home folder, say)",
+        ));
+    }
+    write_private(&args.out, lines.as_bytes()).map_err(|e| {
         crate::terminal_cmd::problem(
             &format!("无法写入 {}（{e}）：请检查路径、权限和剩余空间", args.out.display()),
             &format!("Cannot write {} ({e}): check the path, permissions and free space", args.out.display()),
@@ -413,4 +426,14 @@ pub fn salvage(g: &Global, args: SalvageArgs) -> Result<ExitCode, CliError> {
         );
     }
     Ok(if sound { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Writes `bytes` to `path` readable by this user only (0600 on Unix).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
 }

@@ -145,9 +145,10 @@ impl Terminal {
         Ok(terminal)
     }
 
-    /// Whether `data_dir` holds a terminal (its journal), without opening anything.
+    /// Whether `data_dir` holds a terminal (its journal, or the mark of one since lost), without
+    /// opening anything.
     pub fn exists(data_dir: impl AsRef<Path>) -> bool {
-        data_dir.as_ref().join(Store::FILE_NAME).is_file()
+        crate::store::had_database(&data_dir.as_ref().join(Store::FILE_NAME))
     }
 
     /// Reads what can still be read of the journal in `data_dir` when its database is damaged

@@ -35,7 +35,8 @@ use pos_testkit::SplitMix64;
 struct Losses {
     /// Payments reported approved before the cut, then missing, reversed or not uploaded.
     acknowledged_lost: u32,
-    /// Requests the host booked that the rebooted journal does not know (never reversed).
+    /// Bookings in force at the host that the rebooted journal does not know or does not
+    /// hold as approved (never reversed).
     host_rows_unknown: u32,
     /// The database did not open or failed its integrity check.
     unreadable: u32,
@@ -159,7 +160,10 @@ async fn one_cut(seed: u64, full: bool) -> Losses {
     let rebooted = TempDir::new_in("power-loss-reboot", Path::new(TMPFS));
     for entry in std::fs::read_dir(&dir).expect("dir").flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with(Store::FILE_NAME) && entry.path().is_file() {
+        // The database and its WAL, journal and index come from the picture; the rest (keys,
+        // provisioning, the `pos.db-created` marker) as they were.
+        let database = [Store::FILE_NAME, "pos.db-wal", "pos.db-shm", "pos.db-journal"];
+        if !database.contains(&name.as_str()) && entry.path().is_file() {
             std::fs::copy(entry.path(), rebooted.join(&name)).expect("copy");
         }
     }
@@ -198,21 +202,35 @@ async fn one_cut(seed: u64, full: bool) -> Losses {
         store.offline_queue(false).expect("queue").into_iter().map(|e| (e.txn.id, e.state)).collect();
     let by_key: HashMap<(u32, u32), &pos_core::store::TxnRecord> =
         journal.iter().map(|t| ((t.numbers.batch.value(), t.numbers.stan.value()), t)).collect();
+    let host: HashMap<(u32, u32), pos_acquirer_sim::TxnRow> = sim
+        .ledger()
+        .transactions_for(DEMO_TID)
+        .expect("ledger")
+        .into_iter()
+        .filter(|r| !r.kind.is_reversal())
+        .map(|r| ((r.batch, r.stan), r))
+        .collect();
+    let in_force = |r: &pos_acquirer_sim::TxnRow| r.response_code == "00" && r.status != HostStatus::Reversed;
+    // Told approved before the cut: still so in the journal, and in force at the host.
     for (batch, stan, txn) in &acknowledged {
         let kept = by_key.get(&(*batch, *stan)).is_some_and(|t| match txn {
             TxnType::OfflineSale => queue.get(&t.id) == Some(&UploadState::Accepted),
             _ => t.status == TxnStatus::Approved && t.reversed_at.is_none(),
         });
-        losses.acknowledged_lost += u32::from(!kept);
+        let booked = host.get(&(*batch, *stan)).is_some_and(in_force);
+        losses.acknowledged_lost += u32::from(!kept || !booked);
     }
-    for row in sim.ledger().transactions_for(DEMO_TID).expect("ledger") {
-        if row.kind.is_reversal() {
+    // In force at the host: confirmed by the journal (approved, or uploaded offline); a
+    // booking the journal does not know, or holds as not approved, is money nobody reverses.
+    for (key, row) in &host {
+        if !in_force(row) {
             continue;
         }
-        match by_key.get(&(row.batch, row.stan)) {
-            None if row.response_code == "00" && row.status != HostStatus::Reversed => losses.host_rows_unknown += 1,
-            _ => {}
-        }
+        let confirmed = by_key.get(key).is_some_and(|t| match t.txn_type {
+            TxnType::OfflineSale => queue.get(&t.id) == Some(&UploadState::Accepted),
+            _ => t.status == TxnStatus::Approved && t.reversed_at.is_none(),
+        });
+        losses.host_rows_unknown += u32::from(!confirmed);
     }
     sim.ledger().check_invariants().expect("the host's ledger");
     losses

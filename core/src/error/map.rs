@@ -244,7 +244,7 @@ impl From<StoreError> for Error {
             StoreError::Open { .. } => C::StoreOpen,
             StoreError::Corrupt { .. } | StoreError::Lost { .. } => C::StoreCorrupt,
             StoreError::TooNew { .. } => C::StoreTooNew,
-            StoreError::DiskFull | StoreError::AnswerUnrecorded => C::DiskFull,
+            StoreError::DiskFull | StoreError::WriteFailed | StoreError::AnswerUnrecorded => C::DiskFull,
             StoreError::Sqlite { .. } => C::Sqlite,
             StoreError::BadValue { .. } => C::StoreBadValue,
             StoreError::Sealing(_) => C::StoreSealing,

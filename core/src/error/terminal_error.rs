@@ -205,9 +205,9 @@ impl From<ReaderError> for TerminalError {
 }
 
 impl TerminalError {
-    /// Whether this is the storage being full.
+    /// Whether this is the storage being full or failing to take a write.
     pub(crate) fn is_disk_full(&self) -> bool {
-        matches!(self, TerminalError::Store(StoreError::DiskFull))
+        matches!(self, TerminalError::Store(StoreError::DiskFull | StoreError::WriteFailed))
     }
 }
 

@@ -43,7 +43,11 @@ pub enum StoreError {
     /// The disk is full: nothing was written.
     #[error("the disk is full")]
     DiskFull,
-    /// The disk filled up between sending a payment and recording the host's answer: the
+    /// A write failed for another reason than a full disk (a file-size limit, failing
+    /// storage): nothing was written.
+    #[error("the storage could not be written (full, or failing)")]
+    WriteFailed,
+    /// The disk filled up (or failed) between sending a payment and recording the host's answer: the
     /// payment is left unconfirmed, its reversal due.
     #[error("the disk is full: the host's answer could not be recorded")]
     AnswerUnrecorded,
@@ -134,11 +138,12 @@ impl StoreError {
         match e.sqlite_error_code() {
             Some(C::NotADatabase | C::DatabaseCorrupt) => StoreError::Corrupt { detail: e.to_string() },
             Some(C::DiskFull) => StoreError::DiskFull,
-            // A write that cannot extend a file: SQLite reports ENOSPC met mid-write, and a
-            // file-size limit (EFBIG), as an I/O error of the write, the truncate or the
-            // shared-memory file. On a phone that is the storage being full; nothing was
-            // committed, as with SQLITE_FULL.
-            Some(C::SystemIoFailure) if cannot_grow(&e) => StoreError::DiskFull,
+            // A write or truncate that failed for another reason than ENOSPC (SQLite's
+            // SQLITE_FULL): a file-size limit (EFBIG) or failing storage (EIO). Nothing was
+            // committed, as with a full disk; the operator is told both causes.
+            Some(C::SystemIoFailure) if write_failed(&e) => StoreError::WriteFailed,
+            // The WAL index could not grow: no room for it.
+            Some(C::SystemIoFailure) if shm_full(&e) => StoreError::DiskFull,
             Some(C::ReadOnly) => StoreError::ReadOnly,
             Some(C::CannotOpen | C::PermissionDenied) => StoreError::Open { reason: e.to_string() },
             _ => StoreError::Sqlite(SqliteFailure(Arc::new(e))),
@@ -146,14 +151,19 @@ impl StoreError {
     }
 }
 
-/// Whether `e` is SQLite failing to write, extend or map a file (not to read or sync one).
-fn cannot_grow(e: &rusqlite::Error) -> bool {
+/// Whether `e` is SQLite failing to write or truncate a file (not to read or sync one).
+fn write_failed(e: &rusqlite::Error) -> bool {
     use rusqlite::ffi;
     matches!(
         e,
         rusqlite::Error::SqliteFailure(f, _)
-            if matches!(f.extended_code, ffi::SQLITE_IOERR_WRITE | ffi::SQLITE_IOERR_TRUNCATE | ffi::SQLITE_IOERR_SHMSIZE)
+            if matches!(f.extended_code, ffi::SQLITE_IOERR_WRITE | ffi::SQLITE_IOERR_TRUNCATE)
     )
+}
+
+/// Whether `e` is SQLite failing to grow the WAL index (shared memory).
+fn shm_full(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_IOERR_SHMSIZE)
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -173,8 +183,13 @@ impl Bilingual for StoreError {
             ),
             StoreError::TooNew { .. } => "交易数据库版本过新，请升级应用".into(),
             StoreError::DiskFull => "存储空间已满，暂停新交易；已保存的交易不受影响，请清理手机存储后重试".into(),
+            StoreError::WriteFailed => "无法写入手机存储（空间已满或存储故障），本笔未保存；已保存的交易不受影响。\
+                 请清理存储空间或重启手机后重试"
+                .into(),
             StoreError::AnswerUnrecorded => {
-                "存储空间已满，本笔交易结果无法保存，交易未完成；如已扣款，将自动冲正。请清理手机存储后重试".into()
+                "无法写入手机存储（空间已满或存储故障），本笔交易结果无法保存，交易未完成；\
+                 如已扣款，将自动冲正。请清理存储空间或重启手机后重试"
+                    .into()
             }
             StoreError::Sqlite(_) => "交易数据库错误".into(),
             StoreError::BadValue { table, column } => format!("交易数据库数据异常（{table}.{column}）"),
@@ -202,8 +217,12 @@ impl Bilingual for StoreError {
             StoreError::DiskFull => {
                 "Storage is full: no new payments until space is freed; the payments already stored are safe".into()
             }
-            StoreError::AnswerUnrecorded => "Storage is full: this payment's result could not be saved, so it did \
-                 not complete; if the card was charged, that is reversed automatically. Free up storage and try again"
+            StoreError::WriteFailed => "The phone's storage could not be written (full, or failing): nothing was \
+                 stored; the payments already stored are safe. Free up storage or restart the phone, then try again"
+                .into(),
+            StoreError::AnswerUnrecorded => "The phone's storage could not be written (full, or failing): this \
+                 payment's result could not be saved, so it did not complete; if the card was charged, that is \
+                 reversed automatically. Free up storage or restart the phone, then try again"
                 .into(),
             StoreError::Sqlite(m) => format!("Transaction database error: {m}"),
             StoreError::BadValue { table, column } => format!("Unreadable stored value ({table}.{column})"),

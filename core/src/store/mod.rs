@@ -119,14 +119,16 @@ impl Store {
         conn.busy_timeout(Duration::from_secs(5))?;
         let fresh: bool =
             conn.query_row("SELECT count(*) = 0 FROM sqlite_master WHERE name = 'schema_version'", [], |r| r.get(0))?;
-        if let (true, Some(since)) = (fresh, had_one) {
+        if let (true, Some(since)) = (fresh, had_one.clone()) {
             // Empty, where this terminal had a database: its WAL lost or cut before any
             // checkpoint, or the file replaced. Starting afresh would forget the day's payments.
             return Err(StoreError::Lost { since });
         }
         migrations::migrate(&mut conn, now)?;
         sealing::ensure_data_key(&mut conn, vault.as_ref())?;
-        if fresh {
+        // A new database, or one from before the marker (or a crash between the migration
+        // and the marker): from now on it is protected.
+        if fresh || had_one.is_none() {
             write_created(&created, now)?;
         }
         Ok(Store { conn: Mutex::new(conn), vault, path, sealer: sealing::SealerCell::new() })
@@ -139,6 +141,9 @@ impl Store {
     /// and any write through this store fails as [`StoreError::ReadOnly`].
     pub fn open_read_only(path: impl AsRef<Path>, vault: Arc<dyn KeyVault>) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
+        if let Some(lost) = lost_database(&path) {
+            return Err(lost);
+        }
         if !path.is_file() {
             return Err(StoreError::Missing { path: path.display().to_string() });
         }
@@ -273,6 +278,26 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 /// without it the terminal would start afresh and forget the day's payments. Removing it is
 /// the deliberate way to start afresh (docs/reliability.md).
 pub const CREATED_SUFFIX: &str = "-created";
+
+/// Whether a terminal has had a database at `path` (the file, or its `pos.db-created` marker).
+pub(crate) fn had_database(path: &Path) -> bool {
+    path.is_file() || sibling(path, CREATED_SUFFIX).is_file()
+}
+
+/// [`StoreError::Lost`] when the marker says this terminal had a database at `path` and it is
+/// missing or holds no schema; read-only, nothing created.
+pub(crate) fn lost_database(path: &Path) -> Option<StoreError> {
+    let since = std::fs::read_to_string(sibling(path, CREATED_SUFFIX)).ok()?.trim().to_owned();
+    if !path.is_file() {
+        return Some(StoreError::Lost { since });
+    }
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX).ok()?;
+    let empty: bool = conn
+        .query_row("SELECT count(*) = 0 FROM sqlite_master WHERE name = 'schema_version'", [], |r| r.get(0))
+        .ok()?;
+    empty.then_some(StoreError::Lost { since })
+}
 
 fn write_created(marker: &Path, now: &str) -> Result<(), StoreError> {
     use std::io::Write;

@@ -15,6 +15,9 @@ use super::StoreError;
 /// Journal rows probed at most (one lookup each), whatever the file claims.
 const MAX_ROWS: i64 = 2_000_000;
 
+/// Ids probed past the highest one found (a busy day's rows; each miss is one cheap lookup).
+const PROBE_PAST: i64 = 20_000;
+
 /// One journal row as salvaged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SalvagedRow {
@@ -66,15 +69,30 @@ pub fn salvage(path: &Path) -> Result<Salvage, StoreError> {
     }
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     let mut out = Salvage { damage: damage(&conn), ..Salvage::default() };
-    // The highest id: from the table if it reads, else from the id counter SQLite keeps.
-    let top: i64 = conn
-        .query_row("SELECT max(id) FROM txn", [], |r| r.get::<_, Option<i64>>(0))
-        .ok()
-        .flatten()
-        .or_else(|| conn.query_row("SELECT seq FROM sqlite_sequence WHERE name = 'txn'", [], |r| r.get(0)).ok())
-        .unwrap_or(0);
-    // Past the highest known id too: ids above a damaged interior page may still read.
-    out.probed_to = top.saturating_add(1_000).min(MAX_ROWS);
+    let has_journal: bool = conn
+        .query_row("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'txn'", [], |r| r.get(0))
+        .unwrap_or(false);
+    if !has_journal {
+        return Err(StoreError::Corrupt { detail: "no journal table: the database holds nothing to salvage".into() });
+    }
+    // The highest id: from the table's index if it reads, else the highest a scan reaches
+    // before the damage (the table's ids have no sequence of their own).
+    let top: i64 =
+        conn.query_row("SELECT max(id) FROM txn", [], |r| r.get::<_, Option<i64>>(0)).ok().flatten().unwrap_or_else(
+            || {
+                let mut seen = 0;
+                if let Ok(mut scan) = conn.prepare("SELECT id FROM txn") {
+                    if let Ok(mut rows) = scan.query([]) {
+                        while let Ok(Some(row)) = rows.next() {
+                            seen = seen.max(row.get::<_, i64>(0).unwrap_or(0));
+                        }
+                    }
+                }
+                seen
+            },
+        );
+    // Past it too, as far as a whole day's rows: ids above a damaged page may still read.
+    out.probed_to = top.saturating_add(PROBE_PAST).min(MAX_ROWS);
     let mut stmt = conn.prepare(
         "SELECT id, txn_type, batch, stan, voucher, amount_minor, masked_pan, status, response_code, rrn,
                 auth_code, reversed_at, created_at

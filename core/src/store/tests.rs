@@ -199,6 +199,9 @@ fn a_database_that_lost_its_contents_is_reported_not_started_afresh() {
     let _ = std::fs::remove_file(copy.0.join("pos.db-wal"));
     assert!(matches!(Store::open(&wal_lost, vault(&copy), NOW), Err(StoreError::Lost { .. })));
     assert!(!wal_lost.exists());
+    // The read-only views and provisioning see it too (they open read-only).
+    assert!(matches!(Store::open_read_only(&wal_lost, vault(&copy)), Err(StoreError::Lost { .. })));
+    assert!(super::had_database(&wal_lost), "a terminal lived here");
     // Removing the marker is the deliberate fresh start.
     std::fs::remove_file(copy.0.join("pos.db-created")).unwrap();
     let fresh = Store::open(&wal_lost, vault(&copy), NOW).unwrap();
@@ -206,6 +209,16 @@ fn a_database_that_lost_its_contents_is_reported_not_started_afresh() {
     // The original, with its WAL, still opens with what it had.
     let again = Store::open(&path, vault(&dir), NOW).unwrap();
     assert!(again.next_stan().unwrap().value() > stan.value());
+}
+
+#[test]
+fn a_database_from_before_the_marker_gets_one() {
+    let dir = TempDir::new("store");
+    drop(open(&dir));
+    let marker = dir.0.join("pos.db-created");
+    std::fs::remove_file(&marker).unwrap();
+    drop(open(&dir));
+    assert!(marker.is_file(), "protected from the next open on");
 }
 
 #[test]

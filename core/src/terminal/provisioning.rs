@@ -31,7 +31,8 @@ impl Terminal {
         crate::store::create_private_dir(dir)?;
         // Held while checking and sealing: no terminal can open in between.
         let _lock = owner::DirLock::acquire(dir)?;
-        if dir.join(Store::FILE_NAME).is_file() {
+        // A terminal that had a database (even one since lost: refused, not provisioned afresh).
+        if crate::store::had_database(&dir.join(Store::FILE_NAME)) {
             let store = Store::open_read_only(dir.join(Store::FILE_NAME), vault.clone())?;
             // A read-only view that only counts what is owed: it never dials (no host needed).
             let config = TerminalConfig::from_provisioning(provisioning, "127.0.0.1:9")?;

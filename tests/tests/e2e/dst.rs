@@ -660,7 +660,8 @@ async fn day(seed: u64, sabotage: Option<Sabotage>) -> Result<Day, String> {
 ///   reversed or was never booked;
 /// - every stored offline payment uploaded (accepted or declined), none left or lost;
 /// - no request sent after one whose reversal was due, before that reversal;
-/// - the settled batch's totals equal the host's;
+/// - the settled batch's totals equal the host's, or differed and the batch was uploaded (the
+///   profile's way for the host to take the terminal's items);
 /// - `PRAGMA integrity_check` is ok.
 fn check(s: &Station, sim: &SimHandle, settled_batch: u32) -> Result<(), String> {
     let tid = &s.tid;
