@@ -74,6 +74,19 @@ async fn ready(t: &Terminal) -> Result<(), String> {
     Ok(())
 }
 
+/// [`open`] and [`ready`], saying why not and giving exit code 3 when either fails.
+async fn open_ready(dir: &Path, host: &str) -> Result<(Terminal, Arc<SoftwareReader>), ExitCode> {
+    let (t, reader) = open(dir, host).map_err(|e| {
+        say(&format!("cannot open: {e}"));
+        ExitCode::from(3)
+    })?;
+    if let Err(e) = ready(&t).await {
+        say(&format!("not ready: {e}"));
+        return Err(ExitCode::from(3));
+    }
+    Ok((t, reader))
+}
+
 fn outcome(r: &Result<pos_core::terminal::TxnOutcome, pos_core::Error>) -> String {
     match r {
         Ok(o) => format!("{:?} {} stan {}", o.txn, o.response_code, o.stan),
@@ -226,17 +239,10 @@ async fn intrude(dir: &Path, host: &str) -> ExitCode {
 }
 
 async fn day_end(dir: &Path, host: &str, sales: u32) -> ExitCode {
-    let (t, reader) = match open(dir, host) {
+    let (t, reader) = match open_ready(dir, host).await {
         Ok(v) => v,
-        Err(e) => {
-            say(&format!("cannot open: {e}"));
-            return ExitCode::from(3);
-        }
+        Err(code) => return code,
     };
-    if let Err(e) = ready(&t).await {
-        say(&format!("not ready: {e}"));
-        return ExitCode::from(3);
-    }
     let fresh = !t.upload_unfinished().unwrap_or(true) && t.unsettled_count().unwrap_or(1) == 0;
     if fresh {
         for i in 0..sales {
@@ -263,17 +269,10 @@ async fn day_end(dir: &Path, host: &str, sales: u32) -> ExitCode {
 /// payment and `refused <code> | <zh> | <en>` for the error (the full-disk test runs this under
 /// a file-size limit). Exit 0 either way; 3 when the terminal cannot start.
 async fn fill(dir: &Path, host: &str, sales: u32) -> ExitCode {
-    let (t, reader) = match open(dir, host) {
+    let (t, reader) = match open_ready(dir, host).await {
         Ok(v) => v,
-        Err(e) => {
-            say(&format!("cannot open: {e}"));
-            return ExitCode::from(3);
-        }
+        Err(code) => return code,
     };
-    if let Err(e) = ready(&t).await {
-        say(&format!("not ready: {e}"));
-        return ExitCode::from(3);
-    }
     for i in 0..sales {
         let Ok(amount) = Amount::from_minor(100, Currency::CNY) else { return ExitCode::from(2) };
         let (kind, card, preference) = if i % 2 == 0 {

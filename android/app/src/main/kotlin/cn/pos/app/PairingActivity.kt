@@ -1,11 +1,6 @@
 package cn.pos.app
 
-import android.app.Activity
-import android.os.Bundle
-import android.os.Handler
-import android.os.Looper
 import android.view.View
-import android.view.Window
 import cn.pos.app.ui.Language
 import cn.pos.app.ui.Ui
 import cn.pos.app.ui.Words
@@ -15,9 +10,8 @@ import cn.pos.shell.devices.DeviceState
 import cn.pos.shell.devices.PairingManager
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.Job
 import kotlinx.coroutines.SupervisorJob
-import kotlinx.coroutines.cancel
+import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.combine
 import kotlinx.coroutines.launch
 
@@ -27,37 +21,12 @@ import kotlinx.coroutines.launch
  * operator's language with what to do. It draws the service's [PairingManager] ([PosHub.pairing]);
  * after a first run its "done" lets the terminal open and sign in.
  */
-class PairingActivity : Activity() {
-    private val watch = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    private val main = Handler(Looper.getMainLooper())
-    private var observing: Job? = null
+class PairingActivity : ObservingActivity<Pair<DeviceState, DeviceState>>() {
+    /** The reader's and the printer's states (their scan results, links and failures). */
+    override fun source(): Flow<Pair<DeviceState, DeviceState>>? =
+        PosHub.pairing?.let { pm -> combine(pm.reader, pm.printer) { r, p -> r to p } }
 
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
-        requestWindowFeature(Window.FEATURE_NO_TITLE)
-        draw()
-    }
-
-    override fun onStart() {
-        super.onStart()
-        val pm = PosHub.pairing ?: return
-        observing = watch.launch {
-            combine(pm.reader, pm.printer) { r, p -> r to p }.collect { main.post { if (!isDestroyed) draw() } }
-        }
-    }
-
-    override fun onStop() {
-        observing?.cancel()
-        observing = null
-        super.onStop()
-    }
-
-    override fun onDestroy() {
-        watch.cancel()
-        super.onDestroy()
-    }
-
-    private fun draw() {
+    override fun draw() {
         val ui = Ui(this, Language.get(this))
         val header = ui.subpageHeader(Words.pairingTitle, "pairing_title", back = { finish() }, redraw = { draw() })
         val pm = PosHub.pairing
