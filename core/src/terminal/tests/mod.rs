@@ -340,8 +340,33 @@ impl std::io::Write for Captured {
     }
 }
 
-#[tokio::test]
-async fn logs_never_hold_a_full_pan_track_or_key() {
+/// Runs in a child process of its own: tracing caches per call site whether any subscriber
+/// listens, and a site first reached by another test's thread while this test's scoped
+/// subscriber was being installed could stay silent here (seen once in CI: no "sending" line).
+#[test]
+fn logs_never_hold_a_full_pan_track_or_key() {
+    const NAME: &str = "terminal::tests::logs_never_hold_a_full_pan_track_or_key";
+    if std::env::var_os("POS_LOG_SCAN_CHILD").is_some() {
+        return tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(scan_the_logs_of_a_sale_and_a_bad_mac());
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+        .env("POS_LOG_SCAN_CHILD", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("running 1 test") && stdout.contains("1 passed"),
+        "the log scan failed in its process:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+async fn scan_the_logs_of_a_sale_and_a_bad_mac() {
     let captured = Captured::default();
     let sink = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -349,7 +374,8 @@ async fn logs_never_hold_a_full_pan_track_or_key() {
         .with_writer(move || sink.clone())
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // Global: the store's work runs on blocking threads, and this process runs nothing else.
+    tracing::subscriber::set_global_default(subscriber).unwrap();
     let r = signed_in().await;
     r.reader.present("debit").unwrap();
     r.terminal.sale(cny(100)).await.unwrap();
