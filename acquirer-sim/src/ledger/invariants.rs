@@ -20,6 +20,15 @@ pub(crate) fn problems(conn: &Connection) -> Result<Vec<String>, LedgerError> {
     let txns = txns::all(conn)?;
     let effects = effects::all(conn)?;
     let by_id: HashMap<i64, &Stored> = txns.iter().map(|t| (t.row.id, t)).collect();
+    // Follow-ups by the row they name: one pass, so a check is linear in the ledger's size
+    // (the long crash and simulation runs check after every round).
+    let mut follow_ups: HashMap<i64, Vec<&Stored>> = HashMap::new();
+    for t in &txns {
+        if let Some(original) = t.row.original_id {
+            follow_ups.entry(original).or_default().push(t);
+        }
+    }
+    let no_follow_ups = Vec::new();
     let mut problems = Vec::new();
 
     let mut per_pan: HashMap<&str, i64> = HashMap::new();
@@ -54,6 +63,23 @@ pub(crate) fn problems(conn: &Connection) -> Result<Vec<String>, LedgerError> {
         }
     }
 
+    let mut days: HashMap<(String, i64, String), i64> = HashMap::new();
+    for t in txns.iter().filter(|t| t.row.response_code == "00" && t.row.status != TxnStatus::Reversed) {
+        if let Some(pan) = t.pan.as_deref() {
+            *days.entry((pan.to_owned(), t.local_date, t.row.kind.as_db())).or_default() += 1;
+        }
+    }
+    for (pan, day, kind, kept) in txns::card_days(conn)? {
+        let derived = days.remove(&(pan.clone(), day, kind.clone())).unwrap_or(0);
+        if derived != kept {
+            problems
+                .push(format!("{} day {day} {kind}: kept count {kept} != derived {derived}", mask_pan_digits(&pan)));
+        }
+    }
+    for ((pan, day, kind), n) in days {
+        problems.push(format!("{} day {day} {kind}: {n} approved but no kept count", mask_pan_digits(&pan)));
+    }
+
     let mut keys = HashSet::new();
     for t in &txns {
         let r = &t.row;
@@ -67,12 +93,13 @@ pub(crate) fn problems(conn: &Connection) -> Result<Vec<String>, LedgerError> {
         if !approved && made.contains(&r.id) {
             problems.push(format!("declined txn {} moved money", r.id));
         }
+        let children = follow_ups.get(&r.id).unwrap_or(&no_follow_ups);
         let m = money.get(&r.id).copied().unwrap_or(0);
         let h = held.get(&r.id).copied().unwrap_or(0);
         let amount = i64::try_from(r.amount).unwrap_or(i64::MAX);
         let (want_money, want_held) = match r.kind {
             RowKind::Txn(TxnType::Sale | TxnType::OfflineSale | TxnType::PreAuthCompletion) if approved => {
-                check_refunds(t, &txns, &mut problems);
+                check_refunds(t, children, &mut problems);
                 let left = i64::try_from(r.amount.saturating_sub(r.refunded)).unwrap_or(i64::MAX);
                 (if r.status == TxnStatus::Approved { left } else { 0 }, 0)
             }
@@ -81,7 +108,7 @@ pub(crate) fn problems(conn: &Connection) -> Result<Vec<String>, LedgerError> {
                 (if r.status == TxnStatus::Approved { amount } else { 0 }, 0)
             }
             RowKind::Txn(TxnType::PreAuth) if approved => {
-                check_capture(t, &txns, &mut problems);
+                check_capture(t, children, &mut problems);
                 (0, if r.status == TxnStatus::Approved { amount } else { 0 })
             }
             _ => (0, 0),
@@ -96,15 +123,12 @@ pub(crate) fn problems(conn: &Connection) -> Result<Vec<String>, LedgerError> {
     Ok(problems)
 }
 
-fn check_refunds(t: &Stored, txns: &[Stored], problems: &mut Vec<String>) {
+/// `follow_ups`: the rows whose `original_id` is `t`.
+fn check_refunds(t: &Stored, follow_ups: &[&Stored], problems: &mut Vec<String>) {
     let r = &t.row;
-    let refunds: u64 = txns
+    let refunds: u64 = follow_ups
         .iter()
-        .filter(|o| {
-            o.row.kind == RowKind::Txn(TxnType::Refund)
-                && o.row.original_id == Some(r.id)
-                && o.row.status == TxnStatus::Approved
-        })
+        .filter(|o| o.row.kind == RowKind::Txn(TxnType::Refund) && o.row.status == TxnStatus::Approved)
         .map(|o| o.row.amount)
         .sum();
     if refunds != r.refunded || r.refunded > r.amount {
@@ -112,14 +136,14 @@ fn check_refunds(t: &Stored, txns: &[Stored], problems: &mut Vec<String>) {
     }
 }
 
-fn check_capture(t: &Stored, txns: &[Stored], problems: &mut Vec<String>) {
+/// `follow_ups`: the rows whose `original_id` is `t`.
+fn check_capture(t: &Stored, follow_ups: &[&Stored], problems: &mut Vec<String>) {
     let r = &t.row;
-    let completions: Vec<u64> = txns
+    let completions: Vec<u64> = follow_ups
         .iter()
         .filter(|o| {
             // In force: neither reversed nor cancelled (a cancelled completion opens its pre-auth again).
             o.row.kind == RowKind::Txn(TxnType::PreAuthCompletion)
-                && o.row.original_id == Some(r.id)
                 && o.row.response_code == "00"
                 && o.row.status == TxnStatus::Approved
         })

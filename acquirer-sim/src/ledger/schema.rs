@@ -5,8 +5,12 @@ use rusqlite::{params, Connection};
 use crate::config::{AccountConfig, TerminalProfile};
 use crate::error::LedgerError;
 
-/// Bumped when a table changes; an older file is refused rather than misread.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+/// The rows `card_days` counts: a card's approved requests not reversed since.
+pub(crate) const COUNTED: &str = "pan IS NOT NULL AND rc = '00' AND status != 'reversed'";
+
+/// Bumped when a table changes; a newer file is refused rather than misread, an older one
+/// is brought forward by [`migrate`].
+pub(crate) const SCHEMA_VERSION: i64 = 2;
 
 const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -47,6 +51,17 @@ CREATE INDEX IF NOT EXISTS txns_by_key ON txns (tid, batch, stan);
 CREATE INDEX IF NOT EXISTS txns_by_pan_day ON txns (pan, local_date);
 CREATE INDEX IF NOT EXISTS txns_by_mid_time ON txns (mid, created_ms);
 CREATE INDEX IF NOT EXISTS txns_by_rrn ON txns (rrn);
+CREATE INDEX IF NOT EXISTS txns_by_auth_code ON txns (mid, auth_code);
+-- A card's approved, unreversed requests per local day and kind: the daily count limit reads
+-- this instead of counting the card's rows of the day on every request (kept by txns.rs,
+-- recomputed from the rows by the invariant check).
+CREATE TABLE IF NOT EXISTS card_days (
+    pan TEXT NOT NULL,
+    local_date INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    approved INTEGER NOT NULL,
+    PRIMARY KEY (pan, local_date, kind)
+) WITHOUT ROWID;
 -- Money movements. Debit and hold are positive, credit and release negative;
 -- `txn_id` made the movement, `anchor_id` is the transaction whose money it moves.
 CREATE TABLE IF NOT EXISTS effects (
@@ -114,11 +129,24 @@ CREATE TABLE IF NOT EXISTS flags (
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ";
 
-/// Creates the tables (idempotent) and checks the schema version of an existing file.
+/// Creates the tables (idempotent), brings a version 1 file forward and checks the schema
+/// version of an existing file.
 pub(crate) fn migrate(conn: &Connection) -> Result<(), LedgerError> {
     conn.execute_batch(TABLES)?;
     conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?1)", params![SCHEMA_VERSION])?;
-    let found: i64 = conn.query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| r.get(0))?;
+    let mut found: i64 = conn.query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| r.get(0))?;
+    if found == 1 {
+        // Version 2 added `card_days` (created empty above): filled from the rows, in one transaction.
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE;
+             DELETE FROM card_days;
+             INSERT INTO card_days (pan, local_date, kind, approved)
+                 SELECT pan, local_date, kind, COUNT(*) FROM txns WHERE {COUNTED} GROUP BY pan, local_date, kind;
+             UPDATE meta SET value = 2 WHERE key = 'schema';
+             COMMIT;"
+        ))?;
+        found = 2;
+    }
     if found != SCHEMA_VERSION {
         return Err(LedgerError::Corrupt(format!("schema version {found}, this build reads {SCHEMA_VERSION}")));
     }

@@ -1,7 +1,7 @@
 //! Transaction rows: inserting, finding originals, and moving a row's status.
 
 use pos_core::mask_pan_digits;
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::rows::{RowKind, TxnRow, TxnStatus};
 use crate::error::LedgerError;
@@ -30,10 +30,12 @@ pub(crate) struct Stored {
     pub row: TxnRow,
     pub pan: Option<String>,
     pub foreign: bool,
+    /// The host's local day the row was made on (days since the epoch).
+    pub local_date: i64,
 }
 
 const COLUMNS: &str = "id, kind, tid, mid, batch, stan, pan, amount, rc, status, refunded, captured, rrn, auth_code,
-                       original_id, created_ms, foreign_card";
+                       original_id, created_ms, foreign_card, local_date";
 
 fn to_u64(v: i64, what: &str) -> Result<u64, LedgerError> {
     u64::try_from(v).map_err(|_| LedgerError::Corrupt(format!("negative {what}")))
@@ -58,6 +60,7 @@ fn read(r: &Row<'_>) -> rusqlite::Result<RawRow> {
         original_id: r.get(14)?,
         created_ms: r.get(15)?,
         foreign: r.get(16)?,
+        local_date: r.get(17)?,
     })
 }
 
@@ -79,6 +82,7 @@ struct RawRow {
     original_id: Option<i64>,
     created_ms: i64,
     foreign: bool,
+    local_date: i64,
 }
 
 impl RawRow {
@@ -104,7 +108,7 @@ impl RawRow {
             original_id: self.original_id,
             created_ms: self.created_ms,
         };
-        Ok(Stored { row, pan: self.pan, foreign: self.foreign })
+        Ok(Stored { row, pan: self.pan, foreign: self.foreign, local_date: self.local_date })
     }
 }
 
@@ -144,7 +148,20 @@ pub(crate) fn insert(conn: &Connection, t: &NewTxn<'_>) -> Result<i64, LedgerErr
         t.local_date,
         t.foreign,
     ])?;
+    if let Some(pan) = t.pan.filter(|_| t.rc == "00" && t.status != TxnStatus::Reversed) {
+        count_day(conn, pan, t.local_date, t.kind.as_db().as_str(), 1)?;
+    }
     Ok(conn.last_insert_rowid())
+}
+
+/// Adds `delta` to a card's count of approved, unreversed `kind` requests on `day`.
+fn count_day(conn: &Connection, pan: &str, day: i64, kind: &str, delta: i64) -> Result<(), LedgerError> {
+    conn.prepare_cached(
+        "INSERT INTO card_days (pan, local_date, kind, approved) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (pan, local_date, kind) DO UPDATE SET approved = approved + ?4",
+    )?
+    .execute(params![pan, day, kind, delta])?;
+    Ok(())
 }
 
 /// The request (not reversal) row of terminal + batch + STAN.
@@ -210,9 +227,21 @@ pub(crate) fn in_batch(conn: &Connection, tid: &str, batch: u32) -> Result<Vec<S
     query(conn, "tid = ?1 AND batch = ?2 AND rc = '00' AND kind NOT LIKE 'reversal:%'", params![tid, batch])
 }
 
-/// Moves a row to `status`.
+/// Moves a row to `status` (and keeps its card's day count: a reversal takes it out).
 pub(crate) fn set_status(conn: &Connection, id: i64, status: TxnStatus) -> Result<(), LedgerError> {
+    let counted: Option<(String, i64, String, String)> = conn
+        .prepare_cached(
+            "SELECT pan, local_date, kind, status FROM txns WHERE id = ?1 AND pan IS NOT NULL AND rc = '00'",
+        )?
+        .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
     conn.prepare_cached("UPDATE txns SET status = ?2 WHERE id = ?1")?.execute(params![id, status.as_db()])?;
+    if let Some((pan, day, kind, old)) = counted {
+        let (was, is) = (old != TxnStatus::Reversed.as_db(), status != TxnStatus::Reversed);
+        if was != is {
+            count_day(conn, &pan, day, &kind, if is { 1 } else { -1 })?;
+        }
+    }
     Ok(())
 }
 
@@ -234,15 +263,20 @@ pub(crate) fn set_captured(conn: &Connection, id: i64, amount: u64) -> Result<()
 pub(crate) fn count_card_day(conn: &Connection, pan: &str, day: i64, kinds: &[&str]) -> Result<u32, LedgerError> {
     let mut n = 0u32;
     for kind in kinds {
-        let c: u32 = conn
-            .prepare_cached(
-                "SELECT COUNT(*) FROM txns WHERE pan = ?1 AND local_date = ?2 AND kind = ?3 AND rc = '00'
-                 AND status != 'reversed'",
-            )?
-            .query_row(params![pan, day, kind], |r| r.get(0))?;
-        n = n.saturating_add(c);
+        let c: Option<i64> = conn
+            .prepare_cached("SELECT approved FROM card_days WHERE pan = ?1 AND local_date = ?2 AND kind = ?3")?
+            .query_row(params![pan, day, kind], |r| r.get(0))
+            .optional()?;
+        n = n.saturating_add(u32::try_from(c.unwrap_or(0)).unwrap_or(u32::MAX));
     }
     Ok(n)
+}
+
+/// Every kept day count: PAN, day, kind and count (for the invariant check).
+pub(crate) fn card_days(conn: &Connection) -> Result<Vec<(String, i64, String, i64)>, LedgerError> {
+    let mut stmt = conn.prepare("SELECT pan, local_date, kind, approved FROM card_days")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The next value of a named counter (RRNs), starting at 1.

@@ -62,5 +62,46 @@ async fn tampering_is_detected() {
     let p =
         tamper("UPDATE txns SET rc = '51' WHERE kind = 'refund'", "UPDATE txns SET rc = '00' WHERE kind = 'refund'");
     assert!(p.iter().any(|x| x.contains("declined") || x.contains("status")), "{p:?}");
+    let p = tamper(
+        "UPDATE card_days SET approved = approved + 1 WHERE kind = 'sale'",
+        "UPDATE card_days SET approved = approved - 1 WHERE kind = 'sale'",
+    );
+    assert!(p.iter().any(|x| x.contains("kept count 2 != derived 1")), "{p:?}");
+    let p = tamper(
+        "DELETE FROM card_days WHERE kind = 'pre_auth'",
+        "INSERT INTO card_days SELECT pan, local_date, kind, 1 FROM txns WHERE kind = 'pre_auth'",
+    );
+    assert!(p.iter().any(|x| x.contains("no kept count")), "{p:?}");
+    sim.shutdown().await;
+}
+
+/// A ledger of schema version 1 (before the kept day counts) opens with the counts rebuilt
+/// from its rows: the daily limit goes on counting the day's earlier sales.
+#[tokio::test]
+async fn a_version_1_ledger_is_brought_forward() {
+    let dir = pos_testkit::TempDir::new("sim-v1");
+    let db = dir.join("ledger.db");
+    let mut c = demo();
+    c.database = Some(db.display().to_string());
+    c.limits.daily_count_per_card = 3;
+    let sim = start(c.clone()).await;
+    let mut t = Term::signed_in(&sim).await;
+    for _ in 0..2 {
+        assert_eq!(rc(&t.sale("debit", 100).await.1), "00");
+    }
+    sim.shutdown().await;
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("DROP TABLE card_days; UPDATE meta SET value = 1 WHERE key = 'schema';").unwrap();
+    drop(conn);
+
+    let sim = start(c).await;
+    sim.ledger().check_invariants().unwrap();
+    let stan = t.stan;
+    let mut t = Term::signed_in(&sim).await;
+    // The same terminal, going on where it was (the sign-in used a STAN too).
+    t.stan += stan;
+    assert_eq!(rc(&t.sale("debit", 100).await.1), "00");
+    assert_eq!(rc(&t.sale("debit", 100).await.1), "65");
+    sim.ledger().check_invariants().unwrap();
     sim.shutdown().await;
 }

@@ -179,9 +179,16 @@ async fn frequency_65() {
     c.limits.daily_count_per_card = 3;
     let sim = start(c).await;
     let mut t = Term::signed_in(&sim).await;
+    let mut sales = Vec::new();
     for _ in 0..3 {
-        assert_eq!(rc(&t.sale("debit", 100).await.1), "00");
+        let (req, resp) = t.sale("debit", 100).await;
+        assert_eq!(rc(&resp), "00");
+        sales.push(req);
     }
+    assert_eq!(rc(&t.sale("debit", 100).await.1), "65");
+    // A reversed sale no longer counts: one more fits, then the limit holds again.
+    assert_eq!(rc(&t.reverse(&sales[1]).await), "00");
+    assert_eq!(rc(&t.sale("debit", 100).await.1), "00");
     assert_eq!(rc(&t.sale("debit", 100).await.1), "65");
     // Another card is not affected.
     assert_eq!(rc(&t.sale("credit", 100).await.1), "00");

@@ -4,8 +4,8 @@
 //! aborts it; then again, to recover and sync everything.
 //!
 //! `crash_child fill <data dir> <host:port> <sales>` (payments until the first error: the
-//! full-disk test), `crash_child work <data dir> <host:port> <seed> <ops>`, `crash_child settle <data dir> <host:port>`
-//! (sync everything), `crash_child intrude <data dir> <host:port>` (a second process beside a
+//! full-disk test), `crash_child work <data dir> <host:port> <seed> <ops>`, `crash_child settle <data dir> <host:port> [close]`
+//! (sync everything; `close`: then settle the batch), `crash_child intrude <data dir> <host:port>` (a second process beside a
 //! running `work`: a read-only view, then an open that must be refused) or `crash_child day-end <data dir> <host:port> <sales>` (make `sales` sales
 //! when the batch is empty, then settle, printing `acked N/T` after each upload message).
 //! Exit codes: 0 done, 2 bad arguments, 3 the terminal could not start, 4 not settled, 5 a
@@ -170,7 +170,9 @@ async fn work(dir: &Path, host: &str, seed: u64, ops: u32) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn settle(dir: &Path, host: &str) -> ExitCode {
+/// Syncs everything; with `close`, then settles the batch (the day end a merchant does, so a
+/// long run's batches stay a day's size).
+async fn settle(dir: &Path, host: &str, close: bool) -> ExitCode {
     let (t, _reader) = match open_when_free(dir, host).await {
         Ok(v) => v,
         Err(e) => {
@@ -189,7 +191,16 @@ async fn settle(dir: &Path, host: &str) -> ExitCode {
                     "settled: {} reversals, {} accepted, {} declined",
                     r.reversals_acknowledged, r.accepted, r.declined
                 ));
-                return ExitCode::SUCCESS;
+                if !close {
+                    return ExitCode::SUCCESS;
+                }
+                match t.settle().await {
+                    Ok(s) => {
+                        say(&format!("batch closed: {s:?}"));
+                        return ExitCode::SUCCESS;
+                    }
+                    Err(e) => say(&format!("settlement error {e}")),
+                }
             }
             Ok(r) => say(&format!("not yet: {r:?}")),
             Err(e) => say(&format!("sync error {e}")),
@@ -304,7 +315,10 @@ fn main() -> ExitCode {
             let (Ok(seed), Ok(ops)) = (seed.parse(), ops.parse()) else { return ExitCode::from(2) };
             rt.block_on(work(&PathBuf::from(dir), host, seed, ops))
         }
-        [mode, dir, host] if mode == "settle" => rt.block_on(settle(&PathBuf::from(dir), host)),
+        [mode, dir, host] if mode == "settle" => rt.block_on(settle(&PathBuf::from(dir), host, false)),
+        [mode, dir, host, close] if mode == "settle" && close == "close" => {
+            rt.block_on(settle(&PathBuf::from(dir), host, true))
+        }
         [mode, dir, host] if mode == "intrude" => rt.block_on(intrude(&PathBuf::from(dir), host)),
         [mode, dir, host, sales] if mode == "fill" => {
             let Ok(sales) = sales.parse() else { return ExitCode::from(2) };

@@ -46,6 +46,8 @@ struct Counts {
     /// Second processes started beside a running child, and how many found it in use.
     intruders: u32,
     intruders_refused: u32,
+    /// Batches settled (closed) between rounds.
+    day_ends: u32,
 }
 
 impl Counts {
@@ -61,6 +63,7 @@ impl Counts {
         self.recoveries += other.recoveries;
         self.intruders += other.intruders;
         self.intruders_refused += other.intruders_refused;
+        self.day_ends += other.day_ends;
     }
 }
 
@@ -68,6 +71,9 @@ impl Counts {
 /// directory: an iteration mostly waits (a child working until it is killed, a restart), so
 /// four lanes on two cores take about a quarter of the time of one, with the same iterations.
 const LANES: u32 = 4;
+/// Rounds of a lane between day ends (settlements): about one per lane in the test
+/// command's run, and batches of a busy day's size in a long one.
+const DAY_END_EVERY: u32 = 40;
 
 #[test]
 fn kill_restart_recover_and_check_against_the_ledger() {
@@ -98,7 +104,7 @@ fn kill_restart_recover_and_check_against_the_ledger() {
     }
     println!(
         "crash harness: {} iterations in {} lanes in {:.1}s: {} SIGKILLed at random, {} aborted at crash points {:?}, {} ran to the end; \
-         {} operations, {} with host faults, {} recoveries; {} second processes ({} refused as in use)",
+         {} operations, {} with host faults, {} recoveries, {} day ends; {} second processes ({} refused as in use)",
         counts.iterations,
         LANES,
         started.elapsed().as_secs_f64(),
@@ -109,12 +115,14 @@ fn kill_restart_recover_and_check_against_the_ledger() {
         counts.ops,
         counts.faulted,
         counts.recoveries,
+        counts.day_ends,
         counts.intruders,
         counts.intruders_refused,
     );
     assert_eq!(counts.iterations, iterations, "every iteration ran");
     assert!(counts.sigkilled > 0 && !counts.aborted.is_empty(), "both kinds of death happened");
     assert!(iterations < 40 || counts.intruders_refused > 0, "a second process met a live owner at least once");
+    assert!(iterations < LANES * DAY_END_EVERY || counts.day_ends > 0, "batches were settled between rounds");
 }
 
 /// One lane: its own simulator and terminal, `iterations` rounds of kill, restart and check.
@@ -231,10 +239,17 @@ async fn run_lane(lane: u32, iterations: u32, seed: u64) -> Counts {
             "lane {lane} iteration {i}: the child failed on its own ({status:?}): {out:?}"
         );
 
-        // Restart: recover and sync everything, on a well-behaved host.
+        // Restart: recover and sync everything, on a well-behaved host; every DAY_END_EVERY
+        // rounds, the merchant's day end too (a new batch, as a day's trade would have).
         sim.faults().clear(DEMO_TID);
+        let day_end = i % DAY_END_EVERY == DAY_END_EVERY - 1;
+        let mut args = vec!["settle", &dir, &host];
+        if day_end {
+            args.push("close");
+            counts.day_ends += 1;
+        }
         let settle = Command::new(CHILD)
-            .args(["settle", &dir, &host])
+            .args(&args)
             .env("CRASH_CHILD_CA_PEM", &ca)
             .env("RUST_LOG", "off")
             .output()
@@ -246,8 +261,12 @@ async fn run_lane(lane: u32, iterations: u32, seed: u64) -> Counts {
         );
         counts.recoveries += 1;
         sim.ledger().check_invariants().unwrap_or_else(|e| panic!("lane {lane} iteration {i}: ledger invariants: {e}"));
-        if i % 25 == 24 || i + 1 == iterations {
+        if i % 25 == 24 || day_end || i + 1 == iterations {
             check(&terminal_dir, &sim, &start_funds, lane, i);
+        }
+        if i % 500 == 499 {
+            // Progress of a long run (`POS_SOAK=crash scripts/soak.sh` shows these lines).
+            println!("crash harness, lane {lane}: {} iterations, {} day ends", i + 1, counts.day_ends);
         }
     }
     let journal = journal_summary(&terminal_dir);
