@@ -63,6 +63,7 @@ pub(crate) use reversal::DueReversal;
 pub use salvage::{Salvage, SalvagedRow};
 pub(crate) use session::NewSession;
 pub use session::Session;
+pub(crate) use settlement::UploadItemRow;
 #[cfg(not(feature = "testkit"))]
 pub(crate) use tms::TmsItem;
 #[cfg(feature = "testkit")]

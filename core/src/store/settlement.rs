@@ -208,10 +208,22 @@ impl Store {
 
     /// Records the host's approval of upload message `seq`; the last one closes the batch
     /// in the same commit. Returns the next batch when it did.
+    #[cfg(test)]
     pub(crate) fn ack_upload_item(&self, b: BatchNo, seq: u32, at: &str) -> Result<Option<BatchNo>, StoreError> {
+        self.ack_upload_items(b, &[seq], at)
+    }
+
+    /// Records the host's approvals of upload messages `seqs` in one commit; when none is
+    /// left unacknowledged the batch closes in the same commit. Returns the next batch when it did.
+    pub(crate) fn ack_upload_items(&self, b: BatchNo, seqs: &[u32], at: &str) -> Result<Option<BatchNo>, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute("UPDATE batch_upload SET acked = 1 WHERE batch = ?1 AND seq = ?2", params![b.value(), seq])?;
+        {
+            let mut ack = tx.prepare_cached("UPDATE batch_upload SET acked = 1 WHERE batch = ?1 AND seq = ?2")?;
+            for seq in seqs {
+                ack.execute(params![b.value(), seq])?;
+            }
+        }
         let left: u32 =
             tx.query_row("SELECT COUNT(*) FROM batch_upload WHERE batch = ?1 AND acked = 0", [b.value()], |r| {
                 r.get(0)

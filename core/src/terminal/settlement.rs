@@ -3,10 +3,11 @@
 //! Owed reversals and stored offline payments go first: the host must see the batch as the
 //! terminal does before totals are compared. `77` (batch out of step) signs in again, which
 //! brings the host's batch number, and settles once more. Unequal totals plan the upload in
-//! the store before the first message; each acknowledged message is its own commit, so a
-//! new attempt (after a lost link, a crash, the app being killed) starts exactly after the
-//! last acknowledged one, and a message whose answer was lost goes again unchanged (same
-//! STAN and content: the host answers it from its record).
+//! the store before the first message; acknowledgements are committed a group at a time
+//! (several messages in flight), and always before progress counts them, so a new attempt
+//! (after a lost link, a crash, the app being killed) resends exactly the messages not yet
+//! recorded, and a message whose answer was lost goes again unchanged (same STAN and
+//! content: the host answers it from its record).
 
 use crate::acquirer::AcquirerError;
 use crate::error::Error;
@@ -18,12 +19,21 @@ use crate::iso8583::{
 use crate::money::Amount;
 use crate::receipt::{CardTotals, SettlementSlip};
 use crate::settlement::{batch_totals, plan_upload, SettlementOutcome, UploadProgress, RESUME_NOTICE};
-use crate::store::Session;
+use crate::store::{Session, UploadItemRow};
+use crate::sync::join_all;
 
 use super::crash_point::crash_point;
 use super::exchange::{failure, Signing};
 use super::Terminal;
 use crate::error::TerminalError;
+
+/// Why one upload message was not acknowledged.
+enum UploadFailure {
+    /// The upload stops and resumes later (the operator's text, zh and en).
+    Interrupted(String, String),
+    /// The host refused: the settlement fails.
+    Final(SettlementError),
+}
 
 /// `77`: the batch number is not the host's.
 const OUT_OF_STEP: &str = "77";
@@ -116,9 +126,11 @@ impl Terminal {
         Ok(())
     }
 
-    /// Sends the planned upload messages not yet acknowledged, in order; the last closes the batch.
-    // The counters move only after a durable acknowledgement, not per loop turn.
-    #[allow(clippy::explicit_counter_loop)]
+    /// Sends the planned upload messages not yet acknowledged and closes the batch with the
+    /// last one. The others go `upload_window` at a time in plan order, their answers
+    /// recorded a group (`group` messages) per commit before progress counts them; the end
+    /// message goes alone once every other one is recorded. After any failure, what was
+    /// answered is recorded first, so a new attempt resends only what was not.
     async fn upload_and_close(
         &self,
         batch: BatchNo,
@@ -137,34 +149,51 @@ impl Terminal {
             })
             .unwrap_or(0);
         progress(UploadProgress { acked, total, resumed });
+        let policy = self.config.sync;
+        let window = usize::try_from(policy.upload_window.max(1)).unwrap_or(1);
+        // A group holds whole windows, so every window's answers are recorded together.
+        let group = usize::try_from(policy.group.max(1)).unwrap_or(1).div_ceil(window) * window;
+        let last_seq = total.saturating_sub(1);
+        let pending: Vec<UploadItemRow> = items.into_iter().filter(|i| !i.acked).collect();
+        let (end, others): (Vec<UploadItemRow>, Vec<UploadItemRow>) =
+            pending.into_iter().partition(|i| i.seq == last_seq);
         let mut sent = 0;
         let mut next = None;
-        let interrupted =
-            |acked: u32, e: &dyn Bilingual| SettlementError::UploadInterrupted { acked, total, zh: e.zh(), en: e.en() };
-        for item in items.into_iter().filter(|i| !i.acked) {
-            let session = self.session().map_err(|e| interrupted(acked, &e))?;
-            let (resp, signed) = match self.send_admin(&session, item.kind, Some(item.stan), batch).await {
-                Ok(r) => r,
-                Err(e) => return Err(interrupted(acked, &e)),
-            };
-            if resp.response_code.as_str() == OUT_OF_STEP && !signed {
-                // Unsigned: it stops this upload (resumable), it does not end the session.
-                return Err(interrupted(acked, &resp.response_code));
+        for round in
+            others.chunks(group).map(|g| g.chunks(window).collect::<Vec<_>>()).chain(end.chunks(1).map(|e| vec![e]))
+        {
+            let mut answered = Vec::new();
+            let mut failed = None;
+            for chunk in round {
+                let answers = if chunk.len() == 1 {
+                    vec![self.send_upload_item(batch, &chunk[0]).await]
+                } else {
+                    join_all(chunk.iter().map(|item| self.send_upload_item(batch, item)).collect()).await
+                };
+                for (item, answer) in chunk.iter().zip(answers) {
+                    match answer {
+                        Ok(()) => answered.push(item.seq),
+                        Err(e) => failed = failed.or(Some(e)),
+                    }
+                }
+                if failed.is_some() {
+                    break;
+                }
             }
-            if resp.response_code.as_str() == OUT_OF_STEP {
-                // The host lost the batch's upload state; a sign-in brings its view back.
-                self.db(|s| s.clear_session())?;
-                return Err(interrupted(acked, &TerminalError::NotSignedIn));
+            if !answered.is_empty() {
+                crash_point("upload_answered");
+                next = self.db(|s| s.ack_upload_items(batch, &answered, &self.clock.now().to_string()))?;
+                acked += answered.len() as u32;
+                sent += answered.len() as u32;
+                progress(UploadProgress { acked, total, resumed });
+                crash_point("upload_acked");
             }
-            if !resp.response_code.is_approved() {
-                return Err(SettlementError::Declined { code: resp.response_code });
+            if let Some(e) = failed {
+                return Err(match e {
+                    UploadFailure::Interrupted(zh, en) => SettlementError::UploadInterrupted { acked, total, zh, en },
+                    UploadFailure::Final(e) => e,
+                });
             }
-            crash_point("upload_answered");
-            next = self.db(|s| s.ack_upload_item(batch, item.seq, &self.clock.now().to_string()))?;
-            acked += 1;
-            sent += 1;
-            progress(UploadProgress { acked, total, resumed });
-            crash_point("upload_acked");
         }
         // Every message was already acknowledged (a crash after the last commit): closed then.
         let next = match next {
@@ -173,6 +202,27 @@ impl Terminal {
         };
         tracing::info!(batch = %batch, next = %next, sent, "batch upload ended; batch closed");
         Ok(self.finish_settlement(batch, next, totals, Reconciliation::Unbalanced, sent, resumed, upload_count).await)
+    }
+
+    /// Sends one planned upload message and reads its answer.
+    async fn send_upload_item(&self, batch: BatchNo, item: &UploadItemRow) -> Result<(), UploadFailure> {
+        let interrupted = |e: &dyn Bilingual| UploadFailure::Interrupted(e.zh(), e.en());
+        let session = self.session().map_err(|e| interrupted(&e))?;
+        let (resp, signed) =
+            self.send_admin(&session, item.kind.clone(), Some(item.stan), batch).await.map_err(|e| interrupted(&e))?;
+        if resp.response_code.as_str() == OUT_OF_STEP && !signed {
+            // Unsigned: it stops this upload (resumable), it does not end the session.
+            return Err(interrupted(&resp.response_code));
+        }
+        if resp.response_code.as_str() == OUT_OF_STEP {
+            // The host lost the batch's upload state; a sign-in brings its view back.
+            self.db(|s| s.clear_session()).map_err(|e| UploadFailure::Final(e.into()))?;
+            return Err(interrupted(&TerminalError::NotSignedIn));
+        }
+        if !resp.response_code.is_approved() {
+            return Err(UploadFailure::Final(SettlementError::Declined { code: resp.response_code }));
+        }
+        Ok(())
     }
 
     /// Signs in again (the profile asks for it after settlement) and builds the slip.

@@ -49,6 +49,11 @@ fn config(host: &str) -> TerminalConfig {
     c.offline.count = 100_000;
     c.offline.total = Amount::from_minor(999_999_999, Currency::CNY).unwrap_or(c.offline.total);
     c.sync.group = 8;
+    // `window,group` of the batch upload (the settlement crash tests choose per test).
+    if let Some((window, group)) = std::env::var("CRASH_CHILD_UPLOAD").ok().as_deref().and_then(|v| v.split_once(',')) {
+        c.sync.upload_window = window.parse().unwrap_or(1);
+        c.sync.group = group.parse().unwrap_or(1);
+    }
     c
 }
 

@@ -29,9 +29,15 @@ async fn host_only_sale(lane: &Lane) {
     assert!(other.sale(cny(12_345)).await.unwrap().approved);
 }
 
-fn run_child(dir: &str, lane: &Lane, crash_at: Option<String>) -> (Option<i32>, Vec<String>) {
+/// Upload messages one at a time, each answer its own commit: a crash can land after any item.
+const ONE_BY_ONE: &str = "1,1";
+/// Two in flight, four to a commit: the 5 messages before the end go as 4 (two windows) and 1.
+const GROUPED: &str = "2,4";
+
+fn run_child(dir: &str, lane: &Lane, upload: &str, crash_at: Option<String>) -> (Option<i32>, Vec<String>) {
     let host = lane.sim.addr().to_string();
     let mut cmd = Command::new(CHILD);
+    cmd.env("CRASH_CHILD_UPLOAD", upload);
     cmd.args(["day-end", dir, &host, SALES]).stdout(Stdio::piped()).stderr(Stdio::null()).env("RUST_LOG", "off");
     cmd.env("CRASH_CHILD_CA_PEM", lane.sim.ca_pem().expect("TLS"));
     if let Some(p) = crash_at {
@@ -54,21 +60,21 @@ fn assert_exactly_once(lane: &Lane, batch: u32) {
     assert_eq!(got.iter().filter(|u| u.item == "end").map(|u| u.stan).collect::<Vec<_>>(), vec![16]);
 }
 
-async fn crash_then_resume(point: &str, n: u32) {
+/// Dies at the `n`-th pass of crash point `point` while uploading as `upload` says
+/// (`window,group`); a new process resumes with the progress at `resumed_at`.
+async fn crash_then_resume(upload: &str, point: &str, n: u32, resumed_at: u32) {
     let lane = Lane::start(|_| {}).await;
     host_only_sale(&lane).await;
     let batch = lane.sim.current_batch(DEMO_TID).unwrap().unwrap();
     let dir = TempDir::new("settle-crash");
     let d = dir.to_string_lossy().into_owned();
-    let (code, lines) = run_child(&d, &lane, Some(format!("{point}:{n}")));
+    let (code, lines) = run_child(&d, &lane, upload, Some(format!("{point}:{n}")));
     assert_ne!(code, Some(0), "{point}:{n} should have died: {lines:?}");
     assert!(lines.iter().any(|l| l.starts_with("acked")), "died in the upload: {lines:?}");
-    let (code, lines) = run_child(&d, &lane, None);
+    let (code, lines) = run_child(&d, &lane, upload, None);
     assert_eq!(code, Some(0), "{lines:?}");
     let first = lines.iter().find(|l| l.starts_with("acked")).expect("progress");
-    // After the n-th acknowledged item: resumed at n. After the n-th answer, not recorded: n - 1.
-    let resumed_at = if point == "upload_acked" { n } else { n - 1 };
-    assert_eq!(first, &format!("acked {resumed_at}/{MESSAGES} resumed true"), "{lines:?}");
+    assert_eq!(first, &format!("acked {resumed_at}/{MESSAGES} resumed true"), "{upload} {point}:{n}: {lines:?}");
     assert!(lines.iter().any(|l| l.starts_with(&format!("closed {batch:06}")) && l.contains("resumed true")));
     assert_exactly_once(&lane, batch);
 }
@@ -76,14 +82,30 @@ async fn crash_then_resume(point: &str, n: u32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_after_each_acknowledged_item_resumes_after_it() {
     for n in 1..MESSAGES {
-        crash_then_resume("upload_acked", n).await;
+        crash_then_resume(ONE_BY_ONE, "upload_acked", n, n).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_between_answer_and_record_resends_that_item_once() {
     for n in 1..=MESSAGES {
-        crash_then_resume("upload_answered", n).await;
+        crash_then_resume(ONE_BY_ONE, "upload_answered", n, n - 1).await;
+    }
+}
+
+/// Grouped: answers of a whole group are recorded in one commit. Dying before that commit
+/// resends the group (the host answers each message again from its record, no second
+/// upload); dying after it resumes after the group.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grouped_upload_resumes_after_the_last_recorded_group() {
+    for (point, n, resumed_at) in [
+        ("upload_answered", 1, 0),
+        ("upload_acked", 1, 4),
+        ("upload_answered", 2, 4),
+        ("upload_acked", 2, 5),
+        ("upload_answered", 3, 5),
+    ] {
+        crash_then_resume(GROUPED, point, n, resumed_at).await;
     }
 }
 
@@ -102,6 +124,7 @@ async fn sigkill_during_upload_resumes() {
     );
     let mut child = Command::new(CHILD)
         .args(["day-end", &d, &host, SALES])
+        .env("CRASH_CHILD_UPLOAD", ONE_BY_ONE)
         .env("CRASH_CHILD_CA_PEM", lane.sim.ca_pem().expect("TLS"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -120,7 +143,7 @@ async fn sigkill_during_upload_resumes() {
     let _ = child.wait();
     assert_eq!(acked_seen, 2);
     lane.clear_faults();
-    let (code, lines) = run_child(&d, &lane, None);
+    let (code, lines) = run_child(&d, &lane, ONE_BY_ONE, None);
     assert_eq!(code, Some(0), "{lines:?}");
     let first = lines.iter().find(|l| l.starts_with("acked")).expect("progress");
     assert!(first.ends_with("resumed true") && !first.starts_with("acked 0/"), "{lines:?}");
