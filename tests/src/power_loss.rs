@@ -59,6 +59,8 @@ struct State {
     picture: Option<HashMap<String, Vec<u8>>>,
     /// Unsynced writes the cut dropped (over every file).
     dropped: usize,
+    /// Syncs of tracked files since [`track`] (what a payment costs in fsyncs).
+    syncs: u64,
 }
 
 static STATE: LazyLock<Mutex<State>> = LazyLock::new(Mutex::default);
@@ -125,6 +127,12 @@ pub fn track(dir: &Path) {
     s.files.clear();
     s.picture = None;
     s.cut_at = None;
+    s.syncs = 0;
+}
+
+/// Syncs (fsyncs of the database, its WAL or its journal) since [`track`].
+pub fn syncs() -> u64 {
+    state().syncs
 }
 
 /// Arms the cut at the `after`-th write or sync on a tracked file from now on; `seed` picks
@@ -351,6 +359,7 @@ unsafe extern "C" fn shim_sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_
                     op.apply(&mut t.durable);
                 }
             }
+            s.syncs += 1;
             tick(&mut s);
         }
     }

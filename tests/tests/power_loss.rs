@@ -61,8 +61,12 @@ impl Losses {
 
 const TMPFS: &str = "/dev/shm";
 
+/// One test at a time: the shim's tracking is the process's.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn power_cut_at_any_write_loses_nothing_acknowledged_with_synchronous_full() {
+    let _turn = TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     power_loss::install();
     let seeds: u64 = std::env::var("POS_POWER_LOSS_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(150);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().expect("runtime");
@@ -92,6 +96,48 @@ fn power_cut_at_any_write_loses_nothing_acknowledged_with_synchronous_full() {
     assert!(full.writes_dropped > 0, "the cuts dropped unsynced writes: the harness did something");
     // The same checks see NORMAL's losses: they can fail.
     assert!(normal.total() > 0, "synchronous=NORMAL lost nothing in {seeds} cuts: the checks see nothing");
+}
+
+/// What a payment costs the terminal in fsyncs, counted by the shim: an online sale at most
+/// two (the journal row and its reversal guard before sending, the answer after), an offline
+/// payment one.
+#[test]
+fn an_online_sale_costs_two_fsyncs_and_an_offline_payment_one() {
+    let _turn = TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    power_loss::install();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().expect("runtime");
+    rt.block_on(async {
+        let sim = Simulator::start(sim_config().listening_on("127.0.0.1:0")).await.expect("simulator");
+        let dir = TempDir::new_in("fsyncs", Path::new(TMPFS));
+        let reader = pos_e2e::demo_reader();
+        power_loss::track(dir.path());
+        let terminal = open_terminal(&dir, &sim, &reader);
+        assert!(terminal.sign_in().await.expect("sign-in").approved);
+        reader.present("debit").unwrap();
+        assert!(terminal.sale(cny(1_00)).await.unwrap().approved, "warm-up sale");
+        const N: u64 = 20;
+        let before = power_loss::syncs();
+        for i in 0..N {
+            reader.present(if i % 2 == 0 { "debit" } else { "credit" }).unwrap();
+            assert!(terminal.sale(cny(1_00 + i)).await.unwrap().approved);
+        }
+        let online = power_loss::syncs() - before;
+        let before = power_loss::syncs();
+        for i in 0..N {
+            reader.present("contactless").unwrap();
+            let o = terminal.sale_with(cny(2_00 + i), OfflinePreference::ForceOffline).await.unwrap();
+            assert!(o.approved && o.txn == TxnType::OfflineSale, "{o:?}");
+        }
+        let offline = power_loss::syncs() - before;
+        eprintln!(
+            "fsyncs: {:.2} per online sale, {:.2} per offline payment (over {N} of each)",
+            online as f64 / N as f64,
+            offline as f64 / N as f64
+        );
+        assert!(online > 0 && online <= 2 * N, "{online} fsyncs for {N} online sales");
+        assert!(offline > 0 && offline <= N, "{offline} fsyncs for {N} offline payments");
+        sim.shutdown().await;
+    });
 }
 
 fn sim_config() -> SimConfig {
