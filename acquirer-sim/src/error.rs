@@ -107,6 +107,9 @@ pub enum LedgerError {
     /// A stored value the ledger cannot read back.
     #[error("ledger data is corrupt: {0}")]
     Corrupt(String),
+    /// The commit of a group of requests failed (SQLite's reason): none of them was recorded.
+    #[error("ledger commit failed: {0}")]
+    CommitFailed(String),
     /// Balances or states recomputed from rows disagree with what is stored.
     #[error("ledger invariants broken: {}", .0.join("; "))]
     Invariant(Vec<String>),

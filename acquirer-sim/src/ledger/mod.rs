@@ -1,12 +1,14 @@
 //! The host's ledger in SQLite: accounts, every transaction and money movement, batches.
 //!
-//! Writes happen only inside [`Ledger::transact`], one SQLite transaction per request,
-//! so a request's rows, its effects and its stored answer commit together or not at all.
+//! Writes happen only inside [`Ledger::transact`], one savepoint per request in a group
+//! commit (`group`), so a request's rows, its effects and its stored answer commit together
+//! or not at all, and are durable (`synchronous=FULL`) before the answer goes out.
 //! The read methods are for tests, the admin port and the demo.
 
 pub(crate) mod accounts;
 pub(crate) mod batches;
 pub(crate) mod effects;
+mod group;
 mod invariants;
 pub(crate) mod monitoring;
 pub(crate) mod replies;
@@ -18,10 +20,9 @@ pub(crate) mod txns;
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Write};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pos_core::mask_pan_digits;
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::config::{AccountConfig, TerminalProfile};
 use crate::error::LedgerError;
@@ -30,7 +31,7 @@ pub use rows::{BatchState, Flag, Hold, RowKind, SettlementRecord, TxnRow, TxnSta
 /// The simulated issuer's and acquirer's books.
 #[derive(Debug)]
 pub struct Ledger {
-    conn: Mutex<Connection>,
+    conn: group::GroupCommit,
     /// The exclusive lock on `<file>.lock` of a ledger on disk, held while the ledger is open.
     _owner: Option<File>,
 }
@@ -77,8 +78,11 @@ impl Ledger {
                 owner = Some(lock_ledger(p)?);
                 let c = Connection::open(p)?;
                 // WAL: readers (tests, admin port) never block the request path for long.
+                // FULL: an answer goes out only once its rows are on the disk, as an
+                // acquirer's must; the group commit shares that fsync among the requests
+                // that arrive together.
                 c.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
-                c.execute_batch("PRAGMA synchronous = NORMAL;")?;
+                c.execute_batch("PRAGMA synchronous = FULL;")?;
                 c
             }
         };
@@ -87,25 +91,20 @@ impl Ledger {
         schema::migrate(&conn)?;
         schema::seed_accounts(&conn, accounts)?;
         schema::seed_batches(&conn, terminals)?;
-        Ok(Ledger { conn: Mutex::new(conn), _owner: owner })
+        Ok(Ledger { conn: group::GroupCommit::new(conn), _owner: owner })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        // SQLite rolls back an unfinished transaction when its guard drops during a
-        // panic, so the connection is consistent even if the mutex was poisoned.
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> group::ConnGuard<'_> {
+        self.conn.lock()
     }
 
-    /// Runs `f` in one immediate SQLite transaction, committed when `f` succeeds.
+    /// Runs `f` for one request: its writes are kept when it succeeds and are durable when
+    /// this returns (see `group`).
     pub(crate) fn transact<T, E: From<LedgerError>>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(LedgerError::from)?;
-        let out = f(&tx)?;
-        tx.commit().map_err(LedgerError::from)?;
-        Ok(out)
+        self.conn.transact(f)
     }
 
     /// Reads with the connection (no transaction).
