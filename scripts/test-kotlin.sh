@@ -18,7 +18,8 @@
 # First, cheap static checks of the Gradle build (android/): every version from the catalog
 # android/gradle/libs.versions.toml (whose Kotlin is the one kotlinc here is), the wrapper on a
 # Gradle version the catalog's AGP accepts, and fastlane's files syntax-checked (ruby -c).
-#   POS_BENCH=1   also runs the boundary benchmark (release build of the library)
+#   POS_BENCH=1   also runs the boundary benchmark and the JVM's memory over a day of
+#                 POS_DAY_PAYMENTS payments (default 100,000) (release build of the library)
 #   POS_KOTLIN_TESTS=<pattern>  runs only test classes matching the pattern
 #   POS_KOTLIN_SAME_BUILD=1     reuse scripts/test.sh's workspace build (set by test.sh)
 #   POS_ANDROID=0               skips the app's Robolectric tests (scripts/test-android.sh)
@@ -165,6 +166,8 @@ java "${jvm_flags[@]}" -jar "$junit" execute --class-path "$runtime_cp" "${selec
 if [ "${POS_BENCH:-0}" = "1" ]; then
   echo "boundary benchmark (release library)"
   java "${jvm_flags[@]}" -cp "$runtime_cp" cn.pos.shell.bench.BoundaryBenchKt
+  echo "the JVM's memory over a day of ${POS_DAY_PAYMENTS:-100000} payments (release library)"
+  java "${jvm_flags[@]}" -cp "$runtime_cp" cn.pos.shell.bench.DayMemoryKt
 fi
 
 if [ "${POS_ANDROID:-1}" != "0" ]; then
