@@ -173,8 +173,12 @@ fn the_offline_queue_stores_uploads_and_erases() {
         crate::offline::QueueStats { count: 3, total_minor: 6_000, oldest_unix: Some(100) }
     );
     let fp = fingerprint(&DeviceSecret::from_bytes([1; 32]), &Pan::parse("6228480402564890018").unwrap());
-    assert_eq!(store.offline_count_for_card(&fp, "0301").unwrap(), 3);
-    assert_eq!(store.offline_count_for_card(&fp, "0302").unwrap(), 0);
+    let day = crate::clock::Day::parse_ymd(&NOW[..10]).unwrap();
+    assert_eq!(store.offline_count_for_card(&fp, day, "0301", 10).unwrap(), 3);
+    assert_eq!(store.offline_count_for_card(&fp, day, "0301", 2).unwrap(), 2, "counted up to the cap");
+    assert_eq!(store.offline_count_for_card(&fp, day.next(), "0302", 10).unwrap(), 0);
+    let other = fingerprint(&DeviceSecret::from_bytes([1; 32]), &Pan::parse("6217002234567890121").unwrap());
+    assert_eq!(store.offline_count_for_card(&other, day, "0301", 10).unwrap(), 0, "another card");
 
     let claimed = store.claim_uploads(2, NOW).unwrap();
     assert_eq!(claimed.iter().map(|q| q.txn.id).collect::<Vec<_>>(), [a.id, b.id], "oldest first");

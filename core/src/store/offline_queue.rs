@@ -135,27 +135,28 @@ impl Store {
         stats(&self.lock())
     }
 
-    /// Offline payments of one card on one local day (MMDD).
+    /// Offline payments of one card on local day `day` (whose MMDD is `local_date`), counted
+    /// up to `cap` (the per-card limit: a count past it changes no decision).
     ///
-    /// Walks the journal back from its newest row while the day matches: the journal is in
-    /// time order, and a day's rows are few, so no index (and no page write per payment) is needed.
-    pub(crate) fn offline_count_for_card(&self, card: &CardFingerprint, local_date: &str) -> Result<u32, StoreError> {
+    /// Through the card's index (`txn_by_card`: fingerprint, then time), so the cost is that
+    /// card's rows of the day up to `cap`, not the whole day's journal.
+    pub(crate) fn offline_count_for_card(
+        &self,
+        card: &CardFingerprint,
+        day: crate::clock::Day,
+        local_date: &str,
+        cap: u32,
+    ) -> Result<u32, StoreError> {
         let conn = self.lock();
-        let mut stmt =
-            conn.prepare_cached("SELECT local_date, txn_type, card_fingerprint FROM txn ORDER BY id DESC")?;
-        let mut rows = stmt.query([])?;
-        let card = card.to_string();
-        let mut count = 0;
-        while let Some(r) = rows.next()? {
-            if r.get_ref(0)?.as_str().ok() != Some(local_date) {
-                break;
-            }
-            if r.get_ref(1)?.as_str().ok() == Some("offline_sale") && r.get_ref(2)?.as_str().ok() == Some(card.as_str())
-            {
-                count += 1;
-            }
-        }
-        Ok(count)
+        let n: u32 = conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM txn WHERE card_fingerprint = ?1 AND created_at >= ?2
+                     AND created_at < ?3 AND txn_type = 'offline_sale' AND local_date = ?4 LIMIT ?5)",
+            )?
+            .query_row(params![card.to_string(), day.to_string(), day.next().to_string(), local_date, cap], |r| {
+                r.get(0)
+            })?;
+        Ok(n)
     }
 
     /// Claims up to `limit` stored payments, oldest first, marking them uploading.

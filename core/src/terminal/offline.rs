@@ -4,6 +4,7 @@
 use crate::error::Error;
 use zeroize::Zeroizing;
 
+use crate::clock::Day;
 use crate::crypto::random_bytes;
 use crate::iso8583::{encode_message, unionpay, FinancialRequest, TxnType};
 use crate::money::Amount;
@@ -132,7 +133,8 @@ impl Terminal {
             }
             return self.only_online(amount, card, OfflineRefusal::NotAuthenticated).await;
         }
-        let today = self.db(|s| s.offline_count_for_card(&card.fingerprint, &now.mmdd()))?;
+        let today = self
+            .db(|s| s.offline_count_for_card(&card.fingerprint, Day::of(now), &now.mmdd(), limits.per_card_per_day))?;
         check_card(&limits, card.entry_mode, today)?;
         let risk = self.risk_gate(TxnType::OfflineSale, Some(amount), &card, true, carried).await?;
         let new = NewTxn {
@@ -273,7 +275,8 @@ impl Terminal {
         }
         let now = self.clock.now();
         check_amount(&limits, amount, &self.db(|s| s.queue_stats())?, now.unix_secs)?;
-        let today = self.db(|s| s.offline_count_for_card(fingerprint, &now.mmdd()))?;
+        let today =
+            self.db(|s| s.offline_count_for_card(fingerprint, Day::of(now), &now.mmdd(), limits.per_card_per_day))?;
         check_card(&limits, entry, today)?;
         Ok(())
     }
