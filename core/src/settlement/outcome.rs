@@ -9,7 +9,7 @@ use crate::receipt::SettlementSlip;
 /// Shown when a settlement finds the previous batch upload unfinished and goes on with it.
 pub const RESUME_NOTICE: (&str, &str) = ("前次批上送未完成，继续上送", "previous batch upload incomplete, continuing");
 
-/// Progress of a batch upload, after each acknowledged message.
+/// Progress of a batch upload, after each recorded group of acknowledged messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct UploadProgress {
     /// Messages acknowledged.

@@ -1,9 +1,9 @@
 //! Settled batches and the batch upload, persisted item by item so it resumes exactly.
 //!
 //! The upload is planned in one SQLite transaction (every message with its STAN) before
-//! the first is sent; each approved 0330 is recorded in its own commit; the end message's
+//! the first is sent; approved 0330s are recorded a group per commit; the end message's
 //! approval closes the batch and opens the next in the same commit. A crash anywhere leaves
-//! either the item unacknowledged (sent again, byte for byte: the host answers a repeat from
+//! each item either unacknowledged (sent again, byte for byte: the host answers a repeat from
 //! its record) or acknowledged (never sent again).
 
 use rusqlite::{params, OptionalExtension};
