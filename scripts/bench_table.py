@@ -85,6 +85,15 @@ def fmt_num(x):
     return f"{x:.3g}"
 
 
+def fmt_ratio(r):
+    """3.1×, 0.42×, or 1/5,400 for a figure far below its yardstick."""
+    if r is None:
+        return "–"
+    if r >= 1000:
+        return f"{r:,.0f}×"
+    return f"{r:.3g}×" if r >= 0.01 else f"1/{1 / r:,.0f}"
+
+
 def criterion_figures(root, since):
     figures = []
     for bench_json in sorted(Path(root).glob("**/new/benchmark.json")):
@@ -251,8 +260,8 @@ def main():
         target = "–"
         if f["target"]:
             target = f["target"] + {True: " · met", False: " · **MISSED**", None: ""}[f["met"]]
-        ratio = lambda r: "–" if r is None else (f"{r:.3g}×")  # noqa: E731
-        rows.append((f["name"], value, target, ratio(f["ratio_bare"]), ratio(f["ratio_loopback"]), f["source"]))
+        rows.append((f["name"], value, target, fmt_ratio(f["ratio_bare"]), fmt_ratio(f["ratio_loopback"]),
+                     f["source"]))
 
     # Baselines first, the codec rows together (ours, pyiso8583, moov-io), the rest in name order.
     def order(ir):
