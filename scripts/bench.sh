@@ -34,7 +34,7 @@ if [ "${POS_BENCH_QUICK:-0}" = 1 ]; then criterion_args+=(--warm-up-time 1 --mea
 # shellcheck disable=SC2206 # POS_BENCH_ARGS is a list of arguments
 criterion_args+=(${POS_BENCH_ARGS:-})
 
-# name package features: the baseline first, so that a later failure still leaves the yardsticks.
+# name package features (as core/Cargo.toml's required-features say); the yardsticks first.
 benches=(
   "baseline pos-e2e -"
   "codec pos-core -"
