@@ -12,6 +12,11 @@
 #   POS_BENCH_PEERS=0       skip the codec peers (pyiso8583 in Python, moov-io/iso8583 in Go);
 #                           they need PyPI and the Go module proxy the first time
 #   POS_BENCH_ARGS          more criterion arguments (e.g. '--sample-size 20')
+#   POS_BENCH_DAY=<n>       payments of the memory day (default 100,000; `memory` in POS_BENCH_ONLY's
+#                           names): day_memory (one process, terminal and simulator, release build),
+#                           then the `pos` CLI's read-only commands on that journal, peak RSS each
+# Besides the criterion benches: `fsyncs` (the power-loss shim counts the terminal's fsyncs per
+# online sale and per offline payment) and `memory` (above).
 # Output: the table on stdout and in target/bench/table.md; every raw number in
 # target/bench/figures.json; each bench's whole output in target/bench/logs/<bench>.log.
 # The peers encode and decode the same 233-byte sale request body as core/benches/codec.rs
@@ -62,6 +67,30 @@ for entry in "${benches[@]}"; do
   echo "bench: $name done in $(($(date +%s) - t0)) s" >&2
   logs+=(--log "$name=$out/logs/$name.log")
 done
+
+if [[ fsyncs =~ $only ]]; then
+  echo "bench: fsyncs (counted under the power-loss shim)" >&2
+  nice -n 5 cargo test --release --locked -p pos-e2e --test power_loss an_online_sale -- --nocapture \
+    >"$out/logs/fsyncs.log" 2>&1 || { tail -n 20 "$out/logs/fsyncs.log" >&2; exit 1; }
+  logs+=(--log "fsyncs=$out/logs/fsyncs.log")
+fi
+
+if [[ memory =~ $only ]]; then
+  day="${POS_BENCH_DAY:-100000}"
+  echo "bench: memory over a day of $day payments (release build)" >&2
+  nice -n 5 cargo build --release --locked -p pos-e2e --bin day_memory -p pos-cli --bin pos >&2
+  rm -rf "$out/day"
+  nice -n 5 "$target/release/day_memory" "$out/day" "$day" >"$out/logs/memory.log" 2>&1 ||
+    { tail -n 20 "$out/logs/memory.log" >&2; exit 1; }
+  # The CLI's read-only commands on that journal (a demo-configured terminal), peak RSS each.
+  for cmd in history queue "report --day $(TZ=Asia/Shanghai date +%F)"; do
+    # shellcheck disable=SC2086 # cmd is a command and its arguments
+    /usr/bin/time -f "cli: $cmd on a $day-payment journal: peak %M kB" \
+      "$target/release/pos" --data-dir "$out/day/terminal" --json $cmd >/dev/null 2>>"$out/logs/memory.log" ||
+      echo "cli: $cmd failed" >>"$out/logs/memory.log"
+  done
+  logs+=(--log "memory=$out/logs/memory.log")
+fi
 
 peers=()
 if [ "${POS_BENCH_PEERS:-1}" != 0 ]; then

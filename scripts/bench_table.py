@@ -54,6 +54,9 @@ TARGETS = [
     (r"^online: sale p99", "< 3 ms", _lt_ns(3e6)),
     (r"^open_100k$", "< 30 ms (100k rows)", _lt_ns(30e6)),
     (r"^open_100k: median", "< 30 ms", _lt_ns(30e6)),
+    (r"^memory: .*(pos |process)", "< 50 MB", lambda f, c: f["value"] * 1.048576 < 50),
+    (r"^fsyncs: per online sale", "≤ 2", lambda f, c: f["value"] <= 2),
+    (r"^fsyncs: per offline payment", "1", lambda f, c: f["value"] <= 1),
     # Stated in the benches' own headers.
     (r"^sale_re(quest|sponse)/(encode|decode)$", "< 1 µs", _lt_ns(1e3)),
     (r"^risk: p99", "< 100 µs", _lt_ns(100e3)),
@@ -169,6 +172,20 @@ def log_figures(bench, text):
                             r"per decode = (\d+)", line):
             out.append(count_fig(f"{m.group(1)}: heap allocations per encode", int(m.group(3)), "allocs", src))
             out.append(count_fig(f"{m.group(1)}: heap allocations per decode", int(m.group(4)), "allocs", src))
+        elif m := re.search(r"day: done: (\d+) payments .* in (\d+) s; peak ([0-9.]+) MiB, resident ([0-9.]+) MiB", line):
+            out.append(count_fig(f"memory: one process (terminal + simulator) over a {m.group(1)}-payment day, peak",
+                                 float(m.group(3)), "MiB", src))
+            out.append(time_fig(f"day: {m.group(1)} payments end to end (95 % online), wall time",
+                                float(m.group(2)) * 1e9, src))
+        elif m := re.search(r"^cli: (.+) on a (\d+)-payment journal: peak (\d+) kB", line):
+            out.append(count_fig(f"memory: `pos {m.group(1)}` on a {m.group(2)}-payment journal, peak",
+                                 int(m.group(3)) / 1024, "MiB", src))
+        elif m := re.search(r"^fsyncs: ([0-9.]+) per online sale, ([0-9.]+) per offline payment", line):
+            out.append(count_fig("fsyncs: per online sale (the terminal's)", float(m.group(1)), "fsyncs", src))
+            out.append(count_fig("fsyncs: per offline payment", float(m.group(2)), "fsyncs", src))
+        elif m := re.search(r"durable_commit: pages written per commit: offline payment ([0-9.]+), bare single-row commit ([0-9.]+)", line):
+            out.append(count_fig("journal: pages written per offline payment", float(m.group(1)), "pages", src))
+            out.append(count_fig("journal: pages written per bare commit", float(m.group(2)), "pages", src))
         elif m := re.search(r"^sale_request: heap allocations per typed build .* = (\d+)", line):
             out.append(count_fig("sale_request: heap allocations per typed build", int(m.group(1)), "allocs", src))
     return out
