@@ -154,6 +154,10 @@ def log_figures(bench, text):
                 out.append(time_fig(f"online: sale {label} ({m.group(1)} sales)", float(m.group(g)) * 1e3, src))
         elif m := re.search(r"sale_throughput with (\d+) terminals: .* = (\d+) sales/s", line):
             out.append(rate_fig(f"online: {m.group(1)} terminals selling", float(m.group(2)), "sales/s", src))
+        elif m := re.search(r"sale_throughput with (\d+) terminals: the host made (\d+) commits for (\d+) sales", line):
+            if int(m.group(2)):
+                out.append(count_fig(f"online: {m.group(1)} terminals, sales per host commit (group commit)",
+                                     int(m.group(3)) / int(m.group(2)), "sales", src))
         elif m := re.search(r"drain: window (\d+): median (\d+) payments/s .* over (\d+) drains of (\d+)", line):
             out.append(rate_fig(f"drain: window {m.group(1)}, median of {m.group(3)} drains of {m.group(4)}",
                                 float(m.group(2)), "payments/s", src))

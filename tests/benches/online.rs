@@ -215,6 +215,10 @@ fn sale_throughput(c: &mut Criterion) {
             })
         });
         // Warm-up rounds included: every sale the fleet made, over the wall time it took.
+        eprintln!(
+            "sale_throughput with {n} terminals: the host made {} commits for {sales} sales (group commit)",
+            host.sim.ledger().commits()
+        );
         if sales > 0 {
             let rate = sales as f64 / wall.as_secs_f64();
             eprintln!(

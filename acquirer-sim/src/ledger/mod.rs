@@ -112,6 +112,12 @@ impl Ledger {
         f(&self.lock())
     }
 
+    /// Commits made since the ledger opened: against the requests answered, how well the
+    /// group commit shares its fsyncs.
+    pub fn commits(&self) -> u64 {
+        self.conn.commits()
+    }
+
     /// The card's available amount in fen, derived from the rows: funds minus every effect.
     pub fn available(&self, pan: &str) -> Result<i64, LedgerError> {
         let conn = self.lock();

@@ -1,10 +1,10 @@
 package cn.pos.shell.bench
 
 import cn.pos.core.OfflinePreference
-import cn.pos.core.SoftwareKeyVault
 import cn.pos.core.Terminal
 import cn.pos.core.startAcquirerSimulatorIn
 import cn.pos.core.startSimulatedDevices
+import cn.pos.shell.SoftwareKeyVault
 import cn.pos.shell.noRiskSettings
 import cn.pos.shell.tempDir
 import java.io.File
