@@ -119,10 +119,10 @@ fn accepts(state: &BatchState, batch: u32) -> bool {
 /// Sums the terminal's batch as the settlement rules of this module say.
 fn host_totals(ctx: &Ctx<'_>, tid: &str, batch: u32) -> Result<SettlementTotals, HostError> {
     let mut totals = SettlementTotals { domestic: Totals::ZERO, foreign: Totals::ZERO };
-    for t in txns::in_batch(ctx.db, tid, batch)? {
+    txns::for_each_in_batch(ctx.db, tid, batch, |t| {
         let section = if t.foreign { &mut totals.foreign } else { &mut totals.domestic };
         let in_force = t.row.status == TxnStatus::Approved;
-        let RowKind::Txn(txn) = t.row.kind else { continue };
+        let RowKind::Txn(txn) = t.row.kind else { return };
         match txn.settlement_side() {
             Some(SettlementSide::Debit) if in_force => {
                 section.debit_amount = section.debit_amount.saturating_add(t.row.amount);
@@ -134,7 +134,7 @@ fn host_totals(ctx: &Ctx<'_>, tid: &str, batch: u32) -> Result<SettlementTotals,
             }
             _ => {}
         }
-    }
+    })?;
     Ok(totals)
 }
 

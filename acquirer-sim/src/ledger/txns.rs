@@ -222,9 +222,22 @@ pub(crate) fn all(conn: &Connection) -> Result<Vec<Stored>, LedgerError> {
     query(conn, "1 = 1", [])
 }
 
-/// Approved, settled-in-force rows of a terminal's batch (for settlement totals).
-pub(crate) fn in_batch(conn: &Connection, tid: &str, batch: u32) -> Result<Vec<Stored>, LedgerError> {
-    query(conn, "tid = ?1 AND batch = ?2 AND rc = '00' AND kind NOT LIKE 'reversal:%'", params![tid, batch])
+/// Each approved request row of a terminal's batch, one at a time (a long day's batch is
+/// totalled without holding it in memory).
+pub(crate) fn for_each_in_batch(
+    conn: &Connection,
+    tid: &str,
+    batch: u32,
+    mut f: impl FnMut(Stored),
+) -> Result<(), LedgerError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM txns WHERE tid = ?1 AND batch = ?2 AND rc = '00' AND kind NOT LIKE 'reversal:%' ORDER BY id"
+    ))?;
+    let mut rows = stmt.query(params![tid, batch])?;
+    while let Some(r) = rows.next()? {
+        f(read(r)?.typed()?);
+    }
+    Ok(())
 }
 
 /// Moves a row to `status` (and keeps its card's day count: a reversal takes it out).

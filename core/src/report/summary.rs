@@ -75,10 +75,21 @@ pub struct DailySummary {
 impl DailySummary {
     /// Sums `rows` (the journal rows of `day`).
     pub fn from_records(day: Day, rows: &[TxnRecord]) -> DailySummary {
-        let mut s = DailySummary {
+        let mut s = DailySummary::empty(day);
+        for r in rows {
+            s.add(r);
+        }
+        s.finish();
+        s
+    }
+
+    /// A summary of `day` with nothing counted yet: [`DailySummary::add`] each row, then
+    /// [`DailySummary::finish`] (a long day's rows need not be held in memory).
+    pub fn empty(day: Day) -> DailySummary {
+        DailySummary {
             day,
-            currency: rows.iter().find_map(|r| r.amount).map(|a| a.currency().alpha()).unwrap_or("CNY").into(),
-            transactions: rows.len() as u64,
+            currency: String::new(),
+            transactions: 0,
             approved: Figure::default(),
             by_type: BTreeMap::new(),
             by_scheme: BTreeMap::new(),
@@ -94,48 +105,64 @@ impl DailySummary {
             debit: Figure::default(),
             credit: Figure::default(),
             net_minor: 0,
-        };
-        for r in rows {
-            match HistoryStatus::of(r) {
-                HistoryStatus::Approved | HistoryStatus::Voided => {
-                    if HistoryStatus::of(r) == HistoryStatus::Voided {
-                        s.voided.add(r);
-                    }
-                    s.approved.add(r);
-                    s.by_type.entry(type_name(r.txn_type).into()).or_default().add(r);
-                    if let Some(card) = &r.masked_pan {
-                        s.by_scheme.entry(scheme_key(card.scheme()).into()).or_default().add(r);
-                    }
-                    if let Some(h) = CivilTime::parse_local(&r.created_at).map(|c| c.hour) {
-                        s.by_hour.entry(h).or_default().add(r);
-                    }
-                    if r.txn_type == TxnType::OfflineSale {
-                        s.offline.add(r);
-                    } else {
-                        s.online.add(r);
-                    }
-                }
-                HistoryStatus::Reversed => s.reversed.add(r),
-                HistoryStatus::Declined => {
-                    s.declined.add(r);
-                    let code = r.response_code.as_ref().map(|c| c.as_str().to_string()).unwrap_or_default();
-                    *s.declines_by_code.entry(code).or_default() += 1;
-                }
-                HistoryStatus::Failed => s.failed += 1,
-                HistoryStatus::Pending => s.pending += 1,
+        }
+    }
+
+    /// Counts one journal row of the day.
+    pub fn add(&mut self, r: &TxnRecord) {
+        let s = self;
+        s.transactions += 1;
+        if s.currency.is_empty() {
+            if let Some(a) = r.amount {
+                s.currency = a.currency().alpha().into();
             }
-            // The settlement's own rule, so that the report and the settlement slip agree.
-            if let Some(c) = crate::settlement::counts_in(r) {
-                let f = match c.side {
-                    crate::iso8583::SettlementSide::Debit => &mut s.debit,
-                    crate::iso8583::SettlementSide::Credit => &mut s.credit,
-                };
-                f.count += 1;
-                f.amount_minor += c.amount;
+        }
+        match HistoryStatus::of(r) {
+            HistoryStatus::Approved | HistoryStatus::Voided => {
+                if HistoryStatus::of(r) == HistoryStatus::Voided {
+                    s.voided.add(r);
+                }
+                s.approved.add(r);
+                s.by_type.entry(type_name(r.txn_type).into()).or_default().add(r);
+                if let Some(card) = &r.masked_pan {
+                    s.by_scheme.entry(scheme_key(card.scheme()).into()).or_default().add(r);
+                }
+                if let Some(h) = CivilTime::parse_local(&r.created_at).map(|c| c.hour) {
+                    s.by_hour.entry(h).or_default().add(r);
+                }
+                if r.txn_type == TxnType::OfflineSale {
+                    s.offline.add(r);
+                } else {
+                    s.online.add(r);
+                }
             }
+            HistoryStatus::Reversed => s.reversed.add(r),
+            HistoryStatus::Declined => {
+                s.declined.add(r);
+                let code = r.response_code.as_ref().map(|c| c.as_str().to_string()).unwrap_or_default();
+                *s.declines_by_code.entry(code).or_default() += 1;
+            }
+            HistoryStatus::Failed => s.failed += 1,
+            HistoryStatus::Pending => s.pending += 1,
+        }
+        // The settlement's own rule, so that the report and the settlement slip agree.
+        if let Some(c) = crate::settlement::counts_in(r) {
+            let f = match c.side {
+                crate::iso8583::SettlementSide::Debit => &mut s.debit,
+                crate::iso8583::SettlementSide::Credit => &mut s.credit,
+            };
+            f.count += 1;
+            f.amount_minor += c.amount;
+        }
+    }
+
+    /// Ends the count: the net, and the currency when no row had an amount.
+    pub fn finish(&mut self) {
+        let s = self;
+        if s.currency.is_empty() {
+            s.currency = "CNY".into();
         }
         let signed = |f: &Figure| i64::try_from(f.amount_minor).unwrap_or(i64::MAX);
         s.net_minor = signed(&s.debit).saturating_sub(signed(&s.credit));
-        s
     }
 }

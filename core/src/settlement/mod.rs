@@ -14,4 +14,4 @@ mod totals;
 pub use guard::{DayEndOp, DayEndRefusal};
 pub use outcome::{SettlementOutcome, UploadProgress, RESUME_NOTICE};
 pub use plan::plan_upload;
-pub use totals::{batch_totals, counts_in, Counted};
+pub use totals::{add_to_totals, batch_totals, counts_in, Counted};

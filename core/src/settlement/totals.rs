@@ -30,18 +30,25 @@ pub fn counts_in(r: &TxnRecord) -> Option<Counted> {
 /// Sums `rows` into field 48 (reconciliation code `0`). Counts stop at n3's 999, as the host's.
 pub fn batch_totals<'a>(rows: impl IntoIterator<Item = &'a TxnRecord>) -> SettlementTotals {
     let mut t = SettlementTotals { domestic: Totals::ZERO, foreign: Totals::ZERO };
-    for c in rows.into_iter().filter_map(counts_in) {
-        let s = if c.foreign { &mut t.foreign } else { &mut t.domestic };
-        match c.side {
-            SettlementSide::Debit => {
-                s.debit_amount = s.debit_amount.saturating_add(c.amount);
-                s.debit_count = s.debit_count.saturating_add(1).min(999);
-            }
-            SettlementSide::Credit => {
-                s.credit_amount = s.credit_amount.saturating_add(c.amount);
-                s.credit_count = s.credit_count.saturating_add(1).min(999);
-            }
-        }
+    for r in rows {
+        add_to_totals(&mut t, r);
     }
     t
+}
+
+/// Counts one journal row into `t` as [`batch_totals`] does (for totals taken row by row,
+/// without holding the batch in memory).
+pub fn add_to_totals(t: &mut SettlementTotals, r: &TxnRecord) {
+    let Some(c) = counts_in(r) else { return };
+    let s = if c.foreign { &mut t.foreign } else { &mut t.domestic };
+    match c.side {
+        SettlementSide::Debit => {
+            s.debit_amount = s.debit_amount.saturating_add(c.amount);
+            s.debit_count = s.debit_count.saturating_add(1).min(999);
+        }
+        SettlementSide::Credit => {
+            s.credit_amount = s.credit_amount.saturating_add(c.amount);
+            s.credit_count = s.credit_count.saturating_add(1).min(999);
+        }
+    }
 }

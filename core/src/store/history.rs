@@ -160,6 +160,20 @@ impl Store {
         Ok(rows)
     }
 
+    /// Each journal row of local day `d`, in time order, one at a time (the day's report of a
+    /// long day without holding its rows in memory).
+    pub fn for_each_day_txn(&self, d: Day, mut f: impl FnMut(&TxnRecord)) -> Result<(), StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM txn WHERE created_at >= ?1 AND created_at < ?2 ORDER BY created_at, id"
+        ))?;
+        let mut rows = stmt.query([d.to_string(), d.next().to_string()])?;
+        while let Some(row) = rows.next()? {
+            f(&from_row(row)?);
+        }
+        Ok(())
+    }
+
     /// The newest approved transaction with a slip (an amount and a voucher number).
     pub(crate) fn last_receipt_txn(&self) -> Result<Option<TxnRecord>, StoreError> {
         use rusqlite::OptionalExtension;

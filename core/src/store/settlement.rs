@@ -111,6 +111,18 @@ impl Store {
         Ok(out)
     }
 
+    /// Each row of batch `b` in journal order, one at a time: a long day's batch need not fit
+    /// in memory to be totalled.
+    pub fn for_each_batch_txn(&self, b: BatchNo, mut f: impl FnMut(&TxnRecord)) -> Result<(), StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM txn WHERE batch = ?1 ORDER BY id"))?;
+        let mut rows = stmt.query([b.value()])?;
+        while let Some(row) = rows.next()? {
+            f(&from_row(row)?);
+        }
+        Ok(())
+    }
+
     /// Approved rows of the current batch: what a settlement would still have to close.
     pub fn unsettled_count(&self) -> Result<u32, StoreError> {
         let conn = self.lock();

@@ -151,7 +151,11 @@ impl Terminal {
 
     /// The summary of local day `day`.
     pub fn daily_summary(&self, day: Day) -> Result<DailySummary, Error> {
-        Ok(DailySummary::from_records(day, &self.store.day_txns(day)?))
+        // Row by row: a long day is summed without holding its rows.
+        let mut summary = DailySummary::empty(day);
+        self.store.for_each_day_txn(day, |r| summary.add(r))?;
+        summary.finish();
+        Ok(summary)
     }
 
     /// Deletes journal rows older than `policy` keeps, never one the host has not finished with.

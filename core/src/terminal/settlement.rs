@@ -18,7 +18,7 @@ use crate::iso8583::{
 };
 use crate::money::Amount;
 use crate::receipt::{CardTotals, SettlementSlip};
-use crate::settlement::{batch_totals, plan_upload, SettlementOutcome, UploadProgress, RESUME_NOTICE};
+use crate::settlement::{add_to_totals, plan_upload, SettlementOutcome, UploadProgress, RESUME_NOTICE};
 use crate::store::{Session, UploadItemRow};
 use crate::sync::join_all;
 
@@ -62,8 +62,15 @@ impl Terminal {
         for attempt in 0..2 {
             let session = self.session()?;
             let batch = self.db(|s| s.batch())?;
-            let rows = self.db(|s| s.batch_txns(batch))?;
-            let totals = batch_totals(&rows);
+            // Row by row: a long day's batch is not held in memory (only an upload plans from the rows).
+            let mut totals = SettlementTotals { domestic: Totals::ZERO, foreign: Totals::ZERO };
+            let mut last = None;
+            self.db(|s| {
+                s.for_each_batch_txn(batch, |r| {
+                    add_to_totals(&mut totals, r);
+                    last = Some(r.id);
+                })
+            })?;
             let (resp, _) = self.send_admin(&session, AdminKind::Settlement(totals), None, batch).await?;
             if resp.response_code.as_str() == OUT_OF_STEP {
                 if attempt > 0 {
@@ -92,6 +99,9 @@ impl Terminal {
                 return Ok(self.finish_settlement(batch, next, totals, Reconciliation::Balanced, 0, false, 0).await);
             }
             tracing::info!(batch = %batch, "settlement not balanced: uploading the batch");
+            // The rows the totals counted, no later one: the upload must match the totals sent.
+            let mut rows = self.db(|s| s.batch_txns(batch))?;
+            rows.retain(|r| last.is_some_and(|last| r.id <= last));
             self.db(|s| s.plan_upload(batch, &field, &plan_upload(&rows), &at))?;
             crash_point("upload_planned");
             return self.upload_and_close(batch, totals, false, &mut progress).await.map_err(Error::from);
