@@ -103,8 +103,8 @@ step "the main job as the README runs it: ./scripts/demo.sh (pos demo; exit 3 if
 POS_DEMO_BIN="$root/target/debug/pos" POS_DEMO_OUT="$root/target/tmp/demo-out" ./scripts/demo.sh | tail -n 16
 
 if [ "${POS_BENCH:-0}" = "1" ]; then
-  step "benchmarks (POS_BENCH=1)"
-  cargo bench --workspace --locked
+  step "benchmarks (POS_BENCH=1): scripts/bench.sh, one table (docs/performance.md)"
+  ./scripts/bench.sh
 fi
 # Without POS_BENCH the benchmarks were compiled and run once in test mode by --all-targets above.
 
