@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test layer of the project, from a clean clone. Installs what it needs itself.
-#   POS_FUZZ_SECONDS   seconds per fuzz target (default 20; 0 skips fuzzing)
+#   POS_FUZZ_SECONDS   seconds per fuzz target (default 10; 0 skips fuzzing)
 #   POS_PROPTEST_CASES proptest cases per property (default: proptest's 256)
-#   POS_BENCH=1        also run the criterion benchmarks (long)
+#   POS_BENCH=1        also run scripts/bench.sh (every benchmark in one table; long)
 # Also honoured: POS_CRASH_ITERATIONS (crash harness), POS_SKIP_CHROMIUM, POS_KOTLIN_TESTS (test-kotlin.sh).
 #
 # pos-core is compiled in as few configurations as possible: the test, doc-test and Kotlin steps
