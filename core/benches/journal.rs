@@ -23,7 +23,7 @@ use pos_core::store::{NewTxn, OriginalRefs, Store, StoreError};
 use pos_core::terminal::{ManualClock, Terminal, TerminalConfig, Timestamp, CHINA_UTC_OFFSET_SECS};
 use pos_core::Amount;
 use pos_core::SoftwareReader;
-use pos_testkit::TempDir;
+use pos_testkit::{bare_commit, bare_db, TempDir};
 use rusqlite::{params, Connection};
 use zeroize::Zeroizing;
 
@@ -49,24 +49,6 @@ fn offline_payment(fen: u64) -> NewTxn {
     }
 }
 
-/// A bare table in its own file, opened the way the store opens its own.
-fn bare(dir: &Path) -> Connection {
-    let c = Connection::open(dir.join("bare.db")).expect("bare db");
-    c.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).expect("wal");
-    c.execute_batch(
-        "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;
-         CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, payload BLOB NOT NULL) STRICT;",
-    )
-    .expect("bare schema");
-    c
-}
-
-fn bare_commit(c: &mut Connection, payload: &[u8]) {
-    let tx = c.transaction().expect("tx");
-    tx.execute("INSERT INTO t (payload) VALUES (?1)", [payload]).expect("insert");
-    tx.commit().expect("commit");
-}
-
 fn offline_commit(store: &Store, payment: &NewTxn, body: &[u8]) {
     store
         .store_offline(payment, "Y10001", 1_740_794_400, |_| Ok::<_, StoreError>(Zeroizing::new(body.to_vec())))
@@ -76,7 +58,7 @@ fn offline_commit(store: &Store, payment: &NewTxn, body: &[u8]) {
 fn durable_commit(c: &mut Criterion) {
     let dir = TempDir::new("bench-commit");
     let store = Store::open(dir.join(Store::FILE_NAME), vault(dir.path()), NOW).expect("store");
-    let mut plain = bare(dir.path());
+    let mut plain = bare_db(dir.path());
     // A 0220 as the terminal seals it: ~300 bytes of fields, track and chip data.
     let body = vec![0x5Au8; 300];
     // Card data comes from the reader: the payment itself is built outside the timing.

@@ -4,7 +4,7 @@
 //! (a) `baseline/bare_durable_commit`: one single-row INSERT committed into a SQLite file of its
 //!     own with the journal's settings (`journal_mode=WAL`, `synchronous=FULL`,
 //!     `secure_delete=ON`), a ~300-byte payload: the cheapest durable write the disk allows,
-//!     as core/benches/journal.rs `bare()` opens it.
+//!     as `pos_testkit::bare_db` opens it (the journal bench's yardstick too).
 //! (b) `baseline/loopback_round_trip`: a 233-byte frame (the size of an encoded UnionPay sale
 //!     request) written to a server thread on 127.0.0.1 and its 250-byte answer read back, over
 //!     one blocking `std::net` connection with TCP_NODELAY: the floor of any online exchange
@@ -15,12 +15,11 @@
 use std::hint::black_box;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
 use std::thread::JoinHandle;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pos_e2e::TempDir;
-use rusqlite::Connection;
+use pos_testkit::{bare_commit, bare_db};
 
 /// An encoded UnionPay sale request (core/benches/codec.rs `sale_request`), length prefix included.
 const REQUEST_LEN: usize = 233;
@@ -29,27 +28,9 @@ const ANSWER_LEN: usize = 250;
 /// The payload of a bare commit: a sealed 0220 is about this size.
 const PAYLOAD_LEN: usize = 300;
 
-/// A bare table in its own file, opened the way the store opens its own (journal.rs `bare()`).
-fn bare(dir: &Path) -> Connection {
-    let c = Connection::open(dir.join("bare.db")).expect("bare db");
-    c.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).expect("wal");
-    c.execute_batch(
-        "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;
-         CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, payload BLOB NOT NULL) STRICT;",
-    )
-    .expect("bare schema");
-    c
-}
-
-fn bare_commit(c: &mut Connection, payload: &[u8]) {
-    let tx = c.transaction().expect("tx");
-    tx.execute("INSERT INTO t (payload) VALUES (?1)", [payload]).expect("insert");
-    tx.commit().expect("commit");
-}
-
 fn bare_durable_commit(c: &mut Criterion) {
     let dir = TempDir::new("bench-baseline");
-    let mut conn = bare(dir.path());
+    let mut conn = bare_db(dir.path());
     let payload = vec![0x5Au8; PAYLOAD_LEN];
     c.bench_function("baseline/bare_durable_commit", |b| b.iter(|| bare_commit(&mut conn, black_box(&payload))));
 }

@@ -22,8 +22,8 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Samplin
 use pos_acquirer_sim::{SimConfig, SimHandle, Simulator};
 use pos_core::iso8583::TerminalId;
 use pos_core::provision::{demo_tid, DEMO_TID};
-use pos_core::{Amount, MAX_MINOR};
-use pos_e2e::{cny, pan, Station, TempDir};
+use pos_core::Amount;
+use pos_e2e::{cny, Station, TempDir};
 use tokio::runtime::Runtime;
 
 /// A sale's amount: not a round sum, so the round-amount monitoring rule stays quiet.
@@ -79,19 +79,7 @@ fn bench_config(db: &TempDir, fleet: u32) -> SimConfig {
     let mut c = SimConfig::demo_fleet(fleet).listening_on("127.0.0.1:0");
     c.database = Some(db.join("ledger.sqlite").display().to_string());
     c.limits.daily_count_per_card = u32::MAX;
-    let funded = CARDS.map(pan);
-    c.accounts = c
-        .all_accounts()
-        .into_iter()
-        .map(|mut a| {
-            if funded.contains(&a.pan.as_str()) {
-                a.funds = MAX_MINOR;
-            }
-            a
-        })
-        .collect();
-    // The deck is now in `accounts`, with the new funds; loading it twice would be a duplicate.
-    c.include_deck = false;
+    pos_e2e::fund_without_limit(&mut c, &CARDS);
     c
 }
 

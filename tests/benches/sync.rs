@@ -24,7 +24,7 @@ use pos_core::terminal::{SystemClock, Terminal};
 use pos_core::OfflinePreference;
 use pos_core::SoftwareReader;
 use pos_core::{Amount, MAX_MINOR};
-use pos_e2e::{cny, pan, TempDir};
+use pos_e2e::{cny, TempDir};
 use tokio::runtime::Runtime;
 
 const CARDS: [&str; 2] = ["contactless", "offline"];
@@ -48,18 +48,7 @@ fn sim_config(db: &Path) -> SimConfig {
     c.limits.daily_count_per_card = u32::MAX;
     c.monitoring.round_amounts.enabled = false;
     c.monitoring.volume_spike.enabled = false;
-    let funded = CARDS.map(pan);
-    c.accounts = c
-        .all_accounts()
-        .into_iter()
-        .map(|mut a| {
-            if funded.contains(&a.pan.as_str()) {
-                a.funds = MAX_MINOR;
-            }
-            a
-        })
-        .collect();
-    c.include_deck = false;
+    pos_e2e::fund_without_limit(&mut c, &CARDS);
     c
 }
 

@@ -155,6 +155,24 @@ pub async fn start_with(sim: SimConfig, tweak: impl FnOnce(&mut TerminalConfig))
     Rig { sim, terminal, reader, dir }
 }
 
+/// Funds the deck cards `cards` (ids) without limit in `c`, for benchmarks and long days that
+/// pay with them again and again. The deck moves into `c.accounts` (`include_deck` off, or it
+/// would be loaded twice).
+pub fn fund_without_limit(c: &mut SimConfig, cards: &[&str]) {
+    let funded: Vec<&str> = cards.iter().map(|id| pan(id)).collect();
+    c.accounts = c
+        .all_accounts()
+        .into_iter()
+        .map(|mut a| {
+            if funded.contains(&a.pan.as_str()) {
+                a.funds = pos_core::MAX_MINOR;
+            }
+            a
+        })
+        .collect();
+    c.include_deck = false;
+}
+
 /// A software reader provisioned with the demo TMK (every demo and fleet terminal shares it).
 pub fn demo_reader() -> Arc<SoftwareReader> {
     Arc::new(SoftwareReader::new(

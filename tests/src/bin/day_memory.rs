@@ -18,7 +18,6 @@ use pos_acquirer_sim::{SimConfig, Simulator};
 use pos_core::crypto::FileVault;
 use pos_core::terminal::{SystemClock, Terminal};
 use pos_core::{Amount, Currency, OfflinePreference, MAX_MINOR};
-use pos_e2e::pan;
 
 /// The cards the day pays with: no PIN (contactless) and the offline-capable one, both
 /// funded without limit.
@@ -62,18 +61,7 @@ async fn day(root: PathBuf, payments: u32) -> ExitCode {
     sim_config.limits.daily_count_per_card = u32::MAX;
     sim_config.monitoring.round_amounts.enabled = false;
     sim_config.monitoring.volume_spike.enabled = false;
-    let funded = CARDS.map(pan);
-    sim_config.accounts = sim_config
-        .all_accounts()
-        .into_iter()
-        .map(|mut a| {
-            if funded.contains(&a.pan.as_str()) {
-                a.funds = MAX_MINOR;
-            }
-            a
-        })
-        .collect();
-    sim_config.include_deck = false;
+    pos_e2e::fund_without_limit(&mut sim_config, &CARDS);
     let sim = Simulator::start(sim_config).await.expect("simulator");
 
     let mut config = pos_e2e::terminal_config(&sim);
