@@ -187,6 +187,9 @@ def log_figures(bench, text):
         elif m := re.search(r"^fsyncs: ([0-9.]+) per online sale, ([0-9.]+) per offline payment", line):
             out.append(count_fig("fsyncs: per online sale (the terminal's)", float(m.group(1)), "fsyncs", src))
             out.append(count_fig("fsyncs: per offline payment", float(m.group(2)), "fsyncs", src))
+        elif m := re.search(r"durable_commit: without the fsync: offline payment ([0-9.]+) µs, bare single-row commit ([0-9.]+) µs", line):
+            out.append(time_fig("journal: offline payment without the fsync", float(m.group(1)) * 1e3, src))
+            out.append(time_fig("journal: bare commit without the fsync", float(m.group(2)) * 1e3, src))
         elif m := re.search(r"durable_commit: pages written per commit: offline payment ([0-9.]+), bare single-row commit ([0-9.]+)", line):
             out.append(count_fig("journal: pages written per offline payment", float(m.group(1)), "pages", src))
             out.append(count_fig("journal: pages written per bare commit", float(m.group(2)), "pages", src))

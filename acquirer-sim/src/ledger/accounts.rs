@@ -59,22 +59,21 @@ fn status_from_db(s: &str) -> Option<CardStatus> {
 /// The account of `pan`, if the issuer has one.
 pub(crate) fn load(conn: &Connection, pan: &str) -> Result<Option<Account>, LedgerError> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT kind, funds, status, pin, pin_tries, expiry, pin_required, available FROM accounts WHERE pan = ?1",
-            params![pan],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, bool>(6)?,
-                    r.get::<_, i64>(7)?,
-                ))
-            },
-        )
+        )?
+        .query_row(params![pan], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, bool>(6)?,
+                r.get::<_, i64>(7)?,
+            ))
+        })
         .optional()?;
     let Some((kind, _funds, status, pin, tries, expiry, pin_required, available)) = row else {
         return Ok(None);

@@ -112,6 +112,7 @@ impl RawRow {
     }
 }
 
+/// Rows matching `where_clause`, oldest first.
 fn query(conn: &Connection, where_clause: &str, args: impl rusqlite::Params) -> Result<Vec<Stored>, LedgerError> {
     let sql = format!("SELECT {COLUMNS} FROM txns WHERE {where_clause} ORDER BY id");
     let mut stmt = conn.prepare_cached(&sql)?;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::ct::ct_eq;
 use super::error::{clip, CryptoError};
 use super::key::SecretKey;
-use super::tdes::{self, BLOCK_LEN};
+use super::tdes::{Schedule, BLOCK_LEN};
 
 /// The length of a field 64 MAC in bytes.
 pub(crate) const MAC_LEN: usize = 8;
@@ -111,9 +111,11 @@ fn unionpay_ecb(key: &SecretKey, mab: &[u8]) -> [u8; MAC_LEN] {
         xor_into(&mut acc, &block);
     }
     let (left, right) = halves(&upper_hex(&acc));
-    let mut step = tdes::encrypt_block(key, &left);
+    let schedule = Schedule::new(key);
+    let mut step = left;
+    schedule.encrypt(&mut step);
     xor_into(&mut step, &right);
-    let step = tdes::encrypt_block(key, &step);
+    schedule.encrypt(&mut step);
     // Field 64 carries the first 8 hex characters of the result as ASCII.
     halves(&upper_hex(&step)).0
 }
@@ -127,19 +129,21 @@ fn unionpay_ecb(key: &SecretKey, mab: &[u8]) -> [u8; MAC_LEN] {
 /// - 8-byte key: the final step is plain DES, so this degrades to the single-DES
 ///   CBC-MAC of ANSI X9.9 (ISO 9797-1 algorithm 1), as single-length hosts expect.
 fn retail_mac(key: &SecretKey, mab: &[u8]) -> [u8; MAC_LEN] {
-    let k1 = first_des_key(key);
+    // One key schedule for the whole chain: building it costs more than a block.
+    let k1 = Schedule::new(&first_des_key(key));
     let mut chain = [0u8; BLOCK_LEN];
     // The last block is held back: it gets the TDES step instead of plain DES.
     let mut held: Option<[u8; BLOCK_LEN]> = None;
     for block in blocks(mab) {
         if let Some(previous) = held.replace(block) {
             xor_into(&mut chain, &previous);
-            chain = tdes::encrypt_block(&k1, &chain);
+            k1.encrypt(&mut chain);
         }
     }
     // blocks() always yields at least one block, so `held` is Some here.
     xor_into(&mut chain, &held.unwrap_or_default());
-    tdes::encrypt_block(key, &chain)
+    Schedule::new(key).encrypt(&mut chain);
+    chain
 }
 
 /// K1: the leftmost 8 bytes of the key, as a single-DES key.

@@ -15,14 +15,15 @@ use super::key::SecretKey;
 pub(crate) const BLOCK_LEN: usize = 8;
 
 /// A key schedule for whichever DES variant the key length selects.
-enum Schedule {
+pub(crate) enum Schedule {
     Single(Des),
     Double(TdesEde2),
     Triple(TdesEde3),
 }
 
 impl Schedule {
-    fn new(key: &SecretKey) -> Self {
+    /// The schedule of `key` (built once, then used for every block of a message).
+    pub(crate) fn new(key: &SecretKey) -> Self {
         let bytes = key.as_bytes();
         // SecretKey guarantees 8, 16 or 24 bytes, so exactly one arm matches and
         // each GenericArray conversion has the length it needs.
@@ -33,7 +34,8 @@ impl Schedule {
         }
     }
 
-    fn encrypt(&self, block: &mut [u8; BLOCK_LEN]) {
+    /// Encrypts one block in place.
+    pub(crate) fn encrypt(&self, block: &mut [u8; BLOCK_LEN]) {
         let b = GenericArray::from_mut_slice(block);
         match self {
             Schedule::Single(c) => c.encrypt_block(b),

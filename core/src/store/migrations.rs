@@ -3,7 +3,7 @@
 //! Each feature appends a migration (2: pending reversals and the offline queue); a
 //! released migration is never edited, because devices in the field have run it.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::error::StoreError;
 
@@ -15,6 +15,8 @@ pub(crate) struct Migration {
     pub name: &'static str,
     /// The statements, run in one transaction.
     pub sql: &'static str,
+    /// A step SQL alone cannot take, run after `sql` in the same transaction.
+    pub then: Option<fn(&Transaction<'_>) -> Result<(), StoreError>>,
 }
 
 /// Every migration, oldest first.
@@ -86,6 +88,7 @@ CREATE TABLE txn (
 ) STRICT;
 CREATE INDEX txn_by_voucher ON txn (voucher);
 "#,
+        then: None,
     },
     Migration {
         version: 2,
@@ -129,6 +132,7 @@ CREATE TABLE offline_queue (
     PRIMARY KEY (state, txn_id)
 ) STRICT, WITHOUT ROWID;
 "#,
+        then: None,
     },
     Migration {
         version: 3,
@@ -208,6 +212,7 @@ CREATE TABLE risk_card_limit (
     updated_at       TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 "#,
+        then: None,
     },
     Migration {
         version: 4,
@@ -241,6 +246,7 @@ CREATE TABLE batch_upload (
 -- History by local time (reports of one day, paging).
 CREATE INDEX txn_by_created ON txn (created_at, id);
 "#,
+        then: None,
     },
     Migration {
         version: 5,
@@ -266,6 +272,7 @@ CREATE TABLE repeat (
 CREATE INDEX txn_by_original ON txn (orig_txn_id) WHERE orig_txn_id IS NOT NULL;
 CREATE INDEX txn_by_original_rrn ON txn (orig_rrn) WHERE orig_rrn IS NOT NULL;
 "#,
+        then: None,
     },
     Migration {
         version: 6,
@@ -278,6 +285,7 @@ CREATE INDEX txn_by_original_rrn ON txn (orig_rrn) WHERE orig_rrn IS NOT NULL;
 ALTER TABLE offline_queue ADD COLUMN attention_acked_at TEXT;
 ALTER TABLE reversal ADD COLUMN attention_acked_at TEXT;
 "#,
+        then: None,
     },
     Migration {
         version: 7,
@@ -317,6 +325,7 @@ CREATE TABLE tms_blacklist (
     PRIMARY KEY (staged, fp)
 ) STRICT, WITHOUT ROWID;
 "#,
+        then: None,
     },
     Migration {
         version: 8,
@@ -328,6 +337,7 @@ CREATE TABLE tms_blacklist (
 ALTER TABLE tms_state ADD COLUMN host_next INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tms_state ADD COLUMN staging_merge INTEGER NOT NULL DEFAULT 0 CHECK (staging_merge IN (0, 1));
 "#,
+        then: None,
     },
     Migration {
         version: 9,
@@ -337,6 +347,7 @@ ALTER TABLE tms_state ADD COLUMN staging_merge INTEGER NOT NULL DEFAULT 0 CHECK 
 -- whole number went in field 103 and is not kept.
 ALTER TABLE txn ADD COLUMN payee TEXT;
 "#,
+        then: None,
     },
     Migration {
         version: 10,
@@ -356,8 +367,101 @@ CREATE TABLE param_page (
     content BLOB NOT NULL
 ) STRICT;
 "#,
+        then: None,
+    },
+    Migration {
+        version: 11,
+        name: "constant IN lists of three or more written as OR chains (no temporary b-tree per row)",
+        sql: r#"
+-- SQLite evaluates `x IN ('a', 'b', 'c')` (three or more constants) through a temporary b-tree
+-- built for each evaluation: every payment's INSERT paid for one in the status CHECK and one
+-- in the risk_day trigger. The same conditions as OR chains compare in place. The triggers
+-- are recreated here; the CHECKs are rewritten in place by `or_chain_checks`.
+DROP TRIGGER risk_day_insert;
+DROP TRIGGER risk_day_enter;
+DROP TRIGGER risk_day_leave;
+CREATE TRIGGER risk_day_insert AFTER INSERT ON txn
+WHEN (NEW.txn_type = 'sale' OR NEW.txn_type = 'offline_sale' OR NEW.txn_type = 'pre_auth_completion')
+    AND NEW.status = 'approved' AND NEW.reversed_at IS NULL AND NEW.cancelled_by IS NULL
+BEGIN
+    INSERT INTO risk_day (day, count, total_minor) VALUES (substr(NEW.created_at, 1, 10), 1, COALESCE(NEW.amount_minor, 0))
+    ON CONFLICT (day) DO UPDATE SET count = count + 1, total_minor = total_minor + excluded.total_minor;
+END;
+CREATE TRIGGER risk_day_enter AFTER UPDATE OF status, reversed_at, cancelled_by ON txn
+WHEN (NEW.txn_type = 'sale' OR NEW.txn_type = 'offline_sale' OR NEW.txn_type = 'pre_auth_completion')
+    AND NEW.status = 'approved' AND NEW.reversed_at IS NULL AND NEW.cancelled_by IS NULL
+    AND NOT (OLD.status = 'approved' AND OLD.reversed_at IS NULL AND OLD.cancelled_by IS NULL)
+BEGIN
+    INSERT INTO risk_day (day, count, total_minor) VALUES (substr(NEW.created_at, 1, 10), 1, COALESCE(NEW.amount_minor, 0))
+    ON CONFLICT (day) DO UPDATE SET count = count + 1, total_minor = total_minor + excluded.total_minor;
+END;
+CREATE TRIGGER risk_day_leave AFTER UPDATE OF status, reversed_at, cancelled_by ON txn
+WHEN (OLD.txn_type = 'sale' OR OLD.txn_type = 'offline_sale' OR OLD.txn_type = 'pre_auth_completion')
+    AND OLD.status = 'approved' AND OLD.reversed_at IS NULL AND OLD.cancelled_by IS NULL
+    AND NOT (NEW.status = 'approved' AND NEW.reversed_at IS NULL AND NEW.cancelled_by IS NULL)
+BEGIN
+    UPDATE risk_day SET count = count - 1, total_minor = total_minor - COALESCE(OLD.amount_minor, 0)
+    WHERE day = substr(OLD.created_at, 1, 10);
+END;
+"#,
+        then: Some(or_chain_checks),
     },
 ];
+
+/// The CHECKs of the tables every payment writes, each `IN` list of constants and the same
+/// condition as an OR chain (table, as written, as rewritten).
+const OR_CHAIN_CHECKS: [(&str, &str, &str); 3] = [
+    (
+        "txn",
+        "CHECK (status IN ('pending', 'approved', 'declined', 'failed'))",
+        "CHECK (status = 'pending' OR status = 'approved' OR status = 'declined' OR status = 'failed')",
+    ),
+    (
+        "reversal",
+        "CHECK (state IN ('armed', 'held', 'due', 'acknowledged'))",
+        "CHECK (state = 'armed' OR state = 'held' OR state = 'due' OR state = 'acknowledged')",
+    ),
+    (
+        "offline_queue",
+        "CHECK (state IN ('stored', 'uploading', 'accepted', 'declined', 'expired'))",
+        "CHECK (state = 'stored' OR state = 'uploading' OR state = 'accepted' OR state = 'declined' \
+         OR state = 'expired')",
+    ),
+];
+
+/// Rewrites [`OR_CHAIN_CHECKS`] in the stored table definitions.
+///
+/// A CHECK cannot be altered in SQL. This is SQLite's documented way for a change that every
+/// stored row already satisfies (lang_altertable.html, "making other kinds of table schema
+/// changes"): edit the definition with `writable_schema`, bump `schema_version` so the schema is
+/// read again, and check the file. The conditions are equivalent, so no row can fail them.
+fn or_chain_checks(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let version: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+    tx.execute_batch("PRAGMA writable_schema = ON;")?;
+    let edited = (|| {
+        for (table, was, now) in OR_CHAIN_CHECKS {
+            let sql: String =
+                tx.query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", [table], |r| {
+                    r.get(0)
+                })?;
+            if sql.matches(was).count() != 1 {
+                return Err(StoreError::Open { reason: format!("migration 11: table {table} is not as written") });
+            }
+            tx.execute(
+                "UPDATE sqlite_master SET sql = ?2 WHERE type = 'table' AND name = ?1",
+                params![table, sql.replace(was, now)],
+            )?;
+        }
+        Ok(())
+    })();
+    tx.execute_batch(&format!("PRAGMA schema_version = {}; PRAGMA writable_schema = OFF;", version + 1))?;
+    edited?;
+    let check: String = tx.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(StoreError::Open { reason: format!("migration 11: {check}") });
+    }
+    Ok(())
+}
 
 /// The newest schema version this build knows.
 pub(crate) fn latest() -> u32 {
@@ -387,6 +491,9 @@ pub(crate) fn migrate_with(conn: &mut Connection, list: &[Migration], now: &str)
     for m in list.iter().filter(|m| m.version > start) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute_batch(m.sql)?;
+        if let Some(then) = m.then {
+            then(&tx)?;
+        }
         tx.execute(
             "INSERT INTO schema_version (version, name, applied_at) VALUES (?1, ?2, ?3)",
             params![m.version, m.name, now],
@@ -428,8 +535,13 @@ mod tests {
         let next = latest() + 1;
         let extended: Vec<Migration> = MIGRATIONS
             .iter()
-            .map(|m| Migration { version: m.version, name: m.name, sql: m.sql })
-            .chain([Migration { version: next, name: "later", sql: "CREATE TABLE later (x INTEGER) STRICT;" }])
+            .map(|m| Migration { version: m.version, name: m.name, sql: m.sql, then: m.then })
+            .chain([Migration {
+                version: next,
+                name: "later",
+                sql: "CREATE TABLE later (x INTEGER) STRICT;",
+                then: None,
+            }])
             .collect();
         assert_eq!(migrate_with(&mut conn, &extended, "t2")?, next);
         conn.execute("INSERT INTO later (x) VALUES (1)", [])?;
@@ -442,13 +554,122 @@ mod tests {
     fn a_failing_step_leaves_the_previous_version() -> Result<(), StoreError> {
         let mut conn = Connection::open_in_memory()?;
         let bad = [
-            Migration { version: 1, name: "ok", sql: "CREATE TABLE a (x INTEGER) STRICT;" },
-            Migration { version: 2, name: "broken", sql: "CREATE TABLE b (x INTEGER) STRICT; SELECT * FROM nowhere;" },
+            Migration { version: 1, name: "ok", sql: "CREATE TABLE a (x INTEGER) STRICT;", then: None },
+            Migration {
+                version: 2,
+                name: "broken",
+                sql: "CREATE TABLE b (x INTEGER) STRICT; SELECT * FROM nowhere;",
+                then: None,
+            },
         ];
         assert!(migrate_with(&mut conn, &bad, "t").is_err());
         assert_eq!(current_version(&conn)?, 1);
         let b_exists: u32 = conn.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'b'", [], |r| r.get(0))?;
         assert_eq!(b_exists, 0);
+        Ok(())
+    }
+
+    /// The statements of every payment, as EXPLAIN lists them.
+    fn program(conn: &Connection, sql: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = conn.prepare(&format!("EXPLAIN {sql}"))?;
+        let ops = stmt.query_map([], |r| r.get::<_, String>(1))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(ops)
+    }
+
+    #[test]
+    fn payment_writes_build_no_temporary_b_tree() -> Result<(), StoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        migrate(&mut conn, "t0")?;
+        conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+        let writes = [
+            "INSERT INTO txn (txn_type, stan, batch, voucher, amount_minor, status, local_date, created_at, updated_at)
+             VALUES ('sale', 1, 1, 1, 100, 'approved', '0301', 'x', 'x')",
+            "UPDATE txn SET status = 'declined', reversed_at = 'x' WHERE id = 1",
+            "INSERT INTO offline_queue (state, txn_id, sealed, stored_unix, updated_at) VALUES ('stored', 1, x'00', 0, 'x')",
+            "INSERT INTO reversal (txn_id, state, reason, created_at, updated_at) VALUES (1, 'armed', 'r', 'x', 'x')",
+            "UPDATE counters SET value = 5 WHERE name = 'stan'",
+        ];
+        for sql in writes {
+            let ops = program(&conn, sql)?;
+            assert!(!ops.iter().any(|op| op == "OpenEphemeral"), "{sql}: {ops:?}");
+        }
+        // The check itself sees one: an IN list of three constants.
+        let ops = program(&conn, "SELECT 1 FROM txn WHERE status IN ('pending', 'approved', 'failed') AND id > 0")?;
+        assert!(ops.iter().any(|op| op == "OpenEphemeral"), "{ops:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn the_rewritten_checks_still_refuse_what_they_refused() -> Result<(), StoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        // A journal made before migration 11, with a payment in each table, brought forward.
+        migrate_with(&mut conn, &MIGRATIONS[..10], "t0")?;
+        conn.execute_batch(
+            "INSERT INTO txn (txn_type, stan, batch, voucher, amount_minor, status, local_date, created_at, updated_at)
+             VALUES ('offline_sale', 1, 1, 1, 100, 'approved', '0301', '2025-03-01T10:00:00+08:00', 'x');
+             INSERT INTO offline_queue (state, txn_id, sealed, stored_unix, updated_at) VALUES ('stored', 1, x'00', 0, 'x');
+             INSERT INTO reversal (txn_id, state, reason, created_at, updated_at) VALUES (1, 'armed', 'r', 'x', 'x');",
+        )?;
+        assert_eq!(migrate(&mut conn, "t1")?, latest());
+        for (table, was, now) in OR_CHAIN_CHECKS {
+            let sql: String =
+                conn.query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", [table], |r| {
+                    r.get(0)
+                })?;
+            assert!(!sql.contains(was) && sql.contains(now), "{table}: {sql}");
+        }
+        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        assert_eq!(check, "ok");
+        // Every value the lists allowed is allowed, and nothing else.
+        for status in ["pending", "approved", "declined", "failed"] {
+            conn.execute("UPDATE txn SET status = ?1 WHERE id = 1", [status])?;
+        }
+        for state in ["stored", "uploading", "accepted", "declined", "expired"] {
+            conn.execute("UPDATE offline_queue SET state = ?1 WHERE txn_id = 1", [state])?;
+        }
+        for state in ["armed", "held", "due", "acknowledged"] {
+            conn.execute("UPDATE reversal SET state = ?1 WHERE txn_id = 1", [state])?;
+        }
+        for (sql, what) in [
+            ("UPDATE txn SET status = 'Approved' WHERE id = 1", "txn"),
+            ("UPDATE offline_queue SET state = 'sent' WHERE txn_id = 1", "offline_queue"),
+            ("UPDATE reversal SET state = NULL WHERE txn_id = 1", "reversal"),
+            ("UPDATE reversal SET state = 'done' WHERE txn_id = 1", "reversal"),
+        ] {
+            let refused = conn.execute(sql, []);
+            assert!(refused.is_err(), "{what} took {sql}");
+        }
+        // The recreated triggers keep the day's count: the approved payment, then none.
+        conn.execute("UPDATE txn SET status = 'approved' WHERE id = 1", [])?;
+        let day = |c: &Connection| -> Result<(i64, i64), StoreError> {
+            Ok(c.query_row("SELECT count, total_minor FROM risk_day WHERE day = '2025-03-01'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?)
+        };
+        assert_eq!(day(&conn)?, (1, 100));
+        conn.execute("UPDATE txn SET reversed_at = 'x' WHERE id = 1", [])?;
+        assert_eq!(day(&conn)?, (0, 0));
+        Ok(())
+    }
+
+    #[test]
+    fn a_table_not_as_written_stops_migration_11() -> Result<(), StoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        migrate_with(&mut conn, &MIGRATIONS[..10], "t0")?;
+        // A journal someone edited: the CHECK is not the one migration 1 wrote.
+        let edited = OR_CHAIN_CHECKS[0].1.replace("'pending', 'approved'", "'approved', 'pending'");
+        conn.execute_batch("PRAGMA writable_schema = ON;")?;
+        conn.execute(
+            "UPDATE sqlite_master SET sql = replace(sql, ?1, ?2) WHERE type = 'table' AND name = 'txn'",
+            [OR_CHAIN_CHECKS[0].1, edited.as_str()],
+        )?;
+        conn.execute_batch("PRAGMA writable_schema = OFF;")?;
+        assert!(matches!(migrate(&mut conn, "t1"), Err(StoreError::Open { .. })));
+        // Nothing of the step stayed: still version 10, the triggers as they were.
+        assert_eq!(current_version(&conn)?, 10);
+        let trigger: String =
+            conn.query_row("SELECT sql FROM sqlite_master WHERE name = 'risk_day_insert'", [], |r| r.get(0))?;
+        assert!(trigger.contains("IN ('sale'"), "{trigger}");
         Ok(())
     }
 }

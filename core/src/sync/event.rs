@@ -60,7 +60,8 @@ pub enum SyncEvent {
     Progress {
         /// Payments answered in this sync.
         done: u32,
-        /// Payments still waiting.
+        /// Payments still waiting, counted down from the queue as the upload found it (one stored
+        /// during the sync is counted in [`SyncEvent::Finished`]).
         left: u32,
         /// Their total.
         left_amount: Amount,

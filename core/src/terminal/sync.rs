@@ -129,6 +129,10 @@ impl Terminal {
         let policy = self.config.sync;
         let window = usize::try_from(policy.window.max(1)).unwrap_or(1);
         let mut done = 0u32;
+        // Progress counts down from the queue as this upload found it (one query, not one per
+        // group over a queue that may hold thousands); `finish_sync` counts the queue again.
+        let found = self.db(|s| s.queue_stats())?;
+        let (mut left, mut left_minor) = (found.count, found.total_minor);
         loop {
             let claimed = self.db(|s| s.claim_uploads(policy.group.max(1), &self.clock.now().to_string()))?;
             if claimed.is_empty() {
@@ -164,10 +168,11 @@ impl Terminal {
                 self.report_upload(report, u, advice);
                 if matches!(u.outcome, UploadOutcome::Accepted { .. } | UploadOutcome::Declined { .. }) {
                     done += 1;
+                    left = left.saturating_sub(1);
+                    left_minor = left_minor.saturating_sub(advice.txn.amount.map(|a| a.minor()).unwrap_or(0));
                 }
             }
-            let stats = self.db(|s| s.queue_stats())?;
-            self.emit(SyncEvent::Progress { done, left: stats.count, left_amount: self.amount_of(stats.total_minor) });
+            self.emit(SyncEvent::Progress { done, left, left_amount: self.amount_of(left_minor) });
             if stop.is_some() {
                 return Ok(stop);
             }
