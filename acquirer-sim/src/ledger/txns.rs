@@ -224,7 +224,8 @@ pub(crate) fn all(conn: &Connection) -> Result<Vec<Stored>, LedgerError> {
 }
 
 /// Each approved request row of a terminal's batch, one at a time (a long day's batch is
-/// totalled without holding it in memory).
+/// totalled without holding it in memory), in STAN order: the order of `txns_by_key`, so
+/// SQLite streams the rows instead of sorting the batch first (a 100,000-row sort in memory).
 pub(crate) fn for_each_in_batch(
     conn: &Connection,
     tid: &str,
@@ -232,7 +233,7 @@ pub(crate) fn for_each_in_batch(
     mut f: impl FnMut(Stored),
 ) -> Result<(), LedgerError> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM txns WHERE tid = ?1 AND batch = ?2 AND rc = '00' AND kind NOT LIKE 'reversal:%' ORDER BY id"
+        "SELECT {COLUMNS} FROM txns WHERE tid = ?1 AND batch = ?2 AND rc = '00' AND kind NOT LIKE 'reversal:%' ORDER BY stan, id"
     ))?;
     let mut rows = stmt.query(params![tid, batch])?;
     while let Some(r) = rows.next()? {

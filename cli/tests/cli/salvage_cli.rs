@@ -25,14 +25,15 @@ fn a_damaged_journal_is_read_in_part_and_left_alone() {
 
     // Damage the journal's page (three rows: one leaf, its root), everything checkpointed first.
     let db = dir.join("pos.db");
-    let root: i64 = {
+    let (root, page): (i64, i64) = {
         let c = rusqlite::Connection::open(&db).unwrap();
         c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
-        c.query_row("SELECT rootpage FROM sqlite_master WHERE name = 'txn'", [], |r| r.get(0)).unwrap()
+        let root = c.query_row("SELECT rootpage FROM sqlite_master WHERE name = 'txn'", [], |r| r.get(0)).unwrap();
+        (root, c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap())
     };
-    let root = usize::try_from(root).unwrap();
+    let (root, page) = (usize::try_from(root).unwrap(), usize::try_from(page).unwrap());
     let mut bytes = std::fs::read(&db).unwrap();
-    for b in &mut bytes[(root - 1) * 4096 + 16..root * 4096] {
+    for b in &mut bytes[(root - 1) * page + 16..root * page] {
         *b ^= 0xA5;
     }
     std::fs::write(&db, &bytes).unwrap();

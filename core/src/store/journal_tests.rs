@@ -297,10 +297,11 @@ fn a_damaged_journal_is_salvaged_row_by_row_and_left_alone() {
     assert!(intact.unreadable.is_empty() && intact.damage.is_empty(), "{intact:?}");
     assert!(intact.rows.iter().all(|r| r.masked_pan.as_deref().is_some_and(|p| p.contains('*'))), "masked only");
     // Scribble over one page in the last third of the file (journal leaves and the queue).
+    let size: usize = store_page_size(&path);
     let mut bytes = std::fs::read(&path).unwrap();
-    let pages = bytes.len() / 4096;
+    let pages = bytes.len() / size;
     let page = pages * 2 / 3;
-    for b in &mut bytes[page * 4096 + 100..(page + 1) * 4096] {
+    for b in &mut bytes[page * size + 100..(page + 1) * size] {
         *b ^= 0x5A;
     }
     std::fs::write(&path, &bytes).unwrap();
@@ -349,4 +350,11 @@ fn a_wal_cut_after_a_checkpoint_opens_at_its_last_whole_commit_not_empty() {
     let rows = reopened.recent_txns(100).unwrap().len();
     assert!((3..6).contains(&rows), "the checkpointed three and what the cut WAL keeps whole: {rows}");
     assert!(path.is_file());
+}
+
+/// The page size of the journal at `path` (2 KiB for a new one).
+fn store_page_size(path: &std::path::Path) -> usize {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let size: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+    usize::try_from(size).unwrap()
 }

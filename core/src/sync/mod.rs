@@ -14,6 +14,6 @@ mod report;
 
 pub(crate) use backoff::Backoff;
 pub use event::SyncEvent;
-pub(crate) use join::join_all;
+pub(crate) use join::run_window;
 pub use policy::SyncPolicy;
 pub use report::{SyncReport, SyncStop};

@@ -20,7 +20,7 @@ use crate::money::Amount;
 use crate::receipt::{CardTotals, SettlementSlip};
 use crate::settlement::{add_to_totals, plan_upload, SettlementOutcome, UploadProgress, RESUME_NOTICE};
 use crate::store::{Session, UploadItemRow};
-use crate::sync::join_all;
+use crate::sync::run_window;
 
 use super::crash_point::crash_point;
 use super::exchange::{failure, Signing};
@@ -161,33 +161,30 @@ impl Terminal {
         progress(UploadProgress { acked, total, resumed });
         let policy = self.config.sync;
         let window = usize::try_from(policy.upload_window.max(1)).unwrap_or(1);
-        // A group holds whole windows, so every window's answers are recorded together.
-        let group = usize::try_from(policy.group.max(1)).unwrap_or(1).div_ceil(window) * window;
+        let group = usize::try_from(policy.group.max(1)).unwrap_or(1);
         let last_seq = total.saturating_sub(1);
         let pending: Vec<UploadItemRow> = items.into_iter().filter(|i| !i.acked).collect();
         let (end, others): (Vec<UploadItemRow>, Vec<UploadItemRow>) =
             pending.into_iter().partition(|i| i.seq == last_seq);
         let mut sent = 0;
         let mut next = None;
-        for round in
-            others.chunks(group).map(|g| g.chunks(window).collect::<Vec<_>>()).chain(end.chunks(1).map(|e| vec![e]))
-        {
+        // Groups of the others, then the end message alone. Within a group `window` messages are
+        // in flight, the next sent as soon as one is answered; after a failure none is started.
+        for round in others.chunks(group).chain(end.chunks(1)) {
             let mut answered = Vec::new();
             let mut failed = None;
-            for chunk in round {
-                let answers = if chunk.len() == 1 {
-                    vec![self.send_upload_item(batch, &chunk[0]).await]
-                } else {
-                    join_all(chunk.iter().map(|item| self.send_upload_item(batch, item)).collect()).await
-                };
-                for (item, answer) in chunk.iter().zip(answers) {
-                    match answer {
-                        Ok(()) => answered.push(item.seq),
-                        Err(e) => failed = failed.or(Some(e)),
-                    }
-                }
-                if failed.is_some() {
-                    break;
+            let answers = run_window(
+                round,
+                window,
+                |item| self.send_upload_item(batch, item),
+                |a: &Result<(), UploadFailure>| a.is_err(),
+            )
+            .await;
+            for (item, answer) in round.iter().zip(answers) {
+                match answer {
+                    Some(Ok(())) => answered.push(item.seq),
+                    Some(Err(e)) => failed = failed.or(Some(e)),
+                    None => {}
                 }
             }
             if !answered.is_empty() {

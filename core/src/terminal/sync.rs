@@ -1,5 +1,5 @@
 //! The sync engine: due reversals first, then repeats of refunds whose answer is unknown,
-//! then the stored payments in order as 0220 advices (one at a time by default, or a window in flight), each group's answers
+//! then the stored payments in order as 0220 advices (one at a time by default, or a window kept in flight), each group's answers
 //! recorded in one commit.
 //!
 //! Every advice is claimed (`uploading`) before it is sent and goes back to `stored` on
@@ -14,7 +14,7 @@ use crate::money::{Amount, MAX_MINOR};
 use crate::response_code::{OperatorAction, ResponseCode};
 use crate::reversal::{Attention, AttentionKind};
 use crate::store::{QueuedAdvice, Session, TxnId, UploadOutcome, UploadState};
-use crate::sync::{join_all, SyncEvent, SyncReport, SyncStop};
+use crate::sync::{run_window, SyncEvent, SyncReport, SyncStop};
 
 use super::crash_point::crash_point;
 use super::exchange::Signing;
@@ -138,26 +138,22 @@ impl Terminal {
             if claimed.is_empty() {
                 return Ok(None);
             }
-            // In stored order, `window` at a time; after a stop the rest go back unsent.
-            let mut uploads: Vec<Uploaded> = Vec::with_capacity(claimed.len());
+            // In stored order, `window` in flight (the next goes as soon as one is answered);
+            // after a stop the rest go back unsent.
+            let sent =
+                run_window(&claimed, window, |a| self.upload(&session, a), |u: &Uploaded| u.stop.is_some()).await;
             let mut stop = None;
-            for chunk in claimed.chunks(window) {
-                if stop.is_some() {
-                    uploads.extend(chunk.iter().map(|a| Uploaded {
-                        id: a.txn.id,
-                        outcome: UploadOutcome::NotSent,
-                        stop: None,
-                    }));
-                    continue;
-                }
-                let sent = if chunk.len() == 1 {
-                    vec![self.upload(&session, &chunk[0]).await]
-                } else {
-                    join_all(chunk.iter().map(|a| self.upload(&session, a)).collect()).await
-                };
-                stop = sent.iter().find_map(|u| u.stop.clone());
-                uploads.extend(sent);
-            }
+            let uploads: Vec<Uploaded> = claimed
+                .iter()
+                .zip(sent)
+                .map(|(a, u)| match u {
+                    Some(u) => {
+                        stop = stop.take().or_else(|| u.stop.clone());
+                        u
+                    }
+                    None => Uploaded { id: a.txn.id, outcome: UploadOutcome::NotSent, stop: None },
+                })
+                .collect();
             crash_point("advice_after_send");
             let results: Vec<(TxnId, UploadOutcome)> = uploads.iter().map(|u| (u.id, u.outcome.clone())).collect();
             self.db(|s| s.record_uploads(&results, &self.clock.now().to_string()))?;
