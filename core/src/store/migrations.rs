@@ -16,8 +16,11 @@ pub(crate) struct Migration {
     /// The statements, run in one transaction.
     pub sql: &'static str,
     /// A step SQL alone cannot take, run after `sql` in the same transaction.
-    pub then: Option<fn(&Transaction<'_>) -> Result<(), StoreError>>,
+    pub then: Option<Step>,
 }
+
+/// A migration step in Rust, inside the migration's transaction.
+pub(crate) type Step = fn(&Transaction<'_>) -> Result<(), StoreError>;
 
 /// Every migration, oldest first.
 pub(crate) const MIGRATIONS: &[Migration] = &[
