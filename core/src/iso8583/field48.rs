@@ -109,6 +109,9 @@ pub struct SettlementTotals {
 }
 
 impl SettlementTotals {
+    /// Nothing counted, in either section.
+    pub const ZERO: SettlementTotals = SettlementTotals { domestic: Totals::ZERO, foreign: Totals::ZERO };
+
     /// The 62 digits of field 48.
     pub fn to_field(&self) -> Result<String, CodecError> {
         let mut s = String::with_capacity(62);
@@ -120,7 +123,7 @@ impl SettlementTotals {
     /// Reads field 48; the foreign section may be absent (some hosts send 31 digits).
     pub fn parse(v: &[u8]) -> Result<SettlementTotals, CodecError> {
         match v.len() {
-            31 => Ok(SettlementTotals { domestic: Totals::read(v)?, foreign: Totals::ZERO }),
+            31 => Ok(SettlementTotals { domestic: Totals::read(v)?, ..SettlementTotals::ZERO }),
             62 => Ok(SettlementTotals { domestic: Totals::read(&v[..31])?, foreign: Totals::read(&v[31..])? }),
             n => Err(CodecError::bad_value(48, format!("settlement totals of {n} digits (expected 31 or 62)"))),
         }

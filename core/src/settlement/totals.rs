@@ -1,6 +1,6 @@
 //! The terminal's field 48 totals of a batch, by the rule the host uses.
 
-use crate::iso8583::{SettlementSide, SettlementTotals, Totals};
+use crate::iso8583::{SettlementSide, SettlementTotals};
 use crate::journal::{TxnRecord, TxnStatus};
 
 /// How a journal row counts in the settlement totals.
@@ -29,7 +29,7 @@ pub fn counts_in(r: &TxnRecord) -> Option<Counted> {
 
 /// Sums `rows` into field 48 (reconciliation code `0`). Counts stop at n3's 999, as the host's.
 pub fn batch_totals<'a>(rows: impl IntoIterator<Item = &'a TxnRecord>) -> SettlementTotals {
-    let mut t = SettlementTotals { domestic: Totals::ZERO, foreign: Totals::ZERO };
+    let mut t = SettlementTotals::ZERO;
     for r in rows {
         add_to_totals(&mut t, r);
     }

@@ -9,7 +9,7 @@ use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
 use super::error::StoreError;
-use super::txn::{from_row, COLUMNS};
+use super::txn::{each_txn, from_row, COLUMNS};
 use super::Store;
 use crate::card::CardScheme;
 use crate::clock::Day;
@@ -149,29 +149,20 @@ impl Store {
 
     /// Every row of local day `d`, oldest first (the daily report's input).
     pub fn day_txns(&self, d: Day) -> Result<Vec<TxnRecord>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM txn WHERE created_at >= ?1 AND created_at < ?2 ORDER BY created_at, id"
-        ))?;
         let mut rows = Vec::new();
-        for row in stmt.query_map([d.to_string(), d.next().to_string()], |r| Ok(from_row(r)))? {
-            rows.push(row??);
-        }
+        self.for_each_day_txn(d, |r| rows.push(r))?;
         Ok(rows)
     }
 
     /// Each journal row of local day `d`, in time order, one at a time (the day's report of a
     /// long day without holding its rows in memory).
-    pub fn for_each_day_txn(&self, d: Day, mut f: impl FnMut(&TxnRecord)) -> Result<(), StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM txn WHERE created_at >= ?1 AND created_at < ?2 ORDER BY created_at, id"
-        ))?;
-        let mut rows = stmt.query([d.to_string(), d.next().to_string()])?;
-        while let Some(row) = rows.next()? {
-            f(&from_row(row)?);
-        }
-        Ok(())
+    pub fn for_each_day_txn(&self, d: Day, f: impl FnMut(TxnRecord)) -> Result<(), StoreError> {
+        each_txn(
+            &self.lock(),
+            "created_at >= ?1 AND created_at < ?2 ORDER BY created_at, id",
+            [d.to_string(), d.next().to_string()],
+            f,
+        )
     }
 
     /// The newest approved transaction with a slip (an amount and a voucher number).

@@ -10,7 +10,7 @@ use rusqlite::{params, OptionalExtension};
 
 use super::counters::{batch, take_stan};
 use super::error::StoreError;
-use super::txn::{from_row, COLUMNS};
+use super::txn::each_txn;
 use super::{Store, TxnRecord};
 use crate::iso8583::{AdminKind, BatchNo, Stan};
 
@@ -101,26 +101,15 @@ const SETTLEMENT_COLUMNS: &str = "batch, state, terminal_totals, result, items, 
 impl Store {
     /// The transactions of `batch`, oldest first.
     pub fn batch_txns(&self, b: BatchNo) -> Result<Vec<TxnRecord>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM txn WHERE batch = ?1 ORDER BY id"))?;
-        let rows = stmt.query_map([b.value()], |r| Ok(from_row(r)))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(row??);
-        }
-        Ok(out)
+        let mut rows = Vec::new();
+        self.for_each_batch_txn(b, |r| rows.push(r))?;
+        Ok(rows)
     }
 
     /// Each row of batch `b` in journal order, one at a time: a long day's batch need not fit
     /// in memory to be totalled.
-    pub fn for_each_batch_txn(&self, b: BatchNo, mut f: impl FnMut(&TxnRecord)) -> Result<(), StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM txn WHERE batch = ?1 ORDER BY id"))?;
-        let mut rows = stmt.query([b.value()])?;
-        while let Some(row) = rows.next()? {
-            f(&from_row(row)?);
-        }
-        Ok(())
+    pub fn for_each_batch_txn(&self, b: BatchNo, f: impl FnMut(TxnRecord)) -> Result<(), StoreError> {
+        each_txn(&self.lock(), "batch = ?1 ORDER BY id", [b.value()], f)
     }
 
     /// Approved rows of the current batch: what a settlement would still have to close.

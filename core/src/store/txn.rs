@@ -189,6 +189,22 @@ impl Initial<'_> {
         Initial { status: TxnStatus::Pending, response_code: None, auth_code: None };
 }
 
+/// Each journal row `tail` selects (a WHERE and ORDER BY clause over `txn`), one at a time:
+/// the reads that collect rows and those that fold them (a long day) share it.
+pub(super) fn each_txn(
+    conn: &rusqlite::Connection,
+    tail: &str,
+    args: impl rusqlite::Params,
+    mut f: impl FnMut(TxnRecord),
+) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM txn WHERE {tail}"))?;
+    let mut rows = stmt.query(args)?;
+    while let Some(row) = rows.next()? {
+        f(from_row(row)?);
+    }
+    Ok(())
+}
+
 /// Takes the numbers of `new` and inserts its row, inside the caller's transaction.
 pub(crate) fn insert(tx: &Transaction<'_>, new: &NewTxn, initial: &Initial<'_>) -> Result<TxnRecord, StoreError> {
     let batch = batch(tx)?;

@@ -153,7 +153,7 @@ impl Terminal {
     pub fn daily_summary(&self, day: Day) -> Result<DailySummary, Error> {
         // Row by row: a long day is summed without holding its rows.
         let mut summary = DailySummary::empty(day);
-        self.store.for_each_day_txn(day, |r| summary.add(r))?;
+        self.store.for_each_day_txn(day, |r| summary.add(&r))?;
         summary.finish();
         Ok(summary)
     }

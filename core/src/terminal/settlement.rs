@@ -63,11 +63,11 @@ impl Terminal {
             let session = self.session()?;
             let batch = self.db(|s| s.batch())?;
             // Row by row: a long day's batch is not held in memory (only an upload plans from the rows).
-            let mut totals = SettlementTotals { domestic: Totals::ZERO, foreign: Totals::ZERO };
+            let mut totals = SettlementTotals::ZERO;
             let mut last = None;
             self.db(|s| {
                 s.for_each_batch_txn(batch, |r| {
-                    add_to_totals(&mut totals, r);
+                    add_to_totals(&mut totals, &r);
                     last = Some(r.id);
                 })
             })?;

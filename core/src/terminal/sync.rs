@@ -148,7 +148,9 @@ impl Terminal {
                 .zip(sent)
                 .map(|(a, u)| match u {
                     Some(u) => {
-                        stop = stop.take().or_else(|| u.stop.clone());
+                        if stop.is_none() {
+                            stop = u.stop.clone();
+                        }
                         u
                     }
                     None => Uploaded { id: a.txn.id, outcome: UploadOutcome::NotSent, stop: None },
